@@ -1,0 +1,224 @@
+"""Settings shared by every environment. Environment-specific files import * from here."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from config import env
+
+BASE_DIR: Path = env.BASE_DIR
+VAR_DIR = Path(env.get("SAFECAMPUS_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = env.get("SECRET_KEY", "insecure-local-development-key-change-me")
+DEBUG = env.get_bool("DEBUG", False)
+ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rules.apps.AutodiscoverRulesConfig",
+    "django_fsm",
+    "auditlog",
+    "axes",
+    "csp",
+    "django_htmx",
+    "template_partials",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "huey.contrib.djhuey",
+    "import_export",
+    "safecampus.core",
+    "safecampus.accounts",
+    "safecampus.organisation",
+    "safecampus.notifications",
+    "safecampus.hazards",
+    "safecampus.dashboards",
+    "safecampus.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "safecampus" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "safecampus.core.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+# Database: embedded SQLite (WAL) by default, PostgreSQL when DATABASE_URL says so.
+DATABASE_URL = env.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'safecampus.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "dashboards:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.get("MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Uploads: photos from phones are large; the app enforces its own per-file limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Background work: embedded SQLite queue by default, Redis when REDIS_URL is set.
+REDIS_URL = env.get("REDIS_URL")
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": env.get("HUEY_NAME", "safecampus"),
+        "url": REDIS_URL,
+        "immediate": env.get_bool("HUEY_IMMEDIATE", False),
+        "utc": False,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "safecampus",
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": env.get_bool("HUEY_IMMEDIATE", False),
+        "utc": False,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+
+EMAIL_BACKEND = env.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "safecampus@localhost")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "safecampus.core.pagination.ApiPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "safecampus.api.exceptions.exception_handler",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SafeCampus API",
+    "DESCRIPTION": "平安校园综合治理平台 REST API (v1)",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+# Security headers. No inline scripts or styles anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+# WeasyPrint: a CJK font for notices. SAFECAMPUS_PDF_FONT may name a .ttf/.otf/.ttc file.
+PDF_FONT_PATH = env.get("SAFECAMPUS_PDF_FONT")
+
+SAFECAMPUS = {
+    # Shown on every printed notice and in the page header.
+    "UNIVERSITY_NAME": env.get("SAFECAMPUS_UNIVERSITY_NAME", "西部交通大学"),
+    "OFFICE_NAME": env.get("SAFECAMPUS_OFFICE_NAME", "党委保卫部（保卫处）"),
+    # Python format string; placeholders: year, seq.
+    "NOTICE_NUMBER_FORMAT": env.get("SAFECAMPUS_NOTICE_NUMBER_FORMAT", "保卫整改〔{year}〕第{seq:04d}号"),
+    "REMINDER_HOURS_BEFORE_DEADLINE": env.get_int("SAFECAMPUS_REMINDER_HOURS", 24),
+    "ESCALATE_TO_UNIT_LEADER_AFTER_DAYS": env.get_int("SAFECAMPUS_ESCALATE_UNIT_LEADER_DAYS", 1),
+    "ESCALATE_TO_OFFICE_HEAD_AFTER_DAYS": env.get_int("SAFECAMPUS_ESCALATE_OFFICE_HEAD_DAYS", 3),
+    "DEADLINE_SWEEP_MINUTES": env.get_int("SAFECAMPUS_DEADLINE_SWEEP_MINUTES", 10),
+    "PHOTO_MAX_BYTES": env.get_int("SAFECAMPUS_PHOTO_MAX_BYTES", 15 * 1024 * 1024),
+    "PHOTO_MAX_SIDE_PX": env.get_int("SAFECAMPUS_PHOTO_MAX_SIDE_PX", 2560),
+    "IMPORT_MAX_BYTES": env.get_int("SAFECAMPUS_IMPORT_MAX_BYTES", 20 * 1024 * 1024),
+    "DUPLICATE_RADIUS_DAYS": 30,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL", "INFO")},
+    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+}
+
+FORMAT_MODULE_PATH = ["safecampus.core.formats"]
+_ = _  # keep gettext_lazy importable for settings that need translated labels

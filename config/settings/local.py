@@ -1,0 +1,5 @@
+"""Settings for `make demo` and local development."""
+
+from .base import *  # noqa: F403
+
+DEBUG = True

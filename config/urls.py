@@ -1,0 +1,19 @@
+"""URL map: pages under /<app>/…, the REST API under /api/v1/<app>/…, OpenAPI at /api/schema/."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("safecampus.dashboards.urls")),
+    path("accounts/", include("safecampus.accounts.urls")),
+    path("hazards/", include("safecampus.hazards.urls")),
+    path("notifications/", include("safecampus.notifications.urls")),
+    path("organisation/", include("safecampus.organisation.urls")),
+    path("api/", include("safecampus.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

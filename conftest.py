@@ -1,0 +1,34 @@
+"""Project-wide pytest set-up: factories, role users, and the real-data folder."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(
+    os.environ.get("SAFECAMPUS_SHARED_DATA", Path(__file__).resolve().parent.parent / "shared" / "data")
+)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real data folder (../shared/data); tests using it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield
+    shutil.rmtree(tmp_path / "media", ignore_errors=True)
+
+
+@pytest.fixture
+def org(db):
+    """A small university: 2 campuses, units, buildings, places, categories, one user per role."""
+    from safecampus.tests.factories import build_org
+
+    return build_org()

@@ -1,0 +1,48 @@
+"""Domain errors raised by services and turned into form errors, messages or API responses.
+
+Services raise these instead of Django's ValidationError so that an HTML view and the API
+can both render the same translated message: 400 for :class:`DomainError`, 403 for
+:class:`NotAllowed`, 409 for :class:`Conflict`.
+"""
+
+from django.utils.translation import gettext as _
+
+
+class DomainError(Exception):
+    """Input or state that the rule does not allow. ``message`` is translated text.
+
+    ``field_errors`` maps form/API field names to lists of messages, when the error is about
+    specific fields.
+    """
+
+    status_code = 400
+
+    def __init__(self, message: str, *, code: str = "invalid", field_errors=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field_errors: dict[str, list[str]] = field_errors or {}
+
+
+class NotAllowed(DomainError):
+    """The actor may not do this to this object (permission)."""
+
+    status_code = 403
+
+    def __init__(self, message: str | None = None, *, code: str = "not_allowed"):
+        super().__init__(message or _("You are not allowed to do this."), code=code)
+
+
+class Conflict(DomainError):
+    """The object changed under the caller: an illegal or stale transition."""
+
+    status_code = 409
+
+    def __init__(self, message: str, *, code: str = "conflict"):
+        super().__init__(message, code=code)
+
+
+def msg_calendar_unknown(*, year: int) -> str:
+    return _("The official holiday calendar for %(year)s is not known yet; use calendar days.") % {
+        "year": year
+    }

@@ -1,0 +1,50 @@
+"""Idempotency keys: a repeated create with the same key returns the first result.
+
+Keys come from a hidden form field (a UUID generated when the form is rendered) or the
+``Idempotency-Key`` HTTP header on the API. Keys are 8–64 characters of [A-Za-z0-9_-].
+"""
+
+import re
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+
+from .models import IdempotencyKey
+
+_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def clean_key(raw: str | None) -> str | None:
+    """Return the key if well-formed, else None (a malformed key is ignored, not an error)."""
+    if raw and _KEY_RE.match(raw):
+        return raw
+    return None
+
+
+def idempotency_lookup(*, scope: str, key: str | None, model: type[models.Model]):
+    """The object an earlier call with ``key`` produced, or None."""
+    if not key:
+        return None
+    row = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+    if row is None:
+        return None
+    return model._default_manager.filter(pk=row.result_id).first()
+
+
+def idempotency_remember(*, scope: str, key: str | None, user, result: models.Model) -> bool:
+    """Record that ``key`` produced ``result``. Returns False if another request won the race
+    (the unique constraint fired); callers then roll back and return the winner's result."""
+    if not key:
+        return True
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(
+                scope=scope,
+                key=key,
+                user=user if user is not None and user.is_authenticated else None,
+                result_type=ContentType.objects.get_for_model(result),
+                result_id=result.pk,
+            )
+    except IntegrityError:
+        return False
+    return True

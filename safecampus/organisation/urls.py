@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organisation"
+
+urlpatterns = [path("import/", views.import_page, name="import")]
