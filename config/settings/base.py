@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "safecampus.hazards",
     "safecampus.dashboards",
     "safecampus.api",
+    "safecampus.demo",
 ]
 
 MIDDLEWARE = [

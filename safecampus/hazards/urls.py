@@ -6,6 +6,8 @@ app_name = "hazards"
 
 urlpatterns = [
     path("", views.ledger, name="ledger"),
+    path("export/", views.ledger_export, name="ledger_export"),
+    path("import/", views.ledger_import, name="ledger_import"),
     path("report/", views.hazard_report, name="report"),
     path("mine/", views.my_reports, name="mine"),
     path("<int:pk>/", views.hazard_detail, name="detail"),

@@ -358,3 +358,14 @@ def hazard_photo(request, pk: int, size: str):
     response = FileResponse(field.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@login_required
+def ledger_export(request):
+    """Excel export of exactly the filtered ledger rows (filled in by the spreadsheet work)."""
+    raise Http404
+
+
+@login_required
+def ledger_import(request):
+    raise Http404
