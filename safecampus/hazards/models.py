@@ -412,6 +412,9 @@ class NoticeSequence(models.Model):
         verbose_name_plural = _("notice number sequences")
         ordering = ["year"]
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
 
 class DeadlineBasis(models.TextChoices):
     CALENDAR_DAYS = "calendar", _("Calendar days")  # 自然日
