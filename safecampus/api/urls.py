@@ -1,9 +1,25 @@
+"""The REST API (mounted under ``/api/``): OpenAPI schema and docs, token, and ``v1`` routes.
+
+URL names live in the ``api`` namespace (``api:hazard-detail``, ``api:notice-pdf`` …).
+"""
+
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
+
+from . import hazards
 
 app_name = "api"
+
+router = SimpleRouter(use_regex_path=False)
+router.register("v1/hazards/hazards", hazards.HazardViewSet, basename="hazard")
+router.register("v1/hazards/notices", hazards.NoticeViewSet, basename="notice")
+router.register("v1/hazards/extensions", hazards.ExtensionViewSet, basename="extension")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/auth/token/", obtain_auth_token, name="token"),
+    *router.urls,
 ]
