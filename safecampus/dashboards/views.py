@@ -1,9 +1,129 @@
-"""Home dashboard per role."""
+"""Home dashboard per role: one selector call, then ECharts options for the page."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from safecampus.organisation.selectors import campuses
+
+from . import selectors
+
+# The page font (static/css/app.css) so that Chinese labels in canvas charts render with the
+# same CJK face as the page around them.
+CHART_FONT = 'system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
+COLOURS = {
+    "reported": "#1c7ed6",
+    "closed": "#198754",
+    "open": "#f08c00",
+    "overdue": "#d9342b",
+}
+PALETTE = ["#1c7ed6", "#f08c00", "#198754", "#d9342b", "#6610f2", "#20c997", "#f5c400",
+           "#6c757d", "#d63384", "#0dcaf0"]
+
+
+def _campus_param(request, choices) -> int | None:
+    """``?campus=<id>`` when it names a campus, else None (all campuses in the user's scope)."""
+    raw = request.GET.get("campus", "")
+    if raw.isdigit() and int(raw) in {c.pk for c in choices}:
+        return int(raw)
+    return None
+
+
+def _base_option() -> dict:
+    return {
+        "textStyle": {"fontFamily": CHART_FONT},
+        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 8, "containLabel": True},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0, "textStyle": {"fontFamily": CHART_FONT}},
+    }
+
+
+def trend_option(trend: list[dict]) -> dict:
+    """Bars of hazards reported and a line of hazards closed per local month."""
+    return {
+        **_base_option(),
+        "xAxis": {"type": "category", "data": [row["month"] for row in trend],
+                  "axisLabel": {"hideOverlap": True}},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [
+            {"name": _("Reported"), "type": "bar", "data": [row["reported"] for row in trend],
+             "itemStyle": {"color": COLOURS["reported"]}, "barMaxWidth": 28},
+            {"name": _("Closed"), "type": "line", "data": [row["closed"] for row in trend],
+             "itemStyle": {"color": COLOURS["closed"]}, "smooth": True, "symbolSize": 7},
+        ],
+    }
+
+
+def category_option(by_category: list[dict]) -> dict:
+    """A ring of hazards per category."""
+    return {
+        "textStyle": {"fontFamily": CHART_FONT},
+        "color": PALETTE,
+        "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+        "legend": {"type": "scroll", "bottom": 0, "textStyle": {"fontFamily": CHART_FONT}},
+        "series": [
+            {
+                "name": _("Hazards by category"),
+                "type": "pie",
+                "radius": ["38%", "66%"],
+                "center": ["50%", "45%"],
+                "avoidLabelOverlap": True,
+                "label": {"formatter": "{b}\n{c}", "fontFamily": CHART_FONT},
+                "data": [{"name": row["name"], "value": row["total"]} for row in by_category],
+            }
+        ],
+    }
+
+
+def unit_option(by_unit: list[dict]) -> dict:
+    """Horizontal stacked bars per responsible unit: closed, open in time, overdue."""
+    return {
+        **_base_option(),
+        "xAxis": {"type": "value", "minInterval": 1},
+        "yAxis": {
+            "type": "category",
+            "inverse": True,
+            "data": [row["name"] for row in by_unit],
+            "axisLabel": {"width": 110, "overflow": "truncate", "fontFamily": CHART_FONT},
+        },
+        "series": [
+            {"name": _("Closed"), "type": "bar", "stack": "unit", "barMaxWidth": 22,
+             "itemStyle": {"color": COLOURS["closed"]}, "data": [row["closed"] for row in by_unit]},
+            {"name": _("Open, within deadline"), "type": "bar", "stack": "unit", "barMaxWidth": 22,
+             "itemStyle": {"color": COLOURS["open"]},
+             "data": [row["open"] - row["overdue"] for row in by_unit]},
+            {"name": _("Overdue"), "type": "bar", "stack": "unit", "barMaxWidth": 22,
+             "itemStyle": {"color": COLOURS["overdue"]}, "data": [row["overdue"] for row in by_unit]},
+        ],
+    }
 
 
 @login_required
 def home(request):
-    return render(request, "dashboards/home.html", {})
+    """The home page: figures, charts and to-do list of the signed-in user's scope."""
+    choices = list(campuses())
+    campus_id = _campus_param(request, choices)
+    figures = selectors.hazard_figures(request.user, campus_id=campus_id)
+    charts = {}
+    if figures["trend"] is not None and figures["totals"]["total"]:
+        charts = {
+            "trend": trend_option(figures["trend"]),
+            "category": category_option(figures["by_category"]),
+            "unit": unit_option(figures["by_unit"]),
+        }
+    return render(
+        request,
+        "dashboards/home.html",
+        {
+            "figures": figures,
+            "totals": figures["totals"],
+            "work": figures["work"],
+            "show_figures": figures["audience"] != selectors.Audience.COMMUNITY,
+            "show_report_button": figures["audience"]
+            in (selectors.Audience.COMMUNITY, selectors.Audience.FIELD),
+            "charts": charts,
+            "campuses": choices if len(choices) > 1 else [],
+            "campus_id": campus_id,
+            "unit_chart_tall": bool(figures["by_unit"]) and len(figures["by_unit"]) > 5,
+        },
+    )

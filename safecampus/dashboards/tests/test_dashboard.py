@@ -1,0 +1,320 @@
+"""The home dashboard: figures aggregated in SQL per role, local months, constant queries.
+
+The story (times UTC; Shanghai is UTC+8), seen on 2026-06-15 12:00 local:
+
+==== ====== ======================== ============================== =====================
+no.  unit   reported                 end                            state on 15 June
+==== ====== ======================== ============================== =====================
+h1   A      2026-01-10 02:00         verified 01-13 02:00 (3 d)     closed on time
+h2   A      2026-02-01 02:00         verified 02-21 02:00 (20 d)    closed late
+h3   A      2026-03-31 20:00 (=4/1)  fixed on spot 04-01 00:00 (4h) fixed on the spot
+h4   A      2026-05-01 02:00         deadline 05-08                 rectifying, overdue
+h5   B      2026-06-10 02:00         deadline 06-17, electrical     notice issued
+h6   A      2026-06-12 02:00                                        reported
+h7   A      2026-06-01 02:00         rejected                       (not a hazard)
+h8   B      2025-05-10 02:00         evidence 05-12                 evidence submitted
+h9   B      2026-04-20 02:00 (st. 2) fixed on spot 04-21 02:00 (1d) fixed on the spot
+==== ====== ======================== ============================== =====================
+"""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from safecampus.core.clock import frozen
+from safecampus.dashboards.selectors import Audience, hazard_figures
+from safecampus.hazards import services
+from safecampus.hazards.models import Status
+from safecampus.hazards.tests.helpers import fresh
+from safecampus.tests.factories import photo_upload
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 6, 15, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shanghai
+MONTHS = ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12",
+          "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+
+
+def utc(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def report(org, when, *, place=None, category=None, reporter=None, title="灭火器过期"):
+    with frozen(when):
+        return services.hazard_report(
+            reporter=reporter or org.users.student, title=title,
+            category_id=(category or org.fire).pk, place_id=(place or org.place_a).pk,
+        )
+
+
+def confirm(org, hazard, when):
+    with frozen(when):
+        services.hazard_confirm(actor=org.users.staff, hazard_id=hazard.pk)
+
+
+def issue(org, hazard, when, contact=None, *, rectify=False, submit=False):
+    """Confirm, issue a 7-day notice, and (optionally) walk on as the unit's ``contact``."""
+    confirm(org, hazard, when)
+    with frozen(when):
+        notice = services.notice_issue(actor=org.users.staff, hazard_ids=[hazard.pk],
+                                       requirements="立即整改", deadline_days=7)
+        if rectify or submit:
+            services.notice_acknowledge(actor=contact, notice_id=notice.pk)
+            services.hazard_start_rectification(actor=contact, hazard_id=hazard.pk)
+        if submit:
+            services.evidence_submit(actor=contact, hazard_id=hazard.pk, text="已整改",
+                                     photos=[photo_upload()])
+
+
+def close(org, hazard, reported_at, closed_at):
+    issue(org, hazard, reported_at, org.users.contact_a, submit=True)
+    with frozen(closed_at):
+        services.hazard_verify(actor=org.users.staff, hazard_id=hazard.pk)
+
+
+def fix_on_spot(org, hazard, reported_at, fixed_at):
+    confirm(org, hazard, reported_at)
+    with frozen(fixed_at):
+        services.hazard_fix_on_spot(actor=org.users.staff, hazard_id=hazard.pk, text="当场更换",
+                                    photos=[photo_upload()])
+
+
+@pytest.fixture
+def story(org):
+    h = {}
+    h[1] = report(org, utc(2026, 1, 10, 2))
+    close(org, h[1], utc(2026, 1, 10, 2), utc(2026, 1, 13, 2))
+    h[2] = report(org, utc(2026, 2, 1, 2))
+    close(org, h[2], utc(2026, 2, 1, 2), utc(2026, 2, 21, 2))
+    h[3] = report(org, utc(2026, 3, 31, 20))  # 1 April 04:00 in Shanghai
+    fix_on_spot(org, h[3], utc(2026, 3, 31, 20), utc(2026, 4, 1, 0))
+    h[4] = report(org, utc(2026, 5, 1, 2))
+    issue(org, h[4], utc(2026, 5, 1, 2), org.users.contact_a, rectify=True)
+    h[5] = report(org, utc(2026, 6, 10, 2), place=org.place_b, category=org.electrical)
+    issue(org, h[5], utc(2026, 6, 10, 2))
+    h[6] = report(org, utc(2026, 6, 12, 2))
+    h[7] = report(org, utc(2026, 6, 1, 2))
+    with frozen(utc(2026, 6, 1, 3)):
+        services.hazard_reject(actor=org.users.staff, hazard_id=h[7].pk, reason="不是隐患")
+    h[8] = report(org, utc(2025, 5, 10, 2), place=org.place_b)
+    issue(org, h[8], utc(2025, 5, 10, 2), org.users.contact_b, submit=True)
+    h[9] = report(org, utc(2026, 4, 20, 2), place=org.place_b, reporter=org.users.student2)
+    fix_on_spot(org, h[9], utc(2026, 4, 20, 2), utc(2026, 4, 21, 2))
+    h = {k: fresh(v) for k, v in h.items()}
+    # the story is what the table in the module docstring says
+    assert [h[k].status for k in sorted(h)] == [
+        Status.CLOSED, Status.CLOSED, Status.FIXED_ON_SPOT, Status.RECTIFYING,
+        Status.NOTICE_ISSUED, Status.REPORTED, Status.REJECTED, Status.EVIDENCE_SUBMITTED,
+        Status.FIXED_ON_SPOT,
+    ]
+    assert [h[1].closed_on_time, h[2].closed_on_time] == [True, False]
+    assert h[5].responsible_unit == org.unit_b and h[4].responsible_unit == org.unit_a
+    return h
+
+
+def trend(figures):
+    return {row["month"]: (row["reported"], row["closed"]) for row in figures["trend"]}
+
+
+def test_office_sees_every_figure_of_the_university(org, story):
+    # when the office looks on 15 June
+    figures = hazard_figures(org.users.staff, at=NOW)
+    # then the headline counts leave out the rejected report h7
+    assert figures["audience"] == Audience.OFFICE
+    assert figures["totals"] == {
+        "total": 8, "open": 4, "overdue": 1, "closed": 4, "closed_on_time": 3,
+        "awaiting_confirmation": 1, "awaiting_verification": 1, "unit_awaiting": 0,
+    }
+    assert figures["rectification_rate"] == 50.0  # 4 / 8
+    assert figures["on_time_rate"] == 75.0  # h1, h3, h9 of 4 closed
+    # median of 4 h, 1 d, 3 d, 20 d: the mean of the middle two = 2 days
+    assert figures["median_days_to_close"] == 2.0
+    assert figures["by_unit"] == [
+        {"unit_id": org.unit_a.pk, "name": "化学学院", "total": 5, "open": 2, "overdue": 1,
+         "closed": 3},
+        {"unit_id": org.unit_b.pk, "name": "机械学院", "total": 3, "open": 2, "overdue": 0,
+         "closed": 1},
+    ]
+    assert figures["by_category"] == [
+        {"category_id": org.fire.pk, "name": "消防安全", "total": 7, "open": 3, "closed": 4},
+        {"category_id": org.electrical.pk, "name": "用电安全", "total": 1, "open": 1, "closed": 0},
+    ]
+    # and the to-do lists hold what awaits the office
+    assert [x.pk for x in figures["work"]["to_confirm"]] == [story[6].pk]
+    assert [x.pk for x in figures["work"]["to_verify"]] == [story[8].pk]
+    assert "unit_todo" not in figures["work"]
+
+
+def test_trend_counts_local_months(org, story):
+    figures = hazard_figures(org.users.admin, at=NOW)
+    assert [row["month"] for row in figures["trend"]] == MONTHS
+    # h3, reported 31 March 20:00 UTC, is 1 April in Shanghai: April, not March;
+    # h8 (May 2025) is older than the 12 months; h7 (rejected) is not a hazard
+    assert trend(figures) == {
+        "2025-07": (0, 0), "2025-08": (0, 0), "2025-09": (0, 0), "2025-10": (0, 0),
+        "2025-11": (0, 0), "2025-12": (0, 0), "2026-01": (1, 1), "2026-02": (1, 1),
+        "2026-03": (0, 0), "2026-04": (2, 2), "2026-05": (1, 0), "2026-06": (2, 0),
+    }
+
+
+def test_trend_window_follows_at(org, story):
+    # seen from 31 March 23:59 local (15:59 UTC), the last month is March and h3 is not in it
+    figures = hazard_figures(org.users.staff, at=utc(2026, 3, 31, 15, 59))
+    assert figures["trend"][-1] == {"month": "2026-03", "reported": 0, "closed": 0}
+    assert figures["trend"][0]["month"] == "2025-04"
+    assert trend(figures)["2025-05"] == (1, 0)  # h8 is inside this window
+
+
+def test_unit_contact_sees_only_their_unit(org, story):
+    # unit A: h1–h4 and h6 (h7 rejected); unit B's h5, h8, h9 are not there
+    a = hazard_figures(org.users.contact_a, at=NOW)
+    assert a["audience"] == Audience.UNIT
+    assert a["totals"] == {
+        "total": 5, "open": 2, "overdue": 1, "closed": 3, "closed_on_time": 2,
+        "awaiting_confirmation": 1, "awaiting_verification": 0, "unit_awaiting": 1,
+    }
+    assert a["rectification_rate"] == 60.0
+    assert a["on_time_rate"] == 66.7
+    assert a["median_days_to_close"] == 3.0  # 4 h, 3 d, 20 d
+    assert [row["unit_id"] for row in a["by_unit"]] == [org.unit_a.pk]
+    assert [x.pk for x in a["work"]["unit_todo"]] == [story[4].pk]
+    assert "to_confirm" not in a["work"]
+    # unit B's contact does not see unit A's numbers
+    b = hazard_figures(org.users.contact_b, at=NOW)
+    assert b["totals"] == {
+        "total": 3, "open": 2, "overdue": 0, "closed": 1, "closed_on_time": 1,
+        "awaiting_confirmation": 0, "awaiting_verification": 1, "unit_awaiting": 1,
+    }
+    assert b["rectification_rate"] == 33.3
+    assert b["on_time_rate"] == 100.0
+    assert b["median_days_to_close"] == 1.0
+    assert [row["name"] for row in b["by_unit"]] == ["机械学院"]
+    assert trend(b)["2026-04"] == (1, 1) and trend(b)["2026-06"] == (1, 0)
+    assert [x.pk for x in b["work"]["unit_todo"]] == [story[5].pk]
+
+
+def test_campus_filter_narrows_the_figures(org, story):
+    # campus 2 holds unit B's building only
+    figures = hazard_figures(org.users.staff, campus_id=org.campus2.pk, at=NOW)
+    assert figures["campus_id"] == org.campus2.pk
+    assert (figures["totals"]["total"], figures["totals"]["closed"]) == (3, 1)
+    assert [x.pk for x in figures["work"]["to_confirm"]] == []
+    assert [x.pk for x in figures["work"]["to_verify"]] == [story[8].pk]
+
+
+def test_grid_officer_and_leadership_scopes(org, story):
+    grid = hazard_figures(org.users.grid, at=NOW)  # zone 1 = unit A's building
+    assert grid["audience"] == Audience.FIELD
+    assert grid["totals"]["total"] == 5 and grid["totals"]["overdue"] == 1
+    assert [x.pk for x in grid["work"]["my_reports"]] == []
+    lead = hazard_figures(org.users.leadership, at=NOW)
+    assert lead["audience"] == Audience.LEADERSHIP
+    assert lead["totals"]["total"] == 8 and lead["median_days_to_close"] == 2.0
+    assert lead["work"] == {}  # read-only: nothing to do
+
+
+def test_community_member_gets_their_own_reports(org, story):
+    figures = hazard_figures(org.users.student2, at=NOW)
+    assert figures["audience"] == Audience.COMMUNITY
+    assert [x.pk for x in figures["work"]["my_reports"]] == [story[9].pk]
+    assert figures["totals"]["total"] == 1 and figures["totals"]["closed"] == 1
+    assert figures["trend"] is None and figures["by_unit"] is None
+    student = hazard_figures(org.users.student, at=NOW)
+    # newest first, the rejected report included (it is still theirs), at most 8
+    assert [x.pk for x in student["work"]["my_reports"]] == [
+        story[k].pk for k in (6, 5, 7, 4, 3, 2, 1, 8)
+    ]
+
+
+def test_no_hazards_gives_empty_figures(org):
+    figures = hazard_figures(org.users.staff, at=NOW)
+    assert figures["totals"]["total"] == 0
+    assert figures["rectification_rate"] is None and figures["on_time_rate"] is None
+    assert figures["median_days_to_close"] is None
+    assert figures["by_unit"] == [] and figures["by_category"] == []
+    assert [row["reported"] for row in figures["trend"]] == [0] * 12
+
+
+def page_queries(client, user) -> int:
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("dashboards:home"))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_query_count_is_constant(org, story, client, django_assert_max_num_queries):
+    # given the page's query count with the story's hazards
+    before = page_queries(client, org.users.staff)
+    # when many more hazards of several units, categories and months exist
+    for month in range(1, 6):
+        for place, category in ((org.place_a, org.electrical), (org.place_b, org.traffic)):
+            h = report(org, utc(2026, month, 3, 2), place=place, category=category)
+            fix_on_spot(org, h, utc(2026, month, 3, 2), utc(2026, month, 4, 2))
+    # then the page runs the same number of queries, and no more than the pinned figure
+    assert page_queries(client, org.users.staff) == before
+    with django_assert_max_num_queries(15):
+        client.get(reverse("dashboards:home"))
+    with django_assert_max_num_queries(15):
+        client.get(reverse("dashboards:home") + f"?campus={org.campus1.pk}")
+
+
+def test_figures_take_a_handful_of_queries(org, story, django_assert_num_queries):
+    # totals, median, by unit, by category, trend reported, trend closed, two to-do lists
+    staff = org.users.staff
+    staff.scope  # noqa: B018 — memberships are read once per request, not by the selector
+    with django_assert_num_queries(8):
+        hazard_figures(staff, at=NOW)
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "guard", "grid", "contact_a", "leader_a",
+                                  "contact_b", "contact_log", "police", "leadership", "student"])
+def test_page_renders_for_every_role(org, story, client, role):
+    user = getattr(org.users, role)
+    client.force_login(user)
+    with frozen(NOW):
+        response = client.get(reverse("dashboards:home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    figures = hazard_figures(user, at=NOW)
+    audience = figures["audience"]
+    # logistics and the police liaison have no hazards in the story: no charts, a hint instead
+    has_charts = audience != Audience.COMMUNITY and figures["totals"]["total"] > 0
+    assert ("alert alert-light" in html) is (audience != Audience.COMMUNITY and not has_charts)
+    assert ('id="chart-trend"' in html) is has_charts
+    assert ("vendor/echarts/echarts.min.js" in html) is has_charts
+    assert ('class="btn btn-warning btn-lg' in html) is (audience in (Audience.COMMUNITY,
+                                                                       Audience.FIELD))
+    detail = reverse("hazards:detail", args=[story[6].pk])
+    if audience == Audience.LEADERSHIP:  # read-only: no to-do list, no action buttons
+        assert "dash-todo" not in html and "btn-outline-primary" not in html
+    if audience == Audience.OFFICE:
+        assert f'href="{detail}">' in html  # h6 awaits confirmation
+
+
+def test_page_shows_translated_chart_series_and_campus_filter(org, story, client, settings):
+    import json
+
+    client.force_login(org.users.staff)
+    with frozen(NOW):
+        response = client.get(reverse("dashboards:home") + f"?campus={org.campus2.pk}",
+                              HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    charts = response.context["charts"]
+    assert [s["name"] for s in charts["trend"]["series"]] == ["Reported", "Closed"]
+    assert charts["trend"]["xAxis"]["data"][-1] == "2026-06"
+    assert charts["unit"]["yAxis"]["data"] == ["机械学院"]
+    # by unit: closed, open within deadline, overdue stack to the total
+    assert [s["data"] for s in charts["unit"]["series"]] == [[1], [2], [0]]
+    assert charts["category"]["series"][0]["data"] == [
+        {"name": "Fire safety", "value": 2}, {"name": "Electrical", "value": 1}]
+    html = response.content.decode()
+    assert json.dumps(charts["unit"]["yAxis"]["data"], ensure_ascii=True)[1:-1] in html
+    assert f'active" href="/?campus={org.campus2.pk}"' in html
+    assert response.context["campus_id"] == org.campus2.pk
+    # a campus id that does not exist is ignored
+    response = client.get(reverse("dashboards:home") + "?campus=999999")
+    assert response.context["campus_id"] is None
