@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 from django_fsm import can_proceed
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,14 @@ from safecampus.tests.factories import photo_upload
 from .helpers import acknowledged, confirmed, fresh, noticed, rectifying, reported, submitted
 
 S = Status
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English (the msgids), whatever translations are compiled."""
+    with translation.override("en"):
+        yield
+
 UNIT_WORK = [S.NOTICE_ISSUED, S.ACKNOWLEDGED, S.RECTIFYING, S.EVIDENCE_SUBMITTED, S.RETURNED]
 
 #: transition name → {source state: target state}. Anything not listed is forbidden.
