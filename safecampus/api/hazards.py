@@ -13,6 +13,7 @@ per-field messages. Anonymous reports never show their reporter to anyone but hi
 
 import contextlib
 
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -314,8 +315,33 @@ class TimelineEntrySerializer(serializers.Serializer):
         return str(STATE_LABELS.get(entry.to_state, entry.to_state))
 
 
+def hazard_actions(hazard: Hazard, user) -> list[str]:
+    """The transition endpoints ``user`` may call on ``hazard`` now (the forms its page
+    offers), e.g. ``["confirm", "reject", "duplicate"]``; the services decide in the end."""
+    s = hazard.status
+    pending = any(e.state == "pending" for e in hazard.extensions.all())
+    checks = [
+        ("confirm", s == Status.REPORTED, "hazards.confirm_hazard"),
+        ("reject", s == Status.REPORTED, "hazards.confirm_hazard"),
+        ("duplicate", s == Status.REPORTED, "hazards.confirm_hazard"),
+        ("fix-on-spot", s == Status.CONFIRMED, "hazards.fix_on_spot"),
+        ("start-rectification", s in (Status.ACKNOWLEDGED, Status.RETURNED),
+         "hazards.rectify_hazard"),
+        ("evidence", s == Status.RECTIFYING, "hazards.rectify_hazard"),
+        ("verify", s == Status.EVIDENCE_SUBMITTED, "hazards.verify_hazard"),
+        ("return", s == Status.EVIDENCE_SUBMITTED, "hazards.verify_hazard"),
+        ("relocate", hazard.is_open and s != Status.REPORTED, "hazards.edit_hazard"),
+        ("extension-request", s in UNIT_STATES and hazard.deadline is not None and not pending,
+         "hazards.request_extension"),
+        ("plan", hazard.grade == Grade.MAJOR and hazard.is_open
+         and s not in (Status.REPORTED, Status.EVIDENCE_SUBMITTED), "hazards.submit_plan"),
+    ]
+    return [name for name, state_ok, perm in checks if state_ok and user.has_perm(perm, hazard)]
+
+
 class HazardDetailSerializer(HazardSerializer):
-    """Everything the hazard page shows: photos, evidence, plan, extensions, timeline."""
+    """Everything the hazard page shows: photos, evidence, plan, extensions, timeline, and
+    the actions the viewer may take now."""
 
     zone = NamedRefSerializer(read_only=True, allow_null=True)
     duplicate_of = serializers.IntegerField(source="duplicate_of_id", read_only=True,
@@ -326,12 +352,14 @@ class HazardDetailSerializer(HazardSerializer):
     extensions = ExtensionSerializer(many=True, read_only=True)
     timeline = serializers.SerializerMethodField()
     page_url = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(help_text=gettext_lazy(
+        "Transition endpoints you may call now, e.g. confirm, evidence, verify."))
 
     class Meta(HazardSerializer.Meta):
         fields = HazardSerializer.Meta.fields + [
             "description", "zone", "map_x", "map_y", "confirmed_at", "closed_on_time",
             "duplicate_of", "resolution_comment", "photos", "evidence", "plan", "extensions",
-            "timeline", "page_url",
+            "timeline", "actions", "page_url",
         ]
         read_only_fields = fields
 
@@ -352,6 +380,10 @@ class HazardDetailSerializer(HazardSerializer):
 
     def get_page_url(self, hazard) -> str:
         return _abs(self.context.get("request"), reverse("hazards:detail", args=[hazard.pk]))
+
+    def get_actions(self, hazard) -> list[str]:
+        request = self.context.get("request")
+        return hazard_actions(hazard, request.user) if request is not None else []
 
 
 class NoticeHazardSerializer(serializers.Serializer):
@@ -551,6 +583,24 @@ class NoticeIssueInput(serializers.Serializer):
 
 
 # --- views -----------------------------------------------------------------------------------
+def _visible_hazard(request, pk: int) -> Hazard:
+    """The hazard with what its page shows, or 404 if absent or not visible to the user."""
+    hazard = selectors.hazard_detail(request.user, pk)
+    if hazard is None:
+        raise NotFound(_("Hazard not found"))
+    return hazard
+
+
+def _hazard_response(request, pk: int, *, code=status.HTTP_200_OK) -> Response:
+    """The hazard as the user may now see it (re-read after a write)."""
+    hazard = _visible_hazard(request, pk)
+    # people named on the page, joined up front: the query count does not grow with them
+    prefetch_related_objects([hazard], "evidence__submitted_by", "extensions__requested_by",
+                             "extensions__decided_by")
+    return Response(HazardDetailSerializer(hazard, context={"request": request}).data,
+                    status=code)
+
+
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description=gettext_lazy("Bad input; nothing changed.")),
     403: OpenApiResponse(ErrorSerializer, description=gettext_lazy("Not allowed.")),
@@ -592,15 +642,10 @@ class HazardViewSet(viewsets.GenericViewSet):
 
     # -- reads -----------------------------------------------------------------------------
     def _visible(self, pk) -> Hazard:
-        hazard = selectors.hazard_detail(self.request.user, pk)
-        if hazard is None:
-            raise NotFound(_("Hazard not found"))
-        return hazard
+        return _visible_hazard(self.request, pk)
 
     def _render(self, pk, *, code=status.HTTP_200_OK) -> Response:
-        hazard = self._visible(pk)
-        return Response(HazardDetailSerializer(hazard, context=self.get_serializer_context()).data,
-                        status=code)
+        return _hazard_response(self.request, pk, code=code)
 
     @extend_schema(
         summary=gettext_lazy("The hazard ledger (隐患台账)"),
@@ -822,8 +867,7 @@ class ExtensionViewSet(viewsets.GenericViewSet):
         d = _parse(ExtensionDecisionInput, request)
         services.extension_decide(actor=request.user, extension_id=pk,
                                   grant=d["decision"] == "grant", comment=d.get("comment", ""))
-        detail = selectors.hazard_detail(request.user, hazard.pk)
-        return Response(HazardDetailSerializer(detail, context=self.get_serializer_context()).data)
+        return _hazard_response(request, hazard.pk)
 
 
 @extend_schema(tags=["notices"])

@@ -386,3 +386,76 @@ def test_notice_list_query_count_does_not_grow_with_rows(org, rows, django_asser
     with django_assert_num_queries(NOTICE_LIST_QUERIES):
         response = client.get(NOTICES)
     assert len(response.json()["results"]) == rows
+
+
+def _reworked(org, rounds: int):
+    """A hazard returned ``rounds`` times, each time with a refused extension and new evidence."""
+    from safecampus.hazards.tests.helpers import submitted
+
+    hazard, _ = submitted(org)
+    for _round in range(rounds):
+        services.hazard_return(actor=org.users.staff, hazard_id=hazard.pk, reason="不合格")
+        extension = services.extension_request(actor=org.users.contact_a, hazard_id=hazard.pk,
+                                               requested_deadline=dt.date(2099, 1, 1),
+                                               reason="采购")
+        services.extension_decide(actor=org.users.staff, extension_id=extension.pk, grant=False,
+                                  comment="不同意")
+        services.hazard_start_rectification(actor=org.users.contact_a, hazard_id=hazard.pk)
+        services.evidence_submit(actor=org.users.contact_a, hazard_id=hazard.pk, text="再次整改",
+                                 photos=[photo_upload(), photo_upload()])
+    return hazard
+
+
+def test_detail_query_count_does_not_grow_with_evidence_and_extensions(org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    few, many = _reworked(org, 1), _reworked(org, 3)
+    client = client_for(org.users.staff)
+    counts = []
+    for hazard in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(hazard_url(hazard.pk)).json()
+        counts.append(len(queries))
+    assert len(body["evidence"]) == 4 and len(body["extensions"]) == 3
+    assert body["evidence"][3]["submitted_by"] == str(org.users.contact_a)
+    assert body["extensions"][0]["decided_by"] == str(org.users.staff)
+    assert counts == [DETAIL_QUERIES, DETAIL_QUERIES]
+
+
+# token, scope, hazard, photos, evidence, evidence photos, extensions, plan (none: no
+# milestones query), timeline, evidence people, extension requesters, extension deciders
+DETAIL_QUERIES = 12
+
+
+def test_detail_lists_the_actions_the_viewer_may_take(org):
+    hazard = reported(org)
+    assert client_for(org.users.staff).get(hazard_url(hazard.pk)).json()["actions"] == [
+        "confirm", "reject", "duplicate"]
+    assert client_for(org.users.student).get(hazard_url(hazard.pk)).json()["actions"] == []
+    acked, _ = acknowledged(org)
+    assert client_for(org.users.contact_a).get(hazard_url(acked.pk)).json()["actions"] == [
+        "start-rectification", "extension-request"]
+    assert client_for(org.users.staff).get(hazard_url(acked.pk)).json()["actions"] == ["relocate"]
+    assert client_for(org.users.leadership).get(hazard_url(acked.pk)).json()["actions"] == []
+
+
+def test_token_sign_in_is_locked_after_repeated_failures(org, settings):
+    from rest_framework.test import APIClient
+
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    for _ in range(3):
+        response = client.post("/api/v1/auth/token/", {"username": "staff1", "password": "wrong"},
+                               format="json")
+        assert response.status_code == 400
+    # the right password no longer helps for this user from this address …
+    response = client.post("/api/v1/auth/token/", {"username": "staff1", "password": "pass-1234"},
+                           format="json")
+    assert response.status_code == 400
+    assert "token" not in response.json()
+    # … while another user still signs in (lockout is per user and address)
+    response = client.post("/api/v1/auth/token/", {"username": "contact_a",
+                                                   "password": "pass-1234"}, format="json")
+    assert response.status_code == 200 and response.json()["token"]
