@@ -1,0 +1,130 @@
+"""Which demo accounts to sign in as, one per role, for walking the hazard loop (reads only)."""
+
+import unicodedata
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from safecampus.accounts.models import Membership, Role, User
+from safecampus.hazards.models import Hazard, RectificationNotice
+
+from .data import DEMO_PASSWORD
+
+# The loop in the order a newcomer walks it: (role, preferred username, what to try).
+FEATURED = [
+    (Role.COMMUNITY_MEMBER, "student", gettext_lazy("report a hazard, follow its progress")),
+    (Role.OFFICE_STAFF, "inspector1", gettext_lazy("confirm reports, issue notices, verify")),
+    (Role.UNIT_SAFETY_CONTACT, None, gettext_lazy("sign notices, rectify, submit evidence")),
+    (Role.UNIT_LEADER, None, gettext_lazy("receives escalations of overdue hazards")),
+    (Role.OFFICE_ADMIN, "office_head", gettext_lazy("office head: escalations, the whole picture")),
+    (Role.LEADERSHIP, "leadership", gettext_lazy("read-only overview of the university")),
+    (Role.POLICE_LIAISON, "police_xq", gettext_lazy("police bulletins and their hazards")),
+    (Role.GUARD, "guard_xq1", gettext_lazy("patrol on a phone, report what is found")),
+    (Role.GRID_OFFICER, None, gettext_lazy("the hazards of one grid")),
+]
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    username: str
+    full_name: str
+    password: str
+    role: str
+    scope: str
+    hint: str
+
+
+def _scope_text(memberships) -> str:
+    places = [str(m.unit or m.zone or m.campus) for m in memberships if m.unit or m.zone or m.campus]
+    return "、".join(places) if places else _("Whole university")
+
+
+def _busiest_unit_with(role: str) -> int | None:
+    """The unit with most notices that has a ``role`` account (so the demo shows real work)."""
+    staffed = set(Membership.objects.filter(role=role).values_list("unit_id", flat=True))
+    for unit_id in (RectificationNotice.objects.values("unit_id").annotate(n=Count("id"))
+                    .order_by("-n", "unit_id").values_list("unit_id", flat=True)):
+        if unit_id in staffed:
+            return unit_id
+    return None
+
+
+def _featured_user(role: str, username: str | None, unit_id: int | None):
+    members = Membership.objects.filter(role=role).select_related("user")
+    if username:
+        chosen = members.filter(user__username=username).first()
+        if chosen:
+            return chosen.user
+    if role in (Role.UNIT_SAFETY_CONTACT, Role.UNIT_LEADER) and unit_id:
+        chosen = members.filter(unit_id=unit_id).order_by("user__username").first()
+        if chosen:
+            return chosen.user
+    if role == Role.GRID_OFFICER:
+        zones = (Hazard.objects.filter(zone__memberships__role=role).values("zone_id")
+                 .annotate(n=Count("id")).order_by("-n", "zone_id").values_list("zone_id", flat=True))
+        zone_id = next(iter(zones), None)
+        if zone_id:
+            chosen = members.filter(zone_id=zone_id).order_by("user__username").first()
+            if chosen:
+                return chosen.user
+    chosen = members.order_by("user__username").first()
+    return chosen.user if chosen else None
+
+
+def demo_account_rows(*, everyone: bool = False) -> list[AccountRow]:
+    """One row per role (the featured accounts) and the superuser; ``everyone``: all users.
+
+    The contact and leader shown belong to the unit with most notices, the grid officer to
+    the grid with most hazards. Passwords shown are the demo password.
+    """
+    unit_id = _busiest_unit_with(Role.UNIT_LEADER) or _busiest_unit_with(Role.UNIT_SAFETY_CONTACT)
+    users: list[tuple[User, str, str]] = []  # (user, role shown, hint)
+    for role, username, hint in FEATURED:
+        user = _featured_user(role, username, unit_id)
+        if user is not None:
+            users.append((user, role, str(hint)))
+    admin = User.objects.filter(is_superuser=True).order_by("username").first()
+    if everyone:
+        shown = {u.pk for u, _r, _h in users}
+        for user in User.objects.exclude(pk__in=shown).order_by("username"):
+            users.append((user, "", ""))
+    rows = []
+    for user, role, hint in users:
+        memberships = list(user.memberships.select_related("unit", "zone__campus", "campus"))
+        if role:
+            scoped = [m for m in memberships if m.role == role]
+            label = Role(role).label
+        else:
+            scoped = memberships
+            label = "、".join(str(Role(r).label) for r in dict.fromkeys(m.role for m in memberships))
+        if user.is_superuser and not memberships:
+            label = _("Superuser (Django admin)")
+        rows.append(AccountRow(user.username, user.full_name, DEMO_PASSWORD, str(label),
+                               _scope_text(scoped), hint))
+    if admin is not None and not everyone:
+        rows.append(AccountRow(admin.username, admin.full_name, DEMO_PASSWORD,
+                               _("Superuser (Django admin)"),
+                               _("Whole university"), _("configuration in /admin/")))
+    return rows
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide (CJK) characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def format_table(rows: list[AccountRow]) -> str:
+    """A plain-text table with aligned columns (CJK-aware)."""
+    header = (_("Username"), _("Name"), _("Password"), _("Role"), _("Scope"), _("Try"))
+    table = [header] + [(r.username, r.full_name, r.password, r.role, r.scope, r.hint)
+                        for r in rows]
+    widths = [max(display_width(row[i]) for row in table) for i in range(len(header))]
+
+    def line(cells):
+        padded = (c + " " * (w - display_width(c)) for c, w in zip(cells, widths, strict=True))
+        return "  ".join(padded).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(table[0]), rule] + [line(r) for r in table[1:]])

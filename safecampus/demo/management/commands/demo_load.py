@@ -1,0 +1,58 @@
+"""``manage.py demo_load [--if-empty] [--seed N] [--hazards N]``: load the demo university."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from safecampus.demo.loader import (
+    DEFAULT_HAZARDS,
+    DEFAULT_SEED,
+    MIN_HAZARDS,
+    DemoNotEmpty,
+    demo_is_loaded,
+    demo_load,
+)
+
+
+class Command(BaseCommand):
+    help = _("Load the demo university (four campuses, people for every role) and a year of "
+             "hazards, replayed through the real services.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true",
+                            help=_("Do nothing when any campus already exists."))
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                            help=_("Random seed; the same seed tells the same story."))
+        parser.add_argument("--hazards", type=int, default=DEFAULT_HAZARDS,
+                            help=_("How many hazards to replay (at least 30)."))
+
+    def handle(self, *args, if_empty=False, seed=DEFAULT_SEED, hazards=DEFAULT_HAZARDS,
+               **options):
+        if if_empty and demo_is_loaded():
+            self.stdout.write(_("The database already holds an organisation: demo not loaded."))
+            return
+        if hazards < MIN_HAZARDS:
+            raise CommandError(_("--hazards must be at least %(min)s.") % {"min": MIN_HAZARDS})
+        started = time.monotonic()
+        verbose = options.get("verbosity", 1) > 1
+        try:
+            counts = demo_load(
+                seed=seed, hazards=hazards,
+                progress=(lambda day: self.stdout.write(
+                    _("Replaying %(month)s …") % {"month": day.strftime("%Y-%m")}))
+                if verbose else None,
+            )
+        except DemoNotEmpty as exc:
+            raise CommandError(_(
+                "The database already holds an organisation. Load the demo into an empty "
+                "database, or pass --if-empty to skip."
+            )) from exc
+        self.stdout.write(self.style.SUCCESS(_(
+            "Demo loaded in %(seconds).1f s: %(campuses)s campuses, %(units)s units, "
+            "%(places)s places, %(users)s users, %(hazards)s hazards, %(notices)s notices "
+            "(%(overdue)s hazards overdue now), %(notifications)s notifications."
+        ) % {"seconds": time.monotonic() - started, **counts}))
+        self.stdout.write(_("Every demo account's password is “%(password)s”; "
+                            "run “manage.py demo_accounts” to see whom to sign in as.")
+                          % {"password": "safecampus"})

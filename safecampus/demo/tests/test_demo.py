@@ -1,0 +1,173 @@
+"""The demo university: one load with 60 hazards replayed through the real services."""
+
+import datetime as dt
+import io
+import random
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+from django.utils import translation
+
+from safecampus.accounts.models import Membership, Role, User
+from safecampus.core import clock
+from safecampus.core.activity import activity_for
+from safecampus.hazards.models import (
+    UNIT_STATES,
+    Evidence,
+    ExtensionRequest,
+    Grade,
+    Hazard,
+    HazardCategory,
+    HazardPhoto,
+    RectificationNotice,
+    Status,
+)
+from safecampus.notifications.models import Notification
+from safecampus.organisation.models import Campus, Unit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# A year back from mid-March 2026 reaches into 2025: notices of two years.
+NOW = dt.datetime(2026, 3, 16, 2, 30, tzinfo=dt.UTC)
+
+
+def load(**options) -> str:
+    out = io.StringIO()
+    with clock.frozen(NOW):
+        call_command("demo_load", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
+    # given an empty database, when the demo loads with 60 hazards
+    output = load(hazards=60, seed=7)
+    assert "60" in output
+
+    # then the university has four campuses, the security office and 11 categories
+    assert sorted(Campus.objects.values_list("name", flat=True)) == sorted(
+        ["兴庆校区", "创新港校区", "雁塔校区", "曲江校区"])
+    assert Unit.objects.filter(kind=Unit.Kind.SECURITY_OFFICE).count() == 1
+    assert Unit.objects.count() >= 30
+    assert HazardCategory.objects.count() == 11
+    assert not HazardCategory.objects.filter(name_en="").exists()
+
+    # and someone holds every role, scoped where the role is scoped
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+    assert not Membership.objects.filter(role=Role.GUARD, campus__isnull=True).exists()
+    assert not Membership.objects.filter(role=Role.GRID_OFFICER, zone__isnull=True).exists()
+    assert not Membership.objects.filter(role__in=[Role.UNIT_SAFETY_CONTACT, Role.UNIT_LEADER],
+                                         unit__isnull=True).exists()
+    assert Membership.objects.filter(role=Role.OFFICE_ADMIN, user__username="office_head").exists()
+    assert User.objects.get(username="admin").is_superuser
+    for username in ("admin", "student", "office_head"):
+        assert User.objects.get(username=username).check_password("safecampus")
+    assert not User.objects.filter(full_name="").exists()
+
+    # and the 60 hazards reached every state, within the twelve months before now
+    assert Hazard.objects.count() == 60
+    assert set(Hazard.objects.values_list("status", flat=True)) == set(Status.values)
+    assert not Hazard.objects.exclude(reported_at__range=(NOW - dt.timedelta(days=366), NOW)).exists()
+
+    # and notice numbers run 1, 2, 3 … in each year, in the order they were issued
+    notices = list(RectificationNotice.objects.order_by("issued_at", "pk"))
+    assert {n.year for n in notices} == {2025, 2026}
+    for year in (2025, 2026):
+        in_year = [n for n in notices if n.year == year]
+        assert [n.sequence for n in in_year] == list(range(1, len(in_year) + 1))
+        assert all(n.number == settings.SAFECAMPUS["NOTICE_NUMBER_FORMAT"].format(
+            year=year, seq=n.sequence) for n in in_year)
+        assert all(n.issued_at.astimezone(clock.local_zone()).year == year for n in in_year)
+    assert RectificationNotice.objects.annotate(k=Count("items")).filter(k__gt=1).exists()
+
+    # and some hazards are overdue now and already escalated by the sweep
+    overdue = Hazard.objects.filter(is_overdue=True)
+    assert overdue.filter(escalation_level__gte=1).exists()
+    # (evidence handed in late stays overdue until verified)
+    assert all(h.status in (*UNIT_STATES, Status.EVIDENCE_SUBMITTED) and h.deadline < NOW
+               for h in overdue)
+    assert not Hazard.objects.filter(status__in=UNIT_STATES, deadline__lt=NOW,
+                                     is_overdue=False).exists()
+
+    # and extensions were granted, refused and are pending; major hazards have plans
+    assert set(ExtensionRequest.objects.values_list("state", flat=True)) == {
+        "granted", "refused", "pending"}
+    majors = Hazard.objects.filter(grade=Grade.MAJOR)
+    assert majors.filter(status=Status.CLOSED).exists()
+    assert all(h.plan.milestones.exists() for h in majors.filter(
+        status__in=[Status.CLOSED, Status.RECTIFYING, Status.EVIDENCE_SUBMITTED]))
+
+    # and photos are there: before (reports) and after (every piece of evidence)
+    assert HazardPhoto.objects.filter(stage="before").exists()
+    assert not Evidence.objects.annotate(k=Count("photos")).filter(k=0).exists()
+
+    # and a closed hazard's timeline is the real one, in time order
+    closed = Hazard.objects.filter(status=Status.CLOSED, grade=Grade.GENERAL).first()
+    entries = list(activity_for(closed))
+    verbs = [e.verb for e in entries]
+    assert verbs[0] == "hazards.report" and verbs[-1] == "hazards.verify"
+    assert {"hazards.confirm", "hazards.issue_notice", "hazards.acknowledge",
+            "hazards.submit_evidence"} <= set(verbs)
+    assert entries[0].occurred_at == closed.reported_at
+    assert [e.occurred_at for e in entries] == sorted(e.occurred_at for e in entries)
+
+    # and notifications went out, dated when they were sent
+    assert Notification.objects.filter(verb="notices.issue").exists()
+    assert Notification.objects.filter(verb="hazards.escalate").exists()
+    assert not Notification.objects.filter(created_at__gt=NOW).exists()
+
+    # when it is loaded again with --if-empty, then nothing changes
+    counts = (Hazard.objects.count(), User.objects.count(), RectificationNotice.objects.count())
+    again = load(hazards=60, seed=7, if_empty=True)
+    assert "demo not loaded" in again or "未" in again
+    assert (Hazard.objects.count(), User.objects.count(),
+            RectificationNotice.objects.count()) == counts
+    # and without --if-empty it refuses rather than loading twice
+    with pytest.raises(CommandError):
+        load(hazards=60, seed=7)
+    assert Hazard.objects.count() == counts[0]
+
+    # and demo_accounts names every role with its demo account
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("demo_accounts", stdout=out)
+        labels = [str(label) for label in Role.labels]
+    table = out.getvalue()
+    for label in labels:
+        assert label in table
+    for username in ("student", "inspector1", "office_head", "leadership", "admin"):
+        assert f"\n{username} " in table
+    assert "safecampus" in table
+    contact_line = next(line for line in table.splitlines() if "Unit safety contact" in line)
+    contact = User.objects.get(username=contact_line.split()[0])
+    assert RectificationNotice.objects.filter(unit__memberships__user=contact).exists()
+
+
+def test_demo_accounts_without_a_demo_says_how_to_load_it():
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("demo_accounts", stdout=out)
+    assert out.getvalue().strip() == "No demo loaded yet: run “manage.py demo_load”."
+
+
+def test_too_few_hazards_are_refused():
+    with pytest.raises(CommandError), translation.override("en"):
+        load(hazards=5)
+    assert not Campus.objects.exists()
+
+
+def test_the_same_seed_plans_the_same_story():
+    from safecampus.demo.loader import Planner, _build_world
+
+    with clock.frozen(NOW):
+        world = _build_world(random.Random(1))
+
+        def story(seed):
+            hazards, notices = Planner(random.Random(seed), NOW, world).plan(40)
+            return ([(h.final, h.title, h.place.code, h.reporter.username, h.steps)
+                     for h in hazards], [(n.days, n.deadline) for n in notices])
+
+        first = story(3)
+    assert story(3) == first
+    assert story(4) != first
