@@ -1,0 +1,514 @@
+#!/usr/bin/env python
+"""Benchmark the hazard ledger, hazard detail and dashboard against the Django admin.
+
+Usage (from the repository root; ``make bench`` runs the first line)::
+
+    .venv/bin/python benchmarks/run.py                      # both backends, 200,000 hazards
+    .venv/bin/python benchmarks/run.py --backend sqlite --hazards 20000 --repeat 10
+    .venv/bin/python benchmarks/run.py --backend postgres --keep --explain
+
+For each backend the script creates a database of its own (``var/bench/bench-<N>.sqlite3``;
+PostgreSQL database ``safecampus_bench`` on ``BENCH_PG_URL``, default
+``postgres://postgres@127.0.0.1:5432``), migrates it, generates the organisation and N
+hazards (``benchmarks/generate.py``), analyses it, then requests each page through
+``django.test.Client`` as a signed-in user: a few warm-up requests, then ``--repeat`` timed
+ones. Server time is the wall time of ``Client.get`` (URL routing, middleware, queries,
+template rendering; no network). A last request under ``CaptureQueriesContext`` counts the
+SQL queries. The same pages are measured on a 5,000-hazard database to show that the query
+counts do not grow with the rows. ``--keep`` reuses a database generated before (same N).
+
+Results are printed as tables and, for a full-size run, written between the markers in
+``docs/benchmarks.md``. Each backend runs in a child process of its own (one Django setup
+per database).
+"""
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_VAR = ROOT / "var" / "bench"
+DOC = ROOT / "docs" / "benchmarks.md"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+PG_DB = "safecampus_bench"
+FULL_SIZE = 200_000
+SMALL_SIZE = 5_000
+BEGIN, END = "<!-- bench:begin (written by benchmarks/run.py) -->", "<!-- bench:end -->"
+
+# Targets from the performance issue (milliseconds).
+LEDGER_P95_MS = 80
+DASHBOARD_P95_MS = 150
+
+
+# ---------------------------------------------------------------------------------------------
+# Child: one backend, one database size.
+# ---------------------------------------------------------------------------------------------
+def _pg_admin_dsn(dbname: str = "postgres") -> str:
+    return f"{PG_URL.rstrip('/')}/{dbname}"
+
+
+def _pg_database(hazards: int) -> str:
+    return PG_DB if hazards == FULL_SIZE else f"{PG_DB}_{hazards}"
+
+
+def _pg_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() \
+            is not None
+
+
+def _pg_recreate(name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _prepare_environment(backend: str, hazards: int, keep: bool) -> bool:
+    """Point Django at the benchmark database; True when an existing one may be reused."""
+    (BENCH_VAR / "staticfiles").mkdir(parents=True, exist_ok=True)  # whitenoise wants it
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    os.environ["SAFECAMPUS_VAR_DIR"] = str(BENCH_VAR)
+    os.environ.pop("REDIS_URL", None)
+    if backend == "sqlite":
+        path = BENCH_VAR / f"bench-{hazards}.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+        if keep and path.exists():
+            return True
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return False
+    name = _pg_database(hazards)
+    os.environ["DATABASE_URL"] = _pg_admin_dsn(name)
+    if keep and _pg_exists(name):
+        return True
+    _pg_recreate(name)
+    return False
+
+
+def _percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0…1) of ``values``."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def _scenarios(ids: dict) -> list[dict]:
+    """The pages measured: (group, name, user key, URL). Pairs share a ``pair`` key."""
+    campus, unit = ids["campus"], ids["unit"]
+    ledger, admin = "/hazards/", "/admin/hazards/hazard/"
+
+    def q(base, **params):
+        return f"{base}?{urlencode(params)}" if params else base
+
+    return [
+        {"group": "ledger", "name": "ledger, all, page 1", "user": "office", "pair": "all-1",
+         "url": ledger},
+        {"group": "ledger", "name": "ledger, all, page 50", "user": "office",
+         "url": q(ledger, page=50)},
+        {"group": "ledger", "name": "ledger, campus + open, page 1", "user": "office",
+         "url": q(ledger, campus=campus, status="open")},
+        {"group": "ledger", "name": "ledger, campus + open, page 50", "user": "office",
+         "url": q(ledger, campus=campus, status="open", page=50)},
+        {"group": "ledger", "name": "ledger, campus + closed, page 1", "user": "office",
+         "pair": "closed-1", "url": q(ledger, campus=campus, status="closed")},
+        {"group": "ledger", "name": "ledger, campus + closed, page 50", "user": "office",
+         "pair": "closed-deep", "url": q(ledger, campus=campus, status="closed", page=50)},
+        {"group": "ledger", "name": "ledger, overdue only, page 1", "user": "office",
+         "url": q(ledger, overdue="on")},
+        {"group": "ledger", "name": "ledger, unit contact, open, page 1", "user": "contact",
+         "url": q(ledger, status="open")},
+        {"group": "ledger", "name": "ledger, unit + category, page 1", "user": "office",
+         "url": q(ledger, unit=unit, category=ids["category"])},
+        {"group": "detail", "name": "hazard detail, rectifying", "user": "office",
+         "url": f"/hazards/{ids['open_hazard']}/"},
+        {"group": "detail", "name": "hazard detail, closed", "user": "office",
+         "url": f"/hazards/{ids['closed_hazard']}/"},
+        {"group": "dashboard", "name": "dashboard /, office admin", "user": "office", "url": "/"},
+        {"group": "dashboard", "name": "dashboard /, university leadership", "user": "leadership",
+         "url": "/"},
+        {"group": "dashboard", "name": "dashboard /, unit contact", "user": "contact", "url": "/"},
+        {"group": "admin", "name": "admin change list, all, page 1", "user": "super",
+         "pair": "all-1", "url": admin},
+        {"group": "admin", "name": "admin change list, campus + closed, page 1", "user": "super",
+         "pair": "closed-1", "url": q(admin, campus__id__exact=campus, status__exact="closed")},
+        {"group": "admin", "name": "admin change list, campus + closed, page 25 (same rows)",
+         "user": "super", "pair": "closed-deep",
+         "url": q(admin, campus__id__exact=campus, status__exact="closed", p=25)},
+    ]
+
+
+def _explain(sql: str, params) -> str:
+    from django.db import connection
+
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ANALYZE "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        return "\n".join(f"{r[0]:>3} {r[1]:>3} {r[3]}" for r in rows)
+    return "\n".join(r[0] for r in rows)
+
+
+def child(args) -> dict:
+    reuse = _prepare_environment(args.backend, args.hazards, args.keep)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from benchmarks.generate import analyze, generate
+    from safecampus.accounts.models import User
+    from safecampus.hazards.models import Hazard, HazardCategory
+    from safecampus.organisation.models import Campus, Unit
+
+    def log(message: str) -> None:
+        print(f"[{args.backend} {args.hazards:,}] {message}", file=sys.stderr, flush=True)
+
+    t0 = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    log(f"migrated in {time.perf_counter() - t0:.1f} s")
+    generation = None
+    if reuse and Hazard.objects.count() != args.hazards:
+        log("existing database has a different size: regenerating")
+        connection.close()
+        _prepare_environment(args.backend, args.hazards, keep=False)
+        call_command("migrate", interactive=False, verbosity=0)
+        reuse = False
+    if reuse:
+        log("reusing the generated database (--keep)")
+        analyze()
+    else:
+        log(f"generating {args.hazards:,} hazards …")
+        generation = generate(args.hazards, log=log)
+        log("generated in {total:.1f} s ({steps})".format(
+            total=generation["seconds"]["total"],
+            steps=", ".join(f"{k} {v:.1f} s" for k, v in generation["seconds"].items()
+                            if k != "total")))
+
+    campus = Campus.objects.order_by("sort_order").first()
+    unit = Unit.objects.filter(code="college-1").first() or Unit.objects.first()
+    ids = {
+        "campus": campus.pk,
+        "unit": unit.pk,
+        "category": HazardCategory.objects.get(code="fire").pk,
+        "open_hazard": Hazard.objects.filter(status="rectifying", current_notice__isnull=False)
+        .order_by("-reported_at").values_list("pk", flat=True).first(),
+        "closed_hazard": Hazard.objects.filter(status="closed", current_notice__isnull=False)
+        .order_by("pk").values_list("pk", flat=True)[args.hazards // 4],
+    }
+    users = {
+        "office": User.objects.get(username="office_admin0"),
+        "leadership": User.objects.get(username="leadership0"),
+        "contact": User.objects.get(username=f"contact_{unit.code}"),
+        "super": User.objects.get(username="bench_super"),
+    }
+    clients = {}
+    for key, user in users.items():
+        clients[key] = Client()
+        clients[key].force_login(user)
+
+    results = []
+    load_before = os.getloadavg()[0]
+    for scenario in _scenarios(ids):
+        client = clients[scenario["user"]]
+        for _ in range(args.warmup):
+            response = client.get(scenario["url"])
+        if response.status_code != 200:
+            log(f"{scenario['name']}: HTTP {response.status_code} for {scenario['url']}")
+            results.append({**scenario, "status": response.status_code})
+            continue
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            client.get(scenario["url"])
+            times.append((time.perf_counter() - start) * 1000)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(scenario["url"])
+        slowest = max(captured.captured_queries, key=lambda q: float(q["time"]), default=None)
+        row = {
+            **scenario, "status": 200, "median_ms": statistics.median(times),
+            "p95_ms": _percentile(times, 0.95), "max_ms": max(times),
+            "queries": len(captured),
+            "slowest_query_ms": float(slowest["time"]) * 1000 if slowest else 0.0,
+            "slowest_query": slowest["sql"] if slowest else "",
+        }
+        results.append(row)
+        log(f"{scenario['name']:<58} median {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms"
+            f"  {row['queries']:3d} queries")
+        if args.explain and slowest:
+            print(f"\n--- {scenario['name']}: slowest query "
+                  f"({row['slowest_query_ms']:.1f} ms)\n{slowest['sql']}", file=sys.stderr)
+            try:
+                print(_explain_last(client, scenario["url"]), file=sys.stderr)
+            except Exception as error:  # noqa: BLE001 - diagnostics only
+                print(f"(EXPLAIN failed: {error})", file=sys.stderr)
+
+    return {
+        "backend": args.backend,
+        "hazards": Hazard.objects.count(),
+        "generation": generation,
+        "reused": reuse,
+        "server": _server_version(),
+        "load": [load_before, os.getloadavg()[0]],
+        "results": results,
+    }
+
+
+def _explain_last(client, url: str) -> str:
+    """EXPLAIN the slowest query ``url`` makes, with its real parameters."""
+    from django.db import connection
+
+    recorded = []
+
+    def wrapper(execute, sql, params, many, context):
+        start = time.perf_counter()
+        result = execute(sql, params, many, context)
+        recorded.append((time.perf_counter() - start, sql, params))
+        return result
+
+    with connection.execute_wrapper(wrapper):
+        client.get(url)
+    _elapsed, sql, params = max(recorded, key=lambda r: r[0])
+    return _explain(sql, params)
+
+
+def _server_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT sqlite_version()")
+            return f"SQLite {cursor.fetchone()[0]}"
+        cursor.execute("SHOW server_version")
+        return f"PostgreSQL {cursor.fetchone()[0]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Parent: run the children, print the tables, write docs/benchmarks.md.
+# ---------------------------------------------------------------------------------------------
+def _pg_up() -> bool:
+    host_port = PG_URL.split("@")[-1].split("/")[0]
+    host, _, port = host_port.partition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port or 5432)), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _run_child(backend: str, hazards: int, repeat: int, args) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = Path(handle.name)
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", "--backend", backend,
+               "--hazards", str(hazards), "--repeat", str(repeat), "--warmup", str(args.warmup),
+               "--out", str(out)]
+    if args.keep:
+        command.append("--keep")
+    if args.explain:
+        command.append("--explain")
+    started = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT)
+    data = json.loads(out.read_text())
+    out.unlink()
+    data["wall_seconds"] = time.perf_counter() - started
+    return data
+
+
+def _table(run: dict, small: dict | None) -> str:
+    small_counts = {r["name"]: r.get("queries") for r in (small or {}).get("results", [])}
+    lines = [
+        f"| page | median ms | p95 ms | SQL queries | queries at {SMALL_SIZE:,} hazards |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in run["results"]:
+        if r.get("status") != 200:
+            lines.append(f"| {r['name']} | HTTP {r['status']} | | | |")
+            continue
+        lines.append(f"| {r['name']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} "
+                     f"| {small_counts.get(r['name'], '—')} |")
+    return "\n".join(lines)
+
+
+def _verdicts(run: dict, small: dict | None) -> list[str]:
+    """Each target of the performance issue, met or missed, from the numbers."""
+    ok = {True: "met", False: "**missed**"}
+    rows = [r for r in run["results"] if r.get("status") == 200]
+    by_group = {g: [r for r in rows if r["group"] == g] for g in ("ledger", "dashboard", "admin")}
+    out = []
+    ledger = by_group["ledger"]
+    if ledger:
+        worst = max(ledger, key=lambda r: r["p95_ms"])
+        out.append(f"ledger p95 ≤ {LEDGER_P95_MS} ms: {ok[worst['p95_ms'] <= LEDGER_P95_MS]} "
+                   f"(worst: {worst['name']}, {worst['p95_ms']:.1f} ms)")
+        counts = {r["queries"] for r in ledger if r["user"] == "office"}
+        grows = []
+        if small:
+            small_q = {r["name"]: r.get("queries") for r in small["results"]}
+            grows = [r["name"] for r in ledger if small_q.get(r["name"]) != r["queries"]]
+        out.append(
+            f"ledger query count constant in the number of rows: {ok[not grows]} "
+            f"({'/'.join(map(str, sorted(counts)))} queries for the office on every filter and "
+            f"page; " + (f"the same at {SMALL_SIZE:,} hazards)" if small and not grows else
+                         f"differs at {SMALL_SIZE:,} for: {', '.join(grows)})" if grows else
+                         "no small run)"))
+    dash = by_group["dashboard"]
+    if dash:
+        worst = max(dash, key=lambda r: r["p95_ms"])
+        out.append(f"dashboard p95 ≤ {DASHBOARD_P95_MS} ms: {ok[worst['p95_ms'] <= DASHBOARD_P95_MS]}"
+                   f" (worst: {worst['name']}, {worst['p95_ms']:.1f} ms)")
+    pairs = {}
+    for r in rows:
+        if r.get("pair"):
+            pairs.setdefault(r["pair"], {})[r["group"]] = r
+    for _key, pair in pairs.items():
+        if "ledger" in pair and "admin" in pair:
+            led, adm = pair["ledger"], pair["admin"]
+            out.append(f"faster than the admin change list ({led['name']} vs "
+                       f"{adm['name'].replace('admin change list, ', '')}): "
+                       f"{ok[led['median_ms'] < adm['median_ms']]} ({led['median_ms']:.1f} ms vs "
+                       f"{adm['median_ms']:.1f} ms median, {led['queries']} vs {adm['queries']} "
+                       f"queries)")
+    return out
+
+
+def _machine() -> dict:
+    memory = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import django
+
+    return {"nproc": os.cpu_count(), "memory": memory, "cpu": cpu,
+            "python": platform.python_version(), "django": django.get_version(),
+            "os": platform.platform()}
+
+
+def _report(runs: list[tuple[dict, dict | None]], args, command: str) -> str:
+    machine = _machine()
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        BEGIN,
+        f"Run on {now}: `{command}`",
+        "",
+        f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} memory, "
+        f"{machine['os']}, Python {machine['python']}, Django {machine['django']}.",
+        "",
+    ]
+    for run, small in runs:
+        gen = run.get("generation")
+        lines.append(f"### {run['server']} — {run['hazards']:,} hazards")
+        lines.append("")
+        if gen:
+            lines.append(
+                f"Generated {gen['hazards']:,} hazards, {gen['notices']:,} notices, "
+                f"{gen['notice_items']:,} notice items and {gen['activity_entries']:,} timeline "
+                f"entries in {gen['seconds']['total']:.0f} s; whole run {run['wall_seconds']:.0f} s "
+                f"({args.repeat} timed requests per page after {args.warmup} warm-up).")
+        else:
+            lines.append(f"Reused a database generated earlier (`--keep`); whole run "
+                         f"{run['wall_seconds']:.0f} s ({args.repeat} timed requests per page).")
+        lines.append(
+            f"Load average (1 min) when the measuring started and ended: "
+            f"{run['load'][0]:.1f} / {run['load'][1]:.1f} on {machine['nproc']} CPUs.")
+        lines += ["", _table(run, small), "", "Targets:", ""]
+        lines += [f"- {v}" for v in _verdicts(run, small)]
+        lines.append("")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def _write_doc(block: str) -> None:
+    if DOC.exists():
+        text = DOC.read_text()
+        if BEGIN in text and END in text:
+            head, rest = text.split(BEGIN, 1)
+            tail = rest.split(END, 1)[1]
+            DOC.write_text(head + block + tail)
+            return
+        DOC.write_text(text.rstrip() + "\n\n" + block + "\n")
+        return
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text("# Benchmarks\n\n" + block + "\n")
+
+
+def parent(args) -> None:
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    if "postgres" in backends and not _pg_up():
+        print(f"PostgreSQL does not answer at {PG_URL}: PostgreSQL run skipped", file=sys.stderr)
+        backends.remove("postgres")
+        if not backends:
+            sys.exit(1)
+    runs = []
+    for backend in backends:
+        small = None
+        if args.hazards != SMALL_SIZE and not args.no_scaling:
+            small = _run_child(backend, SMALL_SIZE, max(3, min(args.repeat, 5)), args)
+        run = _run_child(backend, args.hazards, args.repeat, args)
+        runs.append((run, small))
+        print(f"\n== {run['server']}, {run['hazards']:,} hazards (load average "
+              f"{run['load'][0]:.1f} → {run['load'][1]:.1f}) ==")
+        print(_table(run, small))
+        for verdict in _verdicts(run, small):
+            print(f"- {verdict}")
+    command = "benchmarks/run.py " + " ".join(sys.argv[1:])
+    block = _report(runs, args, command.strip())
+    if args.hazards == FULL_SIZE and not args.no_doc:
+        _write_doc(block)
+        print(f"\nResults written to {DOC.relative_to(ROOT)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--hazards", type=int, default=FULL_SIZE, help="hazards to generate")
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
+    parser.add_argument("--keep", action="store_true",
+                        help="reuse a database generated earlier with the same --hazards")
+    parser.add_argument("--explain", action="store_true",
+                        help="print the slowest query of each page with its query plan")
+    parser.add_argument("--no-scaling", action="store_true",
+                        help=f"skip the {SMALL_SIZE:,}-hazard query-count comparison")
+    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        data = child(args)
+        Path(args.out).write_text(json.dumps(data, default=str))
+    else:
+        parent(args)
+
+
+if __name__ == "__main__":
+    main()
