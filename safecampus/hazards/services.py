@@ -286,8 +286,11 @@ def hazard_report(
         if not idempotency_remember(
             scope="hazards.report", key=idempotency_key, user=reporter, result=hazard
         ):
+            # A concurrent request with the same key won: read its result first (queries are
+            # refused once the block is marked for rollback), then undo this attempt.
+            winner = idempotency_lookup(scope="hazards.report", key=idempotency_key, model=Hazard)
             transaction.set_rollback(True)
-            return idempotency_lookup(scope="hazards.report", key=idempotency_key, model=Hazard)
+            return winner
         _notify_on_commit(
             recipients=_office_people(Role.OFFICE_STAFF, Role.OFFICE_ADMIN),
             verb="hazards.report",
@@ -489,6 +492,11 @@ def notice_issue(
             raise DomainError(_("One notice goes to one unit: choose hazards of a single unit."))
         for hazard in hazards:
             if hazard.status != Status.CONFIRMED:
+                # A double tap: the first request issued it while this one waited for the lock.
+                replay = idempotency_lookup(scope="hazards.notice_issue", key=idempotency_key,
+                                            model=RectificationNotice)
+                if replay is not None:
+                    return replay
                 raise Conflict(
                     _("%(ref)s is “%(status)s” and cannot be put on a notice.")
                     % {"ref": hazard.reference, "status": hazard.get_status_display()}
@@ -528,10 +536,11 @@ def notice_issue(
         if not idempotency_remember(
             scope="hazards.notice_issue", key=idempotency_key, user=actor, result=notice
         ):
-            transaction.set_rollback(True)
-            return idempotency_lookup(
+            winner = idempotency_lookup(
                 scope="hazards.notice_issue", key=idempotency_key, model=RectificationNotice
             )
+            transaction.set_rollback(True)  # after the read: see hazard_report
+            return winner
         _notify_on_commit(
             recipients=_unit_people(notice.unit_id, Role.UNIT_SAFETY_CONTACT, Role.UNIT_LEADER),
             verb="notices.issue",
@@ -612,7 +621,18 @@ def evidence_submit(
         raise DomainError(message, field_errors={"photos": [message]})
     processed = _process_photos(photos)
     with transaction.atomic():
-        hazard = _lock_hazard(hazard_id, version)
+        try:
+            hazard = _lock_hazard(hazard_id, version)
+        except Conflict:
+            # A double tap: the first request submitted while this one waited for the lock.
+            replay = idempotency_lookup(scope="hazards.evidence", key=idempotency_key,
+                                        model=Evidence)
+            if replay is not None:
+                return replay
+            raise
+        replay = idempotency_lookup(scope="hazards.evidence", key=idempotency_key, model=Evidence)
+        if replay is not None:
+            return replay
         _require(actor, "hazards.rectify_hazard", hazard)
         if hazard.grade == Grade.MAJOR and not RectificationPlan.objects.filter(
             hazard=hazard
@@ -633,9 +653,10 @@ def evidence_submit(
         if not idempotency_remember(
             scope="hazards.evidence", key=idempotency_key, user=actor, result=evidence
         ):
-            transaction.set_rollback(True)
-            return idempotency_lookup(scope="hazards.evidence", key=idempotency_key,
-                                      model=Evidence)
+            winner = idempotency_lookup(scope="hazards.evidence", key=idempotency_key,
+                                        model=Evidence)
+            transaction.set_rollback(True)  # after the read: see hazard_report
+            return winner
         _notify_on_commit(
             recipients=_office_people(Role.OFFICE_STAFF),
             verb="hazards.submit_evidence",
