@@ -582,3 +582,43 @@ class ExtensionRequest(BaseModel):
         verbose_name = _("deadline extension request")
         verbose_name_plural = _("deadline extension requests")
         ordering = ["-created_at"]
+
+
+class LedgerImport(BaseModel):
+    """An uploaded hazard ledger (隐患台账) between upload, column mapping and import.
+
+    The file stays in the default storage (S3 when the site runs on several nodes), so the
+    steps of one import may be served by different web nodes. ``plan`` holds the column and
+    value mapping chosen in step 2 (see :class:`safecampus.hazards.importing.ImportPlan`).
+    """
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")  # 已上传 (待映射)
+        REJECTED = "rejected", _("Problems found")  # 校验未通过
+        IMPORTED = "imported", _("Imported")  # 已导入
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    file = models.FileField(_("file"), upload_to="imports/ledger/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.UPLOADED, db_index=True
+    )
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    plan = models.JSONField(_("column and value mapping"), default=dict, blank=True)
+    error_count = models.PositiveIntegerField(_("problems found"), default=0)
+    imported_count = models.PositiveIntegerField(_("hazards imported"), default=0)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger import")
+        verbose_name_plural = _("ledger imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,149 @@
+"""Forms of the ledger import pages (upload, column and value mapping). They parse input
+only; reading and checking the rows is :mod:`safecampus.hazards.importing`."""
+
+import hashlib
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from safecampus.core.forms import bootstrap
+from safecampus.core.spreadsheets import ACCEPTED_EXTENSIONS, Table, fold_key
+from safecampus.organisation.models import Campus
+
+from . import importing
+from .importing import TARGETS, VALUE_KINDS, ImportPlan
+
+TIME_ZONES = (
+    ("Asia/Shanghai", gettext_lazy("China Standard Time (Asia/Shanghai)")),
+    ("UTC", gettext_lazy("UTC")),
+    ("Asia/Hong_Kong", gettext_lazy("Hong Kong (Asia/Hong_Kong)")),
+    ("Europe/London", gettext_lazy("London (Europe/London)")),
+    ("America/New_York", gettext_lazy("New York (America/New_York)")),
+    ("America/Los_Angeles", gettext_lazy("Los Angeles (America/Los_Angeles)")),
+)
+
+
+class SpreadsheetUploadForm(forms.Form):
+    """One .xlsx or .csv file, at most ``SAFECAMPUS["IMPORT_MAX_BYTES"]`` bytes."""
+
+    file = forms.FileField(
+        label=gettext_lazy("Excel or CSV file"),
+        help_text=gettext_lazy("An .xlsx file (first sheet) or a .csv file; the first row holds "
+                               "the column headers."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ",".join(ACCEPTED_EXTENSIONS)
+        bootstrap(self)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = (upload.name or "").lower()
+        if not name.endswith(ACCEPTED_EXTENSIONS):
+            raise forms.ValidationError(
+                _("“%(name)s” is not an Excel (.xlsx) or CSV (.csv) file.") % {"name": upload.name})
+        limit = settings.SAFECAMPUS["IMPORT_MAX_BYTES"]
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB; split it into smaller files.")
+                % {"size": round(limit / 1024 / 1024, 1)})
+        return upload
+
+
+def _value_field_name(kind: str, folded: str) -> str:
+    return f"val_{kind}_{hashlib.sha1(folded.encode()).hexdigest()[:12]}"
+
+
+class LedgerMappingForm(forms.Form):
+    """Step 2: a source column for each of our fields, a campus for rows without one, the
+    time zone of the file's times, and one select per distinct unit/category/status/campus
+    value. ``value_groups`` lists the value selects for the template."""
+
+    default_campus = forms.ModelChoiceField(
+        Campus.objects.order_by("sort_order", "id"), required=False,
+        label=gettext_lazy("Campus for rows without one"))
+    time_zone = forms.ChoiceField(
+        choices=TIME_ZONES, initial="Asia/Shanghai", label=gettext_lazy("Times in the file are in"),
+        help_text=gettext_lazy("Times without a zone are read as local time of this zone."))
+
+    def __init__(self, *args, table: Table, plan: ImportPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.table = table
+        column_choices = [("", _("— not in the file —"))] + [
+            (str(i), h) for i, h in enumerate(table.headers)]
+        self.column_fields = []
+        for target in TARGETS:
+            name = f"col_{target.key}"
+            index = plan.columns.get(target.key)
+            self.fields[name] = forms.ChoiceField(
+                choices=column_choices, required=False, label=target.label,
+                initial="" if index is None else str(index))
+            self.column_fields.append(name)
+        self.fields["default_campus"].initial = plan.default_campus
+        zones = dict(TIME_ZONES)
+        if plan.time_zone not in zones:
+            self.fields["time_zone"].choices = [*TIME_ZONES, (plan.time_zone, plan.time_zone)]
+        self.fields["time_zone"].initial = plan.time_zone
+        self.value_groups = []
+        labels = {t.key: t.label for t in TARGETS}
+        for kind in VALUE_KINDS:
+            column = self._column(kind, plan)
+            if column is None:
+                continue
+            merged: dict[str, list] = {}
+            for value, count in importing.distinct_values(table, column):
+                key = fold_key(value)
+                if key in merged:
+                    merged[key][1] += count
+                else:
+                    merged[key] = [value, count]
+            auto = importing.auto_match(kind, [v for v, _n in merged.values()])
+            chosen = plan.values.get(kind, {})
+            options = [("", _("— not mapped —"))] + importing.value_options(kind)
+            rows = []
+            for key, (value, count) in list(merged.items())[:importing.MAX_DISTINCT_VALUES]:
+                name = _value_field_name(kind, key)
+                self.fields[name] = forms.ChoiceField(
+                    choices=options, required=False, label=value,
+                    initial=chosen.get(key) or auto.get(key, ""))
+                rows.append((value, count, name, key))
+            self.value_groups.append({
+                "kind": kind, "label": labels[kind], "header": table.headers[column],
+                "rows": rows, "hidden": max(0, len(merged) - importing.MAX_DISTINCT_VALUES),
+            })
+        bootstrap(self)
+
+    def _column(self, kind: str, plan: ImportPlan) -> int | None:
+        if self.is_bound:
+            raw = self.data.get(f"col_{kind}", "")
+            return int(raw) if str(raw).isdigit() and int(raw) < len(self.table.headers) else None
+        return plan.columns.get(kind)
+
+    def value_rows(self):
+        """For the template: (label, header, [(source value, count, bound field)], hidden)."""
+        for group in self.value_groups:
+            yield {**group, "rows": [(v, n, self[name]) for v, n, name, _k in group["rows"]]}
+
+    def to_plan(self) -> ImportPlan:
+        data = self.cleaned_data
+        columns = {t.key: (int(data[f"col_{t.key}"]) if data.get(f"col_{t.key}") else None)
+                   for t in TARGETS}
+        values: dict[str, dict[str, str]] = {}
+        for group in self.value_groups:
+            for _v, _n, name, key in group["rows"]:
+                if data.get(name):
+                    values.setdefault(group["kind"], {})[key] = data[name]
+        campus = data.get("default_campus")
+        return ImportPlan(columns=columns, values=values,
+                          default_campus=campus.pk if campus else None,
+                          time_zone=data.get("time_zone") or settings.TIME_ZONE)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            for problem in importing.plan_problems(self.table, self.to_plan()):
+                self.add_error(None, problem)
+        return cleaned
