@@ -8,6 +8,7 @@ silently.
 """
 
 import io
+import math
 import uuid
 
 from django.conf import settings
@@ -38,8 +39,8 @@ def photo_process(upload, *, field: str = "photos") -> tuple[ContentFile, Conten
     if size is not None and size > max_bytes:
         message = _("%(name)s is too large (%(size)s MB); the limit is %(limit)s MB.") % {
             "name": name,
-            "size": round(size / 1024 / 1024, 1),
-            "limit": max_bytes // 1024 // 1024,
+            "size": _megabytes(size, up=True),
+            "limit": _megabytes(max_bytes),
         }
         raise DomainError(message, code="photo_too_large", field_errors={field: [message]})
     try:
@@ -68,6 +69,14 @@ def photo_process(upload, *, field: str = "photos") -> tuple[ContentFile, Conten
         ContentFile(_encode(full), name=f"{stem}.jpg"),
         ContentFile(_encode(thumb), name=f"{stem}_t.jpg"),
     )
+
+
+def _megabytes(n_bytes: int, *, up: bool = False) -> str:
+    """``n_bytes`` in MB with at most one decimal ("15", "0.5"); ``up`` rounds up, so a file
+    just over the limit never reads as equal to it."""
+    tenths = n_bytes * 10 / (1024 * 1024)
+    tenths = math.ceil(tenths) if up else math.floor(tenths)
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:.1f}"
 
 
 def _encode(image: Image.Image) -> bytes:
