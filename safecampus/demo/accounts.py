@@ -3,7 +3,7 @@
 import unicodedata
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -42,10 +42,13 @@ def _scope_text(memberships) -> str:
 
 
 def _busiest_unit_with(role: str) -> int | None:
-    """The unit with most notices that has a ``role`` account (so the demo shows real work)."""
+    """The unit with most open notices that has a ``role`` account (so there is work to do)."""
     staffed = set(Membership.objects.filter(role=role).values_list("unit_id", flat=True))
-    for unit_id in (RectificationNotice.objects.values("unit_id").annotate(n=Count("id"))
-                    .order_by("-n", "unit_id").values_list("unit_id", flat=True)):
+    open_states = [RectificationNotice.State.ISSUED, RectificationNotice.State.ACKNOWLEDGED]
+    busiest = (RectificationNotice.objects.values("unit_id")
+               .annotate(open=Count("id", filter=Q(state__in=open_states)), n=Count("id"))
+               .order_by("-open", "-n", "unit_id").values_list("unit_id", flat=True))
+    for unit_id in busiest:
         if unit_id in staffed:
             return unit_id
     return None

@@ -322,7 +322,12 @@ class Planner:
 
     # -- helpers --
     def between(self, start: dt.datetime, low: dt.timedelta, high: dt.timedelta) -> dt.datetime:
-        return start + low + (high - low) * self.rng.random()
+        """A random time in [start + low, start + high], in waking hours when one is drawn."""
+        for _attempt in range(6):
+            at = start + low + (high - low) * self.rng.random()
+            if 7 <= at.astimezone(clock.local_zone()).hour < 22:
+                break
+        return at
 
     def local_at(self, day: dt.date, hour_low: int = 8, hour_high: int = 17) -> dt.datetime:
         minutes = self.rng.randint(hour_low * 60, hour_high * 60 + 59)
@@ -405,7 +410,12 @@ class Planner:
             if guards:
                 return rng.choice(guards)
             plan.source = Source.REPORT
-        return rng.choice(world.community)
+        return self.community_member()
+
+    def community_member(self) -> User:
+        """Mostly anyone; often ``student``, the account the demo suggests signing in as."""
+        community = self.world.community
+        return community[0] if self.rng.random() < 0.2 else self.rng.choice(community)
 
     # -- the whole plan --
     def plan(self, count: int) -> tuple[list[HazardPlan], list[NoticePlan]]:
@@ -463,7 +473,7 @@ class Planner:
             original.category, original.title, original.description, original.place)
         plan.unit_id = original.unit_id
         plan.source = Source.REPORT
-        plan.reporter = self.rng.choice(self.world.community)
+        plan.reporter = self.community_member()
         first = original.steps[0][0]
         report = min(self.between(first, HOUR, 4 * DAY), self.between(
             first, MINUTE, (self.limit - first) * 0.8))
