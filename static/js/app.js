@@ -36,7 +36,102 @@
         return String(r[1]) === c && (!b || String(r[2]) === b);
       }).map(function (r) { return { id: r[0], label: r[3] }; }), false);
     });
+    // Choosing a place first (all places of the campus are listed) fills in its building.
+    if (place && building) place.addEventListener("change", function () {
+      var row = data.places.filter(function (r) { return String(r[0]) === place.value; })[0];
+      if (row && row[2] !== null && String(row[2]) !== building.value) {
+        var chosen = place.value;
+        building.value = String(row[2]);
+        building.dispatchEvent(new Event("change"));
+        place.value = chosen;
+      }
+    });
     refresh(true);
+  }
+
+  function formatSize(bytes) {
+    if (bytes >= 1024 * 1024) return (bytes / 1024 / 1024).toFixed(1) + " MB";
+    return Math.max(1, Math.round(bytes / 1024)) + " KB";
+  }
+
+  // Photo inputs: show what was chosen (thumbnail, name, size) before anything is sent.
+  // Browsers other than Safari cannot draw HEIC, so those get an icon instead of a picture.
+  function setupPhotoPreview() {
+    document.querySelectorAll("[data-photo-field]").forEach(function (box) {
+      var input = box.querySelector("input[type=file]");
+      var preview = box.querySelector("[data-photo-preview]");
+      if (!input || !preview || !window.URL || !URL.createObjectURL) return;
+      var urls = [];
+      input.addEventListener("change", function () {
+        urls.forEach(function (u) { URL.revokeObjectURL(u); });
+        urls = [];
+        preview.innerHTML = "";
+        Array.prototype.forEach.call(input.files, function (file) {
+          var figure = document.createElement("figure");
+          figure.className = "photo-preview-item";
+          var drawable = /^image\/(jpeg|png|webp|gif)$/i.test(file.type);
+          if (drawable) {
+            var img = document.createElement("img");
+            var url = URL.createObjectURL(file);
+            urls.push(url);
+            img.alt = "";
+            img.addEventListener("error", function () {
+              img.replaceWith(icon("bi-file-earmark-x"));
+            });
+            img.src = url;
+            figure.appendChild(img);
+          } else {
+            figure.appendChild(icon("bi-file-earmark-image"));
+          }
+          var caption = document.createElement("figcaption");
+          caption.textContent = file.name + " · " + formatSize(file.size);
+          figure.appendChild(caption);
+          preview.appendChild(figure);
+        });
+      });
+    });
+  }
+
+  function icon(name) {
+    var span = document.createElement("span");
+    span.className = "photo-preview-icon bi " + name;
+    span.setAttribute("aria-hidden", "true");
+    return span;
+  }
+
+  // Campus map: the map of the chosen campus is shown; a tap sets map_x/map_y in percent.
+  function setupCampusMap() {
+    var maps = document.querySelectorAll("[data-campus-map]");
+    var campus = document.querySelector("[data-picker=campus]");
+    var x = document.querySelector("input[name=map_x]");
+    var y = document.querySelector("input[name=map_y]");
+    if (!maps.length || !campus || !x || !y) return;
+    function pin(box) {
+      var p = box.querySelector(".campus-map-pin");
+      if (x.value === "" || y.value === "") { p.hidden = true; return; }
+      p.style.left = x.value + "%";
+      p.style.top = y.value + "%";
+      p.hidden = false;
+    }
+    function show() {
+      maps.forEach(function (box) {
+        box.hidden = box.getAttribute("data-campus-map") !== campus.value;
+        if (!box.hidden) pin(box);
+      });
+    }
+    maps.forEach(function (box) {
+      var img = box.querySelector("img");
+      img.addEventListener("click", function (event) {
+        var rect = img.getBoundingClientRect();
+        var px = (event.clientX - rect.left) / rect.width * 100;
+        var py = (event.clientY - rect.top) / rect.height * 100;
+        x.value = Math.min(100, Math.max(0, px)).toFixed(2);
+        y.value = Math.min(100, Math.max(0, py)).toFixed(2);
+        pin(box);
+      });
+    });
+    campus.addEventListener("change", function () { x.value = ""; y.value = ""; show(); });
+    show();
   }
 
   // A form submits once: the button is disabled after the first tap (the server also
@@ -49,6 +144,30 @@
         });
       });
     });
+  }
+
+  // The hazard page's bottom bar (phones) jumps to the user's next action; it steps aside
+  // while that action's card is on screen, so two buttons never say the same thing.
+  function setupActionBar() {
+    var bar = document.querySelector("[data-action-bar]");
+    if (!bar) return;
+    var link = bar.querySelector("a[href^='#']");
+    var target = link ? document.querySelector(link.getAttribute("href")) : null;
+    if (!target || !window.IntersectionObserver) return;
+    new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) { bar.classList.toggle("is-hidden", entry.isIntersecting); });
+    }).observe(target);
+  }
+
+  // A link or redirect to #action-… opens that folded card.
+  function openTargetDetails() {
+    function open() {
+      if (!location.hash) return;
+      var el = document.getElementById(location.hash.slice(1));
+      if (el && el.tagName === "DETAILS") el.open = true;
+    }
+    window.addEventListener("hashchange", open);
+    open();
   }
 
   // Charts: any element with data-chart="<json-script id>" gets an ECharts option.
@@ -65,7 +184,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setupPlacePicker();
+    setupPhotoPreview();
+    setupCampusMap();
     setupSubmitOnce();
+    setupActionBar();
+    openTargetDetails();
     setupCharts();
   });
 })();

@@ -1,0 +1,180 @@
+"""Browser test harness: Playwright (sync API) driving Debian's Chromium against live_server.
+
+Every test that uses ``browser_for`` gets pages that record console errors, uncaught page
+errors, failed requests and HTTP error responses; at teardown the test fails if any of them
+happened (a missing stylesheet, a script blocked by the CSP, a 404 on an icon font …).
+Pages that a test expects to answer with an error status are declared with
+``page.sc_expect_status``.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an asyncio loop in this thread; Django refuses ORM calls from a
+# thread with a running loop unless told that this is deliberate (tests only).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "pass-1234"
+SHOTS = Path(os.environ.get("SAFECAMPUS_SHOTS", "/tmp/shots"))
+
+VIEWPORTS = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+              "device_scale_factor": 2},
+    "desktop": {"viewport": {"width": 1440, "height": 900}},
+}
+
+
+@dataclass
+class PageProblems:
+    """What went wrong in one browser context, collected from Playwright events."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    bad_responses: list[str] = field(default_factory=list)
+    expected_status: set[tuple[str, int]] = field(default_factory=set)
+
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console_errors if "Content Security Policy" in m]
+
+    def all(self) -> list[str]:
+        bad = [r for r in self.bad_responses
+               if not any(r.startswith(f"{status} ") and path in r
+                          for path, status in self.expected_status)]
+        return self.console_errors + self.page_errors + self.failed_requests + bad
+
+
+def _watch(context, problems: PageProblems, base_url: str) -> None:
+    def on_console(message):
+        if message.type == "error":
+            text = message.text
+            # A response the test declared as expected (e.g. 403) is also logged by Chromium.
+            if "Failed to load resource" in text and problems.expected_status:
+                return
+            problems.console_errors.append(f"{message.location.get('url', '')}: {text}")
+
+    def on_response(response):
+        if response.url.startswith(base_url) and response.status >= 400:
+            path = response.url[len(base_url):]
+            problems.bad_responses.append(f"{response.status} {path}")
+
+    def on_request_failed(request):
+        failure = request.failure or ""
+        # A navigation that replaces a still-loading document aborts its subresources.
+        if "ERR_ABORTED" in failure:
+            return
+        problems.failed_requests.append(f"{request.url}: {failure}")
+
+    def on_page(page):
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: problems.page_errors.append(str(error)))
+
+    context.on("page", on_page)
+    context.on("response", on_response)
+    context.on("requestfailed", on_request_failed)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
+def viewport(request) -> str:
+    """Parametrizes a test over the phone (390×844, touch) and desktop (1440×900) sizes."""
+    return request.param
+
+
+class Browsing:
+    """Opens signed-in browser contexts against the live server and checks them at the end."""
+
+    def __init__(self, chromium, base_url: str, test_name: str):
+        self.chromium = chromium
+        self.base_url = base_url
+        self.test_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", test_name).strip("-")
+        self.contexts: list[tuple[object, PageProblems]] = []
+
+    def new_page(self, size: str = "desktop"):
+        """A fresh context (own cookies) at ``size`` with the Chinese UI; returns its page."""
+        context = self.chromium.new_context(
+            base_url=self.base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
+            **VIEWPORTS[size])
+        context.set_default_timeout(15_000)
+        problems = PageProblems()
+        _watch(context, problems, self.base_url)
+        page = context.new_page()
+        page.sc_problems = problems
+        page.sc_size = size
+        self.contexts.append((context, problems))
+        return page
+
+    def login(self, username: str, size: str = "desktop", next_url: str = ""):
+        """Sign in ``username`` through the real sign-in form; returns the signed-in page."""
+        page = self.new_page(size)
+        page.goto("/accounts/login/" + (f"?next={next_url}" if next_url else ""))
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.click("form button[type=submit]")
+        assert "/accounts/login/" not in page.url, f"sign-in as {username} failed"
+        return page
+
+    def shot(self, page, name: str) -> Path:
+        """Full-page screenshot into /tmp/shots/<test>/<name>-<size>.png (outside the repo)."""
+        folder = SHOTS / self.test_name
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}-{page.sc_size}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    @staticmethod
+    def overflow(page) -> int:
+        """How many CSS pixels the page is wider than its viewport (0 when it fits)."""
+        return page.evaluate(
+            "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
+
+    def check(self) -> list[str]:
+        problems = []
+        for _context, found in self.contexts:
+            problems.extend(found.all())
+        return problems
+
+    def close(self):
+        for context, _found in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def browsing(chromium, live_server, transactional_db, request) -> Browsing:
+    """Signed-in pages for any user; fails the test if a page logged an error, had a CSP
+    violation, or a request to the server failed or answered with an error status."""
+    session = Browsing(chromium, live_server.url, request.node.name)
+    yield session
+    try:
+        problems = session.check()
+        csp = [p for _c, found in session.contexts for p in found.csp_violations()]
+        assert not csp, f"CSP violations: {csp}"
+        assert not problems, "browser problems:\n" + "\n".join(problems)
+    finally:
+        session.close()

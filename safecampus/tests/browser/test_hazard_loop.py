@@ -1,0 +1,263 @@
+"""The hazard loop as its users click it, at phone (390×844) and desktop (1440×900) size.
+
+A student reports on a phone, the office confirms and issues a notice at a desk, the unit's
+safety contact signs for it and submits evidence on a phone, the office verifies and closes,
+and the student sees the outcome. Expected texts come from the zh-hans catalogue through
+``zh()``, so the tests hold before and after the translations are compiled.
+"""
+
+import re
+
+import pytest
+from django.utils import translation
+from PIL import Image
+
+from safecampus.hazards.models import DeadlineBasis, Hazard, RectificationNotice, Status
+
+pytestmark = pytest.mark.browser
+
+
+# Visible buttons and fields in <main> lower than 40 CSS px (too small for a thumb).
+SMALL_TAP_TARGETS = """() => [...document.querySelectorAll("main .btn, main select, main input")]
+    .filter(el => el.offsetParent !== null && !["hidden", "checkbox", "radio"].includes(el.type)
+                  && !el.classList.contains("visually-hidden"))
+    .filter(el => el.getBoundingClientRect().height < 40)
+    .map(el => (el.name || el.textContent.trim()) + " " + el.getBoundingClientRect().height)"""
+
+
+def zh(msgid: str) -> str:
+    """The text the Chinese UI shows for ``msgid``."""
+    with translation.override("zh-hans"):
+        return translation.gettext(msgid)
+
+
+def photo_file(tmp_path, name="hazard.jpg", colour=(200, 40, 40)) -> str:
+    path = tmp_path / name
+    Image.new("RGB", (800, 600), colour).save(path, format="JPEG")
+    return str(path)
+
+
+def alert_text(page, kind: str) -> str:
+    """The text of the flash messages of ``kind`` (success, danger) on the page."""
+    return " ".join(page.locator(f".alert-{kind}").all_inner_texts())
+
+
+def fill_report(page, tmp_path, title: str, photo: str | None = None) -> None:
+    """Fill the report form as a student does: place first from the cascading picker."""
+    page.goto("/hazards/report/")
+    page.select_option("select[name=campus]", label="北校区")
+    page.select_option("select[name=building]", label="化学楼")
+    page.select_option("select[name=place]", label="101实验室")
+    page.fill("input[name=title]", title)
+    page.select_option("select[name=category]", label="消防安全")
+    page.set_input_files("input[name=photos]", photo or photo_file(tmp_path))
+
+
+def test_whole_loop(browsing, org, tmp_path):
+    """Given a student, the office staff and the unit's safety contact, when each does their
+    step in a browser, then the hazard goes from report to verified close and everyone sees it."""
+    # -- the student reports on a phone -------------------------------------------------------
+    student = browsing.login("student1", "phone")
+    fill_report(student, tmp_path, "安全出口被自行车堵住")
+    preview = student.locator("[data-photo-preview] img")
+    assert preview.count() == 1, "the chosen photo is previewed before sending"
+    assert "hazard.jpg" in student.locator("[data-photo-preview]").inner_text()
+    assert browsing.overflow(student) == 0
+    browsing.shot(student, "01-report-form")
+    with student.expect_navigation():
+        student.locator("#report-form button[type=submit]").tap()
+    hazard = Hazard.objects.get()
+    assert hazard.status == Status.REPORTED
+    assert (hazard.campus, hazard.building, hazard.place) == (org.campus1, org.building_a, org.place_a)
+    assert hazard.photos.count() == 1
+    assert student.url.endswith(f"/hazards/{hazard.pk}/")
+    assert zh("Thank you. Your report %(ref)s was received; you will be told when it is handled.") % {
+        "ref": hazard.reference} in alert_text(student, "success")
+    browsing.shot(student, "02-report-sent")
+
+    # -- the office finds it in the ledger and confirms it (desktop) ---------------------------
+    staff = browsing.login("staff1", "desktop")
+    staff.goto("/hazards/")
+    row = staff.locator("table tbody tr", has_text=hazard.reference)
+    assert zh(Status.REPORTED.label) in row.inner_text()
+    browsing.shot(staff, "03-ledger")
+    with staff.expect_navigation():
+        row.get_by_role("link", name=hazard.reference).click()
+    browsing.shot(staff, "04-detail-reported")
+    with staff.expect_navigation():
+        staff.locator("#action-confirm button[type=submit]").click()
+    assert zh("Hazard confirmed.") in alert_text(staff, "success")
+
+    # -- and issues a notice counted in working days --------------------------------------------
+    with staff.expect_navigation():
+        staff.locator("a[href*='/hazards/notices/new/']:visible").click()
+    assert staff.locator(f"input[name=hazards][value='{hazard.pk}']").is_checked()
+    staff.fill("input[name=deadline_days]", "5")
+    staff.select_option("select[name=deadline_basis]", DeadlineBasis.WORKING_DAYS)
+    browsing.shot(staff, "05-notice-new")
+    with staff.expect_navigation():
+        staff.locator("form button[type=submit]", has_text=zh("Issue notice")).click()
+    notice = RectificationNotice.objects.get()
+    assert notice.deadline_days == 5 and notice.deadline_basis == DeadlineBasis.WORKING_DAYS
+    assert staff.url.endswith(f"/hazards/notices/{notice.pk}/")
+    assert zh("Notice %(number)s issued.") % {"number": notice.number} in alert_text(staff, "success")
+    browsing.shot(staff, "06-notice-detail-office")
+    pdf_href = staff.locator("a[href$='/pdf/']").get_attribute("href")
+    pdf = staff.request.get(pdf_href)
+    assert pdf.status == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")
+
+    # -- the unit's safety contact signs for it on a phone ---------------------------------------
+    contact = browsing.login("contact_a", "phone")
+    contact.goto(f"/hazards/notices/{notice.pk}/")
+    assert browsing.overflow(contact) == 0
+    browsing.shot(contact, "07-notice-detail-unit")
+    with contact.expect_navigation():
+        contact.get_by_role("button", name=zh("Sign for the notice")).tap()
+    assert zh("Signed for notice %(number)s.") % {"number": notice.number} in alert_text(contact, "success")
+
+    # -- starts rectification and submits evidence with a photo -------------------------------
+    with contact.expect_navigation():
+        contact.locator(".list-group a", has_text=hazard.title).tap()
+    with contact.expect_navigation():
+        contact.locator("#action-start button[type=submit]").tap()
+    assert zh("Rectification started.") in alert_text(contact, "success")
+    contact.fill("#action-evidence textarea[name=text]", "已清理安全出口，张贴禁止停放标识")
+    contact.set_input_files("#action-evidence input[name=photos]",
+                            photo_file(tmp_path, "after.jpg", (40, 160, 40)))
+    assert browsing.overflow(contact) == 0
+    browsing.shot(contact, "08-detail-evidence-form")
+    with contact.expect_navigation():
+        contact.locator("#action-evidence button[type=submit]").tap()
+    assert zh("Evidence submitted; the office will verify it.") in alert_text(contact, "success")
+    hazard.refresh_from_db()
+    assert hazard.status == Status.EVIDENCE_SUBMITTED
+    assert hazard.photos.count() == 2
+
+    # -- the office verifies and closes --------------------------------------------------------
+    staff.goto(f"/hazards/{hazard.pk}/")
+    browsing.shot(staff, "09-detail-verify")
+    staff.fill("#action-verify textarea[name=comment]", "现场复查合格")
+    with staff.expect_navigation():
+        staff.locator("#action-verify button[type=submit]").click()
+    assert zh("Verified and closed.") in alert_text(staff, "success")
+    hazard.refresh_from_db()
+    assert hazard.status == Status.CLOSED
+
+    # -- the student sees it closed and was told -----------------------------------------------
+    student.goto("/hazards/mine/")
+    item = student.locator(".list-group-item", has_text=hazard.title)
+    assert zh(Status.CLOSED.label) in item.locator(".badge").first.inner_text()
+    browsing.shot(student, "10-my-reports")
+    student.goto("/notifications/")
+    told = zh("The hazard you reported was rectified and closed: %(title)s") % {"title": hazard.title}
+    assert student.locator(".list-group-item", has_text=told).count() == 1
+    assert browsing.overflow(student) == 0
+    browsing.shot(student, "11-inbox")
+
+
+def test_double_tap_creates_one_hazard(browsing, org, tmp_path, viewport):
+    """Given a filled report form, when the button is tapped twice and the POST is then
+    replayed (a flaky network retrying), then there is one hazard and the retry lands on it."""
+    page = browsing.login("student1", viewport)
+    fill_report(page, tmp_path, "楼道灭火器过期")
+    sent = dict(page.evaluate("""() => [...new FormData(document.getElementById("report-form"))]
+        .filter(([name, value]) => typeof value === "string")"""))
+    assert len(sent["idempotency_key"]) == 32
+    button = page.locator("#report-form button[type=submit]")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    with page.expect_navigation():
+        if viewport == "phone":
+            page.touchscreen.tap(x, y)
+            page.touchscreen.tap(x, y)
+        else:
+            page.mouse.dblclick(x, y)
+    assert Hazard.objects.count() == 1
+    hazard = Hazard.objects.get()
+    assert page.url.endswith(f"/hazards/{hazard.pk}/")
+    photo = {"name": "hazard.jpg", "mimeType": "image/jpeg",
+             "buffer": (tmp_path / "hazard.jpg").read_bytes()}
+    retry = page.request.post("/hazards/report/", multipart={**sent, "photos": photo}, max_redirects=0)
+    assert retry.status == 302, retry.text()[:3000]
+    assert retry.headers["location"].endswith(f"/hazards/{hazard.pk}/")
+    assert Hazard.objects.count() == 1
+
+
+def test_bad_photo_is_refused_with_a_message(browsing, org, tmp_path, viewport):
+    """Given a text file named like a photo, when it is sent, then the form says why and no
+    hazard exists."""
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("this is not a picture")
+    page = browsing.login("student1", viewport)
+    fill_report(page, tmp_path, "消防通道堆放杂物", photo=str(bad))
+    with page.expect_navigation():
+        page.locator("#report-form button[type=submit]").click()
+    message = zh("%(name)s is not a photo we can read; use JPEG, PNG, WebP or HEIC.") % {
+        "name": "notes.jpg"}
+    assert page.locator("#report-form .invalid-feedback", has_text=message).is_visible()
+    assert page.locator("input[name=title]").input_value() == "消防通道堆放杂物"
+    assert Hazard.objects.count() == 0
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "bad-photo")
+
+
+def test_stale_form_shows_conflict(browsing, org, viewport):
+    """Given the same reported hazard open in two tabs, when it is confirmed in the first and
+    then rejected from the stale second, then the second shows the conflict and nothing changes."""
+    from safecampus.hazards.tests.helpers import reported
+
+    hazard = reported(org)
+    first = browsing.login("staff1", viewport)
+    first.goto(f"/hazards/{hazard.pk}/")
+    second = first.context.new_page()
+    second.sc_problems, second.sc_size = first.sc_problems, viewport
+    second.goto(f"/hazards/{hazard.pk}/")
+    with first.expect_navigation():
+        first.locator("#action-confirm button[type=submit]").click()
+    second.locator("#action-reject summary").click()
+    second.fill("#action-reject textarea[name=comment]", "不属实")
+    with second.expect_navigation():
+        second.locator("#action-reject button[type=submit]").click()
+    assert zh("Someone else changed this hazard while you were looking at it. "
+              "Reload the page and try again.") in alert_text(second, "danger")
+    hazard.refresh_from_db()
+    assert hazard.status == Status.CONFIRMED
+    assert re.search(r"#action-reject$", second.url)
+    browsing.shot(second, "stale-conflict")
+
+
+def test_main_pages_fit_the_screen(browsing, org, viewport):
+    """Given a hazard with a notice, when each main page is opened at phone and desktop size,
+    then nothing is wider than the screen and, on a phone, every button is big enough for a
+    thumb (at least 40 CSS pixels high)."""
+    from safecampus.hazards.tests.helpers import acknowledged
+
+    hazard, notice = acknowledged(org, title="配电箱门未关闭，线路裸露在外面，存在触电风险，需要尽快处理")
+    guest = browsing.new_page(viewport)
+    guest.goto("/accounts/login/")
+    pages = [(guest, "/accounts/login/", "login")]
+    staff = browsing.login("staff1", viewport)
+    contact = browsing.login("contact_a", viewport)
+    student = browsing.login("student1", viewport)
+    pages += [
+        (student, "/hazards/report/", "report"),
+        (staff, "/hazards/", "ledger"),
+        (staff, f"/hazards/{hazard.pk}/", "detail-office"),
+        (contact, f"/hazards/{hazard.pk}/", "detail-unit"),
+        (staff, "/hazards/notices/", "notice-list"),
+        (contact, f"/hazards/notices/{notice.pk}/", "notice-detail"),
+        (student, "/hazards/mine/", "my-reports"),
+        (student, "/notifications/", "inbox"),
+    ]
+    for page, url, name in pages:
+        page.goto(url)
+        assert browsing.overflow(page) == 0, f"{name} is wider than the {viewport} screen"
+        if viewport == "phone":
+            small = page.evaluate(SMALL_TAP_TARGETS)
+            assert small == [], f"{name}: too small for a thumb: {small}"
+        browsing.shot(page, name)
+    told = zh("Your report was confirmed: %(title)s") % {"title": hazard.title}
+    assert student.locator(".inbox .list-group-item", has_text=told).count() == 1
