@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from safecampus.core.pagination import paginate
@@ -21,6 +22,9 @@ def inbox(request):
 def mark_read(request, pk: int | None = None):
     notification_mark_read(user=request.user, notification_id=pk)
     target = request.POST.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
+    # Only a path on this site: "/\evil.example" and "//evil.example" leave it in browsers.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect("notifications:inbox")

@@ -1,0 +1,181 @@
+"""Notifications: one row per recipient, deduplicated, with a delivery per channel and retries."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from safecampus.accounts.models import User
+from safecampus.notifications import services
+from safecampus.notifications.models import Delivery, Notification
+from safecampus.notifications.selectors import notification_inbox, notification_unread_count
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def send(django_capture_on_commit_callbacks):
+    """notification_send with its on-commit e-mail tasks run (huey is immediate in tests)."""
+    def run(**kwargs):
+        kwargs.setdefault("verb", "test.notice")
+        kwargs.setdefault("title", "化学楼整改通知")
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.notification_send(**kwargs)
+    return run
+
+
+def test_one_notification_per_recipient_with_in_app_and_email_deliveries(org, send):
+    users = org.users
+    # given a list naming a person twice, a missing person, and an inactive one
+    User.objects.filter(pk=users.contact_b.pk).update(is_active=False)
+    users.contact_b.refresh_from_db()
+    created = send(recipients=[users.contact_a, users.leader_a, users.contact_a, None,
+                               users.contact_b], body="请签收", url="/hazards/1/",
+                   dedupe_key="notice:1:issued")
+    # then each active person gets exactly one notification
+    assert {n.recipient_id for n in created} == {users.contact_a.pk, users.leader_a.pk}
+    assert Notification.objects.count() == 2
+    for note in created:
+        deliveries = {d.channel: d for d in note.deliveries.all()}
+        assert deliveries["in_app"].state == Delivery.State.SENT
+        assert deliveries["in_app"].sent_at is not None
+        # the e-mail went out after commit through the task
+        assert deliveries["email"].state == Delivery.State.SENT
+        assert deliveries["email"].attempts == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [users.contact_a.email, users.leader_a.email])
+    assert mail.outbox[0].subject == "化学楼整改通知"
+    assert mail.outbox[0].body == "请签收"
+
+
+def test_same_dedupe_key_never_notifies_twice(org, send):
+    users = org.users
+    first = send(recipients=[users.contact_a], dedupe_key="hazard:7:overdue")
+    again = send(recipients=[users.contact_a, users.leader_a], dedupe_key="hazard:7:overdue")
+    # then only the newcomer is told the second time
+    assert len(first) == 1
+    assert [n.recipient_id for n in again] == [users.leader_a.pk]
+    assert Notification.objects.filter(recipient=users.contact_a).count() == 1
+    assert len(mail.outbox) == 2
+    # while messages without a key may repeat (e.g. replies)
+    send(recipients=[users.contact_a], title="无键消息")
+    send(recipients=[users.contact_a], title="无键消息")
+    assert Notification.objects.filter(recipient=users.contact_a, title="无键消息").count() == 2
+
+
+def test_in_app_only_and_no_address(org, send):
+    users = org.users
+    User.objects.filter(pk=users.student.pk).update(email="")
+    users.student.refresh_from_db()
+    send(recipients=[users.student], dedupe_key="a")
+    delivery = Delivery.objects.get(notification__recipient=users.student, channel="email")
+    assert delivery.state == Delivery.State.SKIPPED
+    send(recipients=[users.staff], dedupe_key="b", email=False)
+    assert list(Delivery.objects.filter(notification__recipient=users.staff)
+                .values_list("channel", flat=True)) == ["in_app"]
+    assert mail.outbox == []
+
+
+def test_long_title_is_cut_to_the_column(org, send):
+    note = send(recipients=[org.users.staff], title="长" * 300)[0]
+    assert len(Notification.objects.get(pk=note.pk).title) == 200
+
+
+def test_failed_email_is_retried_then_recorded_as_failed(org, send, monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
+    calls = []
+
+    def broken(**kwargs):
+        calls.append(kwargs)
+        raise ConnectionRefusedError("mail relay down")
+
+    monkeypatch.setattr(services, "send_mail", broken)
+    HUEY.flush()
+    try:
+        # when the relay refuses the first attempt
+        send(recipients=[org.users.staff], dedupe_key="x")
+        delivery = Delivery.objects.get(channel="email")
+        # then the attempt and the error are recorded, and huey holds a retry for later
+        assert len(calls) == 1
+        assert (delivery.attempts, delivery.state, delivery.last_error) == (
+            1, Delivery.State.PENDING, "mail relay down")
+        scheduled = HUEY.scheduled()
+        assert [t.name for t in scheduled] == ["deliver_email"] and scheduled[0].retries == 1
+        # when the retries fail too, the delivery is given up after the third attempt
+        for _retry in (1, 2):  # as the consumer would, a minute later each time
+            later = HUEY.scheduled()[0].eta + dt.timedelta(seconds=1)
+            for task in HUEY.read_schedule(later):
+                HUEY.execute(task, timestamp=later)
+        delivery.refresh_from_db()
+        assert len(calls) == 3
+        assert (delivery.attempts, delivery.state) == (3, Delivery.State.FAILED)
+        assert delivery.last_error == "mail relay down"
+        # and the in-app copy is there regardless
+        assert Delivery.objects.get(channel="in_app").state == Delivery.State.SENT
+        # a later attempt leaves a finished delivery alone
+        monkeypatch.setattr(services, "send_mail", lambda **kw: calls.append(kw))
+        assert services.delivery_attempt_email(delivery_id=delivery.pk).attempts == 3
+        assert len(calls) == 3
+    finally:
+        HUEY.flush()
+
+
+def test_pending_email_is_picked_up_by_the_periodic_retry(org, monkeypatch):
+    from safecampus.notifications.tasks import retry_pending_email
+
+    # given an e-mail left pending (the consumer was down: no on-commit run here)
+    services.notification_send(recipients=[org.users.staff], verb="v", title="待发送",
+                               dedupe_key="p")
+    delivery = Delivery.objects.get(channel="email")
+    assert delivery.state == Delivery.State.PENDING and mail.outbox == []
+    # when the periodic task runs
+    retry_pending_email()
+    delivery.refresh_from_db()
+    # then it is sent once
+    assert delivery.state == Delivery.State.SENT
+    assert len(mail.outbox) == 1
+    retry_pending_email()
+    assert len(mail.outbox) == 1
+
+
+def test_mark_read_only_touches_ones_own(org, send):
+    users = org.users
+    mine = send(recipients=[users.contact_a], dedupe_key="m1")[0]
+    send(recipients=[users.contact_a], dedupe_key="m2")
+    theirs = send(recipients=[users.contact_b], dedupe_key="t1")[0]
+    assert notification_unread_count(users.contact_a) == 2
+    # a user cannot mark someone else's notification read
+    assert services.notification_mark_read(user=users.contact_a, notification_id=theirs.pk) == 0
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
+    assert services.notification_mark_read(user=users.contact_a, notification_id=mine.pk) == 1
+    assert notification_unread_count(users.contact_a) == 1
+    assert services.notification_mark_read(user=users.contact_a) == 1
+    assert notification_unread_count(users.contact_a) == 0
+    assert notification_unread_count(users.contact_b) == 1
+    assert list(notification_inbox(users.contact_b)) == [theirs]
+
+
+def test_inbox_page_lists_only_ones_own(org, send, client):
+    send(recipients=[org.users.contact_a], title="给安全员A的通知", dedupe_key="a")
+    send(recipients=[org.users.contact_b], title="给安全员B的通知", dedupe_key="b")
+    client.force_login(org.users.contact_a)
+    html = client.get(reverse("notifications:inbox")).content.decode()
+    assert "给安全员A的通知" in html and "给安全员B的通知" not in html
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ("/hazards/5/", "/hazards/5/"),
+    ("//evil.example/", "/notifications/"),
+    ("/\\evil.example/", "/notifications/"),
+    ("https://evil.example/", "/notifications/"),
+    ("", "/notifications/"),
+])
+def test_mark_read_redirects_only_within_the_site(org, send, client, target, expected):
+    note = send(recipients=[org.users.staff], dedupe_key="r")[0]
+    client.force_login(org.users.staff)
+    response = client.post(reverse("notifications:read", args=[note.pk]), {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == expected
+    assert Notification.objects.get(pk=note.pk).read_at is not None
