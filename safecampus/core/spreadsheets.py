@@ -25,14 +25,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from .clock import local_zone
 from .errors import DomainError
+from .forms import bootstrap
 
 #: Characters that make a spreadsheet cell a formula (or DDE payload) when they come first.
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -125,6 +129,9 @@ def write_xlsx(
     sheet = workbook.create_sheet(title=(sheet_title or "Sheet1")[:31])
     for number, width in enumerate(widths or [], start=1):
         sheet.column_dimensions[get_column_letter(number)].width = width
+    for index in text_idx:
+        # Whole-column text format: what someone types later (a template) stays text too.
+        sheet.column_dimensions[get_column_letter(index + 1)].number_format = TEXT_FORMAT
     from openpyxl.styles import Font
 
     bold = Font(bold=True)
@@ -483,3 +490,33 @@ def _build(year, month, day, time_groups) -> tuple[dt.datetime | None, bool]:
         return dt.datetime(year, month, day, hour, int(minute), int(second or 0), micro), True
     except ValueError:
         return None, False
+
+
+# --- upload form ---------------------------------------------------------------------------
+class SpreadsheetUploadForm(forms.Form):
+    """One .xlsx or .csv file, at most ``SAFECAMPUS["IMPORT_MAX_BYTES"]`` bytes; a wrong type
+    or size is a form error on ``file`` (the content is read by :func:`read_table`)."""
+
+    file = forms.FileField(
+        label=gettext_lazy("Excel or CSV file"),
+        help_text=gettext_lazy("An .xlsx file (first sheet) or a .csv file; the first row holds "
+                               "the column headers."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ",".join(ACCEPTED_EXTENSIONS)
+        bootstrap(self)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = (upload.name or "").lower()
+        if not name.endswith(ACCEPTED_EXTENSIONS):
+            raise forms.ValidationError(
+                _("“%(name)s” is not an Excel (.xlsx) or CSV (.csv) file.") % {"name": upload.name})
+        limit = settings.SAFECAMPUS["IMPORT_MAX_BYTES"]
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB; split it into smaller files.")
+                % {"size": round(limit / 1024 / 1024, 1)})
+        return upload

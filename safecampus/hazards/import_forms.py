@@ -9,11 +9,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.core.forms import bootstrap
-from safecampus.core.spreadsheets import ACCEPTED_EXTENSIONS, Table, fold_key
+from safecampus.core.spreadsheets import SpreadsheetUploadForm, Table, fold_key
 from safecampus.organisation.models import Campus
 
 from . import importing
 from .importing import TARGETS, VALUE_KINDS, ImportPlan
+
+__all__ = ["LedgerMappingForm", "SpreadsheetUploadForm"]
 
 TIME_ZONES = (
     ("Asia/Shanghai", gettext_lazy("China Standard Time (Asia/Shanghai)")),
@@ -23,34 +25,6 @@ TIME_ZONES = (
     ("America/New_York", gettext_lazy("New York (America/New_York)")),
     ("America/Los_Angeles", gettext_lazy("Los Angeles (America/Los_Angeles)")),
 )
-
-
-class SpreadsheetUploadForm(forms.Form):
-    """One .xlsx or .csv file, at most ``SAFECAMPUS["IMPORT_MAX_BYTES"]`` bytes."""
-
-    file = forms.FileField(
-        label=gettext_lazy("Excel or CSV file"),
-        help_text=gettext_lazy("An .xlsx file (first sheet) or a .csv file; the first row holds "
-                               "the column headers."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].widget.attrs["accept"] = ",".join(ACCEPTED_EXTENSIONS)
-        bootstrap(self)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        name = (upload.name or "").lower()
-        if not name.endswith(ACCEPTED_EXTENSIONS):
-            raise forms.ValidationError(
-                _("“%(name)s” is not an Excel (.xlsx) or CSV (.csv) file.") % {"name": upload.name})
-        limit = settings.SAFECAMPUS["IMPORT_MAX_BYTES"]
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s MB; split it into smaller files.")
-                % {"size": round(limit / 1024 / 1024, 1)})
-        return upload
 
 
 def _value_field_name(kind: str, folded: str) -> str:
