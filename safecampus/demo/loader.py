@@ -31,6 +31,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from safecampus.accounts.models import Membership, Role, User
 from safecampus.core import clock
@@ -292,6 +293,7 @@ class HazardPlan:
     steps: list = field(default_factory=list)
     extension: str = ""  # "", "pending", "granted", "refused"
     requested_deadline: dt.date | None = None
+    reroute_place: Place | None = None  # moved here after its first notice (re-routing)
     hazard_id: int | None = None
 
 
@@ -378,10 +380,10 @@ class Planner:
             title, kinds, description = rng.choice(options)
         place = place or self.pick_place(kinds)
         if category == "traffic" and place.campus.code in data.CAMPUS_TRAFFIC_TITLES:
-            flavour = data.CAMPUS_TRAFFIC_TITLES[place.campus.code]
-            if rng.random() < 0.6:
-                title = rng.choice(flavour)
-                description = next(d for t, _k, d in data.TITLES["traffic"] if t == title)
+            flavour = [(t, d) for t, k, d in data.TITLES["traffic"]
+                       if t in data.CAMPUS_TRAFFIC_TITLES[place.campus.code] and place.kind in k]
+            if flavour and rng.random() < 0.6:
+                title, description = rng.choice(flavour)
         plan.category, plan.title, plan.description, plan.place = (
             category, title, description, place)
         plan.grade = Grade.MAJOR if major else Grade.GENERAL
@@ -432,8 +434,14 @@ class Planner:
         self.rng.shuffle(hazards)
 
         notices = self.plan_notices([h for h in hazards if h.final in NOTICE_STATES])
+        rerouted = False
         for plan in hazards:
             if plan.final in NOTICE_STATES or plan.final == Status.DUPLICATE:
+                continue
+            if plan.final == Status.CONFIRMED and not rerouted:
+                self.describe(plan, category="fire")  # routed by place, so a move re-routes
+                self.plan_single(plan)
+                rerouted = self.plan_reroute(plan)
                 continue
             self.describe(plan)
             self.plan_single(plan)
@@ -463,6 +471,23 @@ class Planner:
                           (self.between(confirm, 5 * MINUTE, 40 * MINUTE), "fix")]
         if rng.random() < 0.3 and plan.final == Status.REPORTED:
             plan.photos = max(plan.photos, 1)
+
+    def plan_reroute(self, plan: HazardPlan) -> bool:
+        """A notice went to the wrong unit: the office moves the hazard to the right place,
+        the notice is cancelled and the hazard waits, confirmed, for a notice to the new unit."""
+        kinds = next(k for t, k, _d in data.TITLES[plan.category] if t == plan.title)
+        targets = [p for kind in kinds for p in self.places_by_kind.get(kind, [])
+                   if p.campus_id == plan.place.campus_id
+                   and self.route(plan.category, p) not in (None, plan.unit_id)]
+        if not targets:
+            return False
+        plan.reroute_place = self.rng.choice(targets)
+        confirm = plan.steps[1][0]
+        room = self.limit - confirm
+        issue = confirm + room * self.rng.uniform(0.1, 0.3)
+        move = issue + (self.limit - issue) * self.rng.uniform(0.3, 0.8)
+        plan.steps += [(issue, "issue_alone"), (move, "relocate")]
+        return True
 
     def plan_duplicate(self, plan: HazardPlan, originals: list[HazardPlan]) -> None:
         """A second report of something already reported (same place and title)."""
@@ -674,6 +699,11 @@ class Replay:
     def office(self):
         return self.rng.choice(self.world.inspectors)
 
+    def route_of(self, category: str, place: Place) -> int | None:
+        return services.hazard_route(category_id=self.world.categories[category].pk,
+                                     campus_id=place.campus_id, place=place,
+                                     building=place.building)
+
     def contact(self, plan: HazardPlan):
         return self.world.contacts[plan.unit_id]
 
@@ -723,6 +753,18 @@ class Replay:
                 deadline_basis=notice.basis,
             )
             notice.notice_id = record.pk
+        elif name == "issue_alone":
+            services.notice_issue(actor=self.office(), hazard_ids=[plan.hazard_id],
+                                  requirements=rng.choice(data.REQUIREMENTS), deadline_days=7)
+        elif name == "relocate":
+            place = plan.reroute_place
+            services.hazard_update_location(
+                actor=self.office(), hazard_id=plan.hazard_id,
+                category_id=self.world.categories[plan.category].pk, campus_id=place.campus_id,
+                building_id=place.building_id, place_id=place.pk,
+                location_text="经核实，隐患实际位置在此，改派责任单位。",
+            )
+            plan.place, plan.unit_id = place, self.route_of(plan.category, place)
         elif name == "ack":
             notice = self.notice_of[id(plan)]
             if id(notice) in self.acknowledged:
@@ -808,7 +850,7 @@ def _backdate(first_ids: dict, replay: Replay, now: dt.datetime) -> None:
     in_app = Delivery.objects.filter(notification=OuterRef("pk"),
                                      channel=Delivery.Channel.IN_APP).values("sent_at")[:1]
     fresh = Notification.objects.filter(pk__gt=first_ids["notification"])
-    fresh.update(created_at=Subquery(in_app))
+    fresh.update(created_at=Coalesce(Subquery(in_app), F("created_at")))
     fresh.filter(created_at__lt=now - dt.timedelta(days=10), read_at__isnull=True).update(
         read_at=F("created_at") + dt.timedelta(hours=3))
     Hazard.objects.filter(pk__gt=first_ids["hazard"]).update(created_at=F("reported_at"))

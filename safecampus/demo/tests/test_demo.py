@@ -82,6 +82,12 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
             year=year, seq=n.sequence) for n in in_year)
         assert all(n.issued_at.astimezone(clock.local_zone()).year == year for n in in_year)
     assert RectificationNotice.objects.annotate(k=Count("items")).filter(k__gt=1).exists()
+    # one notice went to the wrong unit and was cancelled when the hazard was re-routed
+    cancelled = RectificationNotice.objects.get(state=RectificationNotice.State.CANCELLED)
+    rerouted = cancelled.items.get().hazard
+    assert rerouted.status == Status.CONFIRMED
+    assert rerouted.responsible_unit != cancelled.unit
+    assert "hazards.reroute" in [e.verb for e in activity_for(rerouted)]
 
     # and some hazards are overdue now and already escalated by the sweep
     overdue = Hazard.objects.filter(is_overdue=True)
