@@ -145,6 +145,9 @@ class Browsing:
         folder = SHOTS / self.test_name
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}-{page.sc_size}.png"
+        # From the top: sticky and fixed bars are drawn where the viewport is when the shot
+        # is taken, and a full-page shot does not move them.
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(path), full_page=True)
         return path
 

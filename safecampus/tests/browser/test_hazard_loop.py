@@ -13,6 +13,7 @@ from django.utils import translation
 from PIL import Image
 
 from safecampus.hazards.models import DeadlineBasis, Hazard, RectificationNotice, Status
+from safecampus.tests.browser.conftest import VIEWPORTS
 
 pytestmark = pytest.mark.browser
 
@@ -258,6 +259,53 @@ def test_main_pages_fit_the_screen(browsing, org, viewport):
         if viewport == "phone":
             small = page.evaluate(SMALL_TAP_TARGETS)
             assert small == [], f"{name}: too small for a thumb: {small}"
+        if viewport == "phone" and name == "detail-unit":
+            # The bottom bar names the next step and steps aside while its card is on screen.
+            bar = page.locator("[data-action-bar]")
+            assert bar.locator("a").get_attribute("href") == "#action-start"
+            page.locator("#action-start").scroll_into_view_if_needed()
+            page.wait_for_function("() => document.querySelector('[data-action-bar]')"
+                                   ".classList.contains('is-hidden')")
+            page.set_viewport_size({"width": 390, "height": 300})  # card off screen at the bottom
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+            page.wait_for_function("() => !document.querySelector('[data-action-bar]')"
+                                   ".classList.contains('is-hidden')")
+            page.set_viewport_size(VIEWPORTS["phone"]["viewport"])
+            page.evaluate("window.scrollTo(0, 0)")
         browsing.shot(page, name)
     told = zh("Your report was confirmed: %(title)s") % {"title": hazard.title}
     assert student.locator(".inbox .list-group-item", has_text=told).count() == 1
+
+
+def test_campus_map_point(browsing, org, tmp_path, settings, viewport):
+    """Given a campus with a map image, when the reporter chooses that campus and taps the
+    map, then the point is marked and stored with the hazard in percent of the map."""
+    import io
+
+    from django.core.files.base import ContentFile
+
+    settings.ROOT_URLCONF = "safecampus.tests.browser.urls"
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 400), (225, 235, 225)).save(buffer, format="PNG")
+    org.campus1.map_image.save("north.png", ContentFile(buffer.getvalue()))
+    page = browsing.login("student1", viewport)
+    page.goto("/hazards/report/")
+    campus_map = page.locator(f"[data-campus-map='{org.campus1.pk}']")
+    assert campus_map.is_hidden()
+    page.select_option("select[name=campus]", label="北校区")
+    image = campus_map.locator("img")
+    image.wait_for()
+    box = image.bounding_box()
+    position = {"x": box["width"] * 0.25, "y": box["height"] * 0.5}
+    if viewport == "phone":
+        image.tap(position=position)
+    else:
+        image.click(position=position)
+    assert campus_map.locator(".campus-map-pin").is_visible()
+    page.fill("input[name=title]", "路灯不亮")
+    page.select_option("select[name=category]", label="消防安全")
+    browsing.shot(page, "campus-map")
+    with page.expect_navigation():
+        page.locator("#report-form button[type=submit]").click()
+    hazard = Hazard.objects.get()
+    assert abs(float(hazard.map_x) - 25) < 1 and abs(float(hazard.map_y) - 50) < 1
