@@ -1,0 +1,23 @@
+"""Request middleware shared by every page."""
+
+from django.conf import settings
+from django.utils import translation
+
+
+class ChineseFirstLocaleMiddleware:
+    """Activate the language the user chose (the language cookie set by /i18n/setlang/),
+    else ``settings.LANGUAGE_CODE`` (zh-hans) — not the browser's Accept-Language, so that a
+    campus computer with an English browser still opens in Chinese; English is one tap away."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
