@@ -60,7 +60,7 @@ test-sqlite:
 
 test-postgres:
 	@echo "== tests on PostgreSQL =="
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
+	DATABASE_URL=$(PG_URL) $(if $(shell $(PYTHON) scripts/service_up.py 127.0.0.1 6379 && echo up),REDIS_TEST_URL=$(REDIS_TEST_URL)) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
 
 bench: install assets messages
 	$(PYTHON) benchmarks/run.py
