@@ -41,8 +41,6 @@ from .forms import bootstrap
 #: Characters that make a spreadsheet cell a formula (or DDE payload) when they come first.
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 TEXT_FORMAT = "@"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
-DATE_FORMAT = "yyyy-mm-dd"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Excel's day zero for serial dates (1900 date system, with Lotus's 29 Feb 1900 leap bug).
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -146,30 +144,21 @@ def write_xlsx(
         for index, value in enumerate(row):
             if value is None or value == "":
                 out.append(None)
-                continue
-            if index in text_idx:
+            elif index in text_idx:
                 cell = WriteOnlyCell(sheet, value=neutralise(_text_of(value)))
                 cell.data_type = "s"
                 cell.number_format = TEXT_FORMAT
                 out.append(cell)
             elif isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=neutralise(value))
-                cell.data_type = "s"  # never let openpyxl read "=…" as a formula
-                out.append(cell)
+                # After neutralise() no text starts with "=", so openpyxl stores it as text
+                # (a plain value is cheaper than a WriteOnlyCell on 200,000 rows).
+                out.append(neutralise(value))
             elif isinstance(value, dt.datetime):
-                cell = WriteOnlyCell(sheet, value=_local_naive(value))
-                cell.number_format = DATETIME_FORMAT
-                out.append(cell)
-            elif isinstance(value, dt.date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = DATE_FORMAT
-                out.append(cell)
-            elif isinstance(value, bool | int | float):
+                out.append(_local_naive(value))  # openpyxl gives it a date-time format
+            elif isinstance(value, bool | int | float | dt.date):
                 out.append(value)
             else:
-                cell = WriteOnlyCell(sheet, value=neutralise(str(value)))
-                cell.data_type = "s"
-                out.append(cell)
+                out.append(neutralise(str(value)))
         sheet.append(out)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -56,8 +56,8 @@ def test_write_xlsx_stores_neutralised_text_ids_as_text_and_local_times():
     assert row[0].value == "00123" and row[0].data_type == "s" and row[0].number_format == "@"
     assert row[1].value == "'=HYPERLINK(\"http://x\",\"y\")" and row[1].data_type == "s"
     assert row[2].value == "13800138000" and row[2].data_type == "s" and row[2].number_format == "@"
-    assert row[3].value == dt.datetime(2026, 12, 1, 0, 30)
-    assert row[4].value == dt.datetime(2026, 12, 1, 0, 0)
+    assert row[3].value == dt.datetime(2026, 12, 1, 0, 30) and row[3].is_date
+    assert row[4].value == dt.datetime(2026, 12, 1, 0, 0) and row[4].number_format == "yyyy-mm-dd"
     assert row[5].value == 7
 
 
