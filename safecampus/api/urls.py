@@ -4,11 +4,11 @@ URL names live in the ``api`` namespace (``api:hazard-detail``, ``api:notice-pdf
 """
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from . import hazards
+from .views import ApiDocsView, TokenView
 
 app_name = "api"
 
@@ -19,7 +19,7 @@ router.register("v1/hazards/extensions", hazards.ExtensionViewSet, basename="ext
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("v1/auth/token/", obtain_auth_token, name="token"),
+    path("docs/", ApiDocsView.as_view(), name="docs"),
+    path("v1/auth/token/", TokenView.as_view(), name="token"),
     *router.urls,
 ]

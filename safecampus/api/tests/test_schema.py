@@ -1,5 +1,7 @@
 """The OpenAPI 3 document describes the hazard API and is valid."""
 
+import re
+
 import pytest
 from drf_spectacular.validation import validate_schema
 
@@ -69,6 +71,37 @@ def test_schema_describes_bodies_responses_and_errors(schema):
     assert "tokenAuth" in schema["components"]["securitySchemes"]
 
 
-def test_docs_page_is_served(org):
+def _assert_csp_clean(html: str) -> None:
+    """No inline script or style (the CSP is default-src 'self') and nothing from a CDN."""
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), html
+    assert "<style" not in html and "style=" not in html
+    assert "//cdn" not in html and "https://" not in html
+
+
+def test_docs_page_runs_swagger_ui_from_local_static_files(org, monkeypatch):
+    from safecampus.api import views
+
+    real = views.apps.is_installed
+    monkeypatch.setattr(views.apps, "is_installed",
+                        lambda name: name == views.ASSETS_APP or real(name))
     response = client_for(org.users.staff).get("/api/docs/")
     assert response.status_code == 200
+    html = response.content.decode()
+    _assert_csp_clean(html)
+    assert 'src="/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"' in html
+    assert 'src="/static/api/docs.js"' in html
+    assert 'data-schema-url="/api/schema/"' in html
+
+
+def test_docs_page_without_the_assets_links_the_schema(org, monkeypatch):
+    from safecampus.api import views
+
+    real = views.apps.is_installed
+    monkeypatch.setattr(views.apps, "is_installed",
+                        lambda name: False if name == views.ASSETS_APP else real(name))
+    response = client_for(org.users.staff).get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    _assert_csp_clean(html)
+    assert "<script" not in html
+    assert 'href="/api/schema/"' in html
