@@ -134,14 +134,25 @@
     show();
   }
 
-  // A form submits once: the button is disabled after the first tap (the server also
-  // de-duplicates by idempotency key, for flaky networks and retries).
+  // A form submits once: a second tap while the first is on its way is dropped, and the
+  // button is disabled (the server also de-duplicates by idempotency key, for flaky networks
+  // and retries). Coming back to the page with the Back button makes it usable again.
   function setupSubmitOnce() {
-    document.querySelectorAll("form[data-once]").forEach(function (form) {
-      form.addEventListener("submit", function () {
+    var forms = document.querySelectorAll("form[data-once]");
+    forms.forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.hasAttribute("data-submitting")) { event.preventDefault(); return; }
+        form.setAttribute("data-submitting", "");
         form.querySelectorAll("[data-submit-once]").forEach(function (btn) {
           window.setTimeout(function () { btn.disabled = true; }, 0);
         });
+      });
+    });
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) return;
+      forms.forEach(function (form) {
+        form.removeAttribute("data-submitting");
+        form.querySelectorAll("[data-submit-once]").forEach(function (btn) { btn.disabled = false; });
       });
     });
   }
@@ -183,6 +194,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    document.documentElement.setAttribute("data-app-ready", "");
     setupPlacePicker();
     setupPhotoPreview();
     setupCampusMap();

@@ -140,15 +140,16 @@ class Browsing:
         assert "/accounts/login/" not in page.url, f"sign-in as {username} failed"
         return page
 
-    def shot(self, page, name: str) -> Path:
-        """Full-page screenshot into /tmp/shots/<test>/<name>-<size>.png (outside the repo)."""
+    def shot(self, page, name: str, *, full_page: bool = True) -> Path:
+        """Screenshot into /tmp/shots/<test>/<name>-<size>.png (outside the repo): the whole
+        page, or with ``full_page=False`` the first screen as the user sees it."""
         folder = SHOTS / self.test_name
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}-{page.sc_size}.png"
         # From the top: sticky and fixed bars are drawn where the viewport is when the shot
         # is taken, and a full-page shot does not move them.
         page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     @staticmethod
@@ -156,6 +157,20 @@ class Browsing:
         """How many CSS pixels the page is wider than its viewport (0 when it fits)."""
         return page.evaluate(
             "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
+
+    @staticmethod
+    def assets(page) -> dict:
+        """Which of the page's static assets took effect: Bootstrap's CSS and JS, htmx,
+        the icon font, our app.css and app.js."""
+        return page.evaluate("""async () => (await document.fonts.ready, {
+            bootstrap_css: getComputedStyle(document.querySelector(".navbar")).display === "flex",
+            bootstrap_js: typeof window.bootstrap === "object",
+            htmx: typeof window.htmx === "object",
+            icons: [...document.fonts].some(
+                f => f.family.replace(/"/g, "") === "bootstrap-icons" && f.status === "loaded"),
+            app_css: getComputedStyle(document.body).getPropertyValue("--sc-red").trim() === "#d9342b",
+            app_js: document.documentElement.hasAttribute("data-app-ready"),
+        })""")
 
     def check(self) -> list[str]:
         problems = []

@@ -63,8 +63,13 @@ def test_whole_loop(browsing, org, tmp_path):
     preview = student.locator("[data-photo-preview] img")
     assert preview.count() == 1, "the chosen photo is previewed before sending"
     assert "hazard.jpg" in student.locator("[data-photo-preview]").inner_text()
+    accept = student.locator("input[name=photos]").get_attribute("accept").split(",")
+    assert "image/*" in accept and ".heic" in accept, "phones offer the camera and HEIC photos"
     assert browsing.overflow(student) == 0
     browsing.shot(student, "01-report-form")
+    browsing.shot(student, "01-report-form-first-screen", full_page=False)
+    send = student.locator("#report-form button[type=submit]")
+    assert send.bounding_box()["y"] + send.bounding_box()["height"] <= 844, "send stays in reach"
     with student.expect_navigation():
         student.locator("#report-form button[type=submit]").tap()
     hazard = Hazard.objects.get()
@@ -166,6 +171,8 @@ def test_double_tap_creates_one_hazard(browsing, org, tmp_path, viewport):
     sent = dict(page.evaluate("""() => [...new FormData(document.getElementById("report-form"))]
         .filter(([name, value]) => typeof value === "string")"""))
     assert len(sent["idempotency_key"]) == 32
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
     button = page.locator("#report-form button[type=submit]")
     button.scroll_into_view_if_needed()
     box = button.bounding_box()
@@ -176,6 +183,7 @@ def test_double_tap_creates_one_hazard(browsing, org, tmp_path, viewport):
             page.touchscreen.tap(x, y)
         else:
             page.mouse.dblclick(x, y)
+    assert len(posts) == 1, "the second tap is not sent"
     assert Hazard.objects.count() == 1
     hazard = Hazard.objects.get()
     assert page.url.endswith(f"/hazards/{hazard.pk}/")
@@ -256,6 +264,8 @@ def test_main_pages_fit_the_screen(browsing, org, viewport):
     for page, url, name in pages:
         page.goto(url)
         assert browsing.overflow(page) == 0, f"{name} is wider than the {viewport} screen"
+        assets = browsing.assets(page)
+        assert all(assets.values()), f"{name}: assets not in effect: {assets}"
         if viewport == "phone":
             small = page.evaluate(SMALL_TAP_TARGETS)
             assert small == [], f"{name}: too small for a thumb: {small}"
@@ -275,6 +285,17 @@ def test_main_pages_fit_the_screen(browsing, org, viewport):
         browsing.shot(page, name)
     told = zh("Your report was confirmed: %(title)s") % {"title": hazard.title}
     assert student.locator(".inbox .list-group-item", has_text=told).count() == 1
+    if viewport == "phone":
+        # The menu folds behind the toggler; the report button stays in the bar.
+        inbox_link = staff.locator("#mainnav a[href='/notifications/']")
+        assert not inbox_link.is_visible()
+        assert staff.locator("nav.navbar a[href='/hazards/report/']:visible").count() == 1
+        staff.locator(".navbar-toggler").tap()
+        staff.locator("#mainnav.collapse.show").wait_for()  # the opening animation is over
+        assert inbox_link.is_visible()
+        assert staff.locator("#mainnav a[href='/hazards/']").is_visible()
+        assert browsing.overflow(staff) == 0
+        browsing.shot(staff, "menu", full_page=False)
 
 
 def test_campus_map_point(browsing, org, tmp_path, settings, viewport):
