@@ -496,12 +496,23 @@ class NoticeDetailSerializer(NoticeSerializer):
 # --- input serializers -----------------------------------------------------------------------
 # Types are checked here; the rules (required text, known ids, states) are the services'
 # and come back with the services' own messages.
+#: Row ids are 64-bit; a larger number is refused here rather than overflowing the database.
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """The id of a row (campus, unit, category, hazard …): 1 … 2⁶³−1."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
 class LedgerQuerySerializer(serializers.Serializer):
     """The ledger's filters (the same as the ledger page's)."""
 
-    campus = serializers.IntegerField(required=False, min_value=1)
-    unit = serializers.IntegerField(required=False, min_value=1)
-    category = serializers.IntegerField(required=False, min_value=1)
+    campus = IdField(required=False)
+    unit = IdField(required=False)
+    category = IdField(required=False)
     grade = serializers.ChoiceField(choices=Grade.choices, required=False)
     status = serializers.ChoiceField(
         choices=[("open", gettext_lazy("All open")), *Status.choices], required=False,
@@ -527,17 +538,17 @@ class LedgerQuerySerializer(serializers.Serializer):
 
 class VersionedInput(serializers.Serializer):
     version = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1,
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID,
         help_text=gettext_lazy("The hazard's version you saw; a stale one answers 409."))
 
 
 class ReportInput(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=120)
-    category = serializers.IntegerField(required=False, allow_null=True)
-    campus = serializers.IntegerField(required=False, allow_null=True, help_text=gettext_lazy(
+    category = IdField(required=False, allow_null=True)
+    campus = IdField(required=False, allow_null=True, help_text=gettext_lazy(
         "Optional when a building or place is given."))
-    building = serializers.IntegerField(required=False, allow_null=True)
-    place = serializers.IntegerField(required=False, allow_null=True)
+    building = IdField(required=False, allow_null=True)
+    place = IdField(required=False, allow_null=True)
     location_text = serializers.CharField(required=False, allow_blank=True, max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
     map_x = serializers.DecimalField(required=False, allow_null=True, max_digits=5,
@@ -573,11 +584,11 @@ class ReasonInput(VersionedInput):
 
 class ConfirmInput(CommentInput):
     grade = serializers.ChoiceField(choices=Grade.choices, required=False)
-    responsible_unit = serializers.IntegerField(required=False, allow_null=True)
+    responsible_unit = IdField(required=False, allow_null=True)
 
 
 class DuplicateInput(CommentInput):
-    duplicate_of = serializers.IntegerField(required=False, allow_null=True)
+    duplicate_of = IdField(required=False, allow_null=True)
 
 
 class EvidenceInput(VersionedInput):
@@ -590,10 +601,10 @@ class EvidenceMultipartInput(EvidenceInput):
 
 
 class RelocateInput(VersionedInput):
-    category = serializers.IntegerField(required=False, allow_null=True)
-    campus = serializers.IntegerField(required=False, allow_null=True)
-    building = serializers.IntegerField(required=False, allow_null=True)
-    place = serializers.IntegerField(required=False, allow_null=True)
+    category = IdField(required=False, allow_null=True)
+    campus = IdField(required=False, allow_null=True)
+    building = IdField(required=False, allow_null=True)
+    place = IdField(required=False, allow_null=True)
     location_text = serializers.CharField(required=False, allow_blank=True, max_length=200)
     grade = serializers.ChoiceField(choices=Grade.choices, required=False)
 
@@ -620,7 +631,7 @@ class ExtensionDecisionInput(serializers.Serializer):
 
 
 class NoticeIssueInput(serializers.Serializer):
-    hazard_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+    hazard_ids = serializers.ListField(child=IdField(), required=False)
     requirements = serializers.CharField(required=False, allow_blank=True)
     deadline_days = serializers.IntegerField(required=False, allow_null=True,
                                              help_text=gettext_lazy("1 to 180."))
