@@ -11,20 +11,34 @@ conditional aggregates; the other queries are grouped counts or read at most a f
 
 import datetime as dt
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.core.cache import cache
+from django.db.models import Count, F, FloatField, Func, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from safecampus.accounts.models import Role
 from safecampus.core import clock
-from safecampus.hazards.models import DONE_STATES, OPEN_STATES, UNIT_STATES, VOID_STATES, Hazard, Status
+from safecampus.core.models import ActivityEntry
+from safecampus.hazards.models import (
+    DONE_STATES,
+    OPEN_STATES,
+    UNIT_STATES,
+    VOID_STATES,
+    Hazard,
+    HazardCategory,
+    Status,
+)
 from safecampus.hazards.selectors import hazard_list_visible_to, hazard_reported_by, overdue_q
+from safecampus.organisation.models import Unit
 
 #: How many rows each to-do list and the by-unit chart show.
 WORK_LIMIT = 8
 TOP_UNITS = 10
 TREND_MONTHS = 12
+
+#: The headline counts of ``hazard_figures()["totals"]``.
+HEADLINE = ("total", "open", "overdue", "closed", "closed_on_time", "awaiting_confirmation",
+            "awaiting_verification", "unit_awaiting")
 
 FIELD_ROLES = frozenset({Role.GUARD, Role.GRID_OFFICER, Role.POLICE_LIAISON})
 
@@ -69,30 +83,46 @@ def _month_start(day: dt.date, months_back: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _median_duration(closed: QuerySet[Hazard], count: int) -> dt.timedelta | None:
-    """Median of ``closed_at - reported_at`` over ``closed`` (``count`` rows), in SQL.
+class DaysBetween(Func):
+    """``end - start`` in days (float), in native SQL on both backends.
 
-    Portable between SQLite and PostgreSQL (no ``percentile_cont`` on SQLite): we already
-    know the row count from the totals query, so we order the rows by their duration and
-    read only the middle one (odd count) or the middle two (even count, averaged) with
-    ``LIMIT 1|2 OFFSET (count - 1) // 2``. One query reading at most two rows. The duration
-    expression is Django's temporal subtraction (an ``interval`` on PostgreSQL, microseconds
-    on SQLite), which sorts correctly on both.
+    Django's own temporal subtraction runs a Python function per row on SQLite
+    (``django_timestamp_diff``); ``julianday`` is built in and stays in C.
+    """
+
+    output_field = FloatField()
+    arity = 2
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="(julianday(%(expressions)s))",
+                           arg_joiner=") - julianday(", **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection,
+                           template="(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)",
+                           arg_joiner=" - ", **extra_context)
+
+
+def _median_days(closed: QuerySet[Hazard], count: int) -> float | None:
+    """Median of ``closed_at - reported_at`` in days over ``closed`` (``count`` rows), in SQL.
+
+    Portable between SQLite and PostgreSQL (SQLite has no ``percentile_cont``): the row count
+    is already known from the totals, so the rows are ordered by their duration and only the
+    middle one (odd count) or the middle two (even count, averaged) are read with
+    ``LIMIT 1|2 OFFSET (count - 1) // 2``. One query, at most two rows back.
     """
     if not count:
         return None
     offset = (count - 1) // 2
     take = 1 if count % 2 else 2
-    durations = list(
-        closed.annotate(
-            duration=ExpressionWrapper(F("closed_at") - F("reported_at"), output_field=DurationField())
-        )
-        .order_by("duration", "pk")
-        .values_list("duration", flat=True)[offset : offset + take]
+    days = list(
+        closed.annotate(days=DaysBetween(F("closed_at"), F("reported_at")))
+        .order_by("days")
+        .values_list("days", flat=True)[offset : offset + take]
     )
-    if not durations:  # rows changed between the two queries
+    if not days:  # rows changed between the two queries
         return None
-    return sum(durations, dt.timedelta()) / len(durations)
+    return sum(days) / len(days)
 
 
 def _category_label(name: str, name_en: str) -> str:
@@ -100,14 +130,30 @@ def _category_label(name: str, name_en: str) -> str:
     return name_en if name_en and (get_language() or "").startswith("en") else name
 
 
-def hazard_figures(user, *, campus_id: int | None = None, at: dt.datetime | None = None) -> dict:
+def _month_bounds(at: dt.datetime) -> list[tuple[dt.date, dt.datetime, dt.datetime]]:
+    """The 12 local (Asia/Shanghai) calendar months ending with ``at``'s month, oldest first,
+    as (first day, aware start, aware end) with the end exclusive."""
+    today = at.astimezone(clock.local_zone()).date()
+    firsts = [_month_start(today, back) for back in range(TREND_MONTHS - 1, -2, -1)]
+    return [
+        (first, clock.start_of_local_day(first), clock.start_of_local_day(following))
+        for first, following in zip(firsts, firsts[1:], strict=False)
+    ]
+
+
+def hazard_figures(
+    user, *, campus_id: int | None = None, at: dt.datetime | None = None, max_age: int = 0
+) -> dict:
     """The dashboard figures of the hazards ``user`` may see, optionally on one campus.
 
     ``at`` (aware; default :func:`clock.now`) is "now": it decides what is overdue and which
-    12 local months the trend covers. Returns a dict::
+    12 local months the trend covers. ``max_age`` > 0 (the page; only without ``at``) reuses
+    figures computed up to that many seconds ago for the same scope, see
+    :func:`_figures_cache_key`; the to-do lists are always read fresh. Returns a dict::
 
         audience        Audience.* (what kind of home page to show)
         campus_id       the campus filter applied, or None
+        at              the "now" used
         totals          dict of counts: total (excluding rejected and duplicate), open,
                         overdue, closed (closed + fixed on the spot), closed_on_time,
                         awaiting_confirmation, awaiting_verification, unit_awaiting
@@ -127,24 +173,66 @@ def hazard_figures(user, *, campus_id: int | None = None, at: dt.datetime | None
     For the community audience only ``totals`` (of their own reports) and ``work`` are
     computed; the chart entries stay None. Rejected and duplicate reports are not hazards
     (GLOSSARY): they count in no figure, the trend's "reported" included.
+
+    Queries (constant): one grouped scan of the visible hazards, by (responsible unit,
+    category), with every count as a conditional aggregate, the 24 trend buckets included;
+    the median (one ordered read of at most two rows); unit and category names (two
+    primary-key lookups); the to-do lists (one or two); with ``max_age``, one more for the
+    cache key, and on a hit only that and the to-do lists. Totals, by unit and by category
+    are sums over the grouped rows (at most units × categories of them), never over hazards.
+
+    Local months: the trend counts ``reported_at``/``closed_at`` between the local month
+    boundaries (aware datetimes at 00:00 Asia/Shanghai on each 1st). That is what
+    ``TruncMonth(…, tzinfo=Asia/Shanghai)`` computes, but plain comparisons run inside the
+    one scan on both backends, where SQLite would call a Python function per row for
+    ``TruncMonth`` (measured: seconds on 200,000 hazards).
     """
-    at = at or clock.now()
     audience = dashboard_audience(user)
     acting = _acting_unit_ids(user)
     visible = hazard_list_visible_to(user)
     if campus_id:
         visible = visible.filter(campus_id=campus_id)
+    now = at or clock.now()
+    if max_age > 0 and at is None:
+        key = _figures_cache_key(user, audience, acting, campus_id)
+        figures = cache.get(key)
+        if figures is None:
+            figures = _scope_figures(visible, audience, acting, now)
+            cache.set(key, figures, max_age)
+    else:
+        figures = _scope_figures(visible, audience, acting, now)
+    return {
+        **figures,
+        "campus_id": campus_id,
+        "at": now,
+        "work": _work(user, audience, visible, acting, campus_id),
+    }
+
+
+def _figures_cache_key(user, audience: str, acting: list[int], campus_id: int | None) -> str:
+    """Cache key of a scope's figures. The office and leadership see the same hazards and
+    share one entry; anyone else has their own. The newest timeline entry's id is part of
+    the key: every change of a hazard writes one (house rule 3), so a change shows at once
+    and the cache only saves work while nothing happens; ``max_age`` bounds what time
+    alone changes (overdue, the current month)."""
+    newest = ActivityEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    scope = "all" if user.scope.sees_everything else f"user{user.pk}"
+    units = ".".join(map(str, acting))
+    return (f"dashboards:figures:v1:{scope}:{units}:{audience}:{campus_id or 0}:"
+            f"{get_language()}:{newest}")
+
+
+def _scope_figures(visible: QuerySet[Hazard], audience: str, acting: list[int],
+                   at: dt.datetime) -> dict:
+    """Everything of :func:`hazard_figures` but ``work``, ``campus_id`` and ``at``."""
     real = visible.exclude(status__in=VOID_STATES).order_by()
 
     open_q = Q(status__in=OPEN_STATES)
     done_q = Q(status__in=DONE_STATES)
-    overdue = overdue_q(at)
-
-    # 1. Every headline count in one pass over the visible hazards.
     counts = {
         "total": Count("pk"),
         "open": Count("pk", filter=open_q),
-        "overdue": Count("pk", filter=overdue),
+        "overdue": Count("pk", filter=overdue_q(at)),
         "closed": Count("pk", filter=done_q),
         "closed_on_time": Count("pk", filter=done_q & Q(closed_on_time=True)),
         "closed_timed": Count("pk", filter=done_q & Q(closed_at__isnull=False)),
@@ -155,13 +243,18 @@ def hazard_figures(user, *, campus_id: int | None = None, at: dt.datetime | None
         counts["unit_awaiting"] = Count(
             "pk", filter=Q(status__in=UNIT_STATES, responsible_unit_id__in=acting)
         )
-    totals = real.aggregate(**counts)
-    totals.setdefault("unit_awaiting", 0)
-    closed_timed = totals.pop("closed_timed")
+    charts = audience != Audience.COMMUNITY
+    months = _month_bounds(at) if charts else []
+    for i, (_first, start, end) in enumerate(months):
+        counts[f"r{i}"] = Count("pk", filter=Q(reported_at__gte=start, reported_at__lt=end))
+        counts[f"c{i}"] = Count("pk", filter=done_q & Q(closed_at__gte=start, closed_at__lt=end))
+
+    # 1. The one scan: every count per (responsible unit, category).
+    groups = list(real.values("responsible_unit_id", "category_id").annotate(**counts))
+    sums = {name: sum(g[name] for g in groups) for name in counts}
+    totals = {name: sums.get(name, 0) for name in HEADLINE}
     figures: dict = {
         "audience": audience,
-        "campus_id": campus_id,
-        "at": at,
         "totals": totals,
         "rectification_rate": _percent(totals["closed"], totals["total"]),
         "on_time_rate": _percent(totals["closed_on_time"], totals["closed"]),
@@ -169,84 +262,54 @@ def hazard_figures(user, *, campus_id: int | None = None, at: dt.datetime | None
         "by_unit": None,
         "by_category": None,
         "trend": None,
-        "work": _work(user, audience, visible, acting, campus_id),
     }
-    if audience == Audience.COMMUNITY:
+    if not charts:
         return figures
 
     # 2. Median time to close (reads at most two rows).
-    median = _median_duration(real.filter(done_q, closed_at__isnull=False), closed_timed)
+    median = _median_days(real.filter(done_q, closed_at__isnull=False), sums["closed_timed"])
     if median is not None:
-        figures["median_days_to_close"] = round(median.total_seconds() / 86400, 1)
+        figures["median_days_to_close"] = round(median, 1)
 
-    # 3. By responsible unit, top 10 by total.
-    rows = (
-        real.values("responsible_unit_id", "responsible_unit__name")
-        .annotate(
-            total=Count("pk"),
-            open=Count("pk", filter=open_q),
-            overdue=Count("pk", filter=overdue),
-            closed=Count("pk", filter=done_q),
-        )
-        .order_by("-total", "-overdue", "responsible_unit__name")[:TOP_UNITS]
+    # 3. Roll the groups up by unit and by category, then name them (two pk lookups).
+    by_unit: dict = {}
+    by_category: dict = {}
+    for g in groups:
+        for key, bucket, fields in (
+            (g["responsible_unit_id"], by_unit, ("total", "open", "overdue", "closed")),
+            (g["category_id"], by_category, ("total", "open", "closed")),
+        ):
+            row = bucket.setdefault(key, dict.fromkeys(fields, 0))
+            for name in fields:
+                row[name] += g[name]
+    unit_names = dict(
+        Unit.objects.filter(pk__in=[k for k in by_unit if k]).values_list("pk", "name")
     )
+    top = sorted(
+        by_unit.items(),
+        key=lambda kv: (-kv[1]["total"], -kv[1]["overdue"], unit_names.get(kv[0], "")),
+    )[:TOP_UNITS]
     figures["by_unit"] = [
-        {
-            "unit_id": row["responsible_unit_id"],
-            "name": row["responsible_unit__name"] or _("Not yet assigned"),
-            "total": row["total"],
-            "open": row["open"],
-            "overdue": row["overdue"],
-            "closed": row["closed"],
-        }
-        for row in rows
+        {"unit_id": uid, "name": unit_names.get(uid) or _("Not yet assigned"), **row}
+        for uid, row in top
     ]
-
-    # 4. By category.
-    rows = (
-        real.values("category_id", "category__name", "category__name_en")
-        .annotate(total=Count("pk"), open=Count("pk", filter=open_q), closed=Count("pk", filter=done_q))
-        .order_by("-total", "category__name")
-    )
+    categories = {
+        c["pk"]: _category_label(c["name"], c["name_en"])
+        for c in HazardCategory.objects.filter(pk__in=list(by_category)).values("pk", "name", "name_en")
+    }
     figures["by_category"] = [
-        {
-            "category_id": row["category_id"],
-            "name": _category_label(row["category__name"], row["category__name_en"]),
-            "total": row["total"],
-            "open": row["open"],
-            "closed": row["closed"],
-        }
-        for row in rows
+        {"category_id": cid, "name": categories.get(cid, ""), **row}
+        for cid, row in sorted(
+            by_category.items(), key=lambda kv: (-kv[1]["total"], categories.get(kv[0], ""))
+        )
     ]
 
-    # 5. Twelve local months of reported vs closed (two grouped queries on indexed columns).
-    figures["trend"] = _trend(real, at)
+    # 4. Twelve local months of reported vs closed, from the same scan.
+    figures["trend"] = [
+        {"month": first.strftime("%Y-%m"), "reported": sums[f"r{i}"], "closed": sums[f"c{i}"]}
+        for i, (first, _start, _end) in enumerate(months)
+    ]
     return figures
-
-
-def _trend(real: QuerySet[Hazard], at: dt.datetime) -> list[dict]:
-    zone = clock.local_zone()
-    today = at.astimezone(zone).date()
-    first = _month_start(today, TREND_MONTHS - 1)
-    start = clock.start_of_local_day(first)
-    end = clock.start_of_local_day(_month_start(today, -1))
-    months = [_month_start(today, back) for back in range(TREND_MONTHS - 1, -1, -1)]
-    series = {m: {"month": m.strftime("%Y-%m"), "reported": 0, "closed": 0} for m in months}
-
-    def per_month(field: str, **filters):
-        return (
-            real.filter(**{f"{field}__gte": start, f"{field}__lt": end}, **filters)
-            .annotate(month=TruncMonth(field, tzinfo=zone))
-            .values("month")
-            .annotate(n=Count("pk"))
-            .values_list("month", "n")
-        )
-
-    for month, n in per_month("reported_at"):
-        series[month.astimezone(zone).date().replace(day=1)]["reported"] = n
-    for month, n in per_month("closed_at", status__in=DONE_STATES):
-        series[month.astimezone(zone).date().replace(day=1)]["closed"] = n
-    return [series[m] for m in months]
 
 
 def _work(user, audience: str, visible: QuerySet[Hazard], acting: list[int],

@@ -1,8 +1,10 @@
 """Home dashboard per role: one selector call, then ECharts options for the page."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from safecampus.organisation.selectors import campuses
 
@@ -38,6 +40,10 @@ def _base_option() -> dict:
     }
 
 
+def _series(name: str, kind: str, data: list, colour: str, **extra) -> dict:
+    return {"name": name, "type": kind, "data": data, "itemStyle": {"color": colour}, **extra}
+
+
 def trend_option(trend: list[dict]) -> dict:
     """Bars of hazards reported and a line of hazards closed per local month."""
     return {
@@ -46,37 +52,44 @@ def trend_option(trend: list[dict]) -> dict:
                   "axisLabel": {"hideOverlap": True}},
         "yAxis": {"type": "value", "minInterval": 1},
         "series": [
-            {"name": _("Reported"), "type": "bar", "data": [row["reported"] for row in trend],
-             "itemStyle": {"color": COLOURS["reported"]}, "barMaxWidth": 28},
-            {"name": _("Closed"), "type": "line", "data": [row["closed"] for row in trend],
-             "itemStyle": {"color": COLOURS["closed"]}, "smooth": True, "symbolSize": 7},
+            _series(pgettext("dashboard chart", "Reported"), "bar",
+                    [row["reported"] for row in trend], COLOURS["reported"], barMaxWidth=28),
+            _series(pgettext("dashboard chart", "Closed"), "line",
+                    [row["closed"] for row in trend], COLOURS["closed"], symbolSize=7),
         ],
     }
 
 
 def category_option(by_category: list[dict]) -> dict:
-    """A ring of hazards per category."""
+    """A ring of hazards per category, labelled outside; smaller on a phone so that the
+    labels fit (an ECharts ``media`` query, still plain JSON)."""
     return {
-        "textStyle": {"fontFamily": CHART_FONT},
-        "color": PALETTE,
-        "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
-        "legend": {"type": "scroll", "bottom": 0, "textStyle": {"fontFamily": CHART_FONT}},
-        "series": [
-            {
-                "name": _("Hazards by category"),
-                "type": "pie",
-                "radius": ["38%", "66%"],
-                "center": ["50%", "45%"],
-                "avoidLabelOverlap": True,
-                "label": {"formatter": "{b}\n{c}", "fontFamily": CHART_FONT},
-                "data": [{"name": row["name"], "value": row["total"]} for row in by_category],
-            }
+        "baseOption": {
+            "textStyle": {"fontFamily": CHART_FONT},
+            "color": PALETTE,
+            "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+            "series": [
+                {
+                    "name": _("Hazards by category"),
+                    "type": "pie",
+                    "radius": ["40%", "68%"],
+                    "avoidLabelOverlap": True,
+                    "label": {"formatter": "{b}\n{c}", "fontFamily": CHART_FONT},
+                    "labelLine": {"length": 10, "length2": 8},
+                    "data": [{"name": row["name"], "value": row["total"]} for row in by_category],
+                }
+            ],
+        },
+        "media": [
+            {"query": {"maxWidth": 420},
+             "option": {"series": [{"radius": ["30%", "52%"], "labelLine": {"length": 6, "length2": 4}}]}},
         ],
     }
 
 
 def unit_option(by_unit: list[dict]) -> dict:
     """Horizontal stacked bars per responsible unit: closed, open in time, overdue."""
+    stacked = {"stack": "unit", "barMaxWidth": 22}
     return {
         **_base_option(),
         "xAxis": {"type": "value", "minInterval": 1},
@@ -87,13 +100,12 @@ def unit_option(by_unit: list[dict]) -> dict:
             "axisLabel": {"width": 110, "overflow": "truncate", "fontFamily": CHART_FONT},
         },
         "series": [
-            {"name": _("Closed"), "type": "bar", "stack": "unit", "barMaxWidth": 22,
-             "itemStyle": {"color": COLOURS["closed"]}, "data": [row["closed"] for row in by_unit]},
-            {"name": _("Open, within deadline"), "type": "bar", "stack": "unit", "barMaxWidth": 22,
-             "itemStyle": {"color": COLOURS["open"]},
-             "data": [row["open"] - row["overdue"] for row in by_unit]},
-            {"name": _("Overdue"), "type": "bar", "stack": "unit", "barMaxWidth": 22,
-             "itemStyle": {"color": COLOURS["overdue"]}, "data": [row["overdue"] for row in by_unit]},
+            _series(pgettext("dashboard chart", "Closed"), "bar",
+                    [row["closed"] for row in by_unit], COLOURS["closed"], **stacked),
+            _series(_("Open, within deadline"), "bar",
+                    [row["open"] - row["overdue"] for row in by_unit], COLOURS["open"], **stacked),
+            _series(pgettext("dashboard chart", "Overdue"), "bar",
+                    [row["overdue"] for row in by_unit], COLOURS["overdue"], **stacked),
         ],
     }
 
@@ -103,14 +115,17 @@ def home(request):
     """The home page: figures, charts and to-do list of the signed-in user's scope."""
     choices = list(campuses())
     campus_id = _campus_param(request, choices)
-    figures = selectors.hazard_figures(request.user, campus_id=campus_id)
+    # The page reuses a scope's figures while no hazard changes, at most this long (seconds).
+    max_age = settings.SAFECAMPUS.get("DASHBOARD_CACHE_SECONDS", 120)
+    figures = selectors.hazard_figures(request.user, campus_id=campus_id, max_age=max_age)
     charts = {}
     if figures["trend"] is not None and figures["totals"]["total"]:
         charts = {
             "trend": trend_option(figures["trend"]),
             "category": category_option(figures["by_category"]),
-            "unit": unit_option(figures["by_unit"]),
         }
+        if len(figures["by_unit"]) > 1:  # one unit's own page: the bar would say nothing new
+            charts["unit"] = unit_option(figures["by_unit"])
     return render(
         request,
         "dashboards/home.html",
