@@ -23,6 +23,7 @@ duplicate-row error.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo, available_timezones
@@ -476,7 +477,9 @@ def ledger_import_upload(*, actor, uploaded_file) -> LedgerImport:
     uploaded_file.seek(0)
     job = LedgerImport(created_by=actor, original_name=name, row_count=len(table),
                        plan=ImportPlan(columns=suggest_columns(table.headers)).as_json())
-    job.file.save(name, uploaded_file, save=False)
+    # A random stored name: the file is never reachable by guessing its path under /media/.
+    extension = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
+    job.file.save(uuid.uuid4().hex + extension, uploaded_file, save=False)
     job.save()
     return job
 

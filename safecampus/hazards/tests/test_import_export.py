@@ -25,6 +25,12 @@ from .helpers import fresh, reported, submitted
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english_pages(client, settings):
+    """Pages in English (the language cookie), so messages can be compared exactly."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
 T0 = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
 LA311 = "civic-reports/la311_2017_subset.csv"
 LA_STATUS = {"Closed": "closed", "Cancelled": "rejected", "Referred Out": "rejected",
@@ -209,8 +215,7 @@ def test_upload_refuses_a_file_of_the_wrong_type(org, client):
     client.force_login(org.users.staff)
     with translation.override("en"):
         response = client.post(reverse("hazards:ledger_import"), {
-            "file": SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0", content_type="image/jpeg")},
-            HTTP_ACCEPT_LANGUAGE="en")
+            "file": SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0", content_type="image/jpeg")})
     assert response.status_code == 200
     assert response.context["form"].errors["file"] == [
         "“photo.jpg” is not an Excel (.xlsx) or CSV (.csv) file."]
@@ -221,7 +226,7 @@ def test_upload_refuses_a_file_over_the_size_limit(org, client, settings):
     settings.SAFECAMPUS = {**settings.SAFECAMPUS, "IMPORT_MAX_BYTES": 100}
     client.force_login(org.users.staff)
     response = client.post(reverse("hazards:ledger_import"), {
-        "file": csv_upload(SIMPLE)}, HTTP_ACCEPT_LANGUAGE="en")
+        "file": csv_upload(SIMPLE)})
     assert response.context["form"].errors["file"] == [
         "The file is larger than 0.0 MB; split it into smaller files."]
 
@@ -232,6 +237,8 @@ def test_import_pages_are_for_the_office_only(org, client):
     client.force_login(org.users.staff)
     assert client.get(reverse("hazards:ledger_import")).status_code == 200
     job = importing.ledger_import_upload(actor=org.users.staff, uploaded_file=csv_upload(SIMPLE))
+    assert job.original_name == "台账.csv" and "台账" not in job.file.name  # random stored name
+    assert len(importing.ledger_import_table(job)) == 3
     client.force_login(org.users.admin)  # another office user does not see someone's upload
     assert client.get(reverse("hazards:ledger_import_map", args=[job.pk])).status_code == 404
 
@@ -246,8 +253,7 @@ def test_bad_row_through_the_pages_lists_errors_and_writes_nothing(org, client):
     form = page.context["form"]
     data = {name: form[name].value() or "" for name in form.fields}
     data["import"] = "1"
-    response = client.post(reverse("hazards:ledger_import_map", args=[job.pk]), data,
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("hazards:ledger_import_map", args=[job.pk]), data)
     assert response.status_code == 200
     assert [(e.row, e.column) for e in response.context["rejected"].errors] == [(5, "上报时间")]
     assert "Row 5" in response.content.decode()
@@ -275,10 +281,11 @@ def test_export_has_the_ledger_columns_and_a_dated_file_name(org, client):
     assert response["Content-Disposition"] == (
         "attachment; filename=\"hazard-ledger-20261130.xlsx\"; "
         "filename*=UTF-8''%E9%9A%90%E6%82%A3%E5%8F%B0%E8%B4%A6-20261130.xlsx")
-    assert rows == [[hazard.reference, "灭火器过期", "消防安全", hazard.get_grade_display(),
-                     hazard.get_status_display(), "北校区", "化学楼 101实验室", "化学学院",
-                     hazard.get_source_display(), dt.datetime(2026, 11, 30, 10, 0), None, None,
-                     "否", None, org.users.student.full_name]]
+    # labels in the page language (English, by the cookie); headers are fixed Chinese
+    assert rows == [[hazard.reference, "灭火器过期", "消防安全", "General hazard", "Reported",
+                     "北校区", "化学楼 101实验室", "化学学院", "Report from campus",
+                     dt.datetime(2026, 11, 30, 10, 0), None, None, "否", None,
+                     org.users.student.full_name]]
 
 
 def test_export_neutralises_formula_injection(org, client):
@@ -467,10 +474,37 @@ def test_la311_through_the_pages_then_reimport_is_all_duplicates(org, client, sh
     with open(shared_data / LA311, "rb") as handle:
         client.post(reverse("hazards:ledger_import"), {"file": handle})
     job2 = LedgerImport.objects.exclude(pk=job.pk).get()
-    response = client.post(reverse("hazards:ledger_import_map", args=[job2.pk]), data,
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("hazards:ledger_import_map", args=[job2.pk]), data)
     rejected = response.context["rejected"]
     assert rejected.error_total == 9999
     assert len(response.context["errors_shown"]) == 50
     assert rejected.errors[0].message == "Duplicate: 1-870704831 is already in SafeCampus."
     assert Hazard.objects.count() == 9999
+
+
+def test_imported_hazard_page_shows_where_it_came_from(org, client):
+    table = read_table(csv_upload(SIMPLE))
+    with translation.override("en"):
+        ledger_import_commit(actor=org.users.staff, table=table, plan=plan_for(table))
+    hazard = Hazard.objects.get(external_ref="OLD-1")
+    client.force_login(org.users.staff)
+    response = client.get(reverse("hazards:detail", args=[hazard.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Imported from a ledger" in page
+    assert "Imported from row 2 of 台账.csv." in page
+
+
+def test_export_query_count_does_not_grow_with_rows(org, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org.users.contact_a)
+    counts = []
+    for extra in (2, 40):
+        for _ in range(extra):
+            reported(org, title="楼道堆物")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("hazards:ledger_export")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
