@@ -4,6 +4,7 @@ import io
 
 import pillow_heif
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
@@ -193,7 +194,7 @@ def test_report_form_with_a_bad_photo_shows_the_message_and_creates_nothing(org,
     from safecampus.hazards.models import Hazard, HazardPhoto
 
     client.force_login(org.users.student)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # pages follow the chosen language
     data = {"title": "楼道灭火器缺失", "category": org.fire.pk, "campus": org.campus1.pk,
             "place": org.place_a.pk, "idempotency_key": "bad-photo-1234567",
             "photos": [_upload(_jpeg(_picture()), "good.jpg"),

@@ -39,6 +39,7 @@ def _race(calls, *, at=None):
     outcomes = [None] * len(calls)
 
     def run(index, call):
+        translation.activate("en")  # the language is per thread too
         try:
             barrier.wait(timeout=10)
             if at is not None:
