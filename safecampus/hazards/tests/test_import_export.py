@@ -508,3 +508,42 @@ def test_export_query_count_does_not_grow_with_rows(org, client):
             assert client.get(reverse("hazards:ledger_export")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_imports_of_the_same_file_write_it_once(org):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs parallel PostgreSQL connections; SQLite serialises writers")
+    table = read_table(csv_upload(SIMPLE))
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def run():
+        translation.activate("en")
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(ledger_import_commit(actor=org.users.staff, table=table,
+                                                 plan=plan_for(table)))
+        except ImportRejected as error:
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    results = [o for o in outcomes if not isinstance(o, ImportRejected)]
+    rejected = [o for o in outcomes if isinstance(o, ImportRejected)]
+    assert len(results) == 1 and results[0].created == 3
+    assert len(rejected) == 1
+    assert {e.message for e in rejected[0].errors} == {
+        "Duplicate: OLD-1 is already in SafeCampus.", "Duplicate: OLD-2 is already in SafeCampus.",
+        "Duplicate: OLD-3 is already in SafeCampus."}
+    assert Hazard.objects.count() == 3
