@@ -194,22 +194,24 @@ def hazard_figures(
         visible = visible.filter(campus_id=campus_id)
     now = at or clock.now()
     if max_age > 0 and at is None:
-        key = _figures_cache_key(user, audience, acting, campus_id)
+        charts = audience != Audience.COMMUNITY
+        key = _figures_cache_key(user, charts, acting, campus_id)
         figures = cache.get(key)
         if figures is None:
-            figures = _scope_figures(visible, audience, acting, now)
+            figures = _scope_figures(visible, charts, acting, now)
             cache.set(key, figures, max_age)
     else:
-        figures = _scope_figures(visible, audience, acting, now)
+        figures = _scope_figures(visible, audience != Audience.COMMUNITY, acting, now)
     return {
         **figures,
+        "audience": audience,
         "campus_id": campus_id,
         "at": now,
         "work": _work(user, audience, visible, acting, campus_id),
     }
 
 
-def _figures_cache_key(user, audience: str, acting: list[int], campus_id: int | None) -> str:
+def _figures_cache_key(user, charts: bool, acting: list[int], campus_id: int | None) -> str:
     """Cache key of a scope's figures. The office and leadership see the same hazards and
     share one entry; anyone else has their own. The newest timeline entry's id is part of
     the key: every change of a hazard writes one (house rule 3), so a change shows at once
@@ -218,13 +220,14 @@ def _figures_cache_key(user, audience: str, acting: list[int], campus_id: int | 
     newest = ActivityEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     scope = "all" if user.scope.sees_everything else f"user{user.pk}"
     units = ".".join(map(str, acting))
-    return (f"dashboards:figures:v1:{scope}:{units}:{audience}:{campus_id or 0}:"
+    return (f"dashboards:figures:v1:{scope}:{units}:{int(charts)}:{campus_id or 0}:"
             f"{get_language()}:{newest}")
 
 
-def _scope_figures(visible: QuerySet[Hazard], audience: str, acting: list[int],
+def _scope_figures(visible: QuerySet[Hazard], charts: bool, acting: list[int],
                    at: dt.datetime) -> dict:
-    """Everything of :func:`hazard_figures` but ``work``, ``campus_id`` and ``at``."""
+    """Everything of :func:`hazard_figures` but ``audience``, ``work``, ``campus_id`` and
+    ``at``; without ``charts`` only the totals."""
     real = visible.exclude(status__in=VOID_STATES).order_by()
 
     open_q = Q(status__in=OPEN_STATES)
@@ -243,7 +246,6 @@ def _scope_figures(visible: QuerySet[Hazard], audience: str, acting: list[int],
         counts["unit_awaiting"] = Count(
             "pk", filter=Q(status__in=UNIT_STATES, responsible_unit_id__in=acting)
         )
-    charts = audience != Audience.COMMUNITY
     months = _month_bounds(at) if charts else []
     for i, (_first, start, end) in enumerate(months):
         counts[f"r{i}"] = Count("pk", filter=Q(reported_at__gte=start, reported_at__lt=end))
@@ -254,7 +256,6 @@ def _scope_figures(visible: QuerySet[Hazard], audience: str, acting: list[int],
     sums = {name: sum(g[name] for g in groups) for name in counts}
     totals = {name: sums.get(name, 0) for name in HEADLINE}
     figures: dict = {
-        "audience": audience,
         "totals": totals,
         "rectification_rate": _percent(totals["closed"], totals["total"]),
         "on_time_rate": _percent(totals["closed_on_time"], totals["closed"]),
