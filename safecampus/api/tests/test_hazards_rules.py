@@ -459,3 +459,30 @@ def test_token_sign_in_is_locked_after_repeated_failures(org, settings):
     response = client.post("/api/v1/auth/token/", {"username": "contact_a",
                                                    "password": "pass-1234"}, format="json")
     assert response.status_code == 200 and response.json()["token"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_labels_are_translated_into_the_users_language(org, language):
+    from safecampus.api.hazards import VERB_LABELS
+    from safecampus.hazards.models import Grade, Source
+
+    hazard = reported(org)
+    body = client_for(org.users.staff, language=language).get(hazard_url(hazard.pk)).json()
+    with translation.override(language):
+        expected = {
+            "status_display": str(Status.REPORTED.label),
+            "grade_display": str(Grade.GENERAL.label),
+            "source_display": str(Source.REPORT.label),
+            "category": "Fire safety" if language == "en" else "消防安全",
+            "verb": str(VERB_LABELS["hazards.report"]),
+        }
+    assert {
+        "status_display": body["status_display"],
+        "grade_display": body["grade_display"],
+        "source_display": body["source_display"],
+        "category": body["category"]["name"],
+        "verb": body["timeline"][0]["verb_display"],
+    } == expected
+    assert body["timeline"][0]["to_state_display"] == expected["status_display"]
+    if language == "en":
+        assert body["status_display"] == "Reported"
