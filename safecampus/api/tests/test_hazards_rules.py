@@ -486,3 +486,16 @@ def test_labels_are_translated_into_the_users_language(org, language):
     assert body["timeline"][0]["to_state_display"] == expected["status_display"]
     if language == "en":
         assert body["status_display"] == "Reported"
+
+
+def test_a_pdf_client_gets_the_pdf_or_a_json_error(org):
+    _hazard, notice = noticed(org)
+    response = client_for(org.users.contact_a).get(notice_url(notice.pk, "pdf"),
+                                                    HTTP_ACCEPT="application/pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert 'filename="notice-' in response["Content-Disposition"]
+    response = client_for(org.users.contact_b).get(notice_url(notice.pk, "pdf"),
+                                                   HTTP_ACCEPT="application/pdf")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Notice not found", "code": "not_found", "errors": {}}
