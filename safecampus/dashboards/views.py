@@ -1,8 +1,11 @@
 """Home dashboard per role: one selector call, then ECharts options for the page."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -13,6 +16,9 @@ from . import selectors
 # The page font (static/css/app.css) so that Chinese labels in canvas charts render with the
 # same CJK face as the page around them.
 CHART_FONT = 'system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
+# Tooltips drawn on the canvas: the default HTML tooltip writes style="" attributes, which
+# the Content Security Policy (style-src 'self') blocks.
+TOOLTIP = {"renderMode": "richText", "textStyle": {"fontFamily": CHART_FONT}}
 COLOURS = {
     "reported": "#1c7ed6",
     "closed": "#198754",
@@ -35,7 +41,7 @@ def _base_option() -> dict:
     return {
         "textStyle": {"fontFamily": CHART_FONT},
         "grid": {"left": 8, "right": 16, "top": 40, "bottom": 8, "containLabel": True},
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "tooltip": TOOLTIP | {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"top": 0, "textStyle": {"fontFamily": CHART_FONT}},
     }
 
@@ -67,7 +73,7 @@ def category_option(by_category: list[dict]) -> dict:
         "baseOption": {
             "textStyle": {"fontFamily": CHART_FONT},
             "color": PALETTE,
-            "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+            "tooltip": TOOLTIP | {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
             "series": [
                 {
                     "name": _("Hazards by category"),
@@ -88,25 +94,51 @@ def category_option(by_category: list[dict]) -> dict:
 
 
 def unit_option(by_unit: list[dict]) -> dict:
-    """Horizontal stacked bars per responsible unit: closed, open in time, overdue."""
+    """Horizontal stacked bars per responsible unit: closed, open in time, overdue. Unit
+    names get more room on a wide screen (an ECharts ``media`` query)."""
     stacked = {"stack": "unit", "barMaxWidth": 22}
     return {
-        **_base_option(),
-        "xAxis": {"type": "value", "minInterval": 1},
-        "yAxis": {
-            "type": "category",
-            "inverse": True,
-            "data": [row["name"] for row in by_unit],
-            "axisLabel": {"width": 110, "overflow": "truncate", "fontFamily": CHART_FONT},
+        "baseOption": {
+            **_base_option(),
+            "xAxis": {"type": "value", "minInterval": 1},
+            "yAxis": {
+                "type": "category",
+                "inverse": True,
+                "data": [row["name"] for row in by_unit],
+                "axisLabel": {"width": 200, "overflow": "truncate", "fontFamily": CHART_FONT},
+            },
+            "series": [
+                _series(pgettext("dashboard chart", "Closed"), "bar",
+                        [row["closed"] for row in by_unit], COLOURS["closed"], **stacked),
+                _series(_("Open, within deadline"), "bar",
+                        [row["open"] - row["overdue"] for row in by_unit], COLOURS["open"],
+                        **stacked),
+                _series(pgettext("dashboard chart", "Overdue"), "bar",
+                        [row["overdue"] for row in by_unit], COLOURS["overdue"], **stacked),
+            ],
         },
-        "series": [
-            _series(pgettext("dashboard chart", "Closed"), "bar",
-                    [row["closed"] for row in by_unit], COLOURS["closed"], **stacked),
-            _series(_("Open, within deadline"), "bar",
-                    [row["open"] - row["overdue"] for row in by_unit], COLOURS["open"], **stacked),
-            _series(pgettext("dashboard chart", "Overdue"), "bar",
-                    [row["overdue"] for row in by_unit], COLOURS["overdue"], **stacked),
-        ],
+        "media": [{"query": {"maxWidth": 500}, "option": {"yAxis": {"axisLabel": {"width": 96}}}}],
+    }
+
+
+def _ledger_url(campus_id: int | None, **params) -> str:
+    if campus_id:
+        params["campus"] = campus_id
+    return f"{reverse('hazards:ledger')}?{urlencode(params)}"
+
+
+def chart_links(figures: dict, campus_id: int | None) -> dict:
+    """Where a click on a chart goes (static/js/charts.js): per series, per data item, the
+    ledger filtered to that unit or category (and the campus shown)."""
+    units = [row["unit_id"] for row in figures["by_unit"]]
+
+    def per_unit(**params):
+        return [_ledger_url(campus_id, unit=uid, **params) if uid else None for uid in units]
+
+    return {
+        "unit": [per_unit(), per_unit(status="open"), per_unit(overdue="on")],
+        "category": [[_ledger_url(campus_id, category=row["category_id"])
+                      for row in figures["by_category"]]],
     }
 
 
@@ -118,7 +150,7 @@ def home(request):
     # The page reuses a scope's figures while no hazard changes, at most this long (seconds).
     max_age = settings.SAFECAMPUS.get("DASHBOARD_CACHE_SECONDS", 120)
     figures = selectors.hazard_figures(request.user, campus_id=campus_id, max_age=max_age)
-    charts = {}
+    charts, links = {}, {}
     if figures["trend"] is not None and figures["totals"]["total"]:
         charts = {
             "trend": trend_option(figures["trend"]),
@@ -126,6 +158,7 @@ def home(request):
         }
         if len(figures["by_unit"]) > 1:  # one unit's own page: the bar would say nothing new
             charts["unit"] = unit_option(figures["by_unit"])
+        links = chart_links(figures, campus_id)
     return render(
         request,
         "dashboards/home.html",
@@ -137,6 +170,7 @@ def home(request):
             "show_report_button": figures["audience"]
             in (selectors.Audience.COMMUNITY, selectors.Audience.FIELD),
             "charts": charts,
+            "chart_links": links,
             "campuses": choices if len(choices) > 1 else [],
             "campus_id": campus_id,
             "unit_chart_tall": bool(figures["by_unit"]) and len(figures["by_unit"]) > 5,

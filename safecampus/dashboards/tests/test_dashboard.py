@@ -345,17 +345,25 @@ def test_page_shows_translated_chart_series(org, story, client, settings):
     assert [s["name"] for s in charts["trend"]["series"]] == ["Reported", "Closed"]
     assert charts["trend"]["xAxis"]["data"] == MONTHS
     assert charts["trend"]["series"][0]["data"] == [0, 0, 0, 0, 0, 0, 1, 1, 0, 2, 1, 2]
-    assert charts["unit"]["yAxis"]["data"] == ["化学学院", "机械学院"]
+    unit = charts["unit"]["baseOption"]
+    assert unit["yAxis"]["data"] == ["化学学院", "机械学院"]
     # by unit: closed, open within deadline, overdue; they stack to each unit's total
-    assert [s["name"] for s in charts["unit"]["series"]] == [
-        "Closed", "Open, within deadline", "Overdue"]
-    assert [s["data"] for s in charts["unit"]["series"]] == [[3, 1], [1, 2], [1, 0]]
+    assert [s["name"] for s in unit["series"]] == ["Closed", "Open, within deadline", "Overdue"]
+    assert [s["data"] for s in unit["series"]] == [[3, 1], [1, 2], [1, 0]]
     assert charts["category"]["baseOption"]["series"][0]["data"] == [
         {"name": "Fire safety", "value": 7}, {"name": "Electrical", "value": 1}]
+    # a click on a bar or slice opens the ledger filtered to it (static/js/charts.js)
+    links = response.context["chart_links"]
+    ledger = reverse("hazards:ledger")
+    assert links["unit"][2] == [f"{ledger}?unit={org.unit_a.pk}&overdue=on",
+                                f"{ledger}?unit={org.unit_b.pk}&overdue=on"]
+    assert links["category"] == [[f"{ledger}?category={org.fire.pk}",
+                                  f"{ledger}?category={org.electrical.pk}"]]
     html = response.content.decode()
+    assert 'data-chart-links="links-unit"' in html and 'id="links-unit"' in html
     for chart_id in ("chart-trend", "chart-category", "chart-unit"):
         assert f'data-chart="{chart_id}"' in html and f'id="{chart_id}"' in html
-    assert json.dumps(charts["unit"]["yAxis"]["data"])[1:-1] in html  # ECharts gets the names
+    assert json.dumps(unit["yAxis"]["data"])[1:-1] in html  # ECharts gets the names
     # in Chinese (the default) the categories carry their Chinese names
     del client.cookies[settings.LANGUAGE_COOKIE_NAME]
     with frozen(NOW):
