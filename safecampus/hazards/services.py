@@ -356,11 +356,13 @@ def hazard_mark_duplicate(
         hazard = _lock_hazard(hazard_id, version)
         _require(actor, "hazards.confirm_hazard", hazard)
         original = Hazard.objects.filter(pk=duplicate_of_id).first()
+        if original is not None and original.status == Status.DUPLICATE:
+            original = original.duplicate_of or original
+        # Checked after following the chain: merging A into B when B was merged into A would
+        # make A its own duplicate and lose the hazard.
         if original is None or original.pk == hazard.pk:
             message = _("Choose the hazard this one repeats.")
             raise DomainError(message, field_errors={"duplicate_of": [message]})
-        if original.status == Status.DUPLICATE:
-            original = original.duplicate_of or original
         hazard.duplicate_of = original
         _transition(
             hazard,
@@ -850,6 +852,12 @@ def hazard_update_location(
             hazard.deadline = None
             hazard.is_overdue = False
             hazard.escalation_level = 0
+            # The old unit's pending extension request goes with its notice.
+            hazard.extensions.filter(state=ExtensionRequest.State.PENDING).update(
+                state=ExtensionRequest.State.REFUSED, decided_at=clock.now(),
+                updated_at=clock.now(),
+                decision_comment=_("The hazard was reassigned to another unit."),
+            )
             _transition(hazard, "reroute", actor=actor, verb="hazards.reroute", data=data)
             _cancel_notice_if_empty(old_notice_id, actor=actor)
             _notify_on_commit(
@@ -933,6 +941,12 @@ def extension_decide(
         _require(actor, "hazards.decide_extension", hazard)
         if request.state != ExtensionRequest.State.PENDING:
             raise Conflict(_("This extension request was already decided."))
+        if grant and hazard.status not in (*UNIT_STATES, Status.EVIDENCE_SUBMITTED):
+            # closed, or re-routed to another unit since the request: no deadline to move
+            raise Conflict(
+                _("The hazard is “%(status)s” now; this request can only be refused.")
+                % {"status": hazard.get_status_display()}
+            )
         if grant and not (comment or "").strip():
             comment = ""
         if not grant and not (comment or "").strip():

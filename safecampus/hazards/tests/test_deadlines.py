@@ -344,3 +344,60 @@ def test_redis_backed_queue_round_trips_the_sweep(org):
         assert Hazard.objects.get(pk=hazard.pk).is_overdue is True
     finally:
         queue.storage.flush_all()
+
+
+
+def test_an_extension_for_a_closed_hazard_can_only_be_refused(org):
+    from safecampus.core.errors import Conflict
+    from safecampus.hazards.models import ExtensionRequest, Status
+    from safecampus.tests.factories import photo_upload
+
+    # given a unit asked for more time, then finished anyway and the office closed the hazard
+    hazard, notice = _issue(org)
+    with clock.frozen(ISSUED_AT + dt.timedelta(days=1)):
+        request = services.extension_request(actor=org.users.contact_a, hazard_id=hazard.pk,
+                                             requested_deadline=dt.date(2026, 11, 30),
+                                             reason="配件需要订购")
+        services.notice_acknowledge(actor=org.users.contact_a, notice_id=notice.pk)
+        services.hazard_start_rectification(actor=org.users.contact_a, hazard_id=hazard.pk)
+        services.evidence_submit(actor=org.users.contact_a, hazard_id=hazard.pk, text="已更换",
+                                 photos=[photo_upload()])
+        services.hazard_verify(actor=org.users.staff, hazard_id=hazard.pk)
+        closed = fresh(hazard)
+        # when the office grants the forgotten request / then it is refused, nothing moves
+        with pytest.raises(Conflict) as excinfo:
+            services.extension_decide(actor=org.users.staff, extension_id=request.pk, grant=True)
+        assert excinfo.value.message == (
+            "The hazard is “Verified and closed” now; this request can only be refused.")
+        after = fresh(hazard)
+        assert (after.status, after.deadline, after.closed_on_time) == (
+            Status.CLOSED, closed.deadline, True)
+        # and refusing it clears it
+        services.extension_decide(actor=org.users.staff, extension_id=request.pk, grant=False,
+                                  comment="已销号")
+    assert ExtensionRequest.objects.get(pk=request.pk).state == ExtensionRequest.State.REFUSED
+
+
+def test_reroute_refuses_the_old_units_pending_extension(org):
+    from safecampus.hazards.models import ExtensionRequest
+
+    # given unit A asked for more time on a hazard that is then found to be unit B's
+    hazard, _notice = _issue(org)
+    with clock.frozen(ISSUED_AT + dt.timedelta(days=1)):
+        old = services.extension_request(actor=org.users.contact_a, hazard_id=hazard.pk,
+                                         requested_deadline=dt.date(2026, 11, 30), reason="缺配件")
+        services.hazard_update_location(actor=org.users.staff, hazard_id=hazard.pk,
+                                        category_id=org.fire.pk, campus_id=org.campus2.pk,
+                                        place_id=org.place_b.pk)
+        # then unit A's request went with its notice
+        old.refresh_from_db()
+        assert old.state == ExtensionRequest.State.REFUSED
+        assert old.decision_comment == "The hazard was reassigned to another unit."
+        assert old.decided_at is not None
+        # and once unit B has its own notice it can ask for time itself
+        notice_b = services.notice_issue(actor=org.users.staff, hazard_ids=[hazard.pk],
+                                         requirements="整改", deadline_days=7)
+        assert notice_b.unit == org.unit_b
+        new = services.extension_request(actor=org.users.contact_b, hazard_id=hazard.pk,
+                                         requested_deadline=dt.date(2026, 12, 15), reason="排期")
+    assert new.state == ExtensionRequest.State.PENDING

@@ -352,3 +352,30 @@ def _check(h, previous, *, failed):
     else:
         assert h.closed_at is None
     return h.status, h.version, _last_entry_id(h)
+
+
+@pytest.mark.django_db
+def test_merging_a_hazard_into_its_own_duplicate_is_refused(org):
+    # given B was merged into A
+    a = reported(org, title="A")
+    b = reported(org, title="B")
+    services.hazard_mark_duplicate(actor=org.users.staff, hazard_id=b.pk, duplicate_of_id=a.pk)
+    before = _snapshot(a)
+    # when the office tries to merge A into B (which points back to A)
+    with pytest.raises(DomainError) as excinfo:
+        services.hazard_mark_duplicate(actor=org.users.staff, hazard_id=a.pk, duplicate_of_id=b.pk)
+    # then it is refused: A would be its own duplicate and the hazard lost
+    assert excinfo.value.message == "Choose the hazard this one repeats."
+    assert excinfo.value.field_errors == {"duplicate_of": ["Choose the hazard this one repeats."]}
+    assert _snapshot(a) == before
+    assert fresh(a).duplicate_of_id is None
+
+
+@pytest.mark.django_db
+def test_merging_into_a_duplicate_points_to_the_original(org):
+    a = reported(org, title="A")
+    b = reported(org, title="B")
+    c = reported(org, title="C")
+    services.hazard_mark_duplicate(actor=org.users.staff, hazard_id=b.pk, duplicate_of_id=a.pk)
+    services.hazard_mark_duplicate(actor=org.users.staff, hazard_id=c.pk, duplicate_of_id=b.pk)
+    assert fresh(c).duplicate_of_id == a.pk
