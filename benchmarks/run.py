@@ -227,6 +227,16 @@ def child(args) -> dict:
         clients[key] = Client()
         clients[key].force_login(user)
 
+    sql_time = [0.0]
+
+    def timed_sql(execute, sql, params, many, context):
+        """Add the wall time of each database call of the request to ``sql_time``."""
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            sql_time[0] += time.perf_counter() - start
+
     results = []
     load_before = os.getloadavg()[0]
     for scenario in _scenarios(ids):
@@ -237,13 +247,16 @@ def child(args) -> dict:
             log(f"{scenario['name']}: HTTP {response.status_code} for {scenario['url']}")
             results.append({**scenario, "status": response.status_code})
             continue
-        times, cpu = [], []
+        times, cpu, in_sql = [], [], []
         budget_ends = time.perf_counter() + args.page_budget
         for _ in range(args.repeat):
+            sql_time[0] = 0.0
             start, start_cpu = time.perf_counter(), time.process_time()
-            client.get(scenario["url"])
+            with connection.execute_wrapper(timed_sql):
+                client.get(scenario["url"])
             times.append((time.perf_counter() - start) * 1000)
             cpu.append((time.process_time() - start_cpu) * 1000)
+            in_sql.append(sql_time[0] * 1000)
             if len(times) >= MIN_SAMPLES and time.perf_counter() > budget_ends:
                 break  # a very slow page: enough samples for a median, keep the run short
         with CaptureQueriesContext(connection) as captured:
@@ -252,14 +265,15 @@ def child(args) -> dict:
         row = {
             **scenario, "status": 200, "median_ms": statistics.median(times),
             "p95_ms": _percentile(times, 0.95), "max_ms": max(times), "samples": len(times),
-            "cpu_median_ms": statistics.median(cpu),
+            "cpu_median_ms": statistics.median(cpu), "sql_median_ms": statistics.median(in_sql),
             "queries": len(captured),
             "slowest_query_ms": float(slowest["time"]) * 1000 if slowest else 0.0,
             "slowest_query": slowest["sql"] if slowest else "",
         }
         results.append(row)
         log(f"{scenario['name']:<58} median {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms"
-            f"  cpu {row['cpu_median_ms']:7.1f} ms  {row['queries']:3d} queries")
+            f"  cpu {row['cpu_median_ms']:6.1f} ms  sql {row['sql_median_ms']:6.1f} ms"
+            f"  {row['queries']:3d} queries")
         if args.explain and slowest:
             print(f"\n--- {scenario['name']}: slowest query "
                   f"({row['slowest_query_ms']:.1f} ms)\n{slowest['sql']}", file=sys.stderr)
@@ -361,17 +375,17 @@ def _run_child(backend: str, hazards: int, repeat: int, args) -> dict:
 def _table(run: dict, small: dict | None) -> str:
     small_counts = {r["name"]: r.get("queries") for r in (small or {}).get("results", [])}
     lines = [
-        f"| page | median ms | p95 ms | requests timed | Django CPU ms (median) | SQL queries "
-        f"| queries at {SMALL_SIZE:,} hazards |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| page | median ms | p95 ms | requests timed | Django CPU ms (median) "
+        f"| in SQL calls ms (median) | SQL queries | queries at {SMALL_SIZE:,} hazards |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in run["results"]:
         if r.get("status") != 200:
-            lines.append(f"| {r['name']} | HTTP {r['status']} | | | | | |")
+            lines.append(f"| {r['name']} | HTTP {r['status']} | | | | | | |")
             continue
         small_q = small_counts.get(r["name"])
         lines.append(f"| {r['name']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['samples']} "
-                     f"| {r['cpu_median_ms']:.1f} | {r['queries']} "
+                     f"| {r['cpu_median_ms']:.1f} | {r['sql_median_ms']:.1f} | {r['queries']} "
                      f"| {'—' if small_q is None else small_q} |")
     return "\n".join(lines)
 
