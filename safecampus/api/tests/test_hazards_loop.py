@@ -212,3 +212,26 @@ def test_notice_lists_follow_the_unit(org):
     assert [row["number"] for row in rows] == [notice.number]
     assert client_for(org.users.contact_b).get(NOTICES).json()["results"] == []
     assert client_for(org.users.leadership).get(NOTICES).json()["results"][0]["id"] == notice.pk
+
+
+def test_relocating_a_noticed_hazard_reroutes_it_to_the_new_unit(org):
+    from safecampus.hazards.tests.helpers import acknowledged
+
+    hazard, notice = acknowledged(org)
+    assert client_for(org.users.contact_log).get(hazard_url(hazard.pk)).status_code == 404
+    # when the office finds it is a traffic hazard on the road outside
+    response = client_for(org.users.staff).post(hazard_url(hazard.pk, "relocate"), {
+        "category": org.traffic.pk, "campus": org.campus2.pk, "location_text": "南门外",
+        "version": hazard.version}, format="json")
+    # then logistics is responsible, the old notice is cancelled and it awaits a new notice
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["responsible_unit"]["id"] == org.logistics.pk
+    assert body["status"] == "confirmed" and body["current_notice"] is None
+    assert body["timeline"][-1]["verb"] == "hazards.reroute"
+    assert RectificationNotice.objects.get(pk=notice.pk).state == "cancelled"
+    # and unit A no longer sees it, while logistics does
+    assert client_for(org.users.contact_a).get(hazard_url(hazard.pk)).status_code == 404
+    assert client_for(org.users.contact_log).get(hazard_url(hazard.pk)).status_code == 200
+    assert hazard.pk not in [r["id"] for r in client_for(org.users.contact_a).get(
+        HAZARDS).json()["results"]]
