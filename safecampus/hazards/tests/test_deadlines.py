@@ -401,3 +401,14 @@ def test_reroute_refuses_the_old_units_pending_extension(org):
         new = services.extension_request(actor=org.users.contact_b, hazard_id=hazard.pk,
                                          requested_deadline=dt.date(2026, 12, 15), reason="排期")
     assert new.state == ExtensionRequest.State.PENDING
+
+
+def test_notice_numbers_follow_the_local_year(org):
+    # given 31 Dec 2026 23:50 in Shanghai (15:50 UTC) and, ten minutes later, 1 Jan 2027 locally
+    _h, last = _issue(org, at=dt.datetime(2026, 12, 31, 15, 50, tzinfo=dt.UTC), days=3)
+    _h2, first = _issue(org, at=dt.datetime(2026, 12, 31, 16, 0, tzinfo=dt.UTC), days=3,
+                        title="新年第一单")
+    # then the first notice of the local new year starts the count again, under 2027
+    assert (last.year, last.sequence, last.number) == (2026, 1, "保卫整改〔2026〕第0001号")
+    assert (first.year, first.sequence, first.number) == (2027, 1, "保卫整改〔2027〕第0001号")
+    assert first.deadline == dt.datetime(2027, 1, 4, 23, 59, 59, 999999, tzinfo=SHANGHAI)
