@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from safecampus.core.activity import activity_for
@@ -167,42 +168,42 @@ def _act_confirm(user, pk, d, files):
 
 
 ACTIONS = {
-    "confirm": (ConfirmForm, _act_confirm, _("Hazard confirmed.")),
+    "confirm": (ConfirmForm, _act_confirm, gettext_lazy("Hazard confirmed.")),
     "reject": (ReasonForm, lambda u, pk, d, f: services.hazard_reject(
         actor=u, hazard_id=pk, version=d.get("version"), reason=d.get("comment", "")),
-        _("Report rejected; the reporter was told why.")),
+        gettext_lazy("Report rejected; the reporter was told why.")),
     "duplicate": (DuplicateForm, lambda u, pk, d, f: services.hazard_mark_duplicate(
         actor=u, hazard_id=pk, version=d.get("version"), duplicate_of_id=d["duplicate_of"],
-        comment=d.get("comment", "")), _("Merged as a duplicate.")),
+        comment=d.get("comment", "")), gettext_lazy("Merged as a duplicate.")),
     "fix_on_spot": (EvidenceForm, lambda u, pk, d, f: services.hazard_fix_on_spot(
         actor=u, hazard_id=pk, version=d.get("version"), text=d["text"],
-        photos=f.getlist("photos")), _("Closed as fixed on the spot.")),
+        photos=f.getlist("photos")), gettext_lazy("Closed as fixed on the spot.")),
     "start": (CommentForm, lambda u, pk, d, f: services.hazard_start_rectification(
         actor=u, hazard_id=pk, version=d.get("version"), comment=d.get("comment", "")),
-        _("Rectification started.")),
+        gettext_lazy("Rectification started.")),
     "evidence": (EvidenceForm, lambda u, pk, d, f: services.evidence_submit(
         actor=u, hazard_id=pk, version=d.get("version"), text=d["text"],
         photos=f.getlist("photos"), idempotency_key=d.get("idempotency_key")),
-        _("Evidence submitted; the office will verify it.")),
+        gettext_lazy("Evidence submitted; the office will verify it.")),
     "verify": (CommentForm, lambda u, pk, d, f: services.hazard_verify(
         actor=u, hazard_id=pk, version=d.get("version"), comment=d.get("comment", "")),
-        _("Verified and closed.")),
+        gettext_lazy("Verified and closed.")),
     "return": (ReasonForm, lambda u, pk, d, f: services.hazard_return(
         actor=u, hazard_id=pk, version=d.get("version"), reason=d.get("comment", "")),
-        _("Returned to the unit for rework.")),
+        gettext_lazy("Returned to the unit for rework.")),
     "location": (LocationForm, lambda u, pk, d, f: services.hazard_update_location(
         actor=u, hazard_id=pk, version=d.get("version"), category_id=d["category"].pk,
         grade=d["grade"], campus_id=d["campus"].pk,
         building_id=d["building"].pk if d.get("building") else None,
         place_id=d["place"].pk if d.get("place") else None,
-        location_text=d.get("location_text", "")), _("Hazard updated.")),
+        location_text=d.get("location_text", "")), gettext_lazy("Hazard updated.")),
     "extension": (ExtensionRequestForm, lambda u, pk, d, f: services.extension_request(
         actor=u, hazard_id=pk, requested_deadline=d["requested_deadline"], reason=d["reason"]),
-        _("Extension requested.")),
+        gettext_lazy("Extension requested.")),
     "plan": (PlanForm, lambda u, pk, d, f: services.plan_submit(
         actor=u, hazard_id=pk, plan=d["plan"], interim_measures=d["interim_measures"],
         person_in_charge=d["person_in_charge"], funding=d.get("funding", ""),
-        milestones=d["milestones"]), _("Rectification plan saved.")),
+        milestones=d["milestones"]), gettext_lazy("Rectification plan saved.")),
 }
 
 
