@@ -244,7 +244,8 @@ def test_main_pages_fit_the_screen(browsing, org, viewport):
     thumb (at least 40 CSS pixels high)."""
     from safecampus.hazards.tests.helpers import acknowledged
 
-    hazard, notice = acknowledged(org, title="配电箱门未关闭，线路裸露在外面，存在触电风险，需要尽快处理")
+    with translation.override("zh-hans"):  # notifications are written in the actor's language
+        hazard, notice = acknowledged(org, title="配电箱门未关闭，线路裸露在外面，存在触电风险，需要尽快处理")
     guest = browsing.new_page(viewport)
     guest.goto("/accounts/login/")
     pages = [(guest, "/accounts/login/", "login")]
