@@ -714,7 +714,8 @@ class HazardViewSet(viewsets.GenericViewSet):
             raise NotAllowed()
         query = LedgerQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        rows = selectors.hazard_ledger(request.user, query.to_filters()).select_related("reporter")
+        rows = selectors.hazard_ledger(request.user, query.to_filters()).select_related(
+            "reporter", "current_notice")
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

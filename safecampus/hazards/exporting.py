@@ -93,7 +93,7 @@ def ledger_export_rows(user, filters: LedgerFilters) -> Iterator[list]:
     """The export rows for ``user`` under ``filters``, newest first, read in chunks."""
     now = clock.now()
     labels = _labels()
-    queryset = hazard_ledger(user, filters).select_related("reporter")
+    queryset = hazard_ledger(user, filters).select_related("reporter", "current_notice")
     for hazard in queryset.iterator(chunk_size=CHUNK_SIZE):
         yield ledger_row(hazard, now=now, labels=labels)
 

@@ -66,7 +66,9 @@ class LedgerFilters:
 
 def hazard_ledger(user, filters: LedgerFilters) -> QuerySet[Hazard]:
     """The ledger rows for ``user`` under ``filters``, newest first, with the columns the
-    ledger shows joined (query count independent of page size)."""
+    ledger page shows joined (query count independent of page size). Callers that also show
+    the notice number (export, API) add ``select_related("current_notice")``: one join
+    fewer makes PostgreSQL plan this query several times faster (docs/benchmarks.md)."""
     qs = hazard_list_visible_to(user)
     if filters.campus:
         qs = qs.filter(campus_id=filters.campus)
@@ -99,7 +101,7 @@ def hazard_ledger(user, filters: LedgerFilters) -> QuerySet[Hazard]:
             q |= Q(pk=int(text.split("-")[-1]))
         qs = qs.filter(q)
     return qs.select_related(
-        "category", "campus", "building", "place", "responsible_unit", "current_notice"
+        "category", "campus", "building", "place", "responsible_unit"
     ).order_by("-reported_at", "-id")
 
 
