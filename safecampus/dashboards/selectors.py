@@ -4,9 +4,12 @@ Everything here starts from :func:`safecampus.hazards.selectors.hazard_list_visi
 each person sees the figures of their own scope: a unit's people their unit (and what they
 reported themselves), a grid officer his zones or campus, the office and leadership all.
 
-Cost: a fixed handful of aggregate queries whatever the number of hazards (pinned in
-``tests/test_dashboard.py``). The visible hazards are counted once, in one pass with
-conditional aggregates; the other queries are grouped counts or read at most a few rows.
+Cost: a fixed handful of queries whatever the number of hazards (pinned in
+``tests/test_dashboard.py``). The visible hazards are read once, in one grouped pass with
+conditional aggregates; the median reads the closed ones ordered and returns two rows at
+most; the rest are primary-key lookups and the short to-do lists. The page keeps a scope's
+figures in the cache until the next timeline entry (so a change shows at once), for at most
+``SAFECAMPUS["DASHBOARD_CACHE_SECONDS"]`` (default 120).
 """
 
 import datetime as dt
