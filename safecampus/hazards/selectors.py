@@ -157,7 +157,7 @@ def hazard_reported_by(user) -> QuerySet[Hazard]:
     """The hazards ``user`` reported (the "my reports" page), newest first."""
     return (
         Hazard.objects.filter(reporter=user)
-        .select_related("category", "campus", "place", "building")
+        .select_related("category", "campus", "place__building", "building")
         .order_by("-reported_at", "-id")
     )
 
