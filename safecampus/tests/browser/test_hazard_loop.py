@@ -331,3 +331,23 @@ def test_campus_map_point(browsing, org, tmp_path, settings, viewport):
         page.locator("#report-form button[type=submit]").click()
     hazard = Hazard.objects.get()
     assert abs(float(hazard.map_x) - 25) < 1 and abs(float(hazard.map_y) - 50) < 1
+
+
+def test_place_picker_cascades(browsing, org, viewport):
+    """Given two campuses, when the reporter picks a campus, then only its buildings and
+    places are offered; and picking a place first fills in its building."""
+    page = browsing.login("student1", viewport)
+    page.goto("/hazards/report/")
+
+    def options(name):
+        return [o for o in page.locator(f"select[name={name}] option").all_inner_texts() if o.strip("-")]
+
+    page.select_option("select[name=campus]", label="南校区")
+    assert options("building") == ["机械楼"]
+    assert options("place") == ["201室"]
+    page.select_option("select[name=campus]", label="北校区")
+    assert options("building") == ["化学楼"]
+    assert page.locator("select[name=building]").input_value() == ""
+    page.select_option("select[name=place]", label="101实验室")
+    assert page.locator("select[name=building]").input_value() == str(org.building_a.pk)
+    assert page.locator("select[name=place]").input_value() == str(org.place_a.pk)
