@@ -753,7 +753,7 @@ class HazardViewSet(viewsets.GenericViewSet):
         d = _parse(ReportInput, request)
         key = _idempotency_key(request)
         user = request.user
-        replay = idempotency_lookup(scope=REPORT_SCOPE, key=key, model=Hazard) is not None
+        replay = idempotency_lookup(scope=REPORT_SCOPE, key=key, model=Hazard, user=user) is not None
         staff = user.has_perm("hazards.confirm_hazard")
         hazard = services.hazard_report(
             reporter=user,
@@ -974,8 +974,8 @@ class NoticeViewSet(viewsets.GenericViewSet):
     def create(self, request):
         d = _parse(NoticeIssueInput, request)
         key = _idempotency_key(request)
-        replay = idempotency_lookup(scope=NOTICE_SCOPE, key=key,
-                                    model=RectificationNotice) is not None
+        replay = idempotency_lookup(scope=NOTICE_SCOPE, key=key, model=RectificationNotice,
+                                    user=request.user) is not None
         with _field_names({"hazards": "hazard_ids"}):
             notice = services.notice_issue(
                 actor=request.user, hazard_ids=d.get("hazard_ids", []),

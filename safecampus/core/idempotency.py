@@ -8,7 +8,9 @@ import re
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
 
+from .errors import Conflict
 from .models import IdempotencyKey
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -21,13 +23,21 @@ def clean_key(raw: str | None) -> str | None:
     return None
 
 
-def idempotency_lookup(*, scope: str, key: str | None, model: type[models.Model]):
-    """The object an earlier call with ``key`` produced, or None."""
+def idempotency_lookup(*, scope: str, key: str | None, model: type[models.Model], user):
+    """The object an earlier call by ``user`` with ``key`` produced, or None.
+
+    Raises :class:`~safecampus.core.errors.Conflict` when another user already used the key,
+    so a key can never replay someone else's record.
+    """
     if not key:
         return None
     row = IdempotencyKey.objects.filter(scope=scope, key=key).first()
     if row is None:
         return None
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    if row.user_id != user_id:
+        raise Conflict(_("This request key was already used by someone else; reload the form."),
+                       code="idempotency_key_reused")
     return model._default_manager.filter(pk=row.result_id).first()
 
 

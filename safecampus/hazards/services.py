@@ -228,7 +228,8 @@ def hazard_report(
     Raises DomainError for a missing title/category/campus or an unreadable photo.
     """
     _require(reporter, "hazards.report_hazard")
-    existing = idempotency_lookup(scope="hazards.report", key=idempotency_key, model=Hazard)
+    existing = idempotency_lookup(scope="hazards.report", key=idempotency_key, model=Hazard,
+                                  user=reporter)
     if existing is not None:
         return existing
     title = (title or "").strip()
@@ -288,7 +289,8 @@ def hazard_report(
         ):
             # A concurrent request with the same key won: read its result first (queries are
             # refused once the block is marked for rollback), then undo this attempt.
-            winner = idempotency_lookup(scope="hazards.report", key=idempotency_key, model=Hazard)
+            winner = idempotency_lookup(scope="hazards.report", key=idempotency_key, model=Hazard,
+                                        user=reporter)
             transaction.set_rollback(True)
             return winner
         _notify_on_commit(
@@ -464,8 +466,7 @@ def notice_issue(
     longer confirmed (e.g. another officer issued it a moment ago).
     """
     existing = idempotency_lookup(
-        scope="hazards.notice_issue", key=idempotency_key, model=RectificationNotice
-    )
+        scope="hazards.notice_issue", key=idempotency_key, model=RectificationNotice, user=actor)
     if existing is not None:
         return existing
     requirements = (requirements or "").strip()
@@ -496,7 +497,7 @@ def notice_issue(
             if hazard.status != Status.CONFIRMED:
                 # A double tap: the first request issued it while this one waited for the lock.
                 replay = idempotency_lookup(scope="hazards.notice_issue", key=idempotency_key,
-                                            model=RectificationNotice)
+                                            model=RectificationNotice, user=actor)
                 if replay is not None:
                     return replay
                 raise Conflict(
@@ -539,8 +540,7 @@ def notice_issue(
             scope="hazards.notice_issue", key=idempotency_key, user=actor, result=notice
         ):
             winner = idempotency_lookup(
-                scope="hazards.notice_issue", key=idempotency_key, model=RectificationNotice
-            )
+                scope="hazards.notice_issue", key=idempotency_key, model=RectificationNotice, user=actor)
             transaction.set_rollback(True)  # after the read: see hazard_report
             return winner
         _notify_on_commit(
@@ -611,7 +611,8 @@ def evidence_submit(
 
     A major hazard must have a rectification plan before evidence can be submitted.
     """
-    existing = idempotency_lookup(scope="hazards.evidence", key=idempotency_key, model=Evidence)
+    existing = idempotency_lookup(scope="hazards.evidence", key=idempotency_key, model=Evidence,
+                                  user=actor)
     if existing is not None:
         return existing
     text = (text or "").strip()
@@ -628,11 +629,12 @@ def evidence_submit(
         except Conflict:
             # A double tap: the first request submitted while this one waited for the lock.
             replay = idempotency_lookup(scope="hazards.evidence", key=idempotency_key,
-                                        model=Evidence)
+                                        model=Evidence, user=actor)
             if replay is not None:
                 return replay
             raise
-        replay = idempotency_lookup(scope="hazards.evidence", key=idempotency_key, model=Evidence)
+        replay = idempotency_lookup(scope="hazards.evidence", key=idempotency_key, model=Evidence,
+                                    user=actor)
         if replay is not None:
             return replay
         _require(actor, "hazards.rectify_hazard", hazard)
@@ -656,7 +658,7 @@ def evidence_submit(
             scope="hazards.evidence", key=idempotency_key, user=actor, result=evidence
         ):
             winner = idempotency_lookup(scope="hazards.evidence", key=idempotency_key,
-                                        model=Evidence)
+                                        model=Evidence, user=actor)
             transaction.set_rollback(True)  # after the read: see hazard_report
             return winner
         _notify_on_commit(
