@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ActivityEntry
+from .models import ActivityEntry, WorkdayOverride
 
 
 @admin.register(ActivityEntry)
@@ -9,3 +9,10 @@ class ActivityEntryAdmin(admin.ModelAdmin):
     list_filter = ("verb",)
     list_select_related = ("actor", "target_type")
     date_hierarchy = "occurred_at"
+
+
+@admin.register(WorkdayOverride)
+class WorkdayOverrideAdmin(admin.ModelAdmin):
+    list_display = ("date", "is_working_day", "note")
+    list_filter = ("is_working_day",)
+    date_hierarchy = "date"

@@ -43,6 +43,7 @@ class Conflict(DomainError):
 
 
 def msg_calendar_unknown(*, year: int) -> str:
-    return _("The official holiday calendar for %(year)s is not known yet; use calendar days.") % {
-        "year": year
-    }
+    return _(
+        "The official holiday calendar for %(year)s is not known yet: use calendar days, or ask "
+        "the administrator to enter that year's holidays and make-up working days."
+    ) % {"year": year}

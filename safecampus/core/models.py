@@ -88,3 +88,25 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class WorkdayOverride(models.Model):
+    """A day whose working/non-working status the office sets by hand (工作日调整).
+
+    Used for years the packaged official calendar does not cover yet (the State Council
+    publishes each year's holiday schedule late in the year before), and to correct a day.
+    Once any day of a year is entered here, that year counts as configured: its other days
+    are working days Monday to Friday.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True, help_text=_("e.g. 春节"))
+
+    class Meta:
+        verbose_name = _("working-day adjustment")
+        verbose_name_plural = _("working-day adjustments")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.note}"

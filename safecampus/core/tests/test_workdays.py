@@ -11,6 +11,9 @@ from safecampus.core.errors import DomainError
 
 D = dt.date
 
+# Working days read the office's adjustments (core.WorkdayOverride) from the database.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(autouse=True)
 def english():
@@ -79,7 +82,8 @@ def test_a_year_without_official_data_is_a_clear_domain_error():
         workdays.is_working_day(day)
     assert excinfo.value.code == "calendar_unknown"
     assert excinfo.value.message == (
-        f"The official holiday calendar for {last + 1} is not known yet; use calendar days.")
+        f"The official holiday calendar for {last + 1} is not known yet: use calendar days, or ask "
+        "the administrator to enter that year's holidays and make-up working days.")
     # and a count that runs into that year fails the same way instead of guessing
     with pytest.raises(DomainError):
         workdays.add_working_days(D(last, 12, 30), 5)
@@ -109,3 +113,23 @@ def test_notice_across_an_unknown_year_is_refused_and_uses_no_number(org):
     assert RectificationNotice.objects.count() == 1
     assert NoticeSequence.objects.get(year=last).last_number == 1
     assert fresh(hazard).status == Status.NOTICE_ISSUED
+
+
+def test_office_adjustments_set_up_an_uncovered_year():
+    # given the office entered the (hypothetical) first days off of a year the package lacks
+    from safecampus.core.models import WorkdayOverride
+
+    WorkdayOverride.objects.create(date=D(2027, 1, 1), is_working_day=False, note="元旦")
+    # then that year counts Monday to Friday plus the adjustments
+    assert workdays.is_working_day(D(2027, 1, 1)) is False  # a Friday, entered as a holiday
+    assert workdays.is_working_day(D(2027, 1, 4)) is True  # Monday
+    assert workdays.is_working_day(D(2027, 1, 2)) is False  # Saturday
+    # and a deadline from late 2026 crosses into 2027 without an error
+    assert workdays.add_working_days(D(2026, 12, 30), 3) == D(2027, 1, 5)
+
+
+def test_an_adjustment_overrides_the_packaged_calendar():
+    from safecampus.core.models import WorkdayOverride
+
+    WorkdayOverride.objects.create(date=D(2026, 12, 1), is_working_day=False, note="停电检修")
+    assert workdays.is_working_day(D(2026, 12, 1)) is False
