@@ -1,10 +1,9 @@
 """Browser test harness: Playwright (sync API) driving Debian's Chromium against live_server.
 
-Every test that uses ``browser_for`` gets pages that record console errors, uncaught page
+Every test that uses the ``browsing`` fixture gets pages that record console errors, uncaught page
 errors, failed requests and HTTP error responses; at teardown the test fails if any of them
 happened (a missing stylesheet, a script blocked by the CSP, a 404 on an icon font …).
-Pages that a test expects to answer with an error status are declared with
-``page.sc_expect_status``.
+Each user gets a browser context of their own (own cookies), signed in through the real form.
 """
 
 import os
@@ -45,26 +44,18 @@ class PageProblems:
     page_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     bad_responses: list[str] = field(default_factory=list)
-    expected_status: set[tuple[str, int]] = field(default_factory=set)
 
     def csp_violations(self) -> list[str]:
         return [m for m in self.console_errors if "Content Security Policy" in m]
 
     def all(self) -> list[str]:
-        bad = [r for r in self.bad_responses
-               if not any(r.startswith(f"{status} ") and path in r
-                          for path, status in self.expected_status)]
-        return self.console_errors + self.page_errors + self.failed_requests + bad
+        return self.console_errors + self.page_errors + self.failed_requests + self.bad_responses
 
 
 def _watch(context, problems: PageProblems, base_url: str) -> None:
     def on_console(message):
         if message.type == "error":
-            text = message.text
-            # A response the test declared as expected (e.g. 403) is also logged by Chromium.
-            if "Failed to load resource" in text and problems.expected_status:
-                return
-            problems.console_errors.append(f"{message.location.get('url', '')}: {text}")
+            problems.console_errors.append(f"{message.location.get('url', '')}: {message.text}")
 
     def on_response(response):
         if response.url.startswith(base_url) and response.status >= 400:

@@ -15,7 +15,11 @@ from PIL import Image
 from safecampus.hazards.models import DeadlineBasis, Hazard, RectificationNotice, Status
 from safecampus.tests.browser.conftest import VIEWPORTS
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    # WhiteNoise looks for collected files; the live server serves static files from the finders.
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
 
 
 # Visible buttons and fields in <main> lower than 40 CSS px (too small for a thumb).
