@@ -264,6 +264,7 @@ def test_main_pages_fit_the_screen(browsing, org, viewport):
         (staff, "/hazards/notices/", "notice-list"),
         (contact, f"/hazards/notices/{notice.pk}/", "notice-detail"),
         (student, "/hazards/mine/", "my-reports"),
+        (student, "/accounts/me/", "profile"),
         (student, "/notifications/", "inbox"),
     ]
     for page, url, name in pages:
