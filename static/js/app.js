@@ -2,6 +2,15 @@
 (function () {
   "use strict";
 
+  // Django marks an empty choice "---------"; say "Choose…" in the page's language instead.
+  function labelEmptyChoices() {
+    var label = document.body.getAttribute("data-choose-label");
+    if (!label) return;
+    document.querySelectorAll("select option[value='']").forEach(function (option) {
+      if (/^-+$/.test(option.textContent.trim())) option.textContent = label;
+    });
+  }
+
   // Cascading place picker: campus → building → place, from #place-picker-data.
   function setupPlacePicker() {
     var dataEl = document.getElementById("place-picker-data");
@@ -195,6 +204,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.documentElement.setAttribute("data-app-ready", "");
+    labelEmptyChoices();
     setupPlacePicker();
     setupPhotoPreview();
     setupCampusMap();

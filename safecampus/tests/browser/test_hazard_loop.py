@@ -345,8 +345,10 @@ def test_place_picker_cascades(browsing, org, viewport):
     page.goto("/hazards/report/")
 
     def options(name):
-        return [o for o in page.locator(f"select[name={name}] option").all_inner_texts() if o.strip("-")]
+        return page.locator(f"select[name={name}] option:not([value=''])").all_inner_texts()
 
+    empty = page.locator("select[name=campus] option[value='']").inner_text()
+    assert empty == zh("Choose…"), "no row of dashes as the empty choice"
     page.select_option("select[name=campus]", label="南校区")
     assert options("building") == ["机械楼"]
     assert options("place") == ["201室"]
