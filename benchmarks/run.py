@@ -140,7 +140,11 @@ def _scenarios(ids: dict) -> list[dict]:
         {"group": "detail", "name": "hazard detail, closed", "user": "office",
          "url": f"/hazards/{ids['closed_hazard']}/"},
         {"group": "dashboard", "name": "dashboard /, office admin", "user": "office", "url": "/"},
+        {"group": "dashboard", "name": "dashboard /, office admin, cache cleared", "user": "office",
+         "url": "/", "cold": True},
         {"group": "dashboard", "name": "dashboard /, unit contact", "user": "contact", "url": "/"},
+        {"group": "dashboard", "name": "dashboard /, unit contact, cache cleared", "user": "contact",
+         "url": "/", "cold": True},
         {"group": "admin", "name": "admin change list, all, page 1", "user": "super",
          "pair": "all-1", "url": admin},
         {"group": "admin", "name": "admin change list, campus + closed, page 1", "user": "super",
@@ -169,6 +173,7 @@ def child(args) -> dict:
     import django
 
     django.setup()
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -241,7 +246,10 @@ def child(args) -> dict:
     load_before = os.getloadavg()[0]
     for scenario in _scenarios(ids):
         client = clients[scenario["user"]]
+        # "cache cleared": the page as the first visitor after a change sees it.
+        before = cache.clear if scenario.get("cold") else (lambda: None)
         for _ in range(args.warmup):
+            before()
             response = client.get(scenario["url"])
         if response.status_code != 200:
             log(f"{scenario['name']}: HTTP {response.status_code} for {scenario['url']}")
@@ -250,6 +258,7 @@ def child(args) -> dict:
         times, cpu, in_sql = [], [], []
         budget_ends = time.perf_counter() + args.page_budget
         for _ in range(args.repeat):
+            before()
             sql_time[0] = 0.0
             start, start_cpu = time.perf_counter(), time.process_time()
             with connection.execute_wrapper(timed_sql):
@@ -259,6 +268,7 @@ def child(args) -> dict:
             in_sql.append(sql_time[0] * 1000)
             if len(times) >= MIN_SAMPLES and time.perf_counter() > budget_ends:
                 break  # a very slow page: enough samples for a median, keep the run short
+        before()
         with CaptureQueriesContext(connection) as captured:
             client.get(scenario["url"])
         slowest = max(captured.captured_queries, key=lambda q: float(q["time"]), default=None)
