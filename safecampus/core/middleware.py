@@ -24,8 +24,10 @@ class ChineseFirstLocaleMiddleware:
         else:
             chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
             language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        # override() restores the thread's previous language afterwards, so one request's
+        # choice never leaks into the next piece of work on the same thread.
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
