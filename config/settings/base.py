@@ -213,7 +213,18 @@ SAFECAMPUS = {
     "PHOTO_MAX_SIDE_PX": env.get_int("SAFECAMPUS_PHOTO_MAX_SIDE_PX", 2560),
     "IMPORT_MAX_BYTES": env.get_int("SAFECAMPUS_IMPORT_MAX_BYTES", 20 * 1024 * 1024),
     "DUPLICATE_RADIUS_DAYS": 30,
+    # The whole university's dashboard figures are recomputed this often (minutes).
+    "DASHBOARD_REFRESH_MINUTES": env.get_int("SAFECAMPUS_DASHBOARD_REFRESH_MINUTES", 5),
 }
+
+# The cache is shared by the web processes and the task consumer: Redis when configured,
+# else files under var/ (the embedded default, no extra service).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ if HUEY["huey_class"] == "huey.SqliteHuey":
     HUEY.pop("filename", None)
 MEDIA_ROOT = VAR_DIR / "test-media" / str(os.getpid())
 AXES_ENABLED = False
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SAFECAMPUS = {**SAFECAMPUS}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

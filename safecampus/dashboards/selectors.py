@@ -9,11 +9,15 @@ Cost: a fixed handful of queries whatever the number of hazards (pinned in
 conditional aggregates; the median reads the closed ones ordered and returns two rows at
 most; the rest are primary-key lookups and the short to-do lists. The page keeps a scope's
 figures in the cache until the next timeline entry (so a change shows at once), for at most
-``SAFECAMPUS["DASHBOARD_CACHE_SECONDS"]`` (default 120).
+``SAFECAMPUS["DASHBOARD_CACHE_SECONDS"]`` (default 120). The whole university's figures (the
+office and leadership) come from a snapshot refreshed every
+``SAFECAMPUS["DASHBOARD_REFRESH_MINUTES"]`` by a background task instead (see
+:func:`university_figures`).
 """
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, F, FloatField, Func, Q, QuerySet
 from django.utils.translation import get_language
@@ -32,7 +36,7 @@ from safecampus.hazards.models import (
     Status,
 )
 from safecampus.hazards.selectors import hazard_list_visible_to, hazard_reported_by, overdue_q
-from safecampus.organisation.models import Unit
+from safecampus.organisation.models import Campus, Unit
 
 #: How many rows each to-do list and the by-unit chart show.
 WORK_LIMIT = 8
@@ -196,7 +200,9 @@ def hazard_figures(
     if campus_id:
         visible = visible.filter(campus_id=campus_id)
     now = at or clock.now()
-    if max_age > 0 and at is None:
+    if max_age > 0 and at is None and user.scope.sees_everything:
+        figures = university_figures(campus_id=campus_id)
+    elif max_age > 0 and at is None:
         charts = audience != Audience.COMMUNITY
         key = _figures_cache_key(user, charts, acting, campus_id)
         figures = cache.get(key)
@@ -212,6 +218,52 @@ def hazard_figures(
         "at": now,
         "work": _work(user, audience, visible, acting, campus_id),
     }
+
+
+def _snapshot_key(campus_id: int | None, language: str) -> str:
+    return f"dashboards:university:v1:{campus_id or 0}:{language}"
+
+
+def university_figures(*, campus_id: int | None = None) -> dict:
+    """The whole university's figures (what the office and leadership see), from the snapshot
+    that :func:`safecampus.dashboards.services.university_figures_refresh` keeps in the cache
+    every few minutes; computed here (and stored) only when no snapshot exists yet.
+
+    Reading all hazards of a large university takes about a second (see
+    docs/benchmarks.md), too slow for every page view and for every change, so these figures
+    are as of ``figures["computed_at"]`` (aware UTC), at most one refresh interval old; the
+    to-do lists beside them are always live.
+    """
+    key = _snapshot_key(campus_id, get_language())
+    figures = cache.get(key)
+    if figures is None:
+        figures = university_figures_compute(campus_id=campus_id)
+        cache.set(key, figures, snapshot_seconds())
+    return figures
+
+
+def university_figures_compute(*, campus_id: int | None = None,
+                               at: dt.datetime | None = None) -> dict:
+    """Compute the whole university's figures now (one campus with ``campus_id``), in the
+    active language, with ``computed_at``."""
+    visible = Hazard.objects.all()
+    if campus_id:
+        visible = visible.filter(campus_id=campus_id)
+    now = at or clock.now()
+    return {**_scope_figures(visible, True, [], now), "computed_at": now}
+
+
+def snapshot_seconds() -> int:
+    """How long a stored snapshot serves: three refresh intervals, so one missed run of the
+    task does not send page views back to computing."""
+    return 3 * 60 * settings.SAFECAMPUS.get("DASHBOARD_REFRESH_MINUTES", 5)
+
+
+def university_snapshot_keys() -> list[tuple[int | None, str, str]]:
+    """(campus_id, language, cache key) of every snapshot the refresh task keeps."""
+    campus_ids = [None, *Campus.objects.order_by("pk").values_list("pk", flat=True)]
+    return [(cid, code, _snapshot_key(cid, code))
+            for cid in campus_ids for code, _name in settings.LANGUAGES]
 
 
 def _figures_cache_key(user, charts: bool, acting: list[int], campus_id: int | None) -> str:
