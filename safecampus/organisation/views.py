@@ -72,3 +72,18 @@ def import_template(request, kind: str):
     response["Content-Disposition"] = content_disposition(
         f"{names[kind]}.xlsx", fallback=f"organisation-{kind}-template.xlsx")
     return response
+
+
+@login_required
+def campus_map(request, pk: int):
+    """A campus map image for signed-in users (media files are not served publicly)."""
+    from django.http import FileResponse
+
+    from .models import Campus
+
+    campus = Campus.objects.filter(pk=pk).exclude(map_image="").first()
+    if campus is None:
+        raise Http404
+    response = FileResponse(campus.map_image.open("rb"))
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -311,7 +311,6 @@ def test_campus_map_point(browsing, org, tmp_path, settings, viewport):
 
     from django.core.files.base import ContentFile
 
-    settings.ROOT_URLCONF = "safecampus.tests.browser.urls"
     buffer = io.BytesIO()
     Image.new("RGB", (600, 400), (225, 235, 225)).save(buffer, format="PNG")
     org.campus1.map_image.save("north.png", ContentFile(buffer.getvalue()))
