@@ -1,7 +1,5 @@
 """URL map: pages under /<app>/…, the REST API under /api/v1/<app>/…, OpenAPI at /api/schema/."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,5 +13,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (photos, campus maps, imports) are never served from MEDIA_URL: each is
+# served by a view that checks who may see it.
