@@ -177,12 +177,13 @@ def test_parse_datetime_cell_in_another_zone_and_end_of_day():
 
 @pytest.mark.parametrize("value", ["soon", "2026-13-01", "31/12/2017 25:00", True, 0])
 def test_parse_datetime_cell_error_names_row_and_column(value):
-    with translation.override("en"), pytest.raises(CellError) as excinfo:
-        parse_datetime_cell(value, row=7, column="上报时间")
-    error = excinfo.value.error
-    assert (error.row, error.column) == (7, "上报时间")
-    assert str(error).startswith("Row 7, column “上报时间”: “")
-    assert "is not a date or time" in error.message
+    with translation.override("en"):
+        with pytest.raises(CellError) as excinfo:
+            parse_datetime_cell(value, row=7, column="上报时间")
+        error = excinfo.value.error
+        assert (error.row, error.column) == (7, "上报时间")
+        assert str(error).startswith("Row 7, column “上报时间”: “")
+        assert "is not a date or time" in error.message
 
 
 def test_excel_serial():
