@@ -422,11 +422,17 @@ def _verdicts(run: dict, small: dict | None) -> list[str]:
             f"page; " + (f"the same at {SMALL_SIZE:,} hazards)" if small and not grows else
                          f"differs at {SMALL_SIZE:,} for: {', '.join(grows)})" if grows else
                          "no small run)"))
-    dash = by_group["dashboard"]
+    dash = [r for r in by_group["dashboard"] if not r.get("cold")]
     if dash:
         worst = max(dash, key=lambda r: r["p95_ms"])
         out.append(f"dashboard p95 ≤ {DASHBOARD_P95_MS} ms: {ok[worst['p95_ms'] <= DASHBOARD_P95_MS]}"
                    f" (worst: {worst['name']}, {worst['p95_ms']:.1f} ms)")
+    cold = [r for r in by_group["dashboard"] if r.get("cold")]
+    if cold:
+        worst = max(cold, key=lambda r: r["p95_ms"])
+        out.append(f"dashboard p95 ≤ {DASHBOARD_P95_MS} ms with its cache cleared before every "
+                   f"request: {ok[worst['p95_ms'] <= DASHBOARD_P95_MS]} (worst: {worst['name']}, "
+                   f"{worst['p95_ms']:.1f} ms)")
     pairs = {}
     for r in rows:
         if r.get("pair"):
