@@ -22,6 +22,8 @@ class HazardAdmin(admin.ModelAdmin):
     list_filter = ("status", "grade", "campus", "category", "source")
     search_fields = ("title", "description")
     date_hierarchy = "reported_at"
+    list_select_related = ("category", "campus", "responsible_unit")
+    show_full_result_count = False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -34,6 +36,7 @@ class HazardAdmin(admin.ModelAdmin):
 class RectificationNoticeAdmin(admin.ModelAdmin):
     list_display = ("number", "unit", "state", "issued_at", "deadline")
     list_filter = ("state",)
+    list_select_related = ("unit",)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -36,6 +36,13 @@ class LocationFieldsMixin(forms.Form):
         help_text=_("Floor, room, landmark …"),
     )
 
+    def limit_to_campus(self, campus_id: int) -> None:
+        """Offer only one campus's buildings and places in the rendered lists (display only;
+        a bound form validates against every place)."""
+        self.fields["building"].queryset = self.fields["building"].queryset.filter(
+            campus_id=campus_id)
+        self.fields["place"].queryset = self.fields["place"].queryset.filter(campus_id=campus_id)
+
     def _location_widgets(self):
         # The place picker (static/js/app.js) filters buildings and places by campus.
         self.fields["campus"].widget.attrs["data-picker"] = "campus"

@@ -142,6 +142,9 @@ def hazard_detail(request, pk: int):
             **version, "category": hazard.category_id, "grade": hazard.grade,
             "campus": hazard.campus_id, "building": hazard.building_id,
             "place": hazard.place_id, "location_text": hazard.location_text})
+        # Render only the hazard's campus; the picker (static/js/app.js) refills the lists
+        # from the JSON below when the campus changes. A university has thousands of places.
+        forms["location"].limit_to_campus(hazard.campus_id)
         ctx["picker"] = place_picker_data()
     if (s in ("notice_issued", "acknowledged", "rectifying", "returned")
             and user.has_perm("hazards.request_extension", hazard)
