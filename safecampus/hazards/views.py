@@ -105,7 +105,12 @@ def ledger(request):
 
 @login_required
 def hazard_detail(request, pk: int):
-    hazard = _get_visible(request, pk)
+    return _render_detail(request, _get_visible(request, pk))
+
+
+def _render_detail(request, hazard, *, bound_action: str = "", bound_form=None, status=200):
+    """The hazard page; with ``bound_form`` that action's card shows the user's input and its
+    errors instead of an empty form (nothing typed is lost)."""
     user = request.user
     version = {"version": hazard.version}
     ctx = {
@@ -158,8 +163,12 @@ def hazard_detail(request, pk: int):
     if s == Status.NOTICE_ISSUED and hazard.current_notice and user.has_perm(
             "hazards.acknowledge_notice", hazard.current_notice):
         ctx["can_acknowledge"] = True
+    if bound_form is not None and bound_action in forms:
+        if bound_action == "location":
+            bound_form.limit_to_campus(hazard.campus_id)
+        forms[bound_action] = bound_form
     ctx["forms"] = forms
-    return render(request, "hazards/detail.html", ctx)
+    return render(request, "hazards/detail.html", ctx, status=status)
 
 
 # Each action: form class, and how to call the service with the cleaned data.
@@ -232,10 +241,11 @@ def hazard_action(request, pk: int, action: str):
             messages.success(request, success)
             return redirect("hazards:detail", pk=pk)
     if form.errors:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+        # Show the form again with what was typed and the errors beside the fields.
+        hazard = _get_visible(request, pk)
+        if action in ("evidence", "fix_on_spot") and request.FILES:
+            form.add_error(None, _("Photos must be chosen again."))
+        return _render_detail(request, hazard, bound_action=action, bound_form=form, status=400)
     return redirect(hazard_url_with_anchor(hazard.pk, action))
 
 

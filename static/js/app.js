@@ -188,6 +188,9 @@
     }
     window.addEventListener("hashchange", open);
     open();
+    // A card sent back with errors (the page answered a failed action) comes into view.
+    var invalid = document.querySelector(".action-card .invalid-feedback, .action-card .alert-danger");
+    if (invalid) invalid.closest(".action-card").scrollIntoView({ block: "start" });
   }
 
   // Charts: any element with data-chart="<json-script id>" gets an ECharts option.

@@ -296,3 +296,24 @@ def test_detail_page_offers_each_role_only_its_actions(org, client):
     _login(client, org.users.contact_a)
     html = client.get(reverse("hazards:detail", args=[hazard.pk])).content.decode()
     assert reverse("hazards:action", args=[hazard.pk, "verify"]) not in html
+
+
+def test_failed_action_shows_the_form_again_with_what_was_typed(org, client):
+    # given a hazard the unit is rectifying
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .helpers import rectifying
+
+    hazard, _notice = rectifying(org)
+    _login(client, org.users.contact_a)
+    # when the contact submits evidence with a file that is not a photo
+    bad = SimpleUploadedFile("scan.jpg", b"not an image", content_type="image/jpeg")
+    response = client.post(reverse("hazards:action", args=[hazard.pk, "evidence"]),
+                           {"text": "已更换灭火器并张贴检查卡", "version": hazard.version,
+                            "photos": [bad]})
+    # then the page comes back with the text kept and the reason beside the field
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "已更换灭火器并张贴检查卡" in html
+    assert "scan.jpg" in html
+    assert fresh(hazard).status == "rectifying"
