@@ -194,6 +194,7 @@ AXES_VERBOSE = False
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "safecampus.core.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 
 # WeasyPrint: a CJK font for notices. SAFECAMPUS_PDF_FONT may name a .ttf/.otf/.ttc file.
@@ -231,7 +232,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL", "INFO")},
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    "loggers": {
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+        # Refused permissions and missing pages are ordinary answers, not server problems.
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 FORMAT_MODULE_PATH = ["safecampus.core.formats"]

@@ -202,6 +202,9 @@ def hazard_figures(
     now = at or clock.now()
     if max_age > 0 and at is None and user.scope.sees_everything:
         figures = university_figures(campus_id=campus_id)
+        if acting:  # e.g. the office head also leads the security office as a unit
+            figures = {**figures, "totals": {**figures["totals"], "unit_awaiting": visible.filter(
+                status__in=UNIT_STATES, responsible_unit_id__in=acting).count()}}
     elif max_age > 0 and at is None:
         charts = audience != Audience.COMMUNITY
         key = _figures_cache_key(user, charts, acting, campus_id)

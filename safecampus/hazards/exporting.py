@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from django.utils import translation
+
 from safecampus.core import clock
 from safecampus.core.spreadsheets import write_xlsx
 
@@ -99,14 +101,19 @@ def ledger_export_rows(user, filters: LedgerFilters) -> Iterator[list]:
 
 
 def ledger_export_xlsx(user, filters: LedgerFilters) -> bytes:
-    """The .xlsx file of the ledger rows ``user`` sees under ``filters``."""
-    return write_xlsx(
-        LEDGER_HEADERS,
-        ledger_export_rows(user, filters),
-        text_columns=("编号", "通知单号"),
-        widths=LEDGER_WIDTHS,
-        sheet_title="隐患台账",
-    )
+    """The .xlsx file of the ledger rows ``user`` sees under ``filters``.
+
+    Written in Chinese whatever the UI language, like its headers: the ledger is one file
+    format, and a file mixing English statuses with Chinese headers would import badly.
+    """
+    with translation.override("zh-hans"):
+        return write_xlsx(
+            LEDGER_HEADERS,
+            ledger_export_rows(user, filters),
+            text_columns=("编号", "通知单号"),
+            widths=LEDGER_WIDTHS,
+            sheet_title="隐患台账",
+        )
 
 
 def ledger_export_filename(day: dt.date | None = None) -> str:

@@ -281,9 +281,9 @@ def test_export_has_the_ledger_columns_and_a_dated_file_name(org, client):
     assert response["Content-Disposition"] == (
         "attachment; filename=\"hazard-ledger-20261130.xlsx\"; "
         "filename*=UTF-8''%E9%9A%90%E6%82%A3%E5%8F%B0%E8%B4%A6-20261130.xlsx")
-    # labels in the page language (English, by the cookie); headers are fixed Chinese
-    assert rows == [[hazard.reference, "灭火器过期", "消防安全", "General hazard", "Reported",
-                     "北校区", "化学楼 101实验室", "化学学院", "Report from campus",
+    # Chinese labels even for an English page (by the cookie), like the fixed headers
+    assert rows == [[hazard.reference, "灭火器过期", "消防安全", "一般隐患", "已上报",
+                     "北校区", "化学楼 101实验室", "化学学院", "师生报告",
                      dt.datetime(2026, 11, 30, 10, 0), None, None, "否", None,
                      org.users.student.full_name]]
 
