@@ -60,7 +60,7 @@ class HazardReportForm(IdempotentFormMixin, LocationFieldsMixin):
     )
     category = forms.ModelChoiceField(HazardCategory.objects.filter(is_active=True),
                                       label=_("Category"))
-    description = forms.CharField(label=_("Details"), required=False,
+    description = forms.CharField(label=_("Details"), required=False, max_length=5000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     photos = _photo_field()
     map_x = forms.DecimalField(required=False, widget=forms.HiddenInput, min_value=0,
@@ -96,7 +96,7 @@ class StaffHazardForm(HazardReportForm):
 
 
 class CommentForm(VersionedFormMixin):
-    comment = forms.CharField(label=_("Comment"), required=False,
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
@@ -122,15 +122,27 @@ class ConfirmForm(CommentForm):
 
 
 class DuplicateForm(CommentForm):
-    duplicate_of = forms.IntegerField(label=_("Hazard number it repeats"), min_value=1)
+    duplicate_of = forms.CharField(
+        label=_("Number of the hazard it repeats"), max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "YH2026-000123"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bootstrap(self)
 
+    def clean_duplicate_of(self) -> int:
+        """Accept the reference people see (YH2026-000123) or the bare number (123)."""
+        import re
+
+        match = re.fullmatch(r"(?:YH\d{4}-)?0*(\d{1,12})", self.cleaned_data["duplicate_of"].strip().upper())
+        if match is None:
+            raise forms.ValidationError(_("Write the hazard number like YH2026-000123."))
+        return int(match.group(1))
+
 
 class EvidenceForm(IdempotentFormMixin, VersionedFormMixin):
-    text = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label=_("What was done"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
     photos = _photo_field(_("Photos of the rectified state"))
 
     def __init__(self, *args, **kwargs):
@@ -268,7 +280,10 @@ class LedgerFilterForm(forms.Form):
     def to_filters(self):
         from .selectors import LedgerFilters
 
-        data = self.cleaned_data if self.is_valid() else {}
+        # A filter with a bad value (e.g. date_from=2026-13-45) is dropped and its error shown
+        # on the page; the valid ones still apply.
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
         return LedgerFilters(
             campus=data.get("campus").pk if data.get("campus") else None,
             unit=data.get("unit").pk if data.get("unit") else None,

@@ -49,6 +49,18 @@ MAX_PHOTOS = 9
 
 
 # --- helpers ------------------------------------------------------------------------------
+#: Longest free text accepted (characters): titles, descriptions and evidence, comments.
+TITLE_MAX, TEXT_MAX, COMMENT_MAX = 120, 5000, 2000
+
+
+def _check_length(field: str, value: str | None, limit: int) -> None:
+    """Refuse (never silently cut) text longer than ``limit`` characters."""
+    if value and len(value) > limit:
+        message = _("At most %(limit)s characters (this has %(length)s).") % {
+            "limit": limit, "length": len(value)}
+        raise DomainError(message, field_errors={field: [message]})
+
+
 def _require(actor, perm: str, obj=None) -> None:
     if not actor.has_perm(perm, obj):
         raise NotAllowed()
@@ -233,6 +245,9 @@ def hazard_report(
     if existing is not None:
         return existing
     title = (title or "").strip()
+    _check_length("title", title, TITLE_MAX)
+    _check_length("description", description, TEXT_MAX)
+    _check_length("location_text", location_text, 200)
     errors: dict[str, list[str]] = {}
     if not title:
         errors["title"] = [_("Say in a few words what the hazard is.")]
@@ -316,6 +331,7 @@ def hazard_confirm(
     comment: str = "",
 ) -> Hazard:
     """Accept a reported hazard; optionally set its grade and responsible unit."""
+    _check_length("comment", comment, COMMENT_MAX)
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
         _require(actor, "hazards.confirm_hazard", hazard)
@@ -337,6 +353,7 @@ def hazard_confirm(
 
 def hazard_reject(*, actor, hazard_id: int, reason: str, version: int | None = None) -> Hazard:
     """Decline a report with a reason the reporter will see."""
+    _check_length("comment", reason, COMMENT_MAX)
     reason = (reason or "").strip()
     if not reason:
         message = _("Give the reason, the reporter will see it.")
@@ -354,6 +371,7 @@ def hazard_mark_duplicate(
     *, actor, hazard_id: int, duplicate_of_id: int, version: int | None = None, comment: str = ""
 ) -> Hazard:
     """Merge a report into an existing hazard; the reporter is pointed to it."""
+    _check_length("comment", comment, COMMENT_MAX)
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
         _require(actor, "hazards.confirm_hazard", hazard)
@@ -385,6 +403,7 @@ def hazard_fix_on_spot(
     *, actor, hazard_id: int, text: str, photos: Sequence = (), version: int | None = None
 ) -> Hazard:
     """Close a confirmed hazard fixed during the visit (立行立改); needs text and a photo."""
+    _check_length("text", text, TEXT_MAX)
     text = (text or "").strip()
     if not text:
         message = _("Describe what was done on the spot.")
@@ -465,6 +484,7 @@ def notice_issue(
     Raises DomainError for an empty list, mixed units, or bad days; Conflict if a hazard is no
     longer confirmed (e.g. another officer issued it a moment ago).
     """
+    _check_length("requirements", requirements, TEXT_MAX)
     existing = idempotency_lookup(
         scope="hazards.notice_issue", key=idempotency_key, model=RectificationNotice, user=actor)
     if existing is not None:
@@ -595,6 +615,7 @@ def hazard_start_rectification(
     *, actor, hazard_id: int, version: int | None = None, comment: str = ""
 ) -> Hazard:
     """The unit starts rectification (after signing) or resumes it after a return."""
+    _check_length("comment", comment, COMMENT_MAX)
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
         _require(actor, "hazards.rectify_hazard", hazard)
@@ -611,6 +632,7 @@ def evidence_submit(
 
     A major hazard must have a rectification plan before evidence can be submitted.
     """
+    _check_length("text", text, TEXT_MAX)
     existing = idempotency_lookup(scope="hazards.evidence", key=idempotency_key, model=Evidence,
                                   user=actor)
     if existing is not None:
@@ -683,6 +705,10 @@ def plan_submit(
     funding: str = "",
 ) -> RectificationPlan:
     """Record (or replace) a major hazard's rectification plan with ≥ 1 milestone."""
+    _check_length("plan", plan, TEXT_MAX)
+    _check_length("interim_measures", interim_measures, TEXT_MAX)
+    _check_length("person_in_charge", person_in_charge, 64)
+    _check_length("funding", funding, 120)
     errors: dict[str, list[str]] = {}
     if not (plan or "").strip():
         errors["plan"] = [_("Describe the rectification plan.")]
@@ -726,6 +752,7 @@ def hazard_verify(*, actor, hazard_id: int, version: int | None = None,
 
     ``closed_on_time`` records whether it closed by its deadline (on-time rate).
     """
+    _check_length("comment", comment, COMMENT_MAX)
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
         _require(actor, "hazards.verify_hazard", hazard)
@@ -756,6 +783,7 @@ def hazard_verify(*, actor, hazard_id: int, version: int | None = None,
 
 def hazard_return(*, actor, hazard_id: int, reason: str, version: int | None = None) -> Hazard:
     """The office returns insufficient rectification with reasons; the unit reworks it."""
+    _check_length("comment", reason, COMMENT_MAX)
     reason = (reason or "").strip()
     if not reason:
         message = _("Say what is still wrong, the unit will see it.")
@@ -897,6 +925,7 @@ def extension_request(
     *, actor, hazard_id: int, requested_deadline: dt.date, reason: str
 ) -> ExtensionRequest:
     """The unit asks for a later deadline (a local date, after the current deadline)."""
+    _check_length("reason", reason, COMMENT_MAX)
     reason = (reason or "").strip()
     if not reason:
         message = _("Give the reason for the extension.")
@@ -935,6 +964,7 @@ def extension_decide(
     *, actor, extension_id: int, grant: bool, comment: str = ""
 ) -> ExtensionRequest:
     """Grant (the hazard's deadline moves to the requested date) or refuse an extension."""
+    _check_length("comment", comment, COMMENT_MAX)
     with transaction.atomic():
         request = ExtensionRequest.objects.select_for_update().filter(pk=extension_id).first()
         if request is None:

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -250,8 +251,6 @@ def hazard_action(request, pk: int, action: str):
 
 
 def hazard_url_with_anchor(pk: int, action: str) -> str:
-    from django.urls import reverse
-
     return reverse("hazards:detail", args=[pk]) + f"#action-{action}"
 
 
@@ -365,6 +364,8 @@ def hazard_photo(request, pk: int, size: str):
 
     from .models import HazardPhoto
 
+    if size not in ("thumb", "full"):
+        raise Http404
     photo = HazardPhoto.objects.filter(pk=pk).first()
     if photo is None or selectors.hazard_detail(request.user, photo.hazard_id) is None:
         raise Http404
@@ -383,7 +384,11 @@ def ledger_export(request):
 
     if not request.user.has_perm("hazards.export_ledger"):
         raise PermissionDenied
-    filters = LedgerFilterForm(request.GET).to_filters()
+    form = LedgerFilterForm(request.GET)
+    filters = form.to_filters()
+    if form.errors:  # never export more rows than the person asked for
+        messages.error(request, _("Correct the filters first; nothing was exported."))
+        return redirect(reverse("hazards:ledger") + "?" + request.GET.urlencode())
     response = HttpResponse(exporting.ledger_export_xlsx(request.user, filters),
                             content_type=XLSX_CONTENT_TYPE)
     filename = exporting.ledger_export_filename()

@@ -152,3 +152,14 @@ def test_confirmed_hazard_fixed_on_spot(org):
     services.hazard_fix_on_spot(actor=org.users.staff, hazard_id=hazard.pk, text="当场清理",
                                 photos=[photo_upload()])
     assert fresh(hazard).status == Status.FIXED_ON_SPOT
+
+
+def test_overlong_text_is_refused_not_cut(org):
+    with pytest.raises(DomainError) as excinfo:
+        reported(org, description="很长" * 3000)
+    assert "description" in excinfo.value.field_errors
+    assert Hazard.objects.count() == 0
+    hazard = reported(org)
+    with pytest.raises(DomainError):
+        services.hazard_reject(actor=org.users.staff, hazard_id=hazard.pk, reason="x" * 2001)
+    assert fresh(hazard).status == Status.REPORTED

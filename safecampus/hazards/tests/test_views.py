@@ -317,3 +317,25 @@ def test_failed_action_shows_the_form_again_with_what_was_typed(org, client):
     assert "已更换灭火器并张贴检查卡" in html
     assert "scan.jpg" in html
     assert fresh(hazard).status == "rectifying"
+
+
+def test_a_bad_filter_is_shown_and_the_export_refused(org, client):
+    reported(org)
+    _login(client, org.users.staff)
+    page = client.get(reverse("hazards:ledger") + "?date_from=2026-13-45&grade=general")
+    assert page.status_code == 200
+    assert page.context["form"].errors["date_from"]
+    assert len(page.context["page"].object_list) == 1  # the valid grade filter still applies
+    export = client.get(reverse("hazards:ledger_export")
+                        + "?date_from=2026-13-45")
+    assert export.status_code == 302
+    assert export["Location"].startswith(reverse("hazards:ledger"))
+
+
+def test_duplicate_accepts_the_reference_people_see(org, client):
+    original = reported(org)
+    copy = reported(org, title="同一个灭火器")
+    _login(client, org.users.staff)
+    client.post(reverse("hazards:action", args=[copy.pk, "duplicate"]),
+                {"duplicate_of": original.reference, "version": copy.version})
+    assert fresh(copy).duplicate_of_id == original.pk
