@@ -148,6 +148,22 @@
   // and retries). Coming back to the page with the Back button makes it usable again.
   function setupSubmitOnce() {
     var forms = document.querySelectorAll("form[data-once]");
+    // Back, then send again: the browser re-renders the form with a fresh idempotency key but
+    // refills what was typed. Reuse the key this tab had for the page, so the server returns
+    // the record it already made instead of a second one. A new visit gets a new key.
+    var nav = window.performance && performance.getEntriesByType ?
+      performance.getEntriesByType("navigation")[0] : null;
+    var cameBack = nav && nav.type === "back_forward";
+    forms.forEach(function (form, index) {
+      var key = form.querySelector("input[name=idempotency_key]");
+      if (key && window.sessionStorage) {
+        var slot = "idempotency:" + location.pathname + ":" + index;
+        try {
+          if (cameBack && sessionStorage.getItem(slot)) key.value = sessionStorage.getItem(slot);
+          else sessionStorage.setItem(slot, key.value);
+        } catch (e) { /* storage disabled: the server still de-duplicates retries */ }
+      }
+    });
     forms.forEach(function (form) {
       form.addEventListener("submit", function (event) {
         if (form.hasAttribute("data-submitting")) { event.preventDefault(); return; }

@@ -357,3 +357,27 @@ def test_place_picker_cascades(browsing, org, viewport):
     page.select_option("select[name=place]", label="101实验室")
     assert page.locator("select[name=building]").input_value() == str(org.building_a.pk)
     assert page.locator("select[name=place]").input_value() == str(org.place_a.pk)
+
+
+def test_back_and_send_again_creates_one_hazard(browsing, org, tmp_path, viewport):
+    """Given a report that was sent, when the reporter goes Back and sends the refilled form
+    again, then the second send lands on the same hazard."""
+    page = browsing.login("student1", viewport)
+    fill_report(page, tmp_path, "楼梯扶手松动")
+    with page.expect_navigation():
+        page.locator("#report-form button[type=submit]").click()
+    hazard = Hazard.objects.get()
+    page.go_back()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/hazards/report/")
+    # the browser may or may not refill the fields; fill them again as a person would
+    page.select_option("select[name=campus]", label="北校区")
+    page.select_option("select[name=building]", label="化学楼")
+    page.select_option("select[name=place]", label="101实验室")
+    page.fill("input[name=title]", "楼梯扶手松动")
+    page.select_option("select[name=category]", label="消防安全")
+    page.set_input_files("input[name=photos]", photo_file(tmp_path))
+    with page.expect_navigation():
+        page.locator("#report-form button[type=submit]").click()
+    assert Hazard.objects.count() == 1
+    assert page.url.endswith(f"/hazards/{hazard.pk}/")
