@@ -3,12 +3,12 @@
 URL names live in the ``api`` namespace (``api:hazard-detail``, ``api:notice-pdf`` …).
 """
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from . import hazards
-from .views import ApiDocsView, TokenView
+from .views import ApiDocsView, TokenView, not_found
 
 app_name = "api"
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("docs/", ApiDocsView.as_view(), name="docs"),
     path("v1/auth/token/", TokenView.as_view(), name="token"),
     *router.urls,
+    re_path(r"^.*$", not_found, name="not-found"),
 ]

@@ -38,3 +38,12 @@ class ApiDocsView(TemplateView):
 )
 class TokenView(ObtainAuthToken):
     """DRF's token endpoint (one token per user), documented under "auth"."""
+
+
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/: a JSON 404 in the API's error shape, not an HTML page."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+
+    return JsonResponse({"detail": _("There is nothing at this address."), "code": "not_found",
+                         "errors": {}}, status=404)

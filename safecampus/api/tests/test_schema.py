@@ -105,3 +105,9 @@ def test_docs_page_without_the_assets_links_the_schema(org, monkeypatch):
     _assert_csp_clean(html)
     assert "<script" not in html
     assert 'href="/api/schema/"' in html
+
+
+def test_unknown_api_address_answers_json_404(client):
+    response = client.get("/api/v1/hazards/hazards/abc/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
