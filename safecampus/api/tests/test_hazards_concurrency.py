@@ -1,13 +1,13 @@
 """Concurrent API requests on PostgreSQL: one transition wins, the other gets 409; a retried
 report with the same key creates one hazard even when both copies arrive together."""
 
-import threading
 
 import pytest
 from django.db import connection
 
 from safecampus.hazards.models import Hazard, Status
 from safecampus.hazards.tests.helpers import fresh, reported
+from safecampus.tests.threads import race
 
 from .helpers import HAZARDS, client_for, hazard_url
 
@@ -22,24 +22,11 @@ def _postgres_only(transactional_db):
 
 
 def _race(calls):
-    """Run each callable in its own thread, released together; return their results."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a request hung on a lock"
-    return results
+    """Run each request in its own thread, released together; return the responses."""
+    outcomes = race(calls)
+    errors = [error for _result, error in outcomes if error is not None]
+    assert not errors, errors
+    return [result for result, _error in outcomes]
 
 
 def test_two_officers_confirm_and_reject_at_once(org):

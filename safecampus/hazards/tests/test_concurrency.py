@@ -5,7 +5,6 @@ run on PostgreSQL only. Each thread opens its own connection and closes it when 
 """
 
 import datetime as dt
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +17,7 @@ from safecampus.core.models import ActivityEntry
 from safecampus.hazards import services
 from safecampus.hazards.models import Hazard, NoticeSequence, RectificationNotice, Status
 from safecampus.notifications.models import Notification
+from safecampus.tests.threads import race as _race
 
 from .helpers import confirmed, fresh, noticed, reported, submitted
 
@@ -31,34 +31,6 @@ def _postgres_only(transactional_db):
                     "writers, so there is no race to test (run with DATABASE_URL=postgres://…)")
     with translation.override("en"):
         yield
-
-
-def _race(calls, *, at=None):
-    """Run each callable in its own thread, released together; return [(result, error)]."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        translation.activate("en")  # the language is per thread too
-        try:
-            barrier.wait(timeout=10)
-            if at is not None:
-                with clock.frozen(at):
-                    outcomes[index] = (call(), None)
-            else:
-                outcomes[index] = (call(), None)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            outcomes[index] = (None, exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung on a lock"
-    return outcomes
 
 
 @pytest.mark.parametrize("with_version", [False, True], ids=["no-version", "same-version"])
