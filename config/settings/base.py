@@ -78,7 +78,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "safecampus.core.context_processors.navigation",
+                "safecampus.core.context_processors.site",
+                "safecampus.notifications.context_processors.inbox",
             ],
         },
     }

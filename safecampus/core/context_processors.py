@@ -1,17 +1,8 @@
-"""Template context shared by every page: the navigation the user may see."""
+"""Template context shared by every page."""
 
 from django.conf import settings
 
 
-def navigation(request) -> dict:
-    user = getattr(request, "user", None)
-    unread = 0
-    if user is not None and user.is_authenticated:
-        from django.apps import apps
-
-        notification = apps.get_model("notifications", "Notification")
-        unread = notification.objects.filter(recipient=user, read_at__isnull=True).count()
-    return {
-        "SITE": settings.SAFECAMPUS,
-        "unread_notifications": unread,
-    }
+def site(request) -> dict:
+    """``SITE``: the university and office names and the other SAFECAMPUS settings."""
+    return {"SITE": settings.SAFECAMPUS}

@@ -12,12 +12,13 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from safecampus.accounts.models import Role
+from safecampus.accounts.models import Role, User
 from safecampus.core import clock, workdays
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
@@ -120,8 +121,6 @@ def _hazard_url(hazard: Hazard) -> str:
 def _unit_people(unit_id: int | None, *roles: str):
     if not unit_id:
         return []
-    from safecampus.accounts.models import User
-
     return list(
         User.objects.filter(
             is_active=True, memberships__unit_id=unit_id, memberships__role__in=roles
@@ -130,8 +129,6 @@ def _unit_people(unit_id: int | None, *roles: str):
 
 
 def _office_people(*roles: str):
-    from safecampus.accounts.models import User
-
     return list(
         User.objects.filter(is_active=True, memberships__role__in=roles or [Role.OFFICE_STAFF])
         .distinct()
@@ -267,8 +264,6 @@ def hazard_report(
     processed = _process_photos(photos)
 
     with transaction.atomic():
-        from django.contrib.contenttypes.models import ContentType
-
         hazard = Hazard.objects.create(
             title=title[:120],
             description=(description or "").strip(),
@@ -979,8 +974,6 @@ def extension_decide(
                 _("The hazard is “%(status)s” now; this request can only be refused.")
                 % {"status": hazard.get_status_display()}
             )
-        if grant and not (comment or "").strip():
-            comment = ""
         if not grant and not (comment or "").strip():
             message = _("Give the reason for refusing.")
             raise DomainError(message, field_errors={"comment": [message]})

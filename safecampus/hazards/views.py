@@ -232,9 +232,7 @@ def hazard_action(request, pk: int, action: str):
     if form.is_valid():
         try:
             call(request.user, pk, form.cleaned_data, request.FILES)
-        except NotAllowed as error:
-            messages.error(request, error.message)
-        except Conflict as error:
+        except (NotAllowed, Conflict) as error:  # nothing to correct in the form: say why
             messages.error(request, error.message)
         except DomainError as error:
             apply_domain_error(form, error)
@@ -283,8 +281,8 @@ def notice_list(request):
     return render(request, "hazards/notice_list.html", {
         "page": page,
         "can_issue": request.user.has_perm("hazards.issue_notice"),
-        "awaiting": selectors.hazards_awaiting_notice(request.user)[:200]
-        if request.user.has_perm("hazards.issue_notice") else [],
+        "awaiting_count": selectors.hazards_awaiting_notice(request.user).count()
+        if request.user.has_perm("hazards.issue_notice") else 0,
     })
 
 
