@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("safecampus.dashboards.urls")),
     path("accounts/", include("safecampus.accounts.urls")),
     path("hazards/", include("safecampus.hazards.urls")),
+    path("inspections/", include("safecampus.inspections.urls")),
     path("notifications/", include("safecampus.notifications.urls")),
     path("organisation/", include("safecampus.organisation.urls")),
     path("api/", include("safecampus.api.urls")),

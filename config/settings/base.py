@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "safecampus.organisation",
     "safecampus.notifications",
     "safecampus.hazards",
+    "safecampus.inspections",
     "safecampus.dashboards",
     "safecampus.api",
     "safecampus.demo",
@@ -217,6 +218,14 @@ SAFECAMPUS = {
     "DUPLICATE_RADIUS_DAYS": 30,
     # The whole university's dashboard figures are recomputed this often (minutes).
     "DASHBOARD_REFRESH_MINUTES": env.get_int("SAFECAMPUS_DASHBOARD_REFRESH_MINUTES", 5),
+    # Inspections: days between checks of a place by its risk level (四色图), when a plan
+    # follows the risk level; a failed item failed again at the same place within this many
+    # months is a repeat finding; rectification days when a plan gives none.
+    "INSPECTION_DAYS_BY_RISK": {"major": 7, "high": 14, "moderate": 30, "low": 90, "": 90},
+    "REPEAT_FINDING_MONTHS": 18,
+    "INSPECTION_DEADLINE_DAYS": 7,
+    # A recurring target turns "due" this many days before its due date.
+    "INSPECTION_DUE_SOON_DAYS": 7,
 }
 
 # The cache is shared by the web processes and the task consumer: Redis when configured,

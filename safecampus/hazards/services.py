@@ -18,7 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from safecampus.accounts.models import Role, User
+from safecampus.accounts.models import Role
+from safecampus.accounts.selectors import office_people as _office_people
+from safecampus.accounts.selectors import unit_people as _unit_people
 from safecampus.core import clock, workdays
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
@@ -118,24 +120,6 @@ def _hazard_url(hazard: Hazard) -> str:
     return reverse("hazards:detail", args=[hazard.pk])
 
 
-def _unit_people(unit_id: int | None, *roles: str):
-    if not unit_id:
-        return []
-    return list(
-        User.objects.filter(
-            is_active=True, memberships__unit_id=unit_id, memberships__role__in=roles
-        ).distinct()
-    )
-
-
-def _office_people(*roles: str):
-    return list(
-        User.objects.filter(is_active=True, memberships__role__in=roles or [Role.OFFICE_STAFF])
-        .distinct()
-        .order_by("pk")
-    )
-
-
 def _notify_on_commit(**kwargs) -> None:
     transaction.on_commit(lambda: notification_send(**kwargs))
 
@@ -228,8 +212,12 @@ def hazard_report(
     source: str = Source.REPORT,
     source_record=None,
     idempotency_key: str | None = None,
+    notify_office: bool = True,
 ) -> Hazard:
     """Record a newly found hazard in state ``reported`` and tell the office.
+
+    ``notify_office=False`` when the caller confirms it at once (an office inspection's
+    findings), so the office is not told about its own work.
 
     ``photos``: uploaded files (JPEG/PNG/WebP/HEIC, ≤ 9); all are processed before anything
     is written. ``source_record``: the inspection/patrol record it came from (generic
@@ -303,6 +291,8 @@ def hazard_report(
                                         user=reporter)
             transaction.set_rollback(True)
             return winner
+        if not notify_office:
+            return hazard
         _notify_on_commit(
             recipients=_office_people(Role.OFFICE_STAFF, Role.OFFICE_ADMIN),
             verb="hazards.report",
