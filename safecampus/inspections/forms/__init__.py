@@ -1,0 +1,1 @@
+"""Inspection forms, one module per area (checklists, plans, running)."""
