@@ -6,9 +6,10 @@ office and leadership see everything, an inspector his own inspections, a unit's
 contact or leader the unit's.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
 from .models import (
+    ChecklistItem,
     ChecklistTemplate,
     ChecklistVersion,
     Inspection,
@@ -77,3 +78,23 @@ def templates_runnable() -> QuerySet[ChecklistTemplate]:
     """Active templates that have a published version (what an inspection can use)."""
     return ChecklistTemplate.objects.filter(
         is_active=True, versions__state=ChecklistVersion.State.PUBLISHED).distinct()
+
+
+def template_overview_visible_to(user) -> QuerySet[ChecklistTemplate]:
+    """Templates ``user`` may see, ordered by name, each with ``published_number``,
+    ``published_at`` (of its current published version) and ``draft_number`` (or None)."""
+    published = Q(versions__state=ChecklistVersion.State.PUBLISHED)
+    return template_list_visible_to(user).annotate(
+        published_number=Max("versions__number", filter=published),
+        published_at=Max("versions__published_at", filter=published),
+        draft_number=Max("versions__number",
+                         filter=Q(versions__state=ChecklistVersion.State.DRAFT)),
+    ).order_by("name", "id")
+
+
+def version_contents(version: ChecklistVersion) -> list:
+    """The version's sections in order, each with ``item_list`` (items in order, their
+    hazard category joined): two queries whatever the size."""
+    items = ChecklistItem.objects.select_related("hazard_category").order_by("position", "id")
+    return list(version.sections.order_by("position", "id").prefetch_related(
+        Prefetch("items", queryset=items, to_attr="item_list")))
