@@ -592,8 +592,12 @@ def _target_refresh(target_id: int | None) -> None:
                                "updated_at"])
 
 
-def target_assign(*, actor, target_ids: Sequence[int], inspector_id: int | None) -> int:
-    """Assign (or, with None, unassign) an inspector to targets; returns how many changed."""
+def target_assign(*, actor, target_ids: Sequence[int], inspector_id: int | None,
+                  plan_id: int | None = None) -> int:
+    """Assign (or, with None, unassign) an inspector to targets; returns how many changed.
+
+    With ``plan_id`` only that plan's targets are touched (ids of other plans are ignored).
+    """
     _require(actor, "inspections.manage_plans")
     inspector = None
     if inspector_id:
@@ -603,7 +607,10 @@ def target_assign(*, actor, target_ids: Sequence[int], inspector_id: int | None)
     ids = [int(t) for t in target_ids if str(t).isdigit()]
     if not ids:
         _refuse("targets", _("Choose at least one place."))
-    return InspectionTarget.objects.filter(pk__in=ids).update(inspector=inspector)
+    targets = InspectionTarget.objects.filter(pk__in=ids)
+    if plan_id is not None:
+        targets = targets.filter(plan_id=plan_id)
+    return targets.update(inspector=inspector, updated_at=clock.now())
 
 
 def plan_close(*, actor, plan_id: int) -> InspectionPlan:
