@@ -211,14 +211,17 @@ class SpreadsheetError(DomainError):
 ACCEPTED_EXTENSIONS = (".xlsx", ".csv")
 
 
-def read_table(uploaded_file, *, max_bytes: int | None = None) -> Table:
+def read_table(uploaded_file, *, max_bytes: int | None = None, fold_width: bool = True) -> Table:
     """Read the first sheet of an .xlsx file, or a .csv file, into a :class:`Table`.
 
     ``uploaded_file``: a Django ``UploadedFile``, an opened file or anything with ``read()``
     and ``name``. CSV text may be UTF-8 (with or without BOM), GB18030 (Chinese Excel's "CSV")
     or UTF-16 with a BOM; the delimiter may be comma, tab or semicolon. Text cells are
     NFKC-normalised and trimmed (full-width letters and digits become ASCII); a leading
-    ``'`` guard that :func:`neutralise` added is removed again. Raises
+    ``'`` guard that :func:`neutralise` added is removed again. ``fold_width=False`` keeps
+    the characters of text cells as written (only whitespace is collapsed), for prose such as
+    check point texts whose full-width punctuation (，：（）) must survive; headers are
+    always normalised. Raises
     :class:`SpreadsheetError` with a translated message for a file of the wrong type, a
     damaged or empty file, or one larger than ``max_bytes``.
     """
@@ -242,7 +245,7 @@ def read_table(uploaded_file, *, max_bytes: int | None = None) -> Table:
         rows = _csv_rows(data)
     else:
         raise SpreadsheetError(_("Upload an Excel file (.xlsx) or a CSV file (.csv)."))
-    return _to_table(rows, name=name)
+    return _to_table(rows, name=name, fold_width=fold_width)
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -298,16 +301,16 @@ def _csv_rows(data: bytes):
         ) from error
 
 
-def _clean_cell(value):
+def _clean_cell(value, fold_width: bool = True):
     if isinstance(value, str):
-        value = normalise_text(value)
+        value = normalise_text(value) if fold_width else " ".join(value.split())
         if value[:1] == "'" and value[1:].lstrip(" \t").startswith(FORMULA_PREFIXES):
             value = value[1:]  # our own export's formula guard
         return value
     return value
 
 
-def _to_table(rows, *, name: str) -> Table:
+def _to_table(rows, *, name: str, fold_width: bool = True) -> Table:
     iterator = iter(rows)
     headers: list[str] | None = None
     number = 0
@@ -333,7 +336,7 @@ def _to_table(rows, *, name: str) -> Table:
     width = len(headers)
     for raw in iterator:
         number += 1
-        cells = [_clean_cell(v) for v in list(raw)[:width]]
+        cells = [_clean_cell(v, fold_width) for v in list(raw)[:width]]
         if not any(v not in (None, "") for v in cells):
             continue
         cells.extend([None] * (width - len(cells)))
