@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safecampus.core import clock
 from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.forms import apply_domain_error
 from safecampus.core.pagination import paginate
@@ -172,6 +173,33 @@ def _filtered_targets(targets, filters: dict):
     return targets
 
 
+#: Bootstrap badge colour of each coverage state.
+BADGE = {Coverage.DONE: "text-bg-success", Coverage.IN_PROGRESS: "text-bg-primary",
+         Coverage.DUE: "text-bg-warning", Coverage.LATE: "text-bg-danger",
+         Coverage.NEVER: "text-bg-secondary"}
+
+
+def _decorate_rows(page, *, user, plan: InspectionPlan, active: bool) -> None:
+    """What each row shows, worked out once per row here rather than by template includes
+    and tags in the loop (the page renders every row twice: table and phone cards)."""
+    labels = dict(Coverage.choices)
+    detail = reverse("inspections:detail", args=[0])[:-2]  # ".../inspections/" + pk + "/"
+    campaign = plan.kind == PlanKind.CAMPAIGN
+    zone = clock.local_zone()
+    for t in page:
+        t.badge = BADGE.get(t.coverage, "text-bg-secondary")
+        t.coverage_label = labels.get(t.coverage, t.coverage)
+        t.inspector_name = (t.inspector.full_name or t.inspector.username) if t.inspector else ""
+        t.last_url = f"{detail}{t.last_inspection_id}/" if t.last_inspection_id else ""
+        t.can_start = (active and t.inspector_id == user.pk
+                       and not (campaign and t.coverage == Coverage.DONE))
+        t.continues = t.coverage == Coverage.IN_PROGRESS
+        # ISO dates (Y-m-d), the last inspection on the local calendar.
+        t.due_text = t.due_on.isoformat() if t.due_on else "—"
+        t.last_text = (t.last_inspected_at.astimezone(zone).date().isoformat()
+                       if t.last_inspected_at else "")
+
+
 @login_required
 def plan_detail(request, pk: int):
     """The coverage page: counts by coverage, compliance of finished inspections, done/total
@@ -200,6 +228,8 @@ def plan_detail(request, pk: int):
     rows = (_filtered_targets(targets, filters)
             .select_related("place__building", "unit", "inspector").order_by("due_on", "id"))
     page = paginate(request, rows, per_page=TARGETS_PER_PAGE)
+    active = plan.state == InspectionPlan.State.ACTIVE
+    _decorate_rows(page, user=user, plan=plan, active=active)
     query = request.GET.copy()
     query.pop("page", None)
     total = summary["total"]
@@ -207,7 +237,6 @@ def plan_detail(request, pk: int):
              "percent": round(summary[c.value] * 100 / total, 1) if total else 0}
             for c in COVERAGE_ORDER]
     can_manage = user.has_perm("inspections.manage_plans")
-    active = plan.state == InspectionPlan.State.ACTIVE
     return render(request, "inspections/plan_detail.html", {
         "plan": plan, "summary": summary, "bars": bars, "compliance": compliance,
         "by_unit": by_unit, "form": form, "filtered": bool(filters), "page": page,
