@@ -50,11 +50,14 @@ from safecampus.hazards.models import (
     Source,
     Status,
 )
+from safecampus.inspections.models import Inspection
+from safecampus.inspections.services import coverage_sweep
 from safecampus.notifications.models import Delivery, Notification
 from safecampus.organisation.models import Building, Campus, Place, Unit, Zone
 
 from . import data
 from .images import campus_map_png, photo_jpeg
+from .inspections import InspectionDemo
 
 DEFAULT_SEED = 2026
 DEFAULT_HAZARDS = 400
@@ -809,11 +812,16 @@ class Replay:
         else:  # pragma: no cover - a planning mistake
             raise ValueError(name)
 
-    def run(self, plans: list[HazardPlan], now: dt.datetime, progress=None) -> None:
+    def run(self, plans: list[HazardPlan], now: dt.datetime, progress=None,
+            extra: list | None = None) -> None:
+        """Replay the plans' steps day by day; ``extra`` holds ``(when, callable)`` events of
+        other modules (inspections), run at their time among the hazards' steps."""
         events = []
         for order, plan in enumerate(plans):
             for index, (at, name) in enumerate(plan.steps):
                 events.append((at, order, index, plan, name))
+        for index, (at, action) in enumerate(extra or []):
+            events.append((at, len(plans), index, None, action))
         events.sort(key=lambda e: (e[0], e[1], e[2]))
         zone = clock.local_zone()
         first_day = events[0][0].astimezone(zone).date()
@@ -836,7 +844,10 @@ class Replay:
                             services.hazard_deadline_sweep(at=sweep_at)
                         swept = True
                     with clock.frozen(at):
-                        self.step(plan, name, at)
+                        if plan is None:
+                            name()
+                        else:
+                            self.step(plan, name, at)
                 if not swept:
                     with clock.frozen(sweep_at):
                         services.hazard_deadline_sweep(at=sweep_at)
@@ -857,6 +868,7 @@ def _backdate(first_ids: dict, replay: Replay, now: dt.datetime) -> None:
     RectificationNotice.objects.filter(pk__gt=first_ids["notice"]).update(
         created_at=F("issued_at"))
     Evidence.objects.filter(pk__gt=first_ids["evidence"]).update(created_at=F("submitted_at"))
+    Inspection.objects.update(created_at=F("started_at"))
     for model, pk, at in replay.backdate:
         model.objects.filter(pk=pk).update(created_at=at)
 
@@ -884,7 +896,10 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
     first_ids = {"notification": _last_pk(Notification), "hazard": _last_pk(Hazard),
                  "notice": _last_pk(RectificationNotice), "evidence": _last_pk(Evidence)}
     replay = Replay(rng, world, notice_plans)
-    replay.run(hazard_plans, now, progress=progress)
+    inspections = InspectionDemo(random.Random(seed + 1), world, now)
+    replay.run(hazard_plans, now, progress=progress, extra=inspections.events())
+    with transaction.atomic():
+        coverage_sweep()
     with transaction.atomic():
         services.hazard_deadline_sweep()  # at the current time: overdue now, escalated now
     with transaction.atomic():
@@ -898,4 +913,5 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
         "notices": RectificationNotice.objects.count(),
         "overdue": Hazard.objects.filter(is_overdue=True).count(),
         "notifications": Notification.objects.count(),
+        "inspections": inspections.count,
     }

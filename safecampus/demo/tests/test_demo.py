@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import random
+import re
 
 import pytest
 from django.conf import settings
@@ -23,6 +24,12 @@ from safecampus.hazards.models import (
     HazardPhoto,
     RectificationNotice,
     Status,
+)
+from safecampus.inspections.models import (
+    ChecklistTemplate,
+    Inspection,
+    InspectionPlan,
+    InspectionResult,
 )
 from safecampus.notifications.models import Notification
 from safecampus.organisation.models import Campus, Unit
@@ -45,7 +52,7 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
     with translation.override("en"):
         output = load(hazards=60, seed=7)
     assert output.startswith("Demo loaded in ")
-    assert ", 60 hazards, " in output
+    assert re.search(r", \d+ hazards, .* \d+ inspections\.", output)
 
     # then the university has four campuses, the security office and 11 categories
     assert sorted(Campus.objects.values_list("name", flat=True)) == sorted(
@@ -68,9 +75,25 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
     assert not User.objects.filter(full_name="").exists()
 
     # and the 60 hazards reached every state, within the twelve months before now
-    assert Hazard.objects.count() == 60
-    assert set(Hazard.objects.values_list("status", flat=True)) == set(Status.values)
+    replayed = Hazard.objects.filter(source_type__isnull=True)
+    assert replayed.count() == 60
+    assert set(replayed.values_list("status", flat=True)) == set(Status.values)
     assert not Hazard.objects.exclude(reported_at__range=(NOW - dt.timedelta(days=366), NOW)).exists()
+
+    # and the term's inspections: the laboratory checklist in two versions, each used; a
+    # campaign part done, part due, part in progress; results awaiting approval; repeat
+    # findings; every finding of a finished inspection became a hazard
+    lab = ChecklistTemplate.objects.get(code="lab-safety")
+    assert [(v.number, v.state, v.inspections.exists()) for v in lab.versions.order_by(
+        "number")] == [(1, "retired", True), (2, "published", True)]
+    campaign = InspectionPlan.objects.get(kind="campaign")
+    assert {"done", "due", "in_progress"} <= set(campaign.targets.values_list("coverage",
+                                                                                flat=True))
+    assert Inspection.objects.filter(state="awaiting_review").exists()
+    assert Inspection.objects.filter(kind="self", state="finished").exists()
+    assert InspectionResult.objects.filter(is_repeat=True).exists()
+    findings = InspectionResult.objects.filter(outcome="fails", inspection__state="finished")
+    assert findings.exists() and not findings.filter(hazard__isnull=True).exists()
 
     # and notice numbers run 1, 2, 3 … in each year, in the order they were issued
     notices = list(RectificationNotice.objects.order_by("issued_at", "pk"))

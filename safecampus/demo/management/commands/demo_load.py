@@ -51,7 +51,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(_(
             "Demo loaded in %(seconds).1f s: %(campuses)s campuses, %(units)s units, "
             "%(places)s places, %(users)s users, %(hazards)s hazards, %(notices)s notices "
-            "(%(overdue)s hazards overdue now), %(notifications)s notifications."
+            "(%(overdue)s hazards overdue now), %(notifications)s notifications, "
+            "%(inspections)s inspections."
         ) % {"seconds": time.monotonic() - started, **counts}))
         self.stdout.write(_("Every demo account's password is “%(password)s”; "
                             "run “manage.py demo_accounts” to see whom to sign in as.")
