@@ -198,3 +198,17 @@ def hazards_awaiting_notice(user, *, unit_id: int | None = None) -> QuerySet[Haz
     return qs.select_related("category", "responsible_unit", "place", "building").order_by(
         "responsible_unit_id", "-reported_at"
     )
+
+
+def hazard_source_record(hazard: Hazard):
+    """The record a hazard came from (an inspection result, a patrol scan …), or None.
+
+    Read through the generic reference, so this app imports no module; the record's
+    ``get_absolute_url`` (when it has one) links back to it.
+    """
+    if not hazard.source_type_id or not hazard.source_id:
+        return None
+    model = hazard.source_type.model_class()
+    if model is None:
+        return None
+    return model._default_manager.filter(pk=hazard.source_id).first()

@@ -404,7 +404,13 @@ class InspectionResult(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.inspection.reference} {self.item_code} {self.outcome}"
+        return _("Inspection %(ref)s, item %(code)s") % {
+            "ref": self.inspection.reference, "code": self.item_code}
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("inspections:detail", args=[self.inspection_id]) + f"#item-{self.item_id}"
 
 
 class ResultPhoto(BaseModel):

@@ -149,3 +149,17 @@ def test_only_the_office_inspects_and_units_self_inspect_their_own_places(org):
     with pytest.raises(NotAllowed):
         services.result_record(actor=org.users.staff, inspection_id=own.pk,
                                item_id=version.items.first().pk, outcome=Outcome.COMPLIES)
+
+
+def test_the_hazard_page_links_back_to_the_inspection_item(org, client):
+    _version, inspection = _start(org, items=1)
+    answer_all(inspection, org.users.staff, fails={"1.1": "通道堆放纸箱"})
+    services.inspection_submit(actor=org.users.staff, inspection_id=inspection.pk,
+                               signer_name="王老师", signature=signature_png())
+    hazard = Hazard.objects.get(source=Source.INSPECTION)
+    item = inspection.version.items.get()
+    client.cookies["django_language"] = "en"
+    client.force_login(org.users.contact_a)
+    html = client.get(f"/hazards/{hazard.pk}/").content.decode()
+    assert (f'<a href="/inspections/{inspection.pk}/#item-{item.pk}">'
+            f"Inspection {inspection.reference}, item 1.1</a>") in html
