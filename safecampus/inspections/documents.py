@@ -29,7 +29,8 @@ class ReportRow:
 
     item: object
     result: InspectionResult | None
-    photos: list[str] = field(default_factory=list)  # data URIs of the thumbnails
+    photos: list[str] = field(default_factory=list)  # finding thumbnails as data URIs
+    fixed_photos: list[str] = field(default_factory=list)  # the fixed state, as data URIs
 
 
 @dataclass
@@ -75,8 +76,12 @@ def report_context(inspection: Inspection) -> dict:
         result = results.get(item.pk)
         row = ReportRow(item=item, result=result)
         if result is not None and result.outcome == Outcome.FAILS:
-            row.photos = [uri for uri in (_data_uri(p.thumbnail, "image/jpeg")
-                                          for p in result.photos.all()) if uri]
+            for photo in result.photos.all():
+                uri = _data_uri(photo.thumbnail, "image/jpeg")
+                if uri and photo.stage == ResultPhoto.Stage.FIXED:
+                    row.fixed_photos.append(uri)
+                elif uri:
+                    row.photos.append(uri)
             findings.append(row)
         sections.setdefault(item.section_id, ReportSection(section=None)).rows.append(row)
     hazards = [row.result.hazard for row in findings if row.result.hazard_id]
