@@ -121,8 +121,10 @@ class InspectionFilterForm(forms.Form):
     unit = forms.ModelChoiceField(Unit.objects.all(), required=False, label=_("Unit"))
     campus = forms.ModelChoiceField(Campus.objects.all(), required=False, label=_("Campus"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, unit_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if unit_ids is not None:  # a unit's people choose among their own units only
+            self.fields["unit"].queryset = Unit.objects.filter(pk__in=unit_ids)
         bootstrap(self)
         for name in ("unit", "campus"):
             self.fields[name].empty_label = self.fields[name].label

@@ -78,7 +78,8 @@ def home(request):
             .filter(inspector=user, plan__state=InspectionPlan.State.ACTIVE,
                     coverage__in=[Coverage.NEVER, Coverage.DUE, Coverage.LATE])
             .select_related("plan", "place__building", "unit").order_by("due_on", "id")[:20])]
-    form = InspectionFilterForm(request.GET or None)
+    form = InspectionFilterForm(request.GET or None, unit_ids=None if user.scope.sees_everything
+                                else sorted(user.scope.unit_ids))
     page = paginate(request, form.apply(visible).order_by("-started_at", "-id"), per_page=30)
     query = request.GET.copy()
     query.pop("page", None)
@@ -244,13 +245,12 @@ def result_save(request, pk: int, item_id: int):
         fixed_on_spot=bool(data.get("fixed_on_spot")), fix_note=data.get("fix_note") or "")
     repeat_of = None
     if result.is_repeat and result.repeat_of_id:
-        repeat_of = (Inspection.objects.filter(results__pk=result.repeat_of_id)
-                     .values_list("pk", "started_at").first())
+        earlier = Inspection.objects.filter(results__pk=result.repeat_of_id).first()
+        repeat_of = earlier.reference if earlier else None
     return JsonResponse({
         "ok": True, "item": result.item_id, "outcome": result.outcome,
         "fixed_on_spot": result.fixed_on_spot, "is_repeat": result.is_repeat,
-        "repeat_of": Inspection(pk=repeat_of[0], started_at=repeat_of[1]).reference
-        if repeat_of else None,
+        "repeat_of": repeat_of,
         "answered": inspection.results.count(),
     })
 

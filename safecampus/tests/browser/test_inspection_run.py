@@ -10,7 +10,7 @@ from PIL import Image
 from safecampus.hazards.models import RectificationNotice
 from safecampus.inspections import services
 from safecampus.inspections.models import Inspection, InspectionResult, Outcome, ResultPhoto
-from safecampus.inspections.tests.helpers import published_checklist
+from safecampus.inspections.tests.helpers import answer_all, published_checklist, signature_png
 
 pytestmark = [
     pytest.mark.browser,
@@ -161,8 +161,14 @@ def test_inspection_on_a_phone_survives_reload_and_offline(browsing, org, tmp_pa
     browsing.shot(page, "05-detail")
 
 
-def test_run_page_on_a_desktop(browsing, org):
+def test_run_page_on_a_desktop(browsing, org, tmp_path):
     version = published_checklist(org.users.admin, items=4, veto="1.2")
+    # an earlier inspection of the place failed item 1.1
+    earlier = services.inspection_start(actor=org.users.staff2, place_id=org.place_a.pk,
+                                        template_id=version.template_id)
+    answer_all(earlier, org.users.staff2, fails={"1.1": "通道堆物"})
+    services.inspection_submit(actor=org.users.staff2, inspection_id=earlier.pk,
+                               signer_name="王老师", signature=signature_png())
     inspection = services.inspection_start(actor=org.users.staff, place_id=org.place_a.pk,
                                            template_id=version.template_id)
     page = browsing.login("staff1", "desktop")
@@ -183,5 +189,20 @@ def test_run_page_on_a_desktop(browsing, org):
                                     "1.4": "complies"}
     result = InspectionResult.objects.get(inspection=inspection, item_code="1.1")
     assert (result.note, result.fixed_on_spot, result.fix_note) == ("通道堆物", True, "当场清理")
+    assert card(page, "1.1").locator("[data-repeat]").is_visible(), "repeat finding flagged"
+    # a file that is not a photo is refused with the server's message and stays in view
+    fake = tmp_path / "scan.jpg"
+    fake.write_bytes(b"not a picture at all")
+    card(page, "1.1").locator("input[type=file][data-stage=finding]").set_input_files(str(fake))
+    refused = card(page, "1.1").locator(".run-photo.is-refused figcaption")
+    refused.wait_for()
+    assert refused.inner_text() == zh(
+        "%(name)s is not a photo we can read; use JPEG, PNG, WebP or HEIC.") % {"name": "scan.jpg"}
+    assert not ResultPhoto.objects.exists()
+    page.sc_problems.bad_responses[:] = [
+        p for p in page.sc_problems.bad_responses
+        if not p.startswith(f"400 /inspections/{inspection.pk}/items/")]
+    page.sc_problems.console_errors[:] = [
+        p for p in page.sc_problems.console_errors if "400 (Bad Request)" not in p]
     assert browsing.overflow(page) == 0
     browsing.shot(page, "run-desktop")
