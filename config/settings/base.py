@@ -176,7 +176,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a "kind" or a "state"; each choice set gets its own enum name.
+    "ENUM_NAME_OVERRIDES": {
+        "ChecklistKindEnum": "safecampus.inspections.models.ChecklistTemplate.Kind",
+        "PlanKindEnum": "safecampus.inspections.models.PlanKind",
+        "PlanStateEnum": "safecampus.inspections.models.InspectionPlan.State",
+        "InspectionKindEnum": "safecampus.inspections.models.Inspection.Kind",
+        "InspectionStateEnum": "safecampus.inspections.models.Inspection.State",
+        "NoticeStateEnum": "safecampus.hazards.models.RectificationNotice.State",
+    },
 }
 
 # Security headers. No inline scripts or styles anywhere.

@@ -7,7 +7,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import hazards
+from . import hazards, inspections
 from .views import ApiDocsView, TokenView, not_found
 
 app_name = "api"
@@ -16,6 +16,11 @@ router = SimpleRouter(use_regex_path=False)
 router.register("v1/hazards/hazards", hazards.HazardViewSet, basename="hazard")
 router.register("v1/hazards/notices", hazards.NoticeViewSet, basename="notice")
 router.register("v1/hazards/extensions", hazards.ExtensionViewSet, basename="extension")
+router.register("v1/inspections/templates", inspections.TemplateViewSet,
+                basename="inspection-template")
+router.register("v1/inspections/plans", inspections.PlanViewSet, basename="inspection-plan")
+router.register("v1/inspections/inspections", inspections.InspectionViewSet,
+                basename="inspection")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
