@@ -64,6 +64,7 @@ test-postgres:
 
 bench: install assets messages
 	$(PYTHON) benchmarks/run.py
+	$(PYTHON) benchmarks/inspections.py
 
 lint: install
 	$(BIN)/ruff check .
