@@ -55,8 +55,10 @@ def results_xlsx(request, pk: int):
 @login_required
 def export_xlsx(request):
     """The results of the inspections the home list shows for the same filters."""
-    form = InspectionFilterForm(request.GET or None)
-    inspections = form.apply(inspection_list_visible_to(request.user))
+    user = request.user
+    form = InspectionFilterForm(request.GET or None, unit_ids=None if user.scope.sees_everything
+                                else sorted(user.scope.unit_ids))
+    inspections = form.apply(inspection_list_visible_to(user))
     if form.errors:  # never export more than the person asked for
         messages.error(request, _("Correct the filters first; nothing was exported."))
         return redirect(reverse("inspections:home") + "?" + request.GET.urlencode())
