@@ -12,9 +12,9 @@ from ..stats import StatsFilters
 
 class StatisticsFilterForm(forms.Form):
     date_from = forms.DateField(required=False, label=_("Finished from"),
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     date_to = forms.DateField(required=False, label=_("Finished to"),
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     campus = forms.ModelChoiceField(queryset=None, required=False, label=_("Campus"),
                                     empty_label=_("All campuses"))
     template = forms.ModelChoiceField(queryset=None, required=False, label=_("Checklist"),
