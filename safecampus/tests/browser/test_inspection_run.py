@@ -136,18 +136,19 @@ def test_inspection_on_a_phone_survives_reload_and_offline(browsing, org, tmp_pa
     assert page.locator("#submit-pending").is_hidden()
     page.fill("input[name=signer_name]", "王老师")
     pad = page.locator("#signature-pad")
-    pad.scroll_into_view_if_needed()
+    pad.evaluate("el => el.scrollIntoView({block: 'center'})")
     box = pad.bounding_box()
     page.mouse.move(box["x"] + 30, box["y"] + 120)
     page.mouse.down()
     for step in range(1, 12):
         page.mouse.move(box["x"] + 30 + step * 25, box["y"] + 120 - (step % 3) * 30)
     page.mouse.up()
+    page.wait_for_selector("#signature-pad.is-signed")
     assert browsing.overflow(page) == 0
     browsing.shot(page, "04-submit-signed")
     with page.expect_navigation():
         page.locator("#submit-form button[type=submit]").click()
-    assert page.url.endswith(f"/inspections/{inspection.pk}/")
+    assert page.url.endswith(f"/inspections/{inspection.pk}/"), page.locator("main").inner_text()
     inspection.refresh_from_db()
     assert inspection.state == Inspection.State.FINISHED
     assert inspection.signature and inspection.signer_name == "王老师"
