@@ -94,7 +94,7 @@ def home(request):
         "recent": list(visible.filter(inspector=user, state=Inspection.State.FINISHED)
                        .order_by("-finished_at")[:5]),
         "links": {
-            "checklists": _link("inspections:template_list", "/inspections/checklists/")
+            "checklists": _link("inspections:checklist_list", "/inspections/checklists/")
             if user.has_perm("inspections.view_templates") else "",
             "plans": _link("inspections:plan_list", "/inspections/plans/")
             if user.has_perm("inspections.view_plans") and can_start else "",
