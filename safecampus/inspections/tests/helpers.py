@@ -50,3 +50,20 @@ def answer_all(inspection, actor, *, fails: dict[str, str] | None = None,
             outcome = Outcome.NOT_APPLICABLE if item.code in na else Outcome.COMPLIES
             services.result_record(actor=actor, inspection_id=inspection.pk, item_id=item.pk,
                                    outcome=outcome)
+
+
+def login(client, user):
+    """Sign ``client`` in as ``user`` (force_login) with the pages in English."""
+    from django.conf import settings
+
+    client.logout()
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def messages_of(response) -> list[str]:
+    """The flash messages a response queued, as text."""
+    from django.contrib.messages import get_messages
+
+    return [str(m) for m in get_messages(response.wsgi_request)]

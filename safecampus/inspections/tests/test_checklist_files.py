@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from openpyxl import load_workbook
 
 from safecampus.hazards.models import Grade, Hazard, RectificationNotice, Source
@@ -26,12 +25,6 @@ pytestmark = pytest.mark.django_db
 
 DORMITORY = "lab-checklist/dormitory_inspection_scoring_items_KnowledgeAndAction_Dormitory.csv"
 FRAGMENTS = "lab-checklist/moe_checklist_item_fragments.csv"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _upload(name: str, content: bytes | str) -> SimpleUploadedFile:

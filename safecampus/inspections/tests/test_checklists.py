@@ -6,11 +6,8 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from django.conf import settings
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 from openpyxl import load_workbook
 
 from safecampus.core.errors import Conflict
@@ -24,26 +21,9 @@ from safecampus.inspections.models import (
 )
 from safecampus.inspections.services import ItemData
 
-from .helpers import answer_all, published_checklist, signature_png
+from .helpers import answer_all, login, messages_of, published_checklist, signature_png
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-def _login(client, user):
-    client.logout()
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def _messages(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def _codes(version) -> list[str]:
@@ -127,7 +107,7 @@ def test_an_inspection_keeps_the_version_it_started_with(org):
 @pytest.mark.parametrize("who", ["student", "guard", "police"])
 def test_people_outside_the_office_units_and_leadership_cannot_see_checklists(org, client, who):
     version = published_checklist(org.users.admin)
-    _login(client, getattr(org.users, who))
+    login(client, getattr(org.users, who))
     assert client.get(reverse("inspections:checklist_list")).status_code == 403
     assert client.get(reverse("inspections:checklist_detail",
                               args=[version.template_id])).status_code == 403
@@ -140,7 +120,7 @@ def test_units_and_leadership_read_published_versions_but_cannot_edit(org, clien
     # given a template with a published v1 and a draft v2
     v1 = published_checklist(org.users.admin)
     v2 = services.version_new_draft(actor=org.users.admin, template_id=v1.template_id)
-    _login(client, getattr(org.users, who))
+    login(client, getattr(org.users, who))
     # then they see the list and v1, without edit controls or the draft
     listing = client.get(reverse("inspections:checklist_list"))
     assert listing.status_code == 200 and "实验室安全检查表" in listing.content.decode()
@@ -180,7 +160,7 @@ def test_list_page_queries_do_not_grow_with_templates(org, client, django_assert
     for n in range(12):
         version = published_checklist(org.users.admin, code=f"t{n}", name=f"检查表{n}")
         services.version_new_draft(actor=org.users.admin, template_id=version.template_id)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     with django_assert_max_num_queries(8):
         page = client.get(reverse("inspections:checklist_list"))
     assert page.status_code == 200
@@ -191,7 +171,7 @@ def test_list_page_queries_do_not_grow_with_templates(org, client, django_assert
 
 def test_detail_page_queries_do_not_grow_with_items(org, client, django_assert_max_num_queries):
     version = published_checklist(org.users.admin, items=40, category_id=org.fire.pk)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     with django_assert_max_num_queries(10):
         page = client.get(reverse("inspections:checklist_detail", args=[version.template_id]))
     assert page.context["item_count"] == 40
@@ -199,7 +179,7 @@ def test_detail_page_queries_do_not_grow_with_items(org, client, django_assert_m
 
 # --- the draft editor through the pages ---------------------------------------------------------------
 def test_office_builds_publishes_and_revises_a_checklist_through_the_pages(org, client):
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     # when the office creates a checklist
     response = client.post(reverse("inspections:checklist_new"), {
         "code": "fire-2026", "name": "消防安全检查表", "kind": "fire", "description": "每月"})
@@ -244,7 +224,7 @@ def test_office_builds_publishes_and_revises_a_checklist_through_the_pages(org, 
     assert _codes(draft) == ["2.1"]
     # when it publishes
     published = client.post(reverse("inspections:checklist_version_publish", args=[draft.pk]))
-    assert _messages(published)[-1] == "Version 1 is published; new inspections use it."
+    assert messages_of(published)[-1] == "Version 1 is published; new inspections use it."
     draft.refresh_from_db()
     assert draft.state == ChecklistVersion.State.PUBLISHED and draft.published_by == org.users.staff
     # then the page shows no edit controls, only "start a new version"
@@ -255,11 +235,11 @@ def test_office_builds_publishes_and_revises_a_checklist_through_the_pages(org, 
         "code": "2.9", "section": section.pk, "text": "迟到的修改", "hazard_grade": "general",
         "scoring": "none"}, follow=True)
     assert stale.status_code == 200
-    assert _messages(stale) == ["Version 1 is published and can no longer change; start a new "
+    assert messages_of(stale) == ["Version 1 is published and can no longer change; start a new "
                                 "version to edit it."]
     stale = client.post(reverse("inspections:checklist_item_delete", args=[item.pk]),
                         follow=True)
-    assert "can no longer change" in _messages(stale)[0]
+    assert "can no longer change" in messages_of(stale)[0]
     assert client.get(reverse("inspections:checklist_item_edit", args=[item.pk])).status_code == 302
     assert _codes(draft) == ["2.1"]
     # when it starts a new version, then a draft v2 copies the items
@@ -269,18 +249,18 @@ def test_office_builds_publishes_and_revises_a_checklist_through_the_pages(org, 
 
 
 def test_publishing_an_empty_draft_says_why(org, client):
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     version = services.template_create(actor=org.users.admin, code="empty", name="空表")
     response = client.post(reverse("inspections:checklist_version_publish", args=[version.pk]),
                            follow=True)
-    assert _messages(response) == ["Add at least one item before publishing."]
+    assert messages_of(response) == ["Add at least one item before publishing."]
     version.refresh_from_db()
     assert version.state == ChecklistVersion.State.DRAFT
 
 
 def test_a_taken_code_is_shown_on_the_new_checklist_form(org, client):
     published_checklist(org.users.admin, code="lab")
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     response = client.post(reverse("inspections:checklist_new"),
                            {"code": "lab", "name": "x", "kind": "general"})
     assert response.status_code == 400
@@ -295,7 +275,7 @@ def _file(name: str, content: bytes | str) -> SimpleUploadedFile:
 def test_office_imports_the_dormitory_sheet_through_the_pages(org, client, shared_data):
     path = shared_data / ("lab-checklist/dormitory_inspection_scoring_items_"
                           "KnowledgeAndAction_Dormitory.csv")
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     # when the office uploads the sheet
     upload = client.post(reverse("inspections:checklist_import"),
                          {"file": _file(path.name, path.read_bytes())})
@@ -317,7 +297,7 @@ def test_office_imports_the_dormitory_sheet_through_the_pages(org, client, share
     done = client.post(upload.url, {**mapping, "publish": "on", "import": "1"})
     version = ChecklistVersion.objects.get(template__code="dorm")
     assert done.url.endswith(f"?v={version.number}")
-    assert _messages(done) == ["24 items imported as version 1 of “学生宿舍检查评分表”."]
+    assert messages_of(done) == ["24 items imported as version 1 of “学生宿舍检查评分表”."]
     assert version.state == ChecklistVersion.State.PUBLISHED
     assert version.items.filter(scoring=Scoring.DEDUCTION, points=20).count() == 5
     # and the upload is gone from the session: the step answers 404
@@ -326,7 +306,7 @@ def test_office_imports_the_dormitory_sheet_through_the_pages(org, client, share
 
 def test_import_adds_a_new_version_to_an_existing_checklist(org, client):
     v1 = published_checklist(org.users.admin, code="lab", items=2)
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     upload = client.post(reverse("inspections:checklist_import"), {"file": _file(
         "lab.csv", "分类,编号,检查内容,分值\n1 消防,1.1,通道畅通,5\n,1.2,灭火器有效,5\n"
                    "2 用电,2.1,无私拉电线,10\n")})
@@ -342,7 +322,7 @@ def test_import_adds_a_new_version_to_an_existing_checklist(org, client):
 
 
 def test_a_malformed_sheet_lists_each_line_and_imports_nothing(org, client):
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     upload = client.post(reverse("inspections:checklist_import"), {"file": _file(
         "bad.csv", "编号,检查内容,类型,分值\n1,地面洁净,得分项,10\n1,床下洁净,得分项,十\n2,,得分项,5\n")})
     response = client.post(upload.url, {"col_code": "0", "col_text": "1", "col_scoring": "2",
@@ -359,7 +339,7 @@ def test_a_malformed_sheet_lists_each_line_and_imports_nothing(org, client):
 
 
 def test_bad_yaml_is_refused_on_upload_with_its_line(org, client):
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     response = client.post(reverse("inspections:checklist_import"), {"file": _file(
         "lab.yaml", "code: lab\nname: 实验室\nsections:\n  - title: [一\n")})
     assert response.status_code == 400
@@ -371,7 +351,7 @@ def test_bad_yaml_is_refused_on_upload_with_its_line(org, client):
 def test_yaml_export_imports_back_as_a_new_checklist_through_the_pages(org, client):
     version = published_checklist(org.users.admin, code="lab", items=3, veto="1.2",
                                   category_id=org.fire.pk, scoring=Scoring.SCORED, points="5")
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     exported = client.get(reverse("inspections:checklist_export", args=[version.pk, "yaml"]))
     assert exported["Content-Type"] == "application/yaml; charset=utf-8"
     doc = yaml.safe_load(exported.content)
@@ -389,7 +369,7 @@ def test_yaml_export_imports_back_as_a_new_checklist_through_the_pages(org, clie
 
 def test_excel_and_csv_exports_of_a_version(org, client):
     version = published_checklist(org.users.admin, code="lab", items=2)
-    _login(client, org.users.contact_a)
+    login(client, org.users.contact_a)
     xlsx = client.get(reverse("inspections:checklist_export", args=[version.pk, "xlsx"]))
     assert xlsx.status_code == 200
     assert "filename*=UTF-8''" in xlsx["Content-Disposition"]

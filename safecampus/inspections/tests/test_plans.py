@@ -6,11 +6,9 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from safecampus.core import clock
 from safecampus.core.models import ActivityEntry
@@ -24,32 +22,15 @@ from safecampus.inspections.models import (
 from safecampus.organisation.models import Place, RiskLevel
 from safecampus.tests.factories import PlaceFactory
 
-from .helpers import answer_all, published_checklist, signature_png
+from .helpers import answer_all, login, messages_of, published_checklist, signature_png
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 4, 1)
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
 def _at(day: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=clock.local_zone())
-
-
-def _login(client, user):
-    client.logout()
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def _messages(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def _checklist(org):
@@ -86,7 +67,7 @@ def test_campaign_from_filters_covers_the_matching_places_with_units_and_inspect
     lent = PlaceFactory(building=org.building_a, campus=org.campus1, code="a1-lent",
                         name="后勤库房", unit=org.logistics, kind=Place.Kind.ROOM)
     version = _checklist(org)
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     # when the office asks for every place on campus 1, dealt to two inspectors
     with clock.frozen(_at(TODAY)):
         response = client.post(reverse("inspections:plan_new"), _form(
@@ -96,7 +77,7 @@ def test_campaign_from_filters_covers_the_matching_places_with_units_and_inspect
     plan = InspectionPlan.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("inspections:plan_detail", args=[plan.pk])
-    assert _messages(response) == ['Plan "安全大检查" created for 4 places.']
+    assert messages_of(response) == ['Plan "安全大检查" created for 4 places.']
     targets = {t.place_id: t for t in plan.targets.all()}
     assert set(targets) == {org.place_a.pk, a2.pk, a3.pk, lent.pk}
     # each target's unit is the place's own unit, else its building's
@@ -115,7 +96,7 @@ def test_campaign_from_filters_covers_the_matching_places_with_units_and_inspect
 def test_unit_and_kind_filters_and_hand_picked_places(org, client):
     version = _checklist(org)
     extra_b = _more_places(org, 2, building=org.building_b, prefix="b")
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     # the preview counts what the filters match
     preview = client.get(reverse("inspections:plan_new"),
                          {"preview": "1", "unit": [org.unit_b.pk], "place_kind": ["lab"]})
@@ -131,7 +112,7 @@ def test_unit_and_kind_filters_and_hand_picked_places(org, client):
 
 def test_recurring_plan_by_risk_level(org, client):
     version = _checklist(org)
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     response = client.post(reverse("inspections:plan_new"), _form(
         org, version, kind="risk", ends_on="", name="实验室定期检查"))
     assert response.status_code == 302
@@ -170,7 +151,7 @@ def test_a_bad_plan_is_refused_with_its_reason_and_nothing_is_written(
             value = draft.template_id
         data[key] = value
     data = {k: v for k, v in data.items() if v is not None}
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     activity_before = ActivityEntry.objects.count()
     response = client.post(reverse("inspections:plan_new"), data)
     assert response.status_code == 400
@@ -183,9 +164,9 @@ def test_a_bad_plan_is_refused_with_its_reason_and_nothing_is_written(
 
 def test_only_the_office_may_open_the_new_plan_form(org, client):
     for user in (org.users.contact_a, org.users.leadership, org.users.student):
-        _login(client, user)
+        login(client, user)
         assert client.get(reverse("inspections:plan_new")).status_code == 403
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     page = client.get(reverse("inspections:plan_new"))
     assert page.status_code == 200
     # only published checklists are offered; only office people as inspectors
@@ -218,7 +199,7 @@ def test_coverage_moves_from_due_to_in_progress_to_done_and_the_page_adds_it_up(
     assert target.coverage == Coverage.DONE
     assert target.last_inspection_id == inspection.pk
     # then the coverage page adds it up: 1 done of 3, 2 of 3 applied items complied, 1 finding
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     with clock.frozen(_at(TODAY + dt.timedelta(days=2))):
         page = client.get(reverse("inspections:plan_detail", args=[plan.pk]))
     assert page.status_code == 200
@@ -308,20 +289,20 @@ def test_unit_contacts_see_only_their_units_targets_and_students_nothing(org, cl
     url = reverse("inspections:plan_detail", args=[plan.pk])
     # the office and leadership see every target
     for user in (org.users.admin, org.users.staff2, org.users.leadership):
-        _login(client, user)
+        login(client, user)
         page = client.get(url)
         assert {t.place_id for t in page.context["page"]} == {org.place_a.pk, org.place_b.pk}
     # a unit's contact or leader sees the unit's targets only, and counts of those
     for user, place in ((org.users.contact_a, org.place_a), (org.users.leader_a, org.place_a),
                         (org.users.contact_b, org.place_b)):
-        _login(client, user)
+        login(client, user)
         page = client.get(url)
         assert page.status_code == 200
         assert [t.place_id for t in page.context["page"]] == [place.pk]
         assert page.context["summary"]["total"] == 1
         assert page.context["assign_form"] is None
     # a plan that does not touch the unit is not found; the list leaves it out
-    _login(client, org.users.contact_a)
+    login(client, org.users.contact_a)
     assert client.get(reverse("inspections:plan_detail", args=[only_b.pk])).status_code == 404
     listed = client.get(reverse("inspections:plan_list")).context["page"]
     assert [p.pk for p in listed] == [plan.pk]
@@ -333,7 +314,7 @@ def test_unit_contacts_see_only_their_units_targets_and_students_nothing(org, cl
     assert client.post(reverse("inspections:plan_close", args=[plan.pk])).status_code == 403
     # students and guards see no plans at all
     for user in (org.users.student, org.users.guard):
-        _login(client, user)
+        login(client, user)
         assert client.get(reverse("inspections:plan_list")).status_code == 403
         assert client.get(url).status_code == 403
     assert set(plan.targets.values_list("inspector_id", flat=True)) == {org.users.staff.pk}
@@ -345,10 +326,10 @@ def test_start_button_only_for_the_assigned_inspector(org, client):
         plan = _campaign(org, [org.place_a], inspectors=[org.users.staff])
     target = plan.targets.get()
     url = reverse("inspections:plan_detail", args=[plan.pk])
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     html = client.get(url).content.decode()
     assert f'name="target_id" value="{target.pk}"' in html
-    _login(client, org.users.staff2)
+    login(client, org.users.staff2)
     assert 'name="target_id"' not in client.get(url).content.decode()
 
 
@@ -358,7 +339,7 @@ def test_bulk_assign_ticked_and_all_matching_stays_inside_the_plan(org, client):
     with clock.frozen(_at(TODAY)):
         plan = _campaign(org, [org.place_a, org.place_b, *extra], inspectors=[org.users.staff])
         other = _campaign(org, [org.place_a], inspectors=[org.users.staff])
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     url = reverse("inspections:plan_assign", args=[plan.pk])
     ticked = list(plan.targets.filter(place__in=extra[:2]).values_list("pk", flat=True))
     other_target = other.targets.get().pk
@@ -366,7 +347,7 @@ def test_bulk_assign_ticked_and_all_matching_stays_inside_the_plan(org, client):
     response = client.post(url, {"targets": [*ticked, other_target],
                                  "inspector": org.users.staff2.pk})
     assert response.status_code == 302
-    assert _messages(response) == ["2 place(s) assigned."]
+    assert messages_of(response) == ["2 place(s) assigned."]
     assert set(plan.targets.filter(inspector=org.users.staff2).values_list("pk", flat=True)) \
         == set(ticked)
     assert other.targets.get().inspector_id == org.users.staff.pk
@@ -374,21 +355,21 @@ def test_bulk_assign_ticked_and_all_matching_stays_inside_the_plan(org, client):
     response = client.post(url, {"all_matching": "on", "inspector": "",
                                  "next_query": f"unit={org.unit_b.pk}"})
     assert response["Location"].endswith(f"?unit={org.unit_b.pk}")
-    assert _messages(response)[-1] == "1 place(s) unassigned."
+    assert messages_of(response)[-1] == "1 place(s) unassigned."
     assert plan.targets.get(place=org.place_b).inspector_id is None
     # a student account as inspector is refused with the reason
     response = client.post(url, {"targets": ticked, "inspector": org.users.student.pk})
-    assert _messages(response)[-1] == "Inspectors must be security office staff."
+    assert messages_of(response)[-1] == "Inspectors must be security office staff."
     # nothing ticked
     response = client.post(url, {"inspector": org.users.staff.pk})
-    assert _messages(response)[-1] == "Choose at least one place."
+    assert messages_of(response)[-1] == "Choose at least one place."
 
 
 def test_closing_a_plan_stops_it(org, client):
     with clock.frozen(_at(TODAY)):
         plan = _campaign(org, [org.place_a], inspectors=[org.users.staff],
                          ends_on=TODAY + dt.timedelta(days=1))
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     response = client.post(reverse("inspections:plan_close", args=[plan.pk]))
     assert response.status_code == 302
     plan.refresh_from_db()
@@ -411,7 +392,7 @@ def test_target_filters(org, client):
         plan = _campaign(org, [org.place_a, org.place_b, *extra], inspectors=[org.users.staff])
         target = plan.targets.get(place=org.place_a)
         services.inspection_start(actor=org.users.staff, target_id=target.pk)
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     url = reverse("inspections:plan_detail", args=[plan.pk])
 
     def places(**params):
@@ -450,7 +431,7 @@ def test_coverage_page_query_count_does_not_grow_with_targets(org, client,
             answer_all(inspection, target.inspector, fails={"1.1": "堆放杂物"})
             services.inspection_submit(actor=target.inspector, inspection_id=inspection.pk,
                                        signer_name="王老师", signature=signature_png())
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     small_url = reverse("inspections:plan_detail", args=[small.pk])
     big_url = reverse("inspections:plan_detail", args=[big.pk])
     client.get(small_url)  # warm the session
@@ -459,7 +440,7 @@ def test_coverage_page_query_count_does_not_grow_with_targets(org, client,
     with django_assert_max_num_queries(12):
         client.get(big_url + "?coverage=due&q=室")
     # a unit contact's page, too
-    _login(client, org.users.contact_a)
+    login(client, org.users.contact_a)
     assert _queries(client, big_url) == _queries(client, small_url)
 
 
@@ -467,7 +448,7 @@ def test_plan_list_query_count_does_not_grow_with_plans(org, client,
                                                         django_assert_max_num_queries):
     with clock.frozen(_at(TODAY)):
         _campaign(org, [org.place_a])
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     url = reverse("inspections:plan_list")
     client.get(url)
     one = _queries(client, url)

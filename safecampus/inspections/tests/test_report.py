@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -25,7 +24,7 @@ from safecampus.inspections import documents, services
 from safecampus.inspections.models import Outcome, ResultPhoto, Scoring
 from safecampus.tests.factories import photo_upload
 
-from .helpers import answer_all, published_checklist, signature_png
+from .helpers import answer_all, login, messages_of, published_checklist, signature_png
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +33,6 @@ AT = dt.datetime(2026, 10, 9, 10, 0, tzinfo=SHANGHAI)
 MANY_FAILS = {"1.1": "通道堆放纸箱", "1.2": "灭火器过期"}
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _finished(org, *, place=None, actor=None, fails=None, photos=2, veto=None, code="lab",
@@ -174,17 +167,11 @@ def test_report_context_query_count_does_not_grow_with_photos(org, django_assert
 
 
 # --- pages ---------------------------------------------------------------------------------
-def _login(client, user):
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
 @pytest.mark.parametrize("who", ["staff", "staff2", "admin", "leadership", "contact_a",
                                  "leader_a"])
 def test_viewers_get_the_pdf(org, client, who):
     inspection = _finished(org)
-    response = _login(client, getattr(org.users, who)).get(
+    response = login(client, getattr(org.users, who)).get(
         reverse("inspections:report_pdf", args=[inspection.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -197,7 +184,7 @@ def test_viewers_get_the_pdf(org, client, who):
 @pytest.mark.parametrize("name", ["report_pdf", "results_xlsx"])
 def test_others_get_404(org, client, who, name):
     inspection = _finished(org)
-    response = _login(client, getattr(org.users, who)).get(
+    response = login(client, getattr(org.users, who)).get(
         reverse(f"inspections:{name}", args=[inspection.pk]))
     assert response.status_code == 404
 
@@ -224,7 +211,7 @@ def test_results_xlsx_has_one_row_per_item_with_text_codes(org, client):
     hazard = inspection.results.get(item_code="1.1").hazard
     fixed_hazard = inspection.results.get(item_code="1.10").hazard
     # when the unit's safety contact downloads the results
-    response = _login(client, org.users.contact_a).get(
+    response = login(client, org.users.contact_a).get(
         reverse("inspections:results_xlsx", args=[inspection.pk]))
     sheet, headers, rows = _sheet(response)
     assert response["Content-Disposition"].startswith(
@@ -257,7 +244,7 @@ def test_export_follows_the_home_list_filters_and_visibility(org, client,
     b = _finished(org, place=org.place_b, actor=org.users.staff2, code="lab2")
     url = reverse("inspections:export_xlsx")
     # when the office exports everything, then both inspections' rows come, newest first
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     with django_assert_max_num_queries(8):
         _s, _h, rows = _sheet(client.get(url))
     assert [r[0] for r in rows] == [b.reference] * 12 + [a.reference] * 12
@@ -266,7 +253,7 @@ def test_export_follows_the_home_list_filters_and_visibility(org, client,
     assert {r[0] for r in rows} == {b.reference} and len(rows) == 12
     # when unit A's safety contact exports, then only A's rows, whatever the filter asks
     client.logout()
-    _login(client, org.users.contact_a)
+    login(client, org.users.contact_a)
     _s, _h, rows = _sheet(client.get(url))
     assert {r[0] for r in rows} == {a.reference}
     # and asking for unit B is a filter it cannot choose (as on the list): nothing exported
@@ -277,9 +264,9 @@ def test_export_follows_the_home_list_filters_and_visibility(org, client,
 
 def test_export_with_a_bad_filter_exports_nothing(org, client):
     _finished(org)
-    response = _login(client, org.users.staff).get(reverse("inspections:export_xlsx"),
+    response = login(client, org.users.staff).get(reverse("inspections:export_xlsx"),
                                                    {"state": "bogus"})
     assert response.status_code == 302
     assert response["Location"] == reverse("inspections:home") + "?state=bogus"
-    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+    assert messages_of(response) == [
         "Correct the filters first; nothing was exported."]

@@ -4,12 +4,9 @@ submit with a signature, the inspection page and its actions, and who may see wh
 import datetime as dt
 
 import pytest
-from django.conf import settings
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from safecampus.core import clock
 from safecampus.core.uploads import ACCEPT_ATTRIBUTE
@@ -18,26 +15,9 @@ from safecampus.inspections import services
 from safecampus.inspections.models import Inspection, Outcome, PlanKind, ResultPhoto
 from safecampus.tests.factories import photo_upload
 
-from .helpers import answer_all, published_checklist, signature_png
+from .helpers import answer_all, login, messages_of, published_checklist, signature_png
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-def _login(client, user):
-    client.logout()
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def _messages(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def _started(org, *, actor=None, items=3, **kwargs):
@@ -76,7 +56,7 @@ def test_my_work_lists_assigned_places_and_inspections_to_resume(org, client):
     running = services.inspection_start(actor=org.users.staff, place_id=org.place_a.pk,
                                         template_id=version.template_id)
     # when he opens /inspections/
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     response = client.get(reverse("inspections:home"))
     # then both places are offered with a Start button, and the begun one can be resumed
     assert response.status_code == 200
@@ -87,27 +67,27 @@ def test_my_work_lists_assigned_places_and_inspections_to_resume(org, client):
     assert reverse("inspections:run", args=[running.pk]) in html
     assert f'href="{reverse("inspections:checklist_list")}"' in html
     # and staff2, with nothing assigned, is told so
-    _login(client, org.users.staff2)
+    login(client, org.users.staff2)
     assert "No place assigned to you is due." in client.get(reverse("inspections:home")).content.decode()
 
 
 def test_unit_contact_sees_the_units_inspections_and_a_self_inspection_start(org, client):
     _version, inspection = _started(org)
-    _login(client, org.users.contact_a)
+    login(client, org.users.contact_a)
     response = client.get(reverse("inspections:home"))
     assert response.status_code == 200
     assert list(response.context["page"]) == [inspection]
     assert "Start a self-inspection" in response.content.decode()
     # the other unit's contact sees an empty list; a student may not open the page
-    _login(client, org.users.contact_b)
+    login(client, org.users.contact_b)
     assert list(client.get(reverse("inspections:home")).context["page"]) == []
-    _login(client, org.users.student)
+    login(client, org.users.student)
     assert client.get(reverse("inspections:home")).status_code == 403
 
 
 def test_list_filters_and_query_count_does_not_grow_with_rows(org, client):
     version, first = _started(org)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     url = reverse("inspections:home")
     with CaptureQueriesContext(connection) as few:
         client.get(url)
@@ -133,7 +113,7 @@ def test_list_filters_and_query_count_does_not_grow_with_rows(org, client):
 def test_home_page_query_count_is_pinned(org, client, django_assert_max_num_queries):
     version, _inspection = _started(org)
     _plan(org, version)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     client.get(reverse("inspections:home"))
     with django_assert_max_num_queries(12):
         client.get(reverse("inspections:home"))
@@ -144,7 +124,7 @@ def test_start_from_a_target_twice_with_one_key_starts_one_inspection(org, clien
     version = published_checklist(org.users.admin, items=2)
     plan = _plan(org, version)
     target = plan.targets.get(place=org.place_a)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     data = {"target_id": target.pk, "idempotency_key": "tap-tap-0123456789"}
     first = client.post(reverse("inspections:start"), data)
     second = client.post(reverse("inspections:start"), data)
@@ -158,7 +138,7 @@ def test_start_from_a_target_twice_with_one_key_starts_one_inspection(org, clien
 
 def test_start_ad_hoc_with_the_place_picker(org, client):
     version = published_checklist(org.users.admin, items=2)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     page = client.get(reverse("inspections:start"))
     assert page.status_code == 200
     key = page.context["form"].initial["idempotency_key"]
@@ -177,7 +157,7 @@ def test_start_ad_hoc_with_the_place_picker(org, client):
 
 def test_unit_contact_self_inspects_only_the_units_places(org, client):
     version = published_checklist(org.users.admin, items=2)
-    _login(client, org.users.contact_a)
+    login(client, org.users.contact_a)
     page = client.get(reverse("inspections:start"))
     assert page.context["self_inspection"] is True
     assert [row[0] for row in page.context["picker"]["places"]] == [org.place_a.pk]
@@ -191,7 +171,7 @@ def test_unit_contact_self_inspects_only_the_units_places(org, client):
         "idempotency_key": "self-check-87654321"})
     assert response.status_code == 400
     assert Inspection.objects.count() == 1
-    _login(client, org.users.student)
+    login(client, org.users.student)
     assert client.get(reverse("inspections:start")).status_code == 403
 
 
@@ -201,7 +181,7 @@ def test_run_page_shows_what_the_server_has(org, client):
     item = _item(inspection)
     services.result_record(actor=org.users.staff, inspection_id=inspection.pk, item_id=item.pk,
                            outcome=Outcome.FAILS, note="通道堆放纸箱")
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     response = client.get(reverse("inspections:run", args=[inspection.pk]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -211,16 +191,16 @@ def test_run_page_shows_what_the_server_has(org, client):
     assert "Answered 1 of 3" in html
     assert response.context["run_config"]["itemsUrl"] == f"/inspections/{inspection.pk}/items/"
     # someone else (even office staff) cannot record here; another unit cannot see it
-    _login(client, org.users.staff2)
+    login(client, org.users.staff2)
     assert client.get(reverse("inspections:run", args=[inspection.pk])).status_code == 403
-    _login(client, org.users.contact_b)
+    login(client, org.users.contact_b)
     assert client.get(reverse("inspections:run", args=[inspection.pk])).status_code == 404
 
 
 def test_result_endpoint_saves_and_answers_json(org, client):
     _version, inspection = _started(org)
     item = _item(inspection)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     response = client.post(_save_url(inspection, item), {
         "outcome": "fails", "note": "灭火器过期", "fixed_on_spot": "on", "fix_note": "已更换"})
     assert response.status_code == 200
@@ -236,7 +216,7 @@ def test_result_endpoint_saves_and_answers_json(org, client):
 def test_result_endpoint_refuses_bad_input_with_the_message(org, client):
     _version, inspection = _started(org)
     other = published_checklist(org.users.admin, code="dorm", items=1)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     bad = client.post(_save_url(inspection, _item(inspection)), {"outcome": "maybe"})
     assert bad.status_code == 400
     assert bad.json()["error"] == "Choose complies, does not comply or not applicable."
@@ -248,13 +228,13 @@ def test_result_endpoint_refuses_bad_input_with_the_message(org, client):
         "This item is not in the checklist version this inspection uses.")
     assert not inspection.results.exists()
     # not the inspector: 403; not visible: 404; signed out: 401 (JSON, not a redirect)
-    _login(client, org.users.staff2)
+    login(client, org.users.staff2)
     assert client.post(_save_url(inspection, _item(inspection)),
                        {"outcome": "complies"}).status_code == 403
-    _login(client, org.users.contact_b)
+    login(client, org.users.contact_b)
     assert client.post(_save_url(inspection, _item(inspection)),
                        {"outcome": "complies"}).status_code == 404
-    _login(client, org.users.student)
+    login(client, org.users.student)
     assert client.post(_save_url(inspection, _item(inspection)),
                        {"outcome": "complies"}).status_code == 404
     client.logout()
@@ -268,7 +248,7 @@ def test_finished_inspection_answers_409(org, client):
     answer_all(inspection, org.users.staff)
     services.inspection_submit(actor=org.users.staff, inspection_id=inspection.pk,
                                signer_name="王老师", signature=signature_png())
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     response = client.post(_save_url(inspection, _item(inspection)), {"outcome": "fails"})
     assert response.status_code == 409
     assert response.json()["error"] == (
@@ -290,7 +270,7 @@ def test_repeat_finding_is_flagged_in_the_answer(org, client):
                                signer_name="王老师", signature=signature_png())
     second = services.inspection_start(actor=org.users.staff2, place_id=org.place_a.pk,
                                        template_id=version.template_id)
-    _login(client, org.users.staff2)
+    login(client, org.users.staff2)
     answer = client.post(_save_url(second, _item(second)), {"outcome": "fails", "note": "又堆物"})
     assert answer.json()["is_repeat"] is True
     assert answer.json()["repeat_of"] == first.reference
@@ -299,7 +279,7 @@ def test_repeat_finding_is_flagged_in_the_answer(org, client):
 def test_photo_upload_retried_is_stored_once_and_a_bad_file_is_refused(org, client):
     _version, inspection = _started(org)
     item = _item(inspection)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     before = client.post(_photo_url(inspection, item), {"client_id": "x-1", "photo": photo_upload()})
     assert before.status_code == 400
     assert before.json()["error"] == "Record the result of this item before adding photos."
@@ -317,14 +297,14 @@ def test_photo_upload_retried_is_stored_once_and_a_bad_file_is_refused(org, clie
     # the photo is served to the unit, not to another unit or a student
     thumb = first.json()["thumb"]
     assert client.get(thumb).status_code == 200
-    _login(client, org.users.contact_a)
+    login(client, org.users.contact_a)
     response = client.get(thumb)
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     for outsider in (org.users.contact_b, org.users.student):
-        _login(client, outsider)
+        login(client, outsider)
         assert client.get(thumb).status_code == 404
     # the inspector can remove it again
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     assert client.post(first.json()["delete"]).json() == {"ok": True, "id": first.json()["id"]}
     assert not ResultPhoto.objects.exists()
 
@@ -332,7 +312,7 @@ def test_photo_upload_retried_is_stored_once_and_a_bad_file_is_refused(org, clie
 # --- submit -----------------------------------------------------------------------------------
 def test_submit_lists_everything_missing_then_finishes(org, client, django_capture_on_commit_callbacks):
     _version, inspection = _started(org)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     url = reverse("inspections:submit", args=[inspection.pk])
     client.post(_save_url(inspection, _item(inspection)), {"outcome": "fails"})
     response = client.post(url, {"row_version": inspection.row_version})
@@ -351,7 +331,7 @@ def test_submit_lists_everything_missing_then_finishes(org, client, django_captu
     assert response["Location"] == reverse("inspections:detail", args=[inspection.pk])
     inspection.refresh_from_db()
     assert inspection.state == Inspection.State.FINISHED and inspection.signature
-    assert _messages(response) == [
+    assert messages_of(response) == [
         f"Inspection {inspection.reference} finished; the results went to the unit."]
     assert RectificationNotice.objects.get().unit == org.unit_a
     # a stale form (submitted again from an old tab) is a conflict, not a second release
@@ -364,7 +344,7 @@ def test_submit_lists_everything_missing_then_finishes(org, client, django_captu
 def test_stale_submit_is_refused_with_the_message(org, client):
     _version, inspection = _started(org, items=1)
     answer_all(inspection, org.users.staff)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     response = client.post(reverse("inspections:submit", args=[inspection.pk]), {
         "row_version": inspection.row_version + 5, "signer_name": "王老师",
         "signature": signature_png()})
@@ -383,7 +363,7 @@ def test_detail_shows_results_hazards_signature_and_timeline(org, client):
     services.inspection_submit(actor=org.users.staff, inspection_id=inspection.pk,
                                signer_name="王老师", signature=signature_png())
     hazard = Hazard.objects.get()
-    _login(client, org.users.contact_a)
+    login(client, org.users.contact_a)
     response = client.get(reverse("inspections:detail", args=[inspection.pk]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -395,7 +375,7 @@ def test_detail_shows_results_hazards_signature_and_timeline(org, client):
     signature = client.get(reverse("inspections:signature", args=[inspection.pk]))
     assert signature.status_code == 200 and signature["Content-Type"] == "image/png"
     for outsider in (org.users.contact_b, org.users.student):
-        _login(client, outsider)
+        login(client, outsider)
         assert client.get(reverse("inspections:detail", args=[inspection.pk])).status_code == 404
         assert client.get(reverse("inspections:signature",
                                   args=[inspection.pk])).status_code == 404
@@ -407,7 +387,7 @@ def test_reopen_needs_a_reason_and_goes_on_the_timeline(org, client):
     services.inspection_submit(actor=org.users.staff, inspection_id=inspection.pk,
                                signer_name="王老师", signature=signature_png())
     inspection.refresh_from_db()
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     url = reverse("inspections:action", args=[inspection.pk, "reopen"])
     response = client.post(url, {"reason": "", "row_version": inspection.row_version})
     assert response.status_code == 400
@@ -435,10 +415,10 @@ def test_review_approve_and_send_back(org, client):
     inspection.refresh_from_db()
     assert inspection.state == Inspection.State.AWAITING_REVIEW
     # the inspector (staff) cannot approve; the office admin sees it waiting and approves
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     assert "approve" not in client.get(reverse("inspections:detail",
                                                args=[inspection.pk])).context["forms"]
-    _login(client, org.users.admin)
+    login(client, org.users.admin)
     home = client.get(reverse("inspections:home"))
     assert home.context["awaiting"] == [inspection]
     response = client.post(reverse("inspections:action", args=[inspection.pk, "send_back"]),
@@ -451,24 +431,24 @@ def test_review_approve_and_send_back(org, client):
     inspection.refresh_from_db()
     response = client.post(reverse("inspections:action", args=[inspection.pk, "approve"]),
                            {"reason": "同意", "row_version": inspection.row_version})
-    assert _messages(response)[-1] == "Approved; the results went to the unit."
+    assert messages_of(response)[-1] == "Approved; the results went to the unit."
     inspection.refresh_from_db()
     assert inspection.state == Inspection.State.FINISHED
     assert inspection.reviewed_by == org.users.admin
     # approving again is a conflict shown as a message
     response = client.post(reverse("inspections:action", args=[inspection.pk, "approve"]),
                            {"reason": "", "row_version": inspection.row_version})
-    assert _messages(response)[-1] == "This inspection is not awaiting approval."
+    assert messages_of(response)[-1] == "This inspection is not awaiting approval."
 
 
 def test_cancel_with_a_reason(org, client):
     _version, inspection = _started(org)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     response = client.post(reverse("inspections:action", args=[inspection.pk, "cancel"]),
                            {"reason": "场所停用"})
-    assert _messages(response) == ["Inspection cancelled."]
+    assert messages_of(response) == ["Inspection cancelled."]
     inspection.refresh_from_db()
     assert inspection.state == Inspection.State.CANCELLED
-    _login(client, org.users.contact_b)
+    login(client, org.users.contact_b)
     assert client.post(reverse("inspections:action", args=[inspection.pk, "reopen"]),
                        {"reason": "x"}).status_code == 404

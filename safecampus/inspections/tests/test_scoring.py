@@ -10,7 +10,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
 
 from safecampus.core import clock
 from safecampus.inspections import services
@@ -22,12 +21,6 @@ from .helpers import answer_all, published_checklist, signature_png
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _dormitory_sheet(*, deduction_sign: str = "") -> ChecklistData:

@@ -11,7 +11,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import translation
 from PIL import Image
 
 from safecampus.core.activity import activity_for
@@ -28,12 +27,6 @@ from .helpers import answer_all, published_checklist, signature_png
 pytestmark = pytest.mark.django_db
 
 State = Inspection.State
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 # --- givens ----------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from safecampus.core.clock import frozen
 from safecampus.inspections import services, stats
@@ -22,12 +21,6 @@ pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 4, 10, 2, 0, tzinfo=dt.UTC)  # 10:00 on 10 April 2026, local time
 URL = "/inspections/statistics/"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _at(month: int, day: int) -> dt.datetime:
