@@ -29,6 +29,12 @@ def is_self_inspection(user, inspection) -> bool:
     return inspection is not None and inspection.kind == "self"
 
 
+@rules.predicate
+def results_released(user, inspection) -> bool:
+    """The office's results reach the unit only when they go out (after any approval)."""
+    return inspection is not None and inspection.state == "finished"
+
+
 # Checklists: the office writes them; units and leadership read them (a unit runs them as
 # self-inspections).
 rules.add_perm("inspections.manage_templates", is_office)
@@ -40,7 +46,8 @@ rules.add_perm("inspections.view_plans", is_office | is_leadership | has_unit_ro
 rules.add_perm("inspections.start_inspection", is_office)
 rules.add_perm("inspections.start_self_inspection", has_unit_role)
 rules.add_perm("inspections.view_inspection",
-               is_office | is_leadership | is_inspector | acts_for_inspected_unit)
+               is_office | is_leadership | is_inspector
+               | (acts_for_inspected_unit & (is_self_inspection | results_released)))
 rules.add_perm("inspections.record_results", is_inspector)
 rules.add_perm("inspections.review_inspection", is_office_admin)
 rules.add_perm("inspections.reopen_inspection",

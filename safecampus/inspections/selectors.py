@@ -3,7 +3,8 @@
 Every list, export, PDF and API path goes through :func:`inspection_list_visible_to` /
 :func:`target_list_visible_to`, which encode ``inspections.view_inspection`` in SQL: the
 office and leadership see everything, an inspector his own inspections, a unit's safety
-contact or leader the unit's.
+contact or leader the unit's self-inspections and the office's finished ones (results go
+out to the unit when they are released, after any approval).
 """
 
 from django.db.models import Max, Prefetch, Q, QuerySet
@@ -32,7 +33,9 @@ def inspection_list_visible_to(user) -> QuerySet[Inspection]:
     q = Q(inspector_id=user.pk)
     units = _acting_unit_ids(user)
     if units:
-        q |= Q(unit_id__in=units)
+        # A unit sees its self-inspections, and the office's only once the results went out.
+        q |= Q(unit_id__in=units) & (Q(kind=Inspection.Kind.SELF)
+                                     | Q(state=Inspection.State.FINISHED))
     return Inspection.objects.filter(q)
 
 

@@ -532,8 +532,9 @@ def _target_compute(target: InspectionTarget, *, plan: InspectionPlan, today: dt
                     has_open: bool) -> None:
     """Set ``coverage`` and ``due_on`` of ``target`` from its plan and last inspection.
 
-    Campaign: done when finished within the campaign's dates, else in progress / due, and
-    late after ``ends_on``. Recurring: never inspected until the first finished inspection;
+    Campaign: done when finished within the campaign's dates, else in progress, due (never
+    inspected, when the place has no inspection with the checklist at all), and late after
+    ``ends_on``. Recurring: never inspected until the first finished inspection;
     then due ``interval`` days after it (``due`` from INSPECTION_DUE_SOON_DAYS before),
     late after that day.
     """
@@ -548,7 +549,9 @@ def _target_compute(target: InspectionTarget, *, plan: InspectionPlan, today: dt
         elif plan.ends_on and today > plan.ends_on:
             target.coverage = Coverage.LATE
         else:
-            target.coverage = Coverage.DUE
+            # Not yet done in this campaign: "never inspected" when the place has no earlier
+            # inspection with this checklist either.
+            target.coverage = Coverage.NEVER if last_day is None else Coverage.DUE
         return
     interval = _interval_days(plan, target.place) or 30
     if has_open:
@@ -638,7 +641,8 @@ def coverage_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     soon = today + dt.timedelta(days=settings.SAFECAMPUS["INSPECTION_DUE_SOON_DAYS"])
     active = InspectionTarget.objects.filter(plan__state=InspectionPlan.State.ACTIVE)
     late_campaign = active.filter(plan__kind=PlanKind.CAMPAIGN, plan__ends_on__lt=today,
-                                  coverage=Coverage.DUE).update(coverage=Coverage.LATE)
+                                  coverage__in=[Coverage.DUE, Coverage.NEVER]).update(
+        coverage=Coverage.LATE)
     recurring = active.filter(plan__kind=PlanKind.RECURRING)
     late = recurring.filter(coverage__in=[Coverage.DONE, Coverage.DUE],
                             due_on__lt=today).update(coverage=Coverage.LATE)

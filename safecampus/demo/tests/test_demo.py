@@ -87,7 +87,7 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
     assert [(v.number, v.state, v.inspections.exists()) for v in lab.versions.order_by(
         "number")] == [(1, "retired", True), (2, "published", True)]
     campaign = InspectionPlan.objects.get(kind="campaign")
-    assert {"done", "due", "in_progress"} <= set(campaign.targets.values_list("coverage",
+    assert {"done", "never", "in_progress"} <= set(campaign.targets.values_list("coverage",
                                                                                 flat=True))
     assert Inspection.objects.filter(state="awaiting_review").exists()
     assert Inspection.objects.filter(kind="self", state="finished").exists()

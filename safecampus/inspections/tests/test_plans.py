@@ -88,7 +88,8 @@ def test_campaign_from_filters_covers_the_matching_places_with_units_and_inspect
     assert len(unit_a_inspectors) == 1
     assert {targets[lent.pk].inspector_id} | unit_a_inspectors == {org.users.staff.pk,
                                                                    org.users.staff2.pk}
-    assert {t.coverage for t in targets.values()} == {Coverage.DUE}
+    # none of the places was ever inspected with this checklist
+    assert {t.coverage for t in targets.values()} == {Coverage.NEVER}
     assert {t.due_on for t in targets.values()} == {dt.date(2026, 4, 30)}
     assert plan.campus_id == org.campus1.pk
 
@@ -185,7 +186,7 @@ def test_coverage_moves_from_due_to_in_progress_to_done_and_the_page_adds_it_up(
     with clock.frozen(_at(TODAY)):
         plan = _campaign(org, [org.place_a, *extra], inspectors=[org.users.staff])
     target = plan.targets.get(place=org.place_a)
-    assert target.coverage == Coverage.DUE
+    assert target.coverage == Coverage.NEVER
     # when the inspector starts from the plan, the target is in progress
     with clock.frozen(_at(TODAY + dt.timedelta(days=2))):
         inspection = services.inspection_start(actor=org.users.staff, target_id=target.pk)
@@ -204,7 +205,7 @@ def test_coverage_moves_from_due_to_in_progress_to_done_and_the_page_adds_it_up(
         page = client.get(reverse("inspections:plan_detail", args=[plan.pk]))
     assert page.status_code == 200
     summary = page.context["summary"]
-    assert (summary["total"], summary["done"], summary["due"], summary["late"]) == (3, 1, 2, 0)
+    assert (summary["total"], summary["done"], summary["never"], summary["late"]) == (3, 1, 2, 0)
     compliance = page.context["compliance"]
     assert (compliance["inspections"], compliance["findings"]) == (1, 1)
     assert round(compliance["rate"], 1) == 66.7
@@ -230,7 +231,8 @@ def test_campaign_targets_not_done_turn_late_after_the_end_by_the_daily_task(org
     # on the last day nothing is late yet
     with clock.frozen(_at(TODAY + dt.timedelta(days=5), 23)):
         coverage_sweep()
-    assert set(plan.targets.values_list("coverage", flat=True)) == {Coverage.DONE, Coverage.DUE}
+    assert set(plan.targets.values_list("coverage", flat=True)) == {Coverage.DONE,
+                                                                    Coverage.NEVER}
     # the day after the end the daily task marks what is left late (and a re-run changes nothing)
     with clock.frozen(_at(TODAY + dt.timedelta(days=6), 0)):
         coverage_sweep()
@@ -378,7 +380,7 @@ def test_closing_a_plan_stops_it(org, client):
     # a closed plan's targets are not made late, and its page offers no actions
     with clock.frozen(_at(TODAY + dt.timedelta(days=5))):
         services.coverage_sweep()
-    assert plan.targets.get().coverage == Coverage.DUE
+    assert plan.targets.get().coverage == Coverage.NEVER
     page = client.get(reverse("inspections:plan_detail", args=[plan.pk]))
     assert page.context["assign_form"] is None and not page.context["can_close"]
     assert client.get(reverse("inspections:plan_list")).context["page"].object_list == []
