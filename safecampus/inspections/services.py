@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from PIL import Image, UnidentifiedImageError
@@ -260,7 +261,9 @@ def template_create(*, actor, code: str, name: str, kind: str = ChecklistTemplat
         template = ChecklistTemplate.objects.create(code=code.strip(), name=name.strip(),
                                                     kind=kind, description=description.strip())
         version = ChecklistVersion.objects.create(template=template, number=1)
-        ChecklistSection.objects.create(version=version, title=_("Check items"), position=1)
+        with translation.override(settings.LANGUAGE_CODE):
+            title = _("Check items")
+        ChecklistSection.objects.create(version=version, title=title, position=1)
         activity_record(target=template, actor=actor, verb="inspections.template_create")
     return version
 
@@ -1163,7 +1166,15 @@ def _release(inspection: Inspection, *, actor, verb: str, comment: str = "") -> 
     fixed on the spot is closed with its photo (立行立改); the others are put on one
     rectification notice per responsible unit. Self-inspections: findings are reported by
     the unit and wait for the office like any report.
+
+    Texts written into hazards, notices and timelines are in the site's language
+    (``LANGUAGE_CODE``), whatever language the releasing user reads: they are records.
     """
+    with translation.override(settings.LANGUAGE_CODE):
+        _release_in_site_language(inspection, actor=actor, verb=verb, comment=comment)
+
+
+def _release_in_site_language(inspection: Inspection, *, actor, verb: str, comment: str) -> None:
     old = inspection.state
     inspection.finish()
     inspection.finished_at = clock.now()

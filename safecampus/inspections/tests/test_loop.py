@@ -163,3 +163,17 @@ def test_the_hazard_page_links_back_to_the_inspection_item(org, client):
     html = client.get(f"/hazards/{hazard.pk}/").content.decode()
     assert (f'<a href="/inspections/{inspection.pk}/#item-{item.pk}">'
             f"Inspection {inspection.reference}, item 1.1</a>") in html
+
+
+def test_texts_written_into_records_are_in_the_site_language(org):
+    # given an inspector reading the pages in English (the tests' language)
+    _version, inspection = _start(org, items=1)
+    answer_all(inspection, org.users.staff, fails={"1.1": "通道堆放纸箱"})
+    services.inspection_submit(actor=org.users.staff, inspection_id=inspection.pk,
+                               signer_name="王老师", signature=signature_png())
+    # then the hazard and the notice carry Chinese text (LANGUAGE_CODE zh-hans), not English
+    hazard = Hazard.objects.get(source=Source.INSPECTION)
+    assert hazard.description.startswith(f"检查 {inspection.reference}")
+    assert "检查发现的问题：通道堆放纸箱" in hazard.description
+    assert RectificationNotice.objects.get().requirements.startswith(
+        f"请对检查 {inspection.reference}")
