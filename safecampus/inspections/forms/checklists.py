@@ -18,7 +18,7 @@ from ..services import ItemData
 class TemplateForm(forms.Form):
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=48,
                            help_text=gettext_lazy("Letters, digits and hyphens, e.g. lab-2026."))
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    name = forms.CharField(label=gettext_lazy("Checklist name"), max_length=120)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ChecklistTemplate.Kind.choices,
                              initial=ChecklistTemplate.Kind.GENERAL)
     description = forms.CharField(label=gettext_lazy("Description"), required=False,
@@ -116,7 +116,7 @@ class ImportForm(forms.Form):
         empty_label=gettext_lazy("— a new checklist —"),
         help_text=gettext_lazy("An unpublished draft of that checklist is replaced."))
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=48, required=False)
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=120, required=False)
+    name = forms.CharField(label=gettext_lazy("Checklist name"), max_length=120, required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ChecklistTemplate.Kind.choices,
                              initial=ChecklistTemplate.Kind.GENERAL)
     description = forms.CharField(label=gettext_lazy("Description"), required=False,

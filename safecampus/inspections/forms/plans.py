@@ -88,7 +88,7 @@ class PlanForm(IdempotentFormMixin, PlaceFilterMixin):
                  (KIND_RISK, _("Recurring: by each place's risk level")),
                  (KIND_CAMPAIGN, _("Campaign with start and end dates"))])
     # Required by the service ("Give the plan a name."), so the page and the API say the same.
-    name = forms.CharField(label=_("Name"), max_length=120, required=False,
+    name = forms.CharField(label=_("Plan name"), max_length=120, required=False,
                            widget=forms.TextInput(attrs={"placeholder": _(
                                "e.g. Spring term laboratory safety campaign")}))
     description = forms.CharField(label=_("Description"), required=False, max_length=2000,
