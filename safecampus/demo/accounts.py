@@ -9,13 +9,15 @@ from django.utils.translation import gettext_lazy
 
 from safecampus.accounts.models import Membership, Role, User
 from safecampus.hazards.models import Hazard, RectificationNotice
+from safecampus.inspections.models import Inspection
 
 from .data import DEMO_PASSWORD
 
 # The loop in the order a newcomer walks it: (role, preferred username, what to try).
 FEATURED = [
     (Role.COMMUNITY_MEMBER, "student", gettext_lazy("report a hazard, follow its progress")),
-    (Role.OFFICE_STAFF, "inspector1", gettext_lazy("confirm reports, issue notices, verify")),
+    (Role.OFFICE_STAFF, "inspector1", gettext_lazy(
+        "confirm reports, issue notices, verify; inspect the places assigned to you")),
     (Role.UNIT_SAFETY_CONTACT, None, gettext_lazy("sign notices, rectify, submit evidence")),
     (Role.UNIT_LEADER, None, gettext_lazy("receives escalations of overdue hazards")),
     (Role.OFFICE_ADMIN, "office_head", gettext_lazy("office head: escalations, the whole picture")),
@@ -76,6 +78,20 @@ def _featured_user(role: str, username: str | None, unit_id: int | None):
     return chosen.user if chosen else None
 
 
+def _inspected_unit_contact():
+    """The safety contact of the unit whose office inspection finished last (its report and
+    notice are waiting for it)."""
+    latest = (Inspection.objects.filter(kind=Inspection.Kind.OFFICE,
+                                        state=Inspection.State.FINISHED, items_failed__gt=0,
+                                        unit__memberships__role=Role.UNIT_SAFETY_CONTACT)
+              .order_by("-finished_at").values_list("unit_id", flat=True).first())
+    if latest is None:
+        return None
+    chosen = (Membership.objects.filter(role=Role.UNIT_SAFETY_CONTACT, unit_id=latest)
+              .select_related("user").order_by("user__username").first())
+    return chosen.user if chosen else None
+
+
 def demo_account_rows(*, everyone: bool = False) -> list[AccountRow]:
     """One row per role (the featured accounts) and the superuser; ``everyone``: all users.
 
@@ -88,6 +104,10 @@ def demo_account_rows(*, everyone: bool = False) -> list[AccountRow]:
         user = _featured_user(role, username, unit_id)
         if user is not None:
             users.append((user, role, str(hint)))
+    inspected = _inspected_unit_contact()
+    if inspected is not None and inspected.pk not in {u.pk for u, _r, _h in users}:
+        users.append((inspected, Role.UNIT_SAFETY_CONTACT, str(_(
+            "receives inspection reports and their notices; runs self-inspections"))))
     admin = User.objects.filter(is_superuser=True).order_by("username").first()
     if everyone:
         shown = {u.pk for u, _r, _h in users}
