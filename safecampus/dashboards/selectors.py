@@ -36,6 +36,8 @@ from safecampus.hazards.models import (
     Status,
 )
 from safecampus.hazards.selectors import hazard_list_visible_to, hazard_reported_by, overdue_q
+from safecampus.inspections.models import Coverage, Inspection, InspectionPlan
+from safecampus.inspections.selectors import inspection_list_visible_to, target_list_visible_to
 from safecampus.organisation.models import Campus, Unit
 
 #: How many rows each to-do list and the by-unit chart show.
@@ -398,4 +400,39 @@ def _work(user, audience: str, visible: QuerySet[Hazard], acting: list[int],
         if campus_id:
             mine = mine.filter(campus_id=campus_id)
         work["my_reports"] = list(mine[:WORK_LIMIT])
+    return work
+
+
+def inspection_work(user) -> dict | None:
+    """The inspection work waiting for ``user``, as counts for the home page's card, or None
+    when there is none (or the user has no part in inspections).
+
+    An office admin (``inspections.review_inspection``): ``awaiting_review``, the inspections
+    waiting for approval. An inspector (office staff, ``inspections.start_inspection``):
+    ``due``, ``late`` and ``never`` (their assigned places in active plans by coverage) and
+    ``in_progress`` (their own inspections not yet submitted). Keys a user has no part in are
+    None. At most two queries, both through the inspections selectors: one conditional
+    aggregate over the visible inspections and one over the visible targets.
+    """
+    reviews = user.has_perm("inspections.review_inspection")
+    inspects = user.has_perm("inspections.start_inspection")
+    if not (reviews or inspects):
+        return None
+    work: dict = dict.fromkeys(("awaiting_review", "in_progress", "due", "late", "never"))
+    counts: dict = {}
+    if reviews:
+        counts["awaiting_review"] = Count("pk", filter=Q(state=Inspection.State.AWAITING_REVIEW))
+    if inspects:
+        counts["in_progress"] = Count("pk", filter=Q(state=Inspection.State.IN_PROGRESS,
+                                                     inspector_id=user.pk))
+    work.update(inspection_list_visible_to(user).order_by().aggregate(**counts))
+    if inspects:
+        targets = target_list_visible_to(user).filter(
+            inspector_id=user.pk, plan__state=InspectionPlan.State.ACTIVE).order_by()
+        work.update(targets.aggregate(**{
+            name: Count("pk", filter=Q(coverage=coverage)) for name, coverage in (
+                ("due", Coverage.DUE), ("late", Coverage.LATE), ("never", Coverage.NEVER))
+        }))
+    if not any(work.values()):
+        return None
     return work

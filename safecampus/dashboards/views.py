@@ -166,6 +166,7 @@ def home(request):
             "figures": figures,
             "totals": figures["totals"],
             "work": figures["work"],
+            "inspection_work": selectors.inspection_work(request.user),
             "show_figures": figures["audience"] != selectors.Audience.COMMUNITY,
             "show_report_button": figures["audience"]
             in (selectors.Audience.COMMUNITY, selectors.Audience.FIELD),

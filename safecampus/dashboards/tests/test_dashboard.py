@@ -273,7 +273,8 @@ def test_query_count_is_constant(org, story, client, django_assert_max_num_queri
     assert page_queries(client, org.users.contact_b) == unit_before
     cache.clear()
     client.force_login(org.users.staff)
-    with django_assert_max_num_queries(14):
+    # (14 for the hazards, 2 for the inspections card: inspections and assigned places)
+    with django_assert_max_num_queries(16):
         client.get(reverse("dashboards:home") + f"?campus={org.campus1.pk}")
     # a student's page lists their 8 latest reports without a query per row
     client.force_login(org.users.student)
@@ -407,3 +408,85 @@ def test_campus_filter_from_the_query_string(org, story, client):
         response = client.get(reverse("dashboards:home") + f"?campus={bad}")
         assert response.context["campus_id"] is None
         assert response.context["totals"]["total"] == 8
+
+
+# --- the inspections card -------------------------------------------------------------------
+def _inspection_work(org):
+    """Staff's inspection work: plan 1 assigns him place A (started: in progress) and place B
+    (late); plan 2 place A again (due) and place B (never inspected); a closed plan's place
+    and another inspector's place do not count. One inspection awaits approval (staff2's,
+    in a plan needing review)."""
+    from safecampus.core import clock
+    from safecampus.inspections import services as inspections
+    from safecampus.inspections.models import Coverage, InspectionTarget, PlanKind
+    from safecampus.inspections.tests.helpers import (
+        answer_all,
+        published_checklist,
+        signature_png,
+    )
+
+    version = published_checklist(org.users.admin, items=1)
+    today = clock.local_today()
+
+    def plan(name, inspector, *, needs_review=False, places=(org.place_a, org.place_b)):
+        return inspections.plan_create(
+            actor=org.users.admin, kind=PlanKind.CAMPAIGN, name=name,
+            template_id=version.template_id, place_ids=[p.pk for p in places],
+            starts_on=today, ends_on=today + dt.timedelta(days=20),
+            inspector_ids=[inspector.pk], needs_review=needs_review)
+
+    first, second = plan("一", org.users.staff), plan("二", org.users.staff)
+    inspections.inspection_start(actor=org.users.staff,
+                                 target_id=first.targets.get(place=org.place_a).pk)
+    first.targets.filter(place=org.place_b).update(coverage=Coverage.LATE)
+    second.targets.filter(place=org.place_a).update(coverage=Coverage.DUE)
+    second.targets.filter(place=org.place_b).update(coverage=Coverage.NEVER)
+    closed = plan("三", org.users.staff, places=(org.place_a,))
+    inspections.plan_close(actor=org.users.admin, plan_id=closed.pk)
+    reviewed = plan("四", org.users.staff2, needs_review=True, places=(org.place_b,))
+    waiting = inspections.inspection_start(actor=org.users.staff2,
+                                           target_id=reviewed.targets.get().pk)
+    answer_all(waiting, org.users.staff2)
+    inspections.inspection_submit(actor=org.users.staff2, inspection_id=waiting.pk,
+                                  signer_name="王老师", signature=signature_png())
+    assert InspectionTarget.objects.filter(plan=closed).exists()
+
+
+def test_inspections_card_counts_the_work_of_an_inspector_and_an_approver(
+        org, client, django_assert_num_queries):
+    # given staff's assigned places, his inspection in progress and one awaiting approval
+    _inspection_work(org)
+    from safecampus.dashboards.selectors import inspection_work
+
+    # then staff (an inspector) gets his places by coverage and his inspection to resume,
+    # counted in two queries; approval is not his work
+    staff = org.users.staff
+    staff.get_all_permissions()  # Django's permission tables are read once per request
+    with django_assert_num_queries(2):
+        work = inspection_work(staff)
+    assert work == {"awaiting_review": None, "in_progress": 1, "due": 1, "late": 1, "never": 1}
+    # and the office admin the inspections awaiting approval (and his own places: none)
+    assert inspection_work(org.users.admin) == {
+        "awaiting_review": 1, "in_progress": 0, "due": 0, "late": 0, "never": 0}
+    # and staff2, whose one inspection is submitted, has no inspection work left
+    assert inspection_work(org.users.staff2) is None
+    # the page shows the card with links to the inspections home page
+    client.force_login(staff)
+    html = client.get(reverse("dashboards:home")).content.decode()
+    home = reverse("inspections:home")
+    assert 'id="inspection-work"' in html
+    assert f'href="{home}#my-targets"' in html and f'href="{home}#in-progress"' in html
+    assert f'href="{home}#awaiting"' not in html
+    client.force_login(org.users.admin)
+    html = client.get(reverse("dashboards:home")).content.decode()
+    assert f'href="{home}#awaiting"' in html
+    assert f'href="{home}#my-targets"' not in html  # rows with nothing to do are left out
+
+
+@pytest.mark.parametrize("role", ["contact_a", "leader_a", "leadership", "guard", "student"])
+def test_no_inspections_card_without_inspection_work(org, client, role):
+    _inspection_work(org)
+    client.force_login(getattr(org.users, role))
+    response = client.get(reverse("dashboards:home"))
+    assert response.context["inspection_work"] is None
+    assert 'id="inspection-work"' not in response.content.decode()
