@@ -398,12 +398,43 @@ def _yaml_load(raw: bytes):
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        reason = " ".join(filter(None, [error.context, error.problem]))
-        refuse([(mark.line + 1 if mark else None,
-                 _("The YAML could not be read: %(reason)s") % {"reason": reason})])
+        refuse([_yaml_problem(error)])
     except yaml.YAMLError as error:
-        refuse([(None, _("The YAML could not be read: %(reason)s") % {"reason": error})])
+        refuse([(None, _("The YAML is not well formed (%(problem)s).") % {"problem": error})])
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+    """``(line, plain translated sentence)`` for a YAML syntax error.
+
+    PyYAML's own text ("while parsing a flow sequence … expected ',' or ']'") speaks of the
+    parser; the usual mistakes get a sentence a person can act on, at the line where the
+    fix goes (where an unclosed bracket or quote opened). Anything else keeps PyYAML's short
+    ``problem`` in parentheses.
+    """
+    context, problem = error.context or "", error.problem or ""
+    opened = error.context_mark or error.problem_mark
+    found = error.problem_mark or error.context_mark
+    if "flow sequence" in context:
+        mark, message = opened, _("A list in square brackets is not closed with “]”, or a "
+                                  "comma is missing between its entries.")
+    elif "flow mapping" in context:
+        mark, message = opened, _("A mapping in braces is not closed with “}”, or a comma is "
+                                  "missing between its entries.")
+    elif "quoted scalar" in context:
+        mark, message = opened, _("A quotation mark is not closed.")
+    elif "simple key" in context:
+        mark, message = opened, _("A key is not followed by a colon “:”.")
+    elif "'\\t'" in problem:
+        mark, message = found, _("A tab is used for indenting; indent YAML with spaces only.")
+    elif problem.startswith("mapping values are not allowed"):
+        mark, message = found, _("A “: ” appears where no key can start: check the "
+                                 "indentation, or put text containing “: ” in quotes.")
+    elif problem.startswith(("expected <block end>", "did not find expected")):
+        mark, message = found, _("The indentation does not match the lines above.")
+    else:
+        mark, message = found, _("The YAML is not well formed (%(problem)s).") % {
+            "problem": problem or context}
+    return (mark.line + 1 if mark else None), message
 
 
 def yaml_checklist(raw: bytes) -> ChecklistData:

@@ -4,11 +4,17 @@ starting (idempotent), recording results, submitting, approving, reopening, visi
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from safecampus.core.clock import frozen
-from safecampus.inspections import services
+from safecampus.inspections import selectors, services
 from safecampus.inspections.models import Inspection, InspectionResult, PlanKind
-from safecampus.inspections.tests.helpers import published_checklist, signature_png
+from safecampus.inspections.tests.helpers import (
+    answer_all,
+    login,
+    published_checklist,
+    signature_png,
+)
 
 from .helpers import client_for
 
@@ -42,6 +48,13 @@ def _start(org, version, *, user=None, place=None, key=None) -> dict:
         format="json", **headers)
     assert response.status_code in (200, 201), response.content
     return response.json()
+
+
+def _finish(org, inspection_id: int) -> None:
+    inspection = Inspection.objects.get(pk=inspection_id)
+    answer_all(inspection, inspection.inspector)
+    services.inspection_submit(actor=inspection.inspector, inspection_id=inspection_id,
+                               signer_name="王老师", signature=signature_png())
 
 
 def _answer(client, inspection: dict, version, *, fails=()) -> None:
@@ -94,13 +107,13 @@ def test_office_creates_a_campaign_and_reads_its_targets(org, version):
     }, format="json")
     assert response.status_code == 201, response.content
     plan = response.json()
-    assert plan["coverage"] == {"never": 0, "due": 2, "in_progress": 0, "done": 0, "late": 0,
+    assert plan["coverage"] == {"never": 2, "due": 0, "in_progress": 0, "done": 0, "late": 0,
                                 "total": 2}
     assert {p["name"] for p in plan["inspectors"]} == {str(org.users.staff),
                                                         str(org.users.staff2)}
     targets = staff.get(plan["targets_url"], {"unit": org.unit_a.pk}).json()["results"]
     assert [(t["place"]["name"], t["coverage"], t["due_on"]) for t in targets] == [
-        ("101实验室", "due", "2026-04-30")]
+        ("101实验室", "never", "2026-04-30")]
     assert staff.get(plan["targets_url"], {"coverage": "late"}).json()["results"] == []
     assert [p["id"] for p in staff.get(PLANS, {"kind": "campaign"}).json()["results"]] == [plan["id"]]
     # unit B sees the plan through its own place only, and only its count
@@ -290,8 +303,11 @@ def test_list_filters_and_visibility(org, version):
     assert ids(staff, state="finished") == []
     assert ids(staff, campus=org.campus2.pk) == [b["id"]]
     assert staff.get(INSPECTIONS, {"state": "nonsense"}).status_code == 400
-    # unit B's contact sees only unit B's inspection; unit A's is 404 on every route
+    # a unit sees the office's inspections once their results went out: unit B's contact
+    # sees only unit B's finished inspection; unit A's is 404 on every route
     contact_b = client_for(org.users.contact_b)
+    assert ids(contact_b) == []
+    _finish(org, b["id"])
     assert ids(contact_b) == [b["id"]]
     for path in ("", "results/"):
         response = contact_b.get(url(INSPECTIONS, a["id"]) + path)
@@ -300,13 +316,47 @@ def test_list_filters_and_visibility(org, version):
     item = version.items.first()
     assert contact_b.post(url(INSPECTIONS, a["id"], "results"), {
         "item": item.pk, "outcome": "complies"}, format="json").status_code == 404
-    # unit A's contact sees its unit's inspection but may not record results in it
+    # unit A's contact sees its unit's inspection once finished, and may not record results
     contact_a = client_for(org.users.contact_a)
+    assert contact_a.get(url(INSPECTIONS, a["id"])).status_code == 404
+    _finish(org, a["id"])
     assert contact_a.get(url(INSPECTIONS, a["id"])).json()["actions"] == []
     assert contact_a.post(url(INSPECTIONS, a["id"], "results"), {
         "item": item.pk, "outcome": "complies"}, format="json").status_code == 403
     assert ids(client_for(org.users.student)) == []
     assert client_for(None).get(INSPECTIONS).status_code == 401
+
+
+def test_a_unit_contact_sees_the_same_inspections_in_the_api_as_on_the_web_list(org, version,
+                                                                              client):
+    # given, around unit A: the office's inspections in progress, awaiting approval and
+    # finished, the unit's own self-inspection, and an inspection of unit B
+    _start(org, version)
+    _start(org, version, user=org.users.staff2)
+    plan = services.plan_create(
+        actor=org.users.admin, kind=PlanKind.CAMPAIGN, name="复查", template_id=version.template_id,
+        place_ids=[org.place_a.pk], starts_on=NOW.date(), ends_on=NOW.date() + dt.timedelta(9),
+        inspector_ids=[org.users.staff.pk], needs_review=True)
+    awaiting = services.inspection_start(actor=org.users.staff,
+                                         target_id=plan.targets.get().pk)
+    _finish(org, awaiting.pk)
+    assert Inspection.objects.get(pk=awaiting.pk).state == Inspection.State.AWAITING_REVIEW
+    finished = _start(org, version, user=org.users.admin)
+    _finish(org, finished["id"])
+    own = _start(org, version, user=org.users.contact_a)
+    other_unit = _start(org, version, place=org.place_b)
+    _finish(org, other_unit["id"])
+    # when unit A's safety contact reads the list through the API and on /inspections/
+    api_ids = [row["id"] for row in client_for(org.users.contact_a).get(
+        INSPECTIONS, {"page_size": 200}).json()["results"]]
+    login(client, org.users.contact_a)
+    web_ids = [i.pk for i in client.get(reverse("inspections:home")).context["page"]]
+    # then both list the same inspections in the same order: the selector's, newest first
+    expected = list(selectors.inspection_list_visible_to(org.users.contact_a)
+                    .order_by("-started_at", "-id").values_list("pk", flat=True))
+    assert api_ids == web_ids == expected
+    assert own["id"] in api_ids and finished["id"] in api_ids
+    assert other_unit["id"] not in api_ids
 
 
 def test_list_query_count_does_not_grow(org, version, django_assert_max_num_queries):

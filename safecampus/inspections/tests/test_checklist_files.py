@@ -201,9 +201,33 @@ def test_bad_yaml_is_refused_with_its_line(org):
            "        text: [unclosed\n"
     with pytest.raises(services.DomainError) as error:
         checklist_files.read_upload(_upload("lab.yaml", text))
+    # then the message names the line where the list opened, in words (not PyYAML's)
     [problem] = _problems(error)
-    assert problem.startswith("Line 8: The YAML could not be read:")
+    assert problem == ("Line 7: A list in square brackets is not closed with “]”, or a comma "
+                       "is missing between its entries.")
+    assert error.value.message == problem
     assert not ChecklistTemplate.objects.exists()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("code: lab\nname: 'unclosed\nsections: []\n", "Line 2: A quotation mark is not closed."),
+    ("code: lab\n\tname: x\n",
+     "Line 2: A tab is used for indenting; indent YAML with spaces only."),
+    ("code: lab\nname: 实验室: 化学\n",
+     "Line 2: A “: ” appears where no key can start: check the indentation, or put text "
+     "containing “: ” in quotes."),
+    ("code: lab\nsections:\n  - title: 一\n    items:\n      - a\n     - b\n",
+     "Line 6: The indentation does not match the lines above."),
+    ("code: lab\nname\nsections: []\n", "Line 2: A key is not followed by a colon “:”."),
+    ("code: {a: 1, b\n: 2\n", "Line 1: A mapping in braces is not closed with “}”, or a comma "
+                                "is missing between its entries."),
+    ("code: *nowhere\n", "Line 1: The YAML is not well formed (found undefined alias "
+                         "'nowhere')."),
+])
+def test_yaml_syntax_errors_read_as_plain_sentences(org, text, expected):
+    with pytest.raises(services.DomainError) as error:
+        checklist_files.read_upload(_upload("lab.yaml", text))
+    assert _problems(error) == [expected]
 
 
 def test_yaml_problems_name_the_line_of_each_item(org):

@@ -344,7 +344,8 @@ def test_bad_yaml_is_refused_on_upload_with_its_line(org, client):
         "lab.yaml", "code: lab\nname: 实验室\nsections:\n  - title: [一\n")})
     assert response.status_code == 400
     [problem] = response.context["problems"]
-    assert problem.startswith("Line 5: The YAML could not be read:")
+    assert problem == ("Line 4: A list in square brackets is not closed with “]”, or a comma "
+                       "is missing between its entries.")
     assert not ChecklistTemplate.objects.exists() and not ChecklistSection.objects.exists()
 
 

@@ -262,6 +262,18 @@ def test_export_follows_the_home_list_filters_and_visibility(org, client,
     assert response["Location"] == reverse("inspections:home") + f"?unit={org.unit_b.pk}"
 
 
+@pytest.mark.parametrize("who", ["student", "guard"])
+def test_export_is_403_for_those_without_the_inspections_pages(org, client, who):
+    # given a finished inspection and someone with no part in inspections
+    _finished(org)
+    login(client, getattr(org.users, who))
+    # then the export is refused like the inspections home page, never an empty workbook
+    assert client.get(reverse("inspections:home")).status_code == 403
+    response = client.get(reverse("inspections:export_xlsx"))
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
+
+
 def test_export_with_a_bad_filter_exports_nothing(org, client):
     _finished(org)
     response = login(client, org.users.staff).get(reverse("inspections:export_xlsx"),

@@ -76,6 +76,12 @@ def test_unit_contact_sees_the_units_inspections_and_a_self_inspection_start(org
     login(client, org.users.contact_a)
     response = client.get(reverse("inspections:home"))
     assert response.status_code == 200
+    # the office's results reach the unit only when they go out
+    assert list(response.context["page"]) == []
+    answer_all(inspection, org.users.staff)
+    services.inspection_submit(actor=org.users.staff, inspection_id=inspection.pk,
+                               signer_name="王老师", signature=signature_png())
+    response = client.get(reverse("inspections:home"))
     assert list(response.context["page"]) == [inspection]
     assert "Start a self-inspection" in response.content.decode()
     # the other unit's contact sees an empty list; a student may not open the page
@@ -297,10 +303,8 @@ def test_photo_upload_retried_is_stored_once_and_a_bad_file_is_refused(org, clie
     # the photo is served to the unit, not to another unit or a student
     thumb = first.json()["thumb"]
     assert client.get(thumb).status_code == 200
-    login(client, org.users.contact_a)
-    response = client.get(thumb)
-    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
-    for outsider in (org.users.contact_b, org.users.student):
+    # the unit sees it once the results go out; another unit or a student never
+    for outsider in (org.users.contact_a, org.users.contact_b, org.users.student):
         login(client, outsider)
         assert client.get(thumb).status_code == 404
     # the inspector can remove it again
@@ -389,9 +393,11 @@ def test_reopen_needs_a_reason_and_goes_on_the_timeline(org, client):
     inspection.refresh_from_db()
     login(client, org.users.staff)
     url = reverse("inspections:action", args=[inspection.pk, "reopen"])
+    detail = reverse("inspections:detail", args=[inspection.pk])
     response = client.post(url, {"reason": "", "row_version": inspection.row_version})
-    assert response.status_code == 400
-    assert response.context["forms"]["reopen"].errors["reason"] == [
+    assert response.status_code == 302 and response["Location"] == detail + "#action-reopen"
+    page = client.get(detail)
+    assert page.context["forms"]["reopen"].errors["reason"] == [
         "Give the reason; it goes on the timeline."]
     response = client.post(url, {"reason": "漏记一项", "row_version": inspection.row_version},
                            follow=True)
@@ -402,6 +408,40 @@ def test_reopen_needs_a_reason_and_goes_on_the_timeline(org, client):
     html = response.content.decode()
     assert "Reopened" in html and "漏记一项" in html
     assert reverse("inspections:run", args=[inspection.pk]) in html  # resume
+
+
+def test_a_refused_action_redirects_to_the_inspection_page_keeping_what_was_typed(org,
+                                                                                    client):
+    # given a finished inspection and its inspector on its page
+    _version, inspection = _started(org, items=1)
+    answer_all(inspection, org.users.staff)
+    services.inspection_submit(actor=org.users.staff, inspection_id=inspection.pk,
+                               signer_name="王老师", signature=signature_png())
+    inspection.refresh_from_db()
+    login(client, org.users.staff)
+    detail = reverse("inspections:detail", args=[inspection.pk])
+    too_long = "漏" * (services.NOTE_MAX + 1)
+    # when he asks to reopen it with a reason that is too long
+    response = client.post(reverse("inspections:action", args=[inspection.pk, "reopen"]),
+                           {"reason": too_long, "row_version": inspection.row_version},
+                           follow=True)
+    # then the browser ends on the inspection's page (a GET: a reload sends nothing again)
+    assert response.redirect_chain == [(detail + "#action-reopen", 302)]
+    assert response.request["REQUEST_METHOD"] == "GET" and response.status_code == 200
+    error = (f"At most {services.NOTE_MAX} characters (this has {services.NOTE_MAX + 1}).")
+    assert [str(m) for m in response.context["messages"]] == [error]
+    # and the reopen form is open with what he typed and the error beside the field
+    form = response.context["forms"]["reopen"]
+    assert form.data["reason"] == too_long
+    assert form.errors["reason"] == [error]
+    html = response.content.decode()
+    assert 'id="action-reopen" open' in html and too_long in html
+    # a reload shows the page afresh: nothing written, no message, an empty form
+    again = client.get(detail)
+    assert not again.context["forms"]["reopen"].is_bound
+    assert messages_of(again) == []
+    inspection.refresh_from_db()
+    assert inspection.state == Inspection.State.FINISHED
 
 
 def test_review_approve_and_send_back(org, client):

@@ -6,6 +6,7 @@ may not view an inspection gets 404, never its report or its results.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -17,6 +18,7 @@ from .. import documents, exporting
 from ..forms.running import InspectionFilterForm
 from ..models import Inspection
 from ..selectors import inspection_list_visible_to
+from .running import uses_inspections
 
 
 def _visible(request, pk: int) -> Inspection:
@@ -54,8 +56,11 @@ def results_xlsx(request, pk: int):
 
 @login_required
 def export_xlsx(request):
-    """The results of the inspections the home list shows for the same filters."""
+    """The results of the inspections the home list shows for the same filters; 403 for those
+    who have no inspections page (as the home page)."""
     user = request.user
+    if not uses_inspections(user):
+        raise PermissionDenied
     form = InspectionFilterForm(request.GET or None, unit_ids=None if user.scope.sees_everything
                                 else sorted(user.scope.unit_ids))
     inspections = form.apply(inspection_list_visible_to(user))

@@ -60,6 +60,14 @@ def _link(name: str, fallback: str) -> str:
         return fallback
 
 
+def uses_inspections(user) -> bool:
+    """Whether ``user`` has any part in inspections (the home page and the results export):
+    the office, leadership and a unit's people; not students or guards."""
+    return (user.has_perm("inspections.start_inspection")
+            or user.has_perm("inspections.start_self_inspection")
+            or user.has_perm("inspections.view_templates"))
+
+
 # --- my work and the list -----------------------------------------------------------------
 @login_required
 def home(request):
@@ -68,7 +76,7 @@ def home(request):
     user = request.user
     can_start = user.has_perm("inspections.start_inspection")
     can_self = user.has_perm("inspections.start_self_inspection")
-    if not (can_start or can_self or user.has_perm("inspections.view_templates")):
+    if not uses_inspections(user):
         raise PermissionDenied
     visible = inspection_list_visible_to(user).select_related(*LIST_RELATED)
     targets = []
@@ -424,32 +432,66 @@ def _render_detail(request, inspection, *, bound_action="", bound_form=None, sta
     }, status=status)
 
 
+def _refused_key(pk: int) -> str:
+    return f"inspections:refused_action:{pk}"
+
+
+def _refused_form(request, inspection: Inspection) -> tuple[str, ReasonForm | None]:
+    """The action form a refused POST left in the session (what was typed and the errors),
+    taken out so that it shows once, on the next view of the inspection's page."""
+    kept = request.session.pop(_refused_key(inspection.pk), None)
+    if not isinstance(kept, dict) or kept.get("action") not in ACTIONS:
+        return "", None
+    form = ReasonForm(kept.get("data") or {}, label=ACTIONS[kept["action"]][2])
+    if form.is_valid():
+        apply_domain_error(form, DomainError(kept.get("message") or "",
+                                             field_errors=kept.get("errors") or {}))
+    return kept["action"], form
+
+
 @login_required
 def detail(request, pk: int):
-    return _render_detail(request, _visible(request, pk))
+    inspection = _visible(request, pk)
+    bound_action, bound_form = _refused_form(request, inspection)
+    return _render_detail(request, inspection, bound_action=bound_action, bound_form=bound_form)
 
 
 @login_required
 @require_POST
 def action(request, pk: int, action: str):
-    """POST target of the approve / send back / reopen / cancel forms on the detail page."""
+    """POST target of the approve / send back / reopen / cancel forms on the detail page.
+
+    Always answers with a redirect to the inspection's page (post/redirect/get), so that a
+    reload never posts again: a refused action shows its message there, and its form comes
+    back open with what was typed and the error beside the field.
+    """
     if action not in ACTIONS:
         raise Http404
-    inspection = _visible(request, pk)
+    _visible(request, pk)
     _perm, _state, label, done, call = ACTIONS[action]
     form = ReasonForm(request.POST, label=label)
-    if form.is_valid():
+    if not form.is_valid():
+        error = DomainError(_("Correct the form and send it again."))
+    else:
         try:
             call(request.user, pk, form.cleaned_data)
-        except (NotAllowed, Conflict) as error:
-            messages.error(request, error.message)
-        except DomainError as error:
-            apply_domain_error(form, error)
-            return _render_detail(request, inspection, bound_action=action, bound_form=form,
-                                  status=400)
+        except (NotAllowed, Conflict) as refused:
+            messages.error(request, refused.message)
+            return redirect("inspections:detail", pk=pk)
+        except DomainError as refused:
+            error = refused
         else:
             messages.success(request, done)
-    return redirect("inspections:detail", pk=pk)
+            return redirect("inspections:detail", pk=pk)
+    messages.error(request, error.message)
+    request.session[_refused_key(pk)] = {
+        "action": action,
+        "data": {"reason": request.POST.get("reason", ""),
+                 "row_version": request.POST.get("row_version", "")},
+        "message": str(error.message),
+        "errors": {name: [str(m) for m in msgs] for name, msgs in error.field_errors.items()},
+    }
+    return redirect(reverse("inspections:detail", args=[pk]) + f"#action-{action}")
 
 
 urls: list = [
