@@ -254,5 +254,5 @@ def test_a_repeat_is_flagged_on_the_hazard_and_repeat_is_cleared_when_it_complie
                                    signer_name="王老师", signature=signature_png())
     result.refresh_from_db()
     assert result.is_repeat
-    assert ("Repeat finding: this item failed here within the last 18 months."
-            in result.hazard.description)
+    # (the hazard's text is written in the site language)
+    assert "重复问题：该场所的此检查项在近 18 个月内曾不符合。" in result.hazard.description
