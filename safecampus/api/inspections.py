@@ -23,7 +23,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from safecampus.core.errors import NotAllowed
@@ -422,6 +422,15 @@ class ResultInput(serializers.Serializer):
     fix_note = serializers.CharField(required=False, allow_blank=True)
 
 
+class PhotoInput(serializers.Serializer):
+    item = IdField(help_text=gettext_lazy("An item already recorded in this inspection."))
+    client_id = serializers.CharField(max_length=64, help_text=gettext_lazy(
+        "Chosen by the client, e.g. a UUID; sending the same photo again stores it once."))
+    stage = serializers.ChoiceField(choices=ResultPhoto.Stage.choices, required=False,
+                                    default=ResultPhoto.Stage.FINDING)
+    photo = serializers.FileField(help_text=gettext_lazy("JPEG, PNG, WebP or HEIC."))
+
+
 class RowVersionInput(serializers.Serializer):
     row_version = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=2**31 - 1,
@@ -722,6 +731,23 @@ class InspectionViewSet(viewsets.GenericViewSet):
             outcome=d["outcome"], note=d.get("note", ""),
             fixed_on_spot=d.get("fixed_on_spot", False), fix_note=d.get("fix_note", ""))
         return Response(ResultSerializer(_results(inspection).get(pk=result.pk)).data)
+
+    @extend_schema(summary=gettext_lazy("Add a photo to a recorded item (inspector)"),
+                   request={"multipart/form-data": PhotoInput},
+                   responses={201: PhotoRefSerializer, 200: PhotoRefSerializer,
+                              **_errors(400, 403, 404, 409)})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def photos(self, request, pk=None):
+        inspection = self._visible(pk)
+        d = _parse(PhotoInput, request)
+        known = ResultPhoto.objects.filter(result__inspection=inspection,
+                                           result__item_id=d["item"],
+                                           client_id=d["client_id"].strip()).exists()
+        photo = services.result_photo_add(
+            actor=request.user, inspection_id=inspection.pk, item_id=d["item"],
+            upload=d["photo"], client_id=d["client_id"], stage=d["stage"])
+        return Response(PhotoRefSerializer(photo).data,
+                        status=status.HTTP_200_OK if known else status.HTTP_201_CREATED)
 
     @_inspection_schema(SubmitInput, gettext_lazy(
         "Sign and submit: results go out, or to the reviewer when the plan needs approval"))

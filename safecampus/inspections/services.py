@@ -959,8 +959,8 @@ def inspection_submit(
 ) -> Inspection:
     """Finish the walk: check every item is answered, sign, and release (or send to review).
 
-    Failed items need a note; items fixed on the spot need what was done and a photo of the
-    fixed state. Office inspections need the unit representative's name and on-screen
+    Failed items need a note and a photo; items fixed on the spot also need what was done
+    and a photo of the fixed state. Office inspections need the unit representative's name and on-screen
     signature (PNG data URL). Raises DomainError listing what is missing; Conflict when
     stale or not in progress.
     """
@@ -980,6 +980,9 @@ def inspection_submit(
         for result in failed:
             if not result.note.strip():
                 problems.append(_("Item %(code)s: describe what does not comply.")
+                                % {"code": result.item_code})
+            if not any(p.stage == ResultPhoto.Stage.FINDING for p in result.photos.all()):
+                problems.append(_("Item %(code)s: add a photo of what does not comply.")
                                 % {"code": result.item_code})
             if result.fixed_on_spot:
                 if not result.fix_note.strip():

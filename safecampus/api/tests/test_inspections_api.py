@@ -8,13 +8,14 @@ from django.urls import reverse
 
 from safecampus.core.clock import frozen
 from safecampus.inspections import selectors, services
-from safecampus.inspections.models import Inspection, InspectionResult, PlanKind
+from safecampus.inspections.models import Inspection, InspectionResult, PlanKind, ResultPhoto
 from safecampus.inspections.tests.helpers import (
     answer_all,
     login,
     published_checklist,
     signature_png,
 )
+from safecampus.tests.factories import photo_upload
 
 from .helpers import client_for
 
@@ -64,6 +65,11 @@ def _answer(client, inspection: dict, version, *, fails=()) -> None:
             "item": item.pk, "outcome": "fails" if failed else "complies",
             "note": "灭火器压力不足" if failed else ""}, format="json")
         assert response.status_code == 200, response.content
+        if failed:
+            response = client.post(url(INSPECTIONS, inspection["id"], "photos"), {
+                "item": item.pk, "client_id": f"photo-{item.pk}", "photo": photo_upload()},
+                format="multipart")
+            assert response.status_code == 201, response.content
 
 
 # --- templates -------------------------------------------------------------------------------
@@ -214,10 +220,11 @@ def test_submit_lists_what_is_missing(org, version):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "incomplete"
-    assert body["detail"] == "4 things to finish first."
+    assert body["detail"] == "5 things to finish first."
     assert body["errors"]["non_field_errors"] == [
         "2 item(s) have no result yet.",
         "Item 1.1: describe what does not comply.",
+        "Item 1.1: add a photo of what does not comply.",
         "Write the name of the unit's representative who signs.",
         "The unit's representative must sign on the screen.",
     ]
@@ -398,3 +405,37 @@ def test_schema_generates_without_warnings(tmp_path):
     # --fail-on-warn raises on any warning (e.g. two components or enums with one name)
     call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "s.yaml"))
     assert "/api/v1/inspections/inspections/{id}/submit/" in (tmp_path / "s.yaml").read_text()
+
+
+def test_photos_are_stored_once_per_client_id_and_bad_files_refused(org, version):
+    # given an item recorded as failed
+    inspection = _start(org, version)
+    staff = client_for(org.users.staff)
+    item = version.items.get(code="1.1")
+    photos = url(INSPECTIONS, inspection["id"], "photos")
+    # a photo for an item without a result is refused
+    early = staff.post(photos, {"item": item.pk, "client_id": "p1", "photo": photo_upload()},
+                       format="multipart")
+    assert early.status_code == 400
+    assert early.json()["detail"] == "Record the result of this item before adding photos."
+    staff.post(url(INSPECTIONS, inspection["id"], "results"),
+               {"item": item.pk, "outcome": "fails", "note": "堆物"}, format="json")
+    # when the same photo is sent twice, it is stored once (201, then 200 with the same id)
+    first = staff.post(photos, {"item": item.pk, "client_id": "p1", "photo": photo_upload()},
+                       format="multipart")
+    again = staff.post(photos, {"item": item.pk, "client_id": "p1", "photo": photo_upload()},
+                       format="multipart")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert ResultPhoto.objects.count() == 1
+    # and a file that is not a photo is refused with the reason, nothing stored
+    bad = staff.post(photos, {"item": item.pk, "client_id": "p2",
+                              "photo": photo_upload("notes.txt", fmt="BMP")}, format="multipart")
+    assert bad.status_code == 400
+    assert bad.json()["detail"] == (
+        "notes.txt is not a photo we can read; use JPEG, PNG, WebP or HEIC.")
+    assert ResultPhoto.objects.count() == 1
+    # and another unit's contact cannot add photos (404)
+    assert client_for(org.users.contact_b).post(photos, {
+        "item": item.pk, "client_id": "p3", "photo": photo_upload()},
+        format="multipart").status_code == 404

@@ -39,13 +39,20 @@ def signature_png() -> str:
 
 
 def answer_all(inspection, actor, *, fails: dict[str, str] | None = None,
-               na: tuple[str, ...] = ()) -> None:
-    """Record every item: complies, except ``fails`` (code → note) and ``na`` codes."""
+               na: tuple[str, ...] = (), photos: bool = True) -> None:
+    """Record every item: complies, except ``fails`` (code → note, with one photo each unless
+    ``photos`` is false) and ``na`` codes."""
+    from safecampus.tests.factories import photo_upload
+
     fails = fails or {}
     for item in inspection.version.items.all():
         if item.code in fails:
             services.result_record(actor=actor, inspection_id=inspection.pk, item_id=item.pk,
                                    outcome=Outcome.FAILS, note=fails[item.code])
+            if photos:
+                services.result_photo_add(actor=actor, inspection_id=inspection.pk,
+                                          item_id=item.pk, upload=photo_upload(),
+                                          client_id=f"finding-{item.pk}")
         else:
             outcome = Outcome.NOT_APPLICABLE if item.code in na else Outcome.COMPLIES
             services.result_record(actor=actor, inspection_id=inspection.pk, item_id=item.pk,

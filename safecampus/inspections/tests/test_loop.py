@@ -57,9 +57,10 @@ def test_fixed_on_the_spot_closes_the_hazard_without_a_notice(org):
     services.result_record(actor=org.users.staff, inspection_id=inspection.pk, item_id=item.pk,
                            outcome=Outcome.FAILS, note="插线板串接", fixed_on_spot=True,
                            fix_note="当场拆除串接插线板")
-    services.result_photo_add(actor=org.users.staff, inspection_id=inspection.pk,
-                              item_id=item.pk, upload=photo_upload(), client_id="p-1",
-                              stage=ResultPhoto.Stage.FIXED)
+    for stage in (ResultPhoto.Stage.FINDING, ResultPhoto.Stage.FIXED):
+        services.result_photo_add(actor=org.users.staff, inspection_id=inspection.pk,
+                                  item_id=item.pk, upload=photo_upload(), client_id=stage,
+                                  stage=stage)
     services.inspection_submit(actor=org.users.staff, inspection_id=inspection.pk,
                                signer_name="王老师", signature=signature_png())
     hazard = Hazard.objects.get(source=Source.INSPECTION)
@@ -78,6 +79,7 @@ def test_submit_lists_what_is_missing_and_changes_nothing(org):
     assert error.value.field_errors["__all__"] == [
         "2 item(s) have no result yet.",
         "Item 1.1: describe what does not comply.",
+        "Item 1.1: add a photo of what does not comply.",
         "Write the name of the unit's representative who signs.",
         "The unit's representative must sign on the screen.",
     ]

@@ -38,7 +38,8 @@ needs_poppler = pytest.mark.skipif(
 def _finished(org, *, place=None, actor=None, fails=None, photos=2, veto=None, code="lab",
               summary="总体情况良好，个别问题已当场整改。"):
     """A finished office inspection of 12 scored items (5 points each): ``fails`` fail (with
-    ``photos`` photos between them), 1.4 is not applicable and 1.10 is fixed on the spot."""
+    ``photos`` photos between them, at least one each), 1.4 is not applicable and 1.10 is
+    fixed on the spot (a photo before and one after)."""
     actor = actor or org.users.staff
     place = place or org.place_a
     fails = {"1.1": "通道堆放纸箱"} if fails is None else fails
@@ -48,7 +49,7 @@ def _finished(org, *, place=None, actor=None, fails=None, photos=2, veto=None, c
                                       points="5", veto=veto)
         inspection = services.inspection_start(actor=actor, place_id=place.pk,
                                                template_id=version.template_id)
-        answer_all(inspection, actor, fails=fails, na=("1.4",))
+        answer_all(inspection, actor, fails=fails, na=("1.4",), photos=False)
         items = {i.code: i for i in version.items.all()}
         codes = sorted(fails)
         for n in range(photos):  # dealt out over the failed items (at most 9 per item)
@@ -58,9 +59,10 @@ def _finished(org, *, place=None, actor=None, fails=None, photos=2, veto=None, c
         services.result_record(actor=actor, inspection_id=inspection.pk,
                                item_id=items["1.10"].pk, outcome=Outcome.FAILS,
                                note="插线板串接", fixed_on_spot=True, fix_note="当场拆除串接插线板")
-        services.result_photo_add(actor=actor, inspection_id=inspection.pk,
-                                  item_id=items["1.10"].pk, upload=photo_upload(),
-                                  client_id="fixed", stage=ResultPhoto.Stage.FIXED)
+        for stage in (ResultPhoto.Stage.FINDING, ResultPhoto.Stage.FIXED):
+            services.result_photo_add(actor=actor, inspection_id=inspection.pk,
+                                      item_id=items["1.10"].pk, upload=photo_upload(),
+                                      client_id=stage, stage=stage)
         services.inspection_submit(actor=actor, inspection_id=inspection.pk,
                                    signer_name="王老师", signature=signature_png(),
                                    summary=summary)
@@ -129,13 +131,13 @@ def test_report_pdf_shows_the_veto_banner(org, tmp_path):
 
 
 def test_report_embeds_photos_and_signature_from_storage_not_urls(org, tmp_path):
-    # given two findings with 10 photos plus a photo of the fixed state
+    # given two findings with 10 photos, and one fixed on the spot with a photo before and after
     inspection = _finished(org, fails=MANY_FAILS, photos=10)
     # when the report's HTML is built
     context = documents.report_context(inspection)
     html = render_to_string("inspections/report_pdf.html", {**context, "font_face_css": ""})
-    # then the 11 thumbnails and the signature are inline data, never a media URL
-    assert html.count('src="data:image/jpeg;base64,') == 11
+    # then the 12 thumbnails and the signature are inline data, never a media URL
+    assert html.count('src="data:image/jpeg;base64,') == 12
     assert html.count('src="data:image/png;base64,') == 1
     assert settings.MEDIA_URL not in html and "http" not in html
 
@@ -150,7 +152,7 @@ def test_report_with_many_photos_stays_one_file_with_every_image(org, tmp_path):
                              check=True).stdout.splitlines()[2:]
     # 11 photos drawn (JPEG thumbnails) and the signature (PNG pixels plus its alpha mask)
     kinds = [(line.split()[2], line.split()[8]) for line in listing]
-    assert kinds.count(("image", "jpeg")) == 11, listing
+    assert kinds.count(("image", "jpeg")) == 12, listing
     assert kinds.count(("image", "image")) == 1 and kinds.count(("smask", "image")) == 1
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
                           check=True).stdout

@@ -324,6 +324,7 @@ def test_submit_lists_everything_missing_then_finishes(org, client, django_captu
     assert response.context["problems"] == [
         "2 item(s) have no result yet.",
         "Item 1.1: describe what does not comply.",
+        "Item 1.1: add a photo of what does not comply.",
         "Write the name of the unit's representative who signs.",
         "The unit's representative must sign on the screen.",
     ]

@@ -15,6 +15,7 @@ from safecampus.core import clock
 from safecampus.inspections import services
 from safecampus.inspections.models import Outcome, Scoring
 from safecampus.inspections.services import ChecklistData, ItemData, SectionData
+from safecampus.tests.factories import photo_upload
 
 from .helpers import answer_all, published_checklist, signature_png
 
@@ -172,8 +173,11 @@ def _failure_at(org, version, *, at, place=None, code="1.1"):
                                                place_id=(place or org.place_a).pk,
                                                template_id=version.template_id)
         item = inspection.version.items.get(code=code)
-        return services.result_record(actor=org.users.staff2, inspection_id=inspection.pk,
-                                      item_id=item.pk, outcome=Outcome.FAILS, note="又过期")
+        result = services.result_record(actor=org.users.staff2, inspection_id=inspection.pk,
+                                        item_id=item.pk, outcome=Outcome.FAILS, note="又过期")
+        services.result_photo_add(actor=org.users.staff2, inspection_id=inspection.pk,
+                                  item_id=item.pk, upload=photo_upload(), client_id="finding")
+        return result
 
 
 @pytest.fixture

@@ -94,8 +94,11 @@ def _move(org, inspection, name):
                                           reason="场所临时关闭")
     if name == "record":
         item = inspection.version.items.get(code="1.2")
-        return services.result_record(actor=org.users.staff, inspection_id=inspection.pk,
-                                      item_id=item.pk, outcome=Outcome.FAILS, note="改动")
+        result = services.result_record(actor=org.users.staff, inspection_id=inspection.pk,
+                                        item_id=item.pk, outcome=Outcome.FAILS, note="改动")
+        services.result_photo_add(actor=org.users.staff, inspection_id=inspection.pk,
+                                  item_id=item.pk, upload=photo_upload(), client_id="record")
+        return result
     raise AssertionError(name)
 
 
@@ -438,6 +441,8 @@ def test_reopen_and_release_again_opens_hazards_only_for_new_findings(org):
                            item_id=items["1.1"].pk, outcome=Outcome.FAILS, note="通道堆放纸箱（更正）")
     services.result_record(actor=org.users.staff, inspection_id=inspection.pk,
                            item_id=items["1.2"].pk, outcome=Outcome.FAILS, note="插座破损")
+    services.result_photo_add(actor=org.users.staff, inspection_id=inspection.pk,
+                              item_id=items["1.2"].pk, upload=photo_upload(), client_id="1.2")
     _submit(org, inspection)
     # then only 1.2 became a new hazard, on a new notice of its own; 1.1 keeps its hazard
     inspection.refresh_from_db()

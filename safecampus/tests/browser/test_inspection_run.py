@@ -199,7 +199,7 @@ def test_run_page_on_a_desktop(browsing, org, tmp_path):
     refused.wait_for()
     assert refused.inner_text() == zh(
         "%(name)s is not a photo we can read; use JPEG, PNG, WebP or HEIC.") % {"name": "scan.jpg"}
-    assert not ResultPhoto.objects.exists()
+    assert not ResultPhoto.objects.filter(result__inspection=inspection).exists()
     page.sc_problems.bad_responses[:] = [
         p for p in page.sc_problems.bad_responses
         if not p.startswith(f"400 /inspections/{inspection.pk}/items/")]
