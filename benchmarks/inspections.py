@@ -276,7 +276,7 @@ def _report_inspection(log) -> tuple[object, float]:
 
     rng = random.Random(SEED + 1)
     plan = InspectionPlan.objects.get(name="2026年春季校园安全大检查")
-    target = (plan.targets.filter(coverage=Coverage.DUE, unit__isnull=False)
+    target = (plan.targets.filter(coverage__in=[Coverage.DUE, Coverage.NEVER], unit__isnull=False)
               .select_related("inspector").order_by("pk").first())
     inspector = target.inspector
     t0 = time.perf_counter()
@@ -313,7 +313,7 @@ def _scenarios(ids: dict) -> list[dict]:
         {"name": "coverage page, done + one unit", "user": "office",
          "url": q(plan, coverage="done", unit=ids["unit"])},
         {"name": "coverage page, due + text search", "user": "office",
-         "url": q(plan, coverage="due", q="301")},
+         "url": q(plan, coverage="never", q="301")},
         {"name": "coverage page, one inspector's places", "user": "office",
          "url": q(plan, inspector=ids["inspector"])},
         {"name": "coverage page, as the inspector (Start buttons)", "user": "inspector",
