@@ -115,11 +115,13 @@ class InspectionDemo:
                 if rng.random() < fail_share or (item.code in fail_again
                                                  and rng.random() < 0.6):
                     code = self.category_codes.get(item.hazard_category_id, "other")
+                    notes = data.ITEM_NOTES.get(inspection.version.template.code, {}).get(
+                        item.code) or data.FINDING_NOTES.get(code, data.FINDING_NOTES["other"])
                     fixable = inspection.kind == Inspection.Kind.OFFICE and rng.random() < 0.25
                     services.result_record(
                         actor=actor, inspection_id=inspection.pk, item_id=item.pk,
                         outcome=Outcome.FAILS,
-                        note=rng.choice(data.FINDING_NOTES.get(code, data.FINDING_NOTES["other"])),
+                        note=rng.choice(notes),
                         fixed_on_spot=fixable,
                         fix_note=rng.choice(data.FIX_NOTES) if fixable else "")
                     colour = CATEGORY_COLOURS.get(code, (140, 110, 90))

@@ -66,7 +66,7 @@ def report_context(inspection: Inspection) -> dict:
     version = inspection.version
     results = {
         r.item_id: r for r in InspectionResult.objects.filter(inspection=inspection)
-        .select_related("hazard__current_notice", "repeat_of__inspection")
+        .select_related("item", "hazard__current_notice", "repeat_of__inspection")
         .prefetch_related(Prefetch("photos", queryset=ResultPhoto.objects.order_by(
             "stage", "created_at", "id")))
     }

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from safecampus.core import clock
 from safecampus.core.spreadsheets import write_xlsx
 
-from .models import Inspection, InspectionResult, Outcome
+from .models import Inspection, InspectionResult
 
 CHUNK_SIZE = 2000
 WIDTHS = (16, 30, 18, 24, 8, 10, 48, 12, 36, 10, 10, 16, 12, 18)
@@ -55,7 +55,7 @@ def _person(user) -> str:
     return (user.full_name or user.username) if user is not None else ""
 
 
-def result_row(result: InspectionResult, *, labels: dict[str, str], yes: str, no: str) -> list:
+def result_row(result: InspectionResult, *, yes: str, no: str) -> list:
     """One exported row. ``finished_at`` stays aware; the writer shows it in local time."""
     inspection = result.inspection
     return [
@@ -66,7 +66,7 @@ def result_row(result: InspectionResult, *, labels: dict[str, str], yes: str, no
         str(inspection.version.number),
         result.item_code,
         result.item.text,
-        labels.get(result.outcome, result.outcome),
+        result.outcome_label,
         result.note,
         yes if result.fixed_on_spot else no,
         yes if result.is_repeat else no,
@@ -88,10 +88,9 @@ def _results_of(inspections: QuerySet[Inspection]) -> QuerySet[InspectionResult]
 def results_rows(inspections: QuerySet[Inspection]) -> Iterator[list]:
     """The rows of every result of ``inspections`` (newest inspection first, items in
     checklist order), read in chunks."""
-    labels = {value: str(label) for value, label in Outcome.choices}
     yes, no = _("Yes"), _("No")
     for result in _results_of(inspections).iterator(chunk_size=CHUNK_SIZE):
-        yield result_row(result, labels=labels, yes=yes, no=no)
+        yield result_row(result, yes=yes, no=no)
 
 
 def _write(rows: Iterable[list]) -> bytes:

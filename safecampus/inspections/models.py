@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from safecampus.core.models import BaseModel
@@ -160,8 +161,8 @@ class InspectionPlan(BaseModel):
     """
 
     class State(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        CLOSED = "closed", _("Closed")
+        ACTIVE = "active", pgettext_lazy("inspection plan", "Active")  # 执行中
+        CLOSED = "closed", pgettext_lazy("inspection plan", "Closed")  # 已结束
 
     kind = models.CharField(_("kind"), max_length=16, choices=PlanKind.choices, db_index=True)
     name = models.CharField(_("name"), max_length=120)
@@ -406,6 +407,15 @@ class InspectionResult(BaseModel):
     def __str__(self) -> str:
         return _("Inspection %(ref)s, item %(code)s") % {
             "ref": self.inspection.reference, "code": self.item_code}
+
+    @property
+    def outcome_label(self) -> str:
+        """The answer as the item reads: a deduction item (it names a violation) is found /
+        not found; other items comply / do not comply / not applicable."""
+        if self.item.scoring == Scoring.DEDUCTION and self.outcome != Outcome.NOT_APPLICABLE:
+            return str(pgettext_lazy("deduction item", "Found") if self.outcome == Outcome.FAILS
+                       else pgettext_lazy("deduction item", "Not found"))
+        return str(self.get_outcome_display())
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

@@ -537,9 +537,9 @@ def _target_compute(target: InspectionTarget, *, plan: InspectionPlan, today: dt
 
     Campaign: done when finished within the campaign's dates, else in progress, due (never
     inspected, when the place has no inspection with the checklist at all), and late after
-    ``ends_on``. Recurring: never inspected until the first finished inspection;
-    then due ``interval`` days after it (``due`` from INSPECTION_DUE_SOON_DAYS before),
-    late after that day.
+    ``ends_on``. Recurring: the first check is due ``interval`` days after the plan starts
+    (never inspected until then, late after); each next one ``interval`` days after the last
+    (``due`` from INSPECTION_DUE_SOON_DAYS before), late after that day.
     """
     last_day = (target.last_inspected_at.astimezone(clock.local_zone()).date()
                 if target.last_inspected_at else None)
@@ -559,11 +559,12 @@ def _target_compute(target: InspectionTarget, *, plan: InspectionPlan, today: dt
     interval = _interval_days(plan, target.place) or 30
     if has_open:
         target.coverage = Coverage.IN_PROGRESS
-        target.due_on = (last_day + dt.timedelta(days=interval)) if last_day else plan.starts_on
+        target.due_on = (last_day or plan.starts_on) + dt.timedelta(days=interval)
         return
     if last_day is None:
-        target.due_on = plan.starts_on
-        target.coverage = Coverage.NEVER
+        # The first check is due one interval after the plan starts; after that it is late.
+        target.due_on = plan.starts_on + dt.timedelta(days=interval)
+        target.coverage = Coverage.LATE if today > target.due_on else Coverage.NEVER
         return
     target.due_on = last_day + dt.timedelta(days=interval)
     soon = dt.timedelta(days=settings.SAFECAMPUS["INSPECTION_DUE_SOON_DAYS"])
@@ -647,7 +648,7 @@ def coverage_sweep(*, today: dt.date | None = None) -> dict[str, int]:
                                   coverage__in=[Coverage.DUE, Coverage.NEVER]).update(
         coverage=Coverage.LATE)
     recurring = active.filter(plan__kind=PlanKind.RECURRING)
-    late = recurring.filter(coverage__in=[Coverage.DONE, Coverage.DUE],
+    late = recurring.filter(coverage__in=[Coverage.DONE, Coverage.DUE, Coverage.NEVER],
                             due_on__lt=today).update(coverage=Coverage.LATE)
     due = recurring.filter(coverage=Coverage.DONE, due_on__lte=soon).update(coverage=Coverage.DUE)
     return {"late": late_campaign + late, "due": due}
@@ -1139,7 +1140,8 @@ def _fallback_category_id() -> int:
 
 def _finding_text(result: InspectionResult, inspection: Inspection) -> tuple[str, str]:
     item = result.item
-    title = item.text.strip().splitlines()[0]
+    # The title says what was found (the note); the item it fails is in the description.
+    title = (result.note.strip() or item.text.strip()).splitlines()[0]
     if len(title) > 100:
         title = title[:99] + "…"
     parts = [
@@ -1243,7 +1245,7 @@ def _release_in_site_language(inspection: Inspection, *, actor, verb: str, comme
                                    Role.UNIT_LEADER),
             verb="inspections.report",
             title=_("Inspection report %(ref)s: %(place)s") % {
-                "ref": inspection.reference, "place": inspection.place.name},
+                "ref": inspection.reference, "place": str(inspection.place)},
             body=_("%(failed)s finding(s); compliance %(rate)s%%") % {
                 "failed": inspection.items_failed, "rate": rate if rate is not None else "—"},
             url=_inspection_url(inspection),

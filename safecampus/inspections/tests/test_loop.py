@@ -36,7 +36,9 @@ def test_failures_become_hazards_on_one_notice_per_unit(org, django_capture_on_c
             inspection.items_not_applicable) == (1, 2, 1)
     assert str(inspection.compliance_rate) == "33.3"
     hazards = list(Hazard.objects.filter(source=Source.INSPECTION).order_by("pk"))
-    assert [h.title for h in hazards] == ["[1.1] 检查项1：消防通道畅通", "[1.3] 检查项3：消防通道畅通"]
+    # each titled by what was found; the checklist item is in the description
+    assert [h.title for h in hazards] == ["[1.1] 通道堆放纸箱", "[1.3] 灭火器过期"]
+    assert "检查项 1.1：检查项1：消防通道畅通" in hazards[0].description
     assert {h.status for h in hazards} == {Status.NOTICE_ISSUED}
     assert all("通道堆放纸箱" in hazards[0].description for _ in [0])
     notices = list(RectificationNotice.objects.all())

@@ -466,3 +466,21 @@ def test_plan_list_query_count_does_not_grow_with_plans(org, client,
     assert _queries(client, url) == one
     with django_assert_max_num_queries(8):
         client.get(url)
+
+
+def test_a_recurring_place_never_inspected_turns_late_one_interval_after_the_plan_began(org):
+    # given a weekly plan that began today, its place never inspected
+    with clock.frozen(_at(TODAY)):
+        plan = services.plan_create(
+            actor=org.users.staff, kind=PlanKind.RECURRING, name="每周检查",
+            template_id=_checklist(org).template_id, place_ids=[org.place_a.pk],
+            starts_on=TODAY, interval_days=7)
+    target = plan.targets.get()
+    assert (target.coverage, target.due_on) == (Coverage.NEVER, TODAY + dt.timedelta(days=7))
+    # when the daily task runs on the due day nothing changes; the day after, it is late
+    with clock.frozen(_at(TODAY + dt.timedelta(days=7), 0)):
+        services.coverage_sweep()
+    assert plan.targets.get().coverage == Coverage.NEVER
+    with clock.frozen(_at(TODAY + dt.timedelta(days=8), 0)):
+        services.coverage_sweep()
+    assert plan.targets.get().coverage == Coverage.LATE

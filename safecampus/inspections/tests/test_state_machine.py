@@ -238,7 +238,7 @@ def test_review_submit_waits_for_the_reviewer_then_approval_releases(
     assert inspection.state == State.FINISHED and inspection.reviewed_by == org.users.admin
     hazard = Hazard.objects.get()
     assert hazard.source == Source.INSPECTION and hazard.status == Status.NOTICE_ISSUED
-    assert hazard.title == "[1.2] 检查项2：消防通道畅通"
+    assert hazard.title == "[1.2] 灭火器过期"
     notice = RectificationNotice.objects.get()
     assert notice.unit_id == org.unit_a.pk and hazard.current_notice_id == notice.pk
     assert inspection.results.get(item_code="1.2").hazard_id == hazard.pk

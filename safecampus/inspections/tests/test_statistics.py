@@ -67,7 +67,7 @@ def build_dataset(org) -> SimpleNamespace:
             starts_on=dt.date(2026, 3, 20), ends_on=dt.date(2026, 3, 31))
         weekly = services.plan_create(
             actor=org.users.staff, kind=PlanKind.RECURRING, name="实验室月检",
-            template_id=template_id, place_ids=[place_c.pk], starts_on=dt.date(2026, 4, 1),
+            template_id=template_id, place_ids=[place_c.pk], starts_on=dt.date(2026, 3, 1),
             interval_days=30)
         later = services.plan_create(
             actor=org.users.staff, kind=PlanKind.RECURRING, name="五月起月检",
@@ -123,7 +123,8 @@ def test_overdue_places_late_or_never_inspected_since_due(org):
     assert rows == [
         ("春季安全大检查", "101实验室", Coverage.LATE, dt.date(2026, 3, 31)),
         ("春季安全大检查", "201室", Coverage.LATE, dt.date(2026, 3, 31)),
-        ("实验室月检", "103实验室", Coverage.NEVER, dt.date(2026, 4, 1)),
+        # first check due 30 days after the plan began, none done
+        ("实验室月检", "103实验室", Coverage.LATE, dt.date(2026, 3, 31)),
     ]
     # a closed plan's places are no longer chased
     with frozen(NOW):

@@ -242,7 +242,8 @@ def plan_detail(request, pk: int):
         "by_unit": by_unit, "form": form, "filtered": bool(filters), "page": page,
         "query": query.urlencode(), "can_manage": can_manage and active,
         "can_close": can_manage and active,
-        "assign_form": AssignForm(inspectors=inspectors) if can_manage and active else None,
+        "assign_form": (AssignForm(inspectors=inspectors, auto_id="assign_%s")
+                        if can_manage and active else None),
         "start_url": _start_url(), "start_key": uuid.uuid4().hex, "active": active,
         "is_campaign": plan.kind == PlanKind.CAMPAIGN,
     })

@@ -202,6 +202,8 @@ def run(request, pk: int):
                 "offline": _("Offline: %(count)s change(s) waiting; they are sent when the "
                              "network returns."),
                 "waiting": _("Not saved yet: %(count)s change(s) waiting; trying again."),
+                "finishOffline": _("You are offline: finish and sign when the network is back. "
+                                   "Your answers are kept on this phone."),
                 "answered": _("Answered %(answered)s of %(total)s"),
                 "photoWaiting": _("Waiting to upload"),
                 "photoUploading": _("Uploading…"),
@@ -412,7 +414,7 @@ def _may(user, action: str, inspection: Inspection) -> bool:
 
 def _render_detail(request, inspection, *, bound_action="", bound_form=None, status=200):
     user = request.user
-    results = {r.item_id: r for r in inspection.results.select_related("hazard")
+    results = {r.item_id: r for r in inspection.results.select_related("item", "hazard")
                .prefetch_related("photos")}
     forms = {}
     for action, (_perm, _state, label, _done, _call) in ACTIONS.items():

@@ -543,6 +543,19 @@
     });
   });
 
+  // Finishing needs the server: offline, stay on this page (and keep the answers) instead of
+  // opening a page the phone cannot load.
+  var finishLink = document.getElementById("run-finish");
+  if (finishLink) {
+    finishLink.addEventListener("click", function (event) {
+      if (navigator.onLine === false) {
+        event.preventDefault();
+        updateStatus();
+        window.alert(text.finishOffline);
+      }
+    });
+  }
+
   window.addEventListener("online", function () { retryDelay = 2000; flushSoon(0); });
   window.addEventListener("offline", updateStatus);
   document.addEventListener("visibilitychange", function () {
