@@ -312,7 +312,7 @@ def _scenarios(ids: dict) -> list[dict]:
          "url": q(plan, page=20)},
         {"name": "coverage page, done + one unit", "user": "office",
          "url": q(plan, coverage="done", unit=ids["unit"])},
-        {"name": "coverage page, due + text search", "user": "office",
+        {"name": "coverage page, never inspected + text search", "user": "office",
          "url": q(plan, coverage="never", q="301")},
         {"name": "coverage page, one inspector's places", "user": "office",
          "url": q(plan, inspector=ids["inspector"])},
