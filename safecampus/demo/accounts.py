@@ -20,7 +20,8 @@ FEATURED = [
         "confirm reports, issue notices, verify; inspect the places assigned to you")),
     (Role.UNIT_SAFETY_CONTACT, None, gettext_lazy("sign notices, rectify, submit evidence")),
     (Role.UNIT_LEADER, None, gettext_lazy("receives escalations of overdue hazards")),
-    (Role.OFFICE_ADMIN, "office_head", gettext_lazy("office head: escalations, the whole picture")),
+    (Role.OFFICE_ADMIN, "office_head", gettext_lazy(
+        "office head: escalations, approving inspection results, the whole picture")),
     (Role.LEADERSHIP, "leadership", gettext_lazy("read-only overview of the university")),
     (Role.POLICE_LIAISON, "police_xq", gettext_lazy("police bulletins and their hazards")),
     (Role.GUARD, "guard_xq1", gettext_lazy("patrol on a phone, report what is found")),
