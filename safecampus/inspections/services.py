@@ -407,10 +407,6 @@ def version_current(template: ChecklistTemplate) -> ChecklistVersion | None:
 
 
 # --- plans and campaigns ------------------------------------------------------------------
-def _place_unit_id(place: Place) -> int | None:
-    return place.unit_id or (place.building.unit_id if place.building_id else None)
-
-
 def _interval_days(plan: InspectionPlan, place: Place) -> int | None:
     if plan.kind != PlanKind.RECURRING:
         return None
@@ -494,11 +490,11 @@ def plan_create(
             needs_review=needs_review, created_by=actor)
         plan.inspectors.set(inspectors)
         # Keep a unit's places with one inspector: sort by unit, then deal units out in turn.
-        places.sort(key=lambda p: (_place_unit_id(p) or 0, p.code))
+        places.sort(key=lambda p: (p.owning_unit_id or 0, p.code))
         by_unit: dict[int | None, int] = {}
         targets = []
         for place in places:
-            unit_id = _place_unit_id(place)
+            unit_id = place.owning_unit_id
             if inspectors and unit_id not in by_unit:
                 by_unit[unit_id] = len(by_unit) % len(inspectors)
             inspector = inspectors[by_unit[unit_id]] if inspectors else None
@@ -599,11 +595,13 @@ def _target_refresh(target_id: int | None) -> None:
                                "updated_at"])
 
 
-def target_assign(*, actor, target_ids: Sequence[int], inspector_id: int | None,
-                  plan_id: int | None = None) -> int:
-    """Assign (or, with None, unassign) an inspector to targets; returns how many changed.
+def target_assign(*, actor, plan_id: int, target_ids: Sequence[int],
+                  inspector_id: int | None) -> int:
+    """Assign (or, with None, unassign) an inspector to places of an active plan.
 
-    With ``plan_id`` only that plan's targets are touched (ids of other plans are ignored).
+    Ids of other plans' targets are ignored. Returns how many targets changed; the change is
+    on the plan's timeline. Raises DomainError for an unknown inspector or no places,
+    Conflict when the plan is closed.
     """
     _require(actor, "inspections.manage_plans")
     inspector = None
@@ -614,10 +612,18 @@ def target_assign(*, actor, target_ids: Sequence[int], inspector_id: int | None,
     ids = [int(t) for t in target_ids if str(t).isdigit()]
     if not ids:
         _refuse("targets", _("Choose at least one place."))
-    targets = InspectionTarget.objects.filter(pk__in=ids)
-    if plan_id is not None:
-        targets = targets.filter(plan_id=plan_id)
-    return targets.update(inspector=inspector, updated_at=clock.now())
+    with transaction.atomic():
+        plan = InspectionPlan.objects.select_for_update().filter(pk=plan_id).first()
+        if plan is None:
+            raise DomainError(_("This plan does not exist."), code="not_found")
+        if plan.state != InspectionPlan.State.ACTIVE:
+            raise Conflict(_("This plan is closed."))
+        count = plan.targets.filter(pk__in=ids).update(inspector=inspector,
+                                                       updated_at=clock.now())
+        activity_record(target=plan, actor=actor, verb="inspections.assign",
+                        data={"inspector": inspector.pk if inspector else None,
+                              "targets": count})
+    return count
 
 
 def plan_close(*, actor, plan_id: int) -> InspectionPlan:
@@ -701,7 +707,7 @@ def inspection_start(
     version = version_current(template)
     if version is None:
         _refuse("template", _("This checklist has no published version yet."))
-    unit_id = target.unit_id if target else _place_unit_id(place)
+    unit_id = target.unit_id if target else place.owning_unit_id
     if actor.has_perm("inspections.start_inspection"):
         kind = Inspection.Kind.OFFICE
     elif actor.has_perm("inspections.start_self_inspection") and actor.scope.acts_for_unit(
@@ -1025,14 +1031,16 @@ def inspection_submit(
             inspection.save()
             activity_record(target=inspection, actor=actor, verb="inspections.submit",
                             from_state=Inspection.State.IN_PROGRESS, to_state=inspection.state)
-            _notify_on_commit(
-                recipients=office_people(Role.OFFICE_ADMIN),
-                verb="inspections.review",
-                title=_("Inspection %(ref)s awaits your approval") % {"ref": inspection.reference},
-                body=str(inspection.place),
-                url=_inspection_url(inspection),
-                dedupe_key=f"inspection:{inspection.pk}:review:{inspection.row_version}",
-            )
+            with translation.override(settings.LANGUAGE_CODE):  # stored for its recipients
+                _notify_on_commit(
+                    recipients=office_people(Role.OFFICE_ADMIN),
+                    verb="inspections.review",
+                    title=_("Inspection %(ref)s awaits your approval")
+                    % {"ref": inspection.reference},
+                    body=str(inspection.place),
+                    url=_inspection_url(inspection),
+                    dedupe_key=f"inspection:{inspection.pk}:review:{inspection.row_version}",
+                )
         else:
             _release(inspection, actor=actor, verb="inspections.finish")
         _target_refresh(inspection.target_id)
@@ -1095,14 +1103,15 @@ def _back_to_progress(*, actor, inspection_id, reason, row_version, perm, source
         activity_record(target=inspection, actor=actor, verb=verb, from_state=old,
                         to_state=inspection.state, comment=reason)
         if inspection.inspector_id != actor.pk:
-            _notify_on_commit(
-                recipients=[inspection.inspector],
-                verb=verb,
-                title=_("Inspection %(ref)s is open again") % {"ref": inspection.reference},
-                body=reason,
-                url=_inspection_url(inspection),
-                dedupe_key=f"inspection:{inspection.pk}:{name}:{inspection.row_version}",
-            )
+            with translation.override(settings.LANGUAGE_CODE):  # stored for its recipient
+                _notify_on_commit(
+                    recipients=[inspection.inspector],
+                    verb=verb,
+                    title=_("Inspection %(ref)s is open again") % {"ref": inspection.reference},
+                    body=reason,
+                    url=_inspection_url(inspection),
+                    dedupe_key=f"inspection:{inspection.pk}:{name}:{inspection.row_version}",
+                )
         _target_refresh(inspection.target_id)
     return inspection
 
@@ -1158,10 +1167,13 @@ def _finding_text(result: InspectionResult, inspection: Inspection) -> tuple[str
     return _("[%(code)s] %(title)s") % {"code": item.code, "title": title}, "\n".join(parts)
 
 
-def _reopened_photo(photo: ResultPhoto):
-    handle = photo.image.open("rb")
-    handle.name = photo.image.name
-    return handle
+def _photo_copies(photos) -> list[ContentFile]:
+    """The stored photos as in-memory files for the hazard (read once, no open handles)."""
+    copies = []
+    for photo in photos:
+        with photo.image.open("rb") as handle:
+            copies.append(ContentFile(handle.read(), name=photo.image.name.rsplit("/", 1)[-1]))
+    return copies
 
 
 def _release(inspection: Inspection, *, actor, verb: str, comment: str = "") -> None:
@@ -1208,7 +1220,7 @@ def _release_in_site_language(inspection: Inspection, *, actor, verb: str, comme
             category_id=category_id, campus_id=inspection.campus_id,
             building_id=inspection.place.building_id, place_id=inspection.place_id,
             grade=Grade.MAJOR if item.hazard_grade == Grade.MAJOR else Grade.GENERAL,
-            photos=[_reopened_photo(p) for p in findings[:9]], source=Source.INSPECTION,
+            photos=_photo_copies(findings[:9]), source=Source.INSPECTION,
             source_record=result, notify_office=not office)
         result.hazard = hazard
         result.save(update_fields=["hazard", "updated_at"])
@@ -1221,7 +1233,7 @@ def _release_in_site_language(inspection: Inspection, *, actor, verb: str, comme
         if result.fixed_on_spot:
             hazard_services.hazard_fix_on_spot(
                 actor=actor, hazard_id=hazard.pk, text=result.fix_note,
-                photos=[_reopened_photo(p) for p in fixed[:9]])
+                photos=_photo_copies(fixed[:9]))
         elif hazard.responsible_unit_id:
             by_unit[hazard.responsible_unit_id].append(hazard.pk)
         else:

@@ -226,7 +226,8 @@ def test_review_submit_waits_for_the_reviewer_then_approval_releases(
     assert inspection.submitted_at is not None and inspection.finished_at is None
     review = Notification.objects.filter(verb="inspections.review")
     assert set(review.values_list("recipient", flat=True)) == {org.users.admin.pk}
-    assert review.get().title == f"Inspection {inspection.reference} awaits your approval"
+    # stored in the site language, whatever the inspector reads
+    assert review.get().title == f"检查 {inspection.reference} 待您审核"
     assert not Hazard.objects.exists() and not RectificationNotice.objects.exists()
     assert not Notification.objects.filter(verb="inspections.report").exists()
     # when the office admin approves

@@ -10,11 +10,11 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, F, FloatField, Q, Sum
-from django.db.models.functions import Cast, NullIf
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import NullIf
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -61,13 +61,6 @@ def _coverage_counts() -> dict:
     """Aggregates counting targets by coverage (keys: the Coverage values) plus ``total``."""
     return {"total": Count("id"),
             **{c.value: Count("id", filter=Q(coverage=c)) for c in Coverage}}
-
-
-def _start_url() -> str:
-    try:
-        return reverse("inspections:start")
-    except NoReverseMatch:
-        return "/inspections/start/"
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -212,14 +205,15 @@ def plan_detail(request, pk: int):
     compliance = (inspection_list_visible_to(user)
                   .filter(plan=plan, state=Inspection.State.FINISHED)
                   .aggregate(inspections=Count("id"), findings=Sum("items_failed"),
-                             rate=Avg(Cast(F("items_complied"), FloatField()) * 100 / applied)))
+                             complied=Sum("items_complied"), applied=Sum(applied)))
+    # Pooled, as on the statistics page: all complied items ÷ all items checked.
+    compliance["rate"] = (compliance["complied"] * 100 / compliance["applied"]
+                          if compliance["applied"] else None)
     by_unit = list(targets.values("unit_id", "unit__name")
                    .annotate(total=Count("id"),
                              done=Count("id", filter=Q(coverage=Coverage.DONE)),
                              late=Count("id", filter=Q(coverage=Coverage.LATE)))
                    .order_by("unit__name", "unit_id"))
-    for row in by_unit:
-        row["percent"] = round(row["done"] * 100 / row["total"]) if row["total"] else 0
     inspectors = list(office_inspectors())
     form = TargetFilterForm(request.GET or None, units=[(r["unit_id"], r["unit__name"])
                                                         for r in by_unit],
@@ -244,7 +238,7 @@ def plan_detail(request, pk: int):
         "can_close": can_manage and active,
         "assign_form": (AssignForm(inspectors=inspectors, auto_id="assign_%s")
                         if can_manage and active else None),
-        "start_url": _start_url(), "start_key": uuid.uuid4().hex, "active": active,
+        "start_url": reverse("inspections:start"), "start_key": uuid.uuid4().hex, "active": active,
         "is_campaign": plan.kind == PlanKind.CAMPAIGN,
     })
 
