@@ -477,9 +477,12 @@ def plan_create(
         errors["inspectors"] = [_("Some of the chosen inspectors do not exist.")]
     elif any(not u.has_perm("inspections.start_inspection") for u in inspectors):
         errors["inspectors"] = [_("Inspectors must be security office staff.")]
+    campus = Campus.objects.filter(pk=campus_id).first() if str(campus_id or "").isdigit() \
+        else None
+    if campus_id and campus is None:
+        errors["campus"] = [_("Choose a campus from the list.")]
     if errors:
         raise DomainError(next(iter(errors.values()))[0], field_errors=errors)
-    campus = Campus.objects.filter(pk=campus_id).first() if campus_id else None
     with transaction.atomic():
         plan = InspectionPlan.objects.create(
             kind=kind, name=name, description=(description or "").strip(), template=template,

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from safecampus.core import clock
+from safecampus.core.errors import DomainError
 from safecampus.core.models import ActivityEntry
 from safecampus.inspections import services
 from safecampus.inspections.models import (
@@ -484,3 +485,13 @@ def test_a_recurring_place_never_inspected_turns_late_one_interval_after_the_pla
     with clock.frozen(_at(TODAY + dt.timedelta(days=8), 0)):
         services.coverage_sweep()
     assert plan.targets.get().coverage == Coverage.LATE
+
+
+def test_an_unknown_campus_is_refused_and_nothing_written(org):
+    with pytest.raises(DomainError) as error:
+        services.plan_create(
+            actor=org.users.staff, kind=PlanKind.RECURRING, name="每周检查",
+            template_id=_checklist(org).template_id, place_ids=[org.place_a.pk],
+            starts_on=TODAY, interval_days=7, campus_id=999999)
+    assert error.value.field_errors == {"campus": ["Choose a campus from the list."]}
+    assert not InspectionPlan.objects.exists()
