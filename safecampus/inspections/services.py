@@ -150,38 +150,47 @@ def checklist_validate(data: ChecklistData) -> list[tuple[int | None, str]]:
             count += 1
             line = item.line
             item_code = (item.code or "").strip()
-            if not item_code:
-                problems.append((line, _("The item code is missing.")))
-            elif len(item_code) > CODE_MAX or not all(ch in CODE_CHARS for ch in item_code):
-                problems.append((line, _("Item code “%(code)s” may use only letters, digits, "
-                                         "dots, hyphens and underscores (at most 24).")
-                                 % {"code": item_code}))
-            elif item_code in seen:
+            problems.extend((line, message) for _field, message in _item_problems(item))
+            if item_code and item_code in seen:
                 where = seen[item_code]
                 problems.append((line, _("Item code “%(code)s” appears twice (also on line "
                                          "%(line)s).") % {"code": item_code, "line": where}
                                  if where else _("Item code “%(code)s” appears twice.")
                                  % {"code": item_code}))
-            else:
+            elif item_code:
                 seen[item_code] = line
-            if not (item.text or "").strip():
-                problems.append((line, _("The check point text is missing.")))
-            elif len(item.text) > TEXT_MAX:
-                problems.append((line, _("The check point text is longer than %(limit)s "
-                                         "characters.") % {"limit": TEXT_MAX}))
-            if item.scoring not in Scoring.values:
-                problems.append((line, _("Unknown scoring “%(value)s”.") % {"value": item.scoring}))
-            if item.hazard_grade not in Grade.values:
-                problems.append((line, _("Unknown hazard grade “%(value)s”.")
-                                 % {"value": item.hazard_grade}))
-            try:
-                points = Decimal(item.points)
-                if not Decimal("-1000") <= points <= Decimal("1000"):
-                    raise InvalidOperation
-            except (InvalidOperation, TypeError, ValueError):
-                problems.append((line, _("Points must be a number between -1000 and 1000.")))
     if count == 0:
         problems.append((None, _("The checklist has no items.")))
+    return problems
+
+
+def _item_problems(item: ItemData) -> list[tuple[str, str]]:
+    """Problems of one item on its own, as ``(field, message)``: code, text, scoring,
+    grade and points (uniqueness of the code is checked over the whole version)."""
+    problems: list[tuple[str, str]] = []
+    item_code = (item.code or "").strip()
+    if not item_code:
+        problems.append(("code", _("The item code is missing.")))
+    elif len(item_code) > CODE_MAX or not all(ch in CODE_CHARS for ch in item_code):
+        problems.append(("code", _("Item code “%(code)s” may use only letters, digits, dots, "
+                                   "hyphens and underscores (at most 24).")
+                         % {"code": item_code}))
+    if not (item.text or "").strip():
+        problems.append(("text", _("The check point text is missing.")))
+    elif len(item.text) > TEXT_MAX:
+        problems.append(("text", _("The check point text is longer than %(limit)s "
+                                   "characters.") % {"limit": TEXT_MAX}))
+    if item.scoring not in Scoring.values:
+        problems.append(("scoring", _("Unknown scoring “%(value)s”.") % {"value": item.scoring}))
+    if item.hazard_grade not in Grade.values:
+        problems.append(("hazard_grade", _("Unknown hazard grade “%(value)s”.")
+                         % {"value": item.hazard_grade}))
+    try:
+        points = Decimal(item.points)
+        if not Decimal("-1000") <= points <= Decimal("1000"):
+            raise InvalidOperation
+    except (InvalidOperation, TypeError, ValueError):
+        problems.append(("points", _("Points must be a number between -1000 and 1000.")))
     return problems
 
 
@@ -349,12 +358,9 @@ def item_save(*, actor, version_id: int, section_id: int, data: ItemData,
               item_id: int | None = None) -> ChecklistItem:
     """Add an item to a draft (or change one); codes stay unique within the version."""
     _require(actor, "inspections.manage_templates")
-    probe = ChecklistData(name="x", code="x", sections=[SectionData("", "x", [data])])
-    problems = [p for p in checklist_validate(probe)]
+    problems = _item_problems(data)
     if problems:
-        message = problems[0][1]
-        field_name = "code" if "code" in message.lower() or "编号" in message else "text"
-        _refuse(field_name, message)
+        raise DomainError(problems[0][1], field_errors={f: [m] for f, m in reversed(problems)})
     if data.hazard_category_id and not HazardCategory.objects.filter(
             pk=data.hazard_category_id, is_active=True).exists():
         _refuse("hazard_category", _("Choose a category from the list."))
