@@ -200,15 +200,20 @@ def hazards_awaiting_notice(user, *, unit_id: int | None = None) -> QuerySet[Haz
     )
 
 
-def hazard_source_record(hazard: Hazard):
-    """The record a hazard came from (an inspection result, a patrol scan …), or None.
+def hazard_source_record(hazard: Hazard, user):
+    """The record a hazard came from (an inspection result, a patrol scan …) if ``user`` may
+    see it, else None.
 
     Read through the generic reference, so this app imports no module; the record's
-    ``get_absolute_url`` (when it has one) links back to it.
+    ``get_absolute_url`` (when it has one) links back to it, and its ``is_visible_to(user)``
+    (when it has one) decides who sees that link.
     """
     if not hazard.source_type_id or not hazard.source_id:
         return None
     model = hazard.source_type.model_class()
     if model is None:
         return None
-    return model._default_manager.filter(pk=hazard.source_id).first()
+    record = model._default_manager.filter(pk=hazard.source_id).first()
+    if record is not None and hasattr(record, "is_visible_to") and not record.is_visible_to(user):
+        return None
+    return record

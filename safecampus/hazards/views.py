@@ -122,7 +122,7 @@ def _render_detail(request, hazard, *, bound_action: str = "", bound_form=None, 
         "pending_extension": next(
             (e for e in hazard.extensions.all() if e.state == "pending"), None),
         "plan": getattr(hazard, "plan", None) if hazard.grade == Grade.MAJOR else None,
-        "source_record": selectors.hazard_source_record(hazard),
+        "source_record": selectors.hazard_source_record(hazard, user),
     }
     forms = {}
     s = hazard.status

@@ -417,6 +417,10 @@ class InspectionResult(BaseModel):
                        else pgettext_lazy("deduction item", "Not found"))
         return str(self.get_outcome_display())
 
+    def is_visible_to(self, user) -> bool:
+        """Whether ``user`` may open the inspection this result belongs to."""
+        return user.has_perm("inspections.view_inspection", self.inspection)
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 

@@ -181,3 +181,19 @@ def test_texts_written_into_records_are_in_the_site_language(org):
     assert "检查发现的问题：通道堆放纸箱" in hazard.description
     assert RectificationNotice.objects.get().requirements.startswith(
         f"请对检查 {inspection.reference}")
+
+
+def test_the_link_back_is_shown_only_to_those_who_may_open_the_inspection(org, client):
+    _version, inspection = _start(org, items=1)
+    answer_all(inspection, org.users.staff, fails={"1.1": "通道堆放纸箱"})
+    services.inspection_submit(actor=org.users.staff, inspection_id=inspection.pk,
+                               signer_name="王老师", signature=signature_png())
+    hazard = Hazard.objects.get(source=Source.INSPECTION)
+    # while the inspection is reopened, the unit may not open it: no link for the unit
+    services.inspection_reopen(actor=org.users.admin, inspection_id=inspection.pk,
+                               reason="漏记一项")
+    client.cookies["django_language"] = "en"
+    client.force_login(org.users.contact_a)
+    assert f"/inspections/{inspection.pk}/" not in client.get(f"/hazards/{hazard.pk}/").content.decode()
+    client.force_login(org.users.staff)
+    assert f"/inspections/{inspection.pk}/" in client.get(f"/hazards/{hazard.pk}/").content.decode()
