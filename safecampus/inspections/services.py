@@ -654,9 +654,13 @@ def coverage_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     """Move targets of active plans on with the calendar (run daily; safe to re-run).
 
     Campaign targets still due after the end date become late; recurring targets turn due
-    INSPECTION_DUE_SOON_DAYS before their due date and late after it. Set-based updates.
+    INSPECTION_DUE_SOON_DAYS before their due date and late after it (set-based updates).
+    First, places of plans that follow the risk level get their due date again from their
+    current risk level, which the risk register may have changed since the last inspection.
+    Returns counts: ``{"late": n, "due": n, "rescheduled": n}``.
     """
     today = today or clock.local_today()
+    rescheduled = _risk_targets_reschedule(today)
     soon = today + dt.timedelta(days=settings.SAFECAMPUS["INSPECTION_DUE_SOON_DAYS"])
     active = InspectionTarget.objects.filter(plan__state=InspectionPlan.State.ACTIVE)
     late_campaign = active.filter(plan__kind=PlanKind.CAMPAIGN, plan__ends_on__lt=today,
@@ -666,7 +670,24 @@ def coverage_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     late = recurring.filter(coverage__in=[Coverage.DONE, Coverage.DUE, Coverage.NEVER],
                             due_on__lt=today).update(coverage=Coverage.LATE)
     due = recurring.filter(coverage=Coverage.DONE, due_on__lte=soon).update(coverage=Coverage.DUE)
-    return {"late": late_campaign + late, "due": due}
+    return {"late": late_campaign + late, "due": due, "rescheduled": rescheduled}
+
+
+def _risk_targets_reschedule(today: dt.date) -> int:
+    """Recompute due date and coverage of active risk-level plans' targets not in progress;
+    write only those that changed. Returns how many changed."""
+    targets = (InspectionTarget.objects
+               .filter(plan__state=InspectionPlan.State.ACTIVE, plan__by_risk_level=True)
+               .exclude(coverage=Coverage.IN_PROGRESS)
+               .select_related("plan", "place").order_by("pk"))
+    changed = []
+    for target in targets.iterator(chunk_size=500):
+        before = (target.due_on, target.coverage)
+        _target_compute(target, plan=target.plan, today=today, has_open=False)
+        if (target.due_on, target.coverage) != before:
+            changed.append(target)
+    InspectionTarget.objects.bulk_update(changed, ["due_on", "coverage"], batch_size=500)
+    return len(changed)
 
 
 # --- doing an inspection ------------------------------------------------------------------

@@ -237,7 +237,7 @@ def test_campaign_targets_not_done_turn_late_after_the_end_by_the_daily_task(org
     # the day after the end the daily task marks what is left late (and a re-run changes nothing)
     with clock.frozen(_at(TODAY + dt.timedelta(days=6), 0)):
         coverage_sweep()
-        assert services.coverage_sweep() == {"late": 0, "due": 0}
+        assert services.coverage_sweep() == {"late": 0, "due": 0, "rescheduled": 0}
     coverages = dict(plan.targets.values_list("place_id", "coverage"))
     assert coverages == {org.place_a.pk: Coverage.DONE, extra[0].pk: Coverage.LATE}
 
@@ -282,6 +282,15 @@ def test_recurring_by_risk_level_a_major_risk_place_is_due_again_after_seven_day
         services.coverage_sweep()
     coverages = dict(plan.targets.values_list("place_id", "coverage"))
     assert coverages == {major.pk: Coverage.LATE, low.pk: Coverage.DONE}
+    # when the risk register raises the low place to high (14 days), the next daily run
+    # reschedules it from its last inspection: due on day 14, so late on day 15
+    Place.objects.filter(pk=low.pk).update(risk_level=RiskLevel.HIGH)
+    with clock.frozen(_at(TODAY + dt.timedelta(days=15))):
+        result = services.coverage_sweep()
+        again = services.coverage_sweep()
+    target = plan.targets.get(place=low)
+    assert (target.due_on, target.coverage) == (TODAY + dt.timedelta(days=14), Coverage.LATE)
+    assert result["rescheduled"] == 1 and again["rescheduled"] == 0
 
 
 # --- who sees what ------------------------------------------------------------------------
