@@ -608,7 +608,7 @@ class PlanViewSet(viewsets.GenericViewSet):
             interval_days=d.get("interval_days"), by_risk_level=d.get("by_risk_level", False),
             inspector_ids=d.get("inspectors", []), deadline_days=d.get("deadline_days"),
             needs_review=d.get("needs_review", False), description=d.get("description", ""),
-            campus_id=d.get("campus"))
+            campus_id=d.get("campus"), idempotency_key=_idempotency_key(request))
         return self._render(plan.pk, code=status.HTTP_201_CREATED)
 
     @extend_schema(summary=gettext_lazy("The places a plan covers and where each stands"),

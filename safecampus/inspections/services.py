@@ -438,15 +438,21 @@ def plan_create(
     needs_review: bool = False,
     description: str = "",
     campus_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> InspectionPlan:
     """Create a recurring schedule or a campaign and one target per place.
 
     Inspectors are assigned to targets in turn, keeping a unit's places with one inspector.
     Dates are local (Asia/Shanghai). Raises DomainError for a missing name/template/place,
     an unpublished template, ``ends_on`` before ``starts_on``, a campaign without an end, or
-    a recurring plan without an interval (unless it follows the risk level).
+    a recurring plan without an interval (unless it follows the risk level). With the same
+    ``idempotency_key`` a second call returns the first plan.
     """
     _require(actor, "inspections.manage_plans")
+    existing = idempotency_lookup(scope="inspections.plan_create", key=idempotency_key,
+                                  model=InspectionPlan, user=actor)
+    if existing is not None:
+        return existing
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     _check_length("name", name, NAME_MAX)
@@ -513,6 +519,12 @@ def plan_create(
         _targets_seed(plan)
         activity_record(target=plan, actor=actor, verb="inspections.plan_create",
                         to_state=plan.state, data={"kind": kind, "places": len(targets)})
+        if not idempotency_remember(scope="inspections.plan_create", key=idempotency_key,
+                                    user=actor, result=plan):
+            winner = idempotency_lookup(scope="inspections.plan_create", key=idempotency_key,
+                                        model=InspectionPlan, user=actor)
+            transaction.set_rollback(True)  # after the read, see hazards.services.hazard_report
+            return winner
     return plan
 
 

@@ -140,6 +140,7 @@ class PlanForm(IdempotentFormMixin, PlaceFilterMixin):
             "deadline_days": d.get("deadline_days"),
             "needs_review": bool(d.get("needs_review")),
             "campus_id": d["campus"][0].pk if d.get("campus") and len(d["campus"]) == 1 else None,
+            "idempotency_key": d.get("idempotency_key"),
         }
 
 

@@ -112,6 +112,17 @@ def test_unit_and_kind_filters_and_hand_picked_places(org, client):
     assert list(InspectionTarget.objects.values_list("place_id", flat=True)) == [extra_b[0].pk]
 
 
+def test_the_new_plan_form_sent_twice_creates_one_plan(org, client):
+    version = _checklist(org)
+    login(client, org.users.admin)
+    data = _form(org, version, idempotency_key="e3b0c44298fc1c149afbf4c8996fb924")
+    first = client.post(reverse("inspections:plan_new"), data)
+    again = client.post(reverse("inspections:plan_new"), data)
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert InspectionPlan.objects.count() == 1
+
+
 def test_recurring_plan_by_risk_level(org, client):
     version = _checklist(org)
     login(client, org.users.admin)
