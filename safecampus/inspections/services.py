@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Case, Max, When
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -714,7 +714,9 @@ def inspection_start(
     """Begin (or resume) an inspection of a place with a template's published version.
 
     From a plan's target: the plan's template and review setting; an inspection of that
-    target already in progress by the same person is returned instead of a second one.
+    target already in progress by the same person is returned instead of a second one. An
+    office inspection started from a place that an active plan covers with the same
+    checklist counts for that plan (it is attached to the place's target).
     Office staff start office inspections; a unit's safety contact or leader starts a
     self-inspection (自查) of one of the unit's places.
     """
@@ -757,6 +759,17 @@ def inspection_start(
         kind = Inspection.Kind.SELF
     else:
         raise NotAllowed()
+    if target is None and kind == Inspection.Kind.OFFICE:
+        # Started from the place, but the place is due in an active plan with this checklist:
+        # the inspection counts for that plan (the actor's own assignment first).
+        target = (InspectionTarget.objects
+                  .filter(place=place, plan__template=template,
+                          plan__state=InspectionPlan.State.ACTIVE)
+                  .select_related("plan")
+                  .order_by(Case(When(inspector=actor, then=0), default=1), "-plan__starts_on",
+                            "pk").first())
+        if target is not None:
+            plan, unit_id = target.plan, target.unit_id
     with transaction.atomic():
         if target is not None:
             InspectionTarget.objects.select_for_update().filter(pk=target.pk).first()

@@ -340,6 +340,8 @@ def test_a_unit_contact_sees_the_same_inspections_in_the_api_as_on_the_web_list(
     # finished, the unit's own self-inspection, and an inspection of unit B
     _start(org, version)
     _start(org, version, user=org.users.staff2)
+    finished = _start(org, version, user=org.users.admin)
+    _finish(org, finished["id"])
     plan = services.plan_create(
         actor=org.users.admin, kind=PlanKind.CAMPAIGN, name="复查", template_id=version.template_id,
         place_ids=[org.place_a.pk], starts_on=NOW.date(), ends_on=NOW.date() + dt.timedelta(9),
@@ -348,8 +350,6 @@ def test_a_unit_contact_sees_the_same_inspections_in_the_api_as_on_the_web_list(
                                          target_id=plan.targets.get().pk)
     _finish(org, awaiting.pk)
     assert Inspection.objects.get(pk=awaiting.pk).state == Inspection.State.AWAITING_REVIEW
-    finished = _start(org, version, user=org.users.admin)
-    _finish(org, finished["id"])
     own = _start(org, version, user=org.users.contact_a)
     other_unit = _start(org, version, place=org.place_b)
     _finish(org, other_unit["id"])

@@ -58,10 +58,11 @@ def test_my_work_lists_assigned_places_and_inspections_to_resume(org, client):
     # when he opens /inspections/
     login(client, org.users.staff)
     response = client.get(reverse("inspections:home"))
-    # then both places are offered with a Start button, and the begun one can be resumed
+    # then the place not begun is offered with a Start button, and the begun one (started
+    # from the place, it counts for the campaign) can be resumed
     assert response.status_code == 200
-    assert [str(t.place) for t, _form in response.context["targets"]] == [
-        "化学楼 101实验室", "机械楼 201室"]
+    assert running.target.place == org.place_a and running.plan.name == "2026春季实验室安全大检查"
+    assert [str(t.place) for t, _form in response.context["targets"]] == ["机械楼 201室"]
     assert response.context["in_progress"] == [running]
     html = response.content.decode()
     assert reverse("inspections:run", args=[running.pk]) in html
