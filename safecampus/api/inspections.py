@@ -349,13 +349,9 @@ def inspection_actions(inspection: Inspection, user) -> list[str]:
         ("approve", s == Inspection.State.AWAITING_REVIEW, "inspections.review_inspection"),
         ("send-back", s == Inspection.State.AWAITING_REVIEW, "inspections.review_inspection"),
         ("reopen", s == Inspection.State.FINISHED, "inspections.reopen_inspection"),
+        ("cancel", s == Inspection.State.IN_PROGRESS, "inspections.cancel_inspection"),
     ]
-    names = [name for name, ok, perm in checks if ok and user.has_perm(perm, inspection)]
-    if s == Inspection.State.IN_PROGRESS and (
-            user.has_perm("inspections.record_results", inspection)
-            or user.has_perm("inspections.manage_plans")):
-        names.append("cancel")
-    return names
+    return [name for name, ok, perm in checks if ok and user.has_perm(perm, inspection)]
 
 
 # --- input serializers -----------------------------------------------------------------------

@@ -52,4 +52,6 @@ rules.add_perm("inspections.record_results", is_inspector)
 rules.add_perm("inspections.review_inspection", is_office_admin)
 rules.add_perm("inspections.reopen_inspection",
                is_office | (is_self_inspection & acts_for_inspected_unit))
+# Cancelling an inspection not carried out: its inspector, or the office that plans them.
+rules.add_perm("inspections.cancel_inspection", is_inspector | is_office)
 rules.add_perm("inspections.view_statistics", is_office | is_leadership)

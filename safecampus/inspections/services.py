@@ -1179,9 +1179,7 @@ def inspection_cancel(*, actor, inspection_id: int, reason: str) -> Inspection:
         _refuse("reason", _("Give the reason; it goes on the timeline."))
     with transaction.atomic():
         inspection = _lock_inspection(inspection_id)
-        if not (actor.has_perm("inspections.record_results", inspection)
-                or actor.has_perm("inspections.manage_plans")):
-            raise NotAllowed()
+        _require(actor, "inspections.cancel_inspection", inspection)
         if not can_proceed(inspection.cancel):
             raise Conflict(_("Only an inspection in progress can be cancelled."))
         inspection.cancel()
