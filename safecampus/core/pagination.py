@@ -48,7 +48,13 @@ def paginate(request, queryset, *, per_page: int = 50, max_page: int = 10_000) -
         number = int(request.GET.get("page") or 1)
     except (TypeError, ValueError):
         number = 1
-    number = min(max(number, 1), max_page)
+    return page_of(queryset, number, per_page=per_page, max_page=max_page)
+
+
+def page_of(queryset, number: int, *, per_page: int = 50, max_page: int = 10_000) -> Page:
+    """Page ``number`` (clamped to 1…max_page) of ``queryset`` without ``count(*)``: one row
+    more than a page is fetched to know whether a next page exists."""
+    number = min(max(int(number or 1), 1), max_page)
     start = (number - 1) * per_page
     rows = list(queryset[start : start + per_page + 1])
     return Page(object_list=rows[:per_page], number=number, has_next=len(rows) > per_page)

@@ -22,7 +22,7 @@ from django.db.models import Count, F, FloatField, Max, Q, QuerySet, Sum
 from django.db.models.functions import Cast, NullIf
 
 from safecampus.core import clock
-from safecampus.core.pagination import Page
+from safecampus.core.pagination import Page, page_of
 
 from .models import Coverage, Inspection, InspectionPlan, InspectionResult, InspectionTarget, Outcome
 from .selectors import inspection_list_visible_to, target_list_visible_to
@@ -158,14 +158,6 @@ def repeat_findings(user, filters: StatsFilters) -> QuerySet[InspectionResult]:
             .order_by("-recorded_at", "-id"))
 
 
-def _page(queryset, number: int, per_page: int) -> Page:
-    """One page of ``queryset`` without ``count(*)`` (as :func:`core.pagination.paginate`)."""
-    number = min(max(int(number or 1), 1), 10_000)
-    start = (number - 1) * per_page
-    rows = list(queryset[start : start + per_page + 1])
-    return Page(object_list=rows[:per_page], number=number, has_next=len(rows) > per_page)
-
-
 @dataclass
 class Statistics:
     """Everything the statistics page shows (see the module docstring for definitions)."""
@@ -193,7 +185,7 @@ def statistics(user, filters: StatsFilters, *, item_page: int = 1, overdue_page:
         by_unit=list(compliance_by_unit(user, filters)),
         by_campus=list(compliance_by_campus(user, filters)),
         most_failed=most_failed_items(user, filters),
-        items=_page(by_item(user, filters), item_page, per_page),
-        overdue=_page(overdue_places(user, filters), overdue_page, per_page),
-        repeats=_page(repeat_findings(user, filters), repeat_page, per_page),
+        items=page_of(by_item(user, filters), item_page, per_page=per_page),
+        overdue=page_of(overdue_places(user, filters), overdue_page, per_page=per_page),
+        repeats=page_of(repeat_findings(user, filters), repeat_page, per_page=per_page),
     )
