@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("safecampus.accounts.urls")),
     path("hazards/", include("safecampus.hazards.urls")),
     path("inspections/", include("safecampus.inspections.urls")),
+    path("patrols/", include("safecampus.patrols.urls")),
     path("notifications/", include("safecampus.notifications.urls")),
     path("organisation/", include("safecampus.organisation.urls")),
     path("api/", include("safecampus.api.urls")),

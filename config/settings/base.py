@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "safecampus.notifications",
     "safecampus.hazards",
     "safecampus.inspections",
+    "safecampus.patrols",
     "safecampus.dashboards",
     "safecampus.api",
     "safecampus.demo",
@@ -234,6 +235,15 @@ SAFECAMPUS = {
     "INSPECTION_DEADLINE_DAYS": 7,
     # A recurring target turns "due" this many days before its due date.
     "INSPECTION_DUE_SOON_DAYS": 7,
+    # Patrols: QR codes on checkpoint stickers point at this address (the site as guards'
+    # phones reach it), never at the host a request happened to come from.
+    "PUBLIC_URL": env.get("SAFECAMPUS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+    # A scan whose phone time is this many minutes ahead of the server is not trusted; one
+    # this many hours old when it arrives is flagged (offline queues upload within hours).
+    "PATROL_FUTURE_TOLERANCE_MINUTES": 5,
+    "PATROL_STALE_AFTER_HOURS": 48,
+    # How often the patrol sweep looks for closed windows with missed checkpoints (minutes).
+    "PATROL_SWEEP_MINUTES": env.get_int("SAFECAMPUS_PATROL_SWEEP_MINUTES", 5),
 }
 
 # The cache is shared by the web processes and the task consumer: Redis when configured,

@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     OFFICE_ADMIN = "office_admin", _("Office administrator")  # 保卫处管理员 / 处领导
     OFFICE_STAFF = "office_staff", _("Office staff / inspector")  # 保卫处工作人员 / 检查员
     GUARD = "guard", _("Guard")  # 校卫队 / 特勤
+    GRID_HEAD = "grid_head", _("Grid head")  # 网格长
     GRID_OFFICER = "grid_officer", _("Grid officer")  # 网格员
     UNIT_SAFETY_CONTACT = "unit_safety_contact", _("Unit safety contact")  # 单位安全员
     UNIT_LEADER = "unit_leader", _("Unit leader")  # 单位负责人

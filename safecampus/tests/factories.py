@@ -119,6 +119,7 @@ def build_org() -> SimpleNamespace:
         staff2=user_with_role(Role.OFFICE_STAFF, username="staff2"),
         guard=user_with_role(Role.GUARD, campus=campus1, username="guard1"),
         grid=user_with_role(Role.GRID_OFFICER, zone=zone1, username="grid1"),
+        grid_head=user_with_role(Role.GRID_HEAD, zone=zone1, username="gridhead1"),
         contact_a=user_with_role(Role.UNIT_SAFETY_CONTACT, unit=unit_a, username="contact_a"),
         leader_a=user_with_role(Role.UNIT_LEADER, unit=unit_a, username="leader_a"),
         contact_b=user_with_role(Role.UNIT_SAFETY_CONTACT, unit=unit_b, username="contact_b"),

@@ -1,0 +1,68 @@
+"""Patrol, grid and duty-room permissions as domain verbs (house rule 6).
+
+Lists go through :mod:`safecampus.patrols.selectors`, which encode the same visibility in
+SQL. Who is who: guards (校卫队/特勤) patrol; the office sets routes up and reads every
+report; a shift's leader sees the shift; grid heads (网格长) and grid officers (网格员) are
+members of a zone; the duty room is kept by office staff and guards on duty.
+"""
+
+import rules
+
+from safecampus.accounts.models import Role
+from safecampus.accounts.predicates import is_leadership, is_office
+
+
+@rules.predicate
+def is_guard(user) -> bool:
+    return user.is_authenticated and Role.GUARD in user.scope.roles
+
+
+@rules.predicate
+def is_grid_member(user) -> bool:
+    """A grid head or grid officer of at least one zone."""
+    return user.is_authenticated and bool(
+        user.scope.roles & {Role.GRID_HEAD, Role.GRID_OFFICER} and user.scope.zone_ids
+    )
+
+
+@rules.predicate
+def is_police_liaison(user) -> bool:
+    return user.is_authenticated and Role.POLICE_LIAISON in user.scope.roles
+
+
+@rules.predicate
+def in_visit_zone(user, visit) -> bool:
+    return visit is not None and visit.zone_id in user.scope.zone_ids
+
+
+@rules.predicate
+def is_visit_officer(user, visit) -> bool:
+    return visit is not None and visit.officer_id == user.pk
+
+
+@rules.predicate
+def in_zone(user, zone) -> bool:
+    return zone is not None and zone.pk in user.scope.zone_ids
+
+
+# Routes, schedules, checkpoint codes (and their printed sheets): the office.
+rules.add_perm("patrols.manage_patrols", is_office)
+# Patrolling: guards (and office staff, who also walk rounds).
+rules.add_perm("patrols.patrol", is_guard | is_office)
+# Patrol reports (completion, missed checkpoints): office, leadership; guards see their own
+# rounds and the shifts they lead through the selectors.
+rules.add_perm("patrols.view_patrol_reports", is_office | is_leadership)
+# Grids.
+rules.add_perm("patrols.log_grid_visit", is_grid_member | is_office)
+rules.add_perm("patrols.view_grid_visit",
+               is_office | is_leadership | is_visit_officer | in_visit_zone)
+rules.add_perm("patrols.view_grid_dashboard", is_office | is_leadership | is_grid_member)
+rules.add_perm("patrols.view_grid", is_office | is_leadership | in_zone)
+# Duty room.
+rules.add_perm("patrols.keep_duty_log", is_office | is_guard)
+rules.add_perm("patrols.view_duty_log", is_office | is_guard | is_leadership)
+# Incidents.
+rules.add_perm("patrols.record_incident", is_office | is_guard)
+rules.add_perm("patrols.view_incident", is_office | is_leadership | is_police_liaison)
+rules.add_perm("patrols.import_incidents", is_office)
+rules.add_perm("patrols.view_incident_statistics", is_office | is_leadership | is_police_liaison)

@@ -1,0 +1,577 @@
+"""Patrolling (writes): checkpoint codes, shifts and rounds, scans and the missed-checkpoint sweep.
+
+Errors: :class:`~safecampus.core.errors.DomainError` (bad input, 400; ``code`` says which:
+``unknown_code``, ``revoked_code``, ``forged_code``, ``bad_time`` …),
+:class:`~safecampus.core.errors.NotAllowed` (403), :class:`~safecampus.core.errors.Conflict`
+(illegal or stale transition, 409). Times in and out are aware datetimes; local clock times
+and dates are Asia/Shanghai (``settings.TIME_ZONE``).
+
+Codes. A checkpoint's QR code is ``<PUBLIC_URL>/patrols/c/<id>-<generation>.<signature>/``,
+where the signature is an HMAC (Django's :class:`~django.core.signing.Signer`, SHA-256,
+keyed by ``SECRET_KEY`` with its own salt) of ``<id>-<generation>``. Nobody without the
+server's key can make a code for another checkpoint or another generation (forged), and
+rotating a checkpoint's code raises its generation so every earlier sticker is refused
+(revoked). The manual code printed under the QR is random (8 characters from an alphabet
+without look-alikes, 40 bits) and changes on rotation too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from safecampus.accounts.models import Role
+from safecampus.accounts.selectors import office_people
+from safecampus.core import clock
+from safecampus.core.activity import activity_record
+from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.notifications.services import notification_send
+
+from ..models import Checkpoint, CheckpointScan, PatrolRound, PatrolSchedule, PatrolShift
+
+CODE_SALT = "safecampus.patrols.checkpoint"
+#: Manual codes: no 0/O, 1/I/L, so a guard reading a worn sticker cannot mistype them.
+MANUAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+MANUAL_LENGTH = 8
+REASON_MAX = 1000
+NOTE_MAX = 500
+#: Largest batch the phone may upload at once.
+BULK_MAX = 500
+
+_signer = signing.Signer(salt=CODE_SALT, sep=".")
+_CODE_RE = re.compile(r"^(\d+)-(\d+)\.[A-Za-z0-9_-]+$")
+_URL_CODE_RE = re.compile(r"/c/([^/?#\s]*)")
+
+
+def _require(actor, perm: str, obj=None) -> None:
+    if not actor.has_perm(perm, obj):
+        raise NotAllowed()
+
+
+# --- codes -----------------------------------------------------------------------------------
+def checkpoint_code(checkpoint: Checkpoint) -> str:
+    """The signed code of the checkpoint's current generation, e.g. ``12-3.Xy…`` (ASCII)."""
+    return _signer.sign(f"{checkpoint.pk}-{checkpoint.code_generation}")
+
+
+def checkpoint_url(checkpoint: Checkpoint) -> str:
+    """The address the QR code holds: ``SAFECAMPUS["PUBLIC_URL"]`` + the scan page, never the
+    host of the current request (a sticker printed from a laptop on ``localhost`` must still
+    open on a guard's phone)."""
+    path = reverse("patrols:scan_code", args=[checkpoint_code(checkpoint)])
+    return settings.SAFECAMPUS["PUBLIC_URL"] + path
+
+
+def manual_code_new() -> str:
+    """A fresh random manual code (8 characters of :data:`MANUAL_ALPHABET`)."""
+    return "".join(secrets.choice(MANUAL_ALPHABET) for _i in range(MANUAL_LENGTH))
+
+
+def _normalise_manual(text: str) -> str:
+    return re.sub(r"[\s\-]", "", text).upper()
+
+
+def checkpoint_resolve(code: str) -> tuple[Checkpoint, str]:
+    """The checkpoint a scanned or typed code names, and how it was given (``qr``/``manual``).
+
+    ``code`` may be the whole URL from the QR code, the signed part alone, or the manual code
+    (spaces, dashes and case ignored). Raises DomainError with ``code``:
+    ``unknown_code`` (no such code), ``forged_code`` (signature wrong), ``revoked_code``
+    (an earlier generation, or the checkpoint/route is no longer in use).
+    """
+    text = (code or "").strip()
+    in_url = _URL_CODE_RE.search(text)  # the whole URL from the sticker
+    if in_url is not None:
+        text = in_url.group(1)
+    match = _CODE_RE.match(text)
+    if match is None:
+        manual = _normalise_manual(text)
+        checkpoint = (Checkpoint.objects.select_related("route", "place")
+                      .filter(manual_code=manual).first() if manual else None)
+        if checkpoint is None:
+            raise DomainError(_("This code is not a checkpoint of ours. Check the sticker and "
+                                "try again."), code="unknown_code")
+        _check_in_use(checkpoint)
+        return checkpoint, CheckpointScan.Method.MANUAL
+    try:
+        _signer.unsign(text)
+    except signing.BadSignature:
+        raise DomainError(_("This code is forged or damaged: it was not issued by the security "
+                            "office. Report the sticker to your shift leader."),
+                          code="forged_code") from None
+    pk, generation = int(match.group(1)), int(match.group(2))
+    checkpoint = Checkpoint.objects.select_related("route", "place").filter(pk=pk).first()
+    if checkpoint is None:
+        raise DomainError(_("This checkpoint no longer exists."), code="unknown_code")
+    if generation != checkpoint.code_generation:
+        raise DomainError(_("This sticker's code has been replaced. Report the old sticker to "
+                            "your shift leader."), code="revoked_code")
+    _check_in_use(checkpoint)
+    return checkpoint, CheckpointScan.Method.QR
+
+
+def _check_in_use(checkpoint: Checkpoint) -> None:
+    if not checkpoint.is_active or not checkpoint.route.is_active:
+        raise DomainError(_("This checkpoint is no longer patrolled."), code="revoked_code")
+
+
+def checkpoint_rotate_code(*, actor, checkpoint_id: int) -> Checkpoint:
+    """Issue a new QR and manual code for a checkpoint; every earlier sticker stops working."""
+    _require(actor, "patrols.manage_patrols")
+    with transaction.atomic():
+        checkpoint = Checkpoint.objects.select_for_update().filter(pk=checkpoint_id).first()
+        if checkpoint is None:
+            raise DomainError(_("No such checkpoint."), code="not_found")
+        old = checkpoint.code_generation
+        checkpoint.code_generation = old + 1
+        checkpoint.manual_code = _unique_manual_code()
+        checkpoint.code_rotated_at = clock.now()
+        checkpoint.save(update_fields=["code_generation", "manual_code", "code_rotated_at",
+                                       "updated_at"])
+        activity_record(target=checkpoint, actor=actor, verb="patrols.rotate_code",
+                        from_state=str(old), to_state=str(checkpoint.code_generation))
+    return checkpoint
+
+
+def _unique_manual_code() -> str:
+    while True:
+        code = manual_code_new()
+        if not Checkpoint.objects.filter(manual_code=code).exists():
+            return code
+
+
+# --- shifts and rounds -----------------------------------------------------------------------
+def _local(day: dt.date, at: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, at, tzinfo=clock.local_zone())
+
+
+def shift_bounds(schedule: PatrolSchedule, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end (aware) of ``schedule`` on local date ``day``; an end not after the start
+    is on the next day (a night shift 22:00–06:00 ends the next morning)."""
+    start = _local(day, schedule.starts_at)
+    end_day = day if schedule.ends_at > schedule.starts_at else day + dt.timedelta(days=1)
+    return start, _local(end_day, schedule.ends_at)
+
+
+def round_windows(schedule: PatrolSchedule, day: dt.date) -> list[tuple[dt.datetime, ...]]:
+    """``(window_start, window_end, late_until)`` of each round of ``schedule`` on ``day``.
+
+    The shift is cut into ``rounds`` equal parts; a round's window is its first
+    ``window_minutes`` (at most the whole part); late scans count until the next round
+    starts (or the shift ends).
+    """
+    start, end = shift_bounds(schedule, day)
+    count = max(1, schedule.rounds)
+    part = (end - start) / count
+    window = min(dt.timedelta(minutes=schedule.window_minutes), part)
+    result = []
+    for i in range(count):
+        opens = start + part * i
+        result.append((opens, opens + window, start + part * (i + 1)))
+    return result
+
+
+def shift_plan(*, schedule: PatrolSchedule, day: dt.date) -> PatrolShift | None:
+    """Create the shift of ``schedule`` on local ``day`` with its rounds, if it runs that day.
+
+    Idempotent: a second call returns the existing shift and changes nothing. The rounds
+    expect the route's active checkpoints at the time of planning. Returns None when the
+    schedule does not run on that weekday or the route has no active checkpoint.
+    """
+    if str(day.isoweekday()) not in schedule.weekdays:
+        return None
+    existing = PatrolShift.objects.filter(schedule=schedule, shift_date=day).first()
+    if existing is not None:
+        return existing
+    checkpoint_ids = list(Checkpoint.objects.filter(route_id=schedule.route_id, is_active=True)
+                          .order_by("sequence").values_list("pk", flat=True))
+    if not checkpoint_ids:
+        return None
+    start, end = shift_bounds(schedule, day)
+    try:
+        with transaction.atomic():
+            shift = PatrolShift.objects.create(schedule=schedule, route_id=schedule.route_id,
+                                               shift_date=day, starts_at=start, ends_at=end,
+                                               leader_id=schedule.leader_id)
+            shift.guards.set(schedule.guards.all())
+            PatrolRound.objects.bulk_create([
+                PatrolRound(shift=shift, route_id=schedule.route_id, sequence=i + 1,
+                            window_start=opens, window_end=closes, late_until=late,
+                            checkpoint_ids=checkpoint_ids,
+                            checkpoints_expected=len(checkpoint_ids))
+                for i, (opens, closes, late) in enumerate(round_windows(schedule, day))
+            ])
+    except IntegrityError:  # planned concurrently by another sweep
+        return PatrolShift.objects.get(schedule=schedule, shift_date=day)
+    return shift
+
+
+def shifts_plan_ahead(*, at: dt.datetime | None = None) -> int:
+    """Plan today's and tomorrow's shifts (local dates) of every active schedule.
+
+    Returns the number of shifts that exist for those days afterwards. Idempotent.
+    """
+    today = clock.local_today() if at is None else at.astimezone(clock.local_zone()).date()
+    count = 0
+    schedules = PatrolSchedule.objects.filter(is_active=True, route__is_active=True)
+    for schedule in schedules.prefetch_related("guards"):
+        for day in (today, today + dt.timedelta(days=1)):
+            if shift_plan(schedule=schedule, day=day) is not None:
+                count += 1
+    return count
+
+
+def _lock_round(round_id: int) -> PatrolRound:
+    round_ = (PatrolRound.objects.select_for_update().select_related("shift", "route")
+              .filter(pk=round_id).first())
+    if round_ is None:
+        raise DomainError(_("No such round."), code="not_found")
+    return round_
+
+
+def round_start(*, actor, round_id: int) -> PatrolRound:
+    """A guard starts a planned round; it becomes theirs. Raises Conflict if it has started."""
+    _require(actor, "patrols.patrol")
+    with transaction.atomic():
+        round_ = _lock_round(round_id)
+        if not can_proceed(round_.start):
+            raise Conflict(_("This round has already started or ended."))
+        round_.start()
+        round_.guard = actor
+        round_.started_at = clock.now()
+        round_.save()
+        activity_record(target=round_, actor=actor, verb="patrols.start_round",
+                        from_state=PatrolRound.State.PLANNED, to_state=round_.state)
+    return round_
+
+
+def round_end_early(*, actor, round_id: int, reason: str) -> PatrolRound:
+    """End an in-progress round before every checkpoint is scanned; ``reason`` is required.
+
+    Only its guard, the shift leader or the office may end it. Raises DomainError without a
+    reason, Conflict when the round is not in progress.
+    """
+    _require(actor, "patrols.patrol")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the round ends before every checkpoint is scanned."),
+                          field_errors={"reason": [_("A reason is required.")]})
+    if len(reason) > REASON_MAX:
+        raise DomainError(_("The reason is too long (at most %(limit)s characters).")
+                          % {"limit": REASON_MAX}, field_errors={"reason": [_("Too long.")]})
+    with transaction.atomic():
+        round_ = _lock_round(round_id)
+        if actor.pk not in (round_.guard_id, round_.shift.leader_id) and not actor.scope.is_office:
+            raise NotAllowed(_("Only the round's guard or the shift leader can end it."))
+        if not can_proceed(round_.end_early):
+            raise Conflict(_("Only a round in progress can be ended early."))
+        round_.end_early()
+        round_.ended_at = clock.now()
+        round_.end_reason = reason
+        round_.save()
+        activity_record(target=round_, actor=actor, verb="patrols.end_round_early",
+                        from_state=PatrolRound.State.IN_PROGRESS, to_state=round_.state,
+                        comment=reason)
+    return round_
+
+
+# --- scans -----------------------------------------------------------------------------------
+@dataclass
+class ScanOutcome:
+    """What happened to one scan: ``created`` False means the same ``client_id`` was already
+    stored (a replayed upload) and ``scan`` is the stored one."""
+
+    scan: CheckpointScan
+    created: bool
+
+
+def _parse_coordinate(value, limit: int, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise DomainError(_("The position is not a number."), code="bad_location",
+                          field_errors={field: [_("Not a number.")]}) from None
+    if not number.is_finite() or abs(number) > limit:
+        raise DomainError(_("The position is out of range."), code="bad_location",
+                          field_errors={field: [_("Out of range.")]})
+    return number.quantize(Decimal("0.000001"))
+
+
+def distance_m(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance in metres between two WGS-84 points (haversine, R = 6 371 km)."""
+    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dp, dl = p2 - p1, math.radians(float(lon2) - float(lon1))
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def _as_uuid(value) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        raise DomainError(_("The scan has no valid id from the phone."), code="bad_client_id",
+                          field_errors={"client_id": [_("Not a valid id.")]}) from None
+
+
+def scan_record(
+    *,
+    actor,
+    code: str,
+    client_id,
+    scanned_at: dt.datetime | None,
+    latitude=None,
+    longitude=None,
+    accuracy_m: int | None = None,
+    round_id: int | None = None,
+    note: str = "",
+) -> ScanOutcome:
+    """Record that ``actor`` scanned the checkpoint named by ``code`` at ``scanned_at``.
+
+    ``scanned_at``: the phone's clock (aware; None means now). ``client_id``: the phone's id
+    of this scan (UUID); the same id from the same guard is stored once, so replaying an
+    offline queue creates nothing new. ``latitude``/``longitude``: WGS-84 degrees when the
+    phone gave a position, ``accuracy_m`` in metres. ``round_id``: the round the guard is
+    walking, when known.
+
+    The scan counts at the phone's time unless that time is more than
+    ``PATROL_FUTURE_TOLERANCE_MINUTES`` ahead of the server (then at the server's time).
+    It is matched to the round of the checkpoint's route whose window contains it (on time),
+    or whose late period does (late); the first counting scan of a checkpoint in a round
+    updates the round's counters and may complete it. Flags (see ``CheckpointScan.Flag``):
+    phone time in the future or older than ``PATROL_STALE_AFTER_HOURS``, position farther
+    from the checkpoint than its radius, no round at that time, guard not on the shift.
+
+    Raises DomainError for an unknown, forged or revoked code, a bad id, position or note.
+    """
+    _require(actor, "patrols.patrol")
+    client_uuid = _as_uuid(client_id)
+    stored = CheckpointScan.objects.filter(guard=actor, client_id=client_uuid).first()
+    if stored is not None:
+        return ScanOutcome(stored, False)
+    checkpoint, method = checkpoint_resolve(code)
+    lat = _parse_coordinate(latitude, 90, "latitude")
+    lon = _parse_coordinate(longitude, 180, "longitude")
+    if (lat is None) != (lon is None):
+        lat = lon = None
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise DomainError(_("The note is too long (at most %(limit)s characters).")
+                          % {"limit": NOTE_MAX}, field_errors={"note": [_("Too long.")]})
+    if accuracy_m is not None:
+        try:
+            accuracy_m = max(0, min(int(float(accuracy_m)), 1_000_000))
+        except (TypeError, ValueError):
+            accuracy_m = None
+
+    received = clock.now()
+    flags: list[str] = []
+    if scanned_at is None:
+        scanned_at = received
+    if scanned_at.tzinfo is None:
+        raise DomainError(_("The scan time has no time zone."), code="bad_time")
+    counted = scanned_at
+    tolerance = dt.timedelta(minutes=settings.SAFECAMPUS["PATROL_FUTURE_TOLERANCE_MINUTES"])
+    if scanned_at > received + tolerance:
+        flags.append(CheckpointScan.Flag.FUTURE_TIME)
+        counted = received
+    elif received - scanned_at > dt.timedelta(hours=settings.SAFECAMPUS["PATROL_STALE_AFTER_HOURS"]):
+        flags.append(CheckpointScan.Flag.STALE_TIME)
+    distance = None
+    if lat is not None and checkpoint.latitude is not None and checkpoint.longitude is not None:
+        distance = round(distance_m(lat, lon, checkpoint.latitude, checkpoint.longitude))
+        slack = min(accuracy_m or 0, checkpoint.radius_m)
+        if distance > checkpoint.radius_m + slack:
+            flags.append(CheckpointScan.Flag.FAR_FROM_PLACE)
+
+    try:
+        with transaction.atomic():
+            round_ = _round_for(checkpoint, counted, round_id)
+            if round_ is None:
+                timing = CheckpointScan.Timing.OUTSIDE
+                flags.append(CheckpointScan.Flag.OUTSIDE_WINDOW)
+            else:
+                timing = _timing_in(round_, checkpoint, counted)
+                if not _on_shift(actor, round_.shift):
+                    flags.append(CheckpointScan.Flag.NOT_ON_SHIFT)
+            scan = CheckpointScan.objects.create(
+                checkpoint=checkpoint, round=round_, guard=actor, client_id=client_uuid,
+                method=method, scanned_at=scanned_at, received_at=received, counted_at=counted,
+                timing=timing, latitude=lat, longitude=lon, accuracy_m=accuracy_m,
+                distance_m=distance, flags=[str(f) for f in flags], is_flagged=bool(flags),
+                note=note,
+            )
+            if round_ is not None:
+                _count_scan(round_, scan, actor)
+    except IntegrityError:
+        # The same scan arrived twice at once (two uploads of one queue): the other won.
+        stored = CheckpointScan.objects.filter(guard=actor, client_id=client_uuid).first()
+        if stored is None:
+            raise
+        return ScanOutcome(stored, False)
+    return ScanOutcome(scan, True)
+
+
+def _round_for(checkpoint: Checkpoint, at: dt.datetime, round_id: int | None):
+    """The round (locked) a scan of ``checkpoint`` at ``at`` belongs to, or None."""
+    candidates = (PatrolRound.objects.select_for_update().select_related("shift")
+                  .filter(route_id=checkpoint.route_id, window_start__lte=at, late_until__gt=at)
+                  .exclude(state=PatrolRound.State.ENDED_EARLY)
+                  .order_by("window_start"))
+    matching = [r for r in candidates if checkpoint.pk in r.checkpoint_ids]
+    if round_id is not None:
+        chosen = next((r for r in matching if r.pk == int(round_id)), None)
+        if chosen is not None:
+            return chosen
+    return matching[0] if matching else None
+
+
+def _timing_in(round_: PatrolRound, checkpoint: Checkpoint, at: dt.datetime) -> str:
+    already = CheckpointScan.objects.filter(
+        round=round_, checkpoint=checkpoint,
+        timing__in=[CheckpointScan.Timing.ON_TIME, CheckpointScan.Timing.LATE],
+    ).exists()
+    if already:
+        return CheckpointScan.Timing.REPEAT
+    return CheckpointScan.Timing.ON_TIME if at <= round_.window_end else CheckpointScan.Timing.LATE
+
+
+def _on_shift(actor, shift: PatrolShift) -> bool:
+    if actor.pk == shift.leader_id:
+        return True
+    guards = shift.guards.values_list("pk", flat=True)
+    return not guards.exists() or actor.pk in set(guards)
+
+
+def _count_scan(round_: PatrolRound, scan: CheckpointScan, actor) -> None:
+    """Update the (locked) round's counters for a new scan; complete it when nothing is left."""
+    changes: dict = {}
+    if scan.is_flagged:
+        changes["flagged_scans"] = F("flagged_scans") + 1
+    if scan.timing == CheckpointScan.Timing.ON_TIME:
+        round_.checkpoints_on_time += 1
+        changes["checkpoints_on_time"] = F("checkpoints_on_time") + 1
+    elif scan.timing == CheckpointScan.Timing.LATE:
+        round_.checkpoints_late += 1
+        changes["checkpoints_late"] = F("checkpoints_late") + 1
+        if round_.swept_at is not None and round_.checkpoints_missed:
+            round_.checkpoints_missed -= 1
+            changes["checkpoints_missed"] = F("checkpoints_missed") - 1
+    old_state = round_.state
+    counted = scan.timing in (CheckpointScan.Timing.ON_TIME, CheckpointScan.Timing.LATE)
+    if counted and round_.state == PatrolRound.State.PLANNED:
+        round_.start()
+        round_.started_at = scan.counted_at
+        changes["started_at"] = scan.counted_at
+    if counted and round_.guard_id is None:
+        changes["guard_id"] = actor.pk
+    if counted and round_.checkpoints_done >= round_.checkpoints_expected \
+            and can_proceed(round_.complete):
+        round_.complete()
+        changes["ended_at"] = scan.counted_at
+    if round_.state != old_state:
+        changes["state"] = round_.state
+    if changes:
+        PatrolRound.objects.filter(pk=round_.pk).update(updated_at=clock.now(), **changes)
+    if round_.state != old_state:
+        activity_record(target=round_, actor=actor, verb=f"patrols.round_{round_.state}",
+                        from_state=old_state, to_state=round_.state)
+
+
+def scan_record_many(*, actor, scans: list[dict]) -> list[dict]:
+    """Record a batch of queued scans (the phone's offline queue), each on its own.
+
+    ``scans``: dicts with the keyword arguments of :func:`scan_record` (``code``,
+    ``client_id``, ``scanned_at``, optional ``latitude``, ``longitude``, ``accuracy_m``,
+    ``round_id``, ``note``). One bad scan does not stop the others. Returns one dict per
+    input, in order: ``{"client_id", "status": "created"|"duplicate"|"refused", "scan"
+    (CheckpointScan or None), "error" (translated text), "code" (error code)}``.
+    Raises DomainError only when the batch itself is too large.
+    """
+    _require(actor, "patrols.patrol")
+    if len(scans) > BULK_MAX:
+        raise DomainError(_("Upload at most %(limit)s scans at once.") % {"limit": BULK_MAX},
+                          code="too_many")
+    results = []
+    for item in scans:
+        try:
+            outcome = scan_record(actor=actor, **item)
+        except DomainError as error:
+            results.append({"client_id": str(item.get("client_id", "")), "status": "refused",
+                            "scan": None, "error": error.message, "code": error.code})
+        else:
+            results.append({"client_id": str(outcome.scan.client_id),
+                            "status": "created" if outcome.created else "duplicate",
+                            "scan": outcome.scan, "error": "", "code": ""})
+    return results
+
+
+# --- the sweep -------------------------------------------------------------------------------
+def patrol_sweep(*, at: dt.datetime | None = None) -> dict[str, int]:
+    """Scheduled work (every ``PATROL_SWEEP_MINUTES``): plan shifts ahead, then close every
+    round whose window has closed.
+
+    A closed round with every checkpoint scanned is left as it is; one with checkpoints
+    unscanned becomes ``incomplete`` with ``checkpoints_missed`` set, and its shift leader
+    (else the office administrators) is alerted once. Idempotent: ``swept_at`` marks rounds
+    done and alerts carry a dedupe key, so overlapping runs never alert twice.
+    Returns counts: ``shifts``, ``rounds_closed``, ``rounds_incomplete``.
+    """
+    at = at or clock.now()
+    shifts = shifts_plan_ahead(at=at)
+    closed = incomplete = 0
+    due = (PatrolRound.objects.filter(swept_at__isnull=True, window_end__lte=at)
+           .order_by("window_end").values_list("pk", flat=True))
+    for round_id in list(due[:5000]):
+        with transaction.atomic():
+            round_ = (PatrolRound.objects.select_for_update(skip_locked=True, of=("self",))
+                      .select_related("shift__leader", "route").filter(pk=round_id,
+                                                                       swept_at__isnull=True)
+                      .first())
+            if round_ is None:
+                continue
+            closed += 1
+            missed = max(0, round_.checkpoints_expected - round_.checkpoints_done)
+            round_.swept_at = at
+            round_.checkpoints_missed = missed
+            old_state = round_.state
+            if missed and can_proceed(round_.close_incomplete):
+                round_.close_incomplete()
+            round_.save()
+            if missed:
+                incomplete += 1
+                if round_.state != old_state:
+                    activity_record(target=round_, actor=None, verb="patrols.missed_checkpoints",
+                                    from_state=old_state, to_state=round_.state,
+                                    data={"missed": missed})
+                _alert_missed(round_, missed)
+    return {"shifts": shifts, "rounds_closed": closed, "rounds_incomplete": incomplete}
+
+
+def _alert_missed(round_: PatrolRound, missed: int) -> None:
+    leader = round_.shift.leader
+    recipients = [leader] if leader is not None else office_people(Role.OFFICE_ADMIN)
+    start = round_.window_start.astimezone(clock.local_zone())
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Missed checkpoints: %(route)s round %(round)s (%(time)s), %(missed)s not "
+                  "scanned") % {"route": round_.route.name, "round": round_.sequence,
+                                "time": start.strftime("%m-%d %H:%M"), "missed": missed}
+    transaction.on_commit(lambda: notification_send(
+        recipients=recipients, verb="patrols.missed_checkpoints", title=title,
+        url=round_.get_absolute_url(), dedupe_key=f"patrols:round:{round_.pk}:missed",
+    ))

@@ -1,0 +1,252 @@
+"""Checkpoint codes, rounds across midnight, scans and the missed-checkpoint sweep."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.core import signing
+
+from safecampus.core import clock
+from safecampus.core.errors import Conflict, DomainError
+from safecampus.notifications.models import Notification
+from safecampus.patrols.models import CheckpointScan, PatrolRound, PatrolShift
+from safecampus.patrols.services import patrolling
+
+from .helpers import build_route, local, scan
+
+pytestmark = pytest.mark.django_db
+NIGHT = dt.date(2026, 11, 30)  # a Monday
+
+
+@pytest.fixture
+def night(org):
+    """The route and tonight's shift (22:00 Mon – 06:00 Tue, 4 rounds of 2 h, 30-min windows)."""
+    built = build_route(org)
+    built.shift = patrolling.shift_plan(schedule=built.schedule, day=NIGHT)
+    built.rounds = list(built.shift.rounds.order_by("sequence"))
+    return built
+
+
+# --- codes -----------------------------------------------------------------------------------
+def test_code_resolves_to_its_checkpoint_from_the_url_or_the_code(night, settings):
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "PUBLIC_URL": "https://bwc.example.edu.cn"}
+    checkpoint = night.checkpoints[1]
+    url = patrolling.checkpoint_url(checkpoint)
+    assert url.startswith("https://bwc.example.edu.cn/patrols/c/")
+    assert patrolling.checkpoint_resolve(url) == (checkpoint, CheckpointScan.Method.QR)
+    code = patrolling.checkpoint_code(checkpoint)
+    assert patrolling.checkpoint_resolve(code)[0] == checkpoint
+    typed = checkpoint.manual_code.lower()[:4] + " - " + checkpoint.manual_code.lower()[4:]
+    assert patrolling.checkpoint_resolve(typed) == (checkpoint, CheckpointScan.Method.MANUAL)
+
+
+def test_a_code_for_another_checkpoint_cannot_be_forged(night):
+    good = patrolling.checkpoint_code(night.checkpoints[0])
+    signature = good.split(".", 1)[1]
+    forged = f"{night.checkpoints[1].pk}-1.{signature}"
+    with pytest.raises(DomainError) as error:
+        patrolling.checkpoint_resolve(forged)
+    assert error.value.code == "forged_code"
+    other_key = signing.Signer(key="not-our-key", salt=patrolling.CODE_SALT, sep=".")
+    with pytest.raises(DomainError) as error:
+        patrolling.checkpoint_resolve(other_key.sign(f"{night.checkpoints[1].pk}-1"))
+    assert error.value.code == "forged_code"
+
+
+def test_unknown_codes_are_refused_with_a_clear_message(night):
+    for text in ("", "hello", "ZZZZ2222", "https://evil.example/c/"):
+        with pytest.raises(DomainError) as error:
+            patrolling.checkpoint_resolve(text)
+        assert error.value.code == "unknown_code"
+        assert error.value.message == ("This code is not a checkpoint of ours. Check the "
+                                       "sticker and try again.")
+
+
+def test_rotating_a_code_revokes_the_old_sticker_and_manual_code(night, org):
+    checkpoint = night.checkpoints[0]
+    old_code, old_manual = patrolling.checkpoint_code(checkpoint), checkpoint.manual_code
+    rotated = patrolling.checkpoint_rotate_code(actor=org.users.admin,
+                                                checkpoint_id=checkpoint.pk)
+    assert rotated.code_generation == 2 and rotated.manual_code != old_manual
+    with pytest.raises(DomainError) as error:
+        patrolling.checkpoint_resolve(old_code)
+    assert error.value.code == "revoked_code"
+    with pytest.raises(DomainError) as error:
+        patrolling.checkpoint_resolve(old_manual)
+    assert error.value.code == "unknown_code"
+    assert patrolling.checkpoint_resolve(patrolling.checkpoint_code(rotated))[0] == checkpoint
+
+
+def test_a_guard_cannot_rotate_codes(night, org):
+    from safecampus.core.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        patrolling.checkpoint_rotate_code(actor=org.users.guard,
+                                          checkpoint_id=night.checkpoints[0].pk)
+
+
+# --- shifts and rounds -----------------------------------------------------------------------
+def test_a_night_shift_runs_past_midnight_in_local_time(night):
+    shift = night.shift
+    assert shift.starts_at == local(2026, 11, 30, 22, 0)
+    assert shift.ends_at == local(2026, 12, 1, 6, 0)
+    windows = [(r.window_start, r.window_end, r.late_until) for r in night.rounds]
+    assert windows == [
+        (local(2026, 11, 30, 22, 0), local(2026, 11, 30, 22, 30), local(2026, 12, 1, 0, 0)),
+        (local(2026, 12, 1, 0, 0), local(2026, 12, 1, 0, 30), local(2026, 12, 1, 2, 0)),
+        (local(2026, 12, 1, 2, 0), local(2026, 12, 1, 2, 30), local(2026, 12, 1, 4, 0)),
+        (local(2026, 12, 1, 4, 0), local(2026, 12, 1, 4, 30), local(2026, 12, 1, 6, 0)),
+    ]
+    assert all(r.checkpoints_expected == 4 for r in night.rounds)
+
+
+def test_planning_twice_creates_one_shift(night):
+    again = patrolling.shift_plan(schedule=night.schedule, day=NIGHT)
+    assert again == night.shift
+    assert PatrolShift.objects.count() == 1 and PatrolRound.objects.count() == 4
+
+
+def test_a_schedule_does_not_run_on_days_it_skips(night):
+    night.schedule.weekdays = "12345"  # not at weekends
+    assert patrolling.shift_plan(schedule=night.schedule, day=dt.date(2026, 12, 5)) is None
+
+
+# --- scans -----------------------------------------------------------------------------------
+def test_scans_in_the_window_complete_the_round(night, org):
+    guard = org.users.guard
+    with clock.frozen(local(2026, 11, 30, 22, 20)):
+        for i, checkpoint in enumerate(night.checkpoints):
+            outcome = scan(guard, checkpoint, local(2026, 11, 30, 22, 1 + i))
+            assert outcome.created and outcome.scan.timing == "on_time"
+            assert outcome.scan.flags == []
+    first = PatrolRound.objects.get(pk=night.rounds[0].pk)
+    assert first.state == "completed" and first.guard == guard
+    assert (first.checkpoints_on_time, first.checkpoints_late) == (4, 0)
+
+
+def test_a_replayed_scan_is_stored_once(night, org):
+    guard, client_id = org.users.guard, uuid.uuid4()
+    with clock.frozen(local(2026, 11, 30, 23, 50)):
+        first = scan(guard, night.checkpoints[0], local(2026, 11, 30, 22, 5), client_id=client_id)
+        second = scan(guard, night.checkpoints[0], local(2026, 11, 30, 22, 5),
+                      client_id=client_id)
+    assert first.created and not second.created and second.scan.pk == first.scan.pk
+    assert CheckpointScan.objects.count() == 1
+    assert PatrolRound.objects.get(pk=night.rounds[0].pk).checkpoints_on_time == 1
+
+
+def test_a_scan_after_the_window_is_late_and_after_midnight_belongs_to_the_next_round(night, org):
+    guard = org.users.guard
+    with clock.frozen(local(2026, 12, 1, 0, 10)):
+        late = scan(guard, night.checkpoints[0], local(2026, 11, 30, 23, 40)).scan
+        next_round = scan(guard, night.checkpoints[0], local(2026, 12, 1, 0, 5)).scan
+    assert (late.round_id, late.timing) == (night.rounds[0].pk, "late")
+    assert (next_round.round_id, next_round.timing) == (night.rounds[1].pk, "on_time")
+
+
+def test_a_scan_outside_every_round_is_flagged(night, org):
+    with clock.frozen(local(2026, 11, 30, 15, 0)):
+        outcome = scan(org.users.guard, night.checkpoints[0], local(2026, 11, 30, 14, 0))
+    assert outcome.scan.round is None and outcome.scan.timing == "outside"
+    assert outcome.scan.flags == ["outside_window"]
+
+
+def test_a_scan_far_from_the_checkpoint_is_flagged(night, org):
+    checkpoint = night.checkpoints[0]
+    with clock.frozen(local(2026, 11, 30, 22, 10)):
+        outcome = scan(org.users.guard, checkpoint, local(2026, 11, 30, 22, 9),
+                       latitude=checkpoint.latitude + 1, longitude=checkpoint.longitude,
+                       accuracy_m=20)
+    assert outcome.scan.flags == ["far_from_place"]
+    assert outcome.scan.distance_m > 100_000
+    assert PatrolRound.objects.get(pk=night.rounds[0].pk).flagged_scans == 1
+
+
+def test_a_phone_clock_in_the_future_is_not_trusted(night, org):
+    with clock.frozen(local(2026, 11, 30, 22, 10)):
+        outcome = scan(org.users.guard, night.checkpoints[0], local(2026, 11, 30, 23, 55))
+    assert outcome.scan.flags == ["future_time"]
+    assert outcome.scan.counted_at == local(2026, 11, 30, 22, 10)
+    assert outcome.scan.scanned_at == local(2026, 11, 30, 23, 55)
+    assert outcome.scan.timing == "on_time"
+
+
+def test_a_scan_days_old_is_flagged(night, org):
+    with clock.frozen(local(2026, 12, 4, 9, 0)):
+        outcome = scan(org.users.guard, night.checkpoints[0], local(2026, 11, 30, 22, 10))
+    assert "stale_time" in outcome.scan.flags
+    assert outcome.scan.received_at == local(2026, 12, 4, 9, 0)
+
+
+def test_a_guard_not_on_the_shift_is_flagged(night, org):
+    from safecampus.accounts.models import Role
+    from safecampus.tests.factories import user_with_role
+
+    stranger = user_with_role(Role.GUARD, campus=org.campus1)
+    with clock.frozen(local(2026, 11, 30, 22, 10)):
+        outcome = scan(stranger, night.checkpoints[0], local(2026, 11, 30, 22, 9))
+    assert outcome.scan.flags == ["not_on_shift"]
+
+
+def test_a_batch_keeps_going_past_a_bad_scan(night, org):
+    code = patrolling.checkpoint_code(night.checkpoints[0])
+    good = {"code": code, "client_id": str(uuid.uuid4()),
+            "scanned_at": local(2026, 11, 30, 22, 5)}
+    with clock.frozen(local(2026, 11, 30, 22, 20)):
+        results = patrolling.scan_record_many(actor=org.users.guard, scans=[
+            {"code": "nonsense", "client_id": str(uuid.uuid4()),
+             "scanned_at": local(2026, 11, 30, 22, 4)},
+            good,
+            good,
+        ])
+    assert [r["status"] for r in results] == ["refused", "created", "duplicate"]
+    assert results[0]["code"] == "unknown_code"
+    assert CheckpointScan.objects.count() == 1
+
+
+# --- ending rounds and the sweep -------------------------------------------------------------
+def test_ending_a_round_early_needs_a_reason(night, org):
+    guard = org.users.guard
+    with clock.frozen(local(2026, 11, 30, 22, 5)):
+        patrolling.round_start(actor=guard, round_id=night.rounds[0].pk)
+        with pytest.raises(DomainError) as error:
+            patrolling.round_end_early(actor=guard, round_id=night.rounds[0].pk, reason="  ")
+        assert error.value.field_errors == {"reason": ["A reason is required."]}
+        ended = patrolling.round_end_early(actor=guard, round_id=night.rounds[0].pk,
+                                           reason="Called to a fight at the north gate")
+    assert ended.state == "ended_early" and ended.end_reason.startswith("Called")
+    with pytest.raises(Conflict):
+        patrolling.round_start(actor=guard, round_id=night.rounds[0].pk)
+
+
+def test_the_sweep_finds_missed_checkpoints_after_midnight_and_alerts_the_leader_once(
+        night, org, django_capture_on_commit_callbacks):
+    guard, leader = org.users.guard, org.users.staff
+    # Round 2 (00:00–00:30 on Tuesday): three of four checkpoints scanned.
+    with clock.frozen(local(2026, 12, 1, 0, 20)):
+        for checkpoint in night.checkpoints[:3]:
+            scan(guard, checkpoint, local(2026, 12, 1, 0, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        before = patrolling.patrol_sweep(at=local(2026, 12, 1, 0, 29))
+    assert PatrolRound.objects.get(pk=night.rounds[1].pk).swept_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        result = patrolling.patrol_sweep(at=local(2026, 12, 1, 0, 35))
+    with django_capture_on_commit_callbacks(execute=True):
+        again = patrolling.patrol_sweep(at=local(2026, 12, 1, 0, 40))
+    second = PatrolRound.objects.get(pk=night.rounds[1].pk)
+    assert (second.state, second.checkpoints_missed) == ("incomplete", 1)
+    first = PatrolRound.objects.get(pk=night.rounds[0].pk)
+    assert (first.state, first.checkpoints_missed) == ("incomplete", 4)
+    assert before["rounds_closed"] == 1 and result["rounds_closed"] == 1
+    assert again["rounds_closed"] == 0
+    alerts = Notification.objects.filter(recipient=leader, verb="patrols.missed_checkpoints")
+    assert alerts.count() == 2
+    assert alerts.filter(url=second.get_absolute_url()).get().title == (
+        "Missed checkpoints: Route north-night round 2 (12-01 00:00), 1 not scanned")
+    # A late scan before round 3 opens fills the gap: the round is completed, late.
+    with clock.frozen(local(2026, 12, 1, 1, 0)):
+        late = scan(guard, night.checkpoints[3], local(2026, 12, 1, 0, 55))
+    assert late.scan.timing == "late"
+    second.refresh_from_db()
+    assert (second.state, second.checkpoints_missed, second.checkpoints_late) == (
+        "completed", 0, 1)

@@ -1,0 +1,14 @@
+"""Pages under /patrols/. Each area of the module keeps its routes beside its views."""
+
+from .views import duty, grids, incidents, patrolling, reports, setup
+
+app_name = "patrols"
+
+urlpatterns = [
+    *patrolling.urls,
+    *setup.urls,
+    *reports.urls,
+    *grids.urls,
+    *duty.urls,
+    *incidents.urls,
+]

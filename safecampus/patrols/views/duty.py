@@ -1,0 +1,3 @@
+"""Pages of the duty area."""
+
+urls: list = []

@@ -1,0 +1,3 @@
+"""Pages of the grids area."""
+
+urls: list = []

@@ -1,0 +1,3 @@
+"""Pages of the incidents area."""
+
+urls: list = []

@@ -1,0 +1,3 @@
+"""Pages of the reports area."""
+
+urls: list = []

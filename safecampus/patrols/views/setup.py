@@ -1,0 +1,3 @@
+"""Pages of the setup area."""
+
+urls: list = []
