@@ -1,6 +1,15 @@
 """Pages under /patrols/. Each area of the module keeps its routes beside its views."""
 
-from .views import duty, grids, incidents, patrolling, reports, setup
+from .views import (
+    duty,
+    grids,
+    incident_import,
+    incident_stats,
+    incidents,
+    patrolling,
+    reports,
+    setup,
+)
 
 app_name = "patrols"
 
@@ -11,4 +20,6 @@ urlpatterns = [
     *grids.urls,
     *duty.urls,
     *incidents.urls,
+    *incident_import.urls,
+    *incident_stats.urls,
 ]

@@ -7,7 +7,7 @@
   that are imported from older logs.
 """
 
-from .duty import DutyLogEntry, DutyShift, Incident, IncidentImport
+from .duty import DutyLogEntry, DutyShift, Incident, IncidentImport, IncidentSequence
 from .grids import GridVisit
 from .rounds import (
     Checkpoint,
@@ -26,6 +26,7 @@ __all__ = [
     "GridVisit",
     "Incident",
     "IncidentImport",
+    "IncidentSequence",
     "PatrolRoute",
     "PatrolRound",
     "PatrolSchedule",

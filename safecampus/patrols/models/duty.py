@@ -250,3 +250,18 @@ class IncidentImport(BaseModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class IncidentSequence(models.Model):
+    """The last incident number used in a year; locked while numbers are taken (no reuse)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("incident number sequence")
+        verbose_name_plural = _("incident number sequences")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"

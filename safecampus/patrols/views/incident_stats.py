@@ -1,0 +1,3 @@
+"""Pages of the incident_stats area."""
+
+urls: list = []
