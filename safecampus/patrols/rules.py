@@ -45,6 +45,16 @@ def in_zone(user, zone) -> bool:
     return zone is not None and zone.pk in user.scope.zone_ids
 
 
+@rules.predicate
+def walks_or_leads_round(user, round_) -> bool:
+    """The round's guard, a guard on its shift, or the shift leader (needs ``shift`` loaded)."""
+    if round_ is None:
+        return False
+    if user.pk in (round_.guard_id, round_.shift.leader_id):
+        return True
+    return round_.shift.guards.filter(pk=user.pk).exists()
+
+
 # Routes, schedules, checkpoint codes (and their printed sheets): the office.
 rules.add_perm("patrols.manage_patrols", is_office)
 # Patrolling: guards (and office staff, who also walk rounds).
@@ -52,6 +62,7 @@ rules.add_perm("patrols.patrol", is_guard | is_office)
 # Patrol reports (completion, missed checkpoints): office, leadership; guards see their own
 # rounds and the shifts they lead through the selectors.
 rules.add_perm("patrols.view_patrol_reports", is_office | is_leadership)
+rules.add_perm("patrols.view_round", is_office | is_leadership | walks_or_leads_round)
 # Grids.
 rules.add_perm("patrols.log_grid_visit", is_grid_member | is_office)
 rules.add_perm("patrols.view_grid_visit",

@@ -220,6 +220,9 @@ class PatrolRound(ConcurrentTransitionMixin, BaseModel):
 
         return reverse("patrols:round_detail", args=[self.pk])
 
+    def is_visible_to(self, user) -> bool:
+        return user.has_perm("patrols.view_round", self)
+
     @property
     def checkpoints_done(self) -> int:
         return self.checkpoints_on_time + self.checkpoints_late
