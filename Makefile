@@ -27,6 +27,7 @@ $(VENDOR)/.stamp: package.json package-lock.json
 	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/dist/echarts.js.map $(VENDOR)/echarts/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp -r node_modules/leaflet/dist/* $(VENDOR)/leaflet/
+	mkdir -p $(VENDOR)/jsqr && cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsqr/
 	touch $@
 
 assets: $(VENDOR)/.stamp
