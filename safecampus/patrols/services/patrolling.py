@@ -154,6 +154,11 @@ def _unique_manual_code() -> str:
             return code
 
 
+def checkpoint_manual_code_unique() -> str:
+    """A manual code that no checkpoint has yet (for a new checkpoint)."""
+    return _unique_manual_code()
+
+
 # --- shifts and rounds -----------------------------------------------------------------------
 def _local(day: dt.date, at: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=clock.local_zone())
