@@ -77,3 +77,7 @@ rules.add_perm("patrols.record_incident", is_office | is_guard)
 rules.add_perm("patrols.view_incident", is_office | is_leadership | is_police_liaison)
 rules.add_perm("patrols.import_incidents", is_office)
 rules.add_perm("patrols.view_incident_statistics", is_office | is_leadership | is_police_liaison)
+# Who heads and staffs each grid and which buildings it covers: the office.
+rules.add_perm("patrols.manage_grids", is_office)
+# Grid members' phone numbers: the office and the grid's own members.
+rules.add_perm("patrols.view_grid_contacts", is_office | in_zone)
