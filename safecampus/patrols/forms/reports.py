@@ -1,0 +1,65 @@
+"""The patrol report's filters: shift dates from–to (local), campus, route."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from safecampus.core.forms import bootstrap
+from safecampus.organisation.selectors import campuses
+
+from ..models import PatrolRoute
+from ..selectors.reports import ReportFilters
+
+#: The longest period one report covers (a year and a day, for a leap year).
+MAX_DAYS = 367
+
+
+class ReportFilterForm(forms.Form):
+    date_from = forms.DateField(required=False, label=_("Shifts from"),
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(required=False, label=_("Shifts to"),
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    campus = forms.ModelChoiceField(queryset=None, required=False, label=_("Campus"),
+                                    empty_label=_("All campuses"))
+    route = forms.ModelChoiceField(queryset=None, required=False, label=_("Route"),
+                                   empty_label=_("All routes"))
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.defaults = ReportFilters.default()
+        self.fields["campus"].queryset = campuses()
+        self.fields["route"].queryset = PatrolRoute.objects.order_by("campus_id", "code")
+        self.fields["date_from"].widget.attrs["placeholder"] = self.defaults.date_from.isoformat()
+        self.fields["date_to"].widget.attrs["placeholder"] = self.defaults.date_to.isoformat()
+        if not self.is_bound:
+            self.initial = {"date_from": self.defaults.date_from, "date_to": self.defaults.date_to}
+        bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        elif start and end and (end - start).days >= MAX_DAYS:
+            self.add_error("date_to", _("A report covers at most a year."))
+        return data
+
+    def to_filters(self) -> ReportFilters:
+        """The filters to apply: a field with a bad value is left out (its error is shown on
+        the page); without dates the period is this month, with one date alone its month."""
+        if not self.is_bound:
+            return self.defaults
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and not end:  # one date alone: its month
+            end = ReportFilters.default(start).date_to
+        elif end and not start:
+            start = end.replace(day=1)
+        start = start or self.defaults.date_from
+        end = end or self.defaults.date_to
+        if start > end or (end - start).days >= MAX_DAYS:
+            start, end = self.defaults.date_from, self.defaults.date_to
+        campus, route = data.get("campus"), data.get("route")
+        return ReportFilters(date_from=start, date_to=end,
+                             campus_id=campus.pk if campus else None,
+                             route_id=route.pk if route else None)
