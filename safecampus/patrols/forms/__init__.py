@@ -1,0 +1,1 @@
+"""Patrol forms, one module per area (setup, patrolling, grids, duty, incidents)."""
