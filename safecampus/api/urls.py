@@ -7,7 +7,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import hazards, inspections
+from . import duty, hazards, inspections
 from .views import ApiDocsView, TokenView, not_found
 
 app_name = "api"
@@ -21,6 +21,9 @@ router.register("v1/inspections/templates", inspections.TemplateViewSet,
 router.register("v1/inspections/plans", inspections.PlanViewSet, basename="inspection-plan")
 router.register("v1/inspections/inspections", inspections.InspectionViewSet,
                 basename="inspection")
+router.register("v1/patrols/duty-shifts", duty.DutyShiftViewSet, basename="duty-shift")
+router.register("v1/patrols/duty-entries", duty.DutyEntryViewSet, basename="duty-entry")
+router.register("v1/patrols/incidents", duty.IncidentViewSet, basename="incident")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

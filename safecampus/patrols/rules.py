@@ -46,6 +46,15 @@ def in_zone(user, zone) -> bool:
 
 
 @rules.predicate
+def duty_room_incident(user, incident) -> bool:
+    """A guard sees the incidents of the duty log and those he recorded (with an object
+    only: the full incident list is the office's, leadership's and police's)."""
+    if incident is None or not is_guard(user):
+        return False
+    return incident.source == "duty_log" or incident.recorded_by_id == user.pk
+
+
+@rules.predicate
 def walks_or_leads_round(user, round_) -> bool:
     """The round's guard, a guard on its shift, or the shift leader (needs ``shift`` loaded)."""
     if round_ is None:
@@ -74,7 +83,8 @@ rules.add_perm("patrols.keep_duty_log", is_office | is_guard)
 rules.add_perm("patrols.view_duty_log", is_office | is_guard | is_leadership)
 # Incidents.
 rules.add_perm("patrols.record_incident", is_office | is_guard)
-rules.add_perm("patrols.view_incident", is_office | is_leadership | is_police_liaison)
+rules.add_perm("patrols.view_incident",
+               is_office | is_leadership | is_police_liaison | duty_room_incident)
 rules.add_perm("patrols.import_incidents", is_office)
 rules.add_perm("patrols.view_incident_statistics", is_office | is_leadership | is_police_liaison)
 # Who heads and staffs each grid and which buildings it covers: the office.
