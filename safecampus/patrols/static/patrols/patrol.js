@@ -1,0 +1,439 @@
+/* Scanning checkpoints on a phone: camera (BarcodeDetector, else jsQR) or the typed code,
+ * an offline queue in localStorage, and the upload to the server.
+ *
+ * Every scan gets an id made here (client_id, a UUID), the phone's time (ISO 8601 with its
+ * offset) and, when the phone gives one within a few seconds, its position. It goes into the
+ * queue first (one localStorage key per user), then is uploaded as {"scans": [...]} to the
+ * JSON endpoint. A scan leaves the queue only when the server has answered for it (created,
+ * duplicate or refused); offline (navigator.onLine false, or fetch failing) it waits and is
+ * sent on the "online" event, on a retry timer and when a scan page is opened again, with its
+ * original time. The server stores each client_id once, so a repeated upload is harmless.
+ */
+(function () {
+  "use strict";
+
+  var configEl = document.getElementById("patrol-config");
+  if (!configEl) return;
+  var config = JSON.parse(configEl.textContent);
+  var text = config.text;
+  var queueKey = config.queueKey;
+  var resultsKey = config.queueKey + ":results";
+  var csrfInput = document.querySelector("input[name=csrfmiddlewaretoken]");
+  var csrf = csrfInput ? csrfInput.value : "";
+  var BATCH = 100;
+  var LOCATE_MS = 4000;  // never hold a scan back longer than this for the position
+  var KEEP_RESULTS = 20;
+
+  var queueEl = document.getElementById("scan-queue");
+  var queueText = document.getElementById("scan-queue-text");
+  var queueIcon = queueEl ? queueEl.querySelector("[data-queue-icon]") : null;
+  var resultsEl = document.getElementById("scan-results");
+  var emptyEl = document.getElementById("scan-results-empty");
+  var form = document.getElementById("manual-form");
+  var problem = "";  // "", "offline", "server", "auth"
+  var flushing = false;
+  var again = false;
+  var retryTimer = null;
+  var retryDelay = 3000;
+
+  function fmt(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_m, name) { return String(values[name]); });
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // The phone's clock now, ISO 8601 with its UTC offset (e.g. 2026-11-30T22:05:03.120+08:00).
+  function isoNow() {
+    var d = new Date();
+    var offset = -d.getTimezoneOffset();
+    var sign = offset >= 0 ? "+" : "-";
+    offset = Math.abs(offset);
+    function p(n, w) { n = String(n); while (n.length < (w || 2)) n = "0" + n; return n; }
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" +
+      p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds()) + "." +
+      p(d.getMilliseconds(), 3) + sign + p(Math.floor(offset / 60)) + ":" + p(offset % 60);
+  }
+
+  // --- storage: always read-modify-write, so two open scan pages do not lose each other's scans
+  function read(key) {
+    try {
+      var value = JSON.parse(localStorage.getItem(key) || "[]");
+      return Array.isArray(value) ? value : [];
+    } catch (e) { return []; }
+  }
+
+  function write(key, list) {
+    try { localStorage.setItem(key, JSON.stringify(list)); } catch (e) { /* full: keep in page */ }
+  }
+
+  function updateQueue(change) {
+    var list = change(read(queueKey));
+    write(queueKey, list);
+    return list;
+  }
+
+  // --- position ---------------------------------------------------------------------------
+  function locate(done) {
+    var finished = false;
+    function finish(position) {
+      if (finished) return;
+      finished = true;
+      done(position);
+    }
+    setTimeout(function () { finish(null); }, LOCATE_MS);
+    if (!navigator.geolocation) { finish(null); return; }
+    try {
+      navigator.geolocation.getCurrentPosition(finish, function () { finish(null); },
+        { enableHighAccuracy: true, timeout: LOCATE_MS, maximumAge: 30000 });
+    } catch (e) { finish(null); }
+  }
+
+  // --- recording a scan -------------------------------------------------------------------
+  function record(code) {
+    var entry = {
+      client_id: newId(), code: code, scanned_at: isoNow(), round_id: config.roundId,
+      latitude: null, longitude: null, accuracy_m: null, locating: true, queued_at: Date.now(),
+    };
+    updateQueue(function (list) { list.push(entry); return list; });
+    render();
+    locate(function (position) {
+      updateQueue(function (list) {
+        list.forEach(function (e) {
+          if (e.client_id !== entry.client_id) return;
+          e.locating = false;
+          if (position && position.coords) {
+            e.latitude = Number(position.coords.latitude.toFixed(6));
+            e.longitude = Number(position.coords.longitude.toFixed(6));
+            e.accuracy_m = Math.round(position.coords.accuracy || 0);
+          }
+        });
+        return list;
+      });
+      flush();
+    });
+    return entry;
+  }
+
+  function payload(entry) {
+    return { client_id: entry.client_id, code: entry.code, scanned_at: entry.scanned_at,
+             latitude: entry.latitude, longitude: entry.longitude, accuracy_m: entry.accuracy_m,
+             round_id: entry.round_id };
+  }
+
+  // --- upload -----------------------------------------------------------------------------
+  function flush() {
+    if (flushing) { again = true; return; }
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
+    var ready = read(queueKey).filter(function (e) { return !e.locating; }).slice(0, BATCH);
+    if (!ready.length) { problem = problem === "auth" ? "auth" : ""; render(); return; }
+    if (navigator.onLine === false) { problem = "offline"; render(); return; }
+    flushing = true;
+    render("uploading");
+    fetch(config.uploadUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ scans: ready.map(payload) }),
+    }).then(function (response) {
+      if (response.status === 401 || response.status === 403) throw new Error("auth");
+      if (!response.ok) throw new Error("server");
+      return response.json();
+    }).then(function (data) {
+      var answered = {};
+      (data.results || []).forEach(function (result, i) {
+        if (ready[i]) answered[ready[i].client_id] = result;
+      });
+      updateQueue(function (list) { return list.filter(function (e) { return !answered[e.client_id]; }); });
+      var kept = read(resultsKey);
+      ready.forEach(function (e) {
+        var result = answered[e.client_id];
+        if (!result) return;
+        kept = kept.filter(function (r) { return r.client_id !== e.client_id; });
+        kept.unshift(Object.assign({ entered: e.code, scanned_at: e.scanned_at }, result,
+                                   { client_id: e.client_id }));
+      });
+      write(resultsKey, kept.slice(0, KEEP_RESULTS));
+      problem = "";
+      retryDelay = 3000;
+      flushing = false;
+      render();
+      if (again || read(queueKey).some(function (e) { return !e.locating; })) { again = false; flush(); }
+    }).catch(function (error) {
+      flushing = false;
+      again = false;
+      if (error && error.message === "auth") {
+        problem = "auth";
+      } else {
+        problem = navigator.onLine === false ? "offline" : "server";
+        retryTimer = setTimeout(flush, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 60000);
+      }
+      render();
+    });
+  }
+
+  // --- the page ---------------------------------------------------------------------------
+  function el(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content !== undefined && content !== null) node.textContent = content;
+    return node;
+  }
+
+  function icon(name) {
+    var i = el("i", "bi " + name);
+    i.setAttribute("aria-hidden", "true");
+    return i;
+  }
+
+  function timeOf(iso) {
+    var match = /T(\d\d:\d\d:\d\d)/.exec(iso || "");
+    return match ? match[1] : "";
+  }
+
+  function queuedItem(entry) {
+    var li = el("li", "list-group-item");
+    li.setAttribute("data-status", "queued");
+    li.setAttribute("data-client-id", entry.client_id);
+    var top = el("div", "d-flex align-items-center gap-2");
+    top.appendChild(icon("bi-cloud-arrow-up text-warning"));
+    top.appendChild(el("span", "fw-semibold me-auto text-break", fmt(text.code, { code: entry.code.length > 40 ? entry.code.slice(0, 40) + "…" : entry.code })));
+    top.appendChild(el("span", "small scan-time", timeOf(entry.scanned_at)));
+    li.appendChild(top);
+    li.appendChild(el("div", "small text-secondary", entry.locating ? text.locating : text.queued));
+    return li;
+  }
+
+  function resultItem(result) {
+    var li = el("li", "list-group-item");
+    li.setAttribute("data-status", result.status);
+    li.setAttribute("data-client-id", result.client_id);
+    var top = el("div", "d-flex align-items-center gap-2");
+    var icons = { created: "bi-check-circle-fill text-success", duplicate: "bi-check-circle text-secondary",
+                  refused: "bi-x-octagon-fill text-danger" };
+    top.appendChild(icon(icons[result.status] || "bi-question-circle"));
+    var title = result.checkpoint || fmt(text.code, { code: (result.entered || "").slice(0, 40) });
+    top.appendChild(el("span", "fw-semibold me-auto text-break", title));
+    top.appendChild(el("span", "small scan-time", result.time || timeOf(result.scanned_at)));
+    li.appendChild(top);
+    var line = text[result.status] || result.status;
+    if (result.status !== "refused" && result.timing_label) line += " · " + result.timing_label;
+    li.appendChild(el("div", "small" + (result.status === "refused" ? " text-danger" : ""),
+                      result.status === "refused" ? line + ": " + result.error : line));
+    if (result.flags && result.flags.length) {
+      li.appendChild(el("div", "small text-danger", fmt(text.flagged, { reasons: result.flags.join(", ") })));
+    }
+    if (result.round) {
+      var round = el("div", "small text-secondary");
+      round.appendChild(document.createTextNode(fmt(text.roundProgress, {
+        round: result.round.sequence, done: result.round.done, expected: result.round.expected,
+      }) + " · " + result.round.state_label + " · "));
+      var link = el("a", "", text.openRound);
+      link.href = result.round.url;
+      round.appendChild(link);
+      li.appendChild(round);
+    }
+    return li;
+  }
+
+  function render(state) {
+    var queue = read(queueKey);
+    var results = read(resultsKey);
+    var count = queue.length;
+    if (queueEl) {
+      var shown = state || (count ? (problem || "waiting") : (problem === "auth" ? "auth" : "idle"));
+      queueEl.setAttribute("data-state", shown);
+      queueEl.setAttribute("data-count", String(count));
+      var parts = [];
+      if (count) parts.push(fmt(count === 1 ? text.waitingOne : text.waitingMany, { count: count }));
+      if (shown === "offline") parts.push(text.offline);
+      else if (shown === "uploading") parts.push(text.uploading);
+      else if (shown === "server") parts.push(text.retrying);
+      else if (shown === "auth") parts.push(text.signedOut);
+      if (!parts.length) parts.push(text.allUploaded);
+      queueText.textContent = parts.join(" ");
+      if (queueIcon) {
+        queueIcon.className = "bi fs-5 " + (shown === "idle" ? "bi-cloud-check text-success"
+          : shown === "offline" || shown === "auth" ? "bi-wifi-off text-danger" : "bi-cloud-arrow-up text-warning");
+      }
+    }
+    if (resultsEl) {
+      resultsEl.innerHTML = "";
+      queue.slice().reverse().forEach(function (entry) { resultsEl.appendChild(queuedItem(entry)); });
+      results.slice(0, 10).forEach(function (result) { resultsEl.appendChild(resultItem(result)); });
+      if (emptyEl) emptyEl.hidden = queue.length + results.length > 0;
+    }
+  }
+
+  // --- typed codes ------------------------------------------------------------------------
+  if (form) {
+    var input = form.querySelector("input[name=code]");
+    var error = document.getElementById("manual-error");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var code = input.value.trim();
+      if (!code) {
+        error.textContent = text.emptyCode;
+        error.hidden = false;
+        input.classList.add("is-invalid");
+        input.focus();
+        return;
+      }
+      error.hidden = true;
+      input.classList.remove("is-invalid");
+      record(code);
+      input.value = "";
+      input.focus();
+    });
+  }
+
+  // --- the camera -------------------------------------------------------------------------
+  var video = document.getElementById("scan-video");
+  var frame = document.getElementById("scan-camera");
+  var canvas = document.getElementById("scan-canvas");
+  var toggle = document.getElementById("camera-toggle");
+  var cameraMessage = document.getElementById("camera-message");
+  var stream = null;
+  var detect = null;
+  var lastValue = "";
+  var lastAt = 0;
+  var jsqrLoading = null;
+
+  function say(message, kind) {
+    if (!cameraMessage) return;
+    cameraMessage.textContent = message;
+    cameraMessage.className = "alert small mb-2 alert-" + (kind || "secondary");
+    cameraMessage.hidden = !message;
+  }
+
+  function setToggle(open) {
+    if (!toggle) return;
+    toggle.querySelector("span").textContent = toggle.getAttribute(open ? "data-close" : "data-open");
+    toggle.setAttribute("aria-pressed", open ? "true" : "false");
+  }
+
+  function loadJsqr() {
+    if (window.jsQR) return Promise.resolve(window.jsQR);
+    if (!jsqrLoading) {
+      jsqrLoading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = config.jsqrUrl;
+        script.onload = function () { window.jsQR ? resolve(window.jsQR) : reject(new Error("jsQR")); };
+        script.onerror = function () { reject(new Error("jsQR")); };
+        document.head.appendChild(script);
+      });
+    }
+    return jsqrLoading;
+  }
+
+  function jsqrDetector() {
+    return loadJsqr().then(function (jsQR) {
+      var context = canvas.getContext("2d", { willReadFrequently: true });
+      return function () {
+        var width = video.videoWidth, height = video.videoHeight;
+        if (!width || !height) return Promise.resolve(null);
+        var scale = Math.min(1, 640 / Math.max(width, height));
+        canvas.width = Math.round(width * scale);
+        canvas.height = Math.round(height * scale);
+        context.drawImage(video, 0, 0, canvas.width, canvas.height);
+        var image = context.getImageData(0, 0, canvas.width, canvas.height);
+        var found = jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+        return Promise.resolve(found ? found.data : null);
+      };
+    });
+  }
+
+  function detector() {
+    if (!("BarcodeDetector" in window)) return jsqrDetector();
+    return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+      if (formats.indexOf("qr_code") < 0) return jsqrDetector();
+      var native = new window.BarcodeDetector({ formats: ["qr_code"] });
+      return function () {
+        return native.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
+      };
+    }).catch(jsqrDetector);
+  }
+
+  function tick() {
+    if (!stream || !detect) return;
+    detect().then(function (value) {
+      var now = Date.now();
+      if (value && (value !== lastValue || now - lastAt > 10000)) {
+        lastValue = value;
+        lastAt = now;
+        record(value);
+        say(text.scanned, "success");
+        if (navigator.vibrate) navigator.vibrate(120);
+        setTimeout(function () { if (stream) say(text.cameraReady); }, 2500);
+      }
+    }).catch(function () { /* a frame that could not be read: try the next one */ })
+      .then(function () { if (stream) setTimeout(tick, 250); });
+  }
+
+  function stopCamera() {
+    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+    stream = null;
+    if (video) video.srcObject = null;
+    if (frame) frame.hidden = true;
+    setToggle(false);
+  }
+
+  function startCamera() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      say(text.noCamera, "warning");
+      if (toggle) toggle.hidden = true;
+      return;
+    }
+    say(text.cameraStarting);
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: "environment" } }, audio: false })
+      .then(function (media) {
+        stream = media;
+        video.srcObject = media;
+        frame.hidden = false;
+        setToggle(true);
+        return video.play();
+      })
+      .then(detector)
+      .then(function (found) {
+        detect = found;
+        say(text.cameraReady);
+        tick();
+      })
+      .catch(function () {
+        stopCamera();
+        say(text.cameraRefused, "warning");
+      });
+  }
+
+  if (toggle && video) {
+    toggle.addEventListener("click", function () { if (stream) stopCamera(); else startCamera(); });
+    document.addEventListener("visibilitychange", function () { if (document.hidden) stopCamera(); });
+    window.addEventListener("pagehide", stopCamera);
+    startCamera();
+  }
+
+  // --- start ------------------------------------------------------------------------------
+  // Scans left "locating" by a page that was closed go out without a position.
+  updateQueue(function (list) { list.forEach(function (e) { e.locating = false; }); return list; });
+  if (config.code) {
+    // Opened from a sticker: one scan per opening (a reload within two minutes adds none).
+    var recent = read(queueKey).concat(read(resultsKey)).some(function (e) {
+      return (e.code === config.code || e.entered === config.code) &&
+        Date.now() - new Date(e.scanned_at).getTime() < 120000;
+    });
+    if (!recent) record(config.code);
+  }
+  window.addEventListener("online", function () { problem = ""; flush(); });
+  window.addEventListener("offline", function () { problem = "offline"; render(); });
+  window.addEventListener("storage", function (event) { if (event.key === queueKey || event.key === resultsKey) render(); });
+  render();
+  flush();
+  document.documentElement.setAttribute("data-patrol-ready", "");
+})();
