@@ -21,6 +21,9 @@ router.register("v1/inspections/templates", inspections.TemplateViewSet,
 router.register("v1/inspections/plans", inspections.PlanViewSet, basename="inspection-plan")
 router.register("v1/inspections/inspections", inspections.InspectionViewSet,
                 basename="inspection")
+router.register("v1/patrols/routes", patrols.RouteViewSet, basename="patrol-route")
+router.register("v1/patrols/rounds", patrols.RoundViewSet, basename="patrol-round")
+router.register("v1/patrols/scans", patrols.ScanViewSet, basename="patrol-scan")
 router.register("v1/patrols/duty-shifts", duty.DutyShiftViewSet, basename="duty-shift")
 router.register("v1/patrols/duty-entries", duty.DutyEntryViewSet, basename="duty-entry")
 router.register("v1/patrols/incidents", duty.IncidentViewSet, basename="incident")
