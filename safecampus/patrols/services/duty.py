@@ -485,10 +485,15 @@ def duty_entry_reopen(*, actor, entry_id: int, reason: str) -> DutyLogEntry:
 
 # --- incidents -----------------------------------------------------------------------------
 def _incident_times(errors: dict, *, now, reported_at, occurred_at, occurred_until):
-    _check_past(errors, "reported_at", reported_at, now=now)
-    _check_past(errors, "occurred_at", occurred_at, now=now)
-    _check_past(errors, "occurred_until", occurred_until, now=now)
-    if errors:
+    """Default and check the times: none in the future, occurred not after reported,
+    "occurred until" not before occurred. Problems go into ``errors``."""
+    bad: dict[str, list[str]] = {}
+    _check_past(bad, "reported_at", reported_at, now=now)
+    _check_past(bad, "occurred_at", occurred_at, now=now)
+    _check_past(bad, "occurred_until", occurred_until, now=now)
+    if bad:
+        for name, messages in bad.items():
+            errors.setdefault(name, []).extend(messages)
         return reported_at, occurred_at
     reported_at = reported_at or now
     occurred_at = occurred_at or reported_at
