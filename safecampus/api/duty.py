@@ -35,7 +35,6 @@ from .hazards import (
     IDEMPOTENCY_PARAMETER,
     IdField,
     LabelField,
-    NamedRefSerializer,
     RefField,
     _abs,
     _errors,
@@ -43,15 +42,8 @@ from .hazards import (
     _key_reused,
     _parse,
 )
+from .inspections import PersonField, _query
 from .pagination import CountlessPagination
-
-
-@extend_schema_field(NamedRefSerializer)
-class PersonField(RefField):
-    """A person as ``{"id", "name"}``."""
-
-    def to_representation(self, user):
-        return {"id": user.pk, "name": user.full_name or user.username}
 
 
 class IncidentRefSerializer(serializers.Serializer):
@@ -205,12 +197,6 @@ class IncidentInput(serializers.Serializer):
     disposition = serializers.ChoiceField(choices=Incident.Disposition.choices, required=False,
                                           default=Incident.Disposition.OPEN)
     police_reference = serializers.CharField(required=False, allow_blank=True)
-
-
-def _query(serializer_class, request) -> dict:
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data
 
 
 # --- views -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ the services as aware datetimes.
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from safecampus.core.forms import IdempotentFormMixin, bootstrap
 from safecampus.hazards.models import Grade, HazardCategory
@@ -74,7 +75,8 @@ class EntryForm(IdempotentFormMixin, PlaceFieldsMixin):
     caller_phone = forms.CharField(label=_("Caller's phone"), required=False, max_length=32,
                                    widget=forms.TextInput(attrs={"inputmode": "tel",
                                                                  "autocomplete": "off"}))
-    action_taken = forms.CharField(label=_("What was done"), required=False, max_length=4000,
+    action_taken = forms.CharField(label=pgettext_lazy("duty log", "What was done"),
+                                   required=False, max_length=4000,
                                    widget=forms.Textarea(attrs={"rows": 2}))
 
     field_order = ["kind", "occurred_at", "summary", "campus", "place", "location_text",
@@ -131,7 +133,8 @@ class HandoverForm(_PeopleMixin):
 
 
 class CloseForm(forms.Form):
-    action_taken = forms.CharField(label=_("What was done"), required=False, max_length=4000,
+    action_taken = forms.CharField(label=pgettext_lazy("duty log", "What was done"),
+                                   required=False, max_length=4000,
                                    widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):

@@ -716,13 +716,18 @@ def incident_update(
 
 # --- hazards -------------------------------------------------------------------------------
 def _hazard_from(record, *, actor, verb: str, source: str, title: str, category_id,
-                 grade: str, description: str, campus_id, place_id, location_text: str,
-                 idempotency_key: str | None) -> Hazard:
-    """Report a hazard with ``record`` as its source and put it on ``record``'s timeline
-    once (a replayed idempotency key returns the same hazard without a second entry)."""
+                 grade: str, description: str | None, campus_id, place_id,
+                 location_text: str | None, idempotency_key: str | None) -> Hazard:
+    """Report a hazard with ``record`` (an entry or an incident) as its source; campus,
+    place, location and description default to the record's. The hazard goes on
+    ``record``'s timeline once (a replayed idempotency key returns the same hazard without a
+    second entry)."""
     hazard = hazard_services.hazard_report(
-        reporter=actor, title=title, category_id=category_id, campus_id=campus_id,
-        place_id=place_id, location_text=location_text, description=description, grade=grade,
+        reporter=actor, title=title, category_id=category_id,
+        campus_id=campus_id if campus_id is not None else record.campus_id,
+        place_id=place_id if place_id is not None else record.place_id,
+        location_text=record.location_text if location_text is None else location_text,
+        description=record.summary if description is None else description, grade=grade,
         source=source, source_record=record, idempotency_key=idempotency_key)
     already = ActivityEntry.objects.filter(
         target_type=ContentType.objects.get_for_model(record), target_id=record.pk, verb=verb,
@@ -758,12 +763,8 @@ def duty_entry_to_hazard(
         source = Source.PATROL if entry.kind == DutyLogEntry.Kind.PATROL else Source.OFFICE
         return _hazard_from(
             entry, actor=actor, verb="patrols.duty_entry_to_hazard", source=source, title=title,
-            category_id=category_id, grade=grade,
-            description=entry.summary if description is None else description,
-            campus_id=campus_id if campus_id is not None else entry.campus_id,
-            place_id=place_id if place_id is not None else entry.place_id,
-            location_text=entry.location_text if location_text is None else location_text,
-            idempotency_key=idempotency_key)
+            category_id=category_id, grade=grade, description=description, campus_id=campus_id,
+            place_id=place_id, location_text=location_text, idempotency_key=idempotency_key)
 
 
 def incident_to_hazard(
@@ -789,9 +790,6 @@ def incident_to_hazard(
             raise NotAllowed()
         return _hazard_from(
             incident, actor=actor, verb="patrols.incident_to_hazard", source=Source.OFFICE,
-            title=title, category_id=category_id, grade=grade,
-            description=incident.summary if description is None else description,
-            campus_id=campus_id if campus_id is not None else incident.campus_id,
-            place_id=place_id if place_id is not None else incident.place_id,
-            location_text=incident.location_text if location_text is None else location_text,
+            title=title, category_id=category_id, grade=grade, description=description,
+            campus_id=campus_id, place_id=place_id, location_text=location_text,
             idempotency_key=idempotency_key)
