@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from safecampus.core import clock
 from safecampus.core.pagination import page_of
@@ -52,6 +53,7 @@ def night_chart(rows: list[dict]) -> dict | None:
     None without rows."""
     if not rows:
         return None
+    few = len(rows) <= 31  # a month's dots help; a single night has nothing else to show
     return {
         "textStyle": {"fontFamily": CHART_FONT},
         "grid": {"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": True},
@@ -62,10 +64,11 @@ def night_chart(rows: list[dict]) -> dict | None:
         "yAxis": {"type": "value", "min": 0, "max": 100,
                   "axisLabel": {"formatter": "{value}%"}},
         "series": [
-            {"name": _("Completion rate"), "type": "line", "smooth": True, "showSymbol": False,
+            {"name": _("Completion rate"), "type": "line", "smooth": True, "showSymbol": few,
              "itemStyle": {"color": COMPLETION_COLOUR},
              "data": [_percent(row["completion_rate"]) for row in rows]},
-            {"name": _("On-time rate"), "type": "line", "smooth": True, "showSymbol": False,
+            {"name": pgettext("patrol", "On-time rate"), "type": "line", "smooth": True,
+             "showSymbol": few,
              "itemStyle": {"color": ON_TIME_COLOUR},
              "data": [_percent(row["on_time_rate"]) for row in rows]},
         ],
@@ -105,7 +108,7 @@ def report(request):
 
 def route_headers() -> list[str]:
     return [_("Route code"), _("Route"), _("Campus"), _("Zone"), _("Rounds"),
-            _("Checkpoints expected"), _("On time"), _("Late"), _("Missed"),
+            _("Checkpoints expected"), pgettext("patrol", "On time"), _("Late"), _("Missed"),
             _("Completion rate (%)"), _("On-time rate (%)"), _("Rounds never started"),
             _("Flagged scans")]
 
