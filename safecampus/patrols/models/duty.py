@@ -12,7 +12,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from safecampus.core.clock import local_zone
 from safecampus.core.models import BaseModel
+
+
+def _local(value):
+    """``value`` (aware) in Asia/Shanghai, for names shown to people."""
+    return value.astimezone(local_zone())
 
 
 class DutyShift(BaseModel):
@@ -50,7 +56,7 @@ class DutyShift(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.officer} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.officer} {_local(self.started_at):%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -107,7 +113,7 @@ class DutyLogEntry(BaseModel):
         indexes = [models.Index(fields=["shift", "status"], name="duty_entry_shift_status")]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.summary[:40]}"
+        return f"{_local(self.occurred_at):%Y-%m-%d %H:%M} {self.summary[:40]}"
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

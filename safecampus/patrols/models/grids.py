@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from safecampus.core.clock import local_zone
 from safecampus.core.models import BaseModel
 
 
@@ -46,7 +47,7 @@ class GridVisit(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.zone} {self.visited_at:%Y-%m-%d}"
+        return f"{self.zone} {self.visited_at.astimezone(local_zone()):%Y-%m-%d}"
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from safecampus.core.clock import local_zone
 from safecampus.core.models import BaseModel
 
 
@@ -310,4 +311,4 @@ class CheckpointScan(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.checkpoint} {self.counted_at:%Y-%m-%d %H:%M}"
+        return f"{self.checkpoint} {self.counted_at.astimezone(local_zone()):%Y-%m-%d %H:%M}"
