@@ -112,8 +112,12 @@ def test_home_for_the_office_is_a_hub_with_missed_checkpoints(night, org, client
     html = response.content.decode()
     assert 'id="missed-rounds"' in html and "3 missed" in text_of(response)
     assert reverse("patrols:round_detail", args=[night.rounds[0].pk]) in html
+    links = re.search(r'id="patrol-links">(.*?)</div>', html, re.S).group(1)
+    assert re.findall(r'href="([^"]+)"', links) == [
+        "/patrols/reports/", "/patrols/setup/routes/", "/patrols/grids/dashboard/",
+        "/patrols/duty/", "/patrols/incidents/"]
     for label in ("Patrol reports", "Routes and checkpoints", "Grids", "Duty room", "Incidents"):
-        assert label in html
+        assert label in links
 
 
 def test_home_for_leadership_has_reports_but_no_scan_button(night, org, client):

@@ -54,6 +54,17 @@ def _round_or_404(request, pk: int) -> PatrolRound:
 
 
 # --- home -----------------------------------------------------------------------------------
+#: The hub's links: (key, permission, URL name, its path while that page is being built).
+HUB_LINKS = (
+    ("reports", "patrols.view_patrol_reports", "patrols:reports", "/patrols/reports/"),
+    ("routes", "patrols.manage_patrols", "patrols:route_list", "/patrols/setup/routes/"),
+    ("grids", "patrols.view_grid_dashboard", "patrols:grid_dashboard",
+     "/patrols/grids/dashboard/"),
+    ("duty", "patrols.view_duty_log", "patrols:duty_home", "/patrols/duty/"),
+    ("incidents", "patrols.view_incident", "patrols:incident_list", "/patrols/incidents/"),
+)
+
+
 @login_required
 def home(request):
     """/patrols/: a guard's patrols today (shifts, rounds, the next round, a scan button);
@@ -62,14 +73,9 @@ def home(request):
     user = request.user
     patrols = user.has_perm("patrols.patrol")
     oversees = user.has_perm("patrols.view_patrol_reports")
-    hub = {
-        "reports": user.has_perm("patrols.view_patrol_reports"),
-        "routes": user.has_perm("patrols.manage_patrols"),
-        "grids": user.has_perm("patrols.view_grid_dashboard"),
-        "duty": user.has_perm("patrols.view_duty_log"),
-        "incidents": user.has_perm("patrols.view_incident"),
-    }
-    if not (patrols or any(hub.values())):
+    links = {key: _url_or(name, fallback) if user.has_perm(perm) else ""
+             for key, perm, name, fallback in HUB_LINKS}
+    if not (patrols or any(links.values())):
         raise PermissionDenied
     now = clock.now()
     shifts, next_round = selectors.my_shifts_today(user, at=now) if patrols else ([], None)
@@ -79,14 +85,7 @@ def home(request):
         "next_round": next_round,
         "open_rounds": selectors.rounds_open_now(user, at=now) if oversees else [],
         "missed_rounds": selectors.rounds_missed_recently(user, at=now) if oversees else [],
-        "links": {
-            "reports": _url_or("patrols:reports", "/patrols/reports/") if hub["reports"] else "",
-            "routes": _url_or("patrols:route_list", "/patrols/routes/") if hub["routes"] else "",
-            "grids": _url_or("patrols:grid_dashboard", "/patrols/grids/") if hub["grids"] else "",
-            "duty": _url_or("patrols:duty", "/patrols/duty/") if hub["duty"] else "",
-            "incidents": _url_or("patrols:incident_list", "/patrols/incidents/")
-            if hub["incidents"] else "",
-        },
+        "links": links,
     })
 
 
@@ -178,9 +177,9 @@ def _scan_config(request, *, round_=None, code: str = "") -> dict:
             "signedOut": _("You are signed out. Sign in again to upload the waiting scans "
                            "(they stay on this phone)."),
             "queued": _("Waiting to upload"),
-            "created": _("Recorded"),
+            "created": _("Scan recorded"),
             "duplicate": _("Already recorded"),
-            "refused": _("Refused"),
+            "refused": _("Scan refused"),
             "code": _("Code %(code)s"),
             "flagged": _("Flagged: %(reasons)s"),
             "roundProgress": _("Round %(round)s: %(done)s of %(expected)s checkpoints"),

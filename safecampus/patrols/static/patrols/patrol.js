@@ -251,14 +251,12 @@
       var shown = state || (count ? (problem || "waiting") : (problem === "auth" ? "auth" : "idle"));
       queueEl.setAttribute("data-state", shown);
       queueEl.setAttribute("data-count", String(count));
-      var parts = [];
-      if (count) parts.push(fmt(count === 1 ? text.waitingOne : text.waitingMany, { count: count }));
-      if (shown === "offline") parts.push(text.offline);
-      else if (shown === "uploading") parts.push(text.uploading);
-      else if (shown === "server") parts.push(text.retrying);
-      else if (shown === "auth") parts.push(text.signedOut);
-      if (!parts.length) parts.push(text.allUploaded);
-      queueText.textContent = parts.join(" ");
+      var detail = shown === "offline" ? text.offline : shown === "uploading" ? text.uploading
+        : shown === "server" ? text.retrying : shown === "auth" ? text.signedOut : "";
+      var headline = count ? fmt(count === 1 ? text.waitingOne : text.waitingMany, { count: count })
+        : (detail || text.allUploaded);
+      queueText.querySelector("[data-queue-count]").textContent = headline;
+      queueText.querySelector("[data-queue-detail]").textContent = headline === detail ? "" : detail;
       if (queueIcon) {
         queueIcon.className = "bi fs-5 " + (shown === "idle" ? "bi-cloud-check text-success"
           : shown === "offline" || shown === "auth" ? "bi-wifi-off text-danger" : "bi-cloud-arrow-up text-warning");
@@ -385,6 +383,14 @@
     setToggle(false);
   }
 
+  // Without a camera the typed code is the way: the camera button steps back (it stays, to
+  // try again once the guard has allowed the camera).
+  function cameraFailed() {
+    if (!toggle) return;
+    toggle.classList.remove("btn-primary", "btn-lg", "patrol-scan-button");
+    toggle.classList.add("btn-outline-secondary");
+  }
+
   function startCamera() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       say(text.noCamera, "warning");
@@ -409,6 +415,7 @@
       .catch(function () {
         stopCamera();
         say(text.cameraRefused, "warning");
+        cameraFailed();
       });
   }
 
