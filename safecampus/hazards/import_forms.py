@@ -1,34 +1,27 @@
 """Forms of the ledger import pages (upload, column and value mapping). They parse input
 only; reading and checking the rows is :mod:`safecampus.hazards.importing`."""
 
-import hashlib
-
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.core.forms import bootstrap
-from safecampus.core.spreadsheets import SpreadsheetUploadForm, Table, fold_key
+from safecampus.core.importing import (
+    TIME_ZONES,
+    add_column_fields,
+    bound_column,
+    columns_from,
+    distinct_keyed,
+    value_field_name,
+)
+from safecampus.core.spreadsheets import SpreadsheetUploadForm, Table
 from safecampus.organisation.models import Campus
 
 from . import importing
 from .importing import TARGETS, VALUE_KINDS, ImportPlan
 
 __all__ = ["LedgerMappingForm", "SpreadsheetUploadForm"]
-
-TIME_ZONES = (
-    ("Asia/Shanghai", gettext_lazy("China Standard Time (Asia/Shanghai)")),
-    ("UTC", gettext_lazy("UTC")),
-    ("Asia/Hong_Kong", gettext_lazy("Hong Kong (Asia/Hong_Kong)")),
-    ("Europe/London", gettext_lazy("London (Europe/London)")),
-    ("America/New_York", gettext_lazy("New York (America/New_York)")),
-    ("America/Los_Angeles", gettext_lazy("Los Angeles (America/Los_Angeles)")),
-)
-
-
-def _value_field_name(kind: str, folded: str) -> str:
-    return f"val_{kind}_{hashlib.sha1(folded.encode()).hexdigest()[:12]}"
 
 
 class LedgerMappingForm(forms.Form):
@@ -46,16 +39,7 @@ class LedgerMappingForm(forms.Form):
     def __init__(self, *args, table: Table, plan: ImportPlan, **kwargs):
         super().__init__(*args, **kwargs)
         self.table = table
-        column_choices = [("", _("— not in the file —"))] + [
-            (str(i), h) for i, h in enumerate(table.headers)]
-        self.column_fields = []
-        for target in TARGETS:
-            name = f"col_{target.key}"
-            index = plan.columns.get(target.key)
-            self.fields[name] = forms.ChoiceField(
-                choices=column_choices, required=False, label=target.label,
-                initial="" if index is None else str(index))
-            self.column_fields.append(name)
+        self.column_fields = add_column_fields(self, TARGETS, table, plan)
         self.fields["default_campus"].initial = plan.default_campus
         zones = dict(TIME_ZONES)
         if plan.time_zone not in zones:
@@ -67,19 +51,13 @@ class LedgerMappingForm(forms.Form):
             column = self._column(kind, plan)
             if column is None:
                 continue
-            merged: dict[str, list] = {}
-            for value, count in importing.distinct_values(table, column):
-                key = fold_key(value)
-                if key in merged:
-                    merged[key][1] += count
-                else:
-                    merged[key] = [value, count]
+            merged = {key: (value, count) for key, value, count in distinct_keyed(table, column)}
             auto = importing.auto_match(kind, [v for v, _n in merged.values()])
             chosen = plan.values.get(kind, {})
             options = [("", _("— not mapped —"))] + importing.value_options(kind)
             rows = []
             for key, (value, count) in list(merged.items())[:importing.MAX_DISTINCT_VALUES]:
-                name = _value_field_name(kind, key)
+                name = value_field_name(kind, key)
                 self.fields[name] = forms.ChoiceField(
                     choices=options, required=False, label=value,
                     initial=chosen.get(key) or auto.get(key, ""))
@@ -91,10 +69,7 @@ class LedgerMappingForm(forms.Form):
         bootstrap(self)
 
     def _column(self, kind: str, plan: ImportPlan) -> int | None:
-        if self.is_bound:
-            raw = self.data.get(f"col_{kind}", "")
-            return int(raw) if str(raw).isdigit() and int(raw) < len(self.table.headers) else None
-        return plan.columns.get(kind)
+        return bound_column(self, kind, self.table, plan)
 
     def value_rows(self):
         """For the template: (label, header, [(source value, count, bound field)], hidden)."""
@@ -103,8 +78,7 @@ class LedgerMappingForm(forms.Form):
 
     def to_plan(self) -> ImportPlan:
         data = self.cleaned_data
-        columns = {t.key: (int(data[f"col_{t.key}"]) if data.get(f"col_{t.key}") else None)
-                   for t in TARGETS}
+        columns = columns_from(data, TARGETS)
         values: dict[str, dict[str, str]] = {}
         for group in self.value_groups:
             for _v, _n, name, key in group["rows"]:

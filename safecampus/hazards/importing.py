@@ -23,20 +23,32 @@ duplicate-row error.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections import Counter
-from dataclasses import asdict, dataclass, field
-from zoneinfo import ZoneInfo, available_timezones
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.core import clock
 from safecampus.core.errors import DomainError, NotAllowed
+from safecampus.core.importing import (
+    MAX_DISTINCT_VALUES,
+    MAX_ERRORS_KEPT,
+    ErrorCollector,
+    MappingPlan,
+    Target,
+    column_problems,
+    distinct_values,
+    lock_imports,
+    store_upload,
+    stored_table,
+    value_key,
+)
+from safecampus.core.importing import suggest_columns as _suggest_columns
 from safecampus.core.models import ActivityEntry
 from safecampus.core.spreadsheets import (
     CellError,
@@ -61,23 +73,13 @@ from .models import (
     Status,
 )
 
+__all__ = ["MAX_DISTINCT_VALUES", "MAX_ERRORS_KEPT", "Target", "distinct_values", "value_key"]
+
 BATCH_SIZE = 1000
-#: Error lists stop growing here; the total is still counted.
-MAX_ERRORS_KEPT = 1000
-#: A value-mapping column with more distinct values than this cannot be mapped by hand.
-MAX_DISTINCT_VALUES = 300
 VERB = "hazards.import"
 
 #: Value meaning "no responsible unit" in a unit value mapping (the office assigns later).
 NO_UNIT = "-"
-
-
-@dataclass(frozen=True)
-class Target:
-    key: str
-    label: object  # lazy translated text
-    aliases: tuple[str, ...]
-    required: bool = False
 
 
 #: Our fields, in the order the mapping form shows them. Aliases are matched after
@@ -142,30 +144,14 @@ FIELD_LIMITS = {"title": 120, "location_text": 200, "external_ref": 64}
 
 # --- the plan ------------------------------------------------------------------------------
 @dataclass
-class ImportPlan:
-    """What step 2 chose. ``columns``: our field → source column index (or None).
-    ``values``: kind (``responsible_unit``, ``category``, ``status``, ``campus``) → {folded
-    source value → our id (units, categories, campuses; ``"-"`` = no unit) or status code}.
-    Values not in ``values`` are auto-matched. ``default_campus``: campus id for rows without
-    one. ``time_zone``: zone of naive times in the file (default Asia/Shanghai)."""
+class ImportPlan(MappingPlan):
+    """What step 2 chose (see :class:`~safecampus.core.importing.MappingPlan`). ``values``:
+    kind (``responsible_unit``, ``category``, ``status``, ``campus``) → {folded source value
+    → our id (units, categories, campuses; ``"-"`` = no unit) or status code}. Values not in
+    ``values`` are auto-matched."""
 
-    columns: dict[str, int | None] = field(default_factory=dict)
-    values: dict[str, dict[str, str]] = field(default_factory=dict)
-    default_campus: int | None = None
-    time_zone: str = settings.TIME_ZONE
-
-    def as_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict | None) -> ImportPlan:
-        data = data or {}
-        return cls(
-            columns={k: v for k, v in (data.get("columns") or {}).items() if k in TARGET_KEYS},
-            values={k: dict(v) for k, v in (data.get("values") or {}).items() if k in VALUE_KINDS},
-            default_campus=data.get("default_campus"),
-            time_zone=data.get("time_zone") or settings.TIME_ZONE,
-        )
+    TARGET_KEYS = TARGET_KEYS
+    VALUE_KINDS = VALUE_KINDS
 
 
 @dataclass
@@ -176,21 +162,8 @@ class ImportResult:
 
 
 def suggest_columns(headers: list[str]) -> dict[str, int | None]:
-    """Our field → index of the header that names it (Chinese or English), or None.
-    Each column is suggested for at most one field; earlier fields win."""
-    folded = [fold_key(h) for h in headers]
-    used: set[int] = set()
-    result: dict[str, int | None] = {}
-    for target in TARGETS:
-        result[target.key] = None
-        for alias in target.aliases:
-            key = fold_key(alias)
-            hit = next((i for i, f in enumerate(folded) if f == key and i not in used), None)
-            if hit is not None:
-                result[target.key] = hit
-                used.add(hit)
-                break
-    return result
+    """Our field → index of the header that names it (Chinese or English), or None."""
+    return _suggest_columns(headers, TARGETS)
 
 
 # --- value mapping -------------------------------------------------------------------------
@@ -243,26 +216,11 @@ def _match_index(kind: str) -> dict[str, str]:
     return index
 
 
-def distinct_values(table: Table, column: int | None) -> list[tuple[str, int]]:
-    """The distinct non-empty values of ``column`` (normalised) with how often each occurs,
-    most frequent first."""
-    if column is None:
-        return []
-    counts = Counter(normalise_text(cells[column]) for cells in table.rows)
-    counts.pop("", None)
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-
 def auto_match(kind: str, values: list[str]) -> dict[str, str]:
     """Folded source value → our value for the ``values`` that match a code or name exactly
     (case, width and spacing ignored); unmatched values are left out."""
     index = _match_index(kind)
     return {fold_key(v): index[fold_key(v)] for v in values if fold_key(v) in index}
-
-
-def value_key(value: str) -> str:
-    """The key a source value has in :attr:`ImportPlan.values`."""
-    return fold_key(value)
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -284,20 +242,11 @@ class Validation:
 def plan_problems(table: Table, plan: ImportPlan) -> list[str]:
     """Problems with the mapping itself (not with rows): required fields without a column,
     a column index outside the table, an unknown time zone or default campus."""
-    problems = []
-    for target in TARGETS:
-        index = plan.columns.get(target.key)
-        if index is not None and not (0 <= index < len(table.headers)):
-            problems.append(_("The column chosen for “%(field)s” is not in the file.")
-                            % {"field": target.label})
-        if target.required and index is None:
-            problems.append(_("Choose the column that holds “%(field)s”.") % {"field": target.label})
+    problems = column_problems(table, plan, TARGETS)
     if plan.columns.get("campus") is None and not plan.default_campus:
         problems.append(_("Choose the campus column or a campus for all rows."))
     if plan.default_campus and not Campus.objects.filter(pk=plan.default_campus).exists():
         problems.append(_("The default campus does not exist."))
-    if plan.time_zone not in available_timezones():
-        problems.append(_("Unknown time zone “%(zone)s”.") % {"zone": plan.time_zone})
     return problems
 
 
@@ -345,8 +294,7 @@ def ledger_validate(table: Table, plan: ImportPlan, *, now: dt.datetime | None =
         refs = {normalise_text(cells[ref_col]) for cells in table.rows} - {""}
         existing_refs = _existing_refs(refs)
 
-    errors: list[RowError] = []
-    error_total = 0
+    collected = ErrorCollector(MAX_ERRORS_KEPT)
     rows: list[dict] = []
 
     def text(cells, key):
@@ -437,17 +385,14 @@ def ledger_validate(table: Table, plan: ImportPlan, *, now: dt.datetime | None =
             else:
                 refs_in_file[ref] = number
         if row_errors:
-            error_total += len(row_errors)
-            room = MAX_ERRORS_KEPT - len(errors)
-            if room > 0:
-                errors.extend(row_errors[:room])
+            collected.extend(row_errors)
             continue
         closed_at, deadline = out["closed_at"], out["deadline"]
         out["closed_on_time"] = (deadline is None or closed_at <= deadline) if closed_at else None
         out["is_overdue"] = bool(out["status"] in UNIT_STATES and deadline and deadline < now)
         rows.append(out)
-    return Validation(rows=rows if not error_total else [], errors=errors,
-                      error_total=error_total, total_rows=len(table))
+    return Validation(rows=rows if not collected else [], errors=collected.errors,
+                      error_total=collected.total, total_rows=len(table))
 
 
 def _existing_refs(refs: set[str]) -> set[str]:
@@ -474,22 +419,16 @@ def ledger_import_upload(*, actor, uploaded_file) -> LedgerImport:
         message = _("The file has column headers but no rows to import.")
         raise DomainError(message, field_errors={"file": [message]})
     name = (getattr(uploaded_file, "name", "") or "ledger")[-200:]
-    uploaded_file.seek(0)
     job = LedgerImport(created_by=actor, original_name=name, row_count=len(table),
                        plan=ImportPlan(columns=suggest_columns(table.headers)).as_json())
-    # A random stored name: the file is never reachable by guessing its path under /media/.
-    extension = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
-    job.file.save(uuid.uuid4().hex + extension, uploaded_file, save=False)
+    store_upload(job, uploaded_file, name)
     job.save()
     return job
 
 
 def ledger_import_table(job: LedgerImport) -> Table:
     """The uploaded file of ``job`` read again (the file is kept in the default storage)."""
-    with job.file.open("rb") as handle:
-        table = read_table(handle)
-    table.name = job.original_name
-    return table
+    return stored_table(job)
 
 
 def ledger_import_get(user, pk: int) -> LedgerImport | None:
@@ -526,7 +465,7 @@ def ledger_import_commit(
     now = clock.now()
     file_name = (job.original_name if job else table.name) or ""
     with transaction.atomic():
-        _lock_imports()
+        lock_imports("safecampus.hazards.import")
         if job is not None:
             job = LedgerImport.objects.select_for_update().get(pk=job.pk)
             if job.state == LedgerImport.State.IMPORTED:
@@ -572,14 +511,6 @@ def ledger_import_commit(
                 state=LedgerImport.State.IMPORTED, imported_count=len(ids), error_count=0,
                 imported_at=now, plan=plan.as_json(), updated_at=now)
     return ImportResult(created=len(ids), hazard_ids=ids, job_id=job.pk if job else None)
-
-
-def _lock_imports() -> None:
-    """Serialise imports so two concurrent files cannot both add the same reference.
-    SQLite transactions here are IMMEDIATE (one writer at a time) already."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('safecampus.hazards.import'))")
 
 
 def _import_comment(file_name: str, row: dict) -> str:

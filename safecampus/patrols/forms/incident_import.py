@@ -1,0 +1,125 @@
+"""Forms of the incident log import (upload, column and value mapping). They parse input only;
+reading and checking the rows is :mod:`safecampus.patrols.services.incident_import`."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from safecampus.core.forms import bootstrap
+from safecampus.core.importing import (
+    MAX_DISTINCT_VALUES,
+    TIME_ZONES,
+    add_column_fields,
+    bound_column,
+    columns_from,
+    distinct_keyed,
+    value_field_name,
+)
+from safecampus.core.spreadsheets import SpreadsheetUploadForm, Table
+from safecampus.organisation.models import Campus
+
+from ..services import incident_import as importing
+from ..services.incident_import import TARGETS, VALUE_COLUMNS, VALUE_KINDS, IncidentImportPlan
+
+__all__ = ["IncidentMappingForm", "SpreadsheetUploadForm"]
+
+DATE_ORDER_CHOICES = (
+    ("auto", gettext_lazy("Detect from the file")),
+    ("mdy", gettext_lazy("Month first (MM/DD/YYYY, as US logs write)")),
+    ("dmy", gettext_lazy("Day first (DD/MM/YYYY)")),
+)
+
+
+class IncidentMappingForm(forms.Form):
+    """Step 2: a column for each of our fields, a campus for rows without one, the file's
+    time zone and date order, and one select per distinct type, disposition and campus value
+    (initially the suggestion). ``value_groups`` lists the value selects for the template."""
+
+    default_campus = forms.ModelChoiceField(
+        Campus.objects.order_by("sort_order", "id"), required=False,
+        label=gettext_lazy("Campus for rows without one"),
+        empty_label=gettext_lazy("— no campus —"))
+    time_zone = forms.ChoiceField(
+        choices=TIME_ZONES, initial="Asia/Shanghai", label=gettext_lazy("Times in the file are in"),
+        help_text=gettext_lazy(
+            "Times without a zone are read as local times of this zone. The statistics group "
+            "incidents by Beijing time (Asia/Shanghai): keep Asia/Shanghai to chart a log by "
+            "the clock times it records; a log kept in New York and read as New York time "
+            "shows its incidents 12 to 13 hours later."))
+    date_order = forms.ChoiceField(
+        choices=DATE_ORDER_CHOICES, initial="auto", label=gettext_lazy("Dates like 03/04/2024"),
+        help_text=gettext_lazy("A date whose first number is above 12 can only be day first; "
+                               "detection uses such dates and falls back to month first."))
+
+    def __init__(self, *args, table: Table, plan: IncidentImportPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.table = table
+        self.column_fields = add_column_fields(self, TARGETS, table, plan)
+        self.fields["default_campus"].initial = plan.default_campus
+        if plan.time_zone not in dict(TIME_ZONES):
+            self.fields["time_zone"].choices = [*TIME_ZONES, (plan.time_zone, plan.time_zone)]
+        self.fields["time_zone"].initial = plan.time_zone
+        self.fields["date_order"].initial = plan.date_order
+        day_first, decided = importing.date_order_of(table, plan)
+        self.detected_order = (
+            (_("day first") if day_first else _("month first")) if decided else None)
+        self.value_groups = []
+        labels = {t.key: t.label for t in TARGETS}
+        for kind in VALUE_KINDS:
+            column = bound_column(self, VALUE_COLUMNS[kind], table, plan)
+            if column is None:
+                continue
+            distinct = distinct_keyed(table, column)
+            suggested = importing.value_suggestions(kind, [v for _k, v, _n in distinct])
+            chosen = plan.values.get(kind, {})
+            options = importing.value_options(kind)
+            if kind == "campus":
+                options = [("", _("— not mapped —")), *options]
+            rows = []
+            for key, value, count in distinct[:MAX_DISTINCT_VALUES]:
+                name = value_field_name(kind, key)
+                initial = chosen.get(key) or suggested.get(key) or ""
+                self.fields[name] = forms.ChoiceField(
+                    choices=options, required=False, label=value, initial=initial)
+                # "Other" for a type is what nothing matched: the page marks it for a look.
+                unmatched = kind == "category" and not chosen.get(key) and (
+                    importing.suggest_category(value) is None)
+                rows.append((value, count, name, key, unmatched))
+            self.value_groups.append({
+                "kind": kind, "label": labels[VALUE_COLUMNS[kind]],
+                "header": table.headers[column], "rows": rows,
+                "hidden": max(0, len(distinct) - MAX_DISTINCT_VALUES),
+                "unmatched": sum(1 for row in rows if row[4]),
+            })
+        bootstrap(self)
+
+    def column_bound_fields(self):
+        return [self[name] for name in self.column_fields]
+
+    def value_rows(self):
+        """For the template: each group with rows (value, count, bound field, unmatched)."""
+        for group in self.value_groups:
+            yield {**group, "rows": [(v, n, self[name], unmatched)
+                                     for v, n, name, _k, unmatched in group["rows"]]}
+
+    def to_plan(self) -> IncidentImportPlan:
+        data = self.cleaned_data
+        values: dict[str, dict[str, str]] = {}
+        for group in self.value_groups:
+            for _v, _n, name, key, _u in group["rows"]:
+                if data.get(name):
+                    values.setdefault(group["kind"], {})[key] = data[name]
+        campus = data.get("default_campus")
+        return IncidentImportPlan(
+            columns=columns_from(data, TARGETS), values=values,
+            default_campus=campus.pk if campus else None,
+            time_zone=data.get("time_zone") or settings.TIME_ZONE,
+            date_order=data.get("date_order") or "auto")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            for problem in importing.plan_problems(self.table, self.to_plan()):
+                self.add_error(None, problem)
+        return cleaned

@@ -1,0 +1,51 @@
+"""The incident statistics page's filters: occurred between two local dates, campus,
+category, source."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from safecampus.core.forms import bootstrap
+from safecampus.organisation.selectors import campuses
+
+from ..models import Incident
+from ..selectors.incident_stats import IncidentStatsFilters
+
+
+class IncidentStatsFilterForm(forms.Form):
+    date_from = forms.DateField(required=False, label=_("Occurred from"),
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(required=False, label=_("Occurred to"),
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    campus = forms.ModelChoiceField(queryset=None, required=False, label=_("Campus"),
+                                    empty_label=_("All campuses"))
+    category = forms.ChoiceField(required=False, label=_("Category"),
+                                 choices=[("", _("All categories")), *Incident.Category.choices])
+    source = forms.ChoiceField(required=False, label=_("Source"),
+                               choices=[("", _("All sources")), *Incident.Source.choices])
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["campus"].queryset = campuses()
+        bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def to_filters(self) -> IncidentStatsFilters:
+        """The filters to apply; a field with a bad value is left out (its error is shown)."""
+        if not self.is_bound:
+            return IncidentStatsFilters()
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        start, end = data.get("date_from"), data.get("date_to")
+        if "date_to" in self.errors:  # a reversed range: neither end is applied
+            start = end = None
+        campus = data.get("campus")
+        return IncidentStatsFilters(date_from=start, date_to=end,
+                                    campus_id=campus.pk if campus else None,
+                                    category=data.get("category") or None,
+                                    source=data.get("source") or None)
