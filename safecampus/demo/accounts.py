@@ -25,7 +25,12 @@ FEATURED = [
     (Role.LEADERSHIP, "leadership", gettext_lazy("read-only overview of the university")),
     (Role.POLICE_LIAISON, "police_xq", gettext_lazy("police bulletins and their hazards")),
     (Role.GUARD, "guard_xq1", gettext_lazy("patrol on a phone, report what is found")),
-    (Role.GRID_OFFICER, None, gettext_lazy("the hazards of one grid")),
+    (Role.GUARD, "shift_leader", gettext_lazy(
+        "shift leader: missed checkpoints in red, their alerts, completion rates")),
+    (Role.GRID_OFFICER, None, gettext_lazy(
+        "log visits to your grid on a phone; the hazards of one grid")),
+    (Role.GRID_HEAD, "gridhead_xq", gettext_lazy(
+        "heads a campus's grids: their visits, hazards, incidents and dashboard")),
 ]
 
 

@@ -58,6 +58,7 @@ from safecampus.organisation.models import Building, Campus, Place, Unit, Zone
 from . import data
 from .images import campus_map_png, photo_jpeg
 from .inspections import InspectionDemo
+from .patrols import PatrolDemo
 
 DEFAULT_SEED = 2026
 DEFAULT_HAZARDS = 400
@@ -897,13 +898,16 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
                  "notice": _last_pk(RectificationNotice), "evidence": _last_pk(Evidence)}
     replay = Replay(rng, world, notice_plans)
     inspections = InspectionDemo(random.Random(seed + 1), world, now)
-    replay.run(hazard_plans, now, progress=progress, extra=inspections.events())
+    patrols = PatrolDemo(random.Random(seed + 2), world, now)
+    replay.run(hazard_plans, now, progress=progress,
+               extra=inspections.events() + patrols.events())
     with transaction.atomic():
         coverage_sweep()
     with transaction.atomic():
         services.hazard_deadline_sweep()  # at the current time: overdue now, escalated now
     with transaction.atomic():
         _backdate(first_ids, replay, now)
+        patrols.backdate()
     return {
         "campuses": Campus.objects.count(),
         "units": Unit.objects.count(),
@@ -914,4 +918,5 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
         "overdue": Hazard.objects.filter(is_overdue=True).count(),
         "notifications": Notification.objects.count(),
         "inspections": inspections.count,
+        **{f"patrol_{key}": value for key, value in patrols.counts.items()},
     }

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import translation
 
 from safecampus.accounts.models import Membership, Role, User
@@ -32,7 +32,7 @@ from safecampus.inspections.models import (
     InspectionResult,
 )
 from safecampus.notifications.models import Notification
-from safecampus.organisation.models import Campus, Unit
+from safecampus.organisation.models import Campus, Unit, Zone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -148,6 +148,8 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
     assert Notification.objects.filter(verb="hazards.escalate").exists()
     assert not Notification.objects.filter(created_at__gt=NOW).exists()
 
+    _assert_patrols_grids_and_duty_room()
+
     # when it is loaded again with --if-empty, then nothing changes
     counts = (Hazard.objects.count(), User.objects.count(), RectificationNotice.objects.count())
     with translation.override("en"):
@@ -168,12 +170,98 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
     table = out.getvalue()
     for label in labels:
         assert label in table
-    for username in ("student", "inspector1", "office_head", "leadership", "admin"):
+    for username in ("student", "inspector1", "office_head", "leadership", "admin",
+                     "shift_leader", "gridhead_xq"):
         assert f"\n{username} " in table
     assert "safecampus" in table
     contact_line = next(line for line in table.splitlines() if "Unit safety contact" in line)
     contact = User.objects.get(username=contact_line.split()[0])
     assert RectificationNotice.objects.filter(unit__memberships__user=contact).exists()
+
+
+def _assert_patrols_grids_and_duty_room():
+    from safecampus.hazards.models import Source
+    from safecampus.patrols.models import (
+        Checkpoint,
+        CheckpointScan,
+        DutyLogEntry,
+        DutyShift,
+        GridVisit,
+        Incident,
+        PatrolRound,
+        PatrolRoute,
+        PatrolSchedule,
+        PatrolShift,
+    )
+
+    zone = clock.local_zone()
+    today = NOW.astimezone(zone).date()
+    # four routes, every checkpoint at a demo place with a position near its campus
+    assert PatrolRoute.objects.count() == 4
+    assert Checkpoint.objects.count() >= 24
+    assert not Checkpoint.objects.filter(latitude__isnull=True).exists()
+    assert not Checkpoint.objects.exclude(latitude__range=(34.2, 34.45),
+                                          longitude__range=(108.6, 109.1)).exists()
+    # night and day schedules with guards and the demo shift leader
+    assert {(s.name, s.starts_at.hour) for s in PatrolSchedule.objects.all()} == {
+        ("夜班", 22), ("白班", 6)}
+    assert set(PatrolSchedule.objects.values_list("leader__username", flat=True)) == {
+        "shift_leader"}
+    assert not PatrolSchedule.objects.annotate(k=Count("guards")).filter(k=0).exists()
+    # the last 14 nights were walked scan by scan, nothing after now
+    walked = set(PatrolShift.objects.filter(schedule__name="夜班", rounds__scans__isnull=False)
+                 .values_list("shift_date", flat=True))
+    assert {today - dt.timedelta(days=d) for d in range(1, 15)} <= walked
+    assert CheckpointScan.objects.count() > 1000
+    assert not CheckpointScan.objects.filter(counted_at__gt=NOW).exists()
+    assert CheckpointScan.objects.filter(timing="late").exists()
+    assert CheckpointScan.objects.filter(received_at__gt=F("scanned_at") + dt.timedelta(
+        minutes=10)).exists()  # the round uploaded from the offline queue
+    flagged = CheckpointScan.objects.filter(is_flagged=True)
+    assert [s.flags for s in flagged] == [["far_from_place"]] and flagged.get().distance_m > 500
+    # a few rounds missed checkpoints and alerted the shift leader; one ended early
+    states = dict(PatrolRound.objects.values_list("state").annotate(n=Count("id")))
+    assert states["completed"] > 5 * states["incomplete"] > 0
+    assert PatrolRound.objects.get(state="ended_early").end_reason
+    alerts = Notification.objects.filter(verb="patrols.missed_checkpoints")
+    # (a late scan after the alert may still complete a round)
+    assert alerts.count() >= states["incomplete"]
+    assert set(alerts.values_list("recipient__username", flat=True)) == {"shift_leader"}
+    # tonight's shifts are planned with their rounds, so a guard can patrol now
+    tonight = PatrolShift.objects.filter(shift_date=today, schedule__name="夜班")
+    assert tonight.count() == 3
+    assert not tonight.exclude(rounds__state="planned").exists()
+
+    # grids: a grid head for every grid, phone numbers, visits of the last four weeks
+    assert not Zone.objects.exclude(memberships__role=Role.GRID_HEAD).exists()
+    assert not User.objects.filter(memberships__role__in=[Role.GRID_HEAD, Role.GRID_OFFICER],
+                                   phone="").exists()
+    visits = GridVisit.objects.all()
+    assert visits.count() == 30
+    assert not visits.exclude(visited_at__range=(NOW - dt.timedelta(days=29), NOW)).exists()
+    assert visits.filter(needs_follow_up=True).exists()
+    assert not visits.filter(zone__code__startswith="qj-").exists()  # idle officers
+    from_visits = Hazard.objects.filter(source_type__model="gridvisit")
+    assert 1 <= from_visits.count() <= 3
+    assert set(from_visits.values_list("source", flat=True)) == {Source.OFFICE}
+
+    # the duty room: shifts handed over twice a day, open entries carried over, one open
+    assert DutyShift.objects.filter(state="open").count() == 1
+    assert DutyShift.objects.filter(state="handed_over").count() >= 9
+    assert DutyShift.objects.filter(carried_over__gt=0).exists()
+    assert DutyLogEntry.objects.count() >= 40
+    assert DutyLogEntry.objects.filter(incident__isnull=False).count() >= 3
+    assert Hazard.objects.filter(source_type__model="dutylogentry").count() == 1
+
+    # about 150 incidents over the year, numbered per year without gaps
+    incidents = Incident.objects.all()
+    assert 140 <= incidents.filter(source="manual").count() <= 150
+    assert not incidents.exclude(reported_at__range=(NOW - dt.timedelta(days=366), NOW)).exists()
+    assert incidents.values("category").distinct().count() >= 8
+    assert not incidents.filter(place__isnull=True).exists()
+    for year in {i.year for i in incidents}:
+        numbers = sorted(incidents.filter(year=year).values_list("sequence", flat=True))
+        assert numbers == list(range(1, len(numbers) + 1))
 
 
 def test_demo_accounts_without_a_demo_says_how_to_load_it():
