@@ -480,6 +480,8 @@ def test_report_a_hazard_at_a_checkpoint_links_it_to_the_round(night, org, clien
     assert (hazard.source_type.model_class(), hazard.source_id) == (PatrolRound, round_.pk)
     followed = client.get(response["Location"])
     assert f"Hazard {hazard.reference} reported at 化学楼 Point 2." in text_of(followed)
+    hazard_page = login(client, org.users.staff).get(reverse("hazards:detail", args=[hazard.pk]))
+    assert f'href="{round_.get_absolute_url()}"' in hazard_page.content.decode()
 
 
 def test_a_hazard_form_with_errors_is_shown_again(night, org, client):

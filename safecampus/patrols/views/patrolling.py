@@ -305,7 +305,7 @@ def checkpoint_hazard(request, pk: int, checkpoint_id: int):
     round_ = _round_or_404(request, pk)
     if checkpoint_id not in round_.checkpoint_ids:
         raise Http404(_("This checkpoint is not on the round."))
-    checkpoint = (Checkpoint.objects.select_related("place__building", "place__campus")
+    checkpoint = (Checkpoint.objects.select_related("place__building")
                   .filter(pk=checkpoint_id).first())
     if checkpoint is None:
         raise Http404(_("This checkpoint is not on the round."))

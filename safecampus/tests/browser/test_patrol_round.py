@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from safecampus.core import clock
+from safecampus.hazards.models import Hazard, Source
 from safecampus.patrols.models import CheckpointScan, PatrolRound
 from safecampus.patrols.services import patrolling
 from safecampus.patrols.tests.helpers import build_route, scan
@@ -189,6 +190,21 @@ def test_a_guard_patrols_a_round_on_a_phone_with_one_checkpoint_offline(browsing
     assert page.locator(".checkpoint-row[data-status=on_time]").count() == 4
     assert browsing.overflow(page) == 0
     browsing.shot(page, "04-round-completed")
+
+    # -- a hazard found at checkpoint 2, reported from the round -------------------------------
+    with page.expect_navigation():
+        page.locator(f".checkpoint-row[data-checkpoint='{checkpoints[1].pk}'] "
+                     "a[href$='/hazard/']").click()
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "04b-hazard-form")
+    page.fill("input[name=title]", "Fire exit blocked by bicycles")
+    page.select_option("select[name=category]", str(org.fire.pk))
+    with page.expect_navigation():
+        page.click("#checkpoint-hazard-form button[type=submit]")
+    hazard = Hazard.objects.get()
+    assert (hazard.source, hazard.place_id) == (Source.PATROL, checkpoints[1].place_id)
+    assert page.url.endswith(reverse("patrols:round_detail", args=[round_.pk]))
+    assert hazard.reference in page.locator(".alert-success").inner_text()
 
     # -- the earlier round: its missed checkpoints in red ------------------------------------------
     page.goto(reverse("patrols:round_detail", args=[patrol.missed_round.pk]))
