@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from safecampus.core.clock import local_zone
 from safecampus.core.models import BaseModel
@@ -77,8 +78,8 @@ class DutyLogEntry(BaseModel):
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")  # 待处理
-        CLOSED = "closed", _("Closed")  # 已处理
+        OPEN = "open", pgettext_lazy("duty log", "Open")  # 待处理
+        CLOSED = "closed", pgettext_lazy("duty log", "Closed")  # 已处理
 
     shift = models.ForeignKey(DutyShift, on_delete=models.PROTECT, related_name="entries",
                               verbose_name=_("current shift"))
@@ -146,10 +147,10 @@ class Incident(BaseModel):
         OTHER = "other", _("Other")  # 其他
 
     class Disposition(models.TextChoices):
-        OPEN = "open", _("Open")  # 处置中
+        OPEN = "open", pgettext_lazy("incident", "Open")  # 处置中
         REFERRED = "referred", _("Referred to police")  # 移交公安
         ARREST = "arrest", _("Arrest")  # 抓获 / 拘留
-        RESOLVED = "resolved", _("Resolved")  # 已处置
+        RESOLVED = "resolved", pgettext_lazy("incident", "Resolved")  # 已处置
         UNFOUNDED = "unfounded", _("Unfounded")  # 不实 / 误报
         CLOSED = "closed", _("Closed administratively")  # 已结案
 

@@ -14,6 +14,7 @@ with the device's time, the server's time and the phone's position when given.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from safecampus.core.clock import local_zone
@@ -167,11 +168,11 @@ class PatrolRound(ConcurrentTransitionMixin, BaseModel):
     """
 
     class State(models.TextChoices):
-        PLANNED = "planned", _("Planned")  # 待巡
-        IN_PROGRESS = "in_progress", _("In progress")  # 巡逻中
-        COMPLETED = "completed", _("Completed")  # 已完成
-        ENDED_EARLY = "ended_early", _("Ended early")  # 提前结束
-        INCOMPLETE = "incomplete", _("Checkpoints missed")  # 漏巡
+        PLANNED = "planned", pgettext_lazy("patrol round", "Planned")  # 待巡
+        IN_PROGRESS = "in_progress", pgettext_lazy("patrol round", "In progress")  # 巡逻中
+        COMPLETED = "completed", pgettext_lazy("patrol round", "Completed")  # 已完成
+        ENDED_EARLY = "ended_early", pgettext_lazy("patrol round", "Ended early")  # 提前结束
+        INCOMPLETE = "incomplete", pgettext_lazy("patrol round", "Checkpoints missed")  # 漏巡
 
     shift = models.ForeignKey(PatrolShift, on_delete=models.CASCADE, related_name="rounds",
                               verbose_name=_("shift"))
@@ -260,8 +261,8 @@ class CheckpointScan(BaseModel):
         MANUAL = "manual", _("Code typed in")  # 手动输入
 
     class Timing(models.TextChoices):
-        ON_TIME = "on_time", _("On time")  # 按时
-        LATE = "late", _("Late")  # 迟到
+        ON_TIME = "on_time", pgettext_lazy("checkpoint scan", "On time")  # 按时
+        LATE = "late", pgettext_lazy("checkpoint scan", "Late")  # 迟到
         REPEAT = "repeat", _("Repeat scan")  # 重复打卡
         OUTSIDE = "outside", _("Outside any round")  # 不在巡逻时段
 
