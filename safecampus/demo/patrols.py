@@ -496,6 +496,9 @@ class PatrolDemo:
             disposition = Incident.Disposition.REFERRED
         elif age < 5 and rng.random() < 0.5:
             disposition = Incident.Disposition.OPEN
+        elif category in ("assistance", "lost_property", "medical"):
+            disposition = rng.choices([Incident.Disposition.RESOLVED,
+                                       Incident.Disposition.CLOSED], [80, 20])[0]
         else:
             disposition = rng.choices(
                 [Incident.Disposition.RESOLVED, Incident.Disposition.CLOSED,

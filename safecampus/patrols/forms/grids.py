@@ -41,7 +41,7 @@ class GridVisitForm(IdempotentFormMixin):
     community = forms.CharField(label=_("Community or rooms visited"), required=False,
                                 max_length=120, widget=forms.TextInput(attrs={
                                     "placeholder": _("e.g. Building 3, rooms 301–310")}))
-    people_met = forms.IntegerField(label=_("People met"), min_value=0, max_value=1000,
+    people_met = forms.IntegerField(label=_("People met"), min_value=0, max_value=1000, required=False,
                                     initial=0, widget=forms.NumberInput(attrs={
                                         "inputmode": "numeric"}))
     findings = forms.CharField(label=_("What was found"), required=False, max_length=4000,
@@ -94,7 +94,7 @@ class VisitHazardForm(IdempotentFormMixin):
 
     title = forms.CharField(label=_("What is the hazard?"), max_length=120,
                             widget=forms.TextInput(attrs={"placeholder": _(
-                                "e.g. Fire door propped open on the 3rd floor")}))
+                                "e.g. Fire door propped open")}))
     category = forms.TypedChoiceField(label=_("Category"), coerce=int)
     building = forms.TypedChoiceField(label=_("Building"), coerce=int, required=False,
                                       empty_value=None)

@@ -127,24 +127,25 @@ def grid_recent_visits(zone: Zone, *, limit: int = 10) -> list[GridVisit]:
                 .order_by("-visited_at", "-id")[:limit])
 
 
-def grid_open_hazards(user, zone: Zone, *, limit: int = 20) -> list[Hazard]:
-    """Open hazards of the grid that ``user`` may see, newest first (at most ``limit``)."""
-    return list(hazard_list_visible_to(user).filter(zone=zone, status__in=OPEN_STATES)
-                .select_related("category", "building", "place")
-                .order_by("-reported_at", "-id")[:limit])
+def grid_open_hazards(user, zone: Zone, *, limit: int = 10) -> tuple[list[Hazard], int]:
+    """Open hazards of the grid that ``user`` may see: the newest ``limit`` and how many."""
+    hazards = hazard_list_visible_to(user).filter(zone=zone, status__in=OPEN_STATES)
+    return (list(hazards.select_related("category", "building", "place")
+                 .order_by("-reported_at", "-id")[:limit]), hazards.count())
 
 
 def incidents_visible(user) -> bool:
     return user.has_perm("patrols.view_incident")
 
 
-def grid_incidents(user, zone: Zone, *, limit: int = 20) -> list[Incident]:
-    """Incidents at places of the grid, newest first; [] for those who may not see
-    incidents (the grid page then shows the counts only)."""
+def grid_incidents(user, zone: Zone, *, limit: int = 10) -> tuple[list[Incident], int]:
+    """Incidents at places of the grid: the newest ``limit`` and how many; ``([], 0)`` for
+    those who may not see incidents (the grid page then shows the monthly counts only)."""
     if not incidents_visible(user):
-        return []
-    return list(Incident.objects.filter(place__zone=zone).select_related("place__building")
-                .order_by("-occurred_at", "-id")[:limit])
+        return [], 0
+    incidents = Incident.objects.filter(place__zone=zone)
+    return (list(incidents.select_related("place__building")
+                 .order_by("-occurred_at", "-id")[:limit]), incidents.count())
 
 
 def grid_monthly(user, zone: Zone, *, months: int = 6,

@@ -70,14 +70,16 @@ def grid_detail(request, pk: int):
     zone = _zone_or_404(request, pk)
     user = request.user
     can_manage = user.has_perm("patrols.manage_grids")
+    hazards, hazard_total = selectors.grid_open_hazards(user, zone)
+    incidents, incident_total = selectors.grid_incidents(user, zone)
     return render(request, "patrols/grids/detail.html", {
         "zone": zone,
         "members": selectors.grid_members(zone),
         "show_phones": user.has_perm("patrols.view_grid_contacts", zone),
         "buildings": selectors.grid_buildings(zone),
         "visits": selectors.grid_recent_visits(zone),
-        "hazards": selectors.grid_open_hazards(user, zone),
-        "incidents": selectors.grid_incidents(user, zone),
+        "hazards": hazards, "hazard_total": hazard_total,
+        "incidents": incidents, "incident_total": incident_total,
         "incidents_visible": selectors.incidents_visible(user),
         "monthly": selectors.grid_monthly(user, zone),
         "can_manage": can_manage,
