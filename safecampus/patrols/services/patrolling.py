@@ -533,7 +533,8 @@ def patrol_sweep(*, at: dt.datetime | None = None) -> dict[str, int]:
 
     A closed round with every checkpoint scanned is left as it is; one with checkpoints
     unscanned becomes ``incomplete`` with ``checkpoints_missed`` set, and its shift leader
-    (else the office administrators) is alerted once. Idempotent: ``swept_at`` marks rounds
+    (else the office administrators) is alerted once. Rounds of a route taken out of use are
+    closed without an alert. Idempotent: ``swept_at`` marks rounds
     done and alerts carry a dedupe key, so overlapping runs never alert twice.
     Returns counts: ``shifts``, ``rounds_closed``, ``rounds_incomplete``.
     """
@@ -551,8 +552,11 @@ def patrol_sweep(*, at: dt.datetime | None = None) -> dict[str, int]:
             if round_ is None:
                 continue
             closed += 1
-            missed = max(0, round_.checkpoints_expected - round_.checkpoints_done)
             round_.swept_at = at
+            if not round_.route.is_active:  # the route went out of use after planning
+                round_.save()
+                continue
+            missed = max(0, round_.checkpoints_expected - round_.checkpoints_done)
             round_.checkpoints_missed = missed
             old_state = round_.state
             if missed and can_proceed(round_.close_incomplete):

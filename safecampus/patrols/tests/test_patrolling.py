@@ -250,3 +250,13 @@ def test_the_sweep_finds_missed_checkpoints_after_midnight_and_alerts_the_leader
     second.refresh_from_db()
     assert (second.state, second.checkpoints_missed, second.checkpoints_late) == (
         "completed", 0, 1)
+
+
+def test_the_sweep_does_not_alert_for_a_route_taken_out_of_use(night, org):
+    night.route.is_active = False
+    night.route.save()
+    result = patrolling.patrol_sweep(at=local(2026, 12, 1, 0, 35))
+    first = PatrolRound.objects.get(pk=night.rounds[0].pk)
+    assert result["rounds_incomplete"] == 0 and first.swept_at is not None
+    assert (first.state, first.checkpoints_missed) == ("planned", 0)
+    assert not Notification.objects.filter(verb="patrols.missed_checkpoints").exists()
