@@ -7,7 +7,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import duty, hazards, inspections
+from . import duty, hazards, inspections, patrols
 from .views import ApiDocsView, TokenView, not_found
 
 app_name = "api"
@@ -24,6 +24,7 @@ router.register("v1/inspections/inspections", inspections.InspectionViewSet,
 router.register("v1/patrols/routes", patrols.RouteViewSet, basename="patrol-route")
 router.register("v1/patrols/rounds", patrols.RoundViewSet, basename="patrol-round")
 router.register("v1/patrols/scans", patrols.ScanViewSet, basename="patrol-scan")
+
 router.register("v1/patrols/duty-shifts", duty.DutyShiftViewSet, basename="duty-shift")
 router.register("v1/patrols/duty-entries", duty.DutyEntryViewSet, basename="duty-entry")
 router.register("v1/patrols/incidents", duty.IncidentViewSet, basename="incident")

@@ -78,6 +78,10 @@ rules.add_perm("patrols.view_grid_visit",
                is_office | is_leadership | is_visit_officer | in_visit_zone)
 rules.add_perm("patrols.view_grid_dashboard", is_office | is_leadership | is_grid_member)
 rules.add_perm("patrols.view_grid", is_office | is_leadership | in_zone)
+# Who heads and staffs each grid and which buildings it covers: the office.
+rules.add_perm("patrols.manage_grids", is_office)
+# Grid members' phone numbers: the office and the grid's own members.
+rules.add_perm("patrols.view_grid_contacts", is_office | in_zone)
 # Duty room.
 rules.add_perm("patrols.keep_duty_log", is_office | is_guard)
 rules.add_perm("patrols.view_duty_log", is_office | is_guard | is_leadership)
@@ -87,7 +91,3 @@ rules.add_perm("patrols.view_incident",
                is_office | is_leadership | is_police_liaison | duty_room_incident)
 rules.add_perm("patrols.import_incidents", is_office)
 rules.add_perm("patrols.view_incident_statistics", is_office | is_leadership | is_police_liaison)
-# Who heads and staffs each grid and which buildings it covers: the office.
-rules.add_perm("patrols.manage_grids", is_office)
-# Grid members' phone numbers: the office and the grid's own members.
-rules.add_perm("patrols.view_grid_contacts", is_office | in_zone)
