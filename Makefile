@@ -66,6 +66,7 @@ test-postgres:
 bench: install assets messages
 	$(PYTHON) benchmarks/run.py
 	$(PYTHON) benchmarks/inspections.py
+	$(PYTHON) benchmarks/patrols.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -229,7 +229,7 @@ def test_schema_lists_the_patrol_endpoints_and_is_valid(org, tmp_path):
 
 
 VALUES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-                   st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
+                   st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30),
                    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3),
                                                                         st.integers(), max_size=2))
 ITEMS = st.dictionaries(st.sampled_from(["code", "client_id", "scanned_at", "latitude",

@@ -62,9 +62,14 @@ def _rate(part, whole):
 def rounds_in_period(filters: ReportFilters, *, at: dt.datetime | None = None) -> QuerySet:
     """Rounds of the shifts dated within ``filters`` whose window has closed by ``at``
     (default now), of the campus and route asked for (unordered)."""
-    qs = PatrolRound.objects.filter(shift__shift_date__gte=filters.date_from,
-                                    shift__shift_date__lte=filters.date_to,
-                                    window_end__lte=at or clock.now())
+    qs = PatrolRound.objects.filter(
+        shift__shift_date__gte=filters.date_from, shift__shift_date__lte=filters.date_to,
+        window_end__lte=at or clock.now(),
+        # Redundant bound on the indexed window_start: a round opens within its shift, which
+        # starts on its shift date and lasts at most a day. With it the database reads a
+        # month of rounds through the index instead of every round of every year.
+        window_start__gte=clock.start_of_local_day(filters.date_from),
+        window_start__lt=clock.start_of_local_day(filters.date_to + dt.timedelta(days=2)))
     if filters.campus_id:
         qs = qs.filter(route__campus_id=filters.campus_id)
     if filters.route_id:
