@@ -55,6 +55,7 @@ def night_chart(rows: list[dict]) -> dict | None:
         return None
     few = len(rows) <= 31  # a month's dots help; a single night has nothing else to show
     return {
+        "animation": False,  # drawn at once: the page is read, not watched
         "textStyle": {"fontFamily": CHART_FONT},
         "grid": {"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": True},
         "tooltip": TOOLTIP | {"trigger": "axis"},
