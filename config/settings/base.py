@@ -185,6 +185,13 @@ SPECTACULAR_SETTINGS = {
         "InspectionKindEnum": "safecampus.inspections.models.Inspection.Kind",
         "InspectionStateEnum": "safecampus.inspections.models.Inspection.State",
         "NoticeStateEnum": "safecampus.hazards.models.RectificationNotice.State",
+        "HazardSourceEnum": "safecampus.hazards.models.Source",
+        "HazardStatusEnum": "safecampus.hazards.models.Status",
+        "DutyEntryKindEnum": "safecampus.patrols.models.DutyLogEntry.Kind",
+        "DutyEntryStatusEnum": "safecampus.patrols.models.DutyLogEntry.Status",
+        "DutyShiftStateEnum": "safecampus.patrols.models.DutyShift.State",
+        "IncidentSourceEnum": "safecampus.patrols.models.Incident.Source",
+        "PatrolRoundStateEnum": "safecampus.patrols.models.PatrolRound.State",
     },
 }
 
