@@ -106,7 +106,7 @@ TARGETS: tuple[Target, ...] = (
            ("结束时间", "发案结束时间", "occurreduntil", "occurredto", "occurredend", "enddate")),
     Target("location_text", gettext_lazy("Location"),
            ("发案地点", "案发地点", "事发地点", "地点", "位置", "地址", "location", "address",
-            "place")),
+            "place", "where")),
     Target("summary", gettext_lazy("Summary"),
            ("简要案情", "案情", "情况摘要", "摘要", "内容", "narrative", "summary", "details",
             "notes")),

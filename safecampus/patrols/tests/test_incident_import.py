@@ -378,3 +378,31 @@ def test_mapping_page_query_count(client, org, django_assert_max_num_queries):
     job = upload_file(org.users.admin, "many.csv", csv_bytes(rows))
     with django_assert_max_num_queries(12):
         assert client.get(reverse("patrols:incident_import_map", args=[job.pk])).status_code == 200
+
+
+# --- the command ---------------------------------------------------------------------------
+def test_command_imports_with_columns_and_values(org, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "log.csv"
+    path.write_bytes(csv_bytes([["Case", "What", "When", "Where"],
+                                ["K-1", "Weapon Violation", "13/03/2026 22:00", "Gate"],
+                                ["K-2", "Theft", "14/03/2026 08:00", ""]]))
+    out = io.StringIO()
+    call_command("incidents_import", str(path), "--user", org.users.admin.username,
+                 "--campus", org.campus2.code, "--column", "external_ref=Case",
+                 "--column", "type_label=What", "--column", "occurred_at=When",
+                 "--value", "category:Weapon Violation=disturbance", stdout=out)
+    assert "2 incidents imported from log.csv in" in out.getvalue()
+    weapon = Incident.objects.get(external_ref="K-1")
+    assert (weapon.category, weapon.campus, weapon.location_text) == ("disturbance", org.campus2, "Gate")
+    assert weapon.occurred_at == local(2026, 3, 13, 22, 0)  # DD/MM detected
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([["Case", "What", "When"], ["K-3", "Theft", "never"]]))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 problems found; nothing was imported."):
+        call_command("incidents_import", str(bad), "--user", org.users.admin.username,
+                     "--column", "occurred_at=When", "--column", "type_label=What", stderr=err)
+    assert "Row 2, column “When”: “never” is not a date or time" in err.getvalue()
+    assert Incident.objects.count() == 2

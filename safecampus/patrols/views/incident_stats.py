@@ -33,10 +33,12 @@ def _base(**option) -> dict:
             **option}
 
 
-def _columns(labels: list[str], values: list[int], name: str) -> dict:
+def _columns(labels: list[str], values: list[int], name: str, *, every_label=False) -> dict:
+    axis_label = {"interval": 0, "fontSize": 11} if every_label else {}
     return _base(
         grid={"left": 8, "right": 8, "top": 16, "bottom": 8, "containLabel": True},
-        xAxis={"type": "category", "data": labels, "axisTick": {"alignWithLabel": True}},
+        xAxis={"type": "category", "data": labels, "axisTick": {"alignWithLabel": True},
+               "axisLabel": axis_label},
         yAxis={"type": "value", "minInterval": 1},
         series=[{"name": name, "type": "bar", "data": values, "barMaxWidth": 28,
                  "itemStyle": {"color": BAR}}])
@@ -75,15 +77,16 @@ def _charts(stats: IncidentStatistics) -> dict:
         "type": _bars([r["type_label"] for r in stats.by_type],
                       [r["n"] for r in stats.by_type], count),
         "hour": _columns(hours, stats.by_hour, count),
-        "weekday": _columns(weekdays, stats.by_weekday, count),
+        "weekday": _columns(weekdays, stats.by_weekday, count, every_label=True),
         "heat": _base(
             tooltip=TOOLTIP | {"position": "top"},
-            grid={"left": 8, "right": 8, "top": 8, "bottom": 56, "containLabel": True},
+            grid={"left": 8, "right": 8, "top": 8, "bottom": 44, "containLabel": True},
             xAxis={"type": "category", "data": hours, "splitArea": {"show": True}},
             yAxis={"type": "category", "data": weekdays, "inverse": True,
                    "splitArea": {"show": True}},
-            visualMap={"min": 0, "max": heat_max, "calculable": True, "orient": "horizontal",
-                       "left": "center", "bottom": 0, "itemHeight": 120,
+            visualMap={"min": 0, "max": heat_max, "calculable": False, "orient": "horizontal",
+                       "left": "center", "bottom": 0, "itemHeight": 120, "itemWidth": 12,
+                       "text": [str(heat_max), "0"],
                        "inRange": {"color": ["#f1f3f5", "#74c0fc", "#1971c2", "#c92a2a"]}},
             series=[{"name": count, "type": "heatmap", "data": stats.heat,
                      "emphasis": {"itemStyle": {"borderColor": "#212529", "borderWidth": 1}}}]),
@@ -92,7 +95,7 @@ def _charts(stats: IncidentStatistics) -> dict:
             xAxis={"type": "category", "data": [m.strftime("%Y-%m") for m, _n in stats.by_month]},
             yAxis={"type": "value", "minInterval": 1},
             dataZoom=[{"type": "inside"}] if len(stats.by_month) > 24 else [],
-            series=[{"name": count, "type": "line", "smooth": True, "showSymbol": False,
+            series=[{"name": count, "type": "line", "showSymbol": False,
                      "areaStyle": {"opacity": 0.15},
                      "data": [n for _m, n in stats.by_month]}]),
         "place": _bars([r["where"] for r in stats.by_place],
@@ -103,7 +106,9 @@ def _charts(stats: IncidentStatistics) -> dict:
             "legend": {"bottom": 0, "type": "scroll"},
             "series": [{"name": pgettext("incident", "Disposition"), "type": "pie",
                         "radius": ["40%", "68%"], "center": ["50%", "45%"],
-                        "label": {"formatter": "{d}%"},
+                        "label": {"position": "inside", "formatter": "{d}%",
+                                  "color": "#fff"},
+                        "minShowLabelAngle": 12,
                         "data": [{"name": str(dispositions.get(r["disposition"], r["disposition"])),
                                   "value": r["n"]} for r in stats.by_disposition]}],
         },
@@ -124,8 +129,10 @@ def incident_statistics_page(request):
         "form": form, "stats": stats, "charts": _charts(stats),
         "category_rows": [(categories.get(r["category"], r["category"]), r["n"])
                           for r in stats.by_category],
-        "disposition_rows": [(dispositions.get(r["disposition"], r["disposition"]), r["n"])
-                             for r in stats.by_disposition],
+        "disposition_rows": [(dispositions.get(r["disposition"], r["disposition"]), r["n"],
+                              100 * r["n"] / stats.total) for r in stats.by_disposition],
+        "open_count": next((r["n"] for r in stats.by_disposition
+                            if r["disposition"] == Incident.Disposition.OPEN), 0),
         "can_import": request.user.has_perm("patrols.import_incidents"),
     })
 
