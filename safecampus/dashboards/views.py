@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from safecampus.organisation.selectors import campuses
+from safecampus.patrols.selectors.work import patrol_work
 
 from . import selectors
 
@@ -167,6 +168,7 @@ def home(request):
             "totals": figures["totals"],
             "work": figures["work"],
             "inspection_work": selectors.inspection_work(request.user),
+            "patrol_work": patrol_work(request.user),
             "show_figures": figures["audience"] != selectors.Audience.COMMUNITY,
             "show_report_button": figures["audience"]
             in (selectors.Audience.COMMUNITY, selectors.Audience.FIELD),
