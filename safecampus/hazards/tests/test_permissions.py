@@ -25,7 +25,7 @@ from .helpers import acknowledged, confirmed, fresh, noticed, rectifying, report
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["admin", "staff", "staff2", "guard", "grid", "contact_a", "leader_a", "contact_b",
+ROLES = ["admin", "staff", "staff2", "guard", "grid", "grid_head", "contact_a", "leader_a", "contact_b",
          "contact_log", "police", "leadership", "student", "student2"]
 HAZARDS = ["unit_a", "unit_b", "zone1", "police", "anon"]
 ALL = set(HAZARDS)
@@ -35,6 +35,7 @@ VIEW = {
     "admin": ALL, "staff": ALL, "staff2": ALL, "leadership": ALL,
     "guard": {"unit_a", "zone1"},  # campus 1
     "grid": {"unit_a", "zone1"},  # zone 1
+    "grid_head": {"unit_a", "zone1"},  # zone 1
     "contact_a": {"unit_a"}, "leader_a": {"unit_a"},
     "contact_b": {"unit_b", "police", "anon"},  # all three are routed to unit B
     "contact_log": {"zone1"},  # traffic hazards go to logistics

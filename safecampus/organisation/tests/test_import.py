@@ -169,7 +169,7 @@ def test_unknown_unit_code_and_bad_roles_write_nothing(org):
         (5, "网格代码", "A grid officer needs a zone code."),
     ]
     assert not User.objects.filter(username__startswith="new").exists()
-    assert Membership.objects.count() == 13  # the org fixture's users only
+    assert Membership.objects.count() == 14  # the org fixture's users only
 
 
 def test_only_office_admins_may_import(org):
