@@ -48,7 +48,7 @@ def test_shift_leader_sees_the_missed_checkpoint_in_red_on_a_phone(browsing, org
     row = page.locator(f"li.patrol-round[data-round='{swept.first.pk}']")
     assert "patrol-round-missed" in row.get_attribute("class")
     missed = row.locator(".patrol-missed-count")
-    assert missed.inner_text().strip().startswith("2")
+    assert missed.inner_text().split() == ["漏巡", "2", "个"]  # "2 missed" in Chinese
     assert "text-danger" in missed.get_attribute("class")
     red, green, blue = page.evaluate(
         "el => getComputedStyle(el).color.match(/\\d+/g).slice(0, 3).map(Number)",

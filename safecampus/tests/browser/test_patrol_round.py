@@ -35,6 +35,12 @@ def zh(msgid: str, **values) -> str:
     return text % values if values else text
 
 
+def zh_state(state: str) -> str:
+    """A round state's label as the Chinese page shows it."""
+    with translation.override("zh-hans"):
+        return str(PatrolRound.State(state).label)
+
+
 def schedule_around(built, *, start: dt.datetime, hours: int, window_minutes: int):
     """Point ``built``'s schedule at a local start time and plan that shift (1 round)."""
     schedule = built.schedule
@@ -174,7 +180,7 @@ def test_a_guard_patrols_a_round_on_a_phone_with_one_checkpoint_offline(browsing
     assert sticker.url.endswith(path)
     assert sticker.locator("#checkpoint-title").inner_text() == checkpoints[3].label
     sticker.locator(".scan-results [data-status=created]").wait_for(timeout=20_000)
-    assert zh("Completed") in sticker.locator(".scan-results").inner_text()
+    assert zh_state("completed") in sticker.locator(".scan-results").inner_text()
     browsing.shot(sticker, "03-sticker-landing")
     sticker.reload()  # opening the same page again within two minutes adds no scan
     sticker.wait_for_selector(READY)
@@ -186,7 +192,7 @@ def test_a_guard_patrols_a_round_on_a_phone_with_one_checkpoint_offline(browsing
     assert (round_.checkpoints_on_time, round_.checkpoints_missed) == (4, 0)
     assert scans_of(patrol.round) == 4
     page.goto(reverse("patrols:round_detail", args=[round_.pk]))
-    assert page.locator("#round-state").inner_text().strip() == zh("Completed")
+    assert page.locator("#round-state").inner_text().strip() == zh_state("completed")
     assert page.locator(".checkpoint-row[data-status=on_time]").count() == 4
     assert browsing.overflow(page) == 0
     browsing.shot(page, "04-round-completed")
