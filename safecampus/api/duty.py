@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from safecampus.core.errors import NotAllowed
 from safecampus.core.idempotency import idempotency_lookup
+from safecampus.patrols.forms.fields import day_validators
 from safecampus.patrols.models import DutyLogEntry, DutyShift, Incident
 from safecampus.patrols.selectors import duty as duty_selectors
 from safecampus.patrols.selectors import incidents as incident_selectors
@@ -142,6 +143,18 @@ class IncidentDetailSerializer(IncidentSerializer):
 
 
 # --- input -----------------------------------------------------------------------------------
+class TimeField(serializers.DateTimeField):
+    """An ISO 8601 time (without an offset: Asia/Shanghai). A time that cannot be placed in
+    the local zone (year 1 at midnight …) is a field error, not a 500 (DRF's own check of
+    the local time overflows there)."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            raise serializers.ValidationError(_("This time is too far in the past.")) from None
+
+
 class EntryQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=DutyLogEntry.Status.choices, required=False)
     kind = serializers.ChoiceField(choices=DutyLogEntry.Kind.choices, required=False)
@@ -153,7 +166,7 @@ class EntryInput(serializers.Serializer):
         "What happened (required)."))
     kind = serializers.ChoiceField(choices=DutyLogEntry.Kind.choices, required=False,
                                    default=DutyLogEntry.Kind.CALL)
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True,
+    occurred_at = TimeField(required=False, allow_null=True,
                                             help_text=gettext_lazy("Default: now."))
     campus = IdField(required=False, allow_null=True)
     place = IdField(required=False, allow_null=True)
@@ -172,9 +185,9 @@ class IncidentQuerySerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Incident.Category.choices, required=False)
     disposition = serializers.ChoiceField(choices=Incident.Disposition.choices, required=False)
     source = serializers.ChoiceField(choices=Incident.Source.choices, required=False)
-    date_from = serializers.DateField(required=False, help_text=gettext_lazy(
+    date_from = serializers.DateField(required=False, validators=day_validators(), help_text=gettext_lazy(
         "Occurred on or after this local day."))
-    date_to = serializers.DateField(required=False, help_text=gettext_lazy(
+    date_to = serializers.DateField(required=False, validators=day_validators(), help_text=gettext_lazy(
         "Occurred on or before this local day."))
     q = serializers.CharField(required=False, allow_blank=True, help_text=gettext_lazy(
         "A reference (JQ2026-00042) or text in the summary, type, place or police reference."))
@@ -184,12 +197,12 @@ class IncidentInput(serializers.Serializer):
     category = serializers.ChoiceField(choices=Incident.Category.choices)
     summary = serializers.CharField(required=False, allow_blank=True)
     type_label = serializers.CharField(required=False, allow_blank=True)
-    reported_at = serializers.DateTimeField(required=False, allow_null=True,
+    reported_at = TimeField(required=False, allow_null=True,
                                             help_text=gettext_lazy("Default: now."))
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True,
+    occurred_at = TimeField(required=False, allow_null=True,
                                             help_text=gettext_lazy(
                                                 "Default: reported_at; never after it."))
-    occurred_until = serializers.DateTimeField(required=False, allow_null=True)
+    occurred_until = TimeField(required=False, allow_null=True)
     campus = IdField(required=False, allow_null=True)
     place = IdField(required=False, allow_null=True)
     location_text = serializers.CharField(required=False, allow_blank=True)

@@ -31,6 +31,7 @@ from rest_framework.response import Response
 
 from safecampus.core import clock
 from safecampus.core.errors import DomainError, NotAllowed
+from safecampus.patrols.forms.fields import day_validators
 from safecampus.patrols.models import Checkpoint, CheckpointScan, PatrolRound
 from safecampus.patrols.selectors import rounds as round_selectors
 from safecampus.patrols.selectors import setup as setup_selectors
@@ -218,10 +219,11 @@ SCOPES = [("all", gettext_lazy("Every round you may see")),
 
 class RoundQuerySerializer(serializers.Serializer):
     scope = serializers.ChoiceField(choices=SCOPES, required=False, default="all")
-    date = serializers.DateField(required=False, help_text=gettext_lazy("A local shift date."))
-    date_from = serializers.DateField(required=False, help_text=gettext_lazy(
+    date = serializers.DateField(required=False, validators=day_validators(),
+                                 help_text=gettext_lazy("A local shift date."))
+    date_from = serializers.DateField(required=False, validators=day_validators(), help_text=gettext_lazy(
         "Shifts dated on or after this local day."))
-    date_to = serializers.DateField(required=False, help_text=gettext_lazy(
+    date_to = serializers.DateField(required=False, validators=day_validators(), help_text=gettext_lazy(
         "Shifts dated on or before this local day."))
     route = IdField(required=False)
     state = serializers.ChoiceField(choices=PatrolRound.State.choices, required=False)
@@ -231,9 +233,9 @@ class ScanQuerySerializer(serializers.Serializer):
     round = IdField(required=False)
     checkpoint = IdField(required=False)
     flagged = serializers.BooleanField(required=False, allow_null=True, default=None)
-    date_from = serializers.DateField(required=False, help_text=gettext_lazy(
+    date_from = serializers.DateField(required=False, validators=day_validators(), help_text=gettext_lazy(
         "Counted on or after this local day."))
-    date_to = serializers.DateField(required=False, help_text=gettext_lazy(
+    date_to = serializers.DateField(required=False, validators=day_validators(), help_text=gettext_lazy(
         "Counted on or before this local day."))
 
 

@@ -16,6 +16,7 @@ from safecampus.organisation.models import Campus, Place
 
 from ..models import DutyLogEntry, Incident
 from ..selectors.duty import duty_people
+from .fields import LocalDateField, id_or_none
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -54,10 +55,11 @@ class PlaceFieldsMixin(forms.Form):
                      else self.initial.get("campus"))
         # Rendered: the chosen campus's places only (the picker refills them from JSON).
         rows = []
-        if str(campus_id or "").isdigit():
+        campus_id, chosen = id_or_none(campus_id), id_or_none(chosen)
+        if campus_id is not None:
             rows = list(Place.objects.filter(campus_id=campus_id).order_by("name")
                         .values_list("pk", "name")[:2000])
-        elif str(chosen or "").isdigit():
+        elif chosen is not None:
             rows = list(Place.objects.filter(pk=chosen).values_list("pk", "name"))
         place.choices = [("", _("Choose…"))] + rows
 
@@ -263,10 +265,8 @@ class IncidentFilterForm(forms.Form):
         ("", _("All dispositions")), *Incident.Disposition.choices])
     source = forms.ChoiceField(label=_("Source"), required=False,
                                choices=[("", _("All sources")), *Incident.Source.choices])
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = LocalDateField(label=_("From"))
+    date_to = LocalDateField(label=_("To"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

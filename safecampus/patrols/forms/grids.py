@@ -18,6 +18,7 @@ from safecampus.organisation.selectors import campuses
 from ..models import GridVisit
 from ..selectors.grids import month_start
 from ..services.grids import visit_zones_for
+from .fields import LocalDateField
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 
@@ -178,10 +179,8 @@ class VisitFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of visit"), required=False,
                              choices=[("", _("All kinds"))] + GridVisit.Kind.choices)
     follow_up = forms.BooleanField(label=_("Needs follow-up"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_from = LocalDateField(label=_("From"))
+    date_to = LocalDateField(label=_("To"))
 
     def __init__(self, *args, zones, **kwargs):
         super().__init__(*args, **kwargs)
@@ -211,10 +210,8 @@ class VisitFilterForm(forms.Form):
 class DashboardFilterForm(forms.Form):
     """The dashboard's period (local dates, default this month) and campus."""
 
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_from = LocalDateField(label=_("From"))
+    date_to = LocalDateField(label=_("To"))
     campus = forms.ModelChoiceField(queryset=None, required=False, label=_("Campus"),
                                     empty_label=_("All campuses"))
 

@@ -9,13 +9,12 @@ from safecampus.organisation.selectors import campuses
 
 from ..models import Incident
 from ..selectors.incident_stats import IncidentStatsFilters
+from .fields import LocalDateField
 
 
 class IncidentStatsFilterForm(forms.Form):
-    date_from = forms.DateField(required=False, label=_("Occurred from"),
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(required=False, label=_("Occurred to"),
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_from = LocalDateField(label=_("Occurred from"))
+    date_to = LocalDateField(label=_("Occurred to"))
     campus = forms.ModelChoiceField(queryset=None, required=False, label=_("Campus"),
                                     empty_label=_("All campuses"))
     category = forms.ChoiceField(required=False, label=_("Category"),

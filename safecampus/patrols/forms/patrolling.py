@@ -21,6 +21,8 @@ from safecampus.core.forms import IdempotentFormMixin, MultiplePhotoField, boots
 from safecampus.core.uploads import ACCEPT_ATTRIBUTE
 from safecampus.hazards.models import HazardCategory
 
+from .fields import id_or_none
+
 
 class ManualCodeForm(forms.Form):
     """The code printed under the QR code (8 characters), typed when the camera cannot read
@@ -121,9 +123,7 @@ def _scan_item(item) -> dict | DomainError:
             data[key] = None
     data["accuracy_m"] = _finite(data.get("accuracy_m"))
     round_id = data.get("round_id")
-    if isinstance(round_id, str) and round_id.isdigit():
-        round_id = int(round_id)
-    data["round_id"] = round_id if _plain_int(round_id) else None
+    data["round_id"] = id_or_none(round_id)
     scanned_at = data.get("scanned_at")
     if scanned_at in (None, ""):
         data["scanned_at"] = None
@@ -159,6 +159,3 @@ def _finite(value) -> float | None:
         return None
     return number if math.isfinite(number) else None
 
-
-def _plain_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31

@@ -8,16 +8,15 @@ from safecampus.organisation.selectors import campuses
 
 from ..models import PatrolRoute
 from ..selectors.reports import ReportFilters
+from .fields import LocalDateField
 
 #: The longest period one report covers (a year and a day, for a leap year).
 MAX_DAYS = 367
 
 
 class ReportFilterForm(forms.Form):
-    date_from = forms.DateField(required=False, label=_("Shifts from"),
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(required=False, label=_("Shifts to"),
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_from = LocalDateField(label=_("Shifts from"))
+    date_to = LocalDateField(label=_("Shifts to"))
     campus = forms.ModelChoiceField(queryset=None, required=False, label=_("Campus"),
                                     empty_label=_("All campuses"))
     route = forms.ModelChoiceField(queryset=None, required=False, label=_("Route"),

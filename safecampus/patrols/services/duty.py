@@ -54,6 +54,9 @@ from .incidents import incident_numbers_take
 SUMMARY_MAX, NOTE_MAX, LABEL_MAX = 4000, 2000, 120
 #: A time this far ahead of the server clock is a typo, not a phone whose clock runs fast.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+#: Nothing the duty room records happened before this (and older times do not fit the
+#: databases' UTC columns once converted).
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 ENTRY_SCOPE = "patrols.duty_entry_log"
 INCIDENT_SCOPE = "patrols.incident_record"
@@ -120,6 +123,8 @@ def _check_past(errors: dict, field_name: str, value: dt.datetime | None, *, now
         errors.setdefault(field_name, []).append(_("Give the time with its time zone."))
     elif value > now + FUTURE_TOLERANCE:
         errors.setdefault(field_name, []).append(_("This time is in the future."))
+    elif value < EARLIEST:
+        errors.setdefault(field_name, []).append(_("This time is too far in the past."))
 
 
 def _person(user) -> str:

@@ -16,6 +16,7 @@ from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.forms import apply_domain_error
 from safecampus.core.pagination import paginate
 
+from ..forms.fields import id_or_none
 from ..forms.grids import (
     DashboardFilterForm,
     GridBuildingForm,
@@ -126,8 +127,8 @@ def grid_member_remove(request, pk: int):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Removed from the grid."))
-    if zone_id.isdigit():
-        return _back_to(int(zone_id))
+    if id_or_none(zone_id) is not None:
+        return _back_to(id_or_none(zone_id))
     return redirect("patrols:grid_list")
 
 
@@ -172,9 +173,9 @@ def grid_building_remove(request, pk: int, building_id: int):
 def grid_visit_create(request):
     """The phone form for a visit; "Found a hazard" goes on to the visit's hazard form."""
     _require(request, "patrols.log_grid_visit")
-    chosen = request.GET.get("zone", "")
+    chosen = id_or_none(request.GET.get("zone"))
     form = GridVisitForm(request.POST or None, user=request.user,
-                         initial={"zone": int(chosen)} if chosen.isdigit() else None)
+                         initial={"zone": chosen} if chosen is not None else None)
     if not form.zones:
         raise PermissionDenied
     status = 200

@@ -20,6 +20,7 @@ from safecampus.organisation.models import Place
 from safecampus.organisation.selectors import place_picker_data
 
 from ..forms.duty import HazardForm, IncidentFilterForm, IncidentForm
+from ..forms.fields import id_or_none
 from ..models import Incident
 from ..selectors import incidents as selectors
 from ..services import duty as services
@@ -97,7 +98,8 @@ def incident_create(request):
     initial = {}
     place_id = request.GET.get("place", "")
     if place_id:
-        place = Place.objects.filter(pk=place_id).first() if place_id.isdigit() else None
+        place_id = id_or_none(place_id)
+        place = Place.objects.filter(pk=place_id).first() if place_id is not None else None
         if place is None:
             messages.warning(request, _("The place in the link does not exist; choose the "
                                         "place from the list."))

@@ -25,6 +25,7 @@ from safecampus.core.forms import apply_domain_error
 from safecampus.hazards import services as hazard_services
 from safecampus.hazards.models import Source
 
+from ..forms.fields import id_or_none
 from ..forms.patrolling import (
     CheckpointHazardForm,
     EndEarlyForm,
@@ -209,9 +210,9 @@ def scan(request):
     ``?round=<id>`` ties the scans to a round the user may see."""
     _require_patrol(request)
     round_ = None
-    round_id = request.GET.get("round", "")
-    if round_id.isdigit():
-        round_ = selectors.round_visible(request.user, int(round_id))
+    round_id = id_or_none(request.GET.get("round"))
+    if round_id is not None:
+        round_ = selectors.round_visible(request.user, round_id)
     return render(request, "patrols/patrolling/scan.html", {
         "round": round_, "form": ManualCodeForm(), "checkpoint": None, "refusal": "",
         "scan_config": _scan_config(request, round_=round_),

@@ -22,6 +22,7 @@ from safecampus.core.pagination import paginate
 from safecampus.organisation.models import Building, Campus, Place
 
 from .. import documents
+from ..forms.fields import id_or_none
 from ..forms.setup import (
     CheckpointAddForm,
     CheckpointForm,
@@ -84,7 +85,7 @@ def route_list(request):
     campus = request.GET.get("campus", "")
     active = request.GET.get("active", "yes")
     routes = selectors.route_list_for_office(
-        campus_id=int(campus) if campus.isdigit() else None,
+        campus_id=id_or_none(campus),
         active={"yes": True, "no": False}.get(active))
     page = paginate(request, routes, per_page=ROUTES_PER_PAGE)
     query = request.GET.copy()
@@ -189,8 +190,9 @@ def _place_choices(route, search: PlaceSearchForm, chosen_id):
     values = search.values()
     places, more = selectors.place_search(campus_id=route.campus_id, **values)
     chosen = None
-    if str(chosen_id or "").isdigit():
-        chosen = next((p for p in places if p.pk == int(chosen_id)), None) or (
+    chosen_id = id_or_none(chosen_id)
+    if chosen_id is not None:
+        chosen = next((p for p in places if p.pk == chosen_id), None) or (
             Place.objects.select_related("building")
             .filter(pk=chosen_id, campus_id=route.campus_id).first())
         if chosen is not None and chosen not in places:
