@@ -390,6 +390,12 @@ def scan_record(
         scanned_at = received
     if scanned_at.tzinfo is None:
         raise DomainError(_("The scan time has no time zone."), code="bad_time")
+    if not _plausible(scanned_at):
+        # Flagging is for clocks that are off; a year-1 or year-9999 time is not a clock
+        # being off and does not fit the database once converted to UTC.
+        raise DomainError(_("The scan time is impossible (before 2000 or after 8999). Check "
+                            "the phone's date and time."), code="bad_time",
+                          field_errors={"scanned_at": [_("Impossible time.")]})
     counted = scanned_at
     tolerance = dt.timedelta(minutes=settings.SAFECAMPUS["PATROL_FUTURE_TOLERANCE_MINUTES"])
     if scanned_at > received + tolerance:
@@ -430,6 +436,14 @@ def scan_record(
             raise
         return ScanOutcome(stored, False)
     return ScanOutcome(scan, True)
+
+
+def _plausible(at: dt.datetime) -> bool:
+    """Whether an aware time lies between 2000 and 8999 (UTC), i.e. may be stored."""
+    try:
+        return 2000 <= at.astimezone(dt.UTC).year < 9000
+    except OverflowError:
+        return False
 
 
 def _round_for(checkpoint: Checkpoint, at: dt.datetime, round_id: int | None):
@@ -474,11 +488,13 @@ def _count_scan(round_: PatrolRound, scan: CheckpointScan, actor) -> None:
     elif scan.timing == CheckpointScan.Timing.LATE:
         round_.checkpoints_late += 1
         changes["checkpoints_late"] = F("checkpoints_late") + 1
-        if round_.swept_at is not None and round_.checkpoints_missed:
-            round_.checkpoints_missed -= 1
-            changes["checkpoints_missed"] = F("checkpoints_missed") - 1
     old_state = round_.state
     counted = scan.timing in (CheckpointScan.Timing.ON_TIME, CheckpointScan.Timing.LATE)
+    # After the sweep a counting scan fills a missed checkpoint: a late one, or one the phone
+    # queued offline inside the window and uploads only now.
+    if counted and round_.swept_at is not None and round_.checkpoints_missed:
+        round_.checkpoints_missed -= 1
+        changes["checkpoints_missed"] = F("checkpoints_missed") - 1
     if counted and round_.state == PatrolRound.State.PLANNED:
         round_.start()
         round_.started_at = scan.counted_at

@@ -4,7 +4,10 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core import signing
+from django.utils import translation
+from django.utils.translation import gettext
 
 from safecampus.core import clock
 from safecampus.core.errors import Conflict, DomainError
@@ -241,8 +244,11 @@ def test_the_sweep_finds_missed_checkpoints_after_midnight_and_alerts_the_leader
     assert again["rounds_closed"] == 0
     alerts = Notification.objects.filter(recipient=leader, verb="patrols.missed_checkpoints")
     assert alerts.count() == 2
-    assert alerts.filter(url=second.get_absolute_url()).get().title == (
-        "Missed checkpoints: Route north-night round 2 (12-01 00:00), 1 not scanned")
+    with translation.override(settings.LANGUAGE_CODE):  # stored in the site's language
+        title = gettext("Missed checkpoints: %(route)s round %(round)s (%(time)s), "
+                        "%(missed)s not scanned") % {"route": "Route north-night", "round": 2,
+                                                     "time": "12-01 00:00", "missed": 1}
+    assert alerts.filter(url=second.get_absolute_url()).get().title == title
     # A late scan before round 3 opens fills the gap: the round is completed, late.
     with clock.frozen(local(2026, 12, 1, 1, 0)):
         late = scan(guard, night.checkpoints[3], local(2026, 12, 1, 0, 55))
@@ -250,6 +256,33 @@ def test_the_sweep_finds_missed_checkpoints_after_midnight_and_alerts_the_leader
     second.refresh_from_db()
     assert (second.state, second.checkpoints_missed, second.checkpoints_late) == (
         "completed", 0, 1)
+
+
+def test_an_on_time_scan_uploaded_after_the_sweep_is_no_longer_missed(night, org):
+    """Given round 2 swept with one checkpoint missed, when the guard's phone uploads the
+    scan it queued offline inside the window, then the checkpoint counts on time and is no
+    longer missed (the round completes)."""
+    guard = org.users.guard
+    with clock.frozen(local(2026, 12, 1, 0, 20)):
+        for checkpoint in night.checkpoints[:3]:
+            scan(guard, checkpoint, local(2026, 12, 1, 0, 10))
+    patrolling.patrol_sweep(at=local(2026, 12, 1, 0, 35))
+    with clock.frozen(local(2026, 12, 1, 0, 50)):
+        queued = scan(guard, night.checkpoints[3], local(2026, 12, 1, 0, 25))
+    assert queued.scan.timing == "on_time"
+    second = PatrolRound.objects.get(pk=night.rounds[1].pk)
+    assert (second.state, second.checkpoints_on_time, second.checkpoints_missed) == (
+        "completed", 4, 0)
+
+
+def test_an_impossible_scan_time_is_refused_not_stored(night, org):
+    year_one = dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=14)))
+    with pytest.raises(DomainError) as error:
+        scan(org.users.guard, night.checkpoints[0], year_one)
+    assert error.value.code == "bad_time"
+    assert error.value.message == ("The scan time is impossible (before 2000 or after 8999). "
+                                   "Check the phone's date and time.")
+    assert not CheckpointScan.objects.exists()
 
 
 def test_the_sweep_does_not_alert_for_a_route_taken_out_of_use(night, org):
