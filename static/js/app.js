@@ -209,7 +209,9 @@
     if (invalid) invalid.closest(".action-card").scrollIntoView({ block: "start" });
   }
 
-  // Charts: any element with data-chart="<json-script id>" gets an ECharts option.
+  // Charts: any element with data-chart="<json-script id>" gets an ECharts option, stays
+  // fitted to its card (window resize, phone rotation, a card changing width) and is marked
+  // data-chart-ready once drawn.
   function setupCharts() {
     if (!window.echarts) return;
     document.querySelectorAll("[data-chart]").forEach(function (el) {
@@ -217,7 +219,13 @@
       if (!src) return;
       var chart = window.echarts.init(el);
       chart.setOption(JSON.parse(src.textContent));
-      window.addEventListener("resize", function () { chart.resize(); });
+      var resize = function () { chart.resize(); };
+      if (window.ResizeObserver) {
+        new window.ResizeObserver(resize).observe(el);
+      } else {
+        window.addEventListener("resize", resize);
+      }
+      el.setAttribute("data-chart-ready", "");
     });
   }
 

@@ -90,12 +90,12 @@ def test_the_page_draws_charts_from_json_blobs(client, org, around_midnight,
         response = client.get(reverse("patrols:incident_statistics"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-stats-chart="stats-chart-heat"' in html
+    assert 'data-chart="stats-chart-heat"' in html
     assert '<script id="stats-chart-hour" type="application/json">' in html
     hour = json.loads(html.split('<script id="stats-chart-hour" type="application/json">')[1]
                       .split("</script>")[0])
     assert hour["series"][0]["data"][23] == 1 and hour["series"][0]["data"][0] == 1
-    assert "patrols/incident_stats.js" in html
+    assert "vendor/echarts/echarts.min.js" in html  # drawn by app.js ([data-chart])
     assert "onclick" not in html and "<script>" not in html
     assert ("2 incidents whose log gives only a date or a period longer than an hour are left "
             "out of the hour charts") in html

@@ -206,7 +206,7 @@ def test_report_page_shows_the_figures_missed_rounds_in_red_and_flag_reasons(
     assert 'class="badge text-bg-danger text-nowrap">4 missed</span>' in html
     assert "Far from the checkpoint" in html
     assert "Unassigned (never started)" in html
-    assert 'data-patrol-chart="patrol-chart-nights"' in html
+    assert 'data-chart="patrol-chart-nights"' in html
     chart = response.context["night_chart"]
     assert chart["xAxis"]["data"] == ["11-30", "12-01"]
     assert chart["series"][0]["data"] == [65.0, 0.0]

@@ -74,7 +74,7 @@ def test_a_guard_who_leads_nothing_sees_the_empty_state(browsing, org, swept):
 def test_office_report_on_phone_and_desktop(browsing, org, swept, viewport):
     page = browsing.login("staff1", viewport)
     page.goto("/patrols/reports/")
-    page.wait_for_selector("[data-patrol-chart][data-chart-ready]")
+    page.wait_for_selector("[data-chart=patrol-chart-nights][data-chart-ready]")
     missed = page.locator(f"#missed li[data-round='{swept.first.pk}'] a.link-danger")
     assert missed.is_visible()
     assert page.locator("#flagged .badge.text-bg-warning").count() == 1
@@ -83,3 +83,24 @@ def test_office_report_on_phone_and_desktop(browsing, org, swept, viewport):
     with page.expect_navigation():
         page.locator("#missed li a.link-danger").first.click()
     assert "/patrols/rounds/" in page.url
+
+
+def test_incident_statistics_and_grid_dashboard_charts_are_drawn(browsing, org, viewport):
+    """The charts of both pages are drawn by app.js's [data-chart] (no page script of their
+    own) and fit the screen."""
+    from safecampus.patrols.services import duty
+
+    now = clock.now()
+    for hours in (2, 26, 50):
+        duty.incident_record(actor=org.users.staff, category="theft", summary="自行车被盗",
+                             reported_at=now - dt.timedelta(hours=hours))
+    page = browsing.login("staff1", viewport)
+    page.goto("/patrols/incidents/statistics/")
+    page.wait_for_selector("[data-chart=stats-chart-hour][data-chart-ready] canvas")
+    page.wait_for_selector("[data-chart=stats-chart-heat][data-chart-ready] canvas")
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "01-incident-statistics")
+    page.goto("/patrols/grids/dashboard/")
+    page.wait_for_selector("[data-chart=grid-chart][data-chart-ready] canvas")
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "02-grid-dashboard")
