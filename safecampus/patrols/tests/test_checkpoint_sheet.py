@@ -21,7 +21,7 @@ from safecampus.patrols.models import Checkpoint
 from safecampus.patrols.services import patrolling
 from safecampus.patrols.services import setup as services
 
-from .helpers import build_route
+from .helpers import build_route, login
 
 pytestmark = pytest.mark.django_db
 needs_poppler = pytest.mark.skipif(
@@ -74,12 +74,6 @@ def segno_calls(monkeypatch):
     return calls
 
 
-def _login(client, user):
-    client.force_login(user)
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def _text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "sheet.pdf"
     path.write_bytes(pdf)
@@ -110,7 +104,7 @@ def test_the_qr_code_holds_the_payload(public_url):
 @needs_poppler
 def test_the_route_sheet_prints_every_checkpoint_in_chinese(org, route, client, tmp_path,
                                                              public_url):
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     response = client.get(reverse("patrols:route_sheet", args=[route.route.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -128,7 +122,7 @@ def test_the_route_sheet_prints_every_checkpoint_in_chinese(org, route, client, 
 
 @needs_poppler
 def test_the_sheet_of_one_checkpoint(org, route, client, tmp_path, public_url):
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     third = route.checkpoints[2]
     response = client.get(reverse("patrols:checkpoint_sheet", args=[third.pk]))
     assert response["Content-Disposition"] == (
@@ -143,7 +137,7 @@ def test_the_sheet_of_one_checkpoint(org, route, client, tmp_path, public_url):
 def test_the_printed_qr_code_reads_back_as_the_public_scan_address(org, route, client,
                                                                    tmp_path, public_url):
     # given the sheet of one checkpoint, printed from a laptop on another host
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     checkpoint = route.checkpoints[1]
     response = client.get(reverse("patrols:checkpoint_sheet", args=[checkpoint.pk]),
                           HTTP_HOST="laptop.local")
@@ -165,7 +159,7 @@ def test_the_printed_qr_code_reads_back_as_the_public_scan_address(org, route, c
 
 def test_qr_codes_point_at_the_public_url_not_the_printing_host(org, route, client, public_url,
                                                                 segno_calls):
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     response = client.get(reverse("patrols:route_sheet", args=[route.route.pk]),
                           HTTP_HOST="laptop.local")
     assert response.status_code == 200
@@ -177,7 +171,7 @@ def test_qr_codes_point_at_the_public_url_not_the_printing_host(org, route, clie
 
 
 def test_new_codes_make_the_old_sheet_useless(org, route, client, public_url, segno_calls):
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     url = reverse("patrols:route_sheet", args=[route.route.pk])
     client.get(url)
     old = list(segno_calls)
@@ -200,7 +194,7 @@ def test_checkpoints_not_in_use_are_left_off_the_route_sheet(org, route, client,
                                                              segno_calls):
     gone = route.checkpoints[3]
     services.checkpoint_update(actor=org.users.staff, checkpoint_id=gone.pk, is_active=False)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     client.get(reverse("patrols:route_sheet", args=[route.route.pk]))
     assert len(segno_calls) == 6
     assert patrolling.checkpoint_url(gone) not in segno_calls
@@ -208,7 +202,7 @@ def test_checkpoints_not_in_use_are_left_off_the_route_sheet(org, route, client,
 
 def test_only_the_office_prints_sheets(org, route, client):
     for user in (org.users.guard, org.users.leadership, org.users.student):
-        _login(client, user)
+        login(client, user)
         assert client.get(reverse("patrols:route_sheet", args=[route.route.pk])).status_code == 403
         assert client.get(reverse("patrols:checkpoint_sheet",
                                   args=[route.checkpoints[0].pk])).status_code == 403

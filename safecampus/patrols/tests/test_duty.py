@@ -18,7 +18,7 @@ from safecampus.patrols.selectors.duty import duty_shift_story
 from safecampus.patrols.services import duty as services
 from safecampus.tests.factories import user_with_role
 
-from .helpers import local
+from .helpers import local, login
 
 pytestmark = pytest.mark.django_db
 
@@ -330,13 +330,6 @@ def test_handing_over_a_shift_already_handed_over_is_a_conflict(org):
 
 
 # --- pages -----------------------------------------------------------------------------------
-def login(client, user):
-    """``client`` signed in as ``user``, asking for English pages."""
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
 def test_duty_pages_are_closed_to_students_and_unit_staff(org, client):
     shift = on_duty(org)
     entry = log(org)

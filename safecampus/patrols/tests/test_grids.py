@@ -28,23 +28,11 @@ from safecampus.tests.factories import (
     user_with_role,
 )
 
-from .helpers import local
+from .helpers import local, login, messages_of
 
 pytestmark = pytest.mark.django_db
 
 NOW = local(2026, 3, 20, 15, 0)
-
-
-def login(client, user):
-    client.force_login(user)
-    client.cookies["django_language"] = "en"
-    return client
-
-
-def messages_of(response) -> list[str]:
-    from django.contrib.messages import get_messages
-
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ race tests (PostgreSQL) are at the end."""
 import datetime as dt
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
@@ -18,7 +17,7 @@ from safecampus.patrols.models import DutyLogEntry, DutyShift, Incident, Inciden
 from safecampus.patrols.services import duty as services
 from safecampus.tests.threads import race
 
-from .helpers import local
+from .helpers import local, login
 
 NOW = local(2026, 3, 12, 21, 30)
 OCCURRED_AFTER = ("An incident cannot have occurred after it was reported (reported at "
@@ -42,12 +41,6 @@ def entry_on_duty(org, **kwargs) -> DutyLogEntry:
         services.duty_shift_take_over(actor=org.users.guard)
     kwargs.setdefault("summary", "东门来电：自行车被盗")
     return services.duty_entry_log(actor=org.users.guard, **kwargs)
-
-
-def login(client, user):
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 # --- recording and numbering -----------------------------------------------------------------

@@ -18,7 +18,7 @@ from safecampus.patrols.models import CheckpointScan, PatrolRound
 from safecampus.patrols.services import patrolling
 from safecampus.tests.factories import user_with_role
 
-from .helpers import build_route, local, scan
+from .helpers import build_route, local, login, scan, text_of
 
 pytestmark = pytest.mark.django_db
 NIGHT = dt.date(2026, 11, 30)  # a Monday
@@ -42,18 +42,6 @@ def night(org):
 @pytest.fixture(autouse=True)
 def english_pages(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-def text_of(response) -> str:
-    """The page's visible text with whitespace folded (for message assertions)."""
-    html = response.content.decode()
-    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def upload(client, scans, **extra):

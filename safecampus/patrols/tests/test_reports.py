@@ -18,7 +18,7 @@ from safecampus.patrols.selectors.reports import ReportFilters
 from safecampus.patrols.services import patrolling
 from safecampus.tests.factories import user_with_role
 
-from .helpers import BASE_LAT, build_route, local, scan
+from .helpers import BASE_LAT, build_route, local, login, scan
 
 pytestmark = pytest.mark.django_db
 
@@ -73,14 +73,6 @@ def patrolled(org):
     with clock.frozen(AFTER):
         patrolling.patrol_sweep(at=AFTER)
     return SimpleNamespace(a=a, b=b, guard2=guard2, far=far.scan)
-
-
-def login(client, user):
-    """Sign ``client`` in as ``user`` with the pages in English."""
-    from django.conf import settings
-
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 def period(start, end, **kwargs) -> ReportFilters:

@@ -23,23 +23,11 @@ from safecampus.patrols.models import (
 from safecampus.patrols.services import patrolling
 from safecampus.patrols.services import setup as services
 
-from .helpers import build_route, local
+from .helpers import build_route, local, login, messages_of
 
 pytestmark = pytest.mark.django_db
 MONDAY = dt.date(2026, 11, 30)
 NOON = local(2026, 11, 30, 12, 0)
-
-
-def _login(client, user):
-    client.force_login(user)
-    client.cookies["django_language"] = "en"
-    return client
-
-
-def _messages(response) -> list[str]:
-    from django.contrib.messages import get_messages
-
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def _verbs(obj) -> list[str]:
@@ -381,7 +369,7 @@ def test_only_the_office_reaches_the_setup_pages(org, client):
     before = list(Checkpoint.objects.order_by("pk").values_list("sequence", "code_generation"))
     for user in (org.users.guard, org.users.leadership, org.users.grid_head, org.users.student,
                  org.users.police):
-        _login(client, user)
+        login(client, user)
         for method, url in _urls(built, shift):
             response = getattr(client, method)(url, {"direction": "down", "active": "0"})
             assert response.status_code == 403, (user.username, url)
@@ -390,7 +378,7 @@ def test_only_the_office_reaches_the_setup_pages(org, client):
     client.logout()
     response = client.get(reverse("patrols:route_detail", args=[built.route.pk]))
     assert response.status_code == 302 and "/login" in response["Location"]
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     for method, url in _urls(built, shift):
         if method == "get":
             assert client.get(url).status_code == 200, url
@@ -407,7 +395,7 @@ def test_the_route_list_filters_and_its_query_count_does_not_grow(org, client,
     build_route(org, checkpoints=2, code="r-north")
     south = services.route_create(actor=org.users.staff, campus_id=org.campus2.pk, code="r-south",
                                   name="南区巡逻")
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     url = reverse("patrols:route_list")
     few = _queries(client, url)
     for n in range(12):
@@ -436,7 +424,7 @@ def test_the_route_page_shows_checkpoints_schedules_and_shifts_in_fixed_queries(
                                           ends_at=dt.time(18), leader=org.users.admin)
     extra.guards.set([org.users.guard, org.users.staff2])
     patrolling.shift_plan(schedule=extra, day=today + dt.timedelta(days=1))
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     big_url = reverse("patrols:route_detail", args=[big.route.pk])
     assert _queries(client, big_url) == _queries(
         client, reverse("patrols:route_detail", args=[small.route.pk]))
@@ -452,7 +440,7 @@ def test_the_route_page_shows_checkpoints_schedules_and_shifts_in_fixed_queries(
 
 
 def test_creating_a_route_through_the_page(org, client):
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     url = reverse("patrols:route_create")
     data = {"campus": org.campus1.pk, "zone": org.zone1.pk, "code": "west", "name": "西区",
             "is_active": "on", "idempotency_key": "abcdef123456"}
@@ -473,7 +461,7 @@ def test_adding_a_checkpoint_by_searching_hundreds_of_places(org, client):
         Place(campus=org.campus1, building=org.building_a, code=f"room-{n:03d}",
               name=f"房间{n:03d}") for n in range(300)])
     gate = Place.objects.create(campus=org.campus1, code="north-gate", name="北门")
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     url = reverse("patrols:checkpoint_add", args=[route.pk])
     page = client.get(url)
     assert len(page.context["places"]) == 30 and page.context["more"]
@@ -496,12 +484,12 @@ def test_adding_a_checkpoint_by_searching_hundreds_of_places(org, client):
     assert response.status_code == 302
     checkpoint = Checkpoint.objects.get()
     assert (checkpoint.place, checkpoint.radius_m) == (gate, 100)
-    assert _messages(response)[-1] == "Checkpoint 1, 北门, added."
+    assert messages_of(response)[-1] == "Checkpoint 1, 北门, added."
 
 
 def test_moving_and_rotating_through_the_page(org, client):
     built = build_route(org, checkpoints=3)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     first, second = built.checkpoints[0], built.checkpoints[1]
     response = client.post(reverse("patrols:checkpoint_move", args=[second.pk]),
                            {"direction": "up"})
@@ -510,18 +498,18 @@ def test_moving_and_rotating_through_the_page(org, client):
     assert second.sequence == 1
     response = client.post(reverse("patrols:checkpoint_move", args=[second.pk]),
                            {"direction": "up"})
-    assert _messages(response)[-1] == "This checkpoint is already first on the route."
+    assert messages_of(response)[-1] == "This checkpoint is already first on the route."
     response = client.post(reverse("patrols:checkpoint_rotate", args=[first.pk]))
     first.refresh_from_db()
     assert first.code_generation == 2
-    assert _messages(response)[-1] == (
+    assert messages_of(response)[-1] == (
         "New code issued for 化学楼 Point 1 (generation 2): print its sheet and replace the "
         "sticker; the old one no longer works.")
 
 
 def test_the_schedule_form_says_what_is_wrong(org, client):
     built = build_route(org, checkpoints=2)
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     url = reverse("patrols:schedule_create", args=[built.route.pk])
     data = {"name": "早班", "starts_at": "06:00", "ends_at": "08:00", "rounds": 2,
             "window_minutes": 90, "leader": org.users.staff.pk, "guards": [org.users.guard.pk],
@@ -549,7 +537,7 @@ def test_the_shifts_page_and_changing_a_shift(org, client):
     shift = patrolling.shift_plan(schedule=built.schedule, day=today)
     later = patrolling.shift_plan(schedule=built.schedule, day=today + dt.timedelta(days=3))
     patrolling.shift_plan(schedule=built.schedule, day=today + dt.timedelta(days=7))  # too far
-    _login(client, org.users.staff)
+    login(client, org.users.staff)
     response = client.get(reverse("patrols:route_shifts", args=[built.route.pk]))
     assert [s.pk for _day, shifts in response.context["days"] for s in shifts] == [
         shift.pk, later.pk]
