@@ -8,7 +8,7 @@ members of a zone; the duty room is kept by office staff and guards on duty.
 
 import rules
 
-from safecampus.accounts.models import Role
+from safecampus.accounts.models import Membership, Role
 from safecampus.accounts.predicates import is_leadership, is_office
 
 
@@ -31,8 +31,14 @@ def is_police_liaison(user) -> bool:
 
 
 @rules.predicate
-def in_visit_zone(user, visit) -> bool:
-    return visit is not None and visit.zone_id in user.scope.zone_ids
+def heads_visit_zone(user, visit) -> bool:
+    """The grid head of the visit's grid (one query: the scope holds a user's zones, not
+    which role he has in each). Other officers of the grid see their own visits only, as in
+    ``selectors.grids.grid_visit_list_visible_to``."""
+    if visit is None or visit.zone_id not in user.scope.zone_ids:
+        return False
+    return Membership.objects.filter(user=user, role=Role.GRID_HEAD,
+                                     zone_id=visit.zone_id).exists()
 
 
 @rules.predicate
@@ -75,7 +81,7 @@ rules.add_perm("patrols.view_round", is_office | is_leadership | walks_or_leads_
 # Grids.
 rules.add_perm("patrols.log_grid_visit", is_grid_member | is_office)
 rules.add_perm("patrols.view_grid_visit",
-               is_office | is_leadership | is_visit_officer | in_visit_zone)
+               is_office | is_leadership | is_visit_officer | heads_visit_zone)
 rules.add_perm("patrols.view_grid_dashboard", is_office | is_leadership | is_grid_member)
 rules.add_perm("patrols.view_grid", is_office | is_leadership | in_zone)
 # Who heads and staffs each grid and which buildings it covers: the office.

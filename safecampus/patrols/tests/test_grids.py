@@ -301,6 +301,12 @@ def test_visit_list_mine_for_officers_grid_for_heads_all_for_the_office(grids, c
     login(client, org.users.staff)
     page = client.get(reverse("patrols:grid_visit_list"), {"zone": org.zone2.pk})
     assert list(page.context["page"]) == [elsewhere]
+    # a visit page opens for those who see it in the list, not for the grid's other officers
+    for user, opens in [(org.users.grid, False), (org.users.grid_head, True),
+                        (org.users.staff, True), (org.users.grid2, False)]:
+        login(client, user)
+        response = client.get(reverse("patrols:grid_visit_detail", args=[other.pk]))
+        assert response.status_code == (200 if opens else 404), user
 
 
 def test_office_assigns_through_the_grid_page(grids, client):
