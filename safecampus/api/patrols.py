@@ -38,17 +38,11 @@ from safecampus.patrols.selectors import setup as setup_selectors
 from safecampus.patrols.services import patrolling
 
 from .hazards import IdField, LabelField, RefField, _abs, _errors, _parse
-from .inspections import PersonField
+from .inspections import PersonField, _query
 from .pagination import CountlessPagination
 
 #: Who may read routes: those who walk them, set them up or read the reports.
 ROUTE_READERS = ("patrols.patrol", "patrols.manage_patrols", "patrols.view_patrol_reports")
-
-
-def _query(serializer_class, request) -> dict:
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data
 
 
 # --- output serializers ----------------------------------------------------------------------
