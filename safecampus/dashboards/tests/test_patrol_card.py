@@ -11,7 +11,7 @@ from safecampus.core import clock
 from safecampus.patrols.models import GridVisit
 from safecampus.patrols.selectors.work import patrol_work
 from safecampus.patrols.services import duty, patrolling
-from safecampus.patrols.tests.helpers import build_route, local
+from safecampus.patrols.tests.helpers import build_route, local, login
 
 pytestmark = pytest.mark.django_db
 NIGHT = dt.date(2026, 11, 30)
@@ -33,7 +33,7 @@ def night(org):
 def test_a_guard_sees_the_next_round_of_a_shift_he_is_on(org, night, client):
     with clock.frozen(local(2026, 11, 30, 23, 10)):
         work = patrol_work(org.users.guard)
-        client.force_login(org.users.guard)
+        login(client, org.users.guard)  # the pages follow the language cookie
         html = client.get(reverse("dashboards:home")).content.decode()
     # round 1 (22:00–22:30) is late but its late period runs to midnight: it is still "next"
     assert work["next_round"].sequence == 1 and work["missed_led"] is None
