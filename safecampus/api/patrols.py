@@ -293,9 +293,7 @@ def _rounds(user, query: dict):
 
 
 def _scans(user, query: dict):
-    rows = CheckpointScan.objects.all()
-    if not user.scope.sees_everything:
-        rows = rows.filter(guard=user)
+    rows = round_selectors.scan_list_visible_to(user)
     for name, lookup in (("round", "round_id"), ("checkpoint", "checkpoint_id")):
         if query.get(name):
             rows = rows.filter(**{lookup: query[name]})

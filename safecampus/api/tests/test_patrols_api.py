@@ -206,6 +206,20 @@ def test_scans_list_own_scans_and_the_office_sees_all(night, org, django_assert_
         assert office.get(SCANS).status_code == 200
 
 
+
+def test_a_shift_leader_reads_his_shifts_scans_and_leadership_none(night, org):
+    from safecampus.patrols.models import PatrolShift
+
+    cp = night.checkpoints
+    client_for(org.users.guard).post(BULK, {"scans": [item(cp[0])]}, format="json")
+    guard2 = user_with_role(Role.GUARD, campus=org.campus1, username="guard2")
+    PatrolShift.objects.filter(pk=night.shift.pk).update(leader=guard2)
+    led = client_for(guard2).get(SCANS).json()["results"]
+    assert [s["guard"]["id"] for s in led] == [org.users.guard.pk]
+    # scans carry guards' positions: leadership reads the reports' figures instead
+    assert client_for(org.users.leadership).get(SCANS).json()["results"] == []
+
+
 # --- schema and fuzzing ----------------------------------------------------------------------
 def test_schema_lists_the_patrol_endpoints_and_is_valid(org, tmp_path):
     from django.core.management import call_command

@@ -34,6 +34,16 @@ def round_list_visible_to(user):
         Q(guard=user) | Q(shift__leader=user) | Q(shift__guards=user)).distinct()
 
 
+def scan_list_visible_to(user):
+    """Checkpoint scans ``user`` may read one by one (they carry guards' positions): the
+    office all; anyone else their own scans and those on shifts they lead. Leadership reads
+    the reports' figures, not the scans."""
+    rows = CheckpointScan.objects.all()
+    if not user.scope.is_office:
+        rows = rows.filter(Q(guard=user) | Q(round__shift__leader=user))
+    return rows
+
+
 def round_visible(user, pk: int) -> PatrolRound | None:
     """The round ``pk`` with its shift, schedule, leader, route and guard loaded, or None
     when it does not exist or ``user`` may not see it (``patrols.view_round``)."""
