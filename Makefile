@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON := $(BIN)/python
 MANAGE := $(PYTHON) manage.py
+# `make demo PORT=8100` serves the demo on another port.
+PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 VENDOR := static/vendor
@@ -42,10 +44,10 @@ migrate: install
 demo: install assets messages migrate
 	$(MANAGE) demo_load --if-empty
 	$(MANAGE) demo_accounts
-	@echo "SafeCampus is at http://127.0.0.1:8000 (Ctrl-C stops the web server and the task consumer)"
+	@echo "SafeCampus is at http://127.0.0.1:$(PORT) (Ctrl-C stops the web server and the task consumer)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(MANAGE) run_huey --quiet & \
-	  $(MANAGE) runserver 127.0.0.1:8000 --noreload
+	  $(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
 
 test: install assets messages
 	$(BIN)/ruff check .

@@ -268,7 +268,7 @@ class CheckpointScan(BaseModel):
 
     class Flag(models.TextChoices):
         FAR_FROM_PLACE = "far_from_place", _("Far from the checkpoint")  # 位置偏离
-        OUTSIDE_WINDOW = "outside_window", _("Outside the round's window")  # 不在时段内
+        OUTSIDE_WINDOW = "outside_window", _("No round of its route open at that time")  # 不在时段内
         FUTURE_TIME = "future_time", _("Phone time is in the future")  # 设备时间超前
         STALE_TIME = "stale_time", _("Phone time is days old")  # 设备时间过早
         NOT_ON_SHIFT = "not_on_shift", _("Guard not assigned to this shift")  # 非本班人员

@@ -103,8 +103,9 @@ def checkpoint_resolve(code: str) -> tuple[Checkpoint, str]:
         checkpoint = (Checkpoint.objects.select_related("route", "place")
                       .filter(manual_code=manual).first() if manual else None)
         if checkpoint is None:
-            raise DomainError(_("This code is not a checkpoint of ours. Check the sticker and "
-                                "try again."), code="unknown_code")
+            raise DomainError(_("This code is not a checkpoint code in use: it may be mistyped "
+                                "or replaced. Check the sticker; if it has been replaced, tell "
+                                "your shift leader."), code="unknown_code")
         _check_in_use(checkpoint)
         return checkpoint, CheckpointScan.Method.MANUAL
     try:
@@ -248,16 +249,33 @@ def _lock_round(round_id: int) -> PatrolRound:
     return round_
 
 
+#: A round can be started this long before its window opens (walking to the first checkpoint).
+START_LEAD = dt.timedelta(minutes=15)
+
+
 def round_start(*, actor, round_id: int) -> PatrolRound:
-    """A guard starts a planned round; it becomes theirs. Raises Conflict if it has started."""
+    """A guard starts a planned round; it becomes theirs.
+
+    Allowed from :data:`START_LEAD` before the window opens until late scans stop counting
+    (``late_until``). Raises Conflict if the round has started or ended, DomainError
+    (``too_early`` / ``too_late``) outside that time.
+    """
     _require(actor, "patrols.patrol")
+    now = clock.now()
     with transaction.atomic():
         round_ = _lock_round(round_id)
         if not can_proceed(round_.start):
             raise Conflict(_("This round has already started or ended."))
+        if now < round_.window_start - START_LEAD:
+            opens = round_.window_start.astimezone(clock.local_zone())
+            raise DomainError(_("This round's window opens at %(time)s; start it then.")
+                              % {"time": opens.strftime("%m-%d %H:%M")}, code="too_early")
+        if now >= round_.late_until:
+            raise DomainError(_("This round's time is over; it can no longer be started."),
+                              code="too_late")
         round_.start()
         round_.guard = actor
-        round_.started_at = clock.now()
+        round_.started_at = now
         round_.save()
         activity_record(target=round_, actor=actor, verb="patrols.start_round",
                         from_state=PatrolRound.State.PLANNED, to_state=round_.state)

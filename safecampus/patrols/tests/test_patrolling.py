@@ -61,8 +61,9 @@ def test_unknown_codes_are_refused_with_a_clear_message(night):
         with pytest.raises(DomainError) as error:
             patrolling.checkpoint_resolve(text)
         assert error.value.code == "unknown_code"
-        assert error.value.message == ("This code is not a checkpoint of ours. Check the "
-                                       "sticker and try again.")
+        assert error.value.message == (
+            "This code is not a checkpoint code in use: it may be mistyped or replaced. Check "
+            "the sticker; if it has been replaced, tell your shift leader.")
 
 
 def test_rotating_a_code_revokes_the_old_sticker_and_manual_code(night, org):
@@ -293,3 +294,19 @@ def test_the_sweep_does_not_alert_for_a_route_taken_out_of_use(night, org):
     assert result["rounds_incomplete"] == 0 and first.swept_at is not None
     assert (first.state, first.checkpoints_missed) == ("planned", 0)
     assert not Notification.objects.filter(verb="patrols.missed_checkpoints").exists()
+
+
+def test_a_round_starts_only_around_its_time(night, org):
+    guard, later = org.users.guard, night.rounds[2]  # 02:00–02:30, late scans until 04:00
+    with clock.frozen(local(2026, 12, 1, 1, 44)):
+        with pytest.raises(DomainError) as error:
+            patrolling.round_start(actor=guard, round_id=later.pk)
+    assert (error.value.code, error.value.message) == (
+        "too_early", "This round's window opens at 12-01 02:00; start it then.")
+    with clock.frozen(local(2026, 12, 1, 4, 0)):
+        with pytest.raises(DomainError) as error:
+            patrolling.round_start(actor=guard, round_id=later.pk)
+    assert error.value.code == "too_late"
+    assert PatrolRound.objects.get(pk=later.pk).state == "planned"
+    with clock.frozen(local(2026, 12, 1, 1, 45)):  # 15 minutes ahead: walking to the start
+        assert patrolling.round_start(actor=guard, round_id=later.pk).state == "in_progress"

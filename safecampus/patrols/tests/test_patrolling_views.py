@@ -23,7 +23,8 @@ from .helpers import build_route, local, login, scan, text_of
 pytestmark = pytest.mark.django_db
 NIGHT = dt.date(2026, 11, 30)  # a Monday
 IN_ROUND_1 = local(2026, 11, 30, 22, 10)  # round 1's window is 22:00–22:30
-UNKNOWN = "This code is not a checkpoint of ours. Check the sticker and try again."
+UNKNOWN = ("This code is not a checkpoint code in use: it may be mistyped or replaced. "
+    "Check the sticker; if it has been replaced, tell your shift leader.")
 FORGED = ("This code is forged or damaged: it was not issued by the security office. "
           "Report the sticker to your shift leader.")
 REVOKED = "This sticker's code has been replaced. Report the old sticker to your shift leader."

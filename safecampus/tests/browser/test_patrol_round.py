@@ -241,7 +241,8 @@ def test_patrol_pages_on_a_desktop(browsing, patrol, org):
     page.context.set_offline(False)
     page.locator(".scan-results [data-status=refused]").wait_for(timeout=20_000)
     forgive_offline_requests(page)
-    assert zh("This code is not a checkpoint of ours. Check the sticker and try again.") in \
+    assert zh("This code is not a checkpoint code in use: it may be mistyped or replaced. "
+    "Check the sticker; if it has been replaced, tell your shift leader.") in \
         page.locator(".scan-results").inner_text()
 
     office = browsing.login("staff1", "desktop")
