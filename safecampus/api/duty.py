@@ -25,8 +25,8 @@ from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 
 from safecampus.core.errors import NotAllowed
+from safecampus.core.forms import day_validators
 from safecampus.core.idempotency import idempotency_lookup
-from safecampus.patrols.forms.fields import day_validators
 from safecampus.patrols.models import DutyLogEntry, DutyShift, Incident
 from safecampus.patrols.selectors import duty as duty_selectors
 from safecampus.patrols.selectors import incidents as incident_selectors

@@ -31,7 +31,7 @@ from rest_framework.response import Response
 
 from safecampus.core import clock
 from safecampus.core.errors import DomainError, NotAllowed
-from safecampus.patrols.forms.fields import day_validators
+from safecampus.core.forms import day_validators
 from safecampus.patrols.models import Checkpoint, CheckpointScan, PatrolRound
 from safecampus.patrols.selectors import rounds as round_selectors
 from safecampus.patrols.selectors import setup as setup_selectors

@@ -10,13 +10,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from safecampus.core.forms import IdempotentFormMixin, bootstrap
+from safecampus.core.forms import IdempotentFormMixin, LocalDateField, bootstrap, id_or_none
 from safecampus.hazards.models import Grade, HazardCategory
 from safecampus.organisation.models import Campus, Place
 
 from ..models import DutyLogEntry, Incident
 from ..selectors.duty import duty_people
-from .fields import LocalDateField, id_or_none
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 

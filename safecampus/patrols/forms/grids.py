@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.accounts.models import Role, User
 from safecampus.core import clock
-from safecampus.core.forms import IdempotentFormMixin, MultiplePhotoField, bootstrap
+from safecampus.core.forms import (
+    IdempotentFormMixin,
+    LocalDateField,
+    MultiplePhotoField,
+    bootstrap,
+)
 from safecampus.hazards.selectors import categories_active
 from safecampus.organisation.models import Building, Place, Zone
 from safecampus.organisation.selectors import campuses
@@ -18,7 +23,6 @@ from safecampus.organisation.selectors import campuses
 from ..models import GridVisit
 from ..selectors.grids import month_start
 from ..services.grids import visit_zones_for
-from .fields import LocalDateField
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 

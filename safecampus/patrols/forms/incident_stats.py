@@ -4,12 +4,11 @@ category, source."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.core.forms import bootstrap
+from safecampus.core.forms import LocalDateField, bootstrap
 from safecampus.organisation.selectors import campuses
 
 from ..models import Incident
 from ..selectors.incident_stats import IncidentStatsFilters
-from .fields import LocalDateField
 
 
 class IncidentStatsFilterForm(forms.Form):

@@ -17,11 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.core.errors import DomainError
-from safecampus.core.forms import IdempotentFormMixin, MultiplePhotoField, bootstrap
+from safecampus.core.forms import (
+    IdempotentFormMixin,
+    MultiplePhotoField,
+    bootstrap,
+    id_or_none,
+)
 from safecampus.core.uploads import ACCEPT_ATTRIBUTE
 from safecampus.hazards.models import HazardCategory
-
-from .fields import id_or_none
 
 
 class ManualCodeForm(forms.Form):

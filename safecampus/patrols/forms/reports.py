@@ -3,12 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.core.forms import bootstrap
+from safecampus.core.forms import LocalDateField, bootstrap
 from safecampus.organisation.selectors import campuses
 
 from ..models import PatrolRoute
 from ..selectors.reports import ReportFilters
-from .fields import LocalDateField
 
 #: The longest period one report covers (a year and a day, for a leap year).
 MAX_DAYS = 367

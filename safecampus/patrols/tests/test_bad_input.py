@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from safecampus.api.tests.helpers import client_for
 from safecampus.core import clock
-from safecampus.patrols.forms.fields import id_or_none
+from safecampus.core.forms import id_or_none
 from safecampus.patrols.models import CheckpointScan, DutyLogEntry, Incident
 from safecampus.patrols.services import duty as duty_services
 from safecampus.patrols.services import patrolling

@@ -13,10 +13,9 @@ from django.views.decorators.http import require_POST
 
 from safecampus.accounts.models import Role
 from safecampus.core.errors import DomainError, NotAllowed
-from safecampus.core.forms import apply_domain_error
+from safecampus.core.forms import apply_domain_error, id_or_none
 from safecampus.core.pagination import paginate
 
-from ..forms.fields import id_or_none
 from ..forms.grids import (
     DashboardFilterForm,
     GridBuildingForm,

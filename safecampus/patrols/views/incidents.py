@@ -14,13 +14,12 @@ from django.views.decorators.http import require_POST
 
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import DomainError
-from safecampus.core.forms import apply_domain_error
+from safecampus.core.forms import apply_domain_error, id_or_none
 from safecampus.core.pagination import paginate
 from safecampus.organisation.models import Place
 from safecampus.organisation.selectors import place_picker_data
 
 from ..forms.duty import HazardForm, IncidentFilterForm, IncidentForm
-from ..forms.fields import id_or_none
 from ..models import Incident
 from ..selectors import incidents as selectors
 from ..services import duty as services

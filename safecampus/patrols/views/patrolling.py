@@ -21,11 +21,10 @@ from django.views.decorators.http import require_POST
 
 from safecampus.core import clock
 from safecampus.core.errors import DomainError
-from safecampus.core.forms import apply_domain_error
+from safecampus.core.forms import apply_domain_error, id_or_none
 from safecampus.hazards import services as hazard_services
 from safecampus.hazards.models import Source
 
-from ..forms.fields import id_or_none
 from ..forms.patrolling import (
     CheckpointHazardForm,
     EndEarlyForm,

@@ -17,12 +17,11 @@ from django.views.decorators.http import require_POST
 
 from safecampus.core import clock
 from safecampus.core.errors import DomainError, NotAllowed
-from safecampus.core.forms import apply_domain_error
+from safecampus.core.forms import apply_domain_error, id_or_none
 from safecampus.core.pagination import paginate
 from safecampus.organisation.models import Building, Campus, Place
 
 from .. import documents
-from ..forms.fields import id_or_none
 from ..forms.setup import (
     CheckpointAddForm,
     CheckpointForm,
