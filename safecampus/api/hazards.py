@@ -34,6 +34,7 @@ from rest_framework.response import Response
 from safecampus.core import clock
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.core.forms import day_validators
 from safecampus.core.idempotency import clean_key, idempotency_lookup
 from safecampus.hazards import selectors, services
 from safecampus.hazards.documents import notice_pdf_bytes
@@ -519,9 +520,9 @@ class LedgerQuerySerializer(serializers.Serializer):
         help_text=gettext_lazy("A status, or “open” for every open status."))
     overdue = serializers.BooleanField(required=False, default=False)
     source = serializers.ChoiceField(choices=Source.choices, required=False)
-    date_from = serializers.DateField(required=False, help_text=gettext_lazy(
-        "Reported on or after this local (Asia/Shanghai) day."))
-    date_to = serializers.DateField(required=False, help_text=gettext_lazy(
+    date_from = serializers.DateField(required=False, validators=day_validators(), help_text=(
+        gettext_lazy("Reported on or after this local (Asia/Shanghai) day.")))
+    date_to = serializers.DateField(required=False, validators=day_validators(), help_text=gettext_lazy(
         "Reported on or before this local (Asia/Shanghai) day."))
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text=(
         gettext_lazy("Text in title, description or location, or a number like YH2026-000123.")))

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.core.forms import (
     IdempotentFormMixin,
+    LocalDateField,
     MultiplePhotoField,
     VersionedFormMixin,
     bootstrap,
@@ -266,10 +267,9 @@ class LedgerFilterForm(forms.Form):
     source = forms.ChoiceField(choices=[("", _("All sources"))] + Source.choices, required=False,
                                label=_("Source"))
     overdue = forms.BooleanField(required=False, label=_("Overdue only"))
-    date_from = forms.DateField(required=False, label=_("Reported from"),
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label=_("Reported to"),
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    # Bounded (1900–2999): the start and end of the local day must be datetimes Python holds.
+    date_from = LocalDateField(label=_("Reported from"))
+    date_to = LocalDateField(label=_("Reported to"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.core.forms import bootstrap
+from safecampus.core.forms import LocalDateField, bootstrap
 from safecampus.organisation.selectors import campuses
 
 from ..selectors import template_list_visible_to
@@ -11,10 +11,8 @@ from ..stats import StatsFilters
 
 
 class StatisticsFilterForm(forms.Form):
-    date_from = forms.DateField(required=False, label=_("Finished from"),
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(required=False, label=_("Finished to"),
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_from = LocalDateField(label=_("Finished from"))
+    date_to = LocalDateField(label=_("Finished to"))
     campus = forms.ModelChoiceField(queryset=None, required=False, label=_("Campus"),
                                     empty_label=_("All campuses"))
     template = forms.ModelChoiceField(queryset=None, required=False, label=_("Checklist"),

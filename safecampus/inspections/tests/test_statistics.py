@@ -236,3 +236,20 @@ def test_query_count_does_not_grow_with_the_data(org, client, django_assert_max_
     assert count() == small
     with django_assert_max_num_queries(15), frozen(NOW):
         client.get(URL)
+
+
+@pytest.mark.parametrize(("params", "errors"), [
+    ({"date_from": "0001-01-01"},
+     {"date_from": ["Ensure this value is greater than or equal to 1900-01-01."]}),
+    ({"date_to": "9999-12-31"},
+     {"date_to": ["Ensure this value is less than or equal to 2999-12-31."]}),
+])
+def test_page_reports_a_day_out_of_range_instead_of_failing(org, client, params, errors):
+    # given inspections, when the office asks for a day Python cannot take the start or end of
+    build_dataset(org)
+    response = _page(client, org.users.staff, **params)
+    # then the filter is shown as not applied and the default period is used
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert list(response.context["form"].errors) == list(errors)
+    assert "These filters were not applied:" in html and next(iter(errors.values()))[0] in html
