@@ -129,3 +129,56 @@ def test_who_sees_the_statistics(client, org, role, status):
 
 def test_without_the_permission_nothing_is_counted(org, around_midnight):
     assert incident_statistics(org.users.student, IncidentStatsFilters()).total == 0
+
+
+def _months(stats):
+    return [(month.strftime("%Y-%m"), n) for month, n in stats.by_month]
+
+
+def test_the_monthly_trend_has_every_month_empty_ones_counted_zero(org):
+    # given incidents in July 2021, December 2025 (local: 1 Dec 00:30 is 30 Nov in UTC) and
+    # January 2026, nothing between
+    incident(org, local(2021, 7, 15, 12, 0))
+    incident(org, local(2025, 12, 1, 0, 30))
+    incident(org, local(2026, 1, 31, 23, 30))
+    # when nothing bounds the period: from the first to the last month with an incident
+    stats = incident_statistics(org.users.admin, IncidentStatsFilters())
+    months = _months(stats)
+    assert months[0] == ("2021-07", 1) and months[-1] == ("2026-01", 1)
+    assert len(months) == 55 and stats.months_cut == 0
+    assert ("2021-08", 0) in months and ("2025-11", 0) in months and ("2025-12", 1) in months
+    assert sum(n for _m, n in months) == 3
+    # when the period is bounded: its months, also empty ones at both ends
+    bounded = incident_statistics(org.users.admin, IncidentStatsFilters(
+        date_from=dt.date(2025, 10, 20), date_to=dt.date(2026, 3, 5)))
+    assert _months(bounded) == [("2025-10", 0), ("2025-11", 0), ("2025-12", 1),
+                                ("2026-01", 1), ("2026-02", 0), ("2026-03", 0)]
+
+
+def test_the_monthly_trend_stops_at_the_current_month_and_keeps_the_last_240(org):
+    from safecampus.core.clock import frozen
+
+    incident(org, local(1990, 5, 1, 12, 0))
+    incident(org, local(2026, 4, 2, 12, 0))
+    with frozen(local(2026, 4, 10, 12, 0)):
+        stats = incident_statistics(org.users.admin, IncidentStatsFilters(
+            date_from=dt.date(1900, 1, 1), date_to=dt.date(2999, 12, 31)))
+    months = _months(stats)
+    assert len(months) == 240
+    assert months[0] == ("2006-05", 0) and months[-1] == ("2026-04", 1)
+    # 1900-01 … 2006-04 are left out and said so
+    assert stats.months_cut == (2006 - 1900) * 12 + 4
+
+
+def test_the_page_says_when_months_are_left_out(org, client):
+    incident(org, local(1990, 5, 1, 12, 0))
+    incident(org, local(2026, 4, 2, 12, 0))
+    client.force_login(org.users.admin)
+    response = client.get(reverse("patrols:incident_statistics"))
+    html = response.content.decode()
+    option = json.loads(html.split('id="stats-chart-month" type="application/json">')[1]
+                        .split("</script>")[0])
+    assert len(option["xAxis"]["data"]) == 240 and option["xAxis"]["data"][-1] == "2026-04"
+    cut = (2026 - 1990) * 12 - 240  # 1990-05 … 2006-04
+    assert (f"The trend shows the last 240 months of the period; {cut} earlier months are "
+            "left out.") in html
