@@ -16,7 +16,6 @@
 Reads go through :mod:`safecampus.patrols.selectors`; a round you may not see answers 404.
 """
 
-import datetime as dt
 
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -30,7 +29,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from safecampus.core import clock
-from safecampus.core.errors import DomainError, NotAllowed
+from safecampus.core.errors import NotAllowed
 from safecampus.core.forms import day_validators
 from safecampus.patrols.models import Checkpoint, CheckpointScan, PatrolRound
 from safecampus.patrols.selectors import rounds as round_selectors
@@ -190,7 +189,8 @@ class ScanOutcomeSerializer(serializers.Serializer):
     scan = ScanOutcomeScanSerializer(allow_null=True)
     error = serializers.CharField(help_text=gettext_lazy("Why it was refused (empty otherwise)."))
     code = serializers.CharField(help_text=gettext_lazy(
-        "Stable reason code: unknown_code, forged_code, revoked_code, bad_time, invalid …"))
+        "Stable reason code: unknown_code, forged_code, revoked_code, bad_scan, bad_code, "
+        "bad_client_id, bad_time, bad_location, bad_round, bad_note …"))
 
 
 class BulkScanResultSerializer(serializers.Serializer):
@@ -234,7 +234,8 @@ class ScanQuerySerializer(serializers.Serializer):
 
 
 class ScanItemInput(serializers.Serializer):
-    """One queued scan, as the phone recorded it."""
+    """One queued scan, as the phone recorded it (for the schema: the items are read by
+    ``patrolling.scan_item_parse``, the same reader as the scan page's)."""
 
     code = serializers.CharField(max_length=2000, help_text=gettext_lazy(
         "What the QR code holds (the whole URL or its code) or the manual code typed in."))
@@ -258,7 +259,7 @@ class BulkScanInput(serializers.Serializer):
 
 
 class _BulkEnvelope(serializers.Serializer):
-    """What is parsed first: a list; each item is then checked on its own."""
+    """What is parsed first: a list; each item is then read on its own by the service."""
 
     scans = serializers.ListField(child=serializers.JSONField(), allow_empty=True)
 
@@ -308,65 +309,11 @@ def _scans(user, query: dict):
 
 
 # --- the bulk upload -------------------------------------------------------------------------
-def _parse_time(text: str) -> dt.datetime:
-    """An aware datetime from ISO 8601 text; DomainError ``bad_time`` when it is not one or
-    has no offset (a phone's local time without its zone cannot be placed)."""
-    try:
-        value = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise DomainError(_("“%(value)s” is not a date and time. Send ISO 8601 with an "
-                            "offset, e.g. 2026-11-30T22:05:00+08:00.") % {"value": text[:40]},
-                          code="bad_time") from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise DomainError(_("The scan time “%(value)s” has no time zone offset. Send e.g. "
-                            "2026-11-30T22:05:00+08:00.") % {"value": text[:40]},
-                          code="bad_time")
-    return value
-
-
-def _first_error(errors) -> str:
-    for field, messages in errors.items():
-        message = messages[0] if isinstance(messages, list) else messages
-        return f"{field}: {message}"
-    return _("This scan is not valid.")
-
-
-def _parse_item(raw) -> dict:
-    """The keyword arguments of ``scan_record`` for one uploaded item; DomainError when the
-    item itself is malformed."""
-    if not isinstance(raw, dict):
-        raise DomainError(_("Each scan must be an object with a code, a client_id and a "
-                            "scanned_at."), code="invalid")
-    item = ScanItemInput(data=raw)
-    if not item.is_valid():
-        raise DomainError(_first_error(item.errors), code="invalid")
-    data = item.validated_data
-    return {"code": data["code"], "client_id": data["client_id"],
-            "scanned_at": _parse_time(data["scanned_at"]),
-            "latitude": data.get("latitude"), "longitude": data.get("longitude"),
-            "accuracy_m": data.get("accuracy_m"), "round_id": data.get("round_id"),
-            "note": data.get("note", "")}
-
-
 def scans_upload(user, raw_items: list) -> dict:
-    """Parse each item, record the well-formed ones with ``scan_record_many`` and answer one
-    outcome per item in the order given."""
-    if len(raw_items) > patrolling.BULK_MAX:
-        raise DomainError(_("Upload at most %(limit)s scans at once.")
-                          % {"limit": patrolling.BULK_MAX}, code="too_many")
-    outcomes: list[dict | None] = [None] * len(raw_items)
-    parsed, where = [], []
-    for index, raw in enumerate(raw_items):
-        client_id = str(raw.get("client_id", ""))[:64] if isinstance(raw, dict) else ""
-        try:
-            parsed.append(_parse_item(raw))
-            where.append(index)
-        except DomainError as error:
-            outcomes[index] = {"index": index, "client_id": client_id, "status": "refused",
-                               "scan": None, "error": error.message, "code": error.code}
-    for index, result in zip(where, patrolling.scan_record_many(actor=user, scans=parsed),
-                             strict=True):
-        outcomes[index] = {"index": index, **result}
+    """Record the uploaded items with ``scan_record_many`` (which reads each one, as for the
+    scan page) and answer the counts and one outcome per item in the order given."""
+    outcomes = [{"index": index, **result} for index, result in
+                enumerate(patrolling.scan_record_many(actor=user, scans=raw_items))]
     counts = {status: sum(1 for o in outcomes if o["status"] == status)
               for status in ("created", "duplicate", "refused")}
     return {**counts, "results": outcomes}

@@ -131,23 +131,38 @@ def test_bulk_upload_records_each_scan_and_a_replay_creates_nothing(night, org):
     assert PatrolRound.objects.get(pk=round_.pk).checkpoints_on_time == 2
 
 
-def test_bulk_upload_refuses_bad_times_per_item_with_clear_messages(night, org):
+def test_bulk_upload_refuses_bad_items_one_by_one_with_the_scan_pages_messages(night, org,
+                                                                              client):
     cp = night.checkpoints
     batch = [item(cp[0], at="2026-11-30T22:10:00"), item(cp[1], at="yesterday night"),
-             item(cp[2]), "not a scan", {"code": "x"}, item(cp[3], round_id="abc")]
+             item(cp[2]), "not a scan", {"code": "x"}, item(cp[3], round_id="abc"),
+             item(cp[3], latitude=True), {**item(cp[3]), "scanned_at": None}]
     body = client_for(org.users.guard).post(BULK, {"scans": batch}, format="json").json()
-    assert [(r["status"], r["code"]) for r in body["results"]] == [
-        ("refused", "bad_time"), ("refused", "bad_time"), ("created", ""),
-        ("refused", "invalid"), ("refused", "invalid"), ("refused", "invalid")]
-    errors = [r["error"] for r in body["results"]]
-    assert errors[0] == ("The scan time “2026-11-30T22:10:00” has no time zone offset. Send "
-                         "e.g. 2026-11-30T22:05:00+08:00.")
-    assert errors[1] == ("“yesterday night” is not a date and time. Send ISO 8601 with an "
-                         "offset, e.g. 2026-11-30T22:05:00+08:00.")
-    assert errors[3] == "Each scan must be an object with a code, a client_id and a scanned_at."
-    assert errors[4] == "client_id: This field is required."
-    assert errors[5] == "round_id: A valid integer is required."
+    answers = [(r["status"], r["code"], r["error"]) for r in body["results"]]
+    assert answers == [
+        ("refused", "bad_time", "The scan time “2026-11-30T22:10:00” has no time zone offset. "
+                                "Send e.g. 2026-11-30T22:05:00+08:00."),
+        ("refused", "bad_time", "“yesterday night” is not a date and time. Send ISO 8601 with "
+                                "an offset, e.g. 2026-11-30T22:05:00+08:00."),
+        ("created", "", ""),
+        ("refused", "bad_scan",
+         "Each scan must be a JSON object with a code, a client_id and a scanned_at."),
+        ("refused", "bad_client_id", "The scan has no valid id from the phone."),
+        ("refused", "bad_round", "The round is not a valid round id."),
+        ("refused", "bad_location", "The position is not a number."),
+        ("refused", "bad_time", "The scan has no time. Send the phone's time in ISO 8601 with "
+                                "an offset, e.g. 2026-11-30T22:05:00+08:00."),
+    ]
     assert CheckpointScan.objects.count() == 1
+    # The scan page's endpoint reads the same items through the same service: same answers.
+    client.force_login(org.users.guard)
+    client.cookies["django_language"] = "en"
+    again = [{**i, "client_id": str(uuid.uuid4())} if isinstance(i, dict) and "client_id" in i
+             else i for i in batch]
+    page = client.post("/patrols/scan/upload/", {"scans": again},
+                       content_type="application/json").json()["results"]
+    assert [(r["status"], r["code"], r["error"]) for r in page] == answers
+    assert CheckpointScan.objects.count() == 2
 
 
 def test_bulk_upload_flags_what_it_cannot_trust(night, org):

@@ -39,6 +39,7 @@ from safecampus.accounts.selectors import office_people
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.core.forms import id_or_none
 from safecampus.notifications.services import notification_send
 
 from ..models import Checkpoint, CheckpointScan, PatrolRound, PatrolSchedule, PatrolShift
@@ -395,11 +396,12 @@ def scan_record(
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise DomainError(_("The note is too long (at most %(limit)s characters).")
-                          % {"limit": NOTE_MAX}, field_errors={"note": [_("Too long.")]})
+                          % {"limit": NOTE_MAX}, code="bad_note",
+                          field_errors={"note": [_("Too long.")]})
     if accuracy_m is not None:
         try:
             accuracy_m = max(0, min(int(float(accuracy_m)), 1_000_000))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             accuracy_m = None
 
     received = clock.now()
@@ -408,12 +410,7 @@ def scan_record(
         scanned_at = received
     if scanned_at.tzinfo is None:
         raise DomainError(_("The scan time has no time zone."), code="bad_time")
-    if not _plausible(scanned_at):
-        # Flagging is for clocks that are off; a year-1 or year-9999 time is not a clock
-        # being off and does not fit the database once converted to UTC.
-        raise DomainError(_("The scan time is impossible (before 2000 or after 8999). Check "
-                            "the phone's date and time."), code="bad_time",
-                          field_errors={"scanned_at": [_("Impossible time.")]})
+    _check_plausible(scanned_at)
     counted = scanned_at
     tolerance = dt.timedelta(minutes=settings.SAFECAMPUS["PATROL_FUTURE_TOLERANCE_MINUTES"])
     if scanned_at > received + tolerance:
@@ -456,12 +453,18 @@ def scan_record(
     return ScanOutcome(scan, True)
 
 
-def _plausible(at: dt.datetime) -> bool:
-    """Whether an aware time lies between 2000 and 8999 (UTC), i.e. may be stored."""
+def _check_plausible(at: dt.datetime) -> None:
+    """Refuse an aware time outside 2000–8999 (UTC). Flagging is for clocks that are off; a
+    year-1 or year-9999 time is not a clock being off and does not fit the database once
+    converted to UTC."""
     try:
-        return 2000 <= at.astimezone(dt.UTC).year < 9000
+        plausible = 2000 <= at.astimezone(dt.UTC).year < 9000
     except OverflowError:
-        return False
+        plausible = False
+    if not plausible:
+        raise DomainError(_("The scan time is impossible (before 2000 or after 8999). Check "
+                            "the phone's date and time."), code="bad_time",
+                          field_errors={"scanned_at": [_("Impossible time.")]})
 
 
 def _round_for(checkpoint: Checkpoint, at: dt.datetime, round_id: int | None):
@@ -532,29 +535,155 @@ def _count_scan(round_: PatrolRound, scan: CheckpointScan, actor) -> None:
                         from_state=old_state, to_state=round_.state)
 
 
-def scan_record_many(*, actor, scans: list[dict]) -> list[dict]:
-    """Record a batch of queued scans (the phone's offline queue), each on its own.
+#: The scan time format the phone and the API send, for messages.
+TIME_EXAMPLE = "2026-11-30T22:05:00+08:00"
+ACCURACY_MAX = 1_000_000
 
-    ``scans``: dicts with the keyword arguments of :func:`scan_record` (``code``,
-    ``client_id``, ``scanned_at``, optional ``latitude``, ``longitude``, ``accuracy_m``,
-    ``round_id``, ``note``). One bad scan does not stop the others. Returns one dict per
-    input, in order: ``{"client_id", "status": "created"|"duplicate"|"refused", "scan"
-    (CheckpointScan or None), "error" (translated text), "code" (error code)}``.
-    Raises DomainError only when the batch itself is too large.
+
+def scan_item_parse(raw) -> dict:
+    """The keyword arguments of :func:`scan_record` from one uploaded scan, as JSON decoded it.
+
+    The one reader of uploaded scans, for the scan page's endpoint and the bulk API alike.
+    ``raw`` must be an object with ``code`` (text: the QR code's content or the typed code),
+    ``client_id`` (the phone's UUID of the scan, text), ``scanned_at`` (the phone's time, text
+    in ISO 8601 **with** a UTC offset, e.g. ``2026-11-30T22:05:00+08:00``; required: a scan
+    without its time could only be placed at the upload's time, which an offline queue makes
+    wrong) and optionally ``latitude``/``longitude`` (WGS-84 degrees), ``accuracy_m``
+    (metres, 0–1 000 000), ``round_id`` (a round's id) and ``note`` (text); numbers may be
+    JSON numbers or numeric text, ``null`` means not given, other keys are ignored. A Python
+    caller may give ``client_id`` as a UUID and ``scanned_at`` as an aware datetime.
+
+    Returns ``{"code", "client_id" (UUID), "scanned_at" (aware datetime), "latitude",
+    "longitude" (Decimal or None), "accuracy_m" (int or None), "round_id" (int or None),
+    "note" (str)}``. Raises DomainError saying what is wrong with the first bad value:
+    ``bad_scan`` (not an object), ``bad_client_id``, ``bad_code``, ``bad_time`` (missing,
+    not a date and time, no offset, before 2000 or after 8999), ``bad_location``,
+    ``bad_round``, ``bad_note``.
+    """
+    if not isinstance(raw, dict):
+        raise DomainError(_("Each scan must be a JSON object with a code, a client_id and a "
+                            "scanned_at."), code="bad_scan")
+    client_id = raw.get("client_id")
+    client_uuid = _as_uuid(client_id if isinstance(client_id, str | uuid.UUID) else None)
+    code = raw.get("code")
+    if not isinstance(code, str) or not code.strip():
+        raise DomainError(_("The scan has no checkpoint code."), code="bad_code",
+                          field_errors={"code": [_("Required.")]})
+    latitude = _parse_coordinate(_number_or_none(raw.get("latitude"), "latitude"), 90,
+                                 "latitude")
+    longitude = _parse_coordinate(_number_or_none(raw.get("longitude"), "longitude"), 180,
+                                  "longitude")
+    return {
+        "code": code,
+        "client_id": client_uuid,
+        "scanned_at": _parse_scan_time(raw.get("scanned_at")),
+        "latitude": latitude,
+        "longitude": longitude,
+        "accuracy_m": _parse_accuracy(raw.get("accuracy_m")),
+        "round_id": _parse_round_id(raw.get("round_id")),
+        "note": _parse_note(raw.get("note")),
+    }
+
+
+def _number_or_none(value, field: str):
+    """A JSON number or numeric text as it came (``None`` for null or ""); DomainError for
+    true/false, lists and objects."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise DomainError(_("The position is not a number."), code="bad_location",
+                          field_errors={field: [_("Not a number.")]})
+    return value
+
+
+def _parse_scan_time(value) -> dt.datetime:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DomainError(_("The scan has no time. Send the phone's time in ISO 8601 with an "
+                            "offset, e.g. %(example)s.") % {"example": TIME_EXAMPLE},
+                          code="bad_time", field_errors={"scanned_at": [_("Required.")]})
+    parsed = value if isinstance(value, dt.datetime) else None
+    text = value.isoformat() if parsed is not None else str(value)
+    if parsed is None and isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if parsed is None:
+        raise DomainError(_("“%(value)s” is not a date and time. Send ISO 8601 with an "
+                            "offset, e.g. %(example)s.")
+                          % {"value": text[:40], "example": TIME_EXAMPLE}, code="bad_time",
+                          field_errors={"scanned_at": [_("Not a date and time.")]})
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise DomainError(_("The scan time “%(value)s” has no time zone offset. Send e.g. "
+                            "%(example)s.") % {"value": text[:40], "example": TIME_EXAMPLE},
+                          code="bad_time", field_errors={"scanned_at": [_("No time zone.")]})
+    _check_plausible(parsed)
+    return parsed
+
+
+def _parse_accuracy(value) -> int | None:
+    message = _("The position's accuracy must be a number of metres from 0 to %(limit)s.") % {
+        "limit": ACCURACY_MAX}
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        number = None
+    else:
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            number = None
+    if number is None or not number.is_finite() or not 0 <= number <= ACCURACY_MAX:
+        raise DomainError(message, code="bad_location",
+                          field_errors={"accuracy_m": [_("Not a number of metres.")]})
+    return int(number.to_integral_value())
+
+
+def _parse_round_id(value) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    round_id = id_or_none(value)
+    if round_id is None:
+        raise DomainError(_("The round is not a valid round id."), code="bad_round",
+                          field_errors={"round_id": [_("Not a valid id.")]})
+    return round_id
+
+
+def _parse_note(value) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DomainError(_("The note must be text."), code="bad_note",
+                          field_errors={"note": [_("Not text.")]})
+    return value
+
+
+def scan_record_many(*, actor, scans: list) -> list[dict]:
+    """Record a batch of uploaded scans (the phone's offline queue), each on its own.
+
+    ``scans``: the uploaded items as JSON decoded them, each read by :func:`scan_item_parse`
+    (the scan page's endpoint and the bulk API both call this, so both answer alike). One
+    bad scan does not stop the others. Returns one dict per input, in order:
+    ``{"client_id" (the item's own id text, "" when it had none), "status":
+    "created"|"duplicate"|"refused", "scan" (CheckpointScan or None), "error" (translated
+    text), "code" (error code)}``. Raises NotAllowed for a non-patroller and DomainError
+    (``too_many``) when the batch holds more than :data:`BULK_MAX` scans.
     """
     _require(actor, "patrols.patrol")
     if len(scans) > BULK_MAX:
         raise DomainError(_("Upload at most %(limit)s scans at once.") % {"limit": BULK_MAX},
                           code="too_many")
     results = []
-    for item in scans:
+    for raw in scans:
+        sent_id = raw.get("client_id") if isinstance(raw, dict) else None
+        sent_id = str(sent_id)[:64] if isinstance(sent_id, str | uuid.UUID) else ""
         try:
-            outcome = scan_record(actor=actor, **item)
+            outcome = scan_record(actor=actor, **scan_item_parse(raw))
         except DomainError as error:
-            results.append({"client_id": str(item.get("client_id", "")), "status": "refused",
-                            "scan": None, "error": error.message, "code": error.code})
+            results.append({"client_id": sent_id, "status": "refused", "scan": None,
+                            "error": error.message, "code": error.code})
         else:
-            results.append({"client_id": str(outcome.scan.client_id),
+            results.append({"client_id": sent_id or str(outcome.scan.client_id),
                             "status": "created" if outcome.created else "duplicate",
                             "scan": outcome.scan, "error": "", "code": ""})
     return results

@@ -195,17 +195,102 @@ def test_a_guard_not_on_the_shift_is_flagged(night, org):
 def test_a_batch_keeps_going_past_a_bad_scan(night, org):
     code = patrolling.checkpoint_code(night.checkpoints[0])
     good = {"code": code, "client_id": str(uuid.uuid4()),
-            "scanned_at": local(2026, 11, 30, 22, 5)}
+            "scanned_at": "2026-11-30T22:05:00+08:00"}
+    bad_time = {**good, "client_id": str(uuid.uuid4()), "scanned_at": "22:05"}
     with clock.frozen(local(2026, 11, 30, 22, 20)):
         results = patrolling.scan_record_many(actor=org.users.guard, scans=[
             {"code": "nonsense", "client_id": str(uuid.uuid4()),
-             "scanned_at": local(2026, 11, 30, 22, 4)},
+             "scanned_at": "2026-11-30T22:04:00+08:00"},
             good,
+            bad_time,
+            "not a scan",
             good,
         ])
-    assert [r["status"] for r in results] == ["refused", "created", "duplicate"]
-    assert results[0]["code"] == "unknown_code"
+    assert [(r["status"], r["code"]) for r in results] == [
+        ("refused", "unknown_code"), ("created", ""), ("refused", "bad_time"),
+        ("refused", "bad_scan"), ("duplicate", "")]
+    assert [r["client_id"] for r in results[1:4]] == [good["client_id"], bad_time["client_id"],
+                                                     ""]
+    assert results[1]["scan"].scanned_at == local(2026, 11, 30, 22, 5)
     assert CheckpointScan.objects.count() == 1
+
+
+# --- reading an uploaded scan (the one reader of the scan page and the bulk API) -------------
+GOOD_ID = "0b6b4c51-7d0e-4a51-9d55-2f3c1f0e7a10"
+TIME_HINT = "Send ISO 8601 with an offset, e.g. 2026-11-30T22:05:00+08:00."
+
+
+def raw(**changes) -> dict:
+    """An uploaded scan as JSON decodes it; ``changes`` replace (``...`` removes) a key."""
+    item = {"code": "K7QM4XPA", "client_id": GOOD_ID, "scanned_at": "2026-11-30T22:05:00+08:00",
+            "latitude": 31.2, "longitude": "121.5", "accuracy_m": 12.4, "round_id": "7",
+            "note": "gate locked", "extra": "ignored"}
+    item.update(changes)
+    return {key: value for key, value in item.items() if value is not ...}
+
+
+def test_an_uploaded_scan_is_read_into_the_services_arguments():
+    parsed = patrolling.scan_item_parse(raw())
+    assert parsed == {
+        "code": "K7QM4XPA", "client_id": uuid.UUID(GOOD_ID),
+        "scanned_at": dt.datetime(2026, 11, 30, 22, 5, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+        "latitude": patrolling.Decimal("31.200000"), "longitude": patrolling.Decimal("121.500000"),
+        "accuracy_m": 12, "round_id": 7, "note": "gate locked"}
+    bare = patrolling.scan_item_parse(raw(latitude=None, longitude=..., accuracy_m="",
+                                          round_id=None, note=...))
+    assert (bare["latitude"], bare["longitude"], bare["accuracy_m"], bare["round_id"],
+            bare["note"]) == (None, None, None, None, "")
+    assert patrolling.scan_item_parse(raw(scanned_at="2026-11-30T14:05:00Z"))["scanned_at"] == \
+        local(2026, 11, 30, 22, 5)
+
+
+@pytest.mark.parametrize("item,code,message", [
+    ("not an object", "bad_scan",
+     "Each scan must be a JSON object with a code, a client_id and a scanned_at."),
+    (["K7QM4XPA"], "bad_scan",
+     "Each scan must be a JSON object with a code, a client_id and a scanned_at."),
+    (raw(code=...), "bad_code", "The scan has no checkpoint code."),
+    (raw(code="  "), "bad_code", "The scan has no checkpoint code."),
+    (raw(code=12345), "bad_code", "The scan has no checkpoint code."),
+    (raw(client_id=...), "bad_client_id", "The scan has no valid id from the phone."),
+    (raw(client_id="not-a-uuid"), "bad_client_id", "The scan has no valid id from the phone."),
+    (raw(client_id=7), "bad_client_id", "The scan has no valid id from the phone."),
+    (raw(scanned_at=...), "bad_time",
+     "The scan has no time. Send the phone's time in ISO 8601 with an offset, e.g. "
+     "2026-11-30T22:05:00+08:00."),
+    (raw(scanned_at=""), "bad_time",
+     "The scan has no time. Send the phone's time in ISO 8601 with an offset, e.g. "
+     "2026-11-30T22:05:00+08:00."),
+    (raw(scanned_at="yesterday night"), "bad_time", f"“yesterday night” is not a date and time. "
+                                                    f"{TIME_HINT}"),
+    (raw(scanned_at=1764511500), "bad_time", f"“1764511500” is not a date and time. {TIME_HINT}"),
+    (raw(scanned_at="2026-11-30T22:05:00"), "bad_time",
+     "The scan time “2026-11-30T22:05:00” has no time zone offset. Send e.g. "
+     "2026-11-30T22:05:00+08:00."),
+    (raw(scanned_at="0001-01-01T00:00:00+14:00"), "bad_time",
+     "The scan time is impossible (before 2000 or after 8999). Check the phone's date and time."),
+    (raw(scanned_at="9999-12-31T23:59:59-12:00"), "bad_time",
+     "The scan time is impossible (before 2000 or after 8999). Check the phone's date and time."),
+    (raw(latitude=True), "bad_location", "The position is not a number."),
+    (raw(longitude={"x": 1}), "bad_location", "The position is not a number."),
+    (raw(latitude="north"), "bad_location", "The position is not a number."),
+    (raw(latitude=91), "bad_location", "The position is out of range."),
+    (raw(longitude=float("inf")), "bad_location", "The position is out of range."),
+    (raw(accuracy_m="Infinity"), "bad_location",
+     "The position's accuracy must be a number of metres from 0 to 1000000."),
+    (raw(accuracy_m=-3), "bad_location",
+     "The position's accuracy must be a number of metres from 0 to 1000000."),
+    (raw(accuracy_m=[1]), "bad_location",
+     "The position's accuracy must be a number of metres from 0 to 1000000."),
+    (raw(round_id="abc"), "bad_round", "The round is not a valid round id."),
+    (raw(round_id=True), "bad_round", "The round is not a valid round id."),
+    (raw(round_id=2**70), "bad_round", "The round is not a valid round id."),
+    (raw(note=5), "bad_note", "The note must be text."),
+])
+def test_a_bad_uploaded_scan_is_refused_with_one_message(item, code, message):
+    with pytest.raises(DomainError) as error:
+        patrolling.scan_item_parse(item)
+    assert (error.value.code, error.value.message) == (code, message)
 
 
 # --- ending rounds and the sweep -------------------------------------------------------------

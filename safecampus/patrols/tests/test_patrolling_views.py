@@ -358,32 +358,42 @@ def test_upload_refuses_unknown_forged_and_revoked_codes_with_their_messages(nig
     assert CheckpointScan.objects.count() == 1
 
 
-def test_a_scan_with_a_bad_time_is_refused_alone(night, org, client):
+def test_a_scan_with_a_bad_or_missing_time_is_refused_alone(night, org, client):
     login(client, org.users.guard)
     bad = item(night.checkpoints[0])
     bad["scanned_at"] = "yesterday-ish"
     naive = item(night.checkpoints[1], at=IN_ROUND_1)
     naive["scanned_at"] = "2026-11-30T22:10:00"
+    timeless = item(night.checkpoints[3])
+    del timeless["scanned_at"]  # not "now": an offline scan's time is what counts
     with clock.frozen(IN_ROUND_1):
-        results = upload(client, [bad, naive, item(night.checkpoints[2])]).json()["results"]
-    assert [(r["status"], r["error"]) for r in results] == [
-        ("refused", "The scan time is not a date and time (ISO 8601, e.g. "
-                    "2026-11-30T22:05:00+08:00)."),
-        ("refused", "The scan time has no time zone."),
-        ("created", ""),
+        results = upload(client, [bad, naive, item(night.checkpoints[2]),
+                                  timeless]).json()["results"]
+    assert [(r["status"], r["code"], r["error"]) for r in results] == [
+        ("refused", "bad_time", "“yesterday-ish” is not a date and time. Send ISO 8601 with an "
+                                "offset, e.g. 2026-11-30T22:05:00+08:00."),
+        ("refused", "bad_time", "The scan time “2026-11-30T22:10:00” has no time zone offset. "
+                                "Send e.g. 2026-11-30T22:05:00+08:00."),
+        ("created", "", ""),
+        ("refused", "bad_time", "The scan has no time. Send the phone's time in ISO 8601 with "
+                                "an offset, e.g. 2026-11-30T22:05:00+08:00."),
     ]
     assert results[0]["client_id"] == bad["client_id"]
+    assert CheckpointScan.objects.count() == 1
 
 
 def test_odd_values_in_a_scan_are_answered_not_crashed_on(night, org, client):
     login(client, org.users.guard)
     odd = [
-        item(night.checkpoints[0], accuracy_m="Infinity", round_id="abc", extra="ignored",
+        item(night.checkpoints[0], accuracy_m=None, round_id=None, extra="ignored",
+             latitude=None, longitude=None),
+        item(night.checkpoints[1], accuracy_m="Infinity", round_id="abc",
              latitude=True, longitude={"x": 1}),
         {"code": 12345, "client_id": 7, "scanned_at": 5},
         "not an object",
         item(night.checkpoints[1], client_id="not-a-uuid"),
         item(night.checkpoints[2], note="x" * 501),
+        item(night.checkpoints[3], round_id="abc"),
     ]
     with clock.frozen(IN_ROUND_1):
         response = client.post(reverse("patrols:scan_upload"),
@@ -392,11 +402,17 @@ def test_odd_values_in_a_scan_are_answered_not_crashed_on(night, org, client):
                                content_type="application/json")
     assert response.status_code == 200
     results = response.json()["results"]
-    assert [r["status"] for r in results] == ["created", "refused", "refused", "refused",
-                                              "refused"]
-    assert results[2]["error"] == "Each scan must be a JSON object."
-    assert results[3]["error"] == "The scan has no valid id from the phone."
-    assert results[4]["error"] == "The note is too long (at most 500 characters)."
+    assert [(r["status"], r["code"], r["error"]) for r in results] == [
+        ("created", "", ""),
+        ("refused", "bad_location", "The position is not a number."),
+        ("refused", "bad_client_id", "The scan has no valid id from the phone."),
+        ("refused", "bad_scan",
+         "Each scan must be a JSON object with a code, a client_id and a scanned_at."),
+        ("refused", "bad_client_id", "The scan has no valid id from the phone."),
+        ("refused", "bad_note", "The note is too long (at most 500 characters)."),
+        ("refused", "bad_round", "The round is not a valid round id."),
+    ]
+    assert [r["client_id"] for r in results[2:5]] == ["", "", "not-a-uuid"]
     stored = CheckpointScan.objects.get()
     assert stored.accuracy_m is None and stored.latitude is None
 

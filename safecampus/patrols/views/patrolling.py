@@ -29,7 +29,7 @@ from ..forms.patrolling import (
     CheckpointHazardForm,
     EndEarlyForm,
     ManualCodeForm,
-    scan_upload_parse,
+    scan_upload_read,
 )
 from ..models import Checkpoint, CheckpointScan, PatrolRound
 from ..selectors import rounds as selectors
@@ -263,32 +263,22 @@ def _scan_result(result: dict, checkpoints: dict, rounds: dict) -> dict:
 
 def scan_upload(request):
     """POST ``{"scans": [{code, client_id, scanned_at, latitude, longitude, accuracy_m,
-    round_id, note}, …]}`` (session + CSRF header) → ``{"ok": true, "results": [{client_id,
-    status: created|duplicate|refused, error, code, checkpoint, timing, time, flags,
-    round}, …]}`` in input order. 400 with ``error`` for a body that is not such JSON,
-    401 signed out, 403 not a patroller, 405 not POST."""
+    round_id, note}, …]}`` (session + CSRF header; each item as ``patrolling.scan_item_parse``
+    reads it, the same as the bulk API) → ``{"ok": true, "results": [{client_id, status:
+    created|duplicate|refused, error, code, checkpoint, timing, time, flags, round}, …]}`` in
+    input order, ``round`` with the round's counts after the batch. 400 with ``error`` for a
+    body that is not such JSON or holds too many scans, 401 signed out, 403 not a patroller,
+    405 not POST."""
     if not request.user.is_authenticated:
         return JsonResponse({"ok": False, "error": _("Sign in again.")}, status=401)
     if request.method != "POST":
         return JsonResponse({"ok": False, "error": _("Use POST.")}, status=405)
     try:
-        items = scan_upload_parse(request.body)
-        good = [item for _id, item in items if not isinstance(item, DomainError)]
-        recorded = iter(patrolling.scan_record_many(actor=request.user, scans=good))
+        results = patrolling.scan_record_many(actor=request.user,
+                                              scans=scan_upload_read(request.body))
     except DomainError as error:
         return JsonResponse({"ok": False, "error": error.message, "code": error.code},
                             status=error.status_code)
-    results = []
-    for client_id, item in items:
-        if isinstance(item, DomainError):
-            result = {"status": "refused", "scan": None, "error": item.message,
-                      "code": item.code}
-        else:
-            result = next(recorded)
-        # Answer under the id the phone knows the scan by (also for one refused).
-        result["client_id"] = client_id or (str(result["scan"].client_id) if result["scan"]
-                                            else "")
-        results.append(result)
     scans = [r["scan"] for r in results if r["scan"] is not None]
     checkpoints = Checkpoint.objects.select_related("place__building", "route").in_bulk(
         {s.checkpoint_id for s in scans})
