@@ -220,17 +220,56 @@ def test_report_query_count_does_not_grow_with_rounds(patrolled, client, org,
     assert len(response.context["missed"]) == 25 and response.context["missed"].has_next
 
 
-def test_bad_filters_are_reported_and_the_month_shown(patrolled, client, org):
+def test_a_reversed_period_is_an_error_and_this_month_is_shown(patrolled, client, org):
     login(client, org.users.staff)
-    with clock.frozen(AFTER):
-        response = client.get(URL, {"date_from": "2026-12-05", "date_to": "2026-12-01",
+    with clock.frozen(AFTER):  # 2 December 2026
+        response = client.get(URL, {"date_from": "2026-11-30", "date_to": "2026-11-01",
                                     "campus": "x"})
     assert response.status_code == 200
-    # the end date is left out; the start date alone stands for the rest of its month
-    assert response.context["filters"] == period(dt.date(2026, 12, 5), dt.date(2026, 12, 31))
+    # neither date applies: the default period (this month), said in the heading
+    assert response.context["filters"] == period(dt.date(2026, 12, 1), dt.date(2026, 12, 31))
     html = response.content.decode()
+    assert "These filters were not applied:" in html
     assert "The end date is before the start date." in html
     assert "Select a valid choice." in html
+    assert "Shifts from 2026-12-01 to 2026-12-31" in html
+    # the dates typed stay in the form to be corrected
+    assert 'name="date_from" value="2026-11-30"' in html
+
+
+def test_a_period_longer_than_366_days_is_an_error_naming_the_limit(patrolled, client, org):
+    login(client, org.users.staff)
+    with clock.frozen(AFTER):
+        too_long = client.get(URL, {"date_from": "2000-01-01", "date_to": "2030-12-31"})
+        leap_year = client.get(URL, {"date_from": "2024-01-01", "date_to": "2024-12-31"})
+        one_more = client.get(URL, {"date_from": "2024-01-01", "date_to": "2025-01-01"})
+    assert too_long.context["filters"] == period(dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+    assert ("A report covers at most 366 days; this period has 11323."
+            in too_long.content.decode())
+    assert leap_year.context["filters"] == period(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert not leap_year.context["form"].errors
+    assert "A report covers at most 366 days; this period has 367." in one_more.content.decode()
+
+
+def test_one_date_alone_stands_for_its_month(patrolled, client, org):
+    login(client, org.users.staff)
+    with clock.frozen(AFTER):
+        start = client.get(URL, {"date_from": "2026-11-05"})
+        end = client.get(URL, {"date_to": "2026-11-20"})
+    assert start.context["filters"] == period(dt.date(2026, 11, 5), dt.date(2026, 11, 30))
+    assert end.context["filters"] == period(dt.date(2026, 11, 1), dt.date(2026, 11, 20))
+
+
+def test_export_with_a_bad_period_exports_nothing_and_shows_the_error(patrolled, client, org):
+    login(client, org.users.staff)
+    with clock.frozen(AFTER):
+        response = client.get(reverse("patrols:reports_export"),
+                              {"date_from": "2026-11-30", "date_to": "2026-11-01"}, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[0][0] == (
+        "/patrols/reports/?date_from=2026-11-30&date_to=2026-11-01")
+    assert "Correct the filters first; nothing was exported." in html
+    assert "The end date is before the start date." in html
 
 
 def test_excel_export_of_the_per_route_table(patrolled, client, org):

@@ -5,11 +5,12 @@ the shifts he leads, open to anyone (it lists only the shifts the user leads).""
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.urls import path
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -124,9 +125,14 @@ def route_rows(rows):
 
 @login_required
 def report_export(request):
-    """The per-route table of the report for the same filters, as .xlsx."""
+    """The per-route table of the report for the same filters, as .xlsx; with a bad filter,
+    back to the report, which shows the error (never a file of other rows than asked for)."""
     _require_reports(request.user)
-    filters = ReportFilterForm(request.GET or None).to_filters()
+    form = ReportFilterForm(request.GET or None)
+    filters = form.to_filters()
+    if form.errors:
+        messages.error(request, _("Correct the filters first; nothing was exported."))
+        return redirect(reverse("patrols:reports") + "?" + request.GET.urlencode())
     content = write_xlsx(route_headers(), route_rows(reports.completion_by_route(filters)),
                          text_columns=(0,), widths=[16, 28, 16, 16] + [12] * 9,
                          sheet_title=_("Completion by route"))
