@@ -10,6 +10,15 @@ from safecampus.core.forms import IdempotentFormMixin, bootstrap
 from safecampus.organisation.models import Campus, Zone
 
 from ..selectors.setup import patrol_people
+from ..services.setup import (
+    CHECKPOINT_NAME_MAX,
+    RADIUS_MAX,
+    RADIUS_MIN,
+    ROUTE_CODE_MAX,
+    ROUTE_NAME_MAX,
+    TEXT_MAX,
+    route_errors,
+)
 
 #: ISO weekday numbers with Django's translated short names (Mon … Sun).
 WEEKDAY_CHOICES = [(str(n + 1), WEEKDAYS_ABBR[n]) for n in range(7)]
@@ -20,20 +29,28 @@ def _person(user) -> str:
 
 
 class RouteForm(IdempotentFormMixin):
-    campus = forms.IntegerField(label=_("Campus"), widget=forms.Select)
-    zone = forms.IntegerField(label=_("Zone"), required=False, widget=forms.Select)
-    code = forms.CharField(label=_("Route code"), max_length=64, required=False,
-                           help_text=_("Short and unique, letters, digits and dashes: "
-                                       "north-night."))
-    name = forms.CharField(label=_("Route name"), max_length=200, required=False)
-    description = forms.CharField(label=_("Description"), required=False, max_length=4000,
+    """Campus, code and name are required (marked and ``required`` in the page); the limits
+    are the service's and the model's. The form checks only what the page marks; every other
+    rule is the service's, so that all of a submit's errors show at once."""
+
+    campus = forms.CharField(label=_("Campus"), widget=forms.Select, error_messages={
+        "required": _("Choose the campus of the route.")})
+    zone = forms.CharField(label=_("Zone"), required=False, widget=forms.Select)
+    code = forms.CharField(
+        label=_("Route code"), max_length=ROUTE_CODE_MAX,
+        help_text=_("Short and unique, letters, digits and dashes: north-night."),
+        error_messages={"required": _("Give the route a short code, e.g. north-night.")})
+    name = forms.CharField(label=_("Route name"), max_length=ROUTE_NAME_MAX,
+                           error_messages={"required": _("Give the route a name.")})
+    description = forms.CharField(label=_("Description"), required=False, max_length=TEXT_MAX,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     is_active = forms.BooleanField(label=_("In use"), required=False, initial=True,
                                    help_text=_("A route not in use plans no shifts and its "
                                                "stickers are refused."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, route_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.route_id = route_id
         self.fields["campus"].widget.choices = [("", _("Choose a campus"))] + [
             (c.pk, c.name) for c in Campus.objects.order_by("sort_order", "id")]
         self.fields["zone"].widget.choices = [("", _("No zone"))] + [
@@ -42,11 +59,27 @@ class RouteForm(IdempotentFormMixin):
                                                                     "campus_id", "name")]
         bootstrap(self)
 
+    def clean(self):
+        """Every rule of the service at once, beside the form's own errors (a missing code
+        and a zone of another campus show together, not one per submit)."""
+        data = super().clean()
+        if self.errors:
+            for name, messages in route_errors(**self._arguments(data),
+                                               route_id=self.route_id).items():
+                if name in self.fields and name not in self.errors:
+                    for message in messages:
+                        self.add_error(name, message)
+        return data
+
+    @staticmethod
+    def _arguments(d) -> dict:
+        return {"campus_id": d.get("campus"), "zone_id": d.get("zone") or None,
+                "code": d.get("code", ""), "name": d.get("name", ""),
+                "description": d.get("description", "")}
+
     def service_arguments(self) -> dict:
-        d = self.cleaned_data
-        return {"campus_id": d.get("campus"), "zone_id": d.get("zone"), "code": d["code"],
-                "name": d["name"], "description": d.get("description", ""),
-                "is_active": bool(d.get("is_active"))}
+        return {**self._arguments(self.cleaned_data),
+                "is_active": bool(self.cleaned_data.get("is_active"))}
 
 
 class PlaceSearchForm(forms.Form):
@@ -71,25 +104,41 @@ class PlaceSearchForm(forms.Form):
 
 
 class _PositionFields(forms.Form):
-    name = forms.CharField(label=_("Name on the sticker"), required=False, max_length=200,
+    """Name and position of a checkpoint. Text, not number fields: the service says what is
+    wrong with each (range, both or neither), all at once with the place's error.
+
+    ``position_hint``: (latitude, longitude) of the campus, if known, shown as placeholders;
+    else the ranges."""
+
+    name = forms.CharField(label=_("Name on the sticker"), required=False,
+                           max_length=CHECKPOINT_NAME_MAX,
                            help_text=_("Leave empty to use the place's name."))
-    # Text, not DecimalField: the service says what is wrong (range, both or neither).
     latitude = forms.CharField(label=_("Latitude"), required=False, max_length=32,
                                widget=forms.TextInput(attrs={"inputmode": "decimal",
-                                                             "placeholder": "30.760123"}))
+                                                             "placeholder": "−90 … 90"}))
     longitude = forms.CharField(label=_("Longitude"), required=False, max_length=32,
                                 widget=forms.TextInput(attrs={"inputmode": "decimal",
-                                                              "placeholder": "103.980456"}))
-    radius_m = forms.IntegerField(label=_("Allowed distance (m)"), required=False, initial=150,
-                                  help_text=_("A scan farther than this from the position is "
-                                              "flagged."))
+                                                              "placeholder": "−180 … 180"}))
+    radius_m = forms.CharField(label=_("Allowed distance (m)"), required=False, initial=150,
+                               max_length=12,
+                               widget=forms.NumberInput(attrs={"min": RADIUS_MIN,
+                                                               "max": RADIUS_MAX}),
+                               help_text=_("A scan farther than this from the position is "
+                                           "flagged."))
+
+    def _position_hint(self, hint) -> None:
+        if hint:
+            self.fields["latitude"].widget.attrs["placeholder"] = f"{hint[0]:.6f}"
+            self.fields["longitude"].widget.attrs["placeholder"] = f"{hint[1]:.6f}"
 
 
 class CheckpointAddForm(IdempotentFormMixin, _PositionFields):
-    place = forms.IntegerField(label=_("Place"), required=False, widget=forms.HiddenInput)
+    place = forms.CharField(label=_("Place"), required=False, max_length=20,
+                            widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, position_hint=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._position_hint(position_hint)
         bootstrap(self)
 
     def service_arguments(self) -> dict:
@@ -104,8 +153,9 @@ class CheckpointForm(_PositionFields):
                                    help_text=_("A checkpoint not in use refuses its stickers; "
                                                "rounds that have not begun stop expecting it."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, position_hint=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._position_hint(position_hint)
         bootstrap(self)
 
     def service_arguments(self) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Avg, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from safecampus.accounts.models import OFFICE_ROLES, Role, User
@@ -129,3 +129,14 @@ def place_search(*, campus_id: int, text: str = "", building_id: int | None = No
         places = places.filter(building_id=building_id)
     rows = list(places.order_by("building__name", "name", "id")[: limit + 1])
     return rows[:limit], len(rows) > limit
+
+
+def campus_position(campus_id: int) -> tuple[float, float] | None:
+    """Where a campus is, as (latitude, longitude) WGS-84 degrees: the middle of the
+    positions of its checkpoints (one aggregate query); None when none has a position."""
+    row = Checkpoint.objects.filter(route__campus_id=campus_id, latitude__isnull=False,
+                                    longitude__isnull=False).aggregate(
+        lat=Avg("latitude"), lon=Avg("longitude"))
+    if row["lat"] is None or row["lon"] is None:
+        return None
+    return float(row["lat"]), float(row["lon"])

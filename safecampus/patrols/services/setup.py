@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import DomainError, NotAllowed
+from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_remember
 from safecampus.organisation.models import Campus, Place, Zone
 
@@ -77,7 +78,25 @@ def _active_label(active: bool) -> str:
 
 
 # --- routes ----------------------------------------------------------------------------------
-def _route_clean(*, campus_id, zone_id, code, name, description, route=None) -> dict:
+def route_errors(*, campus_id, zone_id, code, name, description,
+                 route_id: int | None = None) -> dict[str, list[str]]:
+    """The messages, by field, with which :func:`route_create` (or :func:`route_update` of
+    ``route_id``) would refuse these values; empty when they would pass. Writes nothing; for
+    forms that show every error of a submit at once."""
+    route = (PatrolRoute.objects.filter(pk=route_id).first()
+             if str(route_id or "").isdigit() else None)
+    return _route_check(campus_id=campus_id, zone_id=zone_id, code=code, name=name,
+                        description=description, route=route)[0]
+
+
+def _route_clean(**values) -> dict:
+    errors, data = _route_check(**values)
+    _refuse(errors)
+    return data
+
+
+def _route_check(*, campus_id, zone_id, code, name, description, route=None,
+                 ) -> tuple[dict[str, list[str]], dict]:
     errors: dict[str, list[str]] = {}
     code = (code or "").strip()
     name = (name or "").strip()
@@ -114,9 +133,8 @@ def _route_clean(*, campus_id, zone_id, code, name, description, route=None) -> 
             and route.checkpoints.exists():
         errors["campus"] = [_("The route's checkpoints are on campus %(campus)s: it cannot move "
                               "to another campus.") % {"campus": route.campus.name}]
-    _refuse(errors)
-    return {"campus": campus, "zone": zone, "code": code, "name": name,
-            "description": description}
+    return errors, {"campus": campus, "zone": zone, "code": code, "name": name,
+                    "description": description}
 
 
 def route_create(*, actor, campus_id: int, code: str, name: str, zone_id: int | None = None,
@@ -187,7 +205,8 @@ def _coordinate(value, limit: int, field: str, errors: dict) -> Decimal | None:
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
-        errors[field] = [_("Enter the position as decimal degrees, e.g. 30.760123.")]
+        errors[field] = [_("Enter the position in decimal degrees (WGS-84), not degrees and "
+                            "minutes.")]
         return None
     if abs(number) > limit:
         errors[field] = ([_("The latitude must be between -90 and 90 degrees.")] if limit == 90
@@ -196,8 +215,10 @@ def _coordinate(value, limit: int, field: str, errors: dict) -> Decimal | None:
     return number.quantize(Decimal("0.000001"))
 
 
-def _checkpoint_clean(*, name, latitude, longitude, radius_m) -> dict:
-    errors: dict[str, list[str]] = {}
+def _checkpoint_clean(*, name, latitude, longitude, radius_m, errors=None) -> dict:
+    """The checked values; refuses with every field's message at once, ``errors`` (e.g. the
+    place's) included."""
+    errors = dict(errors or {})
     name = (name or "").strip()
     if len(name) > CHECKPOINT_NAME_MAX:
         errors["name"] = [_("The name is too long (at most %(limit)s characters).")
@@ -234,20 +255,21 @@ def checkpoint_add(*, actor, route_id: int, place_id: int, name: str = "",
     degrees, both or neither; ``radius_m``: allowed distance of a scan (10–5000 m).
     Rounds already planned do not expect the new checkpoint; shifts planned later do."""
     _require(actor)
+    route = (PatrolRoute.objects.select_related("campus").filter(pk=route_id).first()
+             if str(route_id or "").isdigit() else None)
+    if route is None:
+        raise DomainError(_("No such route."), code="not_found")
+    # The place's error and the position's together (checked again under the lock below).
+    errors: dict[str, list[str]] = {}
+    _checkpoint_place(route, place_id, errors)
     data = _checkpoint_clean(name=name, latitude=latitude, longitude=longitude,
-                             radius_m=radius_m)
+                             radius_m=radius_m, errors=errors)
 
     def create() -> Checkpoint:
         route = _lock_route(route_id)  # one sequence number at a time per route
-        place = (Place.objects.select_related("campus").filter(pk=place_id).first()
-                 if str(place_id or "").isdigit() else None)
-        if place is None:
-            _refuse({"place": [_("Choose the place of the checkpoint.")]})
-        if place.campus_id != route.campus_id:
-            _refuse({"place": [_("%(place)s is on campus %(other)s, not on the route's campus "
-                                 "%(campus)s.") % {"place": place.name,
-                                                   "other": place.campus.name,
-                                                   "campus": route.campus.name}]})
+        errors: dict[str, list[str]] = {}
+        place = _checkpoint_place(route, place_id, errors)
+        _refuse(errors)
         last = Checkpoint.objects.filter(route=route).aggregate(n=Max("sequence"))["n"] or 0
         checkpoint = Checkpoint.objects.create(
             route=route, place=place, sequence=last + 1,
@@ -259,6 +281,23 @@ def checkpoint_add(*, actor, route_id: int, place_id: int, name: str = "",
 
     return _create_once(scope="patrols.checkpoint_add", key=idempotency_key, actor=actor,
                         model=Checkpoint, create=create)
+
+
+def _checkpoint_place(route: PatrolRoute, place_id, errors: dict) -> Place | None:
+    """The place ``place_id`` if it is on the route's campus; else None and its message in
+    ``errors["place"]``."""
+    place_id = id_or_none(place_id)
+    place = (Place.objects.select_related("campus").filter(pk=place_id).first()
+             if place_id else None)
+    if place is None:
+        errors["place"] = [_("Choose the place of the checkpoint.")]
+    elif place.campus_id != route.campus_id:
+        errors["place"] = [_("%(place)s is on campus %(other)s, not on the route's campus "
+                             "%(campus)s.") % {"place": place.name, "other": place.campus.name,
+                                               "campus": route.campus.name}]
+    else:
+        return place
+    return None
 
 
 def _lock_checkpoint(checkpoint_id) -> Checkpoint:

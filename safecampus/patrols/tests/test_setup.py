@@ -144,7 +144,8 @@ def test_a_place_of_another_campus_is_refused(org):
 @pytest.mark.parametrize(("lat", "lng", "field", "message"), [
     ("91", "103.9", "latitude", "The latitude must be between -90 and 90 degrees."),
     ("30.7", "-180.5", "longitude", "The longitude must be between -180 and 180 degrees."),
-    ("north", "103.9", "latitude", "Enter the position as decimal degrees, e.g. 30.760123."),
+    ("north", "103.9", "latitude",
+     "Enter the position in decimal degrees (WGS-84), not degrees and minutes."),
     ("30.7", "", "longitude", "Give both latitude and longitude, or neither."),
 ])
 def test_a_position_out_of_range_is_refused(org, lat, lng, field, message):
@@ -453,6 +454,77 @@ def test_creating_a_route_through_the_page(org, client):
     assert response.status_code == 400
     assert "Another route already has the code west." in response.content.decode()
     assert PatrolRoute.objects.count() == 1
+
+
+def test_the_route_form_marks_what_is_required_and_shows_every_error_at_once(org, client):
+    login(client, org.users.staff)
+    url = reverse("patrols:route_create")
+    page = client.get(url).content.decode()
+    # campus, code and name are marked and required; the code takes at most 32 characters
+    for name in ("campus", "code", "name"):
+        tag = page.split(f'name="{name}"')[1].split(">")[0]
+        assert " required" in tag, (name, tag)
+    assert 'maxlength="32"' in page.split('name="code"')[1].split(">")[0]
+    assert 'maxlength="100"' in page.split('name="name"')[1].split(">")[0]
+    # given nothing but a zone of the other campus than the one chosen, all errors show on
+    # the first submit
+    response = client.post(url, {"campus": "", "zone": org.zone1.pk, "code": "",
+                                 "name": "", "idempotency_key": "route-key-0001"})
+    assert response.status_code == 400
+    assert {name: [str(m) for m in messages] for name, messages
+            in response.context["form"].errors.items()} == {
+        "campus": ["Choose the campus of the route."],
+        "code": ["Give the route a short code, e.g. north-night."],
+        "name": ["Give the route a name."]}
+    # a missing name and a bad code and a zone of another campus together
+    response = client.post(url, {"campus": org.campus2.pk, "zone": org.zone1.pk,
+                                 "code": "bad code!", "name": "",
+                                 "idempotency_key": "route-key-0002"})
+    errors = {name: [str(m) for m in messages]
+              for name, messages in response.context["form"].errors.items()}
+    assert errors == {
+        "name": ["Give the route a name."],
+        "code": ["Use at most 32 letters, digits, dashes or underscores for the code."],
+        "zone": [f"The zone {org.zone1.name} is not on campus {org.campus2.name}."]}
+    assert not PatrolRoute.objects.exists()
+
+
+def test_editing_a_route_with_an_error_does_not_call_its_own_code_taken(org, client):
+    route = _route(org)
+    login(client, org.users.staff)
+    response = client.post(reverse("patrols:route_edit", args=[route.pk]), {
+        "campus": org.campus1.pk, "code": route.code, "name": ""})
+    errors = {name: [str(m) for m in messages]
+              for name, messages in response.context["form"].errors.items()}
+    assert errors == {"name": ["Give the route a name."]}
+
+
+def test_adding_a_checkpoint_shows_the_place_and_position_errors_at_once(org, client):
+    route = _route(org)
+    login(client, org.users.staff)
+    url = reverse("patrols:checkpoint_add", args=[route.pk])
+    # no checkpoint on the campus has a position yet: the placeholders give the ranges
+    page = client.get(url).content.decode()
+    assert 'placeholder="−90 … 90"' in page and 'placeholder="−180 … 180"' in page
+    response = client.post(url, {"place": "", "latitude": "91", "longitude": "",
+                                 "radius_m": "x", "idempotency_key": "cp-key-000003"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    for message in ("Choose the place of the checkpoint.",
+                    "The latitude must be between -90 and 90 degrees.",
+                    "The allowed distance must be 10 to 5000 metres."):
+        assert message in html, message
+    assert not Checkpoint.objects.exists()
+
+
+def test_the_position_placeholders_are_the_campus_own(org, client):
+    built = build_route(org, checkpoints=2)
+    login(client, org.users.staff)
+    page = client.get(reverse("patrols:checkpoint_add", args=[built.route.pk])).content
+    lat = sum(float(c.latitude) for c in built.checkpoints) / 2
+    lon = sum(float(c.longitude) for c in built.checkpoints) / 2
+    assert f'placeholder="{lat:.6f}"' in page.decode()
+    assert f'placeholder="{lon:.6f}"' in page.decode()
 
 
 def test_adding_a_checkpoint_by_searching_hundreds_of_places(org, client):

@@ -124,7 +124,7 @@ def route_edit(request, pk: int):
                                   "description": route.description,
                                   "is_active": route.is_active})
         return _route_form_page(request, form, route)
-    form = RouteForm(request.POST)
+    form = RouteForm(request.POST, route_id=route.pk)
     if _save(form, lambda data: services.route_update(
             actor=request.user, route_id=route.pk, **form.service_arguments())):
         messages.success(request, _("Route saved."))
@@ -207,8 +207,9 @@ def checkpoint_add(request, pk: int):
     route = _route(request, pk)
     buildings = Building.objects.filter(campus_id=route.campus_id).order_by("name")
     search = PlaceSearchForm(request.GET, buildings=buildings)
+    hint = selectors.campus_position(route.campus_id)
     if request.method == "POST":
-        form = CheckpointAddForm(request.POST)
+        form = CheckpointAddForm(request.POST, position_hint=hint)
         checkpoint = _save(form, lambda data: services.checkpoint_add(
             actor=request.user, route_id=route.pk, idempotency_key=data["idempotency_key"],
             **form.service_arguments()))
@@ -218,7 +219,7 @@ def checkpoint_add(request, pk: int):
             return redirect(reverse("patrols:route_detail", args=[route.pk]) + "#checkpoints")
         status = 400
     else:
-        form = CheckpointAddForm()
+        form = CheckpointAddForm(position_hint=hint)
         status = 200
     context = {"route": route, "form": form, "search": search,
                **_place_choices(route, search, form["place"].value() if form.is_bound
@@ -231,14 +232,15 @@ def checkpoint_add(request, pk: int):
 @login_required
 def checkpoint_edit(request, pk: int):
     checkpoint = _checkpoint(request, pk)
+    hint = selectors.campus_position(checkpoint.route.campus_id)
     if request.method != "POST":
         form = CheckpointForm(initial={
             "name": checkpoint.name, "latitude": checkpoint.latitude or "",
             "longitude": checkpoint.longitude or "", "radius_m": checkpoint.radius_m,
-            "is_active": checkpoint.is_active})
+            "is_active": checkpoint.is_active}, position_hint=hint)
         status = 200
     else:
-        form = CheckpointForm(request.POST)
+        form = CheckpointForm(request.POST, position_hint=hint)
         if _save(form, lambda data: services.checkpoint_update(
                 actor=request.user, checkpoint_id=checkpoint.pk, **form.service_arguments())):
             messages.success(request, _("Checkpoint saved."))
