@@ -211,3 +211,24 @@ def test_only_the_office_prints_sheets(org, route, client):
 def test_cards_are_laid_out_two_by_three():
     pages = documents.sheet_pages(list(range(7)))
     assert pages == [[[0, 1], [2, 3], [4, 5]], [[6, None]]]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
+def test_the_last_page_draws_no_empty_cells(org, route, client, tmp_path, public_url):
+    # given a route of 7 checkpoints: page 2 has one card and five free places
+    login(client, org.users.staff)
+    response = client.get(reverse("patrols:route_sheet", args=[route.route.pk]))
+    (tmp_path / "sheet.pdf").write_bytes(response.content)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "2", "-l", "2", "-singlefile",
+                    "-gray", str(tmp_path / "sheet.pdf"), str(tmp_path / "last")], check=True)
+    page = Image.open(tmp_path / "last.png").convert("L")
+    # the card (top left) is drawn …
+    card = page.crop((0, 0, page.width // 2, page.height // 3))
+    assert card.getextrema()[0] < 100
+    # … and the free place beside it and the rows below are blank paper: no dashed frames
+    # (a few pixels off the card's own cut line, which ends 8 + 93 mm down the 297 mm page;
+    # the page number at the foot left out)
+    beside = page.crop((page.width // 2 + 3, 0, page.width, page.height // 3))
+    below = page.crop((0, page.height * 36 // 100, page.width, page.height * 9 // 10))
+    assert beside.getextrema() == (255, 255)
+    assert below.getextrema() == (255, 255)
