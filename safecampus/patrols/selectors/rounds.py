@@ -18,6 +18,7 @@ from django.db.models import Prefetch, Q
 from safecampus.core import clock
 
 from ..models import Checkpoint, CheckpointScan, PatrolRound, PatrolShift
+from ..services.patrolling import START_LEAD
 
 #: Rounds with missed checkpoints stay on the office hub this long after their window.
 MISSED_LOOKBACK = dt.timedelta(hours=24)
@@ -65,6 +66,18 @@ def round_phase(round_: PatrolRound, at: dt.datetime) -> str:
     if at < round_.late_until:
         return "late"
     return "closed"
+
+
+def round_start_from(round_: PatrolRound) -> dt.datetime:
+    """The earliest time the round may be started: :data:`START_LEAD` before its window
+    opens (``patrolling.round_start``'s rule; it may be started until ``late_until``)."""
+    return round_.window_start - START_LEAD
+
+
+def round_startable(round_: PatrolRound, at: dt.datetime) -> bool:
+    """Whether a planned round may be started at ``at`` (see :func:`round_start_from`)."""
+    return (round_.state == PatrolRound.State.PLANNED
+            and round_start_from(round_) <= at < round_.late_until)
 
 
 @dataclass
@@ -137,7 +150,8 @@ def round_checkpoint_rows(round_: PatrolRound, scans: list[CheckpointScan], *,
 @dataclass
 class ShiftToday:
     """One of the user's shifts today with its rounds (``rounds``: PatrolRound with
-    ``phase`` set, see :func:`round_phase`)."""
+    ``phase`` (see :func:`round_phase`), ``start_from`` (see :func:`round_start_from`) and
+    ``too_early`` (before ``start_from``) set)."""
 
     shift: PatrolShift
     rounds: list[PatrolRound]
@@ -167,6 +181,8 @@ def my_shifts_today(user, *, at: dt.datetime | None = None) -> tuple[list[ShiftT
         rounds = list(shift.rounds.all())
         for round_ in rounds:
             round_.phase = round_phase(round_, at)
+            round_.start_from = round_start_from(round_)
+            round_.too_early = at < round_.start_from
             if (is_guard and round_.state in OPEN_STATES and round_.late_until > at
                     and (next_round is None or round_.window_start < next_round.window_start)):
                 next_round = round_

@@ -117,11 +117,55 @@ def test_home_for_leadership_has_reports_but_no_scan_button(night, org, client):
     assert "Routes and checkpoints" not in html  # only the office sets routes up
 
 
-def test_home_is_not_for_students_and_asks_strangers_to_sign_in(org, client):
-    assert login(client, org.users.student).get(reverse("patrols:home")).status_code == 403
-    client.logout()
+def test_home_for_a_grid_officer_logs_visits_and_lists_his_grid(org, client):
+    response = login(client, org.users.grid).get(reverse("patrols:home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    section = re.search(r'id="my-grid-work".*?</section>', html, re.S).group(0)
+    assert re.findall(r'href="([^"]+)"', section) == [
+        reverse("patrols:grid_visit_create"), reverse("patrols:grid_visit_list"),
+        reverse("patrols:grid_detail", args=[org.zone1.pk])]
+    assert "Log a visit" in section and "My visits" in section and "北一网格" in section
+    assert 'id="scan-button"' not in html and 'id="nothing-here"' not in html
+    head = login(client, org.users.grid_head).get(reverse("patrols:home")).content.decode()
+    assert 'id="log-visit"' in head
+    office = login(client, org.users.admin).get(reverse("patrols:home")).content.decode()
+    assert 'id="my-grid-work"' not in office  # the office logs visits from the grids pages
+
+
+@pytest.mark.parametrize("who,text,links", [
+    ("student", "Patrol rounds, grid visits and the duty room are for guards, grid officers "
+                "and the security office; there is nothing here for your role.", []),
+    ("police", "Patrol rounds and grid visits are kept by guards, grid officers and the "
+               "security office; the buttons above open what your role may see.",
+     ["/patrols/incidents/"]),
+])
+def test_home_tells_those_with_nothing_here_what_it_is_for(org, client, who, text, links):
+    response = login(client, getattr(org.users, who)).get(reverse("patrols:home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert text in text_of(response)
+    hub = re.search(r'id="patrol-links">(.*?)</div>', html, re.S).group(1)
+    assert re.findall(r'href="([^"]+)"', hub) == links
+    assert 'id="scan-button"' not in html and 'id="my-grid-work"' not in html
+
+
+def test_home_asks_strangers_to_sign_in(client):
     response = client.get(reverse("patrols:home"))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_home_does_not_send_the_scan_button_to_a_round_hours_away(night, org, client):
+    login(client, org.users.guard)
+    with clock.frozen(local(2026, 11, 30, 18, 0)):
+        early = client.get(reverse("patrols:home"))
+    html = early.content.decode()
+    assert 'href="/patrols/scan/" id="scan-button"' in html
+    assert "Window 22:00–22:30 · Planned · can be started from 21:45" in text_of(early)
+    with clock.frozen(local(2026, 11, 30, 21, 50)):
+        html = client.get(reverse("patrols:home")).content.decode()
+    assert f'href="/patrols/scan/?round={night.rounds[0].pk}" id="scan-button"' in html
+    assert "can be started from" not in html
 
 
 def test_home_query_count_does_not_grow_with_shifts(night, org, client,
@@ -221,6 +265,37 @@ def test_a_guard_starts_a_round_once(night, org, client):
     assert client.get(url).status_code == 405
 
 
+@pytest.mark.parametrize("at,start,later", [
+    (local(2026, 11, 30, 21, 44), False, True),  # more than 15 minutes before the window
+    (local(2026, 11, 30, 21, 45), True, False),
+    (local(2026, 11, 30, 23, 59), True, False),  # late scans still count until 00:00
+    (local(2026, 12, 1, 0, 0), False, False),  # over: round 2's time
+])
+def test_start_round_is_offered_only_when_the_round_can_be_started(night, org, client, at,
+                                                                     start, later):
+    login(client, org.users.guard)
+    with clock.frozen(at):
+        response = client.get(reverse("patrols:round_detail", args=[night.rounds[0].pk]))
+    html = response.content.decode()
+    assert ('id="start-round"' in html) is start
+    assert ('id="start-later"' in html) is later
+    assert ('id="scan-button"' in html) is (start or at >= local(2026, 11, 30, 21, 45)
+                                            and at < local(2026, 12, 1))
+    if later:
+        assert "You can start this round from 21:45, 15 minutes before its window opens." in \
+            text_of(response)
+
+
+def test_starting_too_early_shows_the_services_message(night, org, client):
+    login(client, org.users.guard)
+    with clock.frozen(local(2026, 11, 30, 21, 0)):
+        response = client.post(reverse("patrols:round_start", args=[night.rounds[0].pk]),
+                               follow=True)
+    assert "This round's window opens at 11-30 22:00; start it then." in \
+        text_of(response).replace("&#x27;", "'")
+    assert PatrolRound.objects.get(pk=night.rounds[0].pk).state == "planned"
+
+
 def test_ending_early_needs_a_reason_and_shows_the_services_message(night, org, client):
     login(client, org.users.guard)
     url = reverse("patrols:round_end_early", args=[night.rounds[0].pk])
@@ -262,9 +337,12 @@ def test_another_guard_cannot_end_someone_elses_round(night, org, client):
 
 # --- the scan page and a sticker's landing page -------------------------------------------
 def test_the_scan_page_carries_the_queue_config(night, org, client):
-    response = login(client, org.users.guard).get(
-        reverse("patrols:scan") + f"?round={night.rounds[0].pk}")
+    with clock.frozen(IN_ROUND_1):
+        response = login(client, org.users.guard).get(
+            reverse("patrols:scan") + f"?round={night.rounds[0].pk}")
     assert response.status_code == 200
+    assert (f'<span id="round-progress" data-round="{night.rounds[0].pk}">0 of 4 scanned'
+            f'</span>') in response.content.decode()
     config = json.loads(re.search(r'id="patrol-config" type="application/json">(.*?)</script>',
                                   response.content.decode(), re.S).group(1))
     assert config["uploadUrl"] == reverse("patrols:scan_upload")
@@ -273,6 +351,16 @@ def test_the_scan_page_carries_the_queue_config(night, org, client):
     assert config["jsqrUrl"].endswith("vendor/jsqr/jsQR.js")
     assert config["text"]["waitingMany"] == "%(count)s scans waiting to upload"
     assert 'id="manual-form"' in response.content.decode()
+
+
+def test_the_scan_page_does_not_offer_a_round_that_cannot_be_started_yet(night, org, client):
+    with clock.frozen(local(2026, 11, 30, 20, 0)):
+        response = login(client, org.users.guard).get(
+            reverse("patrols:scan") + f"?round={night.rounds[0].pk}")
+    html = response.content.decode()
+    assert "Route north-night, round 1 is not open yet. Its window opens at 22:00; you can " \
+           "start it from 21:45. A scan before then counts for no round." in text_of(response)
+    assert 'id="round-progress"' not in html and '"roundId": null' in html
 
 
 def test_only_patrollers_get_the_scan_page(org, client):

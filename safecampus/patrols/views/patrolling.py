@@ -32,6 +32,7 @@ from ..forms.patrolling import (
     scan_upload_read,
 )
 from ..models import Checkpoint, CheckpointScan, PatrolRound
+from ..selectors import grids as grid_selectors
 from ..selectors import rounds as selectors
 from ..services import patrolling
 
@@ -68,21 +69,30 @@ HUB_LINKS = (
 @login_required
 def home(request):
     """/patrols/: a guard's patrols today (shifts, rounds, the next round, a scan button);
-    for the office and leadership a hub of rounds open now, recent missed checkpoints and
-    links to reports, routes, grids, the duty room and incidents."""
+    a grid member's visits (log one, his visits, his grids); for the office and leadership a
+    hub of rounds open now, recent missed checkpoints and links to reports, routes, grids,
+    the duty room and incidents. Anyone else is told what the area is for."""
     user = request.user
     patrols = user.has_perm("patrols.patrol")
     oversees = user.has_perm("patrols.view_patrol_reports")
     links = {key: _url_or(name, fallback) if user.has_perm(perm) else ""
              for key, perm, name, fallback in HUB_LINKS}
-    if not (patrols or any(links.values())):
-        raise PermissionDenied
+    # Grid heads and officers log visits here; the office does it from the grids pages.
+    grid_work = user.has_perm("patrols.log_grid_visit") and bool(user.scope.zone_ids
+                                                                  or not oversees)
     now = clock.now()
     shifts, next_round = selectors.my_shifts_today(user, at=now) if patrols else ([], None)
     return render(request, "patrols/home.html", {
         "now": now,
         "shifts": shifts,
         "next_round": next_round,
+        "grid_work": grid_work,
+        # His own grids among those he may see (the office sees every grid, not "his").
+        "my_grids": list(grid_selectors.zone_list_visible_to(user)
+                         .filter(pk__in=user.scope.zone_ids).select_related("campus"))
+        if grid_work else [],
+        # Nothing of one's own here (e.g. a police liaison, a student): say what it is for.
+        "nothing_here": not (patrols or oversees or grid_work),
         "open_rounds": selectors.rounds_open_now(user, at=now) if oversees else [],
         "missed_rounds": selectors.rounds_missed_recently(user, at=now) if oversees else [],
         "links": links,
@@ -99,6 +109,8 @@ def _round_page(request, round_: PatrolRound, *, end_form=None, status: int = 20
     may_patrol = user.has_perm("patrols.patrol")
     may_end = may_patrol and (user.pk in (round_.guard_id, round_.shift.leader_id)
                               or user.has_perm("patrols.manage_patrols"))
+    start_from = selectors.round_start_from(round_)
+    too_early = now < start_from
     return render(request, "patrols/patrolling/round.html", {
         "round": round_,
         "shift": round_.shift,
@@ -106,9 +118,13 @@ def _round_page(request, round_: PatrolRound, *, end_form=None, status: int = 20
         "scans": scans,
         "phase": phase,
         "now": now,
-        "can_scan": may_patrol and phase != "closed" and round_.state in selectors.OPEN_STATES,
-        "can_start": may_patrol and round_.state == PatrolRound.State.PLANNED
-        and phase != "closed",
+        "can_scan": may_patrol and not too_early and phase != "closed"
+        and round_.state in selectors.OPEN_STATES,
+        # "Start round" only when round_start would accept it; before, when it can be.
+        "can_start": may_patrol and selectors.round_startable(round_, now),
+        "starts_later": may_patrol and too_early and round_.state == PatrolRound.State.PLANNED,
+        "start_from": start_from,
+        "start_lead_minutes": int(patrolling.START_LEAD.total_seconds() // 60),
         # A refused attempt shows the form again with the service's message.
         "can_end": end_form is not None or (may_end
                                             and round_.state == PatrolRound.State.IN_PROGRESS),
@@ -183,6 +199,7 @@ def _scan_config(request, *, round_=None, code: str = "") -> dict:
             "code": _("Code %(code)s"),
             "flagged": _("Flagged: %(reasons)s"),
             "roundProgress": _("Round %(round)s: %(done)s of %(expected)s checkpoints"),
+            "roundDone": _("%(done)s of %(expected)s scanned"),
             "openRound": _("Open the round"),
             "locating": _("Getting your position…"),
             "noCamera": _("This browser cannot use the camera here. Type the code printed "
@@ -208,13 +225,18 @@ def scan(request):
     scan goes into the phone's offline queue and is uploaded by patrol.js.
     ``?round=<id>`` ties the scans to a round the user may see."""
     _require_patrol(request)
-    round_ = None
+    round_, upcoming = None, None
     round_id = id_or_none(request.GET.get("round"))
     if round_id is not None:
         round_ = selectors.round_visible(request.user, round_id)
+    if round_ is not None and clock.now() < selectors.round_start_from(round_):
+        # A round that cannot be started yet is not the one being walked: say when it opens
+        # and do not tie the scans to it.
+        upcoming, round_ = round_, None
     return render(request, "patrols/patrolling/scan.html", {
-        "round": round_, "form": ManualCodeForm(), "checkpoint": None, "refusal": "",
-        "scan_config": _scan_config(request, round_=round_),
+        "round": round_, "upcoming": upcoming, "form": ManualCodeForm(), "checkpoint": None,
+        "refusal": "", "scan_config": _scan_config(request, round_=round_),
+        "start_from": selectors.round_start_from(upcoming) if upcoming else None,
     })
 
 
@@ -230,7 +252,8 @@ def scan_code(request, code: str):
     except DomainError as error:
         refusal = error.message
     return render(request, "patrols/patrolling/scan.html", {
-        "round": None, "form": ManualCodeForm(), "checkpoint": checkpoint, "refusal": refusal,
+        "round": None, "upcoming": None, "form": ManualCodeForm(), "checkpoint": checkpoint,
+        "refusal": refusal,
         "scan_config": _scan_config(request, code=code if checkpoint is not None else ""),
     })
 

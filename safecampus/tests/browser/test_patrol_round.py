@@ -112,6 +112,9 @@ def test_a_guard_patrols_a_round_on_a_phone_with_one_checkpoint_offline(browsing
         page.click("#scan-button")
     page.wait_for_selector(READY)
 
+    assert page.locator("#round-progress").inner_text() == zh(
+        "%(done)s of %(expected)s scanned", done=0, expected=4)
+
     # -- no camera here: the page says so and the typed code works --------------------------
     page.wait_for_selector("#camera-message.alert-warning")
     message = page.locator("#camera-message")
@@ -149,6 +152,9 @@ def test_a_guard_patrols_a_round_on_a_phone_with_one_checkpoint_offline(browsing
     wait_uploaded(page)
     forgive_offline_requests(page)
     assert page.locator(".scan-results [data-status=created]").count() == 3
+    # the header's count follows the uploads, as the log below it does
+    assert page.locator("#round-progress").inner_text() == zh(
+        "%(done)s of %(expected)s scanned", done=3, expected=4)
     third = CheckpointScan.objects.get(checkpoint=checkpoints[2])
     assert third.scanned_at < third.received_at and third.timing == "on_time"
     page.reload()
@@ -164,8 +170,11 @@ def test_a_guard_patrols_a_round_on_a_phone_with_one_checkpoint_offline(browsing
     type_code(page, forged)
     refused = page.locator(".scan-results [data-status=refused]").first
     refused.wait_for()
-    assert zh("This code is forged or damaged: it was not issued by the security office. "
-              "Report the sticker to your shift leader.") in refused.inner_text()
+    assert refused.locator(".scan-refusal").inner_text() == zh(
+        "This code is forged or damaged: it was not issued by the security office. Report the "
+        "sticker to your shift leader.")
+    assert ": " not in refused.inner_text()  # label and reason apart, no ASCII colon
+    browsing.shot(page, "02b-scan-refused", full_page=False)
     assert scans_of(patrol.round) == 3
 
     # -- checkpoint 4 from the sticker's address in the phone's own camera app ------------------
@@ -254,3 +263,47 @@ def test_patrol_pages_on_a_desktop(browsing, patrol, org):
     phone.goto("/patrols/")
     assert browsing.overflow(phone) == 0
     browsing.shot(phone, "05-home-office")
+
+
+def test_a_round_is_started_only_from_its_start_time_and_a_grid_officers_home(browsing, org):
+    """A round two hours ahead: its page says from when it can be started (no start button),
+    the scan page does not offer it; a round opening in ten minutes can be started. A grid
+    officer's patrols page is his grid work."""
+    now = timezone.now().astimezone(clock.local_zone()).replace(second=0, microsecond=0)
+    later = schedule_around(build_route(org, code="later-walk"),
+                            start=now + dt.timedelta(hours=2), hours=2, window_minutes=30)
+    soon = schedule_around(build_route(org, code="soon-walk", checkpoints=3),
+                           start=now + dt.timedelta(minutes=10), hours=2, window_minutes=30)
+    page = browsing.login("guard1", "phone")
+
+    page.goto(reverse("patrols:round_detail", args=[later.pk]))
+    assert page.locator("#start-round").count() == 0
+    assert page.locator("#scan-button").count() == 0
+    start_from = (later.window_start - patrolling.START_LEAD).astimezone(clock.local_zone())
+    assert start_from.strftime("%H:%M") in page.locator("#start-later").inner_text()
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "01-round-before-start-time")
+
+    page.goto(reverse("patrols:scan") + f"?round={later.pk}")
+    page.wait_for_selector(READY)
+    assert page.locator("#round-not-open").is_visible()
+    assert page.locator("#round-progress").count() == 0
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "02-scan-round-not-open", full_page=False)
+
+    page.goto(reverse("patrols:round_detail", args=[soon.pk]))
+    assert page.locator("#start-later").count() == 0
+    assert page.locator("#start-round").is_visible()
+    browsing.shot(page, "03a-round-within-start-time")
+    with page.expect_navigation():
+        page.click("#start-round")
+    assert page.locator("#round-state").inner_text().strip() == zh_state("in_progress")
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "03-round-started-within-start-time")
+
+    grid = browsing.login("grid1", "phone")
+    grid.goto("/patrols/")
+    assert grid.locator("#log-visit").is_visible() and grid.locator("#my-visits").is_visible()
+    assert org.zone1.name in grid.locator("#my-grids").inner_text()
+    assert browsing.overflow(grid) == 0
+    browsing.shot(grid, "04-home-grid-officer")

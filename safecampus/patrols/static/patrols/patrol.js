@@ -160,6 +160,7 @@
                                    { client_id: e.client_id }));
       });
       write(resultsKey, kept.slice(0, KEEP_RESULTS));
+      showRoundProgress(data.results || []);
       problem = "";
       retryDelay = 3000;
       flushing = false;
@@ -180,6 +181,19 @@
   }
 
   // --- the page ---------------------------------------------------------------------------
+  // The header's "n of m scanned" of the page's round, from the server's answer (the round's
+  // counts after the batch), so it moves with the scans below it.
+  var progressEl = document.getElementById("round-progress");
+  function showRoundProgress(results) {
+    if (!progressEl) return;
+    results.forEach(function (result) {
+      var round = result && result.round;
+      if (!round || String(round.id) !== progressEl.getAttribute("data-round")) return;
+      progressEl.textContent = fmt(text.roundDone, { done: round.done, expected: round.expected });
+      progressEl.setAttribute("data-done", String(round.done));
+    });
+  }
+
   function el(tag, className, content) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -224,9 +238,16 @@
     top.appendChild(el("span", "small scan-time", result.time || timeOf(result.scanned_at)));
     li.appendChild(top);
     var line = text[result.status] || result.status;
-    if (result.status !== "refused" && result.timing_label) line += " · " + result.timing_label;
-    li.appendChild(el("div", "small" + (result.status === "refused" ? " text-danger" : ""),
-                      result.status === "refused" ? line + ": " + result.error : line));
+    if (result.status === "refused") {
+      // Label and reason in their own elements: no ASCII colon between Chinese texts.
+      var refusal = el("div", "small text-danger");
+      refusal.appendChild(el("div", "fw-semibold", line));
+      refusal.appendChild(el("div", "scan-refusal", result.error));
+      li.appendChild(refusal);
+    } else {
+      if (result.timing_label) line += " · " + result.timing_label;
+      li.appendChild(el("div", "small", line));
+    }
     if (result.flags && result.flags.length) {
       li.appendChild(el("div", "small text-danger", fmt(text.flagged, { reasons: result.flags.join(", ") })));
     }
