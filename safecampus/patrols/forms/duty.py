@@ -116,7 +116,11 @@ class TakeOverForm(_PeopleMixin):
         bootstrap(self)
 
 
-class HandoverForm(_PeopleMixin):
+class HandoverForm(IdempotentFormMixin, _PeopleMixin):
+    """Hand over the shift shown on the page (``shift``): a form sent again (double tap,
+    resend) carries the same key and lands on the first handover's result."""
+
+    shift = forms.IntegerField(widget=forms.HiddenInput, required=False)
     next_officer = forms.IntegerField(label=_("Next duty officer"), required=False,
                                       widget=forms.Select)
     leader = forms.IntegerField(label=_("Leader on duty"), required=False, widget=forms.Select)

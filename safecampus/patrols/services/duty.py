@@ -27,6 +27,8 @@ changed), NotAllowed (403), Conflict (stale or illegal, 409).
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -47,6 +49,7 @@ from safecampus.notifications.services import notification_send
 from safecampus.organisation.models import Campus, Place
 
 from ..models import DutyLogEntry, DutyShift, Incident
+from ..selectors.duty import event_hazard
 from ..selectors.incidents import incident_visible
 from .incidents import incident_numbers_take
 
@@ -60,6 +63,17 @@ EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 ENTRY_SCOPE = "patrols.duty_entry_log"
 INCIDENT_SCOPE = "patrols.incident_record"
+HANDOVER_SCOPE = "patrols.duty_shift_hand_over"
+#: The idempotency scope of ``hazards.services.hazard_report`` (a replayed hazard form).
+HAZARD_SCOPE = "hazards.report"
+#: The same entry logged again by the same person within this time is the same entry (the
+#: browser's Back button and a resubmitted form): the first one is returned.
+SAME_ENTRY_WINDOW = dt.timedelta(minutes=10)
+#: A phone number as people write it: digits with spaces, "+", "-", brackets, and an
+#: extension ("转123", "分机 123", "ext 123", "x123"). Checked after NFKC folding, so
+#: full-width digits and brackets typed with a Chinese input method pass.
+_PHONE_RE = re.compile(r"^\+?[0-9 ()\-]*[0-9][0-9 ()\-]*"
+                       r"(?:\s*(?:转|分机|ext\.?|x)\s*[0-9]{1,6})?$", re.IGNORECASE)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -183,6 +197,17 @@ def _lock_incident(incident_id) -> Incident:
     return incident
 
 
+def _race_lost(*, scope: str, key: str | None, actor, result):
+    """Remember that ``key`` made ``result``. When a concurrent request with the same key got
+    there first, this transaction is marked for rollback and the winner's result returned;
+    else None."""
+    if idempotency_remember(scope=scope, key=key, user=actor, result=result):
+        return None
+    winner = idempotency_lookup(scope=scope, key=key, model=type(result), user=actor)
+    transaction.set_rollback(True)
+    return winner
+
+
 def _local_year(at: dt.datetime) -> int:
     return at.astimezone(clock.local_zone()).year
 
@@ -215,7 +240,7 @@ def duty_shift_take_over(*, actor, leader_id: int | None = None, note: str = "")
         activity_record(target=shift, actor=actor, verb="patrols.duty_take_over",
                         to_state=shift.state, comment=note,
                         data={"leader": leader.pk if leader else None, "carried_over": 0,
-                              "entries": []})
+                              "entries": [], "officer": _person(actor)})
     return shift
 
 
@@ -228,7 +253,8 @@ def _already_on_duty(shift: DutyShift) -> Conflict:
 
 
 def duty_shift_hand_over(*, actor, shift_id: int, next_officer_id: int,
-                         leader_id: int | None = None, note: str = "") -> DutyShift:
+                         leader_id: int | None = None, note: str = "",
+                         idempotency_key: str | None = None) -> DutyShift:
     """Hand the open shift ``shift_id`` over to ``next_officer_id``; returns the new shift.
 
     In one transaction: the shift ends (``handed_over``, with the note and how many open
@@ -239,9 +265,16 @@ def duty_shift_hand_over(*, actor, shift_id: int, next_officer_id: int,
     Who: the officer on duty, the next officer, or the security office. Refused: handing over
     to the officer on duty himself, to a disabled account or to someone who may not keep the
     duty log (DomainError); a shift already handed over, also by a concurrent handover
-    (Conflict).
+    (Conflict, code ``handed_over``, naming who took it over and when).
+
+    With the same ``idempotency_key`` (a double tap on the button, a resent form) a second
+    call returns the shift the first one opened, also when it waited for the first one's lock.
     """
     _require(actor, "patrols.keep_duty_log")
+    existing = idempotency_lookup(scope=HANDOVER_SCOPE, key=idempotency_key, model=DutyShift,
+                                  user=actor)
+    if existing is not None:
+        return existing
     errors: dict[str, list[str]] = {}
     note = (note or "").strip()
     _check_length(errors, "note", note, NOTE_MAX)
@@ -258,8 +291,12 @@ def duty_shift_hand_over(*, actor, shift_id: int, next_officer_id: int,
         if shift is None:
             raise DomainError(_("This shift does not exist."), code="not_found")
         if shift.state != DutyShift.State.OPEN:
-            raise Conflict(_("This shift was already handed over. Reload the duty room."),
-                           code="handed_over")
+            # A double tap waits for the first request's lock and then finds its result.
+            winner = idempotency_lookup(scope=HANDOVER_SCOPE, key=idempotency_key,
+                                        model=DutyShift, user=actor)
+            if winner is not None:
+                return winner
+            raise _handed_over(shift)
         if actor.pk not in (shift.officer_id, next_officer.pk) and not actor.scope.is_office:
             raise NotAllowed(_("Only the officer on duty, the next officer or the security "
                                "office can hand over this shift."))
@@ -288,18 +325,38 @@ def duty_shift_hand_over(*, actor, shift_id: int, next_officer_id: int,
             activity_record(target=entry, actor=actor, verb="patrols.duty_entry_carry_over",
                             data={"from_shift": shift.pk, "to_shift": new.pk,
                                   "to_officer": _person(next_officer)})
+        # Who handed over to whom, by name, so that each shift's timeline says it whoever
+        # pressed the button (the officer, the next officer or the office).
         data = {"entries": carried, "carried_over": len(carried)}
         activity_record(target=shift, actor=actor, verb="patrols.duty_hand_over",
                         from_state=DutyShift.State.OPEN, to_state=shift.state, comment=note,
-                        data={**data, "next_shift": new.pk,
+                        data={**data, "next_shift": new.pk, "officer": _person(shift.officer),
                               "next_officer": _person(next_officer)})
         activity_record(target=new, actor=actor, verb="patrols.duty_take_over",
                         to_state=new.state, comment=note,
                         data={**data, "previous_shift": shift.pk,
-                              "leader": leader.pk if leader else None})
+                              "leader": leader.pk if leader else None,
+                              "officer": _person(next_officer),
+                              "from_officer": _person(shift.officer)})
+        winner = _race_lost(scope=HANDOVER_SCOPE, key=idempotency_key, actor=actor,
+                            result=new)
+        if winner is not None:
+            return winner
         if next_officer.pk != actor.pk:
             _notify_handover(new, next_officer, count=len(carried))
     return new
+
+
+def _handed_over(shift: DutyShift) -> Conflict:
+    """The conflict of a stale handover: who has the duty now and since when."""
+    following = DutyShift.objects.filter(previous=shift).select_related("officer").first()
+    if following is None:
+        return Conflict(_("This shift was already handed over. Reload the duty room."),
+                        code="handed_over")
+    return Conflict(_("This shift was already handed over to %(name)s at %(time)s.")
+                    % {"name": _person(following.officer),
+                       "time": following.started_at.astimezone(clock.local_zone())
+                       .strftime("%Y-%m-%d %H:%M")}, code="handed_over")
 
 
 def _notify_handover(shift: DutyShift, officer, *, count: int) -> None:
@@ -332,6 +389,12 @@ def _entry_fields(errors: dict, *, now, occurred_at, kind, campus_id, place_id, 
     _check_length(errors, "location_text", values["location_text"], 200)
     _check_length(errors, "caller_name", values["caller_name"], 64)
     _check_length(errors, "caller_phone", values["caller_phone"], 32)
+    if values["caller_phone"]:
+        values["caller_phone"] = unicodedata.normalize("NFKC", values["caller_phone"]).strip()
+        if not _PHONE_RE.match(values["caller_phone"]):
+            errors.setdefault("caller_phone", []).append(
+                _("Give the caller's phone number in digits (spaces, +, - and brackets may "
+                  "be used; an extension as “转123” or “ext 123”)."))
     if kind not in DutyLogEntry.Kind.values:
         errors.setdefault("kind", []).append(_("Choose the type of entry."))
     _check_past(errors, "occurred_at", occurred_at, now=now)
@@ -357,9 +420,14 @@ def duty_entry_log(
     """Log a call or event into the open shift (``occurred_at`` defaults to now).
 
     The campus defaults to the place's. With the same ``idempotency_key`` a second call
-    returns the first entry. Raises DomainError when nobody is on duty (code
+    returns the first entry. The same entry again (same person, type, summary, campus, place,
+    location, caller name and phone, and the same time when one is given) within
+    :data:`SAME_ENTRY_WINDOW` of logging the first is that entry: it is returned with
+    ``already_logged = True`` and nothing is written (the browser's Back button re-sends a
+    form with a fresh key). Raises DomainError when nobody is on duty (code
     ``no_open_shift``), for a missing summary, an unknown kind/campus/place, a place on
-    another campus, a time in the future or text too long.
+    another campus, a caller phone that is not a phone number, a time in the future or text
+    too long.
     """
     _require(actor, "patrols.keep_duty_log")
     existing = idempotency_lookup(scope=ENTRY_SCOPE, key=idempotency_key, model=DutyLogEntry,
@@ -374,18 +442,48 @@ def duty_entry_log(
                            action_taken=action_taken)
     _raise_all(errors)
     with transaction.atomic():
-        shift = _open_shift_locked()
+        shift = _open_shift_locked()  # also serialises two copies of the same entry
+        same = _same_entry(actor, values, now=now, time_given=occurred_at is not None)
+        if same is not None:
+            same.already_logged = True
+            return same
         entry = DutyLogEntry.objects.create(shift=shift, logged_in_shift=shift, logged_by=actor,
                                             **values)
         activity_record(target=entry, actor=actor, verb="patrols.duty_entry_log",
                         to_state=entry.status, data={"shift": shift.pk, "kind": entry.kind})
-        if not idempotency_remember(scope=ENTRY_SCOPE, key=idempotency_key, user=actor,
-                                    result=entry):
-            winner = idempotency_lookup(scope=ENTRY_SCOPE, key=idempotency_key,
-                                        model=DutyLogEntry, user=actor)
-            transaction.set_rollback(True)
+        winner = _race_lost(scope=ENTRY_SCOPE, key=idempotency_key, actor=actor,
+                            result=entry)
+        if winner is not None:
             return winner
     return entry
+
+
+def _same_entry(actor, values: dict, *, now, time_given: bool) -> DutyLogEntry | None:
+    """The entry ``actor`` logged with these values within :data:`SAME_ENTRY_WINDOW`."""
+    # When each was logged is on its timeline (the service clock, which tests can freeze).
+    logged_at = dict(ActivityEntry.objects.filter(
+        target_type=ContentType.objects.get_for_model(DutyLogEntry),
+        verb="patrols.duty_entry_log", actor=actor, occurred_at__gte=now - SAME_ENTRY_WINDOW,
+    ).values_list("target_id", "occurred_at"))
+    if not logged_at:
+        return None
+    rows = DutyLogEntry.objects.filter(
+        pk__in=logged_at, logged_by=actor, kind=values["kind"], summary=values["summary"],
+        campus=values["campus"], place=values["place"], location_text=values["location_text"],
+        caller_name=values["caller_name"], caller_phone=values["caller_phone"])
+    if time_given:  # two patrol reports written up afterwards are two entries
+        rows = rows.filter(occurred_at=values["occurred_at"])
+    entry = rows.order_by("-pk").first()
+    if entry is not None:
+        entry.logged_at = logged_at[entry.pk]
+    return entry
+
+
+def msg_already_logged(entry: DutyLogEntry) -> str:
+    """What the page says when :func:`duty_entry_log` found the entry already logged."""
+    at = getattr(entry, "logged_at", None) or entry.created_at
+    return _("This entry was already logged at %(time)s.") % {
+        "time": at.astimezone(clock.local_zone()).strftime("%H:%M")}
 
 
 #: Fields of an entry that :func:`duty_entry_update` may change.
@@ -595,11 +693,9 @@ def incident_record(
         activity_record(target=incident, actor=actor, verb="patrols.incident_record",
                         to_state=incident.disposition,
                         data={"reference": incident.reference, "source": incident.source})
-        if not idempotency_remember(scope=INCIDENT_SCOPE, key=idempotency_key, user=actor,
-                                    result=incident):
-            winner = idempotency_lookup(scope=INCIDENT_SCOPE, key=idempotency_key,
-                                        model=Incident, user=actor)
-            transaction.set_rollback(True)
+        winner = _race_lost(scope=INCIDENT_SCOPE, key=idempotency_key, actor=actor,
+                            result=incident)
+        if winner is not None:
             return winner
     return incident
 
@@ -726,7 +822,21 @@ def _hazard_from(record, *, actor, verb: str, source: str, title: str, category_
     """Report a hazard with ``record`` (an entry or an incident) as its source; campus,
     place, location and description default to the record's. The hazard goes on
     ``record``'s timeline once (a replayed idempotency key returns the same hazard without a
-    second entry)."""
+    second entry). One event, one hazard: when the entry or its incident already led to a
+    hazard, Conflict (code ``already_hazard``) naming it. The caller holds the locks."""
+    replay = _hazard_replayed(actor=actor, key=idempotency_key)
+    if replay is not None and (replay.source_type_id, replay.source_id) == (
+            ContentType.objects.get_for_model(record).pk, record.pk):
+        return replay
+    entry = record if isinstance(record, DutyLogEntry) else None
+    incident = record if isinstance(record, Incident) else None
+    existing = event_hazard(entry=entry, incident=incident)
+    if existing is not None:
+        message = (_("This entry already led to hazard %(reference)s; open the hazard to "
+                     "follow it up.") if entry is not None else
+                   _("This incident already led to hazard %(reference)s; open the hazard to "
+                     "follow it up."))
+        raise Conflict(message % {"reference": existing.reference}, code="already_hazard")
     hazard = hazard_services.hazard_report(
         reporter=actor, title=title, category_id=category_id,
         campus_id=campus_id if campus_id is not None else record.campus_id,
@@ -741,6 +851,11 @@ def _hazard_from(record, *, actor, verb: str, source: str, title: str, category_
         activity_record(target=record, actor=actor, verb=verb,
                         data={"hazard": hazard.pk, "reference": hazard.reference})
     return hazard
+
+
+def _hazard_replayed(*, actor, key: str | None) -> Hazard | None:
+    """The hazard an earlier hazard form with ``key`` reported (a double tap), or None."""
+    return idempotency_lookup(scope=HAZARD_SCOPE, key=key, model=Hazard, user=actor)
 
 
 def duty_entry_to_hazard(
@@ -760,11 +875,15 @@ def duty_entry_to_hazard(
 
     Source: ``patrol`` for a guard's patrol report, else ``office`` (see the module text).
     Campus, place, location and description default to the entry's. The hazard's id and
-    reference go on the entry's timeline; an entry may lead to several hazards.
+    reference go on the entry's timeline. An entry (with its incident, the same event) leads
+    to one hazard: a second is refused (Conflict naming the first); the same form sent
+    twice (same ``idempotency_key``) returns the first.
     """
     _require(actor, "patrols.keep_duty_log")
     with transaction.atomic():
         entry = _lock_entry(entry_id)
+        if entry.incident_id:  # the event's other half, locked in the same order as below
+            Incident.objects.select_for_update().filter(pk=entry.incident_id).first()
         source = Source.PATROL if entry.kind == DutyLogEntry.Kind.PATROL else Source.OFFICE
         return _hazard_from(
             entry, actor=actor, verb="patrols.duty_entry_to_hazard", source=source, title=title,
@@ -790,6 +909,13 @@ def incident_to_hazard(
     Defaults and timeline as :func:`duty_entry_to_hazard`."""
     _require(actor, "patrols.record_incident")
     with transaction.atomic():
+        # Lock the event as duty_entry_to_hazard does (entry first, then incident), so that
+        # the entry and its incident cannot both become a hazard at the same moment.
+        iid = _as_id(incident_id)
+        entry_id = DutyLogEntry.objects.filter(incident_id=iid).values_list(
+            "pk", flat=True).first() if iid else None
+        if entry_id is not None:
+            _lock_entry(entry_id)
         incident = _lock_incident(incident_id)
         if not incident_visible(actor, incident):
             raise NotAllowed()

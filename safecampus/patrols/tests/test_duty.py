@@ -18,7 +18,7 @@ from safecampus.patrols.selectors.duty import duty_shift_story
 from safecampus.patrols.services import duty as services
 from safecampus.tests.factories import user_with_role
 
-from .helpers import local, login
+from .helpers import local, login, messages_of, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -325,8 +325,97 @@ def test_handing_over_a_shift_already_handed_over_is_a_conflict(org):
     with pytest.raises(Conflict) as error:
         services.duty_shift_hand_over(actor=org.users.guard, shift_id=shift.pk,
                                       next_officer_id=org.users.staff2.pk)
-    assert error.value.message == "This shift was already handed over. Reload the duty room."
+    assert error.value.message == (f"This shift was already handed over to "
+                                   f"{org.users.staff.full_name} at 2026-03-12 21:30.")
+    assert error.value.code == "handed_over"
     assert DutyShift.objects.count() == 2
+
+
+def test_the_same_handover_sent_twice_hands_over_once(org):
+    shift = on_duty(org)
+    log(org, summary="东门监控黑屏")
+    first = services.duty_shift_hand_over(actor=org.users.guard, shift_id=shift.pk,
+                                          next_officer_id=org.users.staff.pk,
+                                          idempotency_key="handover-key-01")
+    again = services.duty_shift_hand_over(actor=org.users.guard, shift_id=shift.pk,
+                                          next_officer_id=org.users.staff.pk,
+                                          idempotency_key="handover-key-01")
+    assert again.pk == first.pk and again.previous.carried_over == 1
+    assert DutyShift.objects.count() == 2
+    assert verbs(shift) == ["patrols.duty_take_over", "patrols.duty_hand_over"]
+    with pytest.raises(Conflict):  # someone else's key never replays a handover
+        services.duty_shift_hand_over(actor=org.users.staff, shift_id=shift.pk,
+                                      next_officer_id=org.users.staff2.pk,
+                                      idempotency_key="handover-key-01")
+
+
+def test_handover_timeline_names_who_took_over_from_whom(org):
+    first = on_duty(org, officer=org.users.guard)
+    second = services.duty_shift_hand_over(actor=org.users.guard, shift_id=first.pk,
+                                           next_officer_id=org.users.staff.pk)
+    # the office hands the next shift over on the officer's behalf
+    services.duty_shift_hand_over(actor=org.users.admin, shift_id=second.pk,
+                                  next_officer_id=org.users.staff2.pk)
+    second = DutyShift.objects.select_related("officer", "previous__officer").get(pk=second.pk)
+    story = duty_shift_story(org.users.staff, second)
+    guard, staff, staff2 = (u.full_name for u in (org.users.guard, org.users.staff,
+                                                  org.users.staff2))
+    assert [(e.verb, e.officer, e.other, e.recorded_by) for e in story["timeline"]] == [
+        ("patrols.duty_take_over", staff, guard, ""),
+        ("patrols.duty_hand_over", staff, staff2, org.users.admin.full_name),
+    ]
+
+
+# --- the same entry twice ----------------------------------------------------------------------
+def test_the_same_entry_again_within_ten_minutes_is_the_first_one(org):
+    on_duty(org)
+    fields = {"kind": "call", "place_id": org.place_a.pk, "caller_name": "李老师",
+              "caller_phone": "13900002222", "location_text": "南门"}
+    first = log(org, summary="南门来电：有人翻墙", idempotency_key="entry-key-0001", **fields)
+    with clock.frozen(NOW + dt.timedelta(minutes=9)):
+        # Back, then send again: the page had issued a new key
+        again = log(org, summary="南门来电：有人翻墙", idempotency_key="entry-key-0002", **fields)
+    assert again.pk == first.pk and again.already_logged
+    assert services.msg_already_logged(again) == "This entry was already logged at 21:30."
+    assert not getattr(first, "already_logged", False)
+    assert DutyLogEntry.objects.count() == 1
+    assert verbs(first) == ["patrols.duty_entry_log"]
+
+
+def test_a_different_or_later_entry_is_a_new_one(org):
+    on_duty(org)
+    first = log(org, summary="巡逻正常", kind="patrol")
+    others = [
+        log(org, summary="巡逻正常", kind="call"),  # another type
+        log(org, summary="巡逻正常", kind="patrol", place_id=org.place_a.pk),  # another place
+        log(org, actor=org.users.staff, summary="巡逻正常", kind="patrol"),  # another person
+        # written up afterwards: two patrol reports at different times are two entries
+        log(org, summary="巡逻正常", kind="patrol", occurred_at=local(2026, 3, 12, 20, 0)),
+        log(org, summary="巡逻正常", kind="patrol", occurred_at=local(2026, 3, 12, 21, 0)),
+    ]
+    with clock.frozen(NOW + dt.timedelta(minutes=11)):
+        others.append(log(org, summary="巡逻正常", kind="patrol"))
+    assert len({first.pk, *(e.pk for e in others)}) == 7
+    assert not any(getattr(e, "already_logged", False) for e in others)
+
+
+@pytest.mark.parametrize("phone", ["13800001111", "+86 138-0000-1111", "(021) 6543 2100",
+                                   "0571-88881234转123", "021-65432100 ext 123",
+                                   "１３８００００１１１"])
+def test_caller_phones_as_people_write_them_are_accepted(org, phone):
+    on_duty(org)
+    assert log(org, caller_phone=phone).caller_phone
+
+
+@pytest.mark.parametrize("phone", ["abc电话", "138abc", "转123", "---", "13800001111 ext"])
+def test_a_caller_phone_that_is_not_a_number_is_refused(org, phone):
+    on_duty(org)
+    with pytest.raises(DomainError) as error:
+        log(org, caller_phone=phone)
+    assert error.value.field_errors == {"caller_phone": [
+        "Give the caller's phone number in digits (spaces, +, - and brackets may be used; an "
+        "extension as “转123” or “ext 123”)."]}
+    assert not DutyLogEntry.objects.exists()
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -504,3 +593,83 @@ def test_duty_home_query_count_does_not_grow_with_entries(org, client,
     with django_assert_max_num_queries(14):
         response = client.get(reverse("patrols:duty_home"))
     assert response.status_code == 200 and len(response.context["page"]) == 30
+
+
+def test_handover_pressed_twice_lands_on_the_new_shift_with_the_success_message(org, client):
+    shift = on_duty(org)
+    log(org, summary="东门监控黑屏")
+    login(client, org.users.guard)
+    form = client.get(reverse("patrols:duty_handover")).context["form"]
+    assert form.initial["shift"] == shift.pk
+    body = {"shift": shift.pk, "next_officer": org.users.staff.pk,
+            "idempotency_key": form.initial["idempotency_key"]}
+    client.post(reverse("patrols:duty_handover"), body, follow=True)
+    again = client.post(reverse("patrols:duty_handover"), body, follow=True)
+    assert again.redirect_chain == [(reverse("patrols:duty_home"), 302)]
+    assert messages_of(again) == [
+        f"Shift handed over to {org.users.staff.full_name}; 1 open item(s) carried over."]
+    assert DutyShift.objects.count() == 2
+    assert again.context["shift"].officer == org.users.staff
+
+
+def test_a_stale_handover_goes_back_to_the_duty_room_and_says_why(org, client):
+    shift = on_duty(org)
+    login(client, org.users.guard)
+    key = client.get(reverse("patrols:duty_handover")).context["form"].initial[
+        "idempotency_key"]
+    services.duty_shift_hand_over(actor=org.users.admin, shift_id=shift.pk,
+                                  next_officer_id=org.users.staff.pk)
+    response = client.post(reverse("patrols:duty_handover"), {
+        "shift": shift.pk, "next_officer": org.users.staff2.pk, "idempotency_key": key},
+        follow=True)
+    assert response.redirect_chain == [(reverse("patrols:duty_home"), 302)]
+    assert messages_of(response) == [
+        f"This shift was already handed over to {org.users.staff.full_name} at "
+        "2026-03-12 21:30."]
+    assert DutyShift.objects.count() == 2
+
+
+def test_take_over_by_get_goes_to_the_duty_room(org, client):
+    login(client, org.users.guard)
+    response = client.get(reverse("patrols:duty_take_over"))
+    assert (response.status_code, response["Location"]) == (302, reverse("patrols:duty_home"))
+    assert not DutyShift.objects.exists()
+
+
+def test_the_quick_form_sent_again_says_the_entry_is_logged_already(org, client):
+    on_duty(org)
+    login(client, org.users.guard)
+    body = {"kind": "call", "summary": "南门来电：有人翻墙", "place": org.place_a.pk,
+            "campus": org.campus1.pk}
+    client.post(reverse("patrols:duty_home"), {**body, "idempotency_key": "quick-form-0001"},
+                follow=True)
+    again = client.post(reverse("patrols:duty_home"),
+                        {**body, "idempotency_key": "quick-form-0002"}, follow=True)
+    assert messages_of(again) == ["This entry was already logged at 21:30."]
+    assert DutyLogEntry.objects.count() == 1
+    bad = client.post(reverse("patrols:duty_home"), {**body, "summary": "另一通电话",
+                                                     "caller_phone": "abc电话"})
+    assert bad.status_code == 400
+    assert bad.context["form"].errors["caller_phone"] == [
+        "Give the caller's phone number in digits (spaces, +, - and brackets may be used; an "
+        "extension as “转123” or “ext 123”)."]
+
+
+def test_shift_page_says_who_took_over_from_whom_and_rows_have_no_stray_dots(org, client):
+    first = on_duty(org)
+    log(org, summary="无地点的来电")
+    second = services.duty_shift_hand_over(actor=org.users.guard, shift_id=first.pk,
+                                           next_officer_id=org.users.staff.pk)
+    services.duty_shift_hand_over(actor=org.users.staff, shift_id=second.pk,
+                                  next_officer_id=org.users.staff2.pk)
+    login(client, org.users.staff)
+    page = client.get(reverse("patrols:duty_shift_detail", args=[second.pk]))
+    text = text_of(page)
+    guard, staff, staff2 = (u.full_name for u in (org.users.guard, org.users.staff,
+                                                  org.users.staff2))
+    assert f"{staff} took over from {guard} · 1 open item taken over" in text
+    assert f"{staff} handed over to {staff2} · 1 open item carried over" in text
+    assert "recorded by" not in text
+    html = client.get(reverse("patrols:duty_home")).content.decode()
+    # an entry without a place or caller: its facts start with "carried over", no dot before
+    assert '<div class="small text-secondary dot-join"><span class="text-primary">' in html

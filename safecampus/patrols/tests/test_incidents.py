@@ -215,6 +215,81 @@ def test_an_incident_becomes_a_hazard_and_the_hazard_page_links_back(org, client
     assert reverse("hazards:detail", args=[hazard.pk]) in page
 
 
+@pytest.mark.django_db
+def test_an_entry_leads_to_one_hazard_and_a_second_names_the_first(org):
+    entry = entry_on_duty(org, place_id=org.place_a.pk)
+    hazard = services.duty_entry_to_hazard(actor=org.users.guard, entry_id=entry.pk,
+                                           title="车棚照明损坏", category_id=org.electrical.pk,
+                                           idempotency_key="hazard-key-001")
+    with pytest.raises(Conflict) as error:
+        services.duty_entry_to_hazard(actor=org.users.guard, entry_id=entry.pk,
+                                      title="车棚照明损坏", category_id=org.electrical.pk,
+                                      idempotency_key="hazard-key-002")
+    assert (error.value.code, error.value.message) == ("already_hazard", (
+        f"This entry already led to hazard {hazard.reference}; open the hazard to follow it "
+        "up."))
+    assert Hazard.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_entry_and_its_incident_are_one_event_with_one_hazard(org):
+    entry = entry_on_duty(org, place_id=org.place_a.pk)
+    incident = services.duty_entry_to_incident(actor=org.users.guard, entry_id=entry.pk,
+                                               category="theft")
+    hazard = services.incident_to_hazard(actor=org.users.staff, incident_id=incident.pk,
+                                         title="车棚无监控", category_id=org.electrical.pk)
+    with pytest.raises(Conflict) as error:
+        services.duty_entry_to_hazard(actor=org.users.guard, entry_id=entry.pk,
+                                      title="车棚无监控", category_id=org.electrical.pk)
+    assert error.value.message == (f"This entry already led to hazard {hazard.reference}; "
+                                   "open the hazard to follow it up.")
+    with pytest.raises(Conflict) as error:
+        services.incident_to_hazard(actor=org.users.staff, incident_id=incident.pk,
+                                    title="车棚无监控", category_id=org.electrical.pk)
+    assert error.value.message == (f"This incident already led to hazard {hazard.reference}; "
+                                   "open the hazard to follow it up.")
+    assert Hazard.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_pages_show_the_hazard_instead_of_the_button(org, client, django_assert_max_num_queries):
+    entry = entry_on_duty(org, place_id=org.place_a.pk)
+    incident = services.duty_entry_to_incident(actor=org.users.guard, entry_id=entry.pk,
+                                               category="theft")
+    hazard = services.incident_to_hazard(actor=org.users.staff, incident_id=incident.pk,
+                                         title="车棚无监控", category_id=org.electrical.pk)
+    login(client, org.users.staff)
+    link = f'href="{reverse("hazards:detail", args=[hazard.pk])}"'
+    for url in (entry.get_absolute_url(), incident.get_absolute_url()):
+        page = client.get(url)
+        html = page.content.decode()
+        assert link in html and 'id="hazard-done"' in html, url
+        assert 'id="action-hazard"' not in html, url
+    assert "hazard" not in client.get(entry.get_absolute_url()).context["forms"]
+    # the entry became an incident and then a hazard: the lists show both numbers
+    for url in (reverse("patrols:duty_home"), reverse("patrols:duty_handover"),
+                reverse("patrols:duty_shift_detail", args=[entry.shift_id])):
+        html = client.get(url).content.decode()
+        assert incident.reference in html and hazard.reference in html, url
+    # a second try from the page says where the first went and changes nothing
+    response = client.post(reverse("patrols:duty_entry_action", args=[entry.pk, "hazard"]), {
+        "title": "车棚无监控", "category": org.electrical.pk, "grade": "general",
+        "campus": org.campus1.pk, "idempotency_key": "entry-hazard-2"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        f"This entry already led to hazard {hazard.reference}; open the hazard to follow it up."]
+    response = client.post(reverse("patrols:incident_hazard", args=[incident.pk]), {
+        "title": "车棚无监控", "category": org.electrical.pk, "grade": "general",
+        "campus": org.campus1.pk, "idempotency_key": "incident-hazard-2"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        f"This incident already led to hazard {hazard.reference}; open the hazard to follow it "
+        "up."]
+    assert Hazard.objects.count() == 1
+    for n in range(20):
+        entry_on_duty(org, summary=f"来电{n}")
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("patrols:duty_home")).status_code == 200
+
+
 # --- who sees incidents ----------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_guards_see_duty_log_incidents_and_their_own_only(org, client):

@@ -70,13 +70,18 @@ def duty_home(request):
             except DomainError as error:
                 apply_domain_error(form, error)
             else:
-                messages.success(request, _("Logged: %(summary)s")
-                                 % {"summary": entry.summary[:60]})
+                if getattr(entry, "already_logged", False):
+                    messages.info(request, services.msg_already_logged(entry))
+                else:
+                    messages.success(request, _("Logged: %(summary)s")
+                                     % {"summary": entry.summary[:60]})
                 return redirect("patrols:duty_home")
         status = 400
     shift = selectors.duty_shift_open()
     page = paginate(request, selectors.duty_shift_entries(user, shift), per_page=ENTRIES_PER_PAGE) \
         if shift else None
+    if page is not None:
+        selectors.with_hazards(page.object_list)
     if can_keep and form is None:
         form = EntryForm()
     return render(request, "patrols/duty/home.html", {
@@ -90,9 +95,11 @@ def duty_home(request):
 
 
 @login_required
-@require_POST
 def duty_take_over(request):
-    """Go on duty when nobody is (the first shift); later shifts start by a handover."""
+    """Go on duty when nobody is (the first shift); later shifts start by a handover. The
+    form is on the duty room page: a GET (a bookmark, Back) goes there."""
+    if request.method != "POST":
+        return redirect("patrols:duty_home")
     _require(request, "patrols.keep_duty_log")
     form = TakeOverForm(request.POST)
     if not form.is_valid():
@@ -113,22 +120,31 @@ def duty_take_over(request):
 @login_required
 def duty_handover(request):
     """Hand the shift over: the open items that will carry over, the next officer, the
-    leader on duty and a note."""
+    leader on duty and a note.
+
+    The form names the shift it was shown for and carries an idempotency key: sent twice
+    (a double tap) it lands on the first handover's result; sent for a shift someone else
+    has handed over meanwhile, the duty room page says so (the form would be about a shift
+    that is no longer on duty)."""
     _require(request, "patrols.keep_duty_log")
-    shift = selectors.duty_shift_open()
-    if shift is None:
-        messages.warning(request, services.msg_no_open_shift())
-        return redirect("patrols:duty_home")
     status = 200
     if request.method == "POST":
         form = HandoverForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
+            open_shift = selectors.duty_shift_open()
+            shift_id = d.get("shift") or (open_shift.pk if open_shift else None)
             try:
+                if shift_id is None:
+                    raise DomainError(services.msg_no_open_shift(), code="no_open_shift")
                 new = services.duty_shift_hand_over(
-                    actor=request.user, shift_id=shift.pk, next_officer_id=d.get("next_officer"),
-                    leader_id=d.get("leader"), note=d.get("note", ""))
+                    actor=request.user, shift_id=shift_id, next_officer_id=d.get("next_officer"),
+                    leader_id=d.get("leader"), note=d.get("note", ""),
+                    idempotency_key=d.get("idempotency_key"))
             except DomainError as error:
+                if error.code in ("handed_over", "no_open_shift", "not_found"):
+                    messages.warning(request, error.message)
+                    return redirect("patrols:duty_home")
                 apply_domain_error(form, error)
             else:
                 messages.success(request, _(
@@ -136,11 +152,15 @@ def duty_handover(request):
                     % {"name": _person(new.officer), "count": new.previous.carried_over})
                 return redirect("patrols:duty_home")
         status = 400
-    else:
-        form = HandoverForm(initial={"leader": shift.leader_id})
-    carrying = list(selectors.duty_entry_list_visible_to(request.user)
-                    .filter(shift=shift, status=DutyLogEntry.Status.OPEN)
-                    .order_by("occurred_at", "id"))
+    shift = selectors.duty_shift_open()
+    if shift is None:
+        messages.warning(request, services.msg_no_open_shift())
+        return redirect("patrols:duty_home")
+    if request.method != "POST":
+        form = HandoverForm(initial={"leader": shift.leader_id, "shift": shift.pk})
+    carrying = selectors.with_hazards(
+        selectors.duty_entry_list_visible_to(request.user)
+        .filter(shift=shift, status=DutyLogEntry.Status.OPEN).order_by("occurred_at", "id"))
     return render(request, "patrols/duty/handover.html", {
         "shift": shift, "form": form, "carrying": carrying,
         "show_phone": selectors.caller_phone_visible(request.user),
@@ -200,9 +220,10 @@ def _entry_page(request, entry: DutyLogEntry, *, bound=None, bound_name: str = "
         forms["reopen"] = ReasonForm()
     if entry.incident_id is None and user.has_perm("patrols.record_incident"):
         forms["incident"] = EntryIncidentForm()
-    if can_keep:
+    hazard = selectors.event_hazard(entry=entry)
+    if can_keep and hazard is None:
         forms["hazard"] = HazardForm(initial=_hazard_initial(entry))
-    if bound is not None:
+    if bound is not None and (bound_name != "hazard" or hazard is None):
         forms[bound_name] = bound
     timeline = list(activity_for(entry).order_by("occurred_at", "id"))
     return render(request, "patrols/duty/entry_detail.html", {
@@ -210,6 +231,7 @@ def _entry_page(request, entry: DutyLogEntry, *, bound=None, bound_name: str = "
         "can_edit": can_keep and is_open,
         "show_phone": selectors.caller_phone_visible(user),
         "incident_visible": bool(entry.incident_id and entry.incident.is_visible_to(user)),
+        "hazard": hazard, "hazard_visible": selectors.hazard_visible(user, hazard),
         "picker": place_picker_data() if "hazard" in forms else None,
     }, status=status)
 

@@ -22,6 +22,7 @@ from safecampus.organisation.selectors import place_picker_data
 from ..forms.duty import HazardForm, IncidentFilterForm, IncidentForm
 from ..models import Incident
 from ..selectors import incidents as selectors
+from ..selectors.duty import event_hazard, hazard_visible
 from ..services import duty as services
 
 INCIDENTS_PER_PAGE = 50
@@ -116,7 +117,10 @@ def incident_detail(request, pk: int):
 def _detail_page(request, incident, *, hazard_form=None, status=200):
     user = request.user
     can_record = user.has_perm("patrols.record_incident")
-    if hazard_form is None and can_record:
+    hazard = event_hazard(incident=incident)
+    if hazard is not None:
+        hazard_form = None
+    elif hazard_form is None and can_record:
         hazard_form = HazardForm(initial={
             "campus": incident.campus_id, "place": incident.place_id,
             "location_text": incident.location_text, "description": incident.summary,
@@ -127,6 +131,7 @@ def _detail_page(request, incident, *, hazard_form=None, status=200):
         "timeline": list(activity_for(incident).order_by("occurred_at", "id")),
         "entry": entry if entry is not None and entry.is_visible_to(user) else None,
         "can_edit": can_record, "hazard_form": hazard_form,
+        "hazard": hazard, "hazard_visible": hazard_visible(user, hazard),
         "picker": place_picker_data() if hazard_form is not None else None,
     }, status=status)
 
@@ -170,6 +175,9 @@ def incident_hazard(request, pk: int):
             hazard = services.incident_to_hazard(actor=request.user, incident_id=incident.pk,
                                                  **form.service_arguments())
         except DomainError as error:
+            if error.code == "already_hazard":
+                messages.warning(request, error.message)
+                return redirect(incident.get_absolute_url())
             apply_domain_error(form, error)
         else:
             messages.success(request, _("Hazard %(reference)s reported.")
