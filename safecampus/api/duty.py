@@ -4,19 +4,20 @@
   when nobody is);
 - ``duty-entries/``: the duty log (filters: ``status``, ``shift``, ``kind``); ``POST`` logs
   an entry into the open shift (with an ``Idempotency-Key`` a retry returns the first entry
-  with 200); ``{id}/close/`` closes one;
+  with 200, as does the same entry sent again within 10 minutes); ``{id}/close/`` closes one;
 - ``incidents/``: list (filters as the incident page), one incident, ``POST`` records one by
   hand (``Idempotency-Key`` too).
 
 Reads go through :mod:`safecampus.patrols.selectors`; writes call
 :mod:`safecampus.patrols.services.duty` as the pages do: bad input 400 with per-field
-messages (nothing changed), not allowed 403, a closed entry 409. A caller's phone number is
+messages (nothing changed; ``detail`` names the field by its translated label), not allowed
+403, a closed entry 409. A caller's phone number is
 personal data: it is null for those who do not keep the duty log.
 """
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -24,7 +25,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 
-from safecampus.core.errors import NotAllowed
+from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.forms import day_validators
 from safecampus.core.idempotency import idempotency_lookup
 from safecampus.patrols.models import DutyLogEntry, DutyShift, Incident
@@ -41,9 +42,8 @@ from .hazards import (
     _errors,
     _idempotency_key,
     _key_reused,
-    _parse,
 )
-from .inspections import PersonField, _query
+from .inspections import PersonField
 from .pagination import CountlessPagination
 
 
@@ -143,6 +143,29 @@ class IncidentDetailSerializer(IncidentSerializer):
 
 
 # --- input -----------------------------------------------------------------------------------
+def _checked(serializer: serializers.Serializer):
+    """The serializer's data, or a 400 whose ``detail`` names the field by its translated
+    label ("类别：该字段是必填项。", not "category: …"); ``errors`` keeps the request field
+    names as keys, for programs."""
+    if serializer.is_valid():
+        return serializer.validated_data
+    errors = {name: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+              for name, messages in serializer.errors.items()}
+    name, messages = next(iter(errors.items()))
+    field = serializer.fields.get(name)
+    detail = messages[0] if field is None else _("%(field)s: %(message)s") % {
+        "field": field.label, "message": messages[0]}
+    raise DomainError(detail, code="invalid", field_errors=errors)
+
+
+def _parse(serializer_class, request):
+    return _checked(serializer_class(data=request.data))
+
+
+def _query(serializer_class, request):
+    return _checked(serializer_class(data=request.query_params))
+
+
 class TimeField(serializers.DateTimeField):
     """An ISO 8601 time (without an offset: Asia/Shanghai). A time that cannot be placed in
     the local zone (year 1 at midnight …) is a field error, not a 500 (DRF's own check of
@@ -155,61 +178,86 @@ class TimeField(serializers.DateTimeField):
             raise serializers.ValidationError(_("This time is too far in the past.")) from None
 
 
+# Every input field has a translated label: a bad value's message names it ("类别：…").
 class EntryQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=DutyLogEntry.Status.choices, required=False)
-    kind = serializers.ChoiceField(choices=DutyLogEntry.Kind.choices, required=False)
-    shift = IdField(required=False, help_text=gettext_lazy("Entries now in this shift."))
+    status = serializers.ChoiceField(choices=DutyLogEntry.Status.choices, required=False,
+                                     label=gettext_lazy("Status"))
+    kind = serializers.ChoiceField(choices=DutyLogEntry.Kind.choices, required=False,
+                                   label=gettext_lazy("Type"))
+    shift = IdField(required=False, label=gettext_lazy("Shift"),
+                    help_text=gettext_lazy("Entries now in this shift."))
 
 
 class EntryInput(serializers.Serializer):
-    summary = serializers.CharField(required=False, allow_blank=True, help_text=gettext_lazy(
-        "What happened (required)."))
+    summary = serializers.CharField(required=False, allow_blank=True,
+                                    label=gettext_lazy("What happened"),
+                                    help_text=gettext_lazy("What happened (required)."))
     kind = serializers.ChoiceField(choices=DutyLogEntry.Kind.choices, required=False,
-                                   default=DutyLogEntry.Kind.CALL)
-    occurred_at = TimeField(required=False, allow_null=True,
-                                            help_text=gettext_lazy("Default: now."))
-    campus = IdField(required=False, allow_null=True)
-    place = IdField(required=False, allow_null=True)
-    location_text = serializers.CharField(required=False, allow_blank=True)
-    caller_name = serializers.CharField(required=False, allow_blank=True)
-    caller_phone = serializers.CharField(required=False, allow_blank=True)
-    action_taken = serializers.CharField(required=False, allow_blank=True)
+                                   default=DutyLogEntry.Kind.CALL, label=gettext_lazy("Type"))
+    occurred_at = TimeField(required=False, allow_null=True, label=gettext_lazy("Time"),
+                            help_text=gettext_lazy("Default: now."))
+    campus = IdField(required=False, allow_null=True, label=gettext_lazy("Campus"))
+    place = IdField(required=False, allow_null=True, label=gettext_lazy("Place"))
+    location_text = serializers.CharField(required=False, allow_blank=True,
+                                          label=gettext_lazy("Where exactly"))
+    caller_name = serializers.CharField(required=False, allow_blank=True,
+                                        label=gettext_lazy("Caller"))
+    caller_phone = serializers.CharField(required=False, allow_blank=True,
+                                         label=gettext_lazy("Caller's phone"))
+    action_taken = serializers.CharField(required=False, allow_blank=True,
+                                         label=pgettext_lazy("duty log", "What was done"))
 
 
 class CloseInput(serializers.Serializer):
-    action_taken = serializers.CharField(required=False, allow_blank=True, help_text=gettext_lazy(
-        "What was done; replaces the entry's text when given. Required if the entry has none."))
+    action_taken = serializers.CharField(
+        required=False, allow_blank=True, label=pgettext_lazy("duty log", "What was done"),
+        help_text=gettext_lazy("What was done; replaces the entry's text when given. Required "
+                               "if the entry has none."))
 
 
 class IncidentQuerySerializer(serializers.Serializer):
-    category = serializers.ChoiceField(choices=Incident.Category.choices, required=False)
-    disposition = serializers.ChoiceField(choices=Incident.Disposition.choices, required=False)
-    source = serializers.ChoiceField(choices=Incident.Source.choices, required=False)
-    date_from = serializers.DateField(required=False, validators=day_validators(), help_text=gettext_lazy(
-        "Occurred on or after this local day."))
-    date_to = serializers.DateField(required=False, validators=day_validators(), help_text=gettext_lazy(
-        "Occurred on or before this local day."))
-    q = serializers.CharField(required=False, allow_blank=True, help_text=gettext_lazy(
-        "A reference (JQ2026-00042) or text in the summary, type, place or police reference."))
+    category = serializers.ChoiceField(choices=Incident.Category.choices, required=False,
+                                       label=gettext_lazy("Category"))
+    disposition = serializers.ChoiceField(choices=Incident.Disposition.choices, required=False,
+                                          label=gettext_lazy("Disposition"))
+    source = serializers.ChoiceField(choices=Incident.Source.choices, required=False,
+                                     label=gettext_lazy("Source"))
+    date_from = serializers.DateField(required=False, validators=day_validators(),
+                                      label=gettext_lazy("From"), help_text=gettext_lazy(
+                                          "Occurred on or after this local day."))
+    date_to = serializers.DateField(required=False, validators=day_validators(),
+                                    label=gettext_lazy("To"), help_text=gettext_lazy(
+                                        "Occurred on or before this local day."))
+    q = serializers.CharField(required=False, allow_blank=True, label=gettext_lazy("Search"),
+                              help_text=gettext_lazy(
+                                  "A reference (JQ2026-00042) or text in the summary, type, "
+                                  "place or police reference."))
 
 
 class IncidentInput(serializers.Serializer):
-    category = serializers.ChoiceField(choices=Incident.Category.choices)
-    summary = serializers.CharField(required=False, allow_blank=True)
-    type_label = serializers.CharField(required=False, allow_blank=True)
-    reported_at = TimeField(required=False, allow_null=True,
-                                            help_text=gettext_lazy("Default: now."))
-    occurred_at = TimeField(required=False, allow_null=True,
-                                            help_text=gettext_lazy(
-                                                "Default: reported_at; never after it."))
-    occurred_until = TimeField(required=False, allow_null=True)
-    campus = IdField(required=False, allow_null=True)
-    place = IdField(required=False, allow_null=True)
-    location_text = serializers.CharField(required=False, allow_blank=True)
-    people_involved = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=Incident.Category.choices,
+                                       label=gettext_lazy("Category"))
+    summary = serializers.CharField(required=False, allow_blank=True,
+                                    label=gettext_lazy("What happened"))
+    type_label = serializers.CharField(required=False, allow_blank=True,
+                                       label=gettext_lazy("Type as recorded"))
+    reported_at = TimeField(required=False, allow_null=True, label=gettext_lazy("Reported at"),
+                            help_text=gettext_lazy("Default: now."))
+    occurred_at = TimeField(required=False, allow_null=True, label=gettext_lazy("Occurred at"),
+                            help_text=gettext_lazy("Default: reported_at; never after it."))
+    occurred_until = TimeField(required=False, allow_null=True,
+                               label=gettext_lazy("Occurred until"))
+    campus = IdField(required=False, allow_null=True, label=gettext_lazy("Campus"))
+    place = IdField(required=False, allow_null=True, label=gettext_lazy("Place"))
+    location_text = serializers.CharField(required=False, allow_blank=True,
+                                          label=gettext_lazy("Where exactly"))
+    people_involved = serializers.CharField(required=False, allow_blank=True,
+                                            label=gettext_lazy("People involved"))
     disposition = serializers.ChoiceField(choices=Incident.Disposition.choices, required=False,
-                                          default=Incident.Disposition.OPEN)
-    police_reference = serializers.CharField(required=False, allow_blank=True)
+                                          default=Incident.Disposition.OPEN,
+                                          label=gettext_lazy("Disposition"))
+    police_reference = serializers.CharField(required=False, allow_blank=True,
+                                             label=gettext_lazy("Police reference number"))
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -304,7 +352,9 @@ class DutyEntryViewSet(viewsets.GenericViewSet):
         summary=gettext_lazy("Log a call or event into the open shift"),
         description=gettext_lazy(
             "Refused with 400 (code no_open_shift) when nobody is on duty. With an "
-            "Idempotency-Key a retry returns the first entry with 200 instead of 201."),
+            "Idempotency-Key a retry returns the first entry with 200 instead of 201; so does "
+            "the same entry sent again by the same person within 10 minutes (same type, "
+            "summary, place, location and caller)."),
         request=EntryInput, parameters=[IDEMPOTENCY_PARAMETER],
         responses={201: DutyEntrySerializer, 200: DutyEntrySerializer,
                    **_errors(400, 403, 409)},
@@ -324,6 +374,7 @@ class DutyEntryViewSet(viewsets.GenericViewSet):
             action_taken=d.get("action_taken", ""), idempotency_key=key)
         if entry.logged_by_id != request.user.pk:
             raise _key_reused()
+        replay = replay or getattr(entry, "already_logged", False)
         return self._render(entry.pk,
                             code=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
 

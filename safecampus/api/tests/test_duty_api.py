@@ -165,3 +165,34 @@ def test_schema_lists_the_duty_paths_and_stays_valid(org):
         schema["paths"])
     create = schema["paths"]["/api/v1/patrols/duty-entries/"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
+
+
+def test_a_bad_value_names_the_field_by_its_label(org):
+    services.duty_shift_take_over(actor=org.users.guard)
+    body = _log(org, kind="bogus").json()
+    assert (body["code"], body["detail"]) == ("invalid", 'Type: "bogus" is not a valid choice.')
+    assert body["errors"] == {"kind": ['"bogus" is not a valid choice.']}
+    body = client_for(org.users.staff).post(INCIDENTS, {"summary": "x"}, format="json").json()
+    assert body["detail"] == "Category: This field is required."
+    assert body["errors"] == {"category": ["This field is required."]}
+    body = client_for(org.users.staff).get(INCIDENTS, {"date_from": "soon"}).json()
+    assert body["detail"].startswith("From: Date has wrong format.")
+    assert not DutyLogEntry.objects.exists() and not Incident.objects.exists()
+
+
+def test_a_caller_phone_must_be_a_phone_number(org):
+    services.duty_shift_take_over(actor=org.users.guard)
+    response = _log(org, caller_phone="abc电话")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"caller_phone": [
+        "Give the caller's phone number in digits (spaces, +, - and brackets may be used; an "
+        "extension as “转123” or “ext 123”)."]}
+    assert _log(org, caller_phone="0571-88881234转123").status_code == 201
+
+
+def test_the_same_entry_sent_again_without_a_key_is_200_with_the_first(org):
+    services.duty_shift_take_over(actor=org.users.guard)
+    first = _log(org, place=org.place_a.pk, caller_name="李老师")
+    again = _log(org, place=org.place_a.pk, caller_name="李老师")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and DutyLogEntry.objects.count() == 1
