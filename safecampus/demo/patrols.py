@@ -10,8 +10,9 @@ Timed events for the loader's replay (like :mod:`.inspections`), each run inside
   walked scan by scan through ``patrolling.scan_record``: a few checkpoints and whole rounds
   are missed, some scans are late, one scan is far from its checkpoint (flagged), one round
   ends early with a reason, one round is uploaded from the phone's offline queue. The
-  sweep runs three times a day, and once more now, so tonight's shift is planned and the
-  missed rounds have alerted the shift leader.
+  sweep runs :data:`SWEEP_AFTER` after each round's window closes (as the scheduled task,
+  every few minutes, would find it), and once more now, so tonight's shift is planned and
+  each missed round alerted the shift leader minutes after it closed.
 - **Grids**: a grid head per campus, a second officer in one grid, phone numbers, about 30
   grid visits in the last four weeks (some needing follow-up, three reporting a hazard);
   the grids of 曲江校区 get no visits, so their officers show as idle on the dashboard.
@@ -31,6 +32,7 @@ from django.db.models import F
 from safecampus.accounts.models import Membership, Role, User
 from safecampus.core import clock
 from safecampus.hazards.models import HazardCategory
+from safecampus.notifications.models import Delivery, Notification
 from safecampus.organisation.models import Campus, Place
 from safecampus.patrols.models import (
     CheckpointScan,
@@ -45,6 +47,8 @@ from safecampus.patrols.services import duty, grids, patrolling, setup
 DAY = dt.timedelta(days=1)
 MINUTE = dt.timedelta(minutes=1)
 NIGHTS = 14
+#: When the replayed sweep runs after a window closes (the task runs every 5 minutes).
+SWEEP_AFTER = 4 * MINUTE
 #: Campus centres (WGS-84) and metres per percent of the campus map.
 CENTRES = {"xingqing": (34.246700, 108.983600), "chuangxin": (34.384000, 108.738000)}
 DEG_LAT_PER_PCT, DEG_LON_PER_PCT = 0.000110, 0.000130
@@ -202,7 +206,8 @@ class PatrolDemo:
         self.schedules: dict[str, PatrolSchedule] = {}
         self.users: dict[str, User] = {}
         self.duty_shift = None
-        self.counts = {"scans": 0, "visits": 0, "incidents": 0, "duty_entries": 0}
+        self.counts = {"routes": 0, "rounds": 0, "scans": 0, "visits": 0, "incidents": 0,
+                       "duty_entries": 0}
 
     # --- people ------------------------------------------------------------------------------
     def people(self) -> None:
@@ -259,18 +264,19 @@ class PatrolDemo:
         # Set up before the first day shift opens (06:00), NIGHTS days back.
         first = self.today - dt.timedelta(days=NIGHTS)
         events = [(_local(first, dt.time(5, 0)), self.setup_routes)]
+        sweeps: set[dt.datetime] = set()  # routes sharing a window share its sweep
         for offset in range(NIGHTS, -1, -1):
             day = self.today - dt.timedelta(days=offset)
-            for at in (dt.time(6, 45), dt.time(12, 30), dt.time(21, 30)):
-                events.append((_local(day, at), patrolling.patrol_sweep))
             for code, _name, starts, ends, rounds, window, _guards in SCHEDULES:
                 template = PatrolSchedule(starts_at=starts, ends_at=ends, rounds=rounds,
                                           window_minutes=window)
                 for number, (opens, closes, _late) in enumerate(
                         patrolling.round_windows(template, day), start=1):
+                    sweeps.add(closes + SWEEP_AFTER)
                     # Rounds still open now are left for the guard on duty to walk.
                     if closes + 15 * MINUTE < self.now:
                         events.append((opens, partial(self.walk_round, code, offset, number)))
+        events += [(at, patrolling.patrol_sweep) for at in sorted(sweeps)]
         events.append((self.now - MINUTE / 2, patrolling.patrol_sweep))
         return events
 
@@ -292,6 +298,7 @@ class PatrolDemo:
                                      place_id=places[stop].pk, latitude=lat, longitude=lon,
                                      radius_m=100 if places[stop].kind != "road" else 200)
             self.routes[code] = route
+            self.counts["routes"] += 1
         leader = self.users[SHIFT_LEADER[0]]
         for code, name, starts, ends, rounds, window, guards in SCHEDULES:
             self.schedules[code] = setup.schedule_create(
@@ -515,7 +522,28 @@ class PatrolDemo:
     # --- afterwards ----------------------------------------------------------------------------
     def backdate(self) -> None:
         """``created_at`` of the replayed records: their replayed time (the database clock
-        does not know about the replay)."""
+        does not know about the replay); and the count of rounds the sweeps planned.
+
+        A missed-round alert goes out when the sweep's transaction commits, and the loader
+        commits a replayed day at its last event: the alert (and its deliveries) get the
+        time of the sweep that sent it, minutes after the round's window closed."""
+        self.counts["rounds"] = PatrolRound.objects.count()
+        swept = dict(PatrolRound.objects.filter(swept_at__isnull=False)
+                     .values_list("pk", "swept_at"))
+        alerts, deliveries = [], []
+        for alert in (Notification.objects.filter(verb="patrols.missed_checkpoints")
+                      .prefetch_related("deliveries")):
+            at = swept.get(int(alert.dedupe_key.split(":")[2]))
+            if at is None:
+                continue
+            alert.created_at = at
+            alerts.append(alert)
+            for delivery in alert.deliveries.all():
+                if delivery.sent_at is not None:
+                    delivery.sent_at = at
+                    deliveries.append(delivery)
+        Notification.objects.bulk_update(alerts, ["created_at"])
+        Delivery.objects.bulk_update(deliveries, ["sent_at"])
         GridVisit.objects.update(created_at=F("visited_at"))
         Incident.objects.update(created_at=F("reported_at"))
         DutyLogEntry.objects.update(created_at=F("occurred_at"))

@@ -52,7 +52,9 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
     with translation.override("en"):
         output = load(hazards=60, seed=7)
     assert output.startswith("Demo loaded in ")
-    assert re.search(r", \d+ hazards, .* \d+ inspections\.", output)
+    assert re.search(r", \d+ hazards, .* \d+ inspections, 4 patrol routes, \d+ rounds, \d+ "
+                     r"checkpoint scans, 30 grid visits, \d+ duty-log entries, \d+ incidents\.",
+                     output), output
 
     # then the university has four campuses, the security office and 11 categories
     assert sorted(Campus.objects.values_list("name", flat=True)) == sorted(
@@ -227,6 +229,11 @@ def _assert_patrols_grids_and_duty_room():
     # (a late scan after the alert may still complete a round)
     assert alerts.count() >= states["incomplete"]
     assert set(alerts.values_list("recipient__username", flat=True)) == {"shift_leader"}
+    # … minutes after the round's window closed (as the 5-minute task would), not hours
+    for round_ in PatrolRound.objects.filter(state="incomplete"):
+        alert = alerts.get(dedupe_key=f"patrols:round:{round_.pk}:missed")
+        assert dt.timedelta(0) < alert.created_at - round_.window_end <= dt.timedelta(
+            minutes=5), (round_.window_end, alert.created_at)
     # tonight's shifts are planned with their rounds, so a guard can patrol now
     tonight = PatrolShift.objects.filter(shift_date=today, schedule__name="夜班")
     assert tonight.count() == 3

@@ -52,7 +52,9 @@ class Command(BaseCommand):
             "Demo loaded in %(seconds).1f s: %(campuses)s campuses, %(units)s units, "
             "%(places)s places, %(users)s users, %(hazards)s hazards, %(notices)s notices "
             "(%(overdue)s hazards overdue now), %(notifications)s notifications, "
-            "%(inspections)s inspections."
+            "%(inspections)s inspections, %(patrol_routes)s patrol routes, %(patrol_rounds)s "
+            "rounds, %(patrol_scans)s checkpoint scans, %(patrol_visits)s grid visits, "
+            "%(patrol_duty_entries)s duty-log entries, %(patrol_incidents)s incidents."
         ) % {"seconds": time.monotonic() - started, **counts}))
         self.stdout.write(_("Every demo account's password is “%(password)s”; "
                             "run “manage.py demo_accounts” to see whom to sign in as.")
