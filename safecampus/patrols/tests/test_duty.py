@@ -672,4 +672,4 @@ def test_shift_page_says_who_took_over_from_whom_and_rows_have_no_stray_dots(org
     assert "recorded by" not in text
     html = client.get(reverse("patrols:duty_home")).content.decode()
     # an entry without a place or caller: its facts start with "carried over", no dot before
-    assert '<div class="small text-secondary dot-join"><span class="text-primary">' in html
+    assert '<div class="small text-secondary dot-join"><span class="text-primary text-nowrap">' in html

@@ -466,8 +466,9 @@ def test_two_handovers_at_once_one_wins(org, postgres):
     errors = [e for _r, e in outcomes if e is not None]
     assert len(wins) == 1 and len(errors) == 1, outcomes
     assert isinstance(errors[0], Conflict), repr(errors[0])
-    assert errors[0].message == "This shift was already handed over. Reload the duty room."
     new = wins[0]
+    assert errors[0].message == (f"This shift was already handed over to "
+                                 f"{new.officer.full_name} at 2026-03-12 21:30.")
     assert DutyShift.objects.filter(state="open").get().pk == new.pk
     assert DutyShift.objects.count() == 2
     assert set(DutyLogEntry.objects.filter(shift=new).values_list("pk", flat=True)) == set(
@@ -477,6 +478,23 @@ def test_two_handovers_at_once_one_wins(org, postgres):
     for entry_id in open_ids:
         verbs = [e.verb for e in activity_for(DutyLogEntry(pk=entry_id))]
         assert verbs.count("patrols.duty_entry_carry_over") == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_double_tap_on_handover_hands_over_once_and_both_get_the_new_shift(org, postgres):
+    shift = services.duty_shift_take_over(actor=org.users.guard)
+    services.duty_entry_log(actor=org.users.guard, summary="来电")
+    outcomes = race([
+        lambda: services.duty_shift_hand_over(actor=org.users.guard, shift_id=shift.pk,
+                                              next_officer_id=org.users.staff.pk,
+                                              idempotency_key="double-tap-0001"),
+    ] * 2, at=NOW)
+    assert [e for _r, e in outcomes] == [None, None], outcomes
+    assert outcomes[0][0].pk == outcomes[1][0].pk
+    assert DutyShift.objects.count() == 2
+    shift.refresh_from_db()
+    assert (shift.state, shift.carried_over) == ("handed_over", 1)
 
 
 @pytest.mark.postgres_only

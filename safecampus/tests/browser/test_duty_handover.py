@@ -106,6 +106,14 @@ def test_duty_officer_logs_turns_into_incident_and_hazard_and_hands_over(browsin
     hazard = Hazard.objects.get()
     assert (hazard.source, hazard.place, hazard.source_id) == ("office", org.place_a, incident.pk)
     assert page.locator(f"a[href='/hazards/{hazard.pk}/']").count() >= 1
+    # one event, one hazard: the pages show it instead of the button
+    assert page.locator("#action-hazard").count() == 0
+    assert page.locator("#incident-hazard").inner_text().strip() == hazard.reference
+    page.goto(first.get_absolute_url())
+    assert page.locator("#action-hazard").count() == 0
+    assert page.locator("#entry-hazard").inner_text().strip() == hazard.reference
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "02-entry-detail-with-hazard")
 
     # -- hand over: the open call carries over, the closed one stays ----------------------------
     page.goto("/patrols/duty/")
@@ -114,13 +122,18 @@ def test_duty_officer_logs_turns_into_incident_and_hazard_and_hands_over(browsin
     carrying = page.locator("#carrying [data-entry]")
     assert carrying.count() == 1
     assert carrying.first.get_attribute("data-entry") == str(first.pk)
+    assert hazard.reference in carrying.first.inner_text()
     page.select_option("select[name=next_officer]", str(org.users.staff2.pk))
     page.fill("textarea[name=note]", "实验楼后门撬锁一事待派出所回复")
     assert browsing.overflow(page) == 0
     browsing.shot(page, "03-handover-form")
     with page.expect_navigation():
-        page.click("#handover-submit")
+        page.dblclick("#handover-submit")  # an impatient double tap hands over once
+    page.wait_for_load_state()
+    assert page.url.endswith("/patrols/duty/")
+    assert page.locator(".alert-success").count() == 1
     shift.refresh_from_db()
+    assert DutyShift.objects.count() == 2
     new = DutyShift.objects.get(state="open")
     assert (shift.state, shift.carried_over, new.officer) == ("handed_over", 1, org.users.staff2)
     first.refresh_from_db()
@@ -135,6 +148,9 @@ def test_duty_officer_logs_turns_into_incident_and_hazard_and_hands_over(browsin
     assert rows.first.get_attribute("data-entry") == str(first.pk)
     assert zh("carried over") in rows.first.inner_text()
     assert incident.reference in rows.first.inner_text()
+    assert hazard.reference in rows.first.inner_text()
+    assert browsing.overflow(nxt) == 0
+    browsing.shot(nxt, "06-duty-home-next-officer")
     with nxt.expect_navigation():
         rows.first.click()
     assert nxt.locator("#entry-incident").inner_text() == incident.reference
@@ -150,6 +166,13 @@ def test_duty_officer_logs_turns_into_incident_and_hazard_and_hands_over(browsin
     assert nxt.url.endswith(incident.get_absolute_url())
     assert browsing.overflow(nxt) == 0
     browsing.shot(nxt, "05-incident-detail")
+
+    # -- the handed-over shift says who handed over to whom -----------------------------------
+    nxt.goto(shift.get_absolute_url())
+    lines = nxt.locator("li[data-verb='patrols.duty_hand_over'] .handover-line")
+    assert str(org.users.staff2) in lines.inner_text()
+    assert browsing.overflow(nxt) == 0
+    browsing.shot(nxt, "07-shift-detail")
 
     # -- the incident list ------------------------------------------------------------------------
     nxt.goto("/patrols/incidents/")
