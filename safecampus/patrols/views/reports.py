@@ -110,7 +110,8 @@ def report(request):
 
 def route_headers() -> list[str]:
     return [_("Route code"), _("Route"), _("Campus"), _("Zone"), _("Rounds"),
-            _("Checkpoints expected"), pgettext("patrol", "On time"), _("Late"), _("Missed"),
+            _("Checkpoints expected"), pgettext("patrol", "On time"),
+            pgettext("checkpoint scan", "Late"), _("Missed"),
             _("Completion rate (%)"), _("On-time rate (%)"), _("Rounds never started"),
             _("Flagged scans")]
 
