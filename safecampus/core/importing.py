@@ -401,3 +401,67 @@ def lock_imports(key: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+
+# --- the services' common steps ------------------------------------------------------------
+@dataclass
+class Validation:
+    """Result of an importer's row check: ``rows`` ready to write (dicts of model field
+    values plus ``_row``) when there are no errors; the first ``errors`` and their total."""
+
+    rows: list[dict]
+    errors: list[RowError]
+    error_total: int
+    total_rows: int
+
+    @property
+    def ok(self) -> bool:
+        return self.error_total == 0
+
+
+def upload_table(uploaded_file) -> Table:
+    """Step 1's check: ``uploaded_file`` read as a table of at most
+    ``SAFECAMPUS["IMPORT_MAX_BYTES"]`` bytes with data rows. Raises SpreadsheetError (a
+    DomainError, field ``file``) for a wrong or damaged file, DomainError for no data rows."""
+    from .errors import DomainError
+    from .spreadsheets import read_table
+
+    table = read_table(uploaded_file, max_bytes=settings.SAFECAMPUS["IMPORT_MAX_BYTES"])
+    if not table.rows:
+        message = _("The file has column headers but no rows to import.")
+        raise DomainError(message, field_errors={"file": [message]})
+    return table
+
+
+def upload_name(uploaded_file, default: str) -> str:
+    """The name to keep for ``uploaded_file`` (its last 200 characters, or ``default``)."""
+    return (getattr(uploaded_file, "name", "") or default)[-200:]
+
+
+def import_job_get(model, user, pk: int, permission: str):
+    """The import job ``pk`` of ``model`` if ``user`` started it and has ``permission``."""
+    if not user.is_authenticated or not user.has_perm(permission):
+        return None
+    return model.objects.filter(pk=pk, created_by=user).first()
+
+
+def refuse_imported(job) -> None:
+    """Raise DomainError ``already_imported`` when ``job`` (if any) is imported already."""
+    from .errors import DomainError
+
+    if job is not None and job.state == type(job).State.IMPORTED:
+        raise DomainError(_("This file was already imported."), code="already_imported")
+
+
+def rejected(result: Validation, job, plan: MappingPlan):
+    """The :class:`~.spreadsheets.ImportRejected` to raise for a failed check, after marking
+    ``job`` (if any) rejected with its error count and plan."""
+    from . import clock
+    from .spreadsheets import ImportRejected
+
+    if job is not None:
+        type(job).objects.filter(pk=job.pk).update(
+            state=type(job).State.REJECTED, error_count=result.error_total,
+            plan=plan.as_json(), updated_at=clock.now())
+    return ImportRejected(result.errors, total_rows=result.total_rows,
+                          error_total=result.error_total)

@@ -26,7 +26,6 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import translation
@@ -41,11 +40,17 @@ from safecampus.core.importing import (
     ErrorCollector,
     MappingPlan,
     Target,
+    Validation,
     column_problems,
     distinct_values,
+    import_job_get,
     lock_imports,
+    refuse_imported,
+    rejected,
     store_upload,
     stored_table,
+    upload_name,
+    upload_table,
     value_key,
 )
 from safecampus.core.importing import suggest_columns as _suggest_columns
@@ -58,7 +63,6 @@ from safecampus.core.spreadsheets import (
     fold_key,
     normalise_text,
     parse_datetime_cell,
-    read_table,
 )
 from safecampus.organisation.models import Campus, Unit
 
@@ -224,21 +228,6 @@ def auto_match(kind: str, values: list[str]) -> dict[str, str]:
 
 
 # --- validation ----------------------------------------------------------------------------
-@dataclass
-class Validation:
-    """Result of :func:`ledger_validate`: ``rows`` ready to write (each a dict of Hazard
-    field values plus ``_row`` and ``_source``) when ``errors`` is empty."""
-
-    rows: list[dict]
-    errors: list[RowError]
-    error_total: int
-    total_rows: int
-
-    @property
-    def ok(self) -> bool:
-        return self.error_total == 0
-
-
 def plan_problems(table: Table, plan: ImportPlan) -> list[str]:
     """Problems with the mapping itself (not with rows): required fields without a column,
     a column index outside the table, an unknown time zone or default campus."""
@@ -414,11 +403,8 @@ def ledger_import_upload(*, actor, uploaded_file) -> LedgerImport:
     field ``file``) for a wrong or damaged file; DomainError for a file with no data rows."""
     if not actor.has_perm("hazards.import_ledger"):
         raise NotAllowed()
-    table = read_table(uploaded_file, max_bytes=settings.SAFECAMPUS["IMPORT_MAX_BYTES"])
-    if not table.rows:
-        message = _("The file has column headers but no rows to import.")
-        raise DomainError(message, field_errors={"file": [message]})
-    name = (getattr(uploaded_file, "name", "") or "ledger")[-200:]
+    table = upload_table(uploaded_file)
+    name = upload_name(uploaded_file, "ledger")
     job = LedgerImport(created_by=actor, original_name=name, row_count=len(table),
                        plan=ImportPlan(columns=suggest_columns(table.headers)).as_json())
     store_upload(job, uploaded_file, name)
@@ -433,9 +419,7 @@ def ledger_import_table(job: LedgerImport) -> Table:
 
 def ledger_import_get(user, pk: int) -> LedgerImport | None:
     """The import job ``pk`` if ``user`` started it (and may still import), else None."""
-    if not user.is_authenticated or not user.has_perm("hazards.import_ledger"):
-        return None
-    return LedgerImport.objects.filter(pk=pk, created_by=user).first()
+    return import_job_get(LedgerImport, user, pk, "hazards.import_ledger")
 
 
 def ledger_import_commit(
@@ -452,24 +436,17 @@ def ledger_import_commit(
     """
     if not actor.has_perm("hazards.import_ledger"):
         raise NotAllowed()
-    if job is not None and job.state == LedgerImport.State.IMPORTED:
-        raise DomainError(_("This file was already imported."), code="already_imported")
+    refuse_imported(job)
     result = ledger_validate(table, plan)
     if not result.ok:
-        if job is not None:
-            LedgerImport.objects.filter(pk=job.pk).update(
-                state=LedgerImport.State.REJECTED, error_count=result.error_total,
-                plan=plan.as_json(), updated_at=clock.now())
-        raise ImportRejected(result.errors, total_rows=result.total_rows,
-                             error_total=result.error_total)
+        raise rejected(result, job, plan)
     now = clock.now()
     file_name = (job.original_name if job else table.name) or ""
     with transaction.atomic():
         lock_imports("safecampus.hazards.import")
         if job is not None:
             job = LedgerImport.objects.select_for_update().get(pk=job.pk)
-            if job.state == LedgerImport.State.IMPORTED:
-                raise DomainError(_("This file was already imported."), code="already_imported")
+            refuse_imported(job)
         # Re-check the references under the lock: another import may have committed them.
         refs = {r["external_ref"] for r in result.rows if r["external_ref"]}
         taken = _existing_refs(refs) if refs else set()

@@ -397,71 +397,44 @@ def ledger_export(request):
     return response
 
 
+def _ledger_import_pages():
+    """The ledger import's pages (imported late: the import modules are only needed here)."""
+    from safecampus.core.import_views import ImportPages
+
+    from . import importing
+    from .import_forms import LedgerMappingForm
+
+    return ImportPages(
+        permission="hazards.import_ledger",
+        upload=importing.ledger_import_upload,
+        get=importing.ledger_import_get,
+        table=importing.ledger_import_table,
+        plan_class=importing.ImportPlan,
+        form_class=LedgerMappingForm,
+        commit=importing.ledger_import_commit,
+        upload_template="hazards/import_upload.html",
+        map_template="hazards/import_map.html",
+        done_template="hazards/import_done.html",
+        map_url="hazards:ledger_import_map",
+        done_url="hazards:ledger_import_done",
+        errors_shown=50,
+    )
+
+
 @login_required
 def ledger_import(request):
     """Ledger import, step 1: upload an .xlsx or .csv file."""
-    from .import_forms import SpreadsheetUploadForm
-    from .importing import ledger_import_upload
-
-    if not request.user.has_perm("hazards.import_ledger"):
-        raise PermissionDenied
-    form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = ledger_import_upload(actor=request.user, uploaded_file=form.cleaned_data["file"])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            return redirect("hazards:ledger_import_map", pk=job.pk)
-    return render(request, "hazards/import_upload.html", {"form": form})
+    return _ledger_import_pages().upload_page(request)
 
 
 @login_required
 def ledger_import_map(request, pk: int):
     """Ledger import, steps 2 and 3: map columns and values, then validate every row and
     import when none fails (else list the problems; nothing is written)."""
-    from safecampus.core.spreadsheets import ImportRejected
-
-    from . import importing
-    from .import_forms import LedgerMappingForm
-
-    job = importing.ledger_import_get(request.user, pk)
-    if job is None:
-        raise Http404
-    if job.state == job.State.IMPORTED:
-        return redirect("hazards:ledger_import_done", pk=job.pk)
-    table = importing.ledger_import_table(job)
-    plan = importing.ImportPlan.from_json(job.plan)
-    form = LedgerMappingForm(request.POST or None, table=table, plan=plan)
-    rejected = None
-    if request.method == "POST" and form.is_valid():
-        plan = form.to_plan()
-        if "import" in request.POST:
-            try:
-                importing.ledger_import_commit(actor=request.user, table=table, plan=plan, job=job)
-            except ImportRejected as error:
-                rejected = error
-            except DomainError as error:
-                apply_domain_error(form, error)
-            else:
-                return redirect("hazards:ledger_import_done", pk=job.pk)
-        else:  # "refresh": show the values of the newly chosen columns
-            form = LedgerMappingForm(table=table, plan=plan)
-    return render(request, "hazards/import_map.html", {
-        "job": job, "form": form, "table": table, "rejected": rejected,
-        "errors_shown": rejected.errors[:50] if rejected else [],
-        "preview": list(zip(table.numbers[:3], table.rows[:3], strict=True)),
-    })
+    return _ledger_import_pages().map_page(request, pk)
 
 
 @login_required
 def ledger_import_done(request, pk: int):
     """Ledger import result: how many hazards were imported, and where to see them."""
-    from . import importing
-
-    job = importing.ledger_import_get(request.user, pk)
-    if job is None:
-        raise Http404
-    if job.state != job.State.IMPORTED:
-        return redirect("hazards:ledger_import_map", pk=job.pk)
-    return render(request, "hazards/import_done.html", {"job": job})
+    return _ledger_import_pages().done_page(request, pk)

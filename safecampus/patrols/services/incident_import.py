@@ -56,14 +56,20 @@ from safecampus.core.importing import (
     column_problems,
     detect_day_first,
     distinct_keyed,
+    import_job_get,
     lock_imports,
     parse_moment,
     parse_period,
+    refuse_imported,
+    rejected,
     store_upload,
     stored_table,
     suggest_columns,
+    upload_name,
+    upload_table,
     value_key,
 )
+from safecampus.core.importing import Validation as BaseValidation
 from safecampus.core.spreadsheets import (
     CellError,
     ImportRejected,
@@ -71,7 +77,6 @@ from safecampus.core.spreadsheets import (
     Table,
     fold_key,
     normalise_text,
-    read_table,
 )
 from safecampus.organisation.models import Campus
 
@@ -261,19 +266,11 @@ class IncidentImportPlan(MappingPlan):
 
 
 @dataclass
-class Validation:
+class Validation(BaseValidation):
     """Result of :func:`incident_validate`: ``rows`` (dicts of Incident fields plus ``_row``)
     when there are no errors; ``day_first`` as applied."""
 
-    rows: list[dict]
-    errors: list[RowError]
-    error_total: int
-    total_rows: int
     day_first: bool
-
-    @property
-    def ok(self) -> bool:
-        return self.error_total == 0
 
 
 def plan_problems(table: Table, plan: IncidentImportPlan) -> list[str]:
@@ -484,17 +481,14 @@ def incident_import_upload(*, actor, uploaded_file) -> IncidentImport:
     ``file``) for a wrong, empty or already imported file."""
     if not actor.has_perm("patrols.import_incidents"):
         raise NotAllowed()
-    table = read_table(uploaded_file, max_bytes=settings.SAFECAMPUS["IMPORT_MAX_BYTES"])
-    if not table.rows:
-        message = _("The file has column headers but no rows to import.")
-        raise DomainError(message, field_errors={"file": [message]})
+    table = upload_table(uploaded_file)
     digest = _digest(uploaded_file)
     _refuse_imported(digest)
     pending = (IncidentImport.objects.filter(digest=digest, created_by=actor)
                .exclude(state=IncidentImport.State.IMPORTED).order_by("-created_at").first())
     if pending is not None:
         return pending
-    name = (getattr(uploaded_file, "name", "") or "incidents")[-200:]
+    name = upload_name(uploaded_file, "incidents")
     plan = IncidentImportPlan(columns=suggest_columns(table.headers, TARGETS))
     job = IncidentImport(created_by=actor, original_name=name, row_count=len(table),
                          digest=digest, plan=plan.as_json())
@@ -510,9 +504,7 @@ def incident_import_table(job: IncidentImport) -> Table:
 
 def incident_import_get(user, pk: int) -> IncidentImport | None:
     """The import job ``pk`` if ``user`` started it and may import, else None."""
-    if not user.is_authenticated or not user.has_perm("patrols.import_incidents"):
-        return None
-    return IncidentImport.objects.filter(pk=pk, created_by=user).first()
+    return import_job_get(IncidentImport, user, pk, "patrols.import_incidents")
 
 
 @dataclass
@@ -538,23 +530,17 @@ def incident_import_commit(*, actor, job: IncidentImport, plan: IncidentImportPl
     fails — then nothing is written."""
     if not actor.has_perm("patrols.import_incidents"):
         raise NotAllowed()
-    if job.state == IncidentImport.State.IMPORTED:
-        raise DomainError(_("This file was already imported."), code="already_imported")
+    refuse_imported(job)
     table = table if table is not None else incident_import_table(job)
     result = incident_validate(table, plan)
     if not result.ok:
-        IncidentImport.objects.filter(pk=job.pk).update(
-            state=IncidentImport.State.REJECTED, error_count=result.error_total,
-            plan=plan.as_json(), updated_at=clock.now())
-        raise ImportRejected(result.errors, total_rows=result.total_rows,
-                             error_total=result.error_total)
+        raise rejected(result, job, plan)
     now = clock.now()
     local = clock.local_zone()
     with transaction.atomic():
         lock_imports("safecampus.patrols.import")
         job = IncidentImport.objects.select_for_update().get(pk=job.pk)
-        if job.state == IncidentImport.State.IMPORTED:
-            raise DomainError(_("This file was already imported."), code="already_imported")
+        refuse_imported(job)
         _refuse_imported(job.digest, field="__all__")
         # Another import may have committed the same rows since the check above.
         again = _already_imported(result.rows)
