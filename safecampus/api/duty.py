@@ -33,9 +33,9 @@ from safecampus.patrols.selectors import duty as duty_selectors
 from safecampus.patrols.selectors import incidents as incident_selectors
 from safecampus.patrols.services import duty as services
 
+from .fields import IdField
 from .hazards import (
     IDEMPOTENCY_PARAMETER,
-    IdField,
     LabelField,
     RefField,
     _abs,

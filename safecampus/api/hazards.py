@@ -34,7 +34,7 @@ from rest_framework.response import Response
 from safecampus.core import clock
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
-from safecampus.core.forms import day_validators
+from safecampus.core.forms import MAX_ID, day_validators
 from safecampus.core.idempotency import clean_key, idempotency_lookup
 from safecampus.hazards import selectors, services
 from safecampus.hazards.documents import notice_pdf_bytes
@@ -49,6 +49,7 @@ from safecampus.hazards.models import (
 )
 
 from .exceptions import ErrorSerializer
+from .fields import IdField
 from .pagination import CountlessPagination
 from .renderers import PdfRenderer
 
@@ -497,17 +498,6 @@ class NoticeDetailSerializer(NoticeSerializer):
 # --- input serializers -----------------------------------------------------------------------
 # Types are checked here; the rules (required text, known ids, states) are the services'
 # and come back with the services' own messages.
-#: Row ids are 64-bit; a larger number is refused here rather than overflowing the database.
-MAX_ID = 2**63 - 1
-
-
-class IdField(serializers.IntegerField):
-    """The id of a row (campus, unit, category, hazard …): 1 … 2⁶³−1."""
-
-    def __init__(self, **kwargs):
-        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
-
-
 class LedgerQuerySerializer(serializers.Serializer):
     """The ledger's filters (the same as the ledger page's)."""
 

@@ -42,10 +42,10 @@ from safecampus.inspections.models import (
     Scoring,
 )
 
+from .fields import IdField
 from .hazards import (
     IDEMPOTENCY_PARAMETER,
     CategoryRefField,
-    IdField,
     LabelField,
     NamedRefSerializer,
     RefField,

@@ -36,7 +36,8 @@ from safecampus.patrols.selectors import rounds as round_selectors
 from safecampus.patrols.selectors import setup as setup_selectors
 from safecampus.patrols.services import patrolling
 
-from .hazards import IdField, LabelField, RefField, _abs, _errors, _parse
+from .fields import IdField
+from .hazards import LabelField, RefField, _abs, _errors, _parse
 from .inspections import PersonField, _query
 from .pagination import CountlessPagination
 
