@@ -33,13 +33,10 @@ Targets from the inspections issue: coverage page p95 ≤ 200 ms, report PDF wit
 import argparse
 import datetime as dt
 import io
-import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -47,20 +44,21 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import (  # noqa: E402 - the repository root must be importable first
-    PG_URL,
-    _machine,
-    _percentile,
-    _pg_admin_dsn,
-    _pg_exists,
-    _pg_recreate,
-    _pg_up,
-    _renice,
-    _server_version,
+from benchmarks.harness import (  # noqa: E402 - the repository root must be importable first
+    BENCH_VAR,
+    DOC,
+    available_backends,
+    child_or_parent,
+    machine_info,
+    percentile,
+    prepare_environment,
+    renice,
+    run_child,
+    server_version,
+    time_page,
+    write_doc,
 )
 
-BENCH_VAR = ROOT / "var" / "bench"
-DOC = ROOT / "docs" / "benchmarks.md"
 SQLITE_PATH = BENCH_VAR / "inspections.sqlite3"
 PG_DB = "safecampus_bench_insp"
 BEGIN = "<!-- bench-inspections:begin (written by benchmarks/inspections.py) -->"
@@ -83,22 +81,7 @@ PDF_SECONDS = 2.0
 # ---------------------------------------------------------------------------------------------
 def _prepare_environment(backend: str, keep: bool) -> bool:
     """Point Django at this benchmark's database; True when an existing one may be reused."""
-    (BENCH_VAR / "staticfiles").mkdir(parents=True, exist_ok=True)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-    os.environ["SAFECAMPUS_VAR_DIR"] = str(BENCH_VAR)
-    os.environ.pop("REDIS_URL", None)
-    if backend == "sqlite":
-        os.environ["DATABASE_URL"] = f"sqlite:///{SQLITE_PATH}"
-        if keep and SQLITE_PATH.exists():
-            return True
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-        return False
-    os.environ["DATABASE_URL"] = _pg_admin_dsn(PG_DB)
-    if keep and _pg_exists(PG_DB):
-        return True
-    _pg_recreate(PG_DB)
-    return False
+    return prepare_environment(backend, sqlite_path=SQLITE_PATH, pg_db=PG_DB, keep=keep)
 
 
 def _checklist_data(categories):
@@ -334,7 +317,6 @@ def child(args) -> dict:
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from benchmarks.generate import analyze
     from safecampus.accounts.models import User
@@ -386,7 +368,7 @@ def child(args) -> dict:
              "inspector": User.objects.get(pk=inspector),
              "contact": User.objects.get(username=f"contact_{unit_code}")}
     if args.renice:
-        _renice(args.renice, log)
+        renice(args.renice, log)
     clients = {}
     for key, user in users.items():
         clients[key] = Client()
@@ -395,28 +377,11 @@ def child(args) -> dict:
     results = []
     load_before = os.getloadavg()[0]
     for scenario in _scenarios(ids):
-        client = clients[scenario["user"]]
-        for _ in range(args.warmup):
-            response = client.get(scenario["url"])
-        if response.status_code != 200:
-            log(f"{scenario['name']}: HTTP {response.status_code} for {scenario['url']}")
-            results.append({**scenario, "status": response.status_code})
-            continue
-        times, cpu = [], []
-        for _ in range(args.repeat):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            client.get(scenario["url"])
-            times.append((time.perf_counter() - start) * 1000)
-            cpu.append((time.process_time() - start_cpu) * 1000)
-        with CaptureQueriesContext(connection) as captured:
-            client.get(scenario["url"])
-        row = {**scenario, "status": 200, "median_ms": statistics.median(times),
-               "p95_ms": _percentile(times, 0.95), "max_ms": max(times), "samples": len(times),
-               "cpu_median_ms": statistics.median(cpu), "queries": len(captured),
-               "bytes": len(response.content)}
+        row, response = time_page(clients[scenario["user"]], scenario, warmup=args.warmup,
+                                  repeat=args.repeat, log=log, width=50)
+        if row["status"] == 200:
+            row["bytes"] = len(response.content)
         results.append(row)
-        log(f"{scenario['name']:<50} median {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms"
-            f"  cpu {row['cpu_median_ms']:6.1f} ms  {row['queries']:3d} queries")
 
     # The report PDF: one untimed build (fonts, templates), then the timed ones.
     report_inspection = Inspection.objects.get(pk=report_inspection.pk)
@@ -428,13 +393,13 @@ def child(args) -> dict:
         start = time.perf_counter()
         pdf = inspection_report_pdf_bytes(report_inspection)
         pdf_times.append(time.perf_counter() - start)
-    pdf_row = {"median_s": statistics.median(pdf_times), "p95_s": _percentile(pdf_times, 0.95),
+    pdf_row = {"median_s": statistics.median(pdf_times), "p95_s": percentile(pdf_times, 0.95),
                "max_s": max(pdf_times), "samples": len(pdf_times), "bytes": len(pdf),
                "photos": photos, "items": report_inspection.results.count(),
                "done_through_services_s": report_seconds}
     log(f"report PDF ({photos} photos, {len(pdf) / 1024:.0f} KiB): median "
         f"{pdf_row['median_s']:.2f} s, p95 {pdf_row['p95_s']:.2f} s")
-    return {"backend": args.backend, "server": _server_version(), "generation": generation,
+    return {"backend": args.backend, "server": server_version(), "generation": generation,
             "reused": reuse, "load": [load_before, os.getloadavg()[0]], "results": results,
             "pdf": pdf_row, "targets": plan.targets.count()}
 
@@ -443,21 +408,13 @@ def child(args) -> dict:
 # Parent: run the children, print the tables, write docs/benchmarks.md.
 # ---------------------------------------------------------------------------------------------
 def _run_child(backend: str, args) -> dict:
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-        out = Path(handle.name)
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", "--backend", backend,
-               "--repeat", str(args.repeat), "--warmup", str(args.warmup),
-               "--pdf-repeat", str(args.pdf_repeat), "--out", str(out)]
+    options = ["--backend", backend, "--repeat", str(args.repeat), "--warmup", str(args.warmup),
+               "--pdf-repeat", str(args.pdf_repeat)]
     if args.keep:
-        command.append("--keep")
+        options.append("--keep")
     if args.renice:
-        command += ["--renice", str(args.renice)]
-    started = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT)
-    data = json.loads(out.read_text())
-    out.unlink()
-    data["wall_seconds"] = time.perf_counter() - started
-    return data
+        options += ["--renice", str(args.renice)]
+    return run_child(__file__, options)
 
 
 def _table(run: dict) -> str:
@@ -502,7 +459,7 @@ def _verdicts(run: dict) -> list[str]:
 
 
 def _report(runs: list[dict], command: str, args) -> str:
-    machine = _machine()
+    machine = machine_info()
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [BEGIN, f"Run on {now}: `{command}`", "",
              f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} memory, "
@@ -534,22 +491,9 @@ def _report(runs: list[dict], command: str, args) -> str:
     return "\n".join(lines)
 
 
-def _write_doc(block: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        DOC.write_text(head + block + rest.split(END, 1)[1])
-    else:
-        DOC.write_text(text.rstrip() + "\n\n" + block + "\n")
-
-
 def parent(args) -> None:
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    if "postgres" in backends and not _pg_up():
-        print(f"PostgreSQL does not answer at {PG_URL}: PostgreSQL run skipped", file=sys.stderr)
-        backends.remove("postgres")
-        if not backends:
-            sys.exit(1)
+    backends = available_backends(
+        ["sqlite", "postgres"] if args.backend == "both" else [args.backend])
     runs = []
     for backend in backends:
         run = _run_child(backend, args)
@@ -560,8 +504,8 @@ def parent(args) -> None:
         for verdict in _verdicts(run):
             print(f"- {verdict}")
     if not args.no_doc:
-        _write_doc(_report(runs, ("benchmarks/inspections.py " + " ".join(sys.argv[1:])).strip(),
-                           args))
+        write_doc(_report(runs, ("benchmarks/inspections.py " + " ".join(sys.argv[1:])).strip(),
+                          args), BEGIN, END)
         print(f"\nResults written to {DOC.relative_to(ROOT)}")
 
 
@@ -578,12 +522,7 @@ def main() -> None:
                         help="measure at nice -N on a shared machine; needs root")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        data = child(args)
-        Path(args.out).write_text(json.dumps(data, default=str))
-    else:
-        parent(args)
+    child_or_parent(parser.parse_args(), child, parent)
 
 
 if __name__ == "__main__":

@@ -44,9 +44,7 @@ import math
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from decimal import Decimal
@@ -56,19 +54,22 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import (  # noqa: E402 - the repository root must be importable first
-    PG_URL,
-    _machine,
-    _percentile,
-    _pg_admin_dsn,
-    _pg_exists,
-    _pg_recreate,
-    _pg_up,
-    _server_version,
+from benchmarks.harness import (  # noqa: E402 - the repository root must be importable first
+    BENCH_VAR,
+    DOC,
+    available_backends,
+    child_or_parent,
+    machine_info,
+    percentile,
+    prepare_environment,
+    run_child,
+    server_version,
+    summary,
+    time_page,
+    timed,
+    write_doc,
 )
 
-BENCH_VAR = ROOT / "var" / "bench"
-DOC = ROOT / "docs" / "benchmarks.md"
 SQLITE_PATH = BENCH_VAR / "patrols.sqlite3"
 PG_DB = "safecampus_bench_patrols"
 BEGIN = "<!-- bench-patrols:begin (written by benchmarks/patrols.py) -->"
@@ -94,22 +95,7 @@ BASE_LAT, BASE_LON = 30.76, 103.98
 # ---------------------------------------------------------------------------------------------
 def _prepare_environment(backend: str, keep: bool) -> bool:
     """Point Django at this benchmark's database; True when an existing one may be reused."""
-    (BENCH_VAR / "staticfiles").mkdir(parents=True, exist_ok=True)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-    os.environ["SAFECAMPUS_VAR_DIR"] = str(BENCH_VAR)
-    os.environ.pop("REDIS_URL", None)
-    if backend == "sqlite":
-        os.environ["DATABASE_URL"] = f"sqlite:///{SQLITE_PATH}"
-        if keep and SQLITE_PATH.exists():
-            return True
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-        return False
-    os.environ["DATABASE_URL"] = _pg_admin_dsn(PG_DB)
-    if keep and _pg_exists(PG_DB):
-        return True
-    _pg_recreate(PG_DB)
-    return False
+    return prepare_environment(backend, sqlite_path=SQLITE_PATH, pg_db=PG_DB, keep=keep)
 
 
 def routes_for(scans: int) -> int:
@@ -458,7 +444,7 @@ def _upload(uploads: int, log) -> dict:
     result = {"scans": len(items), "created": created, "batches": len(batches),
               "seconds": total, "scans_per_s": len(items) / total,
               "batch_median_ms": statistics.median(times) * 1000,
-              "batch_p95_ms": _percentile(times, 0.95) * 1000, "batch_queries": queries,
+              "batch_p95_ms": percentile(times, 0.95) * 1000, "batch_queries": queries,
               "replay_scans_per_s": sum(len(b) for b in batches[:REPLAY_BATCHES])
               / sum(replay_times)}
     log(f"uploaded {created:,} scans in {total:.1f} s: {result['scans_per_s']:.0f} scans/s "
@@ -481,7 +467,6 @@ def child(args) -> dict:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from benchmarks.generate import analyze
     from safecampus.accounts.models import User
@@ -539,44 +524,24 @@ def child(args) -> dict:
     ]
     results = []
     for scenario in scenarios:
-        for _ in range(args.warmup):
-            response = client.get(scenario["url"])
-        if response.status_code != 200:
-            log(f"{scenario['name']}: HTTP {response.status_code}")
-            results.append({**scenario, "status": response.status_code})
-            continue
-        times, cpu = [], []
-        for _ in range(args.repeat):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            client.get(scenario["url"])
-            times.append((time.perf_counter() - start) * 1000)
-            cpu.append((time.process_time() - start_cpu) * 1000)
-        with CaptureQueriesContext(connection) as captured:
-            client.get(scenario["url"])
-        row = {**scenario, "status": 200, "median_ms": statistics.median(times),
-               "p95_ms": _percentile(times, 0.95), "max_ms": max(times), "samples": len(times),
-               "cpu_median_ms": statistics.median(cpu), "queries": len(captured)}
+        row, _response = time_page(client, scenario, warmup=args.warmup, repeat=args.repeat,
+                                   log=log, width=48)
         results.append(row)
-        log(f"{scenario['name']:<48} median {row['median_ms']:7.1f} ms  p95 "
-            f"{row['p95_ms']:7.1f} ms  cpu {row['cpu_median_ms']:6.1f} ms  "
-            f"{row['queries']:3d} queries")
     # The per-route aggregation alone (what the Excel export and the table read).
     filters = reports.ReportFilters(date_from=month_from, date_to=month_to)
-    times, cpu = [], []
-    for _ in range(args.repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        rows = list(reports.completion_by_route(filters))
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
+    rows = []
+
+    def by_route():
+        rows[:] = reports.completion_by_route(filters)
+
+    times, cpu = timed(by_route, args.repeat)
     results.append({"name": f"completion_by_route selector, {month_from:%Y-%m}", "status": 200,
-                    "median_ms": statistics.median(times), "p95_ms": _percentile(times, 0.95),
-                    "max_ms": max(times), "samples": len(times),
-                    "cpu_median_ms": statistics.median(cpu), "queries": 1})
+                    **summary(times, cpu), "queries": 1})
     month_rounds = reports.completion_totals(filters)["rounds"]
     log(f"completion_by_route: {len(rows)} routes, {month_rounds:,} rounds, median "
         f"{statistics.median(times):.1f} ms")
     upload = _upload(args.uploads, log) if args.uploads else None
-    return {"backend": args.backend, "server": _server_version(), "generation": generation,
+    return {"backend": args.backend, "server": server_version(), "generation": generation,
             "reused": reuse, "scans": scans, "rounds": rounds, "routes": routes,
             "month": [str(month_from), str(month_to)], "month_rounds": month_rounds,
             "results": results, "upload": upload, "load": os.getloadavg()[0]}
@@ -586,19 +551,11 @@ def child(args) -> dict:
 # Parent: run the children, print the tables, write docs/benchmarks.md.
 # ---------------------------------------------------------------------------------------------
 def _run_child(backend: str, args) -> dict:
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-        out = Path(handle.name)
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", "--backend", backend,
-               "--scans", str(args.scans), "--uploads", str(args.uploads),
-               "--repeat", str(args.repeat), "--warmup", str(args.warmup), "--out", str(out)]
+    options = ["--backend", backend, "--scans", str(args.scans), "--uploads", str(args.uploads),
+               "--repeat", str(args.repeat), "--warmup", str(args.warmup)]
     if args.keep:
-        command.append("--keep")
-    started = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT)
-    data = json.loads(out.read_text())
-    out.unlink()
-    data["wall_seconds"] = time.perf_counter() - started
-    return data
+        options.append("--keep")
+    return run_child(__file__, options)
 
 
 def _table(run: dict) -> str:
@@ -642,7 +599,7 @@ def _verdicts(run: dict) -> list[str]:
 
 
 def _report(runs: list[dict], command: str) -> str:
-    machine = _machine()
+    machine = machine_info()
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [BEGIN, f"Run on {now}: `{command}`", "",
              f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} memory, "
@@ -671,15 +628,6 @@ def _report(runs: list[dict], command: str) -> str:
     return "\n".join(lines)
 
 
-def _write_doc(block: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        DOC.write_text(head + block + rest.split(END, 1)[1])
-    else:
-        DOC.write_text(text.rstrip() + "\n\n" + block + "\n")
-
-
 def _backends(choice: str) -> list[str]:
     if choice == "auto":
         url = os.environ.get("DATABASE_URL", "")
@@ -688,12 +636,7 @@ def _backends(choice: str) -> list[str]:
 
 
 def parent(args) -> None:
-    backends = _backends(args.backend)
-    if "postgres" in backends and not _pg_up():
-        print(f"PostgreSQL does not answer at {PG_URL}: PostgreSQL run skipped", file=sys.stderr)
-        backends.remove("postgres")
-        if not backends:
-            sys.exit(1)
+    backends = available_backends(_backends(args.backend))
     runs = []
     for backend in backends:
         run = _run_child(backend, args)
@@ -703,7 +646,8 @@ def parent(args) -> None:
         for verdict in _verdicts(run):
             print(f"- {verdict}")
     if not args.no_doc:
-        _write_doc(_report(runs, ("benchmarks/patrols.py " + " ".join(sys.argv[1:])).strip()))
+        write_doc(_report(runs, ("benchmarks/patrols.py " + " ".join(sys.argv[1:])).strip()),
+                  BEGIN, END)
         print(f"\nResults written to {DOC.relative_to(ROOT)}")
 
 
@@ -722,12 +666,7 @@ def main() -> None:
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        data = child(args)
-        Path(args.out).write_text(json.dumps(data, default=str))
-    else:
-        parent(args)
+    child_or_parent(parser.parse_args(), child, parent)
 
 
 if __name__ == "__main__":

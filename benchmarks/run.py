@@ -24,23 +24,31 @@ per database).
 
 import argparse
 import datetime as dt
-import json
-import math
 import os
-import platform
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_VAR = ROOT / "var" / "bench"
-DOC = ROOT / "docs" / "benchmarks.md"
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.harness import (  # noqa: E402 - the repository root must be importable first
+    BENCH_VAR,
+    DOC,
+    ROOT,
+    available_backends,
+    child_or_parent,
+    machine_info,
+    prepare_environment,
+    renice,
+    run_child,
+    server_version,
+    summary,
+    timed,
+    write_doc,
+)
+
 PG_DB = "safecampus_bench"
 FULL_SIZE = 200_000
 MIN_SAMPLES = 10
@@ -55,57 +63,15 @@ DASHBOARD_P95_MS = 150
 # ---------------------------------------------------------------------------------------------
 # Child: one backend, one database size.
 # ---------------------------------------------------------------------------------------------
-def _pg_admin_dsn(dbname: str = "postgres") -> str:
-    return f"{PG_URL.rstrip('/')}/{dbname}"
-
-
 def _pg_database(hazards: int) -> str:
     return PG_DB if hazards == FULL_SIZE else f"{PG_DB}_{hazards}"
 
 
-def _pg_exists(name: str) -> bool:
-    import psycopg
-
-    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() \
-            is not None
-
-
-def _pg_recreate(name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def _prepare_environment(backend: str, hazards: int, keep: bool) -> bool:
-    """Point Django at the benchmark database; True when an existing one may be reused."""
-    (BENCH_VAR / "staticfiles").mkdir(parents=True, exist_ok=True)  # whitenoise wants it
-    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-    os.environ["SAFECAMPUS_VAR_DIR"] = str(BENCH_VAR)
-    os.environ.pop("REDIS_URL", None)
-    if backend == "sqlite":
-        path = BENCH_VAR / f"bench-{hazards}.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-        if keep and path.exists():
-            return True
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return False
-    name = _pg_database(hazards)
-    os.environ["DATABASE_URL"] = _pg_admin_dsn(name)
-    if keep and _pg_exists(name):
-        return True
-    _pg_recreate(name)
-    return False
-
-
-def _percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0…1) of ``values``."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+    """Point Django at the benchmark database of ``hazards`` hazards; True when an existing
+    one may be reused."""
+    return prepare_environment(backend, sqlite_path=BENCH_VAR / f"bench-{hazards}.sqlite3",
+                               pg_db=_pg_database(hazards), keep=keep)
 
 
 def _scenarios(ids: dict) -> list[dict]:
@@ -169,7 +135,6 @@ def _explain(sql: str, params) -> str:
 
 def child(args) -> dict:
     reuse = _prepare_environment(args.backend, args.hazards, args.keep)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -226,7 +191,7 @@ def child(args) -> dict:
         "super": User.objects.get(username="bench_super"),
     }
     if args.renice:
-        _renice(args.renice, log)
+        renice(args.renice, log)
     clients = {}
     for key, user in users.items():
         clients[key] = Client()
@@ -255,27 +220,26 @@ def child(args) -> dict:
             log(f"{scenario['name']}: HTTP {response.status_code} for {scenario['url']}")
             results.append({**scenario, "status": response.status_code})
             continue
-        times, cpu, in_sql = [], [], []
-        budget_ends = time.perf_counter() + args.page_budget
-        for _ in range(args.repeat):
+        in_sql = []
+
+        def request(url=scenario["url"], client=client):
+            with connection.execute_wrapper(timed_sql):
+                client.get(url)
+
+        def reset(before=before):
             before()
             sql_time[0] = 0.0
-            start, start_cpu = time.perf_counter(), time.process_time()
-            with connection.execute_wrapper(timed_sql):
-                client.get(scenario["url"])
-            times.append((time.perf_counter() - start) * 1000)
-            cpu.append((time.process_time() - start_cpu) * 1000)
-            in_sql.append(sql_time[0] * 1000)
-            if len(times) >= MIN_SAMPLES and time.perf_counter() > budget_ends:
-                break  # a very slow page: enough samples for a median, keep the run short
+
+        times, cpu = timed(request, args.repeat, before=reset,
+                           after=lambda in_sql=in_sql: in_sql.append(sql_time[0] * 1000),
+                           budget=args.page_budget, min_samples=MIN_SAMPLES)
         before()
         with CaptureQueriesContext(connection) as captured:
             client.get(scenario["url"])
         slowest = max(captured.captured_queries, key=lambda q: float(q["time"]), default=None)
         row = {
-            **scenario, "status": 200, "median_ms": statistics.median(times),
-            "p95_ms": _percentile(times, 0.95), "max_ms": max(times), "samples": len(times),
-            "cpu_median_ms": statistics.median(cpu), "sql_median_ms": statistics.median(in_sql),
+            **scenario, "status": 200, **summary(times, cpu),
+            "sql_median_ms": statistics.median(in_sql),
             "queries": len(captured),
             "slowest_query_ms": float(slowest["time"]) * 1000 if slowest else 0.0,
             "slowest_query": slowest["sql"] if slowest else "",
@@ -297,26 +261,10 @@ def child(args) -> dict:
         "hazards": Hazard.objects.count(),
         "generation": generation,
         "reused": reuse,
-        "server": _server_version(),
+        "server": server_version(),
         "load": [load_before, os.getloadavg()[0]],
         "results": results,
     }
-
-
-def _renice(level: int, log) -> None:
-    """Run this process at nice ``-level`` so that other work on a shared machine disturbs
-    the timings less. Linux schedules by session first (autogroup), so the session's
-    autogroup is raised too. Needs the right to raise priority; the PostgreSQL server keeps
-    its own priority (its share of a request may still wait for a CPU)."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, 0, -level)
-        autogroup = Path("/proc/self/autogroup")
-        if autogroup.exists():
-            autogroup.write_text(str(-level))
-    except OSError as error:
-        log(f"cannot raise the priority: {error}")
-        return
-    log(f"measuring at nice -{level}")
 
 
 def _explain_last(client, url: str) -> str:
@@ -337,49 +285,19 @@ def _explain_last(client, url: str) -> str:
     return _explain(sql, params)
 
 
-def _server_version() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT sqlite_version()")
-            return f"SQLite {cursor.fetchone()[0]}"
-        cursor.execute("SHOW server_version")
-        return f"PostgreSQL {cursor.fetchone()[0]}"
-
-
 # ---------------------------------------------------------------------------------------------
 # Parent: run the children, print the tables, write docs/benchmarks.md.
 # ---------------------------------------------------------------------------------------------
-def _pg_up() -> bool:
-    host_port = PG_URL.split("@")[-1].split("/")[0]
-    host, _, port = host_port.partition(":")
-    try:
-        with socket.create_connection((host or "127.0.0.1", int(port or 5432)), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 def _run_child(backend: str, hazards: int, repeat: int, args) -> dict:
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-        out = Path(handle.name)
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", "--backend", backend,
-               "--hazards", str(hazards), "--repeat", str(repeat), "--warmup", str(args.warmup),
-               "--page-budget", str(args.page_budget),
-               "--out", str(out)]
+    options = ["--backend", backend, "--hazards", str(hazards), "--repeat", str(repeat),
+               "--warmup", str(args.warmup), "--page-budget", str(args.page_budget)]
     if args.keep:
-        command.append("--keep")
+        options.append("--keep")
     if args.explain:
-        command.append("--explain")
+        options.append("--explain")
     if args.renice:
-        command += ["--renice", str(args.renice)]
-    started = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT)
-    data = json.loads(out.read_text())
-    out.unlink()
-    data["wall_seconds"] = time.perf_counter() - started
-    return data
+        options += ["--renice", str(args.renice)]
+    return run_child(__file__, options)
 
 
 def _table(run: dict, small: dict | None) -> str:
@@ -448,31 +366,8 @@ def _verdicts(run: dict, small: dict | None) -> list[str]:
     return out
 
 
-def _machine() -> dict:
-    memory = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import django
-
-    return {"nproc": os.cpu_count(), "memory": memory, "cpu": cpu,
-            "python": platform.python_version(), "django": django.get_version(),
-            "os": platform.platform()}
-
-
 def _report(runs: list[tuple[dict, dict | None]], args, command: str) -> str:
-    machine = _machine()
+    machine = machine_info()
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         BEGIN,
@@ -505,27 +400,9 @@ def _report(runs: list[tuple[dict, dict | None]], args, command: str) -> str:
     return "\n".join(lines)
 
 
-def _write_doc(block: str) -> None:
-    if DOC.exists():
-        text = DOC.read_text()
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            tail = rest.split(END, 1)[1]
-            DOC.write_text(head + block + tail)
-            return
-        DOC.write_text(text.rstrip() + "\n\n" + block + "\n")
-        return
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text("# Benchmarks\n\n" + block + "\n")
-
-
 def parent(args) -> None:
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    if "postgres" in backends and not _pg_up():
-        print(f"PostgreSQL does not answer at {PG_URL}: PostgreSQL run skipped", file=sys.stderr)
-        backends.remove("postgres")
-        if not backends:
-            sys.exit(1)
+    backends = available_backends(
+        ["sqlite", "postgres"] if args.backend == "both" else [args.backend])
     runs = []
     for backend in backends:
         small = None
@@ -541,7 +418,7 @@ def parent(args) -> None:
     command = "benchmarks/run.py " + " ".join(sys.argv[1:])
     block = _report(runs, args, command.strip())
     if args.hazards == FULL_SIZE and not args.no_doc:
-        _write_doc(block)
+        write_doc(block, BEGIN, END)
         print(f"\nResults written to {DOC.relative_to(ROOT)}")
 
 
@@ -566,12 +443,7 @@ def main() -> None:
                         "keeps its priority); needs root")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        data = child(args)
-        Path(args.out).write_text(json.dumps(data, default=str))
-    else:
-        parent(args)
+    child_or_parent(parser.parse_args(), child, parent)
 
 
 if __name__ == "__main__":
