@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "safecampus.hazards",
     "safecampus.inspections",
     "safecampus.patrols",
+    "safecampus.traffic",
     "safecampus.dashboards",
     "safecampus.api",
     "safecampus.demo",
