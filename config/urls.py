@@ -9,6 +9,7 @@ urlpatterns = [
     path("hazards/", include("safecampus.hazards.urls")),
     path("inspections/", include("safecampus.inspections.urls")),
     path("patrols/", include("safecampus.patrols.urls")),
+    path("traffic/", include("safecampus.traffic.urls")),
     path("notifications/", include("safecampus.notifications.urls")),
     path("organisation/", include("safecampus.organisation.urls")),
     path("api/", include("safecampus.api.urls")),

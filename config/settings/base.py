@@ -252,6 +252,10 @@ SAFECAMPUS = {
     "PATROL_STALE_AFTER_HOURS": 48,
     # How often the patrol sweep looks for closed windows with missed checkpoints (minutes).
     "PATROL_SWEEP_MINUTES": env.get_int("SAFECAMPUS_PATROL_SWEEP_MINUTES", 5),
+    # Traffic: a move-car notice can be re-sent after this many minutes; one owner gets at most
+    # this many notices a day (against abuse of the notice button).
+    "MOVE_CAR_RESEND_MINUTES": env.get_int("SAFECAMPUS_MOVE_CAR_RESEND_MINUTES", 10),
+    "MOVE_CAR_DAILY_CAP": env.get_int("SAFECAMPUS_MOVE_CAR_DAILY_CAP", 5),
 }
 
 # The cache is shared by the web processes and the task consumer: Redis when configured,

@@ -1,0 +1,1 @@
+"""Forms of the traffic module, one module per area."""

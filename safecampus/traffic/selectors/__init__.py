@@ -1,0 +1,1 @@
+"""Reads of the traffic module, one module per area."""

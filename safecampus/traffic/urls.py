@@ -1,0 +1,12 @@
+"""Pages under /traffic/. Each area of the module keeps its routes beside its views."""
+
+from .views import statistics, vehicles, violation_import, violations
+
+app_name = "traffic"
+
+urlpatterns = [
+    *violations.urls,
+    *vehicles.urls,
+    *violation_import.urls,
+    *statistics.urls,
+]

@@ -1,0 +1,3 @@
+"""Pages of the statistics area."""
+
+urls: list = []

@@ -1,0 +1,3 @@
+"""Pages of the vehicles area."""
+
+urls: list = []

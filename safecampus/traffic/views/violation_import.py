@@ -1,0 +1,3 @@
+"""Pages of the violation_import area."""
+
+urls: list = []

@@ -1,0 +1,3 @@
+"""Pages of the violations area."""
+
+urls: list = []
