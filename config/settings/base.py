@@ -193,6 +193,10 @@ SPECTACULAR_SETTINGS = {
         "DutyShiftStateEnum": "safecampus.patrols.models.DutyShift.State",
         "IncidentSourceEnum": "safecampus.patrols.models.Incident.Source",
         "PatrolRoundStateEnum": "safecampus.patrols.models.PatrolRound.State",
+        "VehicleKindEnum": "safecampus.traffic.models.Vehicle.Kind",
+        "VehicleOwnerKindEnum": "safecampus.traffic.models.Vehicle.OwnerKind",
+        "PermitKindEnum": "safecampus.traffic.models.Permit.Kind",
+        "PermitStateEnum": "safecampus.traffic.models.Permit.State",
     },
 }
 

@@ -7,7 +7,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import duty, hazards, inspections, patrols
+from . import duty, hazards, inspections, patrols, traffic_vehicles
 from .views import ApiDocsView, TokenView, not_found
 
 app_name = "api"
@@ -28,6 +28,8 @@ router.register("v1/patrols/scans", patrols.ScanViewSet, basename="patrol-scan")
 router.register("v1/patrols/duty-shifts", duty.DutyShiftViewSet, basename="duty-shift")
 router.register("v1/patrols/duty-entries", duty.DutyEntryViewSet, basename="duty-entry")
 router.register("v1/patrols/incidents", duty.IncidentViewSet, basename="incident")
+router.register("v1/traffic/vehicles", traffic_vehicles.VehicleViewSet, basename="vehicle")
+router.register("v1/traffic/permits", traffic_vehicles.PermitViewSet, basename="permit")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
