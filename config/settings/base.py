@@ -197,6 +197,10 @@ SPECTACULAR_SETTINGS = {
         "VehicleOwnerKindEnum": "safecampus.traffic.models.Vehicle.OwnerKind",
         "PermitKindEnum": "safecampus.traffic.models.Permit.Kind",
         "PermitStateEnum": "safecampus.traffic.models.Permit.State",
+        "ViolationKindEnum": "safecampus.traffic.models.ViolationKind",
+        "ViolationLevelEnum": "safecampus.traffic.models.Violation.Level",
+        "ViolationStateEnum": "safecampus.traffic.models.Violation.State",
+        "MoveCarNoticeChannelEnum": "safecampus.traffic.models.MoveCarNotice.Channel",
     },
 }
 

@@ -7,7 +7,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import duty, hazards, inspections, patrols, traffic_vehicles
+from . import duty, hazards, inspections, patrols, traffic_vehicles, traffic_violations
 from .views import ApiDocsView, TokenView, not_found
 
 app_name = "api"
@@ -30,6 +30,10 @@ router.register("v1/patrols/duty-entries", duty.DutyEntryViewSet, basename="duty
 router.register("v1/patrols/incidents", duty.IncidentViewSet, basename="incident")
 router.register("v1/traffic/vehicles", traffic_vehicles.VehicleViewSet, basename="vehicle")
 router.register("v1/traffic/permits", traffic_vehicles.PermitViewSet, basename="permit")
+router.register("v1/traffic/violations", traffic_violations.ViolationViewSet,
+                basename="violation")
+router.register("v1/traffic/notices", traffic_violations.NoticeViewSet,
+                basename="move-car-notice")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
