@@ -69,6 +69,7 @@ bench: install assets messages
 	$(PYTHON) benchmarks/run.py
 	$(PYTHON) benchmarks/inspections.py
 	$(PYTHON) benchmarks/patrols.py
+	$(PYTHON) benchmarks/traffic.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -14,6 +14,8 @@ Permit status (:func:`permit_status`), for the local day ``today``:
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -22,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from safecampus.core import clock
 
 from ..models import Permit, Vehicle
-from ..plates import plate_normalise
+from ..plates import plate_normalise, plate_problem
 
 #: Most rows the lookup answers with.
 LOOKUP_LIMIT = 20
@@ -74,14 +76,20 @@ def my_vehicles(user) -> list[Vehicle]:
     return with_permit_status(rows)
 
 
-def _rank(number: str, text: str):
+def tag_normalise(text: str) -> str:
+    """A campus tag number as stored: NFKC-folded, spaces removed, upper-case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).upper()
+
+
+def _rank(number: str, tag: str):
     """0 exact plate, 1 plate starts with, 2 plate contains, 3 tag number, 4 owner name."""
     whens = []
     if number:
         whens += [When(plate=number, then=Value(0)), When(plate__startswith=number, then=Value(1)),
                   When(plate__contains=number, then=Value(2))]
-    return Case(*whens, When(tag_number__icontains=text, then=Value(3)), default=Value(4),
-                output_field=IntegerField())
+    if tag:
+        whens.append(When(tag_number__contains=tag, then=Value(3)))
+    return Case(*whens, default=Value(4), output_field=IntegerField())
 
 
 def vehicle_lookup(user, query: str, *, limit: int = LOOKUP_LIMIT) -> list[Vehicle]:
@@ -90,18 +98,30 @@ def vehicle_lookup(user, query: str, *, limit: int = LOOKUP_LIMIT) -> list[Vehic
     ``"a123"``; starting with it first), then campus tag numbers and owner names containing
     the text. Active vehicles before deactivated ones within a rank. Each row carries
     ``permit_status`` (:class:`PermitStatus`). Empty for an empty query or one of a single
-    character that is not a province (it would match nearly everything). Two queries."""
+    character that is not a province (it would match nearly everything).
+
+    Cost: a complete valid plate that is registered is one index lookup; anything else one
+    scan of the vehicles table (plates and tags are stored upper-case, so the comparisons are
+    plain ``LIKE``, no ``UPPER()``; owner names match as typed, which on PostgreSQL is
+    case-sensitive for Latin letters). Then one query for the permits."""
     text = " ".join((query or "").split())[:64]
     number = plate_normalise(text)[:8]
     if not text or (len(number) < 2 and not (number and not number.isascii())):
         return []
-    match = Q(tag_number__icontains=text) | Q(owner_name__icontains=text)
+    rows = vehicle_list_visible_to(user)
+    if plate_problem(number) is None:
+        exact = list(rows.filter(plate=number).exclude(plate="")[:1])  # the unique index
+        if exact:
+            return with_permit_status(exact)
+    tag = tag_normalise(text)
+    match = Q(owner_name__contains=text)
+    if tag:
+        match |= Q(tag_number__contains=tag)
     if number:
         match |= Q(plate__contains=number)
-    rows = list(vehicle_list_visible_to(user).filter(match)
-                .annotate(rank=_rank(number, text))
-                .order_by("rank", "-is_active", "plate", "id")[:limit])
-    return with_permit_status(rows)
+    found = list(rows.filter(match).annotate(rank=_rank(number, tag))
+                 .order_by("rank", "-is_active", "plate", "id")[:limit])
+    return with_permit_status(found)
 
 
 def with_permit_status(vehicles: list[Vehicle], *, today: dt.date | None = None) -> list[Vehicle]:

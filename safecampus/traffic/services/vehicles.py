@@ -39,6 +39,7 @@ from safecampus.organisation.models import Unit
 
 from ..models import Permit, Vehicle
 from ..plates import plate_check
+from ..selectors.vehicles import tag_normalise
 
 VEHICLE_SCOPE = "traffic.vehicle_register"
 PERMIT_SCOPE = "traffic.permit_issue"
@@ -80,11 +81,6 @@ def _check_length(errors: dict, name: str, value: str) -> None:
     if len(value) > limit:
         _add(errors, name, _("At most %(limit)s characters (this has %(length)s).")
              % {"limit": limit, "length": len(value)})
-
-
-def tag_normalise(text: str) -> str:
-    """A campus tag number as stored: NFKC-folded, spaces removed, upper-case."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).upper()
 
 
 def vehicle_name(vehicle: Vehicle) -> str:
