@@ -12,11 +12,11 @@ Asia/Shanghai (``Extract…``/``Trunc…`` with ``tzinfo``).
   (``count`` violations within ``days``), the vehicles that reached it in the period. A
   vehicle is the registered vehicle when the violation has one, else its plate, else the
   imported ledger's own vehicle reference. Warnings and void violations do not count.
-  "Within ``days`` days" means within ``days`` local calendar days ending on the day of
-  the violation that reaches the count (3 in 90 days: 1 Jan, 15 Feb and 31 Mar count; 1
-  Jan and 1 Apr are 91 days). Computed with a ``LAG`` window per vehicle: a violation
-  "reaches" the rule when the violation ``count - 1`` before it (same vehicle) is at most
-  ``days - 1`` local days earlier.
+  "Within ``days`` days" is the rules' own window (``services.violations``): the
+  violations seen after ``observed_at - days`` up to the one that reaches the count (3 in 90
+  days: 1 Jan, 15 Feb and 31 Mar count; 1 Jan and 1 Apr at the same hour are 90 whole days
+  apart and do not). Computed with a ``LAG`` window per vehicle: a violation "reaches" the
+  rule when the violation ``count - 1`` before it (same vehicle) is within that window.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ from django.db.models.functions import (
     ExtractSecond,
     Lag,
     NullIf,
-    TruncDate,
     TruncMonth,
 )
 
@@ -208,7 +207,6 @@ def violation_statistics(user, filters: ViolationStatsFilters) -> ViolationStati
 def repeat_offenders(qs, *, top: int = TOP_OFFENDERS) -> list[RuleOffenders]:
     """For each active rule, the vehicles among ``qs`` that reached it (see the module's
     definition): how many in all and the first ``top`` (most often reached first)."""
-    zone = clock.local_zone()
     counting = (qs.exclude(level=Violation.Level.WARNING).exclude(state=Violation.State.VOID)
                 .annotate(who=vehicle_key()).exclude(who=""))
     result = []
@@ -218,13 +216,12 @@ def repeat_offenders(qs, *, top: int = TOP_OFFENDERS) -> list[RuleOffenders]:
         result.append(entry)
         if rule.count < 1 or rule.days < 1:
             continue
-        day = TruncDate("observed_at", tzinfo=zone)
         reached = counting.annotate(
-            day=day,
-            earlier=Window(Lag(day, offset=rule.count - 1), partition_by=[vehicle_key()],
+            earlier=Window(Lag("observed_at", offset=rule.count - 1),
+                           partition_by=[vehicle_key()],
                            order_by=[F("observed_at").asc(), F("id").asc()]),
-        ) if rule.count > 1 else counting.annotate(day=day, earlier=day)
-        reached = reached.filter(earlier__gte=F("day") - dt.timedelta(days=rule.days - 1))
+        ) if rule.count > 1 else counting.annotate(earlier=F("observed_at"))
+        reached = reached.filter(earlier__gt=F("observed_at") - dt.timedelta(days=rule.days))
         hits = (counting.filter(pk__in=reached.values("pk")).values("who")
                 .annotate(reached=Count("id"), first_reached=Min("observed_at")))
         entry.total = hits.count()

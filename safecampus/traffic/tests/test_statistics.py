@@ -75,10 +75,11 @@ def test_repeat_offenders_3_in_90_days_not_91(org):
     OffenderRule.objects.create(name="Off", count=2, days=5, action="warning_letter",
                                 is_active=False)
     car = Vehicle.objects.create(plate="京A12345", owner_name="Wang", owner_kind="staff")
-    # 1 Jan, 15 Feb, 31 Mar 2025: 90 calendar days (late at night / early in the morning).
+    # 1 Jan 00:10, 15 Feb, 31 Mar 23:50 2025: within 90 days (89 days 23 h 40 min).
     for at in (local(2025, 1, 1, 0, 10), local(2025, 2, 15, 12), local(2025, 3, 31, 23, 50)):
         violation(at, vehicle=car, plate=car.plate)
-    # 1 Jan, 15 Feb, 1 Apr: 91 days — not reached; a plate without a registered vehicle.
+    # 1 Jan, 15 Feb, 1 Apr 08:00: 90 whole days apart, the 91st day — not reached (a plate
+    # without a registered vehicle).
     for at in (local(2025, 1, 1, 8), local(2025, 2, 15, 8), local(2025, 4, 1, 8)):
         violation(at, plate="沪B54321")
     # Within 90 days but one is a warning and one void: they do not count.
