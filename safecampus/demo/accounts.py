@@ -16,6 +16,8 @@ from .data import DEMO_PASSWORD
 # The loop in the order a newcomer walks it: (role, preferred username, what to try).
 FEATURED = [
     (Role.COMMUNITY_MEMBER, "student", gettext_lazy("report a hazard, follow its progress")),
+    (Role.COMMUNITY_MEMBER, "teacher1", gettext_lazy(
+        "staff member with a car: see the move-car notice and appeal a violation")),
     (Role.OFFICE_STAFF, "inspector1", gettext_lazy(
         "confirm reports, issue notices, verify; inspect the places assigned to you")),
     (Role.UNIT_SAFETY_CONTACT, None, gettext_lazy("sign notices, rectify, submit evidence")),

@@ -59,6 +59,7 @@ from . import data
 from .images import campus_map_png, photo_jpeg
 from .inspections import InspectionDemo
 from .patrols import PatrolDemo
+from .traffic import TrafficDemo
 
 DEFAULT_SEED = 2026
 DEFAULT_HAZARDS = 400
@@ -899,8 +900,9 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
     replay = Replay(rng, world, notice_plans)
     inspections = InspectionDemo(random.Random(seed + 1), world, now)
     patrols = PatrolDemo(random.Random(seed + 2), world, now)
+    traffic = TrafficDemo(random.Random(seed + 3), world, now)
     replay.run(hazard_plans, now, progress=progress,
-               extra=inspections.events() + patrols.events())
+               extra=inspections.events() + patrols.events() + traffic.events())
     with transaction.atomic():
         coverage_sweep()
     with transaction.atomic():
@@ -908,6 +910,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
     with transaction.atomic():
         _backdate(first_ids, replay, now)
         patrols.backdate()
+        traffic.backdate()
     return {
         "campuses": Campus.objects.count(),
         "units": Unit.objects.count(),
@@ -919,4 +922,5 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
         "notifications": Notification.objects.count(),
         "inspections": inspections.count,
         **{f"patrol_{key}": value for key, value in patrols.counts.items()},
+        **{f"traffic_{key}": value for key, value in traffic.counts.items()},
     }

@@ -53,7 +53,8 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
         output = load(hazards=60, seed=7)
     assert output.startswith("Demo loaded in ")
     assert re.search(r", \d+ hazards, .* \d+ inspections, 4 patrol routes, \d+ rounds, \d+ "
-                     r"checkpoint scans, 30 grid visits, \d+ duty-log entries, \d+ incidents\.",
+                     r"checkpoint scans, 30 grid visits, \d+ duty-log entries, \d+ incidents, "
+                     r"41 vehicles, 80 parking violations, \d+ move-car notices\.",
                      output), output
 
     # then the university has four campuses, the security office and 11 categories
@@ -151,6 +152,7 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
     assert not Notification.objects.filter(created_at__gt=NOW).exists()
 
     _assert_patrols_grids_and_duty_room()
+    _assert_traffic()
 
     # when it is loaded again with --if-empty, then nothing changes
     counts = (Hazard.objects.count(), User.objects.count(), RectificationNotice.objects.count())
@@ -173,7 +175,7 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
     for label in labels:
         assert label in table
     for username in ("student", "inspector1", "office_head", "leadership", "admin",
-                     "shift_leader", "gridhead_xq"):
+                     "shift_leader", "gridhead_xq", "teacher1"):
         assert f"\n{username} " in table
     assert "safecampus" in table
     contact_line = next(line for line in table.splitlines() if "Unit safety contact" in line)
@@ -269,6 +271,83 @@ def _assert_patrols_grids_and_duty_room():
     for year in {i.year for i in incidents}:
         numbers = sorted(incidents.filter(year=year).values_list("sequence", flat=True))
         assert numbers == list(range(1, len(numbers) + 1))
+
+
+def _assert_traffic():
+    from safecampus.traffic.models import (
+        Appeal,
+        MoveCarNotice,
+        OffenderAction,
+        OffenderRule,
+        Permit,
+        Vehicle,
+        Violation,
+    )
+
+    today = NOW.astimezone(clock.local_zone()).date()
+    # the two default rules; about 40 vehicles, ten of them of demo accounts
+    assert sorted(OffenderRule.objects.values_list("count", "days", "action")) == [
+        (3, 90, "warning_letter"), (5, 90, "suspend_permit")]
+    vehicles = Vehicle.objects.all()
+    assert vehicles.count() == 41
+    assert vehicles.filter(owner__isnull=False).count() == 10
+    assert set(vehicles.values_list("owner_kind", flat=True)) == {
+        "staff", "student", "contractor", "visitor"}
+    assert not vehicles.filter(owner__isnull=True, owner_phone="").exists()
+    plated = vehicles.exclude(plate="")
+    assert plated.filter(plate__startswith="陕A").count() > plated.count() * 0.7
+    assert plated.filter(plate_kind="new_energy").count() >= 5
+    assert not plated.exclude(plate_kind="new_energy").exclude(plate__regex=r"^.{7}$").exists()
+    assert vehicles.filter(kind="ebike", plate="").exclude(tag_number="").count() == 5
+    # permits: long-term for the school year, some expired, one temporary
+    permits = Permit.objects.all()
+    assert permits.filter(kind="temporary").count() == 1
+    assert permits.filter(valid_until__lt=today).exists()
+    assert permits.filter(kind="long_term", valid_from__lte=today,
+                          valid_until__gte=today).count() >= 25
+    # 80 violations in the last three months by guards at demo places, with photos
+    violations = Violation.objects.all()
+    assert violations.count() == 80
+    assert not violations.exclude(observed_at__range=(NOW - dt.timedelta(days=91), NOW)).exists()
+    assert not violations.exclude(recorded_by__memberships__role=Role.GUARD).exists()
+    assert not violations.filter(place__isnull=True).exists()
+    assert {"fire_lane", "entrance", "no_parking"} <= set(violations.values_list("kind",
+                                                                                 flat=True))
+    assert not violations.filter(level="violation", photos__isnull=True).exists()
+    states = dict(violations.values_list("state").annotate(n=Count("id")))
+    assert states["moved"] > 40 and states["towed"] >= 2 and states["void"] == 3
+    assert states.get("open", 0) >= 1
+    # move-car notices: the first on recording, some sent again after the interval
+    notices = MoveCarNotice.objects.all()
+    assert not violations.filter(vehicle__isnull=False).exclude(notices__sequence=1).exists()
+    resent = notices.filter(sequence=2)
+    assert resent.exists()
+    for notice in resent.select_related("violation"):
+        first = notices.get(violation=notice.violation, sequence=1)
+        assert notice.sent_at - first.sent_at >= dt.timedelta(minutes=10)
+    assert {"in_app", "phone"} <= set(notices.values_list("channel", flat=True))
+    told = Notification.objects.filter(verb="traffic.move_car_notice")
+    assert told.count() == notices.filter(channel="in_app").count()
+    assert told.filter(recipient__username="teacher1").exists()
+    assert not told.filter(created_at__gt=NOW).exists()
+    for note in told:
+        sent = notices.get(violation_id=int(note.dedupe_key.split(":")[2]),
+                           sequence=int(note.dedupe_key.split(":")[3])).sent_at
+        assert note.created_at == sent
+    # repeat offenders: teacher2's car reached 3 (a letter), teacher3's reached 5 (suspended)
+    actions = {(a.vehicle.owner.username, a.rule.count) for a in OffenderAction.objects.all()}
+    assert actions == {("teacher2", 3), ("teacher3", 3), ("teacher3", 5)}
+    assert Permit.objects.filter(vehicle__owner__username="teacher3", state="suspended",
+                                 valid_until__gte=today).exists()
+    assert not Permit.objects.filter(state="suspended").exclude(
+        vehicle__owner__username="teacher3").exists()
+    assert Notification.objects.filter(verb="traffic.offender_action",
+                                       recipient__username="teacher2").count() == 1
+    # one appeal pending, one refused; teacher1 can still appeal its violations
+    assert sorted(Appeal.objects.values_list("appellant__username", "state")) == [
+        ("teacher3", "refused"), ("teacher4", "pending")]
+    assert violations.filter(vehicle__owner__username="teacher1", appeal__isnull=True,
+                             state__in=["open", "moved"]).count() == 2
 
 
 def test_demo_accounts_without_a_demo_says_how_to_load_it():

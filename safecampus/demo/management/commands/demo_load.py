@@ -54,7 +54,9 @@ class Command(BaseCommand):
             "(%(overdue)s hazards overdue now), %(notifications)s notifications, "
             "%(inspections)s inspections, %(patrol_routes)s patrol routes, %(patrol_rounds)s "
             "rounds, %(patrol_scans)s checkpoint scans, %(patrol_visits)s grid visits, "
-            "%(patrol_duty_entries)s duty-log entries, %(patrol_incidents)s incidents."
+            "%(patrol_duty_entries)s duty-log entries, %(patrol_incidents)s incidents, "
+            "%(traffic_vehicles)s vehicles, %(traffic_violations)s parking violations, "
+            "%(traffic_notices)s move-car notices."
         ) % {"seconds": time.monotonic() - started, **counts}))
         self.stdout.write(_("Every demo account's password is “%(password)s”; "
                             "run “manage.py demo_accounts” to see whom to sign in as.")
