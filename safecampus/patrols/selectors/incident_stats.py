@@ -4,7 +4,8 @@ weekdays and months are those of Asia/Shanghai (``Extract…``/``Trunc…`` with
 
 The monthly trend is a continuous axis: every month of the filtered period (an open end: the
 first or last month with an incident; never past the current month unless an incident is),
-an empty month counted 0, at most :data:`MAX_MONTHS` months (the latest ones).
+an empty month counted 0, at most :data:`~safecampus.core.charts.MAX_MONTHS` months (the
+latest ones); see :func:`~safecampus.core.charts.month_axis`.
 
 Which incidents count where: the hour of day is known only when the occurred time is a
 moment or a period of at most an hour; the weekday when the period is at most a day (a
@@ -28,13 +29,12 @@ from django.db.models.functions import (
 )
 
 from safecampus.core import clock
+from safecampus.core.charts import month_axis
 
 from ..models import Incident
 
 TOP_TYPES = 20
 TOP_PLACES = 15
-#: The most months the monthly trend shows (20 years); a longer period shows its last months.
-MAX_MONTHS = 240
 HOUR_KNOWN = Q(occurred_until__isnull=True) | Q(
     occurred_until__lte=F("occurred_at") + dt.timedelta(hours=1))
 DAY_KNOWN = Q(occurred_until__isnull=True) | Q(
@@ -60,8 +60,8 @@ class IncidentStatistics:
     counts, hour 0 first), ``by_weekday`` (7 counts, Monday first), ``heat`` ([hour,
     weekday index 0–6, n] cells with n > 0), ``by_month`` ((date of the 1st, n), oldest
     first, one per month of the period, 0 for an empty one; ``months_cut`` says how many
-    earlier months were left out to keep :data:`MAX_MONTHS`), ``by_place`` (where, n; top
-    15), ``by_disposition`` (disposition, n)."""
+    earlier months were left out to keep :data:`~safecampus.core.charts.MAX_MONTHS`),
+    ``by_place`` (where, n; top 15), ``by_disposition`` (disposition, n)."""
 
     filters: IncidentStatsFilters
     total: int = 0
@@ -127,11 +127,11 @@ def incident_statistics(user, filters: IncidentStatsFilters) -> IncidentStatisti
                 .annotate(weekday=ExtractIsoWeekDay("occurred_at", tzinfo=zone))
                 .values("weekday").annotate(n=Count("id"))):
         stats.by_weekday[row["weekday"] - 1] = row["n"]
-    counted = {
-        _as_date(row["month"]): row["n"]
-        for row in qs.annotate(month=TruncMonth("occurred_at", tzinfo=zone))
-        .values("month").annotate(n=Count("id")).order_by("month")}
-    stats.by_month, stats.months_cut = _month_axis(counted, filters)
+    counted = {row["month"]: row["n"]
+               for row in qs.annotate(month=TruncMonth("occurred_at", tzinfo=zone))
+               .values("month").annotate(n=Count("id")).order_by("month")}
+    stats.by_month, stats.months_cut = month_axis(counted, date_from=filters.date_from,
+                                                  date_to=filters.date_to)
     stats.by_place = list(
         qs.annotate(where=Coalesce(NullIf("place__name", Value("")),
                                    NullIf("location_text", Value(""))))
@@ -140,34 +140,3 @@ def incident_statistics(user, filters: IncidentStatsFilters) -> IncidentStatisti
     stats.by_disposition = list(qs.values("disposition").annotate(n=Count("id"))
                                 .order_by("-n", "disposition"))
     return stats
-
-
-def _month_axis(counted: dict[dt.date, int], filters: IncidentStatsFilters,
-                ) -> tuple[list[tuple[dt.date, int]], int]:
-    """Every month from the period's first to its last (open ends: the first or last month
-    with an incident; an end after the current month stops there unless incidents go on) as
-    ``(1st of the month, n)``, 0 where nothing was counted; and how many earlier months were
-    left out to keep the last :data:`MAX_MONTHS`."""
-    if not counted:
-        return [], 0
-    first, last = min(counted), max(counted)
-    this_month = clock.local_today().replace(day=1)
-    start = filters.date_from.replace(day=1) if filters.date_from else first
-    end = filters.date_to.replace(day=1) if filters.date_to else last
-    end = max(min(end, this_month), last)
-    start = min(start, first)
-    total = _month_index(end) - _month_index(start) + 1
-    cut = max(0, total - MAX_MONTHS)
-    months = []
-    for index in range(_month_index(start) + cut, _month_index(end) + 1):
-        month = dt.date(index // 12, index % 12 + 1, 1)
-        months.append((month, counted.get(month, 0)))
-    return months, cut
-
-
-def _month_index(day: dt.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value

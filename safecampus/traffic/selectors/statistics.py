@@ -50,7 +50,7 @@ from django.db.models.functions import (
 )
 
 from safecampus.core import clock
-from safecampus.patrols.selectors.incident_stats import _month_axis as month_axis
+from safecampus.core.charts import month_axis
 
 from ..models import OffenderRule, Vehicle, Violation
 
@@ -195,10 +195,11 @@ def violation_statistics(user, filters: ViolationStatsFilters) -> ViolationStati
     for row in (qs.annotate(weekday=ExtractIsoWeekDay("observed_at", tzinfo=zone))
                 .values("weekday").annotate(n=Count("id"))):
         stats.by_weekday[row["weekday"] - 1] = row["n"]
-    counted = {_as_date(row["month"]): row["n"]
+    counted = {row["month"]: row["n"]
                for row in qs.annotate(month=TruncMonth("observed_at", tzinfo=zone))
                .values("month").annotate(n=Count("id")).order_by("month")}
-    stats.by_month, stats.months_cut = month_axis(counted, filters)
+    stats.by_month, stats.months_cut = month_axis(counted, date_from=filters.date_from,
+                                                  date_to=filters.date_to)
     stats.by_state = list(qs.values("state").annotate(n=Count("id")).order_by("-n", "state"))
     stats.rules = repeat_offenders(qs)
     return stats
@@ -246,7 +247,3 @@ def repeat_offenders(qs, *, top: int = TOP_OFFENDERS) -> list[RuleOffenders]:
                     offender.vehicle = vehicles.get(int(offender.key[2:]))
                     offender.label = str(offender.vehicle) if offender.vehicle else offender.label
     return result
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value

@@ -9,11 +9,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from safecampus.patrols.views.incident_stats import CHART_FONT, TOOLTIP
-from safecampus.patrols.views.incident_stats import _bars as bars
-from safecampus.patrols.views.incident_stats import _base as base
-from safecampus.patrols.views.incident_stats import _columns as columns
-from safecampus.patrols.views.incident_stats import _weekdays as weekdays
+from safecampus.core.charts import bars, columns, donut, month_line, weekday_labels
 
 from ..forms.statistics import ViolationStatsFilterForm
 from ..models import Violation, ViolationKind
@@ -34,27 +30,11 @@ def _charts(stats: ViolationStatistics) -> dict:
         "type": bars([r["kind_label"] for r in stats.by_type], [r["n"] for r in stats.by_type],
                      count),
         "hour": columns([f"{h:02d}" for h in range(24)], stats.by_hour, count),
-        "weekday": columns(weekdays(), stats.by_weekday, count, every_label=True),
-        "month": base(
-            grid={"left": 8, "right": 16, "top": 16, "bottom": 8, "containLabel": True},
-            xAxis={"type": "category", "data": [m.strftime("%Y-%m") for m, _n in stats.by_month]},
-            yAxis={"type": "value", "minInterval": 1},
-            dataZoom=[{"type": "inside"}] if len(stats.by_month) > 24 else [],
-            series=[{"name": count, "type": "line", "showSymbol": False,
-                     "areaStyle": {"opacity": 0.15},
-                     "data": [n for _m, n in stats.by_month]}]),
-        "level": {
-            "textStyle": {"fontFamily": CHART_FONT}, "color": ["#e8590c", "#1c7ed6"],
-            "tooltip": TOOLTIP | {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
-            "legend": {"bottom": 0},
-            "series": [{"name": _("Level"), "type": "pie", "radius": ["40%", "68%"],
-                        "center": ["50%", "45%"], "minShowLabelAngle": 12,
-                        "label": {"position": "inside", "formatter": "{d}%", "color": "#fff"},
-                        "data": [{"name": str(Violation.Level.VIOLATION.label),
-                                  "value": stats.violations},
-                                 {"name": str(Violation.Level.WARNING.label),
-                                  "value": stats.warnings}]}],
-        },
+        "weekday": columns(weekday_labels(), stats.by_weekday, count, every_label=True),
+        "month": month_line(stats.by_month, count),
+        "level": donut([(str(Violation.Level.VIOLATION.label), stats.violations),
+                        (str(Violation.Level.WARNING.label), stats.warnings)],
+                       _("Level"), colours=["#e8590c", "#1c7ed6"]),
     }
 
 
