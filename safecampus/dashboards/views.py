@@ -9,17 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from safecampus.core.charts import CHART_FONT, TOOLTIP
 from safecampus.organisation.selectors import campuses
 from safecampus.patrols.selectors.work import patrol_work
 
 from . import selectors
 
-# The page font (static/css/app.css) so that Chinese labels in canvas charts render with the
-# same CJK face as the page around them.
-CHART_FONT = 'system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
-# Tooltips drawn on the canvas: the default HTML tooltip writes style="" attributes, which
-# the Content Security Policy (style-src 'self') blocks.
-TOOLTIP = {"renderMode": "richText", "textStyle": {"fontFamily": CHART_FONT}}
 COLOURS = {
     "reported": "#1c7ed6",
     "closed": "#198754",

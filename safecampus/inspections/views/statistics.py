@@ -7,13 +7,11 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from safecampus.core.charts import CHART_FONT, TOOLTIP
+
 from .. import stats
 from ..forms.statistics import StatisticsFilterForm
 
-# The page font, so that Chinese labels drawn on the chart canvas match the page.
-CHART_FONT = 'system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
-# Canvas tooltips: ECharts' HTML tooltip writes style="" attributes, which the CSP refuses.
-TOOLTIP = {"renderMode": "richText", "textStyle": {"fontFamily": CHART_FONT}}
 FAILED_COLOUR = "#d9342b"
 RATE_COLOUR = "#1c7ed6"
 PAGE_PARAMS = ("item_page", "overdue_page", "repeat_page")

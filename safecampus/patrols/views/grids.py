@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safecampus.accounts.models import Role
+from safecampus.core.charts import CHART_FONT, TOOLTIP
 from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.forms import apply_domain_error, id_or_none
 from safecampus.core.pagination import paginate
@@ -29,10 +30,6 @@ from ..services import grids as services
 
 ZONES_PER_PAGE = 50
 VISITS_PER_PAGE = 30
-# The page font, so that Chinese labels drawn on the chart canvas match the page.
-CHART_FONT = 'system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
-# Canvas tooltips: ECharts' HTML tooltip writes style="" attributes, which the CSP refuses.
-TOOLTIP = {"renderMode": "richText", "textStyle": {"fontFamily": CHART_FONT}}
 COLOURS = {"visits": "#1c7ed6", "hazards": "#f08c00", "incidents": "#d9342b"}
 
 

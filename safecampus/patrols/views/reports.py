@@ -15,16 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from safecampus.core import clock
+from safecampus.core.charts import CHART_FONT, TOOLTIP
 from safecampus.core.pagination import page_of
 from safecampus.core.spreadsheets import XLSX_CONTENT_TYPE, content_disposition, write_xlsx
 
 from ..forms.reports import ReportFilterForm
 from ..selectors import reports
 
-# The page font, so that Chinese labels drawn on the chart canvas match the page.
-CHART_FONT = 'system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
-# Canvas tooltips: ECharts' HTML tooltip writes style="" attributes, which the CSP refuses.
-TOOLTIP = {"renderMode": "richText", "textStyle": {"fontFamily": CHART_FONT}}
 COMPLETION_COLOUR = "#1c7ed6"
 ON_TIME_COLOUR = "#2f9e44"
 PAGE_PARAMS = ("missed_page", "flagged_page")
