@@ -7,7 +7,9 @@ What lives here:
 * :class:`Target` (one of our fields with the Chinese/English header aliases that name it)
   and :func:`suggest_columns` (header → field, by :func:`~.spreadsheets.fold_key`);
 * :func:`distinct_values`, :func:`distinct_keyed` and :func:`value_key` for step 2's value
-  mapping (values are keyed by their folded text, so "Theft", "THEFT" and "ＴＨＥＦＴ" are one);
+  mapping (values are keyed by their folded text, so "Theft", "THEFT" and "ＴＨＥＦＴ" are one),
+  and :func:`keyword_patterns` / :func:`keyword_match` to suggest one of our values for a
+  value as recorded from English and Chinese keywords;
 * :class:`MappingPlan`, the JSON-able choice of step 2 (subclassed per importer), and
   :func:`column_problems` for a plan that names missing or impossible columns;
 * :class:`ErrorCollector`, which keeps the first :data:`MAX_ERRORS_KEPT` row errors and
@@ -122,6 +124,35 @@ def value_field_name(kind: str, key: str) -> str:
     """A form field name for the value-mapping select of ``key`` in ``kind`` (hashed: keys
     may hold any character)."""
     return f"val_{kind}_{hashlib.sha1(key.encode()).hexdigest()[:12]}"
+
+
+def keyword_patterns(rules) -> list[tuple[object, re.Pattern]]:
+    """Compile ``rules`` — ``(value, "word|word|汉字")`` pairs, alternatives separated by
+    ``|`` and written in lower case — for :func:`keyword_match`, which suggests one of our
+    values for a value as recorded. ASCII alternatives (regexes allowed, e.g. ``assist\\w*``)
+    match whole words only (``nta`` is not found in ``dental``); Chinese ones match anywhere
+    (Chinese has no spaces between words). Rules keep their order: the first that matches wins."""
+    compiled = []
+    for value, pattern in rules:
+        words = [w for w in pattern.split("|") if w.isascii()]
+        chinese = [w for w in pattern.split("|") if not w.isascii()]
+        parts = []
+        if words:
+            parts.append(r"(?<![a-z0-9])(?:" + "|".join(words) + r")(?![a-z0-9])")
+        if chinese:
+            parts.append("|".join(chinese))
+        compiled.append((value, re.compile("|".join(parts))))
+    return compiled
+
+
+def keyword_match(text: str, patterns: list[tuple[object, re.Pattern]]) -> str | None:
+    """The value (as text) of the first of :func:`keyword_patterns`' ``patterns`` found in
+    ``text`` (normalised, case-folded), or None when none is."""
+    lower = normalise_text(text).casefold()
+    for value, regex in patterns:
+        if regex.search(lower):
+            return str(value)
+    return None
 
 
 # --- the plan ------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -57,6 +56,8 @@ from safecampus.core.importing import (
     detect_day_first,
     distinct_keyed,
     import_job_get,
+    keyword_match,
+    keyword_patterns,
     lock_imports,
     parse_moment,
     parse_period,
@@ -168,22 +169,8 @@ DISPOSITION_KEYWORDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _compile(rules):
-    compiled = []
-    for value, pattern in rules:
-        words = [w for w in pattern.split("|") if w.isascii()]
-        chinese = [w for w in pattern.split("|") if not w.isascii()]
-        parts = []
-        if words:
-            parts.append(r"(?<![a-z0-9])(?:" + "|".join(words) + r")(?![a-z0-9])")
-        if chinese:
-            parts.append("|".join(chinese))
-        compiled.append((value, re.compile("|".join(parts))))
-    return compiled
-
-
-_CATEGORY_RES = _compile(CATEGORY_KEYWORDS)
-_DISPOSITION_RES = _compile(DISPOSITION_KEYWORDS)
+_CATEGORY_RES = keyword_patterns(CATEGORY_KEYWORDS)
+_DISPOSITION_RES = keyword_patterns(DISPOSITION_KEYWORDS)
 
 
 def _labels_index(choices) -> dict[str, str]:
@@ -201,11 +188,7 @@ def _suggest(text: str, choices, compiled) -> str | None:
     index = _labels_index(choices)
     if fold_key(text) in index:
         return str(index[fold_key(text)])
-    lower = normalise_text(text).casefold()
-    for value, regex in compiled:
-        if regex.search(lower):
-            return str(value)
-    return None
+    return keyword_match(text, compiled)
 
 
 def suggest_category(type_label: str) -> str | None:

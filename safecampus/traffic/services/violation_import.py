@@ -68,6 +68,8 @@ from safecampus.core.importing import (
     column_problems,
     detect_day_first,
     distinct_keyed,
+    keyword_match,
+    keyword_patterns,
     lock_imports,
     parse_moment,
     suggest_columns,
@@ -86,7 +88,6 @@ from safecampus.core.spreadsheets import (
     normalise_text,
     read_table,
 )
-from safecampus.patrols.services.incident_import import _compile
 
 from ..models import Vehicle, Violation, ViolationKind
 from ..plates import plate_check
@@ -171,16 +172,8 @@ WARNING_CODE = re.compile(r"^W\s*\d", re.IGNORECASE)
 WARNING_LABEL = re.compile(r"^W\s*[-–:]\s*|警告", re.IGNORECASE)
 
 
-_KIND_RES = _compile(KIND_KEYWORDS)
-_STATUS_RES = _compile(STATUS_KEYWORDS)
-
-
-def _match(text: str, compiled) -> str | None:
-    lower = re.sub(r"\s+", " ", normalise_text(text).casefold())
-    for value, regex in compiled:
-        if regex.search(lower):
-            return str(value)
-    return None
+_KIND_RES = keyword_patterns(KIND_KEYWORDS)
+_STATUS_RES = keyword_patterns(STATUS_KEYWORDS)
 
 
 def suggest_kind(label: str) -> str | None:
@@ -191,14 +184,14 @@ def suggest_kind(label: str) -> str | None:
     for choice, name in ViolationKind.choices:
         if fold_key(text) in (fold_key(choice), fold_key(str(name))):
             return str(choice)
-    return _match(text, _KIND_RES)
+    return keyword_match(text, _KIND_RES)
 
 
 def suggest_status(label: str) -> str:
     """What a status as recorded becomes: ``Warning`` → warning; ``Citation Dismissed``,
     ``Void Approved`` → void; towed → towed; anything else (paid, issued, denied …) →
     closed."""
-    return _match(label, _STATUS_RES) or str(Status.CLOSED)
+    return keyword_match(label, _STATUS_RES) or str(Status.CLOSED)
 
 
 def value_options(kind: str) -> list[tuple[str, str]]:
