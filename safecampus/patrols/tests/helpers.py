@@ -1,18 +1,16 @@
 """Builders shared by the patrol tests: a route with checkpoints and a night schedule; and
-the page helpers: a client signed in with English pages, its flash messages, a page's text."""
+the page helpers from :mod:`safecampus.tests.pages` (signed-in client, flash messages, page
+text), re-exported."""
 
 import datetime as dt
-import re
 import uuid
 from types import SimpleNamespace
-
-from django.conf import settings
-from django.contrib.messages import get_messages
 
 from safecampus.core import clock
 from safecampus.organisation.models import Place
 from safecampus.patrols.models import Checkpoint, PatrolRoute, PatrolSchedule
 from safecampus.patrols.services import patrolling
+from safecampus.tests.pages import login, messages_of, text_of  # noqa: F401 (re-exported)
 
 #: Checkpoint positions around (30.7600 N, 103.9800 E), about 100 m apart.
 BASE_LAT, BASE_LON = 30.760000, 103.980000
@@ -53,21 +51,3 @@ def scan(guard, checkpoint, at, **kwargs):
     return patrolling.scan_record(actor=guard, code=patrolling.checkpoint_code(checkpoint),
                                   scanned_at=at, **kwargs)
 
-
-def login(client, user):
-    """``client`` signed in as ``user``, asking for English pages (the language cookie)."""
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def messages_of(response) -> list[str]:
-    """The flash messages the request behind ``response`` left, as text."""
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def text_of(response) -> str:
-    """The page's visible text with whitespace folded (for message assertions)."""
-    html = response.content.decode()
-    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

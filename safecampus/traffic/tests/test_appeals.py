@@ -7,8 +7,8 @@ import pytest
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.notifications.models import Notification
-from safecampus.patrols.tests.helpers import login, messages_of, text_of
 from safecampus.tests.factories import photo_upload
+from safecampus.tests.pages import login, messages_of, text_of
 from safecampus.traffic.models import Appeal, Violation
 from safecampus.traffic.services import violations as services
 

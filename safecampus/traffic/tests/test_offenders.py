@@ -8,7 +8,7 @@ import pytest
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.notifications.models import Notification
-from safecampus.patrols.tests.helpers import login, text_of
+from safecampus.tests.pages import login, text_of
 from safecampus.traffic.models import OffenderAction, OffenderRule, Permit
 from safecampus.traffic.services import violations as services
 

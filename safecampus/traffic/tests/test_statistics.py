@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from safecampus.core import clock
-from safecampus.patrols.tests.helpers import login, text_of
+from safecampus.tests.pages import login, text_of
 from safecampus.traffic.models import OffenderRule, Vehicle, Violation
 from safecampus.traffic.selectors.statistics import (
     ViolationStatsFilters,

@@ -18,7 +18,7 @@ from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.importing import suggest_columns
 from safecampus.core.models import ActivityEntry
 from safecampus.core.spreadsheets import ImportRejected
-from safecampus.patrols.tests.helpers import login
+from safecampus.tests.pages import login
 from safecampus.traffic.models import Vehicle, Violation, ViolationKind
 from safecampus.traffic.services import violation_import as imp
 
