@@ -36,7 +36,8 @@ def test_a_guard_records_a_violation_of_a_registered_vehicle_and_the_owner_is_to
     notice = MoveCarNotice.objects.get(violation=violation)
     assert (notice.sequence, notice.channel, notice.recipient) == (1, "in_app", owner)
     note = Notification.objects.get(recipient=owner)
-    assert note.title == "Please move your vehicle now: 陕A12345 Blocking a fire lane · 北门"
+    # stored in the site's language (Chinese), whatever language the guard's page was in
+    assert note.title == "请立即挪车：陕A12345 占用消防通道 · 北门"
     assert note.url == reverse("traffic:violation_detail", args=[violation.pk])
     assert [e.verb for e in activity_for(violation)] == [
         "traffic.violation_record", "traffic.move_car_notice"]
