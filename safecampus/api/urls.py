@@ -7,7 +7,18 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import duty, hazards, inspections, patrols, traffic_vehicles, traffic_violations
+from . import (
+    duty,
+    hazards,
+    inspections,
+    patrols,
+    traffic_abandoned,
+    traffic_charging,
+    traffic_gates,
+    traffic_posts,
+    traffic_vehicles,
+    traffic_violations,
+)
 from .views import ApiDocsView, TokenView, not_found
 
 app_name = "api"
@@ -34,6 +45,9 @@ router.register("v1/traffic/violations", traffic_violations.ViolationViewSet,
                 basename="violation")
 router.register("v1/traffic/notices", traffic_violations.NoticeViewSet,
                 basename="move-car-notice")
+for module in (traffic_abandoned, traffic_gates, traffic_posts, traffic_charging):
+    for prefix, viewset, basename in module.routes:
+        router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -60,6 +60,10 @@ from .images import campus_map_png, photo_jpeg
 from .inspections import InspectionDemo
 from .patrols import PatrolDemo
 from .traffic import TrafficDemo
+from .traffic_abandoned import AbandonedDemo
+from .traffic_charging import ChargingDemo
+from .traffic_gates import GateDemo
+from .traffic_posts import DutyPostDemo
 
 DEFAULT_SEED = 2026
 DEFAULT_HAZARDS = 400
@@ -901,8 +905,13 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
     inspections = InspectionDemo(random.Random(seed + 1), world, now)
     patrols = PatrolDemo(random.Random(seed + 2), world, now)
     traffic = TrafficDemo(random.Random(seed + 3), world, now)
+    # The traffic areas, each with its own seed so that one area's changes leave the others'
+    # data as it was.
+    traffic_areas = [area(random.Random(seed + 4 + n), world, now) for n, area in
+                     enumerate((AbandonedDemo, GateDemo, DutyPostDemo, ChargingDemo))]
     replay.run(hazard_plans, now, progress=progress,
-               extra=inspections.events() + patrols.events() + traffic.events())
+               extra=inspections.events() + patrols.events() + traffic.events()
+               + [event for area in traffic_areas for event in area.events()])
     with transaction.atomic():
         coverage_sweep()
     with transaction.atomic():
@@ -911,6 +920,8 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
         _backdate(first_ids, replay, now)
         patrols.backdate()
         traffic.backdate()
+        for area in traffic_areas:
+            area.backdate()
     return {
         "campuses": Campus.objects.count(),
         "units": Unit.objects.count(),
@@ -923,4 +934,6 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
         "inspections": inspections.count,
         **{f"patrol_{key}": value for key, value in patrols.counts.items()},
         **{f"traffic_{key}": value for key, value in traffic.counts.items()},
+        **{f"traffic_{key}": value for area in traffic_areas
+           for key, value in area.counts.items()},
     }

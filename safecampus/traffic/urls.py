@@ -1,6 +1,15 @@
 """Pages under /traffic/. Each area of the module keeps its routes beside its views."""
 
-from .views import statistics, vehicles, violation_import, violations
+from .views import (
+    abandoned,
+    charging,
+    gates,
+    posts,
+    statistics,
+    vehicles,
+    violation_import,
+    violations,
+)
 
 app_name = "traffic"
 
@@ -9,4 +18,8 @@ urlpatterns = [
     *vehicles.urls,
     *violation_import.urls,
     *statistics.urls,
+    *abandoned.urls,
+    *gates.urls,
+    *posts.urls,
+    *charging.urls,
 ]

@@ -1,5 +1,4 @@
-"""Traffic (交通管理): vehicles and permits, parking violations, move-car notices, repeat
-offenders and appeals.
+"""Vehicles and permits, parking violations, move-car notices, repeat offenders and appeals.
 
 Plates are stored in one normal form (:mod:`safecampus.traffic.plates`), so a violation
 recorded by a guard finds the registered vehicle however the plate was typed. Times are

@@ -1,0 +1,3 @@
+"""Pages of the traffic module (to be filled)."""
+
+urls: list = []
