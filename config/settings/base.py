@@ -264,6 +264,19 @@ SAFECAMPUS = {
     # this many notices a day (against abuse of the notice button).
     "MOVE_CAR_RESEND_MINUTES": env.get_int("SAFECAMPUS_MOVE_CAR_RESEND_MINUTES", 10),
     "MOVE_CAR_DAILY_CAP": env.get_int("SAFECAMPUS_MOVE_CAR_DAILY_CAP", 5),
+    # Abandoned vehicles: the notice on the vehicle gives the owner this many days to move it;
+    # a vehicle removed to storage may be claimed for this many days, then it is disposed of.
+    "ABANDONED_NOTICE_DAYS": env.get_int("SAFECAMPUS_ABANDONED_NOTICE_DAYS", 7),
+    "ABANDONED_CLAIM_DAYS": env.get_int("SAFECAMPUS_ABANDONED_CLAIM_DAYS", 90),
+    # Gate records: a vehicle inside for more than this many days without an exit is an
+    # abandoned-vehicle candidate.
+    "GATE_LONG_STAY_DAYS": env.get_int("SAFECAMPUS_GATE_LONG_STAY_DAYS", 30),
+    # Traffic duty posts: a guard may sign in this many minutes before a duty starts; a duty
+    # with nobody signed in this many minutes after its start is reported unstaffed.
+    "POST_SIGN_IN_EARLY_MINUTES": 15,
+    "POST_UNSTAFFED_AFTER_MINUTES": env.get_int("SAFECAMPUS_POST_UNSTAFFED_AFTER_MINUTES", 5),
+    # Charging points: the hazard category of a reported fault (its code).
+    "CHARGING_FAULT_CATEGORY": env.get("SAFECAMPUS_CHARGING_FAULT_CATEGORY", "electrical"),
 }
 
 # The cache is shared by the web processes and the task consumer: Redis when configured,
