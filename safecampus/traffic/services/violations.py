@@ -416,7 +416,9 @@ def offender_rules_apply(*, vehicle_id: int) -> list[OffenderAction]:
     what counts); returns the actions taken now ([] when none, or while an appeal of the
     vehicle is pending). Idempotent: an action is taken once per rule and triggering
     violation. Warning letter: a notification to the owner's account and an entry on the
-    timelines; permit suspension: the vehicle's active permits become suspended."""
+    timelines; permit suspension: the vehicle's active permits that are still valid or
+    upcoming (ending today or later, local day) become suspended; expired ones stay as they
+    were."""
     taken: list[OffenderAction] = []
     with transaction.atomic():
         vehicle = (Vehicle.objects.select_for_update(of=("self",)).select_related("owner")
@@ -453,8 +455,10 @@ def _offender_act(action: OffenderAction, *, vehicle: Vehicle, violation: Violat
             "count": len(action.violation_ids), "days": rule.days}
     suspended = []
     if rule.action == OffenderRule.Action.SUSPEND_PERMIT:
+        # Only permits still valid or upcoming (local day): an expired one stays as it was.
         for permit in Permit.objects.select_for_update().filter(
-                vehicle=vehicle, state=Permit.State.ACTIVE):
+                vehicle=vehicle, state=Permit.State.ACTIVE,
+                valid_until__gte=clock.local_today()).order_by("valid_from", "id"):
             permit.state = Permit.State.SUSPENDED
             permit.save(update_fields=["state", "updated_at"])
             activity_record(target=permit, actor=None, verb="traffic.permit_suspend",

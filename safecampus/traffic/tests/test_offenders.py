@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from safecampus.core import clock
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.notifications.models import Notification
@@ -82,13 +83,57 @@ def test_warnings_and_void_violations_do_not_count(org, rules,
 
 def test_five_suspend_the_active_permits(org, rules, django_capture_on_commit_callbacks):
     car = vehicle(owner=owner_user())
-    permit = Permit.objects.create(vehicle=car, valid_from=dt.date(2025, 9, 1),
-                                   valid_until=dt.date(2026, 8, 31))
+    today = clock.local_today()  # the rules run on commit, at the real time
+    permit = Permit.objects.create(vehicle=car, valid_from=today - 300 * DAY,
+                                   valid_until=today + 64 * DAY)
     _record_days(org, [0, 1, 2, 3, 4], capture=django_capture_on_commit_callbacks)
     permit.refresh_from_db()
     assert permit.state == Permit.State.SUSPENDED
     assert [e.verb for e in activity_for(permit)] == ["traffic.permit_suspend"]
     assert OffenderAction.objects.filter(rule=rules["suspend_permit"]).count() == 1
+
+
+def test_suspension_leaves_expired_and_revoked_permits_as_they_were(
+        org, rules, django_capture_on_commit_callbacks):
+    """Given an expired (ended yesterday), a valid (ends today), an upcoming and a revoked
+    permit, when the 5th violation triggers the suspension, then only the valid and the
+    upcoming one are suspended, each with its timeline entry, and the action lists them."""
+    car = vehicle(owner=owner_user())
+    today = clock.local_today()
+
+    def permit(start, end, **kwargs):
+        return Permit.objects.create(vehicle=car, valid_from=today + start * DAY,
+                                     valid_until=today + end * DAY, **kwargs)
+
+    expired = permit(-365, -1)
+    valid = permit(0, 0)
+    upcoming = permit(1, 365)
+    revoked = permit(-10, 100, state=Permit.State.REVOKED)
+    _record_days(org, [0, 1, 2, 3, 4], capture=django_capture_on_commit_callbacks)
+    states = {p.pk: p.state for p in Permit.objects.all()}
+    assert states == {expired.pk: Permit.State.ACTIVE, valid.pk: Permit.State.SUSPENDED,
+                      upcoming.pk: Permit.State.SUSPENDED, revoked.pk: Permit.State.REVOKED}
+    assert list(activity_for(expired)) == [] and list(activity_for(revoked)) == []
+    assert [e.verb for e in activity_for(upcoming)] == ["traffic.permit_suspend"]
+    entry = activity_for(car).get(verb="traffic.offender_action",
+                                  data__action="suspend_permit")
+    assert entry.data["permits"] == [valid.pk, upcoming.pk]
+
+
+def test_suspension_with_only_an_expired_permit_suspends_nothing(
+        org, rules, django_capture_on_commit_callbacks):
+    car = vehicle(owner=owner_user())
+    today = clock.local_today()
+    expired = Permit.objects.create(vehicle=car, valid_from=today - 400 * DAY,
+                                    valid_until=today - 35 * DAY)
+    _record_days(org, [0, 1, 2, 3, 4], capture=django_capture_on_commit_callbacks)
+    expired.refresh_from_db()
+    assert expired.state == Permit.State.ACTIVE
+    action = OffenderAction.objects.get(rule=rules["suspend_permit"])
+    assert action.vehicle == car
+    entry = activity_for(car).get(verb="traffic.offender_action",
+                                  data__action="suspend_permit")
+    assert entry.data["permits"] == []
 
 
 def test_a_pending_appeal_blocks_escalation_and_the_decision_reapplies(
