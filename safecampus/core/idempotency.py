@@ -58,3 +58,18 @@ def idempotency_remember(*, scope: str, key: str | None, user, result: models.Mo
     except IntegrityError:
         return False
     return True
+
+
+def idempotency_race_lost(*, scope: str, key: str | None, user, result: models.Model):
+    """Remember that ``key`` produced ``result``, inside the caller's open transaction.
+
+    Returns None when this request is the first with ``key`` (or there is no key). When a
+    concurrent request with the same key got there first, marks the caller's transaction for
+    rollback and returns the winner's result (an instance of ``type(result)``), which the
+    caller returns instead of its own; nothing it wrote in the transaction is kept.
+    """
+    if idempotency_remember(scope=scope, key=key, user=user, result=result):
+        return None
+    winner = idempotency_lookup(scope=scope, key=key, model=type(result), user=user)
+    transaction.set_rollback(True)
+    return winner

@@ -27,8 +27,6 @@ changed), NotAllowed (403), Conflict (stale or illegal, 409).
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -43,6 +41,7 @@ from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.idempotency import idempotency_lookup, idempotency_remember
 from safecampus.core.models import ActivityEntry
+from safecampus.core.phones import phone_is_valid, phone_normalise
 from safecampus.hazards import services as hazard_services
 from safecampus.hazards.models import Grade, Hazard, Source
 from safecampus.notifications.services import notification_send
@@ -69,11 +68,6 @@ HAZARD_SCOPE = "hazards.report"
 #: The same entry logged again by the same person within this time is the same entry (the
 #: browser's Back button and a resubmitted form): the first one is returned.
 SAME_ENTRY_WINDOW = dt.timedelta(minutes=10)
-#: A phone number as people write it: digits with spaces, "+", "-", brackets, and an
-#: extension ("转123", "分机 123", "ext 123", "x123"). Checked after NFKC folding, so
-#: full-width digits and brackets typed with a Chinese input method pass.
-_PHONE_RE = re.compile(r"^\+?[0-9 ()\-]*[0-9][0-9 ()\-]*"
-                       r"(?:\s*(?:转|分机|ext\.?|x)\s*[0-9]{1,6})?$", re.IGNORECASE)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -390,8 +384,8 @@ def _entry_fields(errors: dict, *, now, occurred_at, kind, campus_id, place_id, 
     _check_length(errors, "caller_name", values["caller_name"], 64)
     _check_length(errors, "caller_phone", values["caller_phone"], 32)
     if values["caller_phone"]:
-        values["caller_phone"] = unicodedata.normalize("NFKC", values["caller_phone"]).strip()
-        if not _PHONE_RE.match(values["caller_phone"]):
+        values["caller_phone"] = phone_normalise(values["caller_phone"])
+        if not phone_is_valid(values["caller_phone"]):
             errors.setdefault("caller_phone", []).append(
                 _("Give the caller's phone number in digits (spaces, +, - and brackets may "
                   "be used; an extension as “转123” or “ext 123”)."))

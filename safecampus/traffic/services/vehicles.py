@@ -22,8 +22,6 @@ Errors: DomainError (bad input, 400; nothing changed), NotAllowed (403), Conflic
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -34,7 +32,8 @@ from safecampus.accounts.models import User
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.forms import id_or_none
-from safecampus.core.idempotency import idempotency_lookup, idempotency_remember
+from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
+from safecampus.core.phones import PHONE_INVALID, phone_is_valid, phone_normalise
 from safecampus.organisation.models import Unit
 
 from ..models import Permit, Vehicle
@@ -49,10 +48,6 @@ LIMITS = {"tag_number": 32, "make": 64, "colour": 32, "owner_name": 64, "owner_p
 #: The editable fields of a vehicle (what :func:`vehicle_update` takes).
 VEHICLE_FIELDS = ("plate", "tag_number", "kind", "make", "colour", "owner_id", "owner_name",
                   "owner_kind", "owner_phone", "unit_id")
-#: A phone number as people write it: digits with spaces, "+", "-", brackets and an
-#: extension ("转123", "ext 123"), checked after NFKC folding (full-width digits pass).
-_PHONE_RE = re.compile(r"^\+?[0-9 ()\-]*[0-9][0-9 ()\-]*"
-                       r"(?:\s*(?:转|分机|ext\.?|x)\s*[0-9]{1,6})?$", re.IGNORECASE)
 #: Longest permit: ten years (a typo in the year is refused rather than kept).
 PERMIT_MAX_DAYS = 3653
 
@@ -136,10 +131,9 @@ def _vehicle_fields(errors: dict, data: dict, *, exclude_pk: int | None) -> dict
     if owner_kind not in Vehicle.OwnerKind.values:
         _add(errors, "owner_kind", _("Choose the owner type (staff, student, contractor or "
                                      "visitor)."))
-    phone = unicodedata.normalize("NFKC", _text(data.get("owner_phone")))
-    if phone and not _PHONE_RE.match(phone):
-        _add(errors, "owner_phone", _("Enter a phone number (digits, with spaces, +, - or "
-                                      "brackets)."))
+    phone = phone_normalise(data.get("owner_phone"))
+    if phone and not phone_is_valid(phone):
+        _add(errors, "owner_phone", str(PHONE_INVALID))
     _check_length(errors, "owner_phone", phone)
     owner = None
     if data.get("owner_id") not in (None, ""):
@@ -159,16 +153,6 @@ def _vehicle_fields(errors: dict, data: dict, *, exclude_pk: int | None) -> dict
     return {"plate": plate, "plate_kind": plate_kind, "tag_number": tag, "kind": kind,
             "make": make, "colour": colour, "owner": owner, "owner_name": owner_name,
             "owner_kind": owner_kind, "owner_phone": phone, "unit": unit}
-
-
-def _race_lost(*, scope: str, key: str | None, actor, result):
-    """Remember ``key`` → ``result``; when a concurrent request with the key won, roll this
-    transaction back and return the winner (else None)."""
-    if idempotency_remember(scope=scope, key=key, user=actor, result=result):
-        return None
-    winner = idempotency_lookup(scope=scope, key=key, model=type(result), user=actor)
-    transaction.set_rollback(True)
-    return winner
 
 
 def _lock_vehicle(vehicle_id) -> Vehicle:
@@ -218,8 +202,8 @@ def vehicle_register(*, actor, owner_name: str, owner_kind: str, plate: str = ""
         _save_unique(vehicle, values["plate"])
         activity_record(target=vehicle, actor=actor, verb="traffic.vehicle_register",
                         to_state="active", comment=str(vehicle))
-        winner = _race_lost(scope=VEHICLE_SCOPE, key=idempotency_key, actor=actor,
-                            result=vehicle)
+        winner = idempotency_race_lost(scope=VEHICLE_SCOPE, key=idempotency_key, user=actor,
+                                       result=vehicle)
         if winner is not None:
             return winner
     return vehicle
@@ -344,7 +328,8 @@ def permit_issue(*, actor, vehicle_id, valid_from: dt.date | None, valid_until: 
                         to_state=Permit.State.ACTIVE,
                         comment=f"{permit.get_kind_display()} {valid_from} – {valid_until}",
                         data={"permit": permit.pk})
-        winner = _race_lost(scope=PERMIT_SCOPE, key=idempotency_key, actor=actor, result=permit)
+        winner = idempotency_race_lost(scope=PERMIT_SCOPE, key=idempotency_key, user=actor,
+                                       result=permit)
         if winner is not None:
             return winner
     return permit

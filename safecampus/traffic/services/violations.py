@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
-from safecampus.core.idempotency import idempotency_lookup, idempotency_remember
+from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.uploads import photo_process
 from safecampus.notifications.services import notification_send
 from safecampus.organisation.models import Campus, Place
@@ -206,11 +206,9 @@ def violation_record(
                         to_state=violation.state,
                         data={"plate": number, "kind": kind, "level": level,
                               "registered": vehicle is not None, "photos": len(processed)})
-        if not idempotency_remember(scope=RECORD_SCOPE, key=idempotency_key, user=actor,
-                                    result=violation):
-            winner = idempotency_lookup(scope=RECORD_SCOPE, key=idempotency_key,
-                                        model=Violation, user=actor)
-            transaction.set_rollback(True)
+        winner = idempotency_race_lost(scope=RECORD_SCOPE, key=idempotency_key, user=actor,
+                                       result=violation)
+        if winner is not None:
             winner.notice, winner.notice_problem = None, ""
             return winner
         violation.notice, violation.notice_problem = None, ""
