@@ -213,8 +213,13 @@ def hazard_report(
     source_record=None,
     idempotency_key: str | None = None,
     notify_office: bool = True,
+    responsible_unit_id: int | None = None,
 ) -> Hazard:
     """Record a newly found hazard in state ``reported`` and tell the office.
+
+    ``responsible_unit_id``: the unit that answers for it when the source knows (a charging
+    station's operator unit); it must be an active unit. Without it the routing rules
+    decide (:func:`hazard_route`).
 
     ``notify_office=False`` when the caller confirms it at once (an office inspection's
     findings), so the office is not told about its own work.
@@ -244,6 +249,12 @@ def hazard_report(
         errors["grade"] = [_("Choose a grade.")]
     if source not in Source.values:
         errors["source"] = [_("Unknown source.")]
+    unit = None
+    if responsible_unit_id is not None:
+        unit = Unit.objects.filter(pk=responsible_unit_id, is_active=True).first() if str(
+            responsible_unit_id).isdigit() else None
+        if unit is None:
+            errors["responsible_unit"] = [_("Choose a responsible unit from the list.")]
     if errors:
         raise DomainError(next(iter(errors.values()))[0], field_errors=errors)
     campus, building, place, zone_id = _resolve_location(
@@ -267,7 +278,7 @@ def hazard_report(
             source=source,
             source_type=ContentType.objects.get_for_model(source_record) if source_record else None,
             source_id=source_record.pk if source_record else None,
-            responsible_unit_id=hazard_route(
+            responsible_unit_id=unit.pk if unit is not None else hazard_route(
                 category_id=category.pk, campus_id=campus.pk, place=place, building=building
             ),
             reporter=reporter if reporter.is_authenticated else None,
