@@ -1,0 +1,296 @@
+"""Gates and gate records (出入记录), reads: gate and import lists, long-stay candidates and
+the gate statistics. Everything is aggregated in SQL; times are stored in UTC and grouped by
+local (Asia/Shanghai) hours and days.
+
+Long-stay detection (:func:`long_stay_candidates`): per plate, the LATEST pass decides (ties
+on the time broken by the higher id). A plate whose latest pass is an entry older than
+``days`` days (strictly: entered before ``at - days``) is a candidate: it came in and was not
+seen leaving since. Passes without a plate (``""``) are ignored. On PostgreSQL the latest pass
+per plate is found with a skip scan over the index ``traffic_gate_plate_time`` (a recursive
+query visits each distinct plate once, then a LATERAL ``LIMIT 1`` reads its newest pass), so
+the cost grows with the number of plates, not of passes; SQLite uses ``ROW_NUMBER()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractHour, TruncDate
+
+from safecampus.core import clock
+
+from ..models import CASE_OPEN_STATES, AbandonedVehicleCase, Gate, GateImport, GateRecord, Permit, Vehicle
+
+IN = GateRecord.Direction.IN
+
+
+def gate_list() -> QuerySet[Gate]:
+    """All gates, campus and place joined, by campus then name."""
+    return Gate.objects.select_related("campus", "place").order_by("campus__name", "name")
+
+
+def gate_import_list(user) -> QuerySet[GateImport]:
+    """Gate-record imports, newest first, uploader joined (the office sees all of them)."""
+    if not user.has_perm("traffic.import_gate_records"):
+        return GateImport.objects.none()
+    return GateImport.objects.select_related("created_by").order_by("-created_at", "-id")
+
+
+def gate_import_get(user, pk) -> GateImport | None:
+    """Import ``pk`` if ``user`` may import gate records, else None."""
+    from safecampus.core.forms import id_or_none
+
+    return gate_import_list(user).filter(pk=id_or_none(pk)).first()
+
+
+# --- long stays ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LongStay:
+    """A vehicle inside longer than the limit: its latest pass ``record_id`` was an entry
+    through ``gate_id`` at ``entered_at`` (aware UTC)."""
+
+    record_id: int
+    plate: str
+    gate_id: int
+    gate_name: str
+    campus_id: int
+    campus_name: str
+    place_id: int | None
+    entered_at: dt.datetime
+    days_inside: int
+
+    @property
+    def local_entered(self) -> dt.datetime:
+        return self.entered_at.astimezone(clock.local_zone())
+
+
+_OPEN_CASE = (f"NOT EXISTS (SELECT 1 FROM {AbandonedVehicleCase._meta.db_table} c "
+              "WHERE c.plate = last.plate AND c.state IN ({states}))")
+
+
+def last_pass_sql(*, exclude_open_cases: bool = False) -> str:
+    """The SQL (one parameter: the cutoff) of ``(id, plate, gate_id, passed_at)`` for every
+    plate whose latest pass is an entry before the cutoff (see the module's docstring)."""
+    table = GateRecord._meta.db_table
+    states = ", ".join(f"'{s}'" for s in CASE_OPEN_STATES)
+    extra = (" AND " + _OPEN_CASE.format(states=states)) if exclude_open_cases else ""
+    if connection.vendor == "postgresql":
+        return f"""
+            WITH RECURSIVE plates(plate) AS (
+                (SELECT plate FROM {table} WHERE plate > '' ORDER BY plate LIMIT 1)
+                UNION ALL
+                SELECT (SELECT r.plate FROM {table} r WHERE r.plate > p.plate
+                        ORDER BY r.plate LIMIT 1)
+                FROM plates p WHERE p.plate IS NOT NULL
+            )
+            SELECT last.id, last.plate, last.gate_id, last.passed_at
+            FROM plates p
+            CROSS JOIN LATERAL (
+                SELECT r.id, r.plate, r.gate_id, r.direction, r.passed_at FROM {table} r
+                WHERE r.plate = p.plate ORDER BY r.passed_at DESC, r.id DESC LIMIT 1
+            ) last
+            WHERE p.plate IS NOT NULL AND last.direction = 'in' AND last.passed_at < %s{extra}
+            ORDER BY last.passed_at, last.plate"""
+    return f"""
+        SELECT last.id, last.plate, last.gate_id, last.passed_at FROM (
+            SELECT id, plate, gate_id, direction, passed_at,
+                   ROW_NUMBER() OVER (PARTITION BY plate ORDER BY passed_at DESC, id DESC) AS n
+            FROM {table} WHERE plate <> ''
+        ) last
+        WHERE last.n = 1 AND last.direction = 'in' AND last.passed_at < %s{extra}
+        ORDER BY last.passed_at, last.plate"""
+
+
+def _last_entries(cutoff: dt.datetime, *, exclude_open_cases: bool = False) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(last_pass_sql(exclude_open_cases=exclude_open_cases),
+                       [connection.ops.adapt_datetimefield_value(cutoff)])
+        rows = cursor.fetchall()
+    convert = _to_aware
+    return [(pk, plate, gate_id, convert(passed_at)) for pk, plate, gate_id, passed_at in rows]
+
+
+def _to_aware(value) -> dt.datetime:
+    if isinstance(value, str):  # SQLite returns text
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def long_stay_candidates(*, days: int | None = None, at: dt.datetime | None = None,
+                         exclude_open_cases: bool = False, limit: int | None = None
+                         ) -> list[LongStay]:
+    """Plates whose latest pass is an entry before ``at - days`` (``at`` default now,
+    ``days`` default ``SAFECAMPUS["GATE_LONG_STAY_DAYS"]``), oldest entry first, with the
+    gate, campus and whole days inside. ``exclude_open_cases`` leaves out plates that have an
+    open abandoned-vehicle case. No-plate passes are ignored."""
+    at = at or clock.now()
+    days = int(settings.SAFECAMPUS["GATE_LONG_STAY_DAYS"] if days is None else days)
+    rows = _last_entries(at - dt.timedelta(days=days), exclude_open_cases=exclude_open_cases)
+    if limit is not None:
+        rows = rows[:limit]
+    gates = {g.pk: g for g in Gate.objects.select_related("campus")
+             .filter(pk__in={r[2] for r in rows})}
+    result = []
+    for pk, plate, gate_id, passed_at in rows:
+        gate = gates[gate_id]
+        result.append(LongStay(
+            record_id=pk, plate=plate, gate_id=gate_id, gate_name=gate.name,
+            campus_id=gate.campus_id, campus_name=gate.campus.name, place_id=gate.place_id,
+            entered_at=passed_at, days_inside=(at - passed_at).days))
+    return result
+
+
+def vehicles_inside_count(*, at: dt.datetime | None = None) -> int:
+    """How many plates' latest pass (up to now) is an entry: vehicles inside now."""
+    at = at or clock.now()
+    return len(_last_entries(at + dt.timedelta(microseconds=1)))
+
+
+# --- statistics ----------------------------------------------------------------------------
+@dataclass
+class GateStatistics:
+    """Figures for local days ``date_from`` … ``date_to`` (inclusive)."""
+
+    date_from: dt.date
+    date_to: dt.date
+    gates: list[Gate]
+    #: ``{gate_id: [entries in local hour 0 … 23]}``
+    hourly: dict[int, list[int]]
+    #: ``[(day, entries, exits)]`` for every day of the range.
+    daily: list[tuple[dt.date, int, int]]
+    #: ``[(day, overnight stays begun that day)]``
+    overnight: list[tuple[dt.date, int]]
+    #: ``[(day, vehicles that entered without a valid permit)]``
+    without_permit: list[tuple[dt.date, int]]
+    entries: int
+    no_plate_entries: int
+    inside_now: int
+
+
+def _local_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return clock.start_of_local_day(date_from), clock.start_of_local_day(
+        date_to + dt.timedelta(days=1))
+
+
+def _date_sql(column: str) -> str:
+    sql, _params = connection.ops.datetime_cast_date_sql(column, (), settings.TIME_ZONE)
+    return sql
+
+
+def _as_date(value) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def gate_statistics(*, date_from: dt.date, date_to: dt.date, campus_id: int | None = None
+                    ) -> GateStatistics:
+    """Gate statistics for local days ``date_from`` … ``date_to`` on one campus (or all):
+
+    - entries per gate and local hour, entries and exits per local day;
+    - **overnight stays**: an entry of a plated vehicle whose next pass of the same plate
+      (through any gate, in or out) falls on a later local day than the entry, or which has
+      no later pass while today is a later day. It is counted once, on the entry's local day:
+      a car inside for three nights is one overnight stay;
+    - **entries without a valid permit**: per local day, the distinct plates that entered
+      that day while no registered vehicle with that plate had an active permit valid on that
+      day (``valid_from <= day <= valid_until``); no-plate passes are not counted here;
+    - vehicles inside now (latest pass an entry).
+    """
+    start, end = _local_bounds(date_from, date_to)
+    gates = list(Gate.objects.select_related("campus").filter(
+        **({"campus_id": campus_id} if campus_id else {})).order_by("campus__name", "name"))
+    gate_ids = [g.pk for g in gates]
+    records = GateRecord.objects.filter(passed_at__gte=start, passed_at__lt=end,
+                                        gate_id__in=gate_ids)
+    zone = clock.local_zone()
+    hourly = {pk: [0] * 24 for pk in gate_ids}
+    for row in (records.filter(direction=IN).annotate(hour=ExtractHour("passed_at", tzinfo=zone))
+                .values("gate_id", "hour").annotate(n=Count("id"))):
+        hourly[row["gate_id"]][row["hour"]] = row["n"]
+    by_day = {}
+    for row in (records.annotate(day=TruncDate("passed_at", tzinfo=zone)).values("day")
+                .annotate(ins=Count("id", filter=Q(direction=IN)),
+                          outs=Count("id", filter=~Q(direction=IN)))):
+        by_day[row["day"]] = (row["ins"], row["outs"])
+    days = [date_from + dt.timedelta(days=i) for i in range((date_to - date_from).days + 1)]
+    daily = [(d, *by_day.get(d, (0, 0))) for d in days]
+    totals = records.aggregate(entries=Count("id", filter=Q(direction=IN)),
+                               no_plate=Count("id", filter=Q(direction=IN, plate="")))
+    overnight = _overnight(start, end, gate_ids)
+    without = _without_permit(start, end, gate_ids)
+    return GateStatistics(
+        date_from=date_from, date_to=date_to, gates=gates, hourly=hourly, daily=daily,
+        overnight=[(d, overnight.get(d, 0)) for d in days],
+        without_permit=[(d, without.get(d, 0)) for d in days],
+        entries=totals["entries"], no_plate_entries=totals["no_plate"],
+        inside_now=vehicles_inside_count())
+
+
+def _in_list(ids: list[int]) -> str:
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
+
+
+def _overnight(start: dt.datetime, end: dt.datetime, gate_ids: list[int]) -> dict[dt.date, int]:
+    table = GateRecord._meta.db_table
+    adapt = connection.ops.adapt_datetimefield_value
+    today = connection.ops.adapt_datefield_value(clock.local_today())
+    sql = f"""
+        SELECT s.entry_day, COUNT(*) FROM (
+            SELECT {_date_sql("w.passed_at")} AS entry_day,
+                   {_date_sql("w.next_at")} AS next_day, w.next_at
+            FROM (
+                SELECT passed_at, direction, gate_id,
+                       LEAD(passed_at) OVER (PARTITION BY plate ORDER BY passed_at, id) AS next_at
+                FROM {table} WHERE plate <> '' AND passed_at >= %s
+            ) w
+            WHERE w.direction = 'in' AND w.passed_at < %s AND w.gate_id IN ({_in_list(gate_ids)})
+        ) s
+        WHERE s.next_day > s.entry_day OR (s.next_at IS NULL AND s.entry_day < %s)
+        GROUP BY s.entry_day"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(start), adapt(end), today])
+        return {_as_date(day): count for day, count in cursor.fetchall()}
+
+
+def _without_permit(start: dt.datetime, end: dt.datetime,
+                    gate_ids: list[int]) -> dict[dt.date, int]:
+    table = GateRecord._meta.db_table
+    permits, vehicles = Permit._meta.db_table, Vehicle._meta.db_table
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = f"""
+        SELECT e.day, COUNT(*) FROM (
+            SELECT DISTINCT {_date_sql("r.passed_at")} AS day, r.plate
+            FROM {table} r
+            WHERE r.direction = 'in' AND r.plate <> '' AND r.passed_at >= %s
+              AND r.passed_at < %s AND r.gate_id IN ({_in_list(gate_ids)})
+        ) e
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {permits} p JOIN {vehicles} v ON v.id = p.vehicle_id
+            WHERE v.plate = e.plate AND p.state = 'active'
+              AND p.valid_from <= e.day AND p.valid_until >= e.day)
+        GROUP BY e.day"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(start), adapt(end)])
+        return {_as_date(day): count for day, count in cursor.fetchall()}
+
+
+def entries_without_permit(*, day: dt.date, campus_id: int | None = None,
+                           limit: int = 50) -> list[tuple[str, dt.datetime]]:
+    """``(plate, first entry that day)`` of the vehicles that entered on local ``day``
+    without a valid permit, first entries first (at most ``limit``)."""
+    start, end = _local_bounds(day, day)
+    valid = Permit.objects.filter(state=Permit.State.ACTIVE, valid_from__lte=day,
+                                  valid_until__gte=day).values("vehicle__plate")
+    rows = (GateRecord.objects.filter(direction=IN, passed_at__gte=start, passed_at__lt=end)
+            .exclude(plate="").exclude(plate__in=valid))
+    if campus_id:
+        rows = rows.filter(gate__campus_id=campus_id)
+    from django.db.models import Min
+
+    return [(r["plate"], r["first"]) for r in rows.values("plate").annotate(
+        first=Min("passed_at")).order_by("first")[:limit]]

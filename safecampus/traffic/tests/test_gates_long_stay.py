@@ -1,0 +1,126 @@
+"""Long-stay detection: per plate the latest pass decides; out then in again; in with no out;
+exactly at the boundary; no-plate passes ignored; cases opened once per plate through the
+abandoned-vehicle service; the nightly task."""
+
+import datetime as dt
+
+import pytest
+
+from safecampus.core import clock
+from safecampus.core.errors import NotAllowed
+from safecampus.traffic.models import AbandonedVehicleCase
+from safecampus.traffic.selectors.gates import long_stay_candidates, vehicles_inside_count
+from safecampus.traffic.services import gates as services
+
+from .gate_helpers import batch, gate, local, passes
+
+pytestmark = pytest.mark.django_db
+
+NOW = local(2026, 11, 30, 12, 0)
+DAYS = 30
+CUTOFF = NOW - dt.timedelta(days=DAYS)
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with clock.frozen(NOW):
+        yield
+
+
+@pytest.fixture
+def north(org):
+    return gate(org, "N1", "北门")
+
+
+def plates(**kwargs):
+    return [c.plate for c in long_stay_candidates(days=DAYS, at=NOW, **kwargs)]
+
+
+def test_the_latest_pass_decides(org, north):
+    job = batch(org)
+    second = gate(org, "S2", "南门", campus=org.campus2)
+    passes(north, job,
+           # in 40 days ago, never out → candidate
+           ("陕A00001", "in", NOW - dt.timedelta(days=40)),
+           # in, out, in again 35 days ago → candidate (the latest is an entry)
+           ("陕A00002", "in", NOW - dt.timedelta(days=60)),
+           ("陕A00002", "out", NOW - dt.timedelta(days=50)),
+           ("陕A00002", "in", NOW - dt.timedelta(days=35)),
+           # in 40 days ago, out yesterday → not
+           ("陕A00003", "in", NOW - dt.timedelta(days=40)),
+           ("陕A00003", "out", NOW - dt.timedelta(days=1)),
+           # in 10 days ago → not yet
+           ("陕A00004", "in", NOW - dt.timedelta(days=10)),
+           # exactly at the boundary → not (inside exactly 30 days, not longer)
+           ("陕A00005", "in", CUTOFF),
+           # a microsecond before the boundary → candidate
+           ("陕A00006", "in", CUTOFF - dt.timedelta(microseconds=1)),
+           # no-plate passes are ignored
+           ("", "in", NOW - dt.timedelta(days=90)),
+           # out as the latest pass, long ago → not inside
+           ("陕A00007", "out", NOW - dt.timedelta(days=90)))
+    # a later pass through another campus's gate still counts (the plate left)
+    passes(second, job, ("陕A00008", "in", NOW - dt.timedelta(days=45)),
+           ("陕A00008", "out", NOW - dt.timedelta(days=44)),
+           ("陕A00008", "in", NOW - dt.timedelta(days=43)))
+    # oldest entry first
+    assert plates() == ["陕A00008", "陕A00001", "陕A00002", "陕A00006"]
+    found = {c.plate: c for c in long_stay_candidates(days=DAYS, at=NOW)}
+    assert sorted(found) == ["陕A00001", "陕A00002", "陕A00006", "陕A00008"]
+    assert found["陕A00001"].days_inside == 40
+    assert found["陕A00001"].entered_at == NOW - dt.timedelta(days=40)
+    assert (found["陕A00008"].gate_name, found["陕A00008"].campus_id) == ("南门", org.campus2.pk)
+    # inside now: 1, 2, 4, 5, 6, 8 (3 and 7 are out; no-plate ignored)
+    assert vehicles_inside_count(at=NOW) == 6
+
+
+def test_same_time_in_and_out_is_decided_by_the_later_record(org, north):
+    job = batch(org)
+    at = NOW - dt.timedelta(days=40)
+    passes(north, job, ("陕A00009", "in", at), ("陕A00009", "out", at))
+    passes(north, job, ("陕A00010", "out", at), ("陕A00010", "in", at))
+    assert plates() == ["陕A00010"]
+
+
+def test_cases_are_opened_once_per_plate(org, north):
+    job = batch(org)
+    passes(north, job, ("陕A00001", "in", NOW - dt.timedelta(days=40)),
+           ("陕A00002", "in", NOW - dt.timedelta(days=31)),
+           ("陕A00003", "in", NOW - dt.timedelta(days=3)))
+    opened = services.long_stay_cases_open(actor=org.users.staff, days=DAYS)
+    assert sorted(c.plate for c in opened) == ["陕A00001", "陕A00002"]
+    case = AbandonedVehicleCase.objects.get(plate="陕A00001")
+    assert (case.source, case.state, case.campus_id, case.reported_by) == (
+        "long_stay", "suspected", org.campus1.pk, None)
+    assert case.last_entry_at == NOW - dt.timedelta(days=40)
+    assert case.source_ref.startswith("traffic.gate_record:")
+    assert plates(exclude_open_cases=True) == []
+    # a second run opens nothing new
+    assert services.long_stay_cases_open(days=DAYS) == []
+    assert AbandonedVehicleCase.objects.count() == 2
+
+
+def test_a_closed_case_does_not_block_a_new_one(org, north):
+    job = batch(org)
+    passes(north, job, ("陕A00001", "in", NOW - dt.timedelta(days=40)))
+    (case,) = services.long_stay_cases_open(days=DAYS)
+    AbandonedVehicleCase.objects.filter(pk=case.pk).update(state="dismissed")
+    assert [c.plate for c in services.long_stay_cases_open(days=DAYS)] == ["陕A00001"]
+
+
+def test_only_the_office_runs_detection_and_days_must_be_positive(org, north):
+    from safecampus.core.errors import DomainError
+
+    with pytest.raises(NotAllowed):
+        services.long_stay_cases_open(actor=org.users.guard)
+    with pytest.raises(DomainError):
+        services.long_stay_cases_open(actor=org.users.staff, days=0)
+
+
+def test_the_nightly_task_uses_the_setting(org, north, settings):
+    from safecampus.traffic.tasks.gates import gate_long_stay_nightly
+
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "GATE_LONG_STAY_DAYS": 20}
+    passes(north, batch(org), ("陕A00001", "in", NOW - dt.timedelta(days=25)))
+    gate_long_stay_nightly()
+    assert AbandonedVehicleCase.objects.filter(plate="陕A00001", source="long_stay").exists()
