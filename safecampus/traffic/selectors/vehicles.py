@@ -18,13 +18,21 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.core import clock
 
 from ..models import Permit, Vehicle
-from ..plates import plate_normalise, plate_problem
+from ..plates import (
+    DIGITS,
+    LETTERS,
+    PROVINCES,
+    SPECIAL_SUFFIXES,
+    plate_normalise,
+    plate_problem,
+)
 
 #: Most rows the lookup answers with.
 LOOKUP_LIMIT = 20
@@ -92,6 +100,42 @@ def _rank(number: str, tag: str):
     return Case(*whens, default=Value(4), output_field=IntegerField())
 
 
+#: pg_trgm indexes ``LIKE '%…%'`` only for a fragment of at least this many characters.
+TRIGRAM_MIN = 3
+_PLATE_BODY = set(LETTERS + DIGITS)
+
+
+def plate_fragment_possible(number: str) -> bool:
+    """Whether ``number`` (in normal form) can be part of a registered plate. Plates are stored
+    validated (:func:`~safecampus.traffic.plates.plate_check`): a province first, then
+    letters and digits, a special suffix (学, 警 …) only last, at most 8 characters. So
+    ``"王伟"`` (an owner's name) cannot be, and the lookup does not compare plates with it."""
+    if not number or len(number) > 8:
+        return False
+    for i, char in enumerate(number):
+        if char in _PLATE_BODY:
+            continue
+        if char in PROVINCES and i == 0:
+            continue
+        if char in SPECIAL_SUFFIXES and i == len(number) - 1:
+            continue
+        return False
+    return True
+
+
+def _plate_prefix(rows: QuerySet[Vehicle], number: str) -> QuerySet[Vehicle]:
+    """Plates starting with ``number``. On PostgreSQL the anchored ``LIKE 'x%'`` uses the
+    trigram index even for one or two characters (the start of a word is padded); on SQLite
+    the same rows are a range of the plate index (BINARY collation orders by code point, so
+    ``[number, number with its last character + 1)`` holds exactly the plates starting with
+    it; the ``LIKE`` stays as the definition)."""
+    rows = rows.filter(plate__startswith=number)
+    if connection.vendor == "sqlite":  # the unique index is partial: WHERE NOT plate = ''
+        rows = rows.filter(plate__gte=number, plate__lt=number[:-1] + chr(ord(number[-1]) + 1)
+                           ).exclude(plate="")
+    return rows
+
+
 def vehicle_lookup(user, query: str, *, limit: int = LOOKUP_LIMIT) -> list[Vehicle]:
     """Vehicles matching ``query`` as typed at the gate, at most ``limit``, best first: the
     exact plate in normal form, then plates containing the normalised fragment (``"12345"``,
@@ -100,10 +144,17 @@ def vehicle_lookup(user, query: str, *, limit: int = LOOKUP_LIMIT) -> list[Vehic
     ``permit_status`` (:class:`PermitStatus`). Empty for an empty query or one of a single
     character that is not a province (it would match nearly everything).
 
-    Cost: a complete valid plate that is registered is one index lookup; anything else one
-    scan of the vehicles table (plates and tags are stored upper-case, so the comparisons are
-    plain ``LIKE``, no ``UPPER()``; owner names match as typed, which on PostgreSQL is
-    case-sensitive for Latin letters). Then one query for the permits."""
+    Cost, at most three queries (see ``docs/benchmarks.md``): a complete valid plate that is
+    registered is one lookup in the unique index. Otherwise, when a fragment is too short for
+    the trigram indexes (under 3 characters) or the database is SQLite, the plates *starting
+    with* a fragment that starts with a province come first from an index (ranks 0–1 precede
+    all others, so when they fill ``limit`` they are the answer: ``"京A"``). Else one query
+    over plate, tag and owner name: on PostgreSQL each arm of the ``OR`` is a trigram index
+    scan when its text has 3 or more characters (a ``BitmapOr``), a shorter one makes it a
+    scan of the table; on SQLite it is a scan. The plate is not compared with text no plate
+    can contain (:func:`plate_fragment_possible`). Plates and tags are stored upper-case, so
+    the comparisons are plain ``LIKE``, no ``UPPER()``; owner names match as typed, which on
+    PostgreSQL is case-sensitive for Latin letters. Then one query for the permits."""
     text = " ".join((query or "").split())[:64]
     number = plate_normalise(text)[:8]
     if not text or (len(number) < 2 and not (number and not number.isascii())):
@@ -114,13 +165,20 @@ def vehicle_lookup(user, query: str, *, limit: int = LOOKUP_LIMIT) -> list[Vehic
         if exact:
             return with_permit_status(exact)
     tag = tag_normalise(text)
+    plate_arm = plate_fragment_possible(number)
+    order = ("rank", "-is_active", "plate", "id")
+    short = min(len(x) for x in (text, tag, number if plate_arm else text) if x) < TRIGRAM_MIN
+    if plate_arm and number[0] in PROVINCES and (short or connection.vendor != "postgresql"):
+        head = list(_plate_prefix(rows, number).annotate(rank=_rank(number, tag))
+                    .order_by(*order)[:limit])
+        if len(head) >= limit:
+            return with_permit_status(head)
     match = Q(owner_name__contains=text)
     if tag:
         match |= Q(tag_number__contains=tag)
-    if number:
+    if plate_arm:
         match |= Q(plate__contains=number)
-    found = list(rows.filter(match).annotate(rank=_rank(number, tag))
-                 .order_by("rank", "-is_active", "plate", "id")[:limit])
+    found = list(rows.filter(match).annotate(rank=_rank(number, tag)).order_by(*order)[:limit])
     return with_permit_status(found)
 
 

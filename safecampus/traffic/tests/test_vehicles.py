@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 
@@ -14,6 +15,7 @@ from safecampus.core import clock
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.traffic.models import Permit, Vehicle
+from safecampus.traffic.plates import plate_normalise
 from safecampus.traffic.selectors import vehicles as selectors
 from safecampus.traffic.services import vehicles as services
 
@@ -276,6 +278,54 @@ def test_lookup_returns_at_most_twenty(org):
     for i in range(25):
         register(org, plate=f"陕A{i:05d}", owner_name=f"Owner {i}")
     assert len(selectors.vehicle_lookup(org.users.guard, "陕A")) == 20
+
+
+def _lookup_in_one_query(user, query, limit=20):
+    """The lookup as one ``OR`` over plate, tag and owner (before the prefix step and the
+    plate alphabet check): the reference the faster lookup must equal."""
+    text = " ".join(query.split())
+    number, tag = plate_normalise(text)[:8], selectors.tag_normalise(text)
+    match = Q(owner_name__contains=text)
+    if tag:
+        match |= Q(tag_number__contains=tag)
+    if number:
+        match |= Q(plate__contains=number)
+    return [v.pk for v in selectors.vehicle_list_visible_to(user).filter(match)
+            .annotate(rank=selectors._rank(number, tag))
+            .order_by("rank", "-is_active", "plate", "id")[:limit]]
+
+
+def test_lookup_equals_the_one_query_ranking(org, django_assert_num_queries):
+    """Given 23 plates starting 陕A (two deactivated), plates with 陕A inside a tag or an
+    owner's name, and short owner names, when a guard looks up fragments short and long,
+    then each answer equals the one-query ranking; 陕A is answered from the plates starting
+    with it alone (one query for them, one for their permits)."""
+    for i in range(23):
+        register(org, plate=f"陕A{i:03d}{'X' if i % 2 else '9'}{i % 10}",
+                 owner_name="王伟" if i % 3 == 0 else "李娜")
+    for pk in Vehicle.objects.order_by("id").values_list("pk", flat=True)[:2]:
+        services.vehicle_deactivate(actor=org.users.staff, vehicle_id=pk, reason="Sold")
+    register(org, plate="京B12345", owner_name="陕A车队")
+    register(org, plate="", kind=Vehicle.Kind.EBIKE, tag_number="陕A-7", owner_name="王伟芳",
+             owner_kind=Vehicle.OwnerKind.STUDENT)
+    register(org, plate="沪C9A001", owner_name="Wang Wei")
+    guard = org.users.guard
+    for query in ["陕A", "陕", "陕A0", "a00", "A0", "99", "x1", "王伟", "王伟芳", "李", "Wang",
+                  "ang W", "京B", "沪C9a", "陕A-7", "a-7", "学", "9A0"]:
+        assert [v.pk for v in selectors.vehicle_lookup(guard, query)] == \
+            _lookup_in_one_query(guard, query), query
+    with django_assert_num_queries(2):
+        found = selectors.vehicle_lookup(guard, "陕A")
+    assert len(found) == 20 and all(v.plate.startswith("陕A") for v in found)
+    assert [v.is_active for v in found][-2:] == [True, True]
+
+
+@pytest.mark.parametrize(("fragment", "possible"), [
+    ("陕A12345", True), ("12345", True), ("A1", True), ("陕", True), ("1234学", True),
+    ("学1", False), ("A陕", False), ("王伟", False), ("A-1", False), ("陕A1234567", False),
+    ("", False)])
+def test_plate_fragment_possible(fragment, possible):
+    assert selectors.plate_fragment_possible(fragment) is possible
 
 
 def test_visibility(org):
