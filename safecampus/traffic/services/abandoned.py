@@ -1,0 +1,898 @@
+"""Abandoned vehicles (僵尸车), writes: opening a case (a patrol sighting, a report, long-stay
+detection over gate records, a clean-up drive), the notice on the vehicle, contacting the
+owner, the vehicle moved, removal to storage, the claim, disposal and dismissal; clean-up
+drives with batch tagging and batch notices; the reminder sweep.
+
+Every write follows resolve → lock → permission → state → write in one transaction with an
+:class:`~safecampus.core.models.ActivityEntry` on the case's timeline (verbs
+``traffic.abandoned_<step>``). Transitions take an optional ``version`` (the case's
+``row_version`` the caller saw): a stale one is a Conflict (code ``stale``), so of two
+officers acting at once one wins and the other is told to reload.
+
+Dates are local (Asia/Shanghai) days; a date-only deadline means the end of that day, so a
+vehicle may be removed from the day after its notice deadline, and claimed up to and
+including ``claim_until``; it may be disposed of from the day after.
+
+One open case per plate (a database constraint, see the model): :func:`abandoned_case_open`
+for a plate that already has an open case raises :class:`CaseAlreadyOpen` (a Conflict, code
+``case_already_open``) whose ``case`` is the existing case. Long-stay detection calls it
+repeatedly and catches that exception; it never creates a duplicate, also when two calls
+race (the year's number sequence row is locked before the check).
+
+Errors: :class:`~safecampus.core.errors.DomainError` (bad input, 400, with
+``field_errors``; nothing written), :class:`~safecampus.core.errors.NotAllowed` (403),
+:class:`~safecampus.core.errors.Conflict` (409: illegal in the current state, stale).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import ConcurrentTransition, can_proceed
+
+from safecampus.accounts.models import Role
+from safecampus.accounts.selectors import office_people
+from safecampus.core import clock
+from safecampus.core.activity import activity_record
+from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.core.idempotency import idempotency_lookup, idempotency_remember
+from safecampus.core.uploads import photo_process
+from safecampus.notifications.services import notification_send
+from safecampus.organisation.models import Campus, Place
+
+from ..models import (
+    CASE_OPEN_STATES,
+    AbandonedVehicleCase,
+    CasePhoto,
+    CaseSequence,
+    CleanUpDrive,
+    Vehicle,
+)
+from ..plates import plate_check
+
+Case = AbandonedVehicleCase
+State = AbandonedVehicleCase.State
+Source = AbandonedVehicleCase.Source
+Stage = CasePhoto.Stage
+
+OPEN_SCOPE = "traffic.abandoned_open"
+DRIVE_SCOPE = "traffic.clean_up_drive_create"
+MAX_PHOTOS = 6
+TEXT_MAX = 200
+NOTE_MAX = 2000
+NAME_MAX = 64
+#: At most this many vehicles tagged in one batch.
+TAG_MAX_ROWS = 200
+#: A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = dt.timedelta(minutes=2)
+
+#: How the owner was reached (stored in the contact record and the timeline's data).
+CONTACT_CHANNELS = {
+    "phone": gettext_lazy("By phone"),
+    "in_app": gettext_lazy("In-app message"),
+    "in_person": gettext_lazy("In person"),
+    "unreachable": gettext_lazy("Could not be reached"),
+}
+
+
+class CaseAlreadyOpen(Conflict):
+    """The plate already has an open case; ``case`` is that case."""
+
+    def __init__(self, case: AbandonedVehicleCase):
+        super().__init__(msg_already_open(case), code="case_already_open")
+        self.case = case
+        self.field_errors = {"plate": [self.message]}
+
+
+# --- messages shared with the pages and the API ---------------------------------------------------
+def msg_already_open(case: AbandonedVehicleCase) -> str:
+    return _("%(plate)s already has an open case: %(number)s (%(state)s).") % {
+        "plate": case.plate, "number": case.number, "state": case.get_state_display()}
+
+
+def msg_illegal(case: AbandonedVehicleCase) -> str:
+    return _("This cannot be done while the case is “%(state)s”.") % {
+        "state": case.get_state_display()}
+
+
+def msg_stale() -> str:
+    return _("Someone else changed this case while you were looking at it. Reload the page "
+             "and try again.")
+
+
+def _invalid(field: str, message: str, *, code: str = "invalid") -> DomainError:
+    return DomainError(message, code=code, field_errors={field: [message]})
+
+
+def _raise_first(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise DomainError(next(iter(errors.values()))[0], field_errors=errors)
+
+
+def _digits(value) -> bool:
+    return str(value or "").isascii() and str(value or "").isdigit()
+
+
+def _days(name: str) -> int:
+    return int(settings.SAFECAMPUS[name])
+
+
+def _require(actor, perm: str) -> None:
+    if actor is not None and not actor.has_perm(perm):
+        raise NotAllowed()
+
+
+def _text(value, *, field: str, limit: int, errors: dict, required: str = "") -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errors[field] = [required]
+    elif len(value) > limit:
+        errors[field] = [_("At most %(count)s characters.") % {"count": limit}]
+    return value
+
+
+def _photos(photos: Sequence, *, required: str = "") -> list:
+    """Validate and re-encode every photo before anything is written (all or nothing)."""
+    photos = [p for p in (photos or []) if p]
+    if len(photos) > MAX_PHOTOS:
+        raise _invalid("photos", _("At most %(count)s photos can be attached.")
+                       % {"count": MAX_PHOTOS})
+    if required and not photos:
+        raise _invalid("photos", required, code="photo_required")
+    return [photo_process(p, field="photos") for p in photos]
+
+
+def _save_photos(case: AbandonedVehicleCase, stage: str, processed: list) -> None:
+    for full, thumb in processed:
+        CasePhoto.objects.create(case=case, stage=stage, image=full, thumbnail=thumb)
+
+
+def local_today() -> dt.date:
+    return clock.local_today()
+
+
+# --- case numbers -------------------------------------------------------------------------------
+def case_numbers_take(*, year: int, count: int = 1) -> int:
+    """Take ``count`` consecutive case numbers of ``year``; returns the first.
+
+    Call inside a transaction: the year's :class:`CaseSequence` row stays locked until it
+    ends, so concurrent writers queue, numbers are unique and never reused (a rolled-back
+    writer releases its numbers with the lock).
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    if not CaseSequence.objects.filter(year=year).exists():
+        try:
+            with transaction.atomic():
+                CaseSequence.objects.create(year=year)
+        except IntegrityError:
+            pass  # created by a concurrent writer
+    sequence = CaseSequence.objects.select_for_update().get(year=year)
+    first = sequence.last_number + 1
+    sequence.last_number += count
+    sequence.save(update_fields=["last_number"])
+    return first
+
+
+def case_number(year: int, n: int) -> str:
+    """``ZC2026-0007``: four digits at least (more after 9999 cases in a year)."""
+    return f"ZC{year}-{n:04d}"
+
+
+# --- opening ------------------------------------------------------------------------------------
+def _campus_place(*, campus_id, place_id, actor) -> tuple[Campus, Place | None]:
+    place = None
+    if place_id not in (None, ""):
+        place = (Place.objects.select_related("campus").filter(pk=place_id).first()
+                 if _digits(place_id) else None)
+        if place is None:
+            raise _invalid("place", _("Choose a place from the list."))
+    campus = None
+    if campus_id not in (None, ""):
+        campus = Campus.objects.filter(pk=campus_id).first() if _digits(campus_id) else None
+        if campus is None:
+            raise _invalid("campus", _("Choose a campus from the list."))
+    if campus is None and place is not None:
+        campus = place.campus
+    if campus is None and actor is not None and len(actor.scope.campus_ids) == 1:
+        campus = Campus.objects.filter(pk=next(iter(actor.scope.campus_ids))).first()
+    if campus is None:
+        raise _invalid("campus", _("Choose the campus."))
+    if place is not None and place.campus_id != campus.pk:
+        raise _invalid("place", _("%(place)s is not on %(campus)s.")
+                       % {"place": place.name, "campus": campus.name})
+    return campus, place
+
+
+def _open_case_of(plate: str) -> AbandonedVehicleCase | None:
+    if not plate:
+        return None
+    return (Case.objects.filter(plate=plate, state__in=CASE_OPEN_STATES)
+            .order_by("-created_at", "-id").first())
+
+
+def abandoned_case_open(
+    *,
+    actor,
+    source: str,
+    campus_id: int | None = None,
+    plate: str = "",
+    vehicle_kind: str = "",
+    description: str = "",
+    place_id: int | None = None,
+    location_text: str = "",
+    photos: Sequence = (),
+    last_entry_at: dt.datetime | None = None,
+    source_ref: str = "",
+    drive_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> AbandonedVehicleCase:
+    """Open a case about a suspected abandoned vehicle (state ``suspected``).
+
+    ``actor``: the person reporting (needs ``traffic.report_abandoned``) or None for the
+    system (long-stay detection: no permission check). ``source``: one of
+    :class:`AbandonedVehicleCase.Source`. ``plate`` is normalised and validated
+    (:func:`~safecampus.traffic.plates.plate_check`, DomainError code ``bad_plate`` with the
+    reason); empty for a vehicle without a readable plate, which then needs a
+    ``description``. A known plate links the registered vehicle (its type is the default
+    ``vehicle_kind``, else car). A sighting (sources ``patrol`` and ``report``) needs at
+    least one photo; long-stay and clean-up cases may have none. ``campus_id`` defaults to
+    the place's campus, then to the actor's only campus. ``last_entry_at`` (aware, not in
+    the future) is the gate entry with no exit after it; ``source_ref`` a generic reference
+    such as ``gates.record:42``; ``drive_id`` a clean-up drive of the same campus.
+
+    Returns the new case. The same ``idempotency_key`` (same actor) returns the first case.
+    Raises :class:`CaseAlreadyOpen` (a Conflict, code ``case_already_open``, ``.case`` the
+    existing case) when the plate has an open case; DomainError with field errors
+    (``source``, ``plate``, ``vehicle_kind``, ``description``, ``campus``, ``place``,
+    ``location_text``, ``last_entry_at``, ``source_ref``, ``drive``, ``photos``);
+    NotAllowed.
+    """
+    _require(actor, "traffic.report_abandoned")
+    existing = idempotency_lookup(scope=OPEN_SCOPE, key=idempotency_key, model=Case,
+                                  user=actor)
+    if existing is not None:
+        return existing
+    errors: dict[str, list[str]] = {}
+    if source not in Source.values:
+        errors["source"] = [_("Choose where the suspicion comes from.")]
+    number = plate_check(plate).number if (plate or "").strip() else ""
+    if vehicle_kind and vehicle_kind not in Vehicle.Kind.values:
+        errors["vehicle_kind"] = [_("Choose the type of vehicle.")]
+    description = _text(description, field="description", limit=TEXT_MAX, errors=errors,
+                        required="" if number else _(
+                            "Without a plate, describe the vehicle (make, colour, "
+                            "condition)."))
+    location_text = _text(location_text, field="location_text", limit=TEXT_MAX, errors=errors)
+    source_ref = _text(source_ref, field="source_ref", limit=64, errors=errors)
+    if last_entry_at is not None and last_entry_at > clock.now() + CLOCK_SKEW:
+        errors["last_entry_at"] = [_("The last entry cannot be in the future.")]
+    _raise_first(errors)
+    campus, place = _campus_place(campus_id=campus_id, place_id=place_id, actor=actor)
+    drive = None
+    if drive_id not in (None, ""):
+        drive = CleanUpDrive.objects.filter(pk=drive_id).first() if _digits(drive_id) else None
+        if drive is None:
+            raise _invalid("drive", _("This clean-up drive does not exist."))
+        if drive.campus_id != campus.pk:
+            raise _invalid("drive", _("The clean-up drive is on %(campus)s.")
+                           % {"campus": drive.campus.name})
+    processed = _photos(photos, required=_(
+        "Take at least one photo of the vehicle.") if source in (Source.PATROL, Source.REPORT)
+        else "")
+
+    with transaction.atomic():
+        case = _create_cases(
+            actor=actor, campus=campus, drive=drive,
+            rows=[{"plate": number, "vehicle_kind": vehicle_kind, "description": description,
+                   "place": place, "location_text": location_text}],
+            source=source, last_entry_at=last_entry_at, source_ref=source_ref)[0]
+        _save_photos(case, Stage.SIGHTING, processed)
+        if not idempotency_remember(scope=OPEN_SCOPE, key=idempotency_key, user=actor,
+                                    result=case):
+            winner = idempotency_lookup(scope=OPEN_SCOPE, key=idempotency_key, model=Case,
+                                        user=actor)
+            transaction.set_rollback(True)
+            return winner
+    return case
+
+
+def _create_cases(*, actor, campus: Campus, drive: CleanUpDrive | None, rows: list[dict],
+                  source: str, last_entry_at=None, source_ref: str = "") -> list:
+    """Create one case per row (inside the caller's transaction). The year's sequence row is
+    locked first, so the check for an open case of each plate and the insert cannot race
+    with another opener. Raises CaseAlreadyOpen for the first plate with an open case."""
+    year = clock.local_today().year
+    first = case_numbers_take(year=year, count=len(rows))
+    plates = [row["plate"] for row in rows if row["plate"]]
+    open_cases = {c.plate: c for c in Case.objects.filter(
+        plate__in=plates, state__in=CASE_OPEN_STATES)}
+    vehicles = {v.plate: v for v in Vehicle.objects.filter(plate__in=plates, is_active=True)}
+    created = []
+    for offset, row in enumerate(rows):
+        number = row["plate"]
+        if number in open_cases:
+            raise CaseAlreadyOpen(open_cases[number])
+        vehicle = vehicles.get(number)
+        kind = row.get("vehicle_kind") or (vehicle.kind if vehicle else Vehicle.Kind.CAR)
+        try:
+            with transaction.atomic():
+                case = Case.objects.create(
+                    number=case_number(year, first + offset), source=source, plate=number,
+                    vehicle=vehicle, vehicle_kind=kind, description=row["description"],
+                    campus=campus, place=row.get("place"),
+                    location_text=row["location_text"], drive=drive,
+                    last_entry_at=last_entry_at, source_ref=source_ref,
+                    reported_by=actor if actor is not None and actor.is_authenticated
+                    else None)
+        except IntegrityError as exc:  # an open case appeared meanwhile (another year's opener)
+            existing = _open_case_of(number)
+            if existing is None:
+                raise
+            raise CaseAlreadyOpen(existing) from exc
+        activity_record(target=case, actor=actor, verb="traffic.abandoned_open",
+                        to_state=case.state,
+                        data={"source": source, "plate": number,
+                              "registered": vehicle is not None,
+                              "drive": drive.pk if drive else None,
+                              "source_ref": source_ref})
+        created.append(case)
+        if number:
+            open_cases[number] = case
+    return created
+
+
+# --- transitions --------------------------------------------------------------------------------
+def _locked_case(case_id, version: int | None) -> AbandonedVehicleCase:
+    case = (Case.objects.select_for_update(of=("self",))
+            .select_related("vehicle__owner", "campus", "place", "drive")
+            .filter(pk=case_id).first() if _digits(case_id) else None)
+    if case is None:
+        raise DomainError(_("This case does not exist."), code="not_found")
+    if version is not None and case.row_version != version:
+        raise Conflict(msg_stale(), code="stale")
+    return case
+
+
+def _transition(case: AbandonedVehicleCase, name: str, *, actor, verb: str,
+                comment: str = "", data: dict | None = None) -> None:
+    """Run transition ``name`` on the locked ``case``, bump its version, save and log."""
+    method = getattr(case, name)
+    if not can_proceed(method):
+        raise Conflict(msg_illegal(case), code="illegal_transition")
+    old = case.state
+    method()
+    case.row_version += 1
+    try:
+        case.save()
+    except ConcurrentTransition as exc:  # the row changed between read and write
+        raise Conflict(msg_stale(), code="stale") from exc
+    activity_record(target=case, actor=actor, verb=verb, from_state=old, to_state=case.state,
+                    comment=comment, data=data)
+
+
+def _check_state(case: AbandonedVehicleCase, name: str) -> None:
+    if not can_proceed(getattr(case, name)):
+        raise Conflict(msg_illegal(case), code="illegal_transition")
+
+
+def default_notice_deadline() -> dt.date:
+    """Today (local) + ``ABANDONED_NOTICE_DAYS``."""
+    return local_today() + dt.timedelta(days=_days("ABANDONED_NOTICE_DAYS"))
+
+
+def _deadline(deadline: dt.date | None, *, field: str = "deadline") -> dt.date:
+    today = local_today()
+    deadline = deadline or default_notice_deadline()
+    if deadline <= today:
+        raise _invalid(field, _("The deadline must be a day after today."))
+    return deadline
+
+
+def abandoned_notice_post(*, actor, case_id: int, photos: Sequence = (),
+                          deadline: dt.date | None = None, note: str = "",
+                          version: int | None = None) -> AbandonedVehicleCase:
+    """A notice (告知单) is on the vehicle: the owner must move it by ``deadline`` (a local
+    date after today; default today + ``ABANDONED_NOTICE_DAYS``). At least one photo of the
+    notice on the vehicle is required. ``suspected`` → ``noticed``. Needs
+    ``traffic.manage_abandoned``."""
+    _require(actor, "traffic.manage_abandoned")
+    errors: dict[str, list[str]] = {}
+    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    _raise_first(errors)
+    deadline = _deadline(deadline)
+    processed = _photos(photos, required=_("Take a photo of the notice on the vehicle."))
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        _post_notice(case, actor=actor, deadline=deadline, processed=processed, note=note)
+    return case
+
+
+def _post_notice(case, *, actor, deadline: dt.date, processed: list, note: str = "",
+                 drive: CleanUpDrive | None = None) -> None:
+    _check_state(case, "post_notice")
+    case.notice_posted_at = clock.now()
+    case.notice_deadline = deadline
+    _save_photos(case, Stage.NOTICE, processed)
+    _transition(case, "post_notice", actor=actor, verb="traffic.abandoned_notice", comment=note,
+                data={"deadline": deadline.isoformat(), "photos": len(processed),
+                      "drive": drive.pk if drive else None})
+
+
+def abandoned_owner_contact(*, actor, case_id: int, channel: str, note: str = "",
+                            deadline: dt.date | None = None,
+                            version: int | None = None) -> AbandonedVehicleCase:
+    """The owner was reached, or every way was tried (``channel`` ``unreachable``):
+    ``channel`` is one of :data:`CONTACT_CHANNELS`; ``note`` (what was said or tried) is
+    required except for an in-app message. When the registered owner has an account an
+    in-app notification about the vehicle goes out on commit, whatever the channel.
+    ``suspected`` | ``noticed`` → ``contacted``. Needs ``traffic.manage_abandoned``.
+
+    Contacted before a notice was posted, the owner is given a deadline to move the vehicle
+    by (``deadline``, a local date after today, default today + ``ABANDONED_NOTICE_DAYS``);
+    it becomes the case's ``notice_deadline``, after which the vehicle may be removed (the
+    state machine has no way back to ``noticed`` from ``contacted``). After a notice the
+    notice's deadline stands and ``deadline`` is ignored."""
+    _require(actor, "traffic.manage_abandoned")
+    errors: dict[str, list[str]] = {}
+    if channel not in CONTACT_CHANNELS:
+        errors["channel"] = [_("Choose how the owner was contacted.")]
+    note = _text(note, field="note", limit=NOTE_MAX, errors=errors,
+                 required="" if channel == "in_app" else _(
+                     "Write what was said or tried."))
+    _raise_first(errors)
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        _check_state(case, "contact")
+        now = clock.now()
+        with translation.override(settings.LANGUAGE_CODE):
+            label = str(CONTACT_CHANNELS[channel])
+            record = _("%(channel)s: %(note)s") % {"channel": label, "note": note} if note \
+                else label
+        case.contacted_at = now
+        case.contact_note = record
+        if case.notice_deadline is None:
+            case.notice_deadline = _deadline(deadline)
+        owner = _owner_account(case)
+        _transition(case, "contact", actor=actor, verb="traffic.abandoned_contact",
+                    comment=note, data={"channel": channel, "notified": owner is not None,
+                                        "deadline": case.notice_deadline.isoformat()})
+        if owner is not None:
+            _tell_owner(case, owner)
+    return case
+
+
+def _owner_account(case: AbandonedVehicleCase):
+    vehicle = case.vehicle
+    if vehicle is None or vehicle.owner_id is None or not vehicle.owner.is_active:
+        return None
+    return vehicle.owner
+
+
+def _where(case: AbandonedVehicleCase) -> str:
+    return " · ".join(x for x in [case.campus.name, case.place.name if case.place_id else "",
+                                  case.location_text] if x)
+
+
+def _tell_owner(case: AbandonedVehicleCase, owner) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Your vehicle %(plate)s looks abandoned: please move it · %(where)s") % {
+            "plate": case.plate, "where": _where(case)}
+        if case.notice_deadline:
+            body = _("The security office asks you to move it by %(date)s; after that it will "
+                     "be removed to storage.") % {"date": case.notice_deadline.isoformat()}
+        else:
+            body = _("The security office asks you to move it or to contact the office.")
+    key = f"traffic:abandoned:{case.pk}:contact:{case.row_version}"
+    url = case.get_absolute_url()
+    transaction.on_commit(lambda: notification_send(
+        recipients=[owner], verb="traffic.abandoned_contact", title=title, body=body, url=url,
+        dedupe_key=key))
+
+
+def _close(case, name: str, *, actor, verb: str, note: str, data: dict | None = None):
+    case.closed_at = clock.now()
+    case.close_note = note
+    _transition(case, name, actor=actor, verb=verb, comment=note, data=data)
+
+
+def abandoned_mark_moved(*, actor, case_id: int, note: str = "",
+                         version: int | None = None) -> AbandonedVehicleCase:
+    """The owner took the vehicle away (before it was removed). ``suspected`` | ``noticed`` |
+    ``contacted`` → ``moved``. Needs ``traffic.manage_abandoned``."""
+    _require(actor, "traffic.manage_abandoned")
+    errors: dict[str, list[str]] = {}
+    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    _raise_first(errors)
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        _check_state(case, "mark_moved")
+        _close(case, "mark_moved", actor=actor, verb="traffic.abandoned_moved", note=note)
+    return case
+
+
+def abandoned_store(*, actor, case_id: int, storage_place: str,
+                    stored_on: dt.date | None = None, photos: Sequence = (), note: str = "",
+                    version: int | None = None) -> AbandonedVehicleCase:
+    """Removed to storage: ``storage_place`` (required), ``stored_on`` (a local date, default
+    today, not in the future and after the notice deadline) and at least one photo. Only once
+    the notice deadline has passed (a notice must have been posted). ``claim_until`` becomes
+    ``stored_on`` + ``ABANDONED_CLAIM_DAYS``. ``noticed`` | ``contacted`` → ``stored``.
+    Needs ``traffic.manage_abandoned``."""
+    _require(actor, "traffic.manage_abandoned")
+    errors: dict[str, list[str]] = {}
+    storage_place = _text(storage_place, field="storage_place", limit=TEXT_MAX, errors=errors,
+                          required=_("Say where the vehicle is stored."))
+    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    today = local_today()
+    stored_on = stored_on or today
+    if stored_on > today:
+        errors["stored_on"] = [_("The day of removal cannot be in the future.")]
+    _raise_first(errors)
+    processed = _photos(photos, required=_("Take at least one photo of the removal."))
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        _check_state(case, "store")
+        if case.notice_deadline is None:  # cannot happen through the services; old rows
+            raise Conflict(_("Post a notice with a deadline on the vehicle before removing it."),
+                           code="no_notice")
+        if today <= case.notice_deadline:
+            raise Conflict(_("The notice deadline (%(date)s) has not passed yet; the vehicle "
+                             "may be removed from the day after.")
+                           % {"date": case.notice_deadline.isoformat()}, code="deadline_ahead")
+        if stored_on <= case.notice_deadline:
+            raise _invalid("stored_on", _("The day of removal must be after the notice "
+                                          "deadline (%(date)s).")
+                           % {"date": case.notice_deadline.isoformat()})
+        case.storage_place = storage_place
+        case.stored_on = stored_on
+        case.claim_until = stored_on + dt.timedelta(days=_days("ABANDONED_CLAIM_DAYS"))
+        _save_photos(case, Stage.STORAGE, processed)
+        _transition(case, "store", actor=actor, verb="traffic.abandoned_store", comment=note,
+                    data={"storage_place": storage_place, "stored_on": stored_on.isoformat(),
+                          "claim_until": case.claim_until.isoformat(),
+                          "photos": len(processed)})
+        owner = _owner_account(case)
+        if owner is not None:
+            with translation.override(settings.LANGUAGE_CODE):
+                title = _("Your vehicle %(plate)s was removed to storage: %(place)s") % {
+                    "plate": case.plate, "place": storage_place}
+                body = _("Claim it by %(date)s with your driving licence and the vehicle "
+                         "registration; after that it will be disposed of.") % {
+                    "date": case.claim_until.isoformat()}
+            url, key = case.get_absolute_url(), f"traffic:abandoned:{case.pk}:stored"
+            transaction.on_commit(lambda: notification_send(
+                recipients=[owner], verb="traffic.abandoned_store", title=title, body=body,
+                url=url, dedupe_key=key))
+    return case
+
+
+def abandoned_claim(*, actor, case_id: int, claimed_by_name: str, verification: str,
+                    photos: Sequence = (), note: str = "",
+                    version: int | None = None) -> AbandonedVehicleCase:
+    """The verified owner collected the vehicle from storage: ``claimed_by_name`` and
+    ``verification`` (which documents were checked) are required; only up to and including
+    ``claim_until``. ``stored`` → ``claimed``. Needs ``traffic.manage_abandoned``."""
+    _require(actor, "traffic.manage_abandoned")
+    errors: dict[str, list[str]] = {}
+    claimed_by_name = _text(claimed_by_name, field="claimed_by_name", limit=NAME_MAX,
+                            errors=errors, required=_("Enter who claimed the vehicle."))
+    verification = _text(verification, field="verification", limit=TEXT_MAX, errors=errors,
+                         required=_("Say how the owner was verified (documents checked)."))
+    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    _raise_first(errors)
+    processed = _photos(photos)
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        _check_state(case, "claim")
+        if local_today() > case.claim_until:
+            raise Conflict(_("The claim period ended on %(date)s.")
+                           % {"date": case.claim_until.isoformat()}, code="claim_period_over")
+        case.claimed_by_name = claimed_by_name
+        case.claim_verification = verification
+        _save_photos(case, Stage.CLAIM, processed)
+        _close(case, "claim", actor=actor, verb="traffic.abandoned_claim", note=note,
+               data={"claimed_by": claimed_by_name, "verification": verification})
+    return case
+
+
+def abandoned_dispose(*, actor, case_id: int, note: str, photos: Sequence = (),
+                      version: int | None = None) -> AbandonedVehicleCase:
+    """Nobody claimed the vehicle: disposed of (``note``: how, required), only after
+    ``claim_until``. ``stored`` → ``disposed``. Needs ``traffic.manage_abandoned``."""
+    _require(actor, "traffic.manage_abandoned")
+    errors: dict[str, list[str]] = {}
+    note = _text(note, field="note", limit=NOTE_MAX, errors=errors,
+                 required=_("Say how the vehicle was disposed of."))
+    _raise_first(errors)
+    processed = _photos(photos)
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        _check_state(case, "dispose")
+        if local_today() <= case.claim_until:
+            raise Conflict(_("The claim period runs until %(date)s; dispose of the vehicle "
+                             "only after it.") % {"date": case.claim_until.isoformat()},
+                           code="claim_period_running")
+        _save_photos(case, Stage.DISPOSAL, processed)
+        _close(case, "dispose", actor=actor, verb="traffic.abandoned_dispose", note=note)
+    return case
+
+
+def abandoned_dismiss(*, actor, case_id: int, reason: str,
+                      version: int | None = None) -> AbandonedVehicleCase:
+    """Not abandoned after all (in use, wrongly tagged): ``reason`` required.
+    ``suspected`` | ``noticed`` | ``contacted`` → ``dismissed``. Needs
+    ``traffic.manage_abandoned``."""
+    _require(actor, "traffic.manage_abandoned")
+    errors: dict[str, list[str]] = {}
+    reason = _text(reason, field="reason", limit=NOTE_MAX, errors=errors,
+                   required=_("Say why the vehicle is not abandoned."))
+    _raise_first(errors)
+    with transaction.atomic():
+        case = _locked_case(case_id, version)
+        _check_state(case, "dismiss")
+        _close(case, "dismiss", actor=actor, verb="traffic.abandoned_dismiss", note=reason)
+    return case
+
+
+def abandoned_photos_add(*, actor, case_id: int, stage: str,
+                         photos: Sequence) -> list[CasePhoto]:
+    """Add photos to a stage the case has reached (e.g. the notice photo of a notice posted
+    in a batch). Needs ``traffic.manage_abandoned``; no state change, one timeline entry."""
+    _require(actor, "traffic.manage_abandoned")
+    if stage not in Stage.values:
+        raise _invalid("stage", _("Choose the stage of the photos."))
+    processed = _photos(photos, required=_("Choose at least one photo."))
+    with transaction.atomic():
+        case = _locked_case(case_id, None)
+        reached = {Stage.SIGHTING: True, Stage.NOTICE: case.notice_posted_at is not None,
+                   Stage.STORAGE: case.stored_on is not None,
+                   Stage.CLAIM: case.state == State.CLAIMED,
+                   Stage.DISPOSAL: case.state == State.DISPOSED}[stage]
+        if not reached:
+            raise Conflict(msg_illegal(case), code="illegal_transition")
+        before = list(CasePhoto.objects.filter(case=case).values_list("pk", flat=True))
+        _save_photos(case, stage, processed)
+        activity_record(target=case, actor=actor, verb="traffic.abandoned_photos",
+                        data={"stage": stage, "photos": len(processed)})
+    return list(CasePhoto.objects.filter(case=case).exclude(pk__in=before))
+
+
+# --- clean-up drives ------------------------------------------------------------------------------
+def clean_up_drive_create(*, actor, campus_id: int, name: str,
+                          starts_on: dt.date | None = None,
+                          notice_deadline: dt.date | None = None, note: str = "",
+                          idempotency_key: str | None = None) -> CleanUpDrive:
+    """A clean-up drive (僵尸车清理行动) on one campus. ``starts_on`` defaults to today;
+    ``notice_deadline`` (the day owners must move their vehicles by, after today and not
+    before ``starts_on``) to ``starts_on`` + ``ABANDONED_NOTICE_DAYS``. Needs
+    ``traffic.manage_abandoned``. Raises DomainError (``campus``, ``name``, ``starts_on``,
+    ``notice_deadline``, ``note``)."""
+    _require(actor, "traffic.manage_abandoned")
+    existing = idempotency_lookup(scope=DRIVE_SCOPE, key=idempotency_key, model=CleanUpDrive,
+                                  user=actor)
+    if existing is not None:
+        return existing
+    errors: dict[str, list[str]] = {}
+    name = _text(name, field="name", limit=100, errors=errors,
+                 required=_("Give the drive a name."))
+    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    today = local_today()
+    starts_on = starts_on or today
+    notice_deadline = notice_deadline or max(
+        starts_on, today) + dt.timedelta(days=_days("ABANDONED_NOTICE_DAYS"))
+    if notice_deadline <= today:
+        errors["notice_deadline"] = [_("The deadline must be a day after today.")]
+    elif notice_deadline < starts_on:
+        errors["notice_deadline"] = [_("The deadline cannot be before the drive starts.")]
+    campus = (Campus.objects.filter(pk=campus_id).first()
+              if _digits(campus_id) else None)
+    if campus is None:
+        errors["campus"] = [_("Choose the campus.")]
+    _raise_first(errors)
+    with transaction.atomic():
+        drive = CleanUpDrive.objects.create(campus=campus, name=name, starts_on=starts_on,
+                                            notice_deadline=notice_deadline, note=note,
+                                            created_by=actor)
+        activity_record(target=drive, actor=actor, verb="traffic.clean_up_drive_create",
+                        data={"notice_deadline": notice_deadline.isoformat()})
+        if not idempotency_remember(scope=DRIVE_SCOPE, key=idempotency_key, user=actor,
+                                    result=drive):
+            winner = idempotency_lookup(scope=DRIVE_SCOPE, key=idempotency_key,
+                                        model=CleanUpDrive, user=actor)
+            transaction.set_rollback(True)
+            return winner
+    return drive
+
+
+def _locked_drive(drive_id) -> CleanUpDrive:
+    drive = (CleanUpDrive.objects.select_for_update(of=("self",)).select_related("campus")
+             .filter(pk=drive_id).first() if _digits(drive_id) else None)
+    if drive is None:
+        raise DomainError(_("This clean-up drive does not exist."), code="not_found")
+    return drive
+
+
+def abandoned_cases_tag(*, actor, drive_id: int,
+                        rows: Iterable[Mapping]) -> list[AbandonedVehicleCase]:
+    """Open a case (source ``clean_up``) for every vehicle tagged in a drive, all or nothing.
+
+    ``rows``: mappings with ``plate`` ("" for a vehicle without a plate, which then needs a
+    ``description``), optional ``location_text``, ``description``, ``vehicle_kind`` and
+    ``place_id`` (a place of the drive's campus); at most :data:`TAG_MAX_ROWS`. Every row is
+    checked first: a bad plate, a plate twice in the batch or a plate with an open case is
+    reported with its row number (1-based) in ``field_errors["rows"]`` and nothing is
+    written. Returns the new cases in row order. Needs ``traffic.manage_abandoned``.
+    """
+    _require(actor, "traffic.manage_abandoned")
+    rows = list(rows)
+    if not rows:
+        raise _invalid("rows", _("Enter at least one vehicle."))
+    if len(rows) > TAG_MAX_ROWS:
+        raise _invalid("rows", _("At most %(count)s vehicles in one go.")
+                       % {"count": TAG_MAX_ROWS})
+    with transaction.atomic():
+        drive = _locked_drive(drive_id)
+        clean, problems = _check_rows(rows, drive=drive)
+        if problems:
+            raise DomainError(
+                _("%(count)s of %(total)s lines have problems; nothing was saved.")
+                % {"count": len(problems), "total": len(rows)},
+                code="rows_invalid", field_errors={"rows": problems})
+        cases = _create_cases(actor=actor, campus=drive.campus, drive=drive, rows=clean,
+                              source=Source.CLEAN_UP)
+        activity_record(target=drive, actor=actor, verb="traffic.clean_up_drive_tag",
+                        data={"cases": len(cases)})
+    return cases
+
+
+def msg_row(number: int, message: str) -> str:
+    return _("Line %(number)s: %(message)s") % {"number": number, "message": message}
+
+
+def _check_rows(rows: list, *, drive: CleanUpDrive) -> tuple[list[dict], list[str]]:
+    problems: list[tuple[int, str]] = []
+    clean: list[dict] = []
+    seen: dict[str, int] = {}
+    place_ids = {str(r.get("place_id")) for r in rows if r.get("place_id") not in (None, "")}
+    places = {str(p.pk): p for p in Place.objects.filter(
+        pk__in=[p for p in place_ids if _digits(p)])}
+    for index, row in enumerate(rows, start=1):
+        errors: dict[str, list[str]] = {}
+        text = (row.get("plate") or "").strip()
+        number = ""
+        if text:
+            try:
+                number = plate_check(text).number
+            except DomainError as error:
+                errors["plate"] = [_("%(plate)s: %(reason)s") % {"plate": text,
+                                                                   "reason": error.message}]
+        kind = row.get("vehicle_kind") or ""
+        if kind and kind not in Vehicle.Kind.values:
+            errors["vehicle_kind"] = [_("Choose the type of vehicle.")]
+        description = _text(row.get("description"), field="description", limit=TEXT_MAX,
+                            errors=errors, required="" if (number or errors.get("plate")) else
+                            _("Without a plate, describe the vehicle (make, colour, "
+                              "condition)."))
+        location = _text(row.get("location_text"), field="location_text", limit=TEXT_MAX,
+                         errors=errors)
+        place = None
+        if row.get("place_id") not in (None, ""):
+            place = places.get(str(row.get("place_id")))
+            if place is None or place.campus_id != drive.campus_id:
+                errors["place"] = [_("Choose a place on %(campus)s.")
+                                   % {"campus": drive.campus.name}]
+        if number and number in seen:
+            errors["plate"] = [_("%(plate)s is already on line %(line)s.")
+                               % {"plate": number, "line": seen[number]}]
+        elif number:
+            seen[number] = index
+        for messages in errors.values():
+            problems.extend((index, msg_row(index, m)) for m in messages)
+        clean.append({"plate": number, "vehicle_kind": kind, "description": description,
+                      "location_text": location, "place": place})
+    if seen:
+        for case in Case.objects.filter(plate__in=list(seen), state__in=CASE_OPEN_STATES):
+            problems.append((seen[case.plate], msg_row(seen[case.plate], msg_already_open(case))))
+    problems.sort(key=lambda item: item[0])  # in line order (a stable sort keeps the rest)
+    return clean, [message for _index, message in problems]
+
+
+def drive_notices_post(*, actor, drive_id: int,
+                       photos: Mapping[int, Sequence] | None = None) -> dict[str, int]:
+    """Post the drive's notice deadline on all its ``suspected`` cases in one go.
+
+    ``photos``: optional ``{case_id: [upload, …]}`` — a photo per case is welcome but not
+    required in a batch (the team posts dozens of notices in one walk and may add the
+    photos later on each case with :func:`abandoned_photos_add`; the timeline records
+    ``photos: 0``). Cases already past ``suspected`` are left as they are. The drive's
+    deadline must still be ahead. Returns ``{"posted": n, "skipped": m}``. Needs
+    ``traffic.manage_abandoned``. All or nothing: one unreadable photo refuses the batch.
+    """
+    _require(actor, "traffic.manage_abandoned")
+    photos = photos or {}
+    processed = {int(k): _photos(v) for k, v in photos.items() if _digits(k)}
+    with transaction.atomic():
+        drive = _locked_drive(drive_id)
+        if drive.notice_deadline <= local_today():
+            raise Conflict(_("The drive's notice deadline (%(date)s) is not after today.")
+                           % {"date": drive.notice_deadline.isoformat()}, code="deadline_past")
+        cases = list(Case.objects.select_for_update(of=("self",))
+                     .select_related("vehicle__owner", "campus", "place")
+                     .filter(drive=drive).order_by("id"))
+        posted = skipped = 0
+        for case in cases:
+            if case.state != State.SUSPECTED:
+                skipped += 1
+                continue
+            _post_notice(case, actor=actor, deadline=drive.notice_deadline,
+                         processed=processed.get(case.pk, []), drive=drive)
+            posted += 1
+        activity_record(target=drive, actor=actor, verb="traffic.clean_up_drive_notices",
+                        data={"posted": posted, "skipped": skipped})
+    return {"posted": posted, "skipped": skipped}
+
+
+# --- reminders ------------------------------------------------------------------------------------
+def abandoned_reminders_sweep(*, at: dt.datetime | None = None) -> dict[str, int]:
+    """Tell the office (staff and administrators, in-app) about each case that became due:
+
+    - ``ready_to_remove``: notice posted (``noticed`` or ``contacted``) and its deadline
+      (a local day) has passed;
+    - ``ready_to_dispose``: ``stored`` and ``claim_until`` has passed.
+
+    Idempotent: each case is re-checked under its row lock and each message has a dedupe key
+    per case and date, so re-runs and overlapping runs never notify twice; a timeline entry
+    is written only when something was sent. Returns how many cases of each kind were
+    announced now.
+    """
+    at = at or clock.now()
+    today = at.astimezone(clock.local_zone()).date()
+    counts = {"ready_to_remove": 0, "ready_to_dispose": 0}
+    recipients = office_people(Role.OFFICE_STAFF, Role.OFFICE_ADMIN)
+    if not recipients:
+        return counts
+    steps = [
+        ("ready_to_remove", Case.objects.filter(
+            state__in=[State.NOTICED, State.CONTACTED], notice_deadline__lt=today),
+         "notice_deadline"),
+        ("ready_to_dispose", Case.objects.filter(state=State.STORED, claim_until__lt=today),
+         "claim_until"),
+    ]
+    for name, todo, field in steps:
+        for pk in todo.order_by("id").values_list("pk", flat=True):
+            with transaction.atomic():
+                case = (Case.objects.select_for_update(of=("self",))
+                        .select_related("campus", "place").get(pk=pk))
+                day = getattr(case, field)
+                due = (case.state in (State.NOTICED, State.CONTACTED)
+                       if name == "ready_to_remove" else case.state == State.STORED)
+                if not due or day is None or day >= today:
+                    continue
+                with translation.override(settings.LANGUAGE_CODE):
+                    label = case.plate or case.description or case.number
+                    if name == "ready_to_remove":
+                        title = _("Abandoned vehicle %(vehicle)s can be removed: the notice "
+                                  "deadline %(date)s has passed") % {
+                            "vehicle": label, "date": day.isoformat()}
+                    else:
+                        title = _("Abandoned vehicle %(vehicle)s can be disposed of: the claim "
+                                  "period ended on %(date)s") % {
+                            "vehicle": label, "date": day.isoformat()}
+                    body = f"{case.number} · {_where(case)}"
+                sent = notification_send(
+                    recipients=recipients, verb=f"traffic.abandoned_{name}", title=title,
+                    body=body, url=case.get_absolute_url(),
+                    dedupe_key=f"traffic:abandoned:{case.pk}:{name}:{day.isoformat()}",
+                    email=False)
+                if sent:
+                    activity_record(target=case, actor=None, verb=f"traffic.abandoned_{name}",
+                                    data={"date": day.isoformat(), "recipients": len(sent)})
+                    counts[name] += 1
+    return counts
