@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import segno
+import segno  # noqa: F401  (the module the QR images come from; tests watch segno.make here)
 from django.conf import settings
 from django.utils import translation
 
+from safecampus.core import qrcodes
 from safecampus.core.pdf import render_pdf
 
 from .models import Checkpoint, PatrolRoute
@@ -32,8 +33,8 @@ COLUMNS, ROWS = 2, 3
 QR_SIZE_MM = 54
 #: Error correction "M" (15 %) keeps the code small enough for large modules; the sticker
 #: also carries the manual code for when it is damaged.
-QR_ERROR = "m"
-QR_BORDER = 2
+QR_ERROR = qrcodes.QR_ERROR
+QR_BORDER = qrcodes.QR_BORDER
 
 
 @dataclass
@@ -51,12 +52,11 @@ def qr_payload(checkpoint: Checkpoint) -> str:
 
 def qr_svg_data_uri(payload: str) -> str:
     """``payload`` as a QR code (SVG ``data:`` URI, black on white, 2-module quiet zone)."""
-    return segno.make(payload, error=QR_ERROR, micro=False).svg_data_uri(
-        scale=1, border=QR_BORDER, dark="#000", light="#fff")
+    return qrcodes.qr_svg_data_uri(payload, error=QR_ERROR, border=QR_BORDER)
 
 
 def _grouped(code: str) -> str:
-    return " ".join(code[i:i + 4] for i in range(0, len(code), 4))
+    return qrcodes.manual_code_grouped(code)
 
 
 def sheet_cards(checkpoints) -> list[SheetCard]:

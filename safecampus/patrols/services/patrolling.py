@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-import secrets
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -36,7 +33,7 @@ from django_fsm import can_proceed
 
 from safecampus.accounts.models import Role
 from safecampus.accounts.selectors import office_people
-from safecampus.core import clock
+from safecampus.core import clock, qrcodes
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.forms import id_or_none
@@ -46,16 +43,14 @@ from ..models import Checkpoint, CheckpointScan, PatrolRound, PatrolSchedule, Pa
 
 CODE_SALT = "safecampus.patrols.checkpoint"
 #: Manual codes: no 0/O, 1/I/L, so a guard reading a worn sticker cannot mistype them.
-MANUAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-MANUAL_LENGTH = 8
+MANUAL_ALPHABET = qrcodes.MANUAL_ALPHABET
+MANUAL_LENGTH = qrcodes.MANUAL_LENGTH
 REASON_MAX = 1000
 NOTE_MAX = 500
 #: Largest batch the phone may upload at once.
 BULK_MAX = 500
 
-_signer = signing.Signer(salt=CODE_SALT, sep=".")
-_CODE_RE = re.compile(r"^(\d+)-(\d+)\.[A-Za-z0-9_-]+$")
-_URL_CODE_RE = re.compile(r"/c/([^/?#\s]*)")
+_signer = qrcodes.CodeSigner(salt=CODE_SALT, url_segment="c")
 
 
 def _require(actor, perm: str, obj=None) -> None:
@@ -66,7 +61,7 @@ def _require(actor, perm: str, obj=None) -> None:
 # --- codes -----------------------------------------------------------------------------------
 def checkpoint_code(checkpoint: Checkpoint) -> str:
     """The signed code of the checkpoint's current generation, e.g. ``12-3.Xy…`` (ASCII)."""
-    return _signer.sign(f"{checkpoint.pk}-{checkpoint.code_generation}")
+    return _signer.sign(checkpoint.pk, checkpoint.code_generation)
 
 
 def checkpoint_url(checkpoint: Checkpoint) -> str:
@@ -79,11 +74,7 @@ def checkpoint_url(checkpoint: Checkpoint) -> str:
 
 def manual_code_new() -> str:
     """A fresh random manual code (8 characters of :data:`MANUAL_ALPHABET`)."""
-    return "".join(secrets.choice(MANUAL_ALPHABET) for _i in range(MANUAL_LENGTH))
-
-
-def _normalise_manual(text: str) -> str:
-    return re.sub(r"[\s\-]", "", text).upper()
+    return qrcodes.manual_code_new()
 
 
 def checkpoint_resolve(code: str) -> tuple[Checkpoint, str]:
@@ -94,13 +85,14 @@ def checkpoint_resolve(code: str) -> tuple[Checkpoint, str]:
     ``unknown_code`` (no such code), ``forged_code`` (signature wrong), ``revoked_code``
     (an earlier generation, or the checkpoint/route is no longer in use).
     """
-    text = (code or "").strip()
-    in_url = _URL_CODE_RE.search(text)  # the whole URL from the sticker
-    if in_url is not None:
-        text = in_url.group(1)
-    match = _CODE_RE.match(text)
-    if match is None:
-        manual = _normalise_manual(text)
+    try:
+        signed = _signer.parse(code)
+    except qrcodes.ForgedCode:
+        raise DomainError(_("This code is forged or damaged: it was not issued by the security "
+                            "office. Report the sticker to your shift leader."),
+                          code="forged_code") from None
+    if signed is None:
+        manual = qrcodes.manual_code_normalise(_signer.extract(code))
         checkpoint = (Checkpoint.objects.select_related("route", "place")
                       .filter(manual_code=manual).first() if manual else None)
         if checkpoint is None:
@@ -109,13 +101,7 @@ def checkpoint_resolve(code: str) -> tuple[Checkpoint, str]:
                                 "your shift leader."), code="unknown_code")
         _check_in_use(checkpoint)
         return checkpoint, CheckpointScan.Method.MANUAL
-    try:
-        _signer.unsign(text)
-    except signing.BadSignature:
-        raise DomainError(_("This code is forged or damaged: it was not issued by the security "
-                            "office. Report the sticker to your shift leader."),
-                          code="forged_code") from None
-    pk, generation = int(match.group(1)), int(match.group(2))
+    pk, generation = signed.pk, signed.generation
     checkpoint = Checkpoint.objects.select_related("route", "place").filter(pk=pk).first()
     if checkpoint is None:
         raise DomainError(_("This checkpoint no longer exists."), code="unknown_code")

@@ -313,96 +313,9 @@
     });
   }
 
-  // --- the camera -------------------------------------------------------------------------
-  var video = document.getElementById("scan-video");
-  var frame = document.getElementById("scan-camera");
-  var canvas = document.getElementById("scan-canvas");
+  // --- the camera (static/js/qrscan.js) ----------------------------------------------------
   var toggle = document.getElementById("camera-toggle");
-  var cameraMessage = document.getElementById("camera-message");
-  var stream = null;
-  var detect = null;
-  var lastValue = "";
-  var lastAt = 0;
-  var jsqrLoading = null;
-
-  function say(message, kind) {
-    if (!cameraMessage) return;
-    cameraMessage.textContent = message;
-    cameraMessage.className = "alert small mb-2 alert-" + (kind || "secondary");
-    cameraMessage.hidden = !message;
-  }
-
-  function setToggle(open) {
-    if (!toggle) return;
-    toggle.querySelector("span").textContent = toggle.getAttribute(open ? "data-close" : "data-open");
-    toggle.setAttribute("aria-pressed", open ? "true" : "false");
-  }
-
-  function loadJsqr() {
-    if (window.jsQR) return Promise.resolve(window.jsQR);
-    if (!jsqrLoading) {
-      jsqrLoading = new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = config.jsqrUrl;
-        script.onload = function () { window.jsQR ? resolve(window.jsQR) : reject(new Error("jsQR")); };
-        script.onerror = function () { reject(new Error("jsQR")); };
-        document.head.appendChild(script);
-      });
-    }
-    return jsqrLoading;
-  }
-
-  function jsqrDetector() {
-    return loadJsqr().then(function (jsQR) {
-      var context = canvas.getContext("2d", { willReadFrequently: true });
-      return function () {
-        var width = video.videoWidth, height = video.videoHeight;
-        if (!width || !height) return Promise.resolve(null);
-        var scale = Math.min(1, 640 / Math.max(width, height));
-        canvas.width = Math.round(width * scale);
-        canvas.height = Math.round(height * scale);
-        context.drawImage(video, 0, 0, canvas.width, canvas.height);
-        var image = context.getImageData(0, 0, canvas.width, canvas.height);
-        var found = jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-        return Promise.resolve(found ? found.data : null);
-      };
-    });
-  }
-
-  function detector() {
-    if (!("BarcodeDetector" in window)) return jsqrDetector();
-    return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
-      if (formats.indexOf("qr_code") < 0) return jsqrDetector();
-      var native = new window.BarcodeDetector({ formats: ["qr_code"] });
-      return function () {
-        return native.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
-      };
-    }).catch(jsqrDetector);
-  }
-
-  function tick() {
-    if (!stream || !detect) return;
-    detect().then(function (value) {
-      var now = Date.now();
-      if (value && (value !== lastValue || now - lastAt > 10000)) {
-        lastValue = value;
-        lastAt = now;
-        record(value);
-        say(text.scanned, "success");
-        if (navigator.vibrate) navigator.vibrate(120);
-        setTimeout(function () { if (stream) say(text.cameraReady); }, 2500);
-      }
-    }).catch(function () { /* a frame that could not be read: try the next one */ })
-      .then(function () { if (stream) setTimeout(tick, 250); });
-  }
-
-  function stopCamera() {
-    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
-    stream = null;
-    if (video) video.srcObject = null;
-    if (frame) frame.hidden = true;
-    setToggle(false);
-  }
+  var video = document.getElementById("scan-video");
 
   // Without a camera the typed code is the way: the camera button steps back (it stays, to
   // try again once the guard has allowed the camera).
@@ -412,39 +325,13 @@
     toggle.classList.add("btn-outline-secondary");
   }
 
-  function startCamera() {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      say(text.noCamera, "warning");
-      if (toggle) toggle.hidden = true;
-      return;
-    }
-    say(text.cameraStarting);
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: "environment" } }, audio: false })
-      .then(function (media) {
-        stream = media;
-        video.srcObject = media;
-        frame.hidden = false;
-        setToggle(true);
-        return video.play();
-      })
-      .then(detector)
-      .then(function (found) {
-        detect = found;
-        say(text.cameraReady);
-        tick();
-      })
-      .catch(function () {
-        stopCamera();
-        say(text.cameraRefused, "warning");
-        cameraFailed();
-      });
-  }
-
-  if (toggle && video) {
-    toggle.addEventListener("click", function () { if (stream) stopCamera(); else startCamera(); });
-    document.addEventListener("visibilitychange", function () { if (document.hidden) stopCamera(); });
-    window.addEventListener("pagehide", stopCamera);
-    startCamera();
+  if (toggle && video && window.SafeCampusQrScanner) {
+    window.SafeCampusQrScanner.attach({
+      video: video, frame: document.getElementById("scan-camera"),
+      canvas: document.getElementById("scan-canvas"), toggle: toggle,
+      message: document.getElementById("camera-message"), jsqrUrl: config.jsqrUrl, text: text,
+      onCode: record, onFailed: cameraFailed,
+    });
   }
 
   // --- start ------------------------------------------------------------------------------
