@@ -146,6 +146,12 @@ def long_stay_candidates(*, days: int | None = None, at: dt.datetime | None = No
     return result
 
 
+def plates_with_open_case(plates: list[str]) -> set[str]:
+    """Which of ``plates`` have an open abandoned-vehicle case (one query)."""
+    return set(AbandonedVehicleCase.objects.filter(plate__in=plates, state__in=CASE_OPEN_STATES)
+               .values_list("plate", flat=True))
+
+
 def vehicles_inside_count(*, at: dt.datetime | None = None) -> int:
     """How many plates' latest pass (up to now) is an entry: vehicles inside now."""
     at = at or clock.now()
@@ -178,8 +184,11 @@ def _local_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt
         date_to + dt.timedelta(days=1))
 
 
-def _date_sql(column: str) -> str:
-    sql, _params = connection.ops.datetime_cast_date_sql(column, (), settings.TIME_ZONE)
+def _date_sql(column: str, params: list) -> str:
+    """SQL of the local (Asia/Shanghai) date of ``column``; its parameters are appended to
+    ``params`` (so call it in the order the SQL text uses them)."""
+    sql, extra = connection.ops.datetime_cast_date_sql(column, (), settings.TIME_ZONE)
+    params.extend(extra)
     return sql
 
 
@@ -238,11 +247,13 @@ def _in_list(ids: list[int]) -> str:
 def _overnight(start: dt.datetime, end: dt.datetime, gate_ids: list[int]) -> dict[dt.date, int]:
     table = GateRecord._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
-    today = connection.ops.adapt_datefield_value(clock.local_today())
+    params: list = []
+    entry_day = _date_sql("w.passed_at", params)
+    next_day = _date_sql("w.next_at", params)
+    params += [adapt(start), adapt(end), connection.ops.adapt_datefield_value(clock.local_today())]
     sql = f"""
         SELECT s.entry_day, COUNT(*) FROM (
-            SELECT {_date_sql("w.passed_at")} AS entry_day,
-                   {_date_sql("w.next_at")} AS next_day, w.next_at
+            SELECT {entry_day} AS entry_day, {next_day} AS next_day, w.next_at
             FROM (
                 SELECT passed_at, direction, gate_id,
                        LEAD(passed_at) OVER (PARTITION BY plate ORDER BY passed_at, id) AS next_at
@@ -253,7 +264,7 @@ def _overnight(start: dt.datetime, end: dt.datetime, gate_ids: list[int]) -> dic
         WHERE s.next_day > s.entry_day OR (s.next_at IS NULL AND s.entry_day < %s)
         GROUP BY s.entry_day"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [adapt(start), adapt(end), today])
+        cursor.execute(sql, params)
         return {_as_date(day): count for day, count in cursor.fetchall()}
 
 
@@ -262,9 +273,12 @@ def _without_permit(start: dt.datetime, end: dt.datetime,
     table = GateRecord._meta.db_table
     permits, vehicles = Permit._meta.db_table, Vehicle._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
+    params: list = []
+    day = _date_sql("r.passed_at", params)
+    params += [adapt(start), adapt(end)]
     sql = f"""
         SELECT e.day, COUNT(*) FROM (
-            SELECT DISTINCT {_date_sql("r.passed_at")} AS day, r.plate
+            SELECT DISTINCT {day} AS day, r.plate
             FROM {table} r
             WHERE r.direction = 'in' AND r.plate <> '' AND r.passed_at >= %s
               AND r.passed_at < %s AND r.gate_id IN ({_in_list(gate_ids)})
@@ -275,7 +289,7 @@ def _without_permit(start: dt.datetime, end: dt.datetime,
               AND p.valid_from <= e.day AND p.valid_until >= e.day)
         GROUP BY e.day"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [adapt(start), adapt(end)])
+        cursor.execute(sql, params)
         return {_as_date(day): count for day, count in cursor.fetchall()}
 
 
