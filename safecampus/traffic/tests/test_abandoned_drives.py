@@ -1,0 +1,176 @@
+"""Clean-up drives (batch tagging all or nothing, batch notices) and the reminder sweep
+(ready to remove, ready to dispose of; idempotent)."""
+
+import datetime as dt
+
+import pytest
+
+from safecampus.core import clock
+from safecampus.core.activity import activity_for
+from safecampus.core.errors import Conflict, DomainError
+from safecampus.notifications.models import Notification
+from safecampus.tests.factories import photo_upload
+from safecampus.traffic.forms.abandoned import tag_rows
+from safecampus.traffic.models import AbandonedVehicleCase, CaseSequence, CleanUpDrive
+from safecampus.traffic.services import abandoned as services
+from safecampus.traffic.tasks import abandoned as tasks
+
+from .abandoned_helpers import DAY0, at, notice, open_case, stored_case
+from .test_abandoned import site
+from .violation_helpers import english, local, vehicle  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("english")
+State = AbandonedVehicleCase.State
+
+
+def drive(org, **kwargs):
+    kwargs.setdefault("campus_id", org.campus1.pk)
+    kwargs.setdefault("name", "春季僵尸车清理")
+    with clock.frozen(DAY0):
+        return services.clean_up_drive_create(actor=org.users.staff, **kwargs)
+
+
+def tag(org, d, rows):
+    with clock.frozen(DAY0):
+        return services.abandoned_cases_tag(actor=org.users.staff, drive_id=d.pk, rows=rows)
+
+
+# --- drives ---------------------------------------------------------------------------------
+def test_a_drive_defaults_and_checks_its_dates(org):
+    d = drive(org)
+    assert (d.starts_on, d.notice_deadline, d.created_by) == (
+        dt.date(2026, 3, 2), dt.date(2026, 3, 9), org.users.staff)
+    with pytest.raises(DomainError) as caught:
+        drive(org, notice_deadline=dt.date(2026, 3, 2))
+    assert caught.value.field_errors == {"notice_deadline": [
+        "The deadline must be a day after today."]}
+    with pytest.raises(DomainError) as caught:
+        drive(org, starts_on=dt.date(2026, 3, 20), notice_deadline=dt.date(2026, 3, 10))
+    assert caught.value.field_errors == {"notice_deadline": [
+        "The deadline cannot be before the drive starts."]}
+    with pytest.raises(DomainError) as caught:
+        drive(org, name=" ", campus_id=None)
+    assert set(caught.value.field_errors) == {"name", "campus"}
+    assert drive(org, idempotency_key="drive-key-01").pk == drive(
+        org, idempotency_key="drive-key-01").pk
+    assert CleanUpDrive.objects.count() == 2
+
+
+def test_tag_lines_are_parsed_plate_first():
+    assert tag_rows("陕A12345 3号楼后\n\n 陕AD12345，东区停车场12号位 \n- 白色电动车 无牌\n"
+                    "陕A54321") == [
+        {"plate": "陕A12345", "description": "", "location_text": "3号楼后"},
+        {"plate": "陕AD12345", "description": "", "location_text": "东区停车场12号位"},
+        {"plate": "", "description": "白色电动车 无牌", "location_text": ""},
+        {"plate": "陕A54321", "description": "", "location_text": ""},
+    ]
+
+
+def test_tagging_opens_one_case_per_row_in_one_go(org):
+    car = vehicle("陕A12345")
+    d = drive(org)
+    cases = tag(org, d, tag_rows("陕A12345 3号楼后\n陕AD12345 东区停车场\n- 白色电动车，车筐生锈"))
+    assert [c.number for c in cases] == ["ZC2026-0001", "ZC2026-0002", "ZC2026-0003"]
+    assert [(c.plate, c.source, c.drive_id, c.state) for c in cases] == [
+        ("陕A12345", "clean_up", d.pk, "suspected"), ("陕AD12345", "clean_up", d.pk, "suspected"),
+        ("", "clean_up", d.pk, "suspected")]
+    assert cases[0].vehicle == car and cases[2].description == "白色电动车，车筐生锈"
+    assert [e.verb for e in activity_for(d)] == ["traffic.clean_up_drive_create",
+                                                 "traffic.clean_up_drive_tag"]
+
+
+def test_one_bad_row_writes_nothing_and_every_bad_row_is_reported(org):
+    open_case(org, "陕A99999")  # already has an open case
+    d = drive(org)
+    lines = ("陕A12345 ok\n陕A1234 short\n陕A12345 again\n- \n陕A99999 known\n"
+             + "".join(f"陕A1{i:04d}\n" for i in range(6)))
+    with pytest.raises(DomainError) as caught:
+        tag(org, d, tag_rows(lines))
+    assert caught.value.code == "rows_invalid"
+    assert caught.value.message == "4 of 11 lines have problems; nothing was saved."
+    assert caught.value.field_errors["rows"] == [
+        "Line 2: 陕A1234: A plate has 7 characters (8 for new-energy vehicles); this one has 6.",
+        "Line 3: 陕A12345 is already on line 1.",
+        "Line 4: Without a plate, describe the vehicle (make, colour, condition).",
+        "Line 5: 陕A99999 already has an open case: ZC2026-0001 (Suspected).",
+    ]
+    assert AbandonedVehicleCase.objects.count() == 1
+    assert CaseSequence.objects.get(year=2026).last_number == 1  # no numbers taken
+
+
+def test_tagging_limits(org):
+    d = drive(org)
+    with pytest.raises(DomainError) as caught:
+        tag(org, d, [])
+    assert caught.value.field_errors == {"rows": ["Enter at least one vehicle."]}
+    with pytest.raises(DomainError) as caught:
+        tag(org, d, [{"plate": f"陕A{i:05d}"} for i in range(201)])
+    assert caught.value.field_errors == {"rows": ["At most 200 vehicles in one go."]}
+    with pytest.raises(DomainError) as caught:
+        tag(org, d, [{"plate": "陕A12345", "place_id": org.place_b.pk}])
+    assert caught.value.field_errors == {"rows": ["Line 1: Choose a place on 北校区."]}
+
+
+def test_the_drive_posts_its_deadline_on_its_suspected_cases(org):
+    d = drive(org, notice_deadline=dt.date(2026, 3, 16))
+    first, second, third = tag(org, d, tag_rows("陕A11111\n陕A22222\n陕A33333"))
+    services.abandoned_dismiss(actor=org.users.staff, case_id=third.pk, reason="在用车辆")
+    with clock.frozen(at(1)):
+        result = services.drive_notices_post(actor=org.users.staff, drive_id=d.pk,
+                                             photos={first.pk: [photo_upload()]})
+    assert result == {"posted": 2, "skipped": 1}
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, first.notice_deadline, first.photos.count()) == (
+        State.NOTICED, dt.date(2026, 3, 16), 1)
+    assert (second.state, second.photos.count()) == (State.NOTICED, 0)
+    assert list(activity_for(second))[-1].data == {"deadline": "2026-03-16", "photos": 0,
+                                                    "drive": d.pk}
+    # again: nothing left to post
+    with clock.frozen(at(1)):
+        assert services.drive_notices_post(actor=org.users.staff, drive_id=d.pk) == {
+            "posted": 0, "skipped": 3}
+    # once the deadline is not ahead any more the drive cannot post it
+    with clock.frozen(local(2026, 3, 16, 10, 0)), pytest.raises(Conflict) as caught:
+        services.drive_notices_post(actor=org.users.staff, drive_id=d.pk)
+    assert caught.value.code == "deadline_past"
+
+
+# --- reminders ------------------------------------------------------------------------------
+def test_the_office_hears_once_when_a_vehicle_is_ready_to_remove_and_to_dispose(org):
+    noticed = notice(org, open_case(org, "陕A11111"))  # deadline 9 March
+    stored = stored_case(org, "陕A22222")  # claim until 8 June
+    office = {org.users.staff.pk, org.users.staff2.pk, org.users.admin.pk}
+    # on the deadline day nothing is due yet
+    assert services.abandoned_reminders_sweep(at=local(2026, 3, 9, 23, 0)) == {
+        "ready_to_remove": 0, "ready_to_dispose": 0}
+    # the next morning the noticed case is ready to remove
+    assert services.abandoned_reminders_sweep(at=local(2026, 3, 10, 0, 5)) == {
+        "ready_to_remove": 1, "ready_to_dispose": 0}
+    notes = Notification.objects.filter(verb="traffic.abandoned_ready_to_remove")
+    assert set(notes.values_list("recipient_id", flat=True)) == office
+    assert notes.first().title == site(
+        "Abandoned vehicle %(vehicle)s can be removed: the notice deadline %(date)s has passed",
+        vehicle="陕A11111", date="2026-03-09")
+    assert notes.first().url == noticed.get_absolute_url()
+    # re-runs send nothing more (and write no second timeline entry)
+    for when in (local(2026, 3, 10, 1, 5), local(2026, 3, 20, 9, 5)):
+        assert services.abandoned_reminders_sweep(at=when)["ready_to_remove"] == 0
+    assert notes.count() == 3
+    assert [e.verb for e in activity_for(noticed)].count("traffic.abandoned_ready_to_remove") == 1
+    # the claim period of the stored case ends
+    assert services.abandoned_reminders_sweep(at=local(2026, 6, 9, 0, 5)) == {
+        "ready_to_remove": 0, "ready_to_dispose": 1}
+    assert services.abandoned_reminders_sweep(at=local(2026, 6, 10, 0, 5)) == {
+        "ready_to_remove": 0, "ready_to_dispose": 0}
+    assert Notification.objects.filter(verb="traffic.abandoned_ready_to_dispose",
+                                       url=stored.get_absolute_url()).count() == 3
+
+
+def test_a_closed_case_is_not_announced_and_the_task_runs_the_sweep(org):
+    case = notice(org, open_case(org))
+    services.abandoned_mark_moved(actor=org.users.staff, case_id=case.pk)
+    with clock.frozen(local(2026, 3, 20, 9, 0)):
+        assert tasks.abandoned_reminders.call_local() == {"ready_to_remove": 0,
+                                                          "ready_to_dispose": 0}
+    assert not Notification.objects.exists()
