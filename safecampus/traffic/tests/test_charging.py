@@ -1,0 +1,294 @@
+"""Charging stations and faults through the services: a fault opens a hazard routed to the
+operator's unit, the station's status edges (allowed and refused), idempotency, anonymity,
+bad input changes nothing, permissions; the station pages and their query counts."""
+
+import pytest
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+
+from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.core.models import ActivityEntry
+from safecampus.hazards.models import Hazard, HazardPhoto
+from safecampus.hazards.models import Status as HazardStatus
+from safecampus.tests.factories import photo_upload
+from safecampus.tests.pages import login
+from safecampus.traffic.models import ChargingFault, ChargingStation
+from safecampus.traffic.services import charging as services
+
+pytestmark = pytest.mark.django_db
+Status = ChargingStation.Status
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def station(org, **kwargs):
+    kwargs.setdefault("campus_id", org.campus1.pk)
+    kwargs.setdefault("name", "东区宿舍充电棚")
+    kwargs.setdefault("operator_name", "安充科技")
+    kwargs.setdefault("operator_unit_id", org.logistics.pk)
+    kwargs.setdefault("points", 20)
+    return services.charging_station_create(actor=org.users.staff, **kwargs)
+
+
+def report(org, st, **kwargs):
+    kwargs.setdefault("actor", org.users.student)
+    kwargs.setdefault("description", "3号插座冒烟，有焦味")
+    return services.charging_fault_report(station_id=st.pk, **kwargs)
+
+
+def verbs(st):
+    return list(ActivityEntry.objects.filter(
+        target_type=ContentType.objects.get_for_model(ChargingStation), target_id=st.pk)
+        .order_by("pk").values_list("verb", "from_state", "to_state"))
+
+
+# --- faults → hazards ----------------------------------------------------------------------------
+def test_a_students_fault_report_opens_a_hazard_routed_to_the_operators_unit(org):
+    # given an e-bike shed kept by logistics, in a place owned by unit A's building
+    st = station(org, place_id=org.place_a.pk)
+    # when a student reports a fault with a photo
+    fault = report(org, st, photos=[photo_upload()])
+    # then a hazard is open for logistics (not the building's unit A), from the fault
+    hazard = Hazard.objects.get(pk=fault.hazard_id)
+    assert hazard.responsible_unit == org.logistics
+    assert hazard.category == org.electrical
+    assert hazard.status == HazardStatus.REPORTED
+    assert (hazard.source_type.model, hazard.source_id) == ("chargingfault", fault.pk)
+    # stored in the site's language whatever the reporter's page was in
+    with translation.override(settings.LANGUAGE_CODE):
+        assert hazard.title == gettext("Charging station fault: %(station)s") % {
+            "station": "东区宿舍充电棚"}
+    assert hazard.description == "3号插座冒烟，有焦味"
+    assert (hazard.campus, hazard.place, hazard.reporter) == (
+        org.campus1, org.place_a, org.users.student)
+    assert HazardPhoto.objects.filter(hazard=hazard).count() == 1
+    # and the station is in fault, on its timeline
+    st.refresh_from_db()
+    assert st.status == Status.FAULT
+    assert verbs(st)[-1] == ("traffic.charging_fault_report", "in_service", "fault")
+    assert fault.reporter == org.users.student and fault.state == "open"
+
+
+def test_without_an_operator_unit_the_hazard_routing_rules_decide(org):
+    st = station(org, operator_unit_id=None, place_id=org.place_a.pk)
+    fault = report(org, st)
+    assert Hazard.objects.get(pk=fault.hazard_id).responsible_unit == org.unit_a
+
+
+def test_an_anonymous_report_keeps_no_reporter_on_the_fault_or_timeline(org):
+    st = station(org)
+    fault = report(org, st, is_anonymous=True)
+    assert fault.reporter is None
+    assert Hazard.objects.get(pk=fault.hazard_id).is_anonymous is True
+    entry = ActivityEntry.objects.filter(verb="traffic.charging_fault_report").get()
+    assert entry.actor is None
+
+
+def test_the_same_key_reports_once(org):
+    st = station(org)
+    first = report(org, st, idempotency_key="fault-key-0001")
+    again = report(org, st, idempotency_key="fault-key-0001")
+    assert again.pk == first.pk
+    assert ChargingFault.objects.count() == 1 and Hazard.objects.count() == 1
+
+
+@pytest.mark.parametrize("description, message", [
+    ("", "Say what is wrong with the station."),
+    ("x" * 2001, "At most 2000 characters."),
+])
+def test_a_bad_report_changes_nothing(org, description, message):
+    st = station(org)
+    with pytest.raises(DomainError) as caught:
+        report(org, st, description=description)
+    assert caught.value.field_errors == {"description": [message]}
+    assert ChargingFault.objects.count() == 0 and Hazard.objects.count() == 0
+    st.refresh_from_db()
+    assert st.status == Status.IN_SERVICE
+
+
+def test_a_bad_photo_changes_nothing(org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    st = station(org)
+    with pytest.raises(DomainError):
+        report(org, st, photos=[SimpleUploadedFile("x.jpg", b"not an image")])
+    assert ChargingFault.objects.count() == 0 and Hazard.objects.count() == 0
+    st.refresh_from_db()
+    assert st.status == Status.IN_SERVICE
+
+
+def test_a_missing_fault_category_is_a_clear_error(org, settings):
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHARGING_FAULT_CATEGORY": "nope"}
+    st = station(org)
+    with pytest.raises(DomainError) as caught:
+        report(org, st)
+    assert caught.value.code == "no_category"
+    assert ChargingFault.objects.count() == 0
+
+
+# --- the station's status edges -------------------------------------------------------------------
+def test_fixing_the_last_open_fault_puts_the_station_back_in_service(org):
+    st = station(org)
+    one, two = report(org, st), report(org, st, description="屏幕不亮")
+    assert Hazard.objects.count() == 2
+    services.charging_fault_fix(actor=org.users.staff, fault_id=one.pk, comment="已更换插座")
+    st.refresh_from_db()
+    assert st.status == Status.FAULT  # another fault is open
+    services.charging_fault_fix(actor=org.users.staff, fault_id=two.pk)
+    st.refresh_from_db()
+    assert st.status == Status.IN_SERVICE
+    assert verbs(st)[-3:] == [("traffic.charging_fault_report", "fault", "fault"),
+                              ("traffic.charging_fault_fix", "fault", "fault"),
+                              ("traffic.charging_fault_fix", "fault", "in_service")]
+    with pytest.raises(Conflict):
+        services.charging_fault_fix(actor=org.users.staff, fault_id=two.pk)
+
+
+def test_out_of_service_and_back(org):
+    st = station(org)
+    staff = org.users.staff
+    services.charging_station_status_set(actor=staff, station_id=st.pk, status="out_of_service",
+                                         reason="线路改造")
+    with pytest.raises(Conflict):  # no fault reports while switched off
+        report(org, st)
+    with pytest.raises(Conflict):  # same status
+        services.charging_station_status_set(actor=staff, station_id=st.pk,
+                                             status="out_of_service", reason="again")
+    services.charging_station_status_set(actor=staff, station_id=st.pk, status="in_service")
+    st.refresh_from_db()
+    assert st.status == Status.IN_SERVICE
+    assert verbs(st)[-2:] == [("traffic.charging_station_status", "in_service", "out_of_service"),
+                              ("traffic.charging_station_status", "out_of_service", "in_service")]
+
+
+def test_a_station_with_an_open_fault_does_not_go_back_in_service_by_hand(org):
+    st = station(org)
+    staff = org.users.staff
+    report(org, st)
+    with pytest.raises(Conflict):  # fault → in service only by fixing
+        services.charging_station_status_set(actor=staff, station_id=st.pk, status="in_service")
+    services.charging_station_status_set(actor=staff, station_id=st.pk, status="out_of_service",
+                                         reason="等待维修")
+    with pytest.raises(Conflict) as caught:  # still an open fault
+        services.charging_station_status_set(actor=staff, station_id=st.pk, status="in_service")
+    assert caught.value.message == "This station has open faults; mark them fixed first."
+    fault = ChargingFault.objects.get()
+    services.charging_fault_fix(actor=staff, fault_id=fault.pk)
+    st.refresh_from_db()
+    assert st.status == Status.OUT_OF_SERVICE  # fixing does not switch it back on
+    services.charging_station_status_set(actor=staff, station_id=st.pk, status="in_service")
+
+
+@pytest.mark.parametrize("status, reason, field", [
+    ("fault", "x", "status"), ("out_of_service", "", "reason"), ("nonsense", "x", "status")])
+def test_bad_status_input(org, status, reason, field):
+    st = station(org)
+    with pytest.raises(DomainError) as caught:
+        services.charging_station_status_set(actor=org.users.staff, station_id=st.pk,
+                                             status=status, reason=reason)
+    assert list(caught.value.field_errors) == [field]
+    st.refresh_from_db()
+    assert st.status == Status.IN_SERVICE
+
+
+# --- keeping stations --------------------------------------------------------------------------------
+def test_station_create_and_update_with_their_checks(org):
+    st = station(org, external_id="E-01", idempotency_key="station-key-1")
+    assert station(org, external_id="E-01", idempotency_key="station-key-1").pk == st.pk
+    with pytest.raises(DomainError) as caught:
+        station(org, external_id="E-01", points=0, name="", place_id=org.place_b.pk,
+                operator_unit_id=999_999)
+    assert set(caught.value.field_errors) == {"external_id", "points", "name", "place",
+                                              "operator_unit"}
+    assert caught.value.field_errors["external_id"] == [
+        "Another station already has the operator's id E-01."]
+    assert ChargingStation.objects.count() == 1
+    services.charging_station_update(
+        actor=org.users.staff, station_id=st.pk, campus_id=org.campus2.pk, name="南区充电棚",
+        operator_name="安充科技", points=24, kind="ebike", external_id="E-01")
+    st.refresh_from_db()
+    assert (st.campus, st.name, st.points) == (org.campus2, "南区充电棚", 24)
+    entry = ActivityEntry.objects.filter(verb="traffic.charging_station_update").get()
+    assert entry.data["changed"]["points"] == [20, 24]
+
+
+@pytest.mark.parametrize("who", ["student", "guard", "contact_log", "leadership"])
+def test_only_the_office_keeps_stations_and_fixes_faults(org, who):
+    user = getattr(org.users, who)
+    st = station(org)
+    fault = report(org, st)
+    with pytest.raises(NotAllowed):
+        services.charging_station_create(actor=user, campus_id=org.campus1.pk, name="x",
+                                         operator_name="y", points=1)
+    with pytest.raises(NotAllowed):
+        services.charging_fault_fix(actor=user, fault_id=fault.pk)
+    with pytest.raises(NotAllowed):
+        services.charging_station_status_set(actor=user, station_id=st.pk,
+                                             status="out_of_service", reason="x")
+    assert ChargingStation.objects.count() == 1
+
+
+def test_every_signed_in_user_may_report(org):
+    st = station(org)
+    for who in ("student", "guard", "contact_a", "leadership", "staff"):
+        report(org, st, actor=getattr(org.users, who))
+    assert ChargingFault.objects.count() == 5
+
+
+# --- pages --------------------------------------------------------------------------------------------
+def test_station_list_query_count_does_not_grow_with_rows(client, org):
+    for n in range(3):
+        station(org, name=f"充电棚{n}")
+    login(client, org.users.student)
+    url = reverse("traffic:charging_list")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for n in range(3, 25):
+        station(org, name=f"充电棚{n}", place_id=org.place_a.pk)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(many) == len(few)
+
+
+def test_the_phone_report_page_reports_and_shows_the_station(client, org):
+    st = station(org)
+    login(client, org.users.student)
+    url = reverse("traffic:charging_report", args=[st.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    key = page.context["form"].initial["idempotency_key"]
+    data = {"description": "充电口松动", "idempotency_key": key}
+    response = client.post(url, data)
+    assert response.status_code == 302
+    client.post(url, data)  # a double tap
+    assert ChargingFault.objects.count() == 1
+    assert Hazard.objects.get().responsible_unit == org.logistics
+    bad = client.post(url, {"description": "", "idempotency_key": "another-key-1"})
+    assert bad.status_code == 400
+    assert ChargingFault.objects.count() == 1
+
+
+def test_only_the_office_sees_the_manage_pages(client, org):
+    st = station(org)
+    login(client, org.users.student)
+    assert client.get(reverse("traffic:charging_detail", args=[st.pk])).status_code == 200
+    for name, args in (("charging_add", []), ("charging_edit", [st.pk]),
+                       ("charging_utilisation", []), ("charging_import_stations", []),
+                       ("charging_import_sessions", [])):
+        assert client.get(reverse(f"traffic:{name}", args=args)).status_code == 403, name
+    client.logout()
+    login(client, org.users.staff)
+    for name, args in (("charging_add", []), ("charging_edit", [st.pk]),
+                       ("charging_utilisation", []), ("charging_import_stations", []),
+                       ("charging_import_sessions", [])):
+        assert client.get(reverse(f"traffic:{name}", args=args)).status_code == 200, name
