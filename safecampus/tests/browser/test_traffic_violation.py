@@ -13,7 +13,7 @@ from PIL import Image
 
 from safecampus.core import clock
 from safecampus.tests.factories import photo_upload
-from safecampus.traffic.models import OffenderAction, Violation
+from safecampus.traffic.models import Appeal, OffenderAction, Violation
 from safecampus.traffic.services import violations as services
 from safecampus.traffic.tests.violation_helpers import owner_user, vehicle
 
@@ -73,6 +73,10 @@ def test_guard_records_a_fire_lane_violation_owner_is_notified_guard_marks_moved
     me.goto(f"/traffic/violations/{violation.pk}/")
     assert me.locator("#owner a[href^='tel:']").count() == 0
     assert me.locator("#appeal textarea[name=reason]").is_visible()
+    me.fill("#appeal textarea[name=reason]", "我在卸货，两分钟就走")
+    with me.expect_navigation():
+        me.locator("#appeal button[type=submit]").click()
+    assert Appeal.objects.get(violation=violation).state == "pending"
 
     # -- the guard marks it moved -------------------------------------------------------------
     guard.reload()
@@ -82,8 +86,34 @@ def test_guard_records_a_fire_lane_violation_owner_is_notified_guard_marks_moved
     assert violation.state == "moved"
     assert zh("Closed: moved.") in guard.locator(".alert-success").inner_text()
 
+    # -- the office finds the appeal in its queue and refuses it -----------------------------
+    staff = browsing.login("staff1", viewport, next_url="/traffic/")
+    with staff.expect_navigation():
+        staff.locator("#traffic-links a[href='/traffic/appeals/']").click()
+    row = staff.locator("#appeal-queue li[data-appeal]")
+    assert row.count() == 1
+    queued = row.inner_text()
+    assert "陕A12345" in queued and "王老师" in queued and "我在卸货" in queued
+    assert row.locator("img").first.evaluate("img => img.naturalWidth") > 0  # the thumbnail
+    assert browsing.overflow(staff) == 0
+    browsing.shot(staff, "appeals")
+    with staff.expect_navigation():
+        row.locator("a.btn").click()
+    assert staff.url.endswith(f"/traffic/violations/{violation.pk}/#appeal")
+    browsing.shot(staff, "decide")
+    staff.locator("#appeal input[name=decision][value=refuse]").check()
+    staff.fill("#appeal textarea[name=note]", "照片显示车辆停在消防通道")
+    with staff.expect_navigation():
+        staff.locator("#appeal button[type=submit]").click()
+    assert Appeal.objects.get(violation=violation).state == "refused"
+    staff.goto("/traffic/appeals/")
+    assert staff.locator("#appeal-queue li[data-appeal]").count() == 0
+    staff.locator("#appeal-states a[href='?state=refused']").click()
+    staff.wait_for_url("**/traffic/appeals/?state=refused")
+    assert "照片显示车辆停在消防通道" in staff.locator("#appeal-queue").inner_text()
+
     # -- the repeat-offender list -------------------------------------------------------------
-    staff = browsing.login("staff1", viewport, next_url="/traffic/offenders/")
+    staff.goto("/traffic/offenders/")
     listing = staff.locator("main").inner_text()
     assert "陕A12345" in listing and "王老师" in listing
     assert browsing.overflow(staff) == 0

@@ -13,7 +13,7 @@ from safecampus.core.forms import (
 )
 from safecampus.organisation.models import Campus, Place
 
-from ..models import OffenderRule, Violation, ViolationKind
+from ..models import Appeal, OffenderRule, Violation, ViolationKind
 
 
 class ViolationRecordForm(IdempotentFormMixin):
@@ -129,3 +129,15 @@ class OffenderRuleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bootstrap(self)
+
+
+class AppealQueueForm(forms.Form):
+    """The appeals queue's filter: which state (pending by default)."""
+
+    state = forms.ChoiceField(label=_("State"), required=False, choices=Appeal.State.choices)
+
+    def chosen_state(self) -> str:
+        """The state asked for, or pending when none (or a bad one) is given."""
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("state"):
+            return self.cleaned_data["state"]
+        return Appeal.State.PENDING

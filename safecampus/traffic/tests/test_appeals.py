@@ -2,14 +2,19 @@
 timeline, the owner told. And the pages: permissions, an owner sees only theirs, list
 filters and query counts, the phone form's plate refusal."""
 
+import datetime as dt
+import re
+
 import pytest
 
+from safecampus.core import clock
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.notifications.models import Notification
 from safecampus.tests.factories import photo_upload
 from safecampus.tests.pages import login, messages_of, text_of
 from safecampus.traffic.models import Appeal, Violation
+from safecampus.traffic.selectors.appeals import appeal_queue
 from safecampus.traffic.services import violations as services
 
 from .violation_helpers import english, owner_user, record, vehicle  # noqa: F401
@@ -162,3 +167,103 @@ def test_the_list_filters_and_its_query_count_does_not_grow(
     assert "京B12340" in text and "陕A12345" not in text and "粤C" not in text
     bad = client.get("/traffic/violations/?date_from=1800-01-01")
     assert bad.status_code == 200 and "These filters were not applied" in text_of(bad)
+
+
+# --- the office's queue ----------------------------------------------------------------------
+def _appeal(org, plate, *, owner, reason, days_ago, photo=None):
+    """An appeal by ``owner`` (who owns ``plate``) against a new violation, made ``days_ago``
+    days ago."""
+    vehicle(plate, owner=owner, owner_name=f"Owner of {plate}")
+    violation = record(org, plate)
+    appeal = services.appeal_submit(actor=owner, violation_id=violation.pk, reason=reason,
+                                    photo=photo)
+    Appeal.objects.filter(pk=appeal.pk).update(
+        created_at=clock.now() - dt.timedelta(days=days_ago, hours=1))
+    return appeal
+
+
+def test_the_queue_lists_pending_appeals_oldest_first(client, org):
+    """Given three pending appeals made 1, 5 and 3 days ago and one refused, when the office
+    opens the queue, then the pending ones are listed oldest first with plate, owner, reason,
+    age, photos and a link to decide; the refused one is under its own filter."""
+    owner = owner_user()
+    newer = _appeal(org, "陕A11111", owner=owner, reason="Unloading the van", days_ago=1)
+    oldest = _appeal(org, "陕A22222", owner=owner, reason="The sign was covered",
+                     days_ago=5, photo=photo_upload())
+    middle = _appeal(org, "陕A33333", owner=owner, reason="I was inside for 2 minutes",
+                     days_ago=3)
+    refused = _appeal(org, "陕A44444", owner=owner, reason="Not my car", days_ago=8)
+    services.appeal_decide(actor=org.users.staff, appeal_id=refused.pk, grant=False,
+                           note="The photo shows the plate")
+    login(client, org.users.staff)
+    response = client.get("/traffic/appeals/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    rows = [int(x) for x in re.findall(r'data-appeal="(\d+)"', html)]
+    assert rows == [oldest.pk, middle.pk, newer.pk]
+    text = text_of(response)
+    assert "陕A22222" in text and "Owner of 陕A22222" in text and "The sign was covered" in text
+    assert "Waiting 5 days" in text and "Waiting 1 day" in text
+    assert f'href="/traffic/violations/{oldest.violation_id}/#appeal"' in html
+    assert f'src="/traffic/appeals/photos/{oldest.pk}/"' in html
+    photo = oldest.violation.photos.get()
+    assert f'src="/traffic/violations/photos/{photo.pk}/thumb/"' in html
+    assert "陕A44444" not in text
+    decided = text_of(client.get("/traffic/appeals/?state=refused"))
+    assert "陕A44444" in decided and "The photo shows the plate" in decided
+    assert "陕A11111" not in decided
+    assert "No appeals in this state." in text_of(client.get("/traffic/appeals/?state=granted"))
+    # A state that is not one shows the pending queue
+    bad = client.get("/traffic/appeals/?state=lost")
+    assert re.findall(r'data-appeal="(\d+)"', bad.content.decode()) == [
+        str(oldest.pk), str(middle.pk), str(newer.pk)]
+
+
+def test_an_empty_queue_says_so(client, org):
+    login(client, org.users.admin)
+    assert "No appeals are waiting for a decision." in text_of(client.get("/traffic/appeals/"))
+
+
+def test_only_those_who_decide_see_the_queue_and_its_links(client, org):
+    owner = owner_user()
+    _appeal(org, "陕A11111", owner=owner, reason="Unloading", days_ago=1)
+    for user in (org.users.guard, org.users.student, owner, org.users.leadership):
+        login(client, user)
+        assert client.get("/traffic/appeals/").status_code == 403, user.username
+    login(client, org.users.guard)
+    assert 'href="/traffic/appeals/"' not in client.get("/traffic/").content.decode()
+    assert 'href="/traffic/appeals/"' not in client.get("/traffic/violations/").content.decode()
+    login(client, org.users.staff)
+    assert 'href="/traffic/appeals/"' in client.get("/traffic/").content.decode()
+    assert 'href="/traffic/appeals/"' in client.get("/traffic/violations/").content.decode()
+    client.logout()
+    assert client.get("/traffic/appeals/").status_code == 302
+
+
+def test_the_queue_s_query_count_does_not_grow_and_it_pages(
+        client, org, django_assert_max_num_queries, settings):
+    owner = owner_user()
+    for i in range(2):
+        _appeal(org, f"陕A1000{i}", owner=owner, reason="Unloading", days_ago=40 - i)
+    login(client, org.users.staff)
+    with django_assert_max_num_queries(10) as few:
+        client.get("/traffic/appeals/")
+    for i in range(30):
+        _appeal(org, f"陕B2{i:04d}", owner=owner, reason="Unloading", days_ago=30 - i,
+                photo=photo_upload() if i % 2 else None)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/traffic/appeals/")
+    rows = re.findall(r'data-appeal="(\d+)"', response.content.decode())
+    assert len(rows) == 30 and "Page 1" in text_of(response)
+    assert 'href="?page=2"' in response.content.decode()
+    second = client.get("/traffic/appeals/?page=2")
+    assert len(re.findall(r'data-appeal="(\d+)"', second.content.decode())) == 2
+
+
+def test_the_queue_selector_sees_nothing_without_the_permission(org):
+    owner = owner_user()
+    _appeal(org, "陕A11111", owner=owner, reason="Unloading", days_ago=1)
+    assert appeal_queue(org.users.guard).count() == 0
+    assert appeal_queue(owner).count() == 0
+    assert appeal_queue(org.users.staff).count() == 1
+    assert appeal_queue(org.users.staff, state="granted").count() == 0

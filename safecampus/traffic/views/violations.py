@@ -20,13 +20,15 @@ from safecampus.core.pagination import paginate
 from ..forms.violations import (
     AppealDecideForm,
     AppealForm,
+    AppealQueueForm,
     OffenderRuleForm,
     ViolationFilterForm,
     ViolationRecordForm,
     VoidForm,
 )
-from ..models import OffenderRule, Violation
+from ..models import Appeal, OffenderRule, Violation
 from ..selectors import violations as selectors
+from ..selectors.appeals import QUEUE_STATES, appeal_queue
 from ..services import violations as services
 
 PER_PAGE = 30
@@ -208,7 +210,23 @@ def violation_list(request):
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "traffic/violations/list.html", {
         "form": form, "page": page, "query": query,
-        "can_record": request.user.has_perm("traffic.record_violation")})
+        "can_record": request.user.has_perm("traffic.record_violation"),
+        "can_decide": request.user.has_perm("traffic.decide_appeal")})
+
+
+@login_required
+def appeals(request):
+    """The office's queue of appeals: pending ones oldest first (filter: granted, refused),
+    each with its violation, plate, owner, reason, photos and age, linked to the violation's
+    page where it is decided."""
+    _require(request, "traffic.decide_appeal")
+    form = AppealQueueForm(request.GET or None)
+    state = form.chosen_state()
+    page = paginate(request, appeal_queue(request.user, state=state), per_page=PER_PAGE)
+    states = [(value, Appeal.State(value).label) for value in QUEUE_STATES]
+    return render(request, "traffic/violations/appeals.html", {
+        "page": page, "state": state, "states": states,
+        "query": urlencode({"state": state}) if state != Appeal.State.PENDING else ""})
 
 
 @login_required
@@ -284,6 +302,7 @@ urls = [
     path("violations/<int:pk>/appeal/decide/", appeal_decide, name="appeal_decide"),
     path("violations/photos/<int:pk>/<str:size>/", violation_photo, name="violation_photo"),
     path("appeals/photos/<int:pk>/", appeal_photo, name="appeal_photo"),
+    path("appeals/", appeals, name="appeal_queue"),
     path("offenders/", offenders, name="offenders"),
     path("offenders/rules/", offender_rules, name="offender_rules"),
 ]
