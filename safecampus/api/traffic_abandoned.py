@@ -53,7 +53,7 @@ from .pagination import CountlessPagination
 Case = AbandonedVehicleCase
 State = AbandonedVehicleCase.State
 Source = AbandonedVehicleCase.Source
-LIST_STATES = [(selectors.TAB_OPEN, gettext_lazy("Open")),
+LIST_STATES = [(selectors.TAB_OPEN, gettext_lazy("Open cases")),
                (selectors.TAB_DUE_REMOVAL, gettext_lazy("Ready to remove")),
                (selectors.TAB_DUE_DISPOSAL, gettext_lazy("Ready to dispose of")),
                *State.choices]

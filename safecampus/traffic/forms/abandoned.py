@@ -129,8 +129,8 @@ class NoticeForm(_StepForm):
 
 
 class ContactForm(_StepForm):
-    channel = forms.ChoiceField(label=_("How"), choices=list(CONTACT_CHANNELS.items()),
-                                widget=forms.RadioSelect)
+    channel = forms.ChoiceField(label=_("How"), choices=[("", _("Choose how"))]
+                                + list(CONTACT_CHANNELS.items()))
     note = forms.CharField(label=_("What was said or tried"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
     deadline = LocalDateField(label=_("Move by"), help_text=_(
@@ -141,7 +141,6 @@ class ContactForm(_StepForm):
         super().__init__(*args, **kwargs)
         if not with_deadline:
             del self.fields["deadline"]
-        self.fields["channel"].widget.attrs["class"] = "form-check-input"
 
 
 class MovedForm(_StepForm):

@@ -39,7 +39,7 @@ def test_the_list_has_tabs_with_counts_filters_and_a_fixed_query_count(
         response = client.get(LIST)
     assert response.status_code == 200
     text = text_of(response)
-    assert "Open 16" in text and "Suspected 15" in text and "Notice posted 1" in text
+    assert "Open cases 16" in text and "Suspected 15" in text and "Notice posted 1" in text
     with clock.frozen(at(1)):
         text = text_of(client.get(LIST, {"state": "noticed"}))
     assert "京B12345" in text and "陕A10000" not in text and "Move by 2026-03-09" in text

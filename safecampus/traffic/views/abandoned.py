@@ -35,7 +35,7 @@ TABS = [selectors.TAB_OPEN, State.SUSPECTED, State.NOTICED, State.CONTACTED,
 
 def _tab_label(value: str) -> str:
     if value == selectors.TAB_OPEN:
-        return _("Open")
+        return _("Open cases")
     if value == selectors.TAB_DUE_REMOVAL:
         return _("Ready to remove")
     if value == selectors.TAB_DUE_DISPOSAL:
