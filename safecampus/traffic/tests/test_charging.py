@@ -290,5 +290,8 @@ def test_only_the_office_sees_the_manage_pages(client, org):
     login(client, org.users.staff)
     for name, args in (("charging_add", []), ("charging_edit", [st.pk]),
                        ("charging_utilisation", []), ("charging_import_stations", []),
-                       ("charging_import_sessions", [])):
+                       ("charging_import_sessions", []), ("charging_sticker", [st.pk])):
         assert client.get(reverse(f"traffic:{name}", args=args)).status_code == 200, name
+    sticker = client.get(reverse("traffic:charging_sticker", args=[st.pk])).content.decode()
+    assert 'src="data:image/svg+xml' in sticker
+    assert f"/traffic/charging/{st.pk}/report/" in sticker

@@ -258,3 +258,47 @@ def test_only_the_office_imports(org, who):
         upload(getattr(org.users, who), "s.csv", csv_bytes([["id", "name"], ["E1", "x"]]),
                "stations")
     assert ChargingImport.objects.count() == 0
+
+
+def test_the_import_pages_take_the_lugano_files(client, org, shared_data):
+    from django.urls import reverse
+
+    from safecampus.tests.pages import login
+
+    login(client, org.users.staff)
+    # stations: upload, then the mapping with what the file does not say
+    response = client.post(reverse("traffic:charging_import_stations"), {
+        "file": SimpleUploadedFile("stations.csv", (shared_data / STATIONS).read_bytes())})
+    job = ChargingImport.objects.get(content="stations")
+    assert response.status_code == 302
+    assert response.url == reverse("traffic:charging_import_stations_map", args=[job.pk])
+    page = client.get(response.url)
+    assert page.status_code == 200
+    form = page.context["form"]
+    data = {name: form[name].value() or "" for name in form.column_fields}
+    assert data["col_external_id"] == "0" and data["col_name"] == "1"  # suggested
+    data.update({"default_campus": org.campus1.pk, "kind": "ev", "operator_name": "AIL",
+                 "operator_unit": org.logistics.pk, "points": 2, "import": "1"})
+    done = client.post(response.url, data)
+    assert done.status_code == 302, done.context["form"].errors if done.context else ""
+    assert ChargingStation.objects.count() == 62
+    # sessions: the time zone and the detected date order on the mapping step
+    response = client.post(reverse("traffic:charging_import_sessions"), {
+        "file": SimpleUploadedFile("sessions.csv", (shared_data / SESSIONS).read_bytes())})
+    page = client.get(response.url)
+    form = page.context["form"]
+    assert form.detected_order == "month first"
+    assert form["time_zone"].value() == "Asia/Shanghai"
+    data = {name: form[name].value() or "" for name in form.column_fields}
+    assert data["col_start_date"] != "" and data["col_end_time"] != ""
+    data.update({"time_zone": "Europe/Zurich", "date_order": "auto", "import": "1"})
+    done = client.post(response.url, data)
+    assert done.status_code == 302
+    assert "5729" in client.get(done.url).content.decode()
+    assert ChargingSession.objects.count() == 5729
+    assert ChargingSession.objects.get(external_id="150776").started_at == dt.datetime(
+        2017, 1, 1, 13, 50, tzinfo=UTC)
+    # the utilisation page shows the year
+    page = client.get(reverse("traffic:charging_utilisation"),
+                      {"date_from": "2017-01-01", "date_to": "2017-12-31"})
+    assert page.status_code == 200 and page.context["usage"].sessions == 5722

@@ -83,6 +83,9 @@ def charging_detail(request, pk: int):
     station = _station_or_404(request, pk)
     can_manage = request.user.has_perm("traffic.manage_charging")
     usage, chart = _usage_chart(request, station) if can_manage else (None, None)
+    sessions = selectors.charging_station_sessions(station) if can_manage else []
+    for session in sessions:
+        session.kwh = session.energy_wh / 1000
     timeline = list(selectors.charging_station_timeline(station)) if can_manage else []
     labels = dict(ChargingStation.Status.choices)
     for entry in timeline:
@@ -94,7 +97,7 @@ def charging_detail(request, pk: int):
         "can_report": (request.user.has_perm("traffic.report_charging_fault")
                        and station.status != ChargingStation.Status.OUT_OF_SERVICE),
         "summary": selectors.charging_station_summary(station) if can_manage else None,
-        "sessions": selectors.charging_station_sessions(station) if can_manage else [],
+        "sessions": sessions,
         "usage": usage, "charts": {"usage": chart} if chart else {},
         "fix_form": FaultFixForm(), "status_form": StatusForm(),
         "timeline": timeline,
