@@ -6,6 +6,7 @@ import datetime as dt
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from safecampus.accounts.models import Role
 from safecampus.core.forms import IdempotentFormMixin, bootstrap
@@ -29,7 +30,7 @@ def guard_choices():
 
 class PostForm(IdempotentFormMixin):
     campus = forms.TypedChoiceField(label=_("Campus"), coerce=int, empty_value=None)
-    name = forms.CharField(label=_("Name"), max_length=64, widget=forms.TextInput(
+    name = forms.CharField(label=pgettext_lazy("duty post", "Name"), max_length=64, widget=forms.TextInput(
         attrs={"placeholder": _("e.g. 一食堂 north entrance")}))
     kind = forms.ChoiceField(label=_("Type"), choices=DutyPost.Kind.choices)
     place = forms.TypedChoiceField(label=_("Place (optional)"), coerce=int, required=False,
@@ -58,7 +59,7 @@ class PostForm(IdempotentFormMixin):
 
 
 class DutyTimeForm(IdempotentFormMixin):
-    name = forms.CharField(label=_("Name"), max_length=64, widget=forms.TextInput(
+    name = forms.CharField(label=pgettext_lazy("duty post", "Name"), max_length=64, widget=forms.TextInput(
         attrs={"placeholder": _("e.g. Morning, before period 1")}))
     anchor = forms.ChoiceField(label=_("Timing"), choices=PostDutyTime.Anchor.choices)
     class_period = forms.TypedChoiceField(label=_("Class period"), coerce=int, required=False,

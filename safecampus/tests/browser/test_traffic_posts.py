@@ -1,0 +1,88 @@
+"""Traffic duty posts as people click them (phone 390×844 and desktop 1440×900): a guard on a
+phone signs in at the canteen post by typing its manual code; the live list shows the canteen
+staffed and the teaching building, whose duty runs with nobody signed in, unstaffed. The
+office looks at the post page, the setup pages and the roster. Screenshots go to /tmp/shots."""
+
+import datetime as dt
+
+import pytest
+
+from safecampus.core import clock
+from safecampus.traffic.models import PostDuty, PostDutyTime, PostSignIn
+from safecampus.traffic.services import posts as services
+from safecampus.traffic.tests.post_helpers import build_posts
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+
+@pytest.fixture
+def running(org):
+    """Posts whose duties of today run now: the canteen's (guard1 rostered) from 20 minutes
+    ago, the teaching building's (nobody signed in) from 30 minutes ago."""
+    built = build_posts(org)
+    today = clock.local_today()
+    services.post_duties_plan(day=today)
+    for duty_time in (built.morning, built.noon):
+        PostDutyTime.objects.filter(pk=duty_time.pk).update(weekdays="1234567")
+    services.post_duties_plan(day=today)
+    now = clock.now()
+    PostDuty.objects.filter(duty_time=built.morning, duty_date=today).update(
+        starts_at=now - dt.timedelta(minutes=20), ends_at=now + dt.timedelta(minutes=40))
+    PostDuty.objects.filter(duty_time=built.noon, duty_date=today).update(
+        starts_at=now - dt.timedelta(minutes=30), ends_at=now + dt.timedelta(minutes=30))
+    return built
+
+
+def test_a_guard_signs_in_by_typing_the_code_and_the_live_list_shows_it(
+        browsing, org, running, viewport):
+    # -- the guard on the phone types the code printed under the QR -------------------------
+    guard = browsing.login("guard1", "phone", next_url="/traffic/posts/sign-in/")
+    guard.wait_for_selector("html[data-post-sign-in-ready]")
+    assert "一食堂" in guard.locator("#my-duties").inner_text()
+    code = running.canteen.manual_code
+    guard.fill("input[name=code]", f"{code[:4].lower()} {code[4:].lower()}")
+    assert browsing.overflow(guard) == 0
+    browsing.shot(guard, "sign-in")
+    with guard.expect_navigation():
+        guard.locator("#sign-in-submit").click()
+    sign_in = PostSignIn.objects.get()
+    assert (sign_in.post, sign_in.guard, sign_in.method, sign_in.flags) == (
+        running.canteen, org.users.guard, "manual", [])
+    assert sign_in.duty.first_sign_in_at is not None
+    assert guard.locator(".alert-success").count() == 1
+    assert "一食堂" in guard.locator(".alert-success").inner_text()
+    browsing.shot(guard, "signed-in")
+
+    # -- the office's live list: the canteen staffed, the teaching building unstaffed ---------
+    office = browsing.login("staff1", viewport, next_url="/traffic/posts/")
+    canteen = office.locator(f".post-row[data-post='{running.canteen.pk}']")
+    teaching = office.locator(f".post-row[data-post='{running.teaching.pk}']")
+    assert canteen.get_attribute("data-state") == "staffed"
+    assert teaching.get_attribute("data-state") == "unstaffed"
+    assert org.users.guard.get_full_name() in canteen.inner_text() or "guard1" in \
+        canteen.inner_text()
+    # the unstaffed post comes first
+    assert office.locator(".post-row").first.get_attribute("data-post") == \
+        str(running.teaching.pk)
+    assert browsing.overflow(office) == 0
+    browsing.shot(office, "live")
+    # htmx refreshes the list in place
+    office.evaluate("htmx.ajax('GET', location.pathname, {target: '#post-live', swap: 'outerHTML'})")
+    office.wait_for_selector(f".post-row[data-post='{running.canteen.pk}'][data-state='staffed']")
+
+    # -- the post page and the setup pages ---------------------------------------------------
+    office.click(f".post-row[data-post='{running.canteen.pk}'] a")
+    office.wait_for_selector("#post-duties")
+    assert code in office.locator("#manual-code").inner_text()
+    assert browsing.overflow(office) == 0
+    browsing.shot(office, "post")
+    for url, name in ((f"/traffic/posts/{running.canteen.pk}/times/new/", "duty-time"),
+                      ("/traffic/posts/setup/", "setup"),
+                      (f"/traffic/posts/timetable/{org.campus1.pk}/", "timetable"),
+                      ("/traffic/posts/roster/", "roster")):
+        office.goto(url)
+        assert browsing.overflow(office) == 0, name
+        browsing.shot(office, name)
