@@ -348,6 +348,7 @@ class _Reader:
             if len(pks) == 1:
                 self.gates.setdefault(key, pks[0])
         self.plates: dict[str, tuple[str, str | None]] = {}
+        self.offsets: dict[str, dt.timedelta] = {}
         self.headers: list[str] = []
         self.columns: dict[str, int | None] = {}
         self.encoding = "utf-8-sig"
@@ -415,7 +416,7 @@ class _Reader:
             else:
                 number_form = plate_normalise(raw_plate)
                 cached = (number_form, plate_problem(number_form))
-            if len(self.plates) < 200_000:
+            if len(self.plates) < 50_000:
                 self.plates[raw_plate] = cached
         plate, problem = cached
         if problem is not None:
@@ -439,7 +440,7 @@ class _Reader:
         raw_time = cell("passed_at").strip()
         column = self.headers[cols["passed_at"]]
         try:
-            passed_at = _fast_time(raw_time, self.zone)
+            passed_at = _fast_time(raw_time, self.zone, self.offsets)
             if passed_at is None:
                 passed_at = parse_datetime_cell(raw_time, row=number, column=column,
                                                 tz=self.zone)
@@ -452,20 +453,32 @@ class _Reader:
             errors.append(error.error)
         if errors:
             return None, errors
-        return _Row(number, gate_id, plate, direction, passed_at.astimezone(dt.UTC)), []
+        if passed_at.tzinfo is not dt.UTC:
+            passed_at = passed_at.astimezone(dt.UTC)
+        return _Row(number, gate_id, plate, direction, passed_at), []
 
 
 class _Restart(Exception):
     """The file turned out not to be UTF-8 part-way; read it again as GB18030."""
 
 
-def _fast_time(text: str, zone) -> dt.datetime | None:
-    """``2026-11-30 08:01:02`` (the cameras' usual form) without the general parser."""
-    if len(text) == 19 and text[4] == "-" and text[10] == " " and text.isascii():
+def _fast_time(text: str, zone, offsets: dict) -> dt.datetime | None:
+    """``2026-11-30 08:01:02`` (the cameras' usual form) without the general parser, as an
+    aware UTC datetime. The zone's offset is cached per local hour (offsets change on the
+    hour), which is what ``replace(tzinfo=zone)`` would give, only faster."""
+    if len(text) == 19 and text[4] == "-" and text[10] == " ":
         try:
-            return dt.datetime.fromisoformat(text).replace(tzinfo=zone)
+            naive = dt.datetime.fromisoformat(text)
         except ValueError:
             return None
+        key = text[:13]
+        offset = offsets.get(key)
+        if offset is None:
+            offset = zone.utcoffset(naive)
+            if len(offsets) > 100_000:
+                offsets.clear()
+            offsets[key] = offset
+        return (naive - offset).replace(tzinfo=dt.UTC)
     return None
 
 
@@ -650,13 +663,14 @@ def _write(reader: _Reader, job: GateImport) -> int:
                         buffer = io.StringIO()
                 copy.write(buffer.getvalue())
         return written
-    adapt = connection.ops.adapt_datetimefield_value
+    # Django keeps SQLite datetimes as naive UTC text (what adapt_datetimefield_value makes).
     sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)"
     batch: list[tuple] = []
     with connection.cursor() as cursor:
         for number, cells in reader.open_rows():
             row, _errors = reader.check(number, cells)
-            batch.append((row.gate_id, row.plate, row.direction, adapt(row.passed_at), job.pk))
+            batch.append((row.gate_id, row.plate, row.direction,
+                          str(row.passed_at.replace(tzinfo=None)), job.pk))
             if len(batch) >= BATCH_SIZE:
                 cursor.executemany(sql, batch)
                 written += len(batch)

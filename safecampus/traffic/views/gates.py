@@ -196,6 +196,8 @@ def gate_statistics(request):
     _require(request, VIEW)
     form = GateStatsForm(request.GET or None)
     date_from, date_to, campus_id = form.period()
+    if not request.GET:  # show the default period in the date fields
+        form = GateStatsForm(initial={"date_from": date_from, "date_to": date_to})
     stats = selectors.gate_statistics(date_from=date_from, date_to=date_to, campus_id=campus_id)
     return render(request, "traffic/gates/statistics.html", {
         "form": form, "stats": stats, "charts": _charts(stats),
