@@ -70,6 +70,7 @@ bench: install assets messages
 	$(PYTHON) benchmarks/inspections.py
 	$(PYTHON) benchmarks/patrols.py
 	$(PYTHON) benchmarks/traffic.py
+	$(PYTHON) benchmarks/gates.py
 
 lint: install
 	$(BIN)/ruff check .
