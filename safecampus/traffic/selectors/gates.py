@@ -158,6 +158,29 @@ def vehicles_inside_count(*, at: dt.datetime | None = None) -> int:
     return len(_last_entries(at + dt.timedelta(microseconds=1)))
 
 
+#: Cache keys of the figures pages show (the queries read every plate's latest pass: seconds
+#: over 10 million records, so pages read them from the cache; an import clears them).
+CACHE_KEYS = ("traffic.gates.inside_now", "traffic.gates.long_stays")
+CACHE_SECONDS = 300
+
+
+def cached_figures() -> dict:
+    """``{"inside_now": n, "long_stays": n}`` (the configured days), cached for
+    :data:`CACHE_SECONDS`; :func:`figures_forget` clears them."""
+    from django.core.cache import cache
+
+    inside = cache.get_or_set(CACHE_KEYS[0], vehicles_inside_count, CACHE_SECONDS)
+    stays = cache.get_or_set(CACHE_KEYS[1], lambda: len(long_stay_candidates()), CACHE_SECONDS)
+    return {"inside_now": inside, "long_stays": stays}
+
+
+def figures_forget() -> None:
+    """Drop the cached figures (after an import or when cases were opened)."""
+    from django.core.cache import cache
+
+    cache.delete_many(CACHE_KEYS)
+
+
 # --- statistics ----------------------------------------------------------------------------
 @dataclass
 class GateStatistics:
@@ -237,7 +260,7 @@ def gate_statistics(*, date_from: dt.date, date_to: dt.date, campus_id: int | No
         overnight=[(d, overnight.get(d, 0)) for d in days],
         without_permit=[(d, without.get(d, 0)) for d in days],
         entries=totals["entries"], no_plate_entries=totals["no_plate"],
-        inside_now=vehicles_inside_count())
+        inside_now=cached_figures()["inside_now"])
 
 
 def _in_list(ids: list[int]) -> str:

@@ -99,6 +99,9 @@ MAX_BYTES = 1024 * 1024 * 1024
 #: A pass more than this far ahead of the server's clock is a bad row (camera clock wrong).
 CLOCK_SKEW = dt.timedelta(hours=1)
 CHUNK = 1024 * 1024
+#: An upload or run not heard of for this long (a worker that died) no longer blocks the
+#: same file from being uploaded again.
+STALE_AFTER = dt.timedelta(hours=1)
 NAME_MAX = 64
 CODE_MAX = 32
 
@@ -323,7 +326,7 @@ def _sniff(handle) -> tuple[str, str]:
     return encoding, delimiter
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     number: int
     gate_id: int
@@ -349,6 +352,8 @@ class _Reader:
                 self.gates.setdefault(key, pks[0])
         self.plates: dict[str, tuple[str, str | None]] = {}
         self.offsets: dict[str, dt.timedelta] = {}
+        self.raw_gates: dict[str, int] = {}
+        self.raw_directions: dict[str, str] = {}
         self.headers: list[str] = []
         self.columns: dict[str, int | None] = {}
         self.encoding = "utf-8-sig"
@@ -367,16 +372,22 @@ class _Reader:
 
     def _rows(self, encoding: str):
         with self.job.file.open("rb") as handle:
-            lines = _text_lines(handle, encoding)
-            reader = csv.reader(lines, delimiter=self.delimiter)
-            number = 0
-            for cells in reader:
-                number += 1
-                if number == 1:
-                    continue
-                if not any(c.strip() for c in cells):
-                    continue
-                yield number, cells
+            # The storage's own file object when it has one (decoding in C is ~5× faster
+            # than chunk by chunk in Python); any binary stream with read() works.
+            raw = getattr(handle, "file", handle)
+            text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+            try:
+                reader = csv.reader(text, delimiter=self.delimiter)
+                number = 0
+                for cells in reader:
+                    number += 1
+                    if number == 1 or not any(cells):
+                        continue
+                    yield number, cells
+            except UnicodeDecodeError as error:
+                raise _Undecodable from error
+            finally:
+                text.detach()
 
     def read_header(self) -> list[RowError]:
         with self.job.file.open("rb") as handle:
@@ -398,6 +409,31 @@ class _Reader:
                 for t in TARGETS if self.columns.get(t.key) is None]
 
     def check(self, number: int, cells: list[str]) -> tuple[_Row | None, list[RowError]]:
+        """The row to write, or None and the row's problems. The common case (a known
+        spelling of every cell, a ``YYYY-MM-DD HH:MM:SS`` time) is looked up in caches keyed
+        by the cell's raw text; anything else goes through :meth:`check_fully`."""
+        cols = self.columns
+        width = len(cells)
+        try:
+            raw_plate = cells[cols["plate"]]
+            raw_gate = cells[cols["gate"]]
+            raw_direction = cells[cols["direction"]]
+            raw_time = cells[cols["passed_at"]]
+        except IndexError:
+            return self.check_fully(number, cells)
+        plate_entry = self.plates.get(raw_plate)
+        gate_id = self.raw_gates.get(raw_gate)
+        direction = self.raw_directions.get(raw_direction)
+        if plate_entry is None or plate_entry[1] is not None or gate_id is None \
+                or direction is None:
+            return self.check_fully(number, cells)
+        passed_at = _fast_time(raw_time, self.zone, self.offsets)
+        if passed_at is None or passed_at > self.latest or width == 0:
+            return self.check_fully(number, cells)
+        return _Row(number, gate_id, plate_entry[0], direction, passed_at), []
+
+    def check_fully(self, number: int, cells: list[str]) -> tuple[_Row | None, list[RowError]]:
+        """:meth:`check` for any row, filling the caches."""
         errors: list[RowError] = []
         cols = self.columns
         width = len(cells)
@@ -425,6 +461,8 @@ class _Reader:
         # gate
         raw_gate = cell("gate")
         gate_id = self.gates.get(fold_key(raw_gate))
+        if gate_id is not None and len(self.raw_gates) < 10_000:
+            self.raw_gates[raw_gate] = gate_id
         if gate_id is None:
             text = normalise_text(raw_gate)
             errors.append(RowError(number, self.headers[cols["gate"]],
@@ -432,6 +470,8 @@ class _Reader:
         # direction
         raw_direction = cell("direction")
         direction = DIRECTIONS.get(fold_key(raw_direction))
+        if direction is not None and len(self.raw_directions) < 1_000:
+            self.raw_directions[raw_direction] = direction
         if direction is None:
             errors.append(RowError(number, self.headers[cols["direction"]],
                                    msg_bad_direction(normalise_text(raw_direction))))
@@ -546,7 +586,8 @@ def _refuse_duplicate(digest: str, *, exclude_pk) -> None:
     done = same.filter(state=GateImport.State.IMPORTED).first()
     if done is not None:
         raise _invalid("file", msg_already_imported(done), code="already_imported")
-    if same.filter(state__in=[GateImport.State.UPLOADED, GateImport.State.RUNNING]).exists():
+    if same.filter(state__in=[GateImport.State.UPLOADED, GateImport.State.RUNNING],
+                   updated_at__gte=clock.now() - STALE_AFTER).exists():
         raise _invalid("file", msg_in_progress(), code="in_progress")
 
 
@@ -586,7 +627,7 @@ def _validate(reader: _Reader, job: GateImport):
             if last is None or moment > last:
                 last = moment
         if rows % PROGRESS_EVERY == 0:
-            GateImport.objects.filter(pk=job.pk).update(rows_read=rows)
+            GateImport.objects.filter(pk=job.pk).update(rows_read=rows, updated_at=clock.now())
     return collected, rows, first, last
 
 
@@ -621,6 +662,7 @@ def _commit(reader: _Reader, job: GateImport, *, rows: int, first, last) -> Gate
             error_count=0, errors=[], first_passed_at=first, last_passed_at=last,
             imported_at=clock.now(), updated_at=clock.now())
         job.refresh_from_db()
+        transaction.on_commit(selectors_forget)
         activity_record(target=job, actor=job.created_by, verb="traffic.gate_import",
                         from_state=GateImport.State.RUNNING, to_state=GateImport.State.IMPORTED,
                         comment=_("%(count)s gate records imported from %(name)s.") % {
@@ -718,4 +760,12 @@ def long_stay_cases_open(*, actor=None, days: int | None = None) -> list:
                 logger.info("long stay %s skipped: %s", candidate.plate, error)
                 continue
             opened.append(case)
+    selectors_forget()
     return opened
+
+
+def selectors_forget() -> None:
+    """Drop the cached gate figures (vehicles inside, long stays)."""
+    from ..selectors.gates import figures_forget
+
+    figures_forget()

@@ -216,3 +216,18 @@ def test_gate_create_with_an_idempotency_key_creates_one(org):
     second = services.gate_create(actor=org.users.staff, campus_id=org.campus1.pk, name="北门",
                                   code="N1", idempotency_key="key-12345678")
     assert first.pk == second.pk and Gate.objects.count() == 1
+
+
+def test_a_file_being_imported_blocks_the_same_file_until_it_is_stale(org, gates):
+    import datetime as dt
+
+    data = camera_file(GOOD)
+    job = services.gate_import_upload(actor=org.users.staff, uploaded_file=data)  # not run yet
+    data.seek(0)
+    with pytest.raises(DomainError) as error:
+        services.gate_import_upload(actor=org.users.staff, uploaded_file=data)
+    assert error.value.code == "in_progress"
+    GateImport.objects.filter(pk=job.pk).update(updated_at=NOW - dt.timedelta(hours=2))
+    data.seek(0)
+    again = services.gate_import_upload(actor=org.users.staff, uploaded_file=data)
+    assert services.gate_import_run(import_id=again.pk).imported_count == 4

@@ -50,8 +50,7 @@ def gate_overview(request):
     _require(request, VIEW)
     can_import = request.user.has_perm(IMPORT)
     return render(request, "traffic/gates/overview.html", {
-        "inside_now": selectors.vehicles_inside_count(),
-        "long_stays": len(selectors.long_stay_candidates(days=_days())),
+        **selectors.cached_figures(),
         "days": _days(),
         "imports": list(selectors.gate_import_list(request.user)[:5]) if can_import else [],
         "gate_count": Gate.objects.count(),
