@@ -8,14 +8,14 @@ now), ``backdate()`` runs after it, ``counts`` goes into the summary.
   campus; six posts — the north and east gates, the main building, the central square and
   the 康乐餐厅 canteen on 兴庆校区, the student canteen on 创新港校区 — with duty times tied to
   the periods (before period 1, the break after period 2, lunch after period 4, before
-  period 5, the evening peak after period 8) and an all-day gate duty, guards rostered
+  period 5, the evening peak after period 8) and all-day gate duties, guards rostered
   (guard_xq1, guard_xq2, shift_leader, guard_cx1).
 - **Every day since**: the day's duties are planned at 00:10; the rostered guards sign in by
   QR (sometimes by the typed code), a few minutes before the start or a little late; about
   one duty in twelve stays unstaffed and the office is alerted; now and then a sign-in is far
   from the post or by a guard who is not rostered; some duties get a log line.
 - **Today**: every duty of today is planned; those running or over are staffed, except the
-  central square's, which stays unstaffed, so the live list shows both whenever it is opened
+  north gate's, which stay unstaffed, so the live list shows both whenever it is opened
   during the day.
 """
 
@@ -61,6 +61,8 @@ POSTS = [
 # (post, name, anchor, period, before, after, fixed start, fixed end, weekdays, guards)
 DUTY_TIMES = [
     ("北门", "早高峰（第1节前）", "class_start", 1, 30, 10, None, None, "12345", ["guard_xq1"]),
+    ("北门", "门岗执勤（全天）", "fixed", None, 0, 0, "07:00", "22:00", "1234567",
+     ["guard_xq1"]),
     ("东门", "校门执勤（全天）", "fixed", None, 0, 0, "07:30", "21:30", "1234567",
      ["guard_xq2"]),
     ("东门", "晚高峰（第8节下课）", "class_end", 8, 10, 30, None, None, "12345",
@@ -79,8 +81,9 @@ DUTY_TIMES = [
     ("康乐餐厅", "晚餐高峰", "fixed", None, 0, 0, "17:30", "18:30", "1234567", ["shift_leader"]),
     ("创新港学生餐厅", "午餐高峰", "class_end", 4, 0, 50, None, None, "1234567", ["guard_cx1"]),
 ]
-#: Today this post stays unstaffed (the live list shows a red row while its duty runs).
-UNSTAFFED_TODAY = "中心广场路口"
+#: Today this post stays unstaffed: its all-day duty shows a red row in the live list from
+#: 07:05 to 22:00, whenever the demo is opened during the day.
+UNSTAFFED_TODAY = "北门"
 UNSTAFFED_SHARE = 0.08
 LOG_LINES = [
     ("congestion", "放学高峰车辆排队至路口，已引导车辆绕行。"),

@@ -430,3 +430,18 @@ def test_my_duties_today(org, posts):
     sign_in(org, posts.canteen, local(2026, 3, 2, 7, 46))
     assert [d.signed_in for d in selectors.my_duties_today(org.users.guard, at=at)] == [True]
     assert selectors.my_duties_today(org.users.staff, at=at) == []
+
+
+# --- tasks ------------------------------------------------------------------------------------
+def test_the_tasks_plan_today_and_tomorrow_and_alert_once(org, posts):
+    from safecampus.traffic import tasks
+
+    with clock.frozen(local(2026, 3, 2, 0, 5)):  # Monday just after midnight
+        assert tasks.post_duties_plan_ahead.call_local() == 4  # Monday and Tuesday, 2 each
+        assert tasks.post_duties_plan_ahead.call_local() == 0
+    assert set(PostDuty.objects.values_list("duty_date", flat=True)) == {
+        MONDAY, MONDAY + dt.timedelta(days=1)}
+    with clock.frozen(local(2026, 3, 2, 7, 51)):
+        assert tasks.post_unstaffed_sweep.call_local() == 1
+        assert tasks.post_unstaffed_sweep.call_local() == 0
+    assert Notification.objects.filter(verb="traffic.post_unstaffed").count() == 3

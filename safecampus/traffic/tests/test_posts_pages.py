@@ -2,6 +2,7 @@
 roster, the guard's sign-in (typed code and /traffic/p/<code>/), the printed A4 sign."""
 # ruff: noqa: F811  (the ``posts`` fixture is imported from post_helpers)
 
+import datetime as dt
 import shutil
 import subprocess
 import uuid
@@ -237,3 +238,23 @@ def test_the_printed_sign_is_chinese_and_its_qr_reads_back(org, posts, client, t
     assert services.post_resolve(read)[0] == posts.canteen
     login(client, org.users.guard)
     assert client.get(reverse("traffic:post_sign_pdf", args=[posts.canteen.pk])).status_code == 403
+
+
+def test_the_post_page_costs_the_same_queries_for_more_duties(org, posts, client):
+    login(client, org.users.staff)
+    url = reverse("traffic:post_detail", args=[posts.canteen.pk])
+    services.post_duties_plan(day=MONDAY)
+    sign_in(org, posts.canteen, local(2026, 3, 2, 7, 50))
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for days in range(1, 8):
+        day = MONDAY + dt.timedelta(days=days)
+        services.post_duties_plan(day=day)
+        start = services.duty_time_bounds(posts.morning, day)[0]
+        sign_in(org, posts.canteen, start, actor=org.users.staff)
+        services.post_log_add(actor=org.users.guard, post_id=posts.canteen.pk, text="ok",
+                              logged_at=start)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
