@@ -166,8 +166,9 @@ def detection(repeat: int, log) -> dict:
     """Time the selector beside the hand-written query; both must give the same set."""
     from django.db import connection
 
-    from safecampus.traffic.selectors.gates import long_stay_candidates
+    from safecampus.traffic.selectors.gates import last_pass_strategy, long_stay_candidates
 
+    strategy = last_pass_strategy()
     cutoff = NOW - dt.timedelta(days=30)
     ours_times, ours = _timed(lambda: long_stay_candidates(days=30, at=NOW), repeat)
     sql = HAND_PG if connection.vendor == "postgresql" else HAND_SQLITE
@@ -179,11 +180,12 @@ def detection(repeat: int, log) -> dict:
 
     hand_times, theirs = _timed(hand, repeat)
     same = {(c.record_id, c.plate) for c in ours} == set(theirs)
-    log(f"detection: {len(ours)} candidates, selector {statistics.median(ours_times):.2f} s, "
+    log(f"detection ({strategy}): {len(ours)} candidates, selector "
+        f"{statistics.median(ours_times):.2f} s, "
         f"hand-written {statistics.median(hand_times):.2f} s, same set: {same}")
     if not same:
         raise SystemExit("long-stay detection and the hand-written query disagree")
-    return {"candidates": len(ours), "selector_s": statistics.median(ours_times),
+    return {"strategy": strategy, "candidates": len(ours), "selector_s": statistics.median(ours_times),
             "hand_s": statistics.median(hand_times), "samples": repeat, "same": same}
 
 
@@ -332,8 +334,8 @@ def _lines(run: dict) -> list[str]:
         d = run.get(key)
         if d:
             lines.append(f"| long-stay detection over {d['records']:,} {label} | "
-                         f"{d['selector_s']:.2f} | | {d['candidates']} candidates; median of "
-                         f"{d['samples']} |")
+                         f"{d['selector_s']:.2f} | | {d['candidates']} candidates; strategy "
+                         f"{d.get('strategy', '?')}; median of {d['samples']} |")
             lines.append(f"| hand-written SQL, same set ({'yes' if d['same'] else 'NO'}) | "
                          f"{d['hand_s']:.2f} | | |")
     gen = run.get("generation")

@@ -124,3 +124,20 @@ def test_the_nightly_task_uses_the_setting(org, north, settings):
     passes(north, batch(org), ("陕A00001", "in", NOW - dt.timedelta(days=25)))
     gate_long_stay_nightly()
     assert AbandonedVehicleCase.objects.filter(plate="陕A00001", source="long_stay").exists()
+
+
+def test_every_strategy_finds_the_same_set(org, north):
+    from django.db import connection
+
+    job = batch(org)
+    passes(north, job, ("陕A00001", "in", NOW - dt.timedelta(days=40)),
+           ("陕A00002", "in", NOW - dt.timedelta(days=60)),
+           ("陕A00002", "out", NOW - dt.timedelta(days=50)),
+           ("陕A00003", "in", NOW - dt.timedelta(days=45)),
+           ("陕A00003", "out", NOW - dt.timedelta(days=44)),
+           ("陕A00003", "in", NOW - dt.timedelta(days=43)),
+           ("", "in", NOW - dt.timedelta(days=90)))
+    strategies = ["skip", "distinct"] if connection.vendor == "postgresql" else ["window"]
+    for strategy in strategies:
+        found = long_stay_candidates(days=DAYS, at=NOW, strategy=strategy)
+        assert [c.plate for c in found] == ["陕A00003", "陕A00001"], strategy
