@@ -90,43 +90,47 @@ def posts_now(*, at: dt.datetime | None = None, campus_id: int | None = None) ->
               .select_related("duty_time")
               .prefetch_related("guards", Prefetch("sign_ins", queryset=sign_ins))
               .order_by("starts_at", "pk"))
-    current: dict[int, PostDuty] = {}
+    of_post: dict[int, list[PostDuty]] = {}
     for duty in duties:
-        current.setdefault(duty.post_id, duty)
-    rows = []
-    for post in posts:
-        duty = current.get(post.pk)
-        state = _state(duty, at)
-        signed: list = []
-        if duty is not None:
-            seen = set()
-            for sign_in in duty.sign_ins.all():
-                if sign_in.guard_id not in seen:
-                    seen.add(sign_in.guard_id)
-                    signed.append(sign_in)
-        rows.append(PostNow(post=post, state=state, duty=duty,
-                            guards=list(duty.guards.all()) if duty else [], signed_in=signed))
+        of_post.setdefault(duty.post_id, []).append(duty)
+    rows = [_row(post, of_post.get(post.pk, []), at) for post in posts]
     order = list(STATES)
     rows.sort(key=lambda r: (order.index(r.state), r.post.name))
     return rows
 
 
-def post_now(post: DutyPost, *, at: dt.datetime | None = None) -> PostNow:
-    """The live-list row of one post."""
-    at = at or clock.now()
-    today = at.astimezone(clock.local_zone()).date()
-    duty = (PostDuty.objects.filter(post=post, duty_date=today, ends_at__gte=at)
-            .select_related("duty_time").prefetch_related("guards")
-            .order_by("starts_at", "pk").first())
-    signed = []
+def _row(post: DutyPost, duties: list[PostDuty], at: dt.datetime) -> PostNow:
+    """The row of ``post`` from its duties of today not yet over (in start order): of those
+    running, the one in the worst state (an unstaffed evening peak inside a staffed all-day
+    duty shows); else the next one."""
+    order = list(STATES)
+    running = [d for d in duties if d.starts_at <= at]
+    duty = (min(running, key=lambda d: order.index(_state(d, at))) if running
+            else duties[0] if duties else None)
+    signed: list = []
     if duty is not None:
         seen = set()
-        for sign_in in duty.sign_ins.select_related("guard").order_by("signed_at", "pk"):
+        for sign_in in duty.sign_ins.all():
             if sign_in.guard_id not in seen:
                 seen.add(sign_in.guard_id)
                 signed.append(sign_in)
-    return PostNow(post=post, state=_state(duty, at) if post.is_active else OFF, duty=duty,
+    return PostNow(post=post, state=_state(duty, at), duty=duty,
                    guards=list(duty.guards.all()) if duty else [], signed_in=signed)
+
+
+def post_now(post: DutyPost, *, at: dt.datetime | None = None) -> PostNow:
+    """The live-list row of one post (off duty when the post is out of use)."""
+    at = at or clock.now()
+    today = at.astimezone(clock.local_zone()).date()
+    sign_ins = PostSignIn.objects.select_related("guard").order_by("signed_at", "pk")
+    duties = list(PostDuty.objects.filter(post=post, duty_date=today, ends_at__gte=at)
+                  .select_related("duty_time")
+                  .prefetch_related("guards", Prefetch("sign_ins", queryset=sign_ins))
+                  .order_by("starts_at", "pk"))
+    row = _row(post, duties, at)
+    if not post.is_active:
+        row.state = OFF
+    return row
 
 
 def state_counts(rows: list[PostNow]) -> list[tuple[str, str, str, int]]:

@@ -557,12 +557,22 @@ def _client_uuid(value) -> uuid.UUID:
                        code="bad_client_id") from None
 
 
-def duty_running(post: DutyPost, at: dt.datetime) -> PostDuty | None:
-    """The post's duty that a sign-in at ``at`` belongs to: the earliest one with
-    ``starts_at - POST_SIGN_IN_EARLY_MINUTES <= at <= ends_at`` (None outside any duty)."""
+def duty_running(post: DutyPost, at: dt.datetime, guard=None) -> PostDuty | None:
+    """The post's duty that a sign-in (or log line) at ``at`` belongs to, among those with
+    ``starts_at - POST_SIGN_IN_EARLY_MINUTES <= at <= ends_at``: when duties overlap (an
+    all-day gate duty and its evening peak), one that ``guard`` is rostered on first, then
+    the one whose start is nearest to ``at``. None outside any duty."""
     early = dt.timedelta(minutes=_setting("POST_SIGN_IN_EARLY_MINUTES"))
-    return (PostDuty.objects.filter(post=post, starts_at__lte=at + early, ends_at__gte=at)
-            .order_by("starts_at", "pk").first())
+    running = list(PostDuty.objects.filter(post=post, starts_at__lte=at + early, ends_at__gte=at)
+                   .order_by("starts_at", "pk"))
+    if len(running) <= 1:
+        return running[0] if running else None
+    rostered = set()
+    if guard is not None:
+        rostered = set(PostDuty.guards.through.objects.filter(
+            postduty_id__in=[d.pk for d in running], user_id=guard.pk)
+            .values_list("postduty_id", flat=True))
+    return min(running, key=lambda d: (d.pk not in rostered, abs(d.starts_at - at)))
 
 
 def post_sign_in(*, actor, code: str, signed_at: dt.datetime | None, client_id,
@@ -617,7 +627,7 @@ def post_sign_in(*, actor, code: str, signed_at: dt.datetime | None, client_id,
             flags.append(FLAG_FAR)
     try:
         with transaction.atomic():
-            duty = duty_running(post, counted)
+            duty = duty_running(post, counted, actor)
             if duty is None:
                 flags.append(FLAG_OUTSIDE)
             else:
@@ -668,7 +678,8 @@ def post_log_add(*, actor, post_id: int, text: str, kind: str = PostLogEntry.Kin
         raise DomainError(_("No such duty post."), code="not_found")
     logged_at = logged_at or clock.now()
     with transaction.atomic():
-        entry = PostLogEntry.objects.create(post=post, duty=duty_running(post, logged_at),
+        entry = PostLogEntry.objects.create(post=post,
+                                            duty=duty_running(post, logged_at, actor),
                                             author=actor, kind=kind, text=text,
                                             logged_at=logged_at)
         activity_record(target=post, actor=actor, verb="traffic.post_log",

@@ -445,3 +445,37 @@ def test_the_tasks_plan_today_and_tomorrow_and_alert_once(org, posts):
         assert tasks.post_unstaffed_sweep.call_local() == 1
         assert tasks.post_unstaffed_sweep.call_local() == 0
     assert Notification.objects.filter(verb="traffic.post_unstaffed").count() == 3
+
+
+def test_overlapping_duties_count_a_sign_in_where_the_guard_is_rostered(org, posts):
+    # given an all-day duty at the canteen (staff2) around the morning duty (guard1)
+    services.duty_time_create(actor=org.users.staff, post_id=posts.canteen.pk, name="All day",
+                              anchor="fixed", starts_at=t("07:00"), ends_at=t("21:00"),
+                              guard_ids=[org.users.staff2.pk])
+    services.post_duties_plan(day=MONDAY)
+    morning = PostDuty.objects.get(duty_time=posts.morning)
+    all_day = PostDuty.objects.get(duty_time__name="All day")
+    # when guard1 and staff2 sign in during the morning duty
+    guard = sign_in(org, posts.canteen, local(2026, 3, 2, 7, 44)).sign_in
+    staff2 = sign_in(org, posts.canteen, local(2026, 3, 2, 7, 50), actor=org.users.staff2).sign_in
+    # then each counts for the duty they are rostered on, both staffed, nothing flagged
+    assert (guard.duty, guard.flags) == (morning, [])
+    assert (staff2.duty, staff2.flags) == (all_day, [])
+    # a guard rostered on neither counts for the duty starting nearest to the time
+    other = sign_in(org, posts.canteen, local(2026, 3, 2, 7, 46), actor=org.users.staff).sign_in
+    assert (other.duty, other.flags) == (morning, [services.FLAG_NOT_ROSTERED])
+
+
+def test_the_live_list_shows_the_worst_of_overlapping_duties(org, posts):
+    services.duty_time_create(actor=org.users.staff, post_id=posts.canteen.pk, name="All day",
+                              anchor="fixed", starts_at=t("07:00"), ends_at=t("21:00"),
+                              guard_ids=[org.users.staff2.pk])
+    services.post_duties_plan(day=MONDAY)
+    sign_in(org, posts.canteen, local(2026, 3, 2, 7, 1), actor=org.users.staff2)
+    # the all-day duty is staffed, the morning peak inside it is not
+    row = selectors.posts_now(at=local(2026, 3, 2, 7, 55))[0]
+    assert (row.post, row.state, row.duty.duty_time) == (posts.canteen, "unstaffed",
+                                                         posts.morning)
+    assert selectors.post_now(posts.canteen, at=local(2026, 3, 2, 7, 55)).state == "unstaffed"
+    row = selectors.post_now(posts.canteen, at=local(2026, 3, 2, 9, 0))
+    assert (row.state, row.duty.duty_time.name) == ("staffed", "All day")
