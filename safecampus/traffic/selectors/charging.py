@@ -41,6 +41,8 @@ RECENT_SESSIONS = 20
 TOP_STATIONS = 15
 #: The longest range the utilisation page accepts (days).
 MAX_RANGE_DAYS = 731
+#: The longest session counted (hours): the imports refuse longer ones.
+MAX_SESSION_HOURS = 7 * 24
 
 
 def charging_station_list(user, *, campus: int | None = None, kind: str = "",
@@ -176,45 +178,57 @@ def _sql_datetime(value: dt.datetime):
     return value
 
 
-def _hour_buckets_sql(station_sql: str) -> str:
-    """SQL giving ``(bucket start, occupied seconds)`` for every hour bucket from %s (start)
-    to %s (end, exclusive) with sessions of the stations of ``station_sql`` overlapping it.
-    Parameters: start, end, then the station subquery's, then the earliest start a session
-    overlapping the range may have (for the index on ``started_at``), then end."""
+def _hour_pieces_sql(station_sql: str) -> str:
+    """SQL giving ``(hour bucket start, occupied seconds)`` for the whole UTC hours from %s
+    (start) to %s (end, exclusive). Each session is cut into the hours it touches — on
+    PostgreSQL a ``LATERAL generate_series`` over its own hours, on SQLite a recursive CTE
+    that steps one hour at a time until the session's end — so an ``n``-hour session gives
+    about ``n + 1`` pieces and the work grows with the sessions, not with sessions × hours
+    of the range; the pieces are summed per hour. Parameters in order: the station
+    subquery's, then the earliest start a session overlapping the range may have (so the
+    index on ``started_at`` bounds the scan), the range's end and start (sessions
+    overlapping it), then its start and end again (the hours kept)."""
     table = ChargingSession._meta.db_table
     if connection.vendor == "postgresql":
         return f"""
-            SELECT h.b, SUM(EXTRACT(EPOCH FROM (LEAST(s.ended_at, h.b + INTERVAL '1 hour')
-                                               - GREATEST(s.started_at, h.b))))
-            FROM generate_series(%s::timestamptz, %s::timestamptz - INTERVAL '1 hour',
-                                 INTERVAL '1 hour') AS h(b)
-            JOIN {table} s ON s.started_at < h.b + INTERVAL '1 hour' AND s.ended_at > h.b
-            WHERE s.station_id IN ({station_sql}) AND s.started_at >= %s
-              AND s.started_at < %s
-            GROUP BY h.b"""
+            SELECT p.b, SUM(EXTRACT(EPOCH FROM (LEAST(p.ended_at, p.b + INTERVAL '1 hour')
+                                               - GREATEST(p.started_at, p.b))))
+            FROM (SELECT date_trunc('hour', s.started_at) + k.n * INTERVAL '1 hour' AS b,
+                         s.started_at, s.ended_at
+                  FROM {table} s
+                  CROSS JOIN LATERAL generate_series(
+                      0, GREATEST(0, CEIL(EXTRACT(EPOCH FROM (
+                          s.ended_at - date_trunc('hour', s.started_at))) / 3600)::int - 1)
+                  ) AS k(n)
+                  WHERE s.station_id IN ({station_sql}) AND s.started_at >= %s
+                    AND s.started_at < %s AND s.ended_at > %s) p
+            WHERE p.b >= %s AND p.b < %s AND p.b < p.ended_at
+            GROUP BY p.b"""
     return f"""
-        WITH RECURSIVE h(b, e) AS (
-            SELECT %s, datetime(%s, '+1 hour')
-            UNION ALL SELECT e, datetime(e, '+1 hour') FROM h WHERE e < %s
+        WITH RECURSIVE p(b, started_at, ended_at) AS (
+            SELECT strftime('%%Y-%%m-%%d %%H:00:00', s.started_at), s.started_at, s.ended_at
+            FROM {table} s
+            WHERE s.station_id IN ({station_sql}) AND s.started_at >= %s
+              AND s.started_at < %s AND s.ended_at > %s
+            UNION ALL
+            SELECT datetime(b, '+1 hour'), started_at, ended_at FROM p
+            WHERE datetime(b, '+1 hour') < ended_at
         )
-        SELECT h.b, SUM((julianday(MIN(s.ended_at, h.e)) - julianday(MAX(s.started_at, h.b)))
-                        * 86400.0)
-        FROM h JOIN {table} s ON s.started_at < h.e AND s.ended_at > h.b
-        WHERE s.station_id IN ({station_sql}) AND s.started_at >= %s AND s.started_at < %s
-        GROUP BY h.b"""
+        SELECT p.b, SUM((julianday(MIN(p.ended_at, datetime(p.b, '+1 hour')))
+                         - julianday(MAX(p.started_at, p.b))) * 86400.0)
+        FROM p WHERE p.b >= %s AND p.b < %s
+        GROUP BY p.b"""
 
 
 def _occupied_by_bucket(stations, start: dt.datetime, end: dt.datetime
                         ) -> list[tuple[dt.datetime, float]]:
-    """``(bucket start as aware UTC, occupied seconds)`` per hour of [start, end)."""
+    """``(bucket start as aware UTC, occupied seconds)`` per hour of [start, end) that has
+    any (``start`` and ``end`` are whole UTC hours: local midnights of Asia/Shanghai)."""
     station_sql, station_params = stations.values("pk").query.sql_with_params()
-    sql = _hour_buckets_sql(station_sql)
-    earliest = start - dt.timedelta(hours=24 * 7 + 1)  # imports refuse longer sessions
-    if connection.vendor == "postgresql":
-        params = [start, end, *station_params, earliest, end]
-    else:
-        params = [_sql_datetime(start), _sql_datetime(start), _sql_datetime(end),
-                  *station_params, _sql_datetime(earliest), _sql_datetime(end)]
+    sql = _hour_pieces_sql(station_sql)
+    earliest = start - dt.timedelta(hours=MAX_SESSION_HOURS + 1)  # imports refuse longer
+    params = [_sql_datetime(v) for v in (earliest, end, start)]
+    params = [*station_params, *params, _sql_datetime(start), _sql_datetime(end)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -230,7 +244,7 @@ def _occupied_by_station(stations, start: dt.datetime, end: dt.datetime) -> dict
     """Occupied seconds per station within [start, end) (sessions clipped to the range)."""
     table = ChargingSession._meta.db_table
     station_sql, station_params = stations.values("pk").query.sql_with_params()
-    earliest = start - dt.timedelta(hours=24 * 7 + 1)
+    earliest = start - dt.timedelta(hours=MAX_SESSION_HOURS + 1)
     if connection.vendor == "postgresql":
         sql = f"""SELECT s.station_id, SUM(EXTRACT(EPOCH FROM (LEAST(s.ended_at, %s)
                                                    - GREATEST(s.started_at, %s))))
