@@ -86,3 +86,17 @@ def test_a_guard_signs_in_by_typing_the_code_and_the_live_list_shows_it(
         office.goto(url)
         assert browsing.overflow(office) == 0, name
         browsing.shot(office, name)
+
+
+def test_the_qr_address_from_a_phones_camera_signs_in_after_login(browsing, org, running):
+    # the phone's camera app opens the address on the sign; the guard signs in first
+    url = services.post_url(running.teaching).split("://", 1)[1].split("/", 1)[1]
+    guard = browsing.login("guard1", "phone", next_url=f"/{url}")
+    # the page signs in by itself once, with the phone's time, and shows the result
+    guard.wait_for_url("**/traffic/posts/sign-in/")
+    sign_in = PostSignIn.objects.get()
+    assert (sign_in.post, sign_in.method, sign_in.flags) == (running.teaching, "qr",
+                                                             ["not_rostered"])
+    assert "教学楼" in guard.locator(".alert-warning").inner_text()
+    assert browsing.overflow(guard) == 0
+    browsing.shot(guard, "qr-signed-in")
