@@ -166,9 +166,12 @@ def detection(repeat: int, log) -> dict:
     """Time the selector beside the hand-written query; both must give the same set."""
     from django.db import connection
 
+    from safecampus.traffic.selectors import gates as selectors
     from safecampus.traffic.selectors.gates import last_pass_strategy, long_stay_candidates
 
     strategy = last_pass_strategy()
+    if connection.vendor == "postgresql":
+        log(f"planner's estimate: {selectors._pg_passes_per_plate()} passes per plate")
     cutoff = NOW - dt.timedelta(days=30)
     ours_times, ours = _timed(lambda: long_stay_candidates(days=30, at=NOW), repeat)
     sql = HAND_PG if connection.vendor == "postgresql" else HAND_SQLITE
@@ -354,9 +357,11 @@ def _report(runs: list[dict], command: str) -> str:
              f"Python {machine['python']}, Django {machine['django']}.", "",
              "The import is the whole job: pass 1 reads and checks every row, pass 2 reads "
              "the file again and writes it in one transaction (COPY on PostgreSQL). Detection "
-             "is `long_stay_candidates(days=30)`: a skip scan over the plate index on "
-             "PostgreSQL, `ROW_NUMBER()` on SQLite; the hand-written query is `DISTINCT ON` on "
-             "PostgreSQL and `NOT EXISTS` on SQLite.", ""]
+             "is `long_stay_candidates(days=30)`: on PostgreSQL a skip scan over the plate index "
+             "when the planner estimates many passes per plate, else one `DISTINCT ON` scan "
+             "(the strategy column); `ROW_NUMBER()` on SQLite. The hand-written query is "
+             "`DISTINCT ON` on PostgreSQL and `NOT EXISTS` on SQLite. Peak RSS is the child "
+             "process's `ru_maxrss` (it also ran migrate and built the organisation).", ""]
     for run in runs:
         lines += _lines(run)
     lines.append(END)

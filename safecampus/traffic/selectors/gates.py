@@ -75,9 +75,11 @@ _OPEN_CASE = (f"NOT EXISTS (SELECT 1 FROM {AbandonedVehicleCase._meta.db_table} 
 
 
 #: Below this many passes per plate (PostgreSQL's estimate) one ordered scan of the plate
-#: index (``DISTINCT ON``) beats visiting each plate (the skip scan): measured 2.4 s against
-#: 6.5 s with 2.5 passes per plate, 21.7 s against 3.0 s with 100 (docs/benchmarks.md).
-SKIP_SCAN_MIN_PASSES = 10
+#: index (``DISTINCT ON``) beats visiting each plate (the skip scan): 1.0 s against 2.4 s
+#: over 1 million camera rows with ~2.5 passes per plate, 8.1 s against 1.2 s over 10 million
+#: records with 100 (docs/benchmarks.md). ANALYZE's sample underestimates the distinct
+#: plates of visitor-heavy data about five-fold (it said 12.5 for the 2.5), hence 30.
+SKIP_SCAN_MIN_PASSES = 30
 
 
 def _pg_passes_per_plate() -> float | None:
