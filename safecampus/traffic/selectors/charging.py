@@ -267,8 +267,8 @@ def _occupied_by_station(stations, start: dt.datetime, end: dt.datetime) -> dict
 
 def charging_utilisation(user, filters: UtilisationFilters) -> Utilisation | None:
     """Utilisation figures (see the module docstring), or None when ``user`` may not see
-    them (``traffic.manage_charging``: the office)."""
-    if not user.has_perm("traffic.manage_charging"):
+    them (``traffic.view_charging_statistics``: the office and the leadership)."""
+    if not user.has_perm("traffic.view_charging_statistics"):
         return None
     date_from, date_to = default_range(filters)
     stations = _stations(filters)

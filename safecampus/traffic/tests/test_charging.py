@@ -295,3 +295,28 @@ def test_only_the_office_sees_the_manage_pages(client, org):
     sticker = client.get(reverse("traffic:charging_sticker", args=[st.pk])).content.decode()
     assert 'src="data:image/svg+xml' in sticker
     assert f"/traffic/charging/{st.pk}/report/" in sticker
+
+
+def test_the_leadership_sees_the_utilisation_but_does_not_import(client, org):
+    from safecampus.traffic.selectors import charging as selectors
+
+    station(org)
+    filters = selectors.UtilisationFilters()
+    assert selectors.charging_utilisation(org.users.leadership, filters) is not None
+    assert selectors.charging_utilisation(org.users.student, filters) is None
+    login(client, org.users.leadership)
+    listing = client.get(reverse("traffic:charging_list")).content.decode()
+    assert 'id="utilisation-link"' in listing
+    assert reverse("traffic:charging_import_sessions") not in listing
+    page = client.get(reverse("traffic:charging_utilisation"))
+    assert page.status_code == 200
+    assert page.context["usage"].points == 20
+    assert 'id="import-sessions"' not in page.content.decode()
+    for name in ("charging_import_stations", "charging_import_sessions", "charging_add"):
+        assert client.get(reverse(f"traffic:{name}")).status_code == 403, name
+    client.logout()
+    login(client, org.users.student)
+    assert 'id="utilisation-link"' not in client.get(reverse("traffic:charging_list")).content.decode()
+    client.logout()
+    login(client, org.users.staff)
+    assert 'id="import-sessions"' in client.get(reverse("traffic:charging_utilisation")).content.decode()

@@ -64,7 +64,8 @@ def charging_list(request):
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "traffic/charging/list.html", {
         "form": form, "page": page, "query": query,
-        "can_manage": request.user.has_perm("traffic.manage_charging")})
+        "can_manage": request.user.has_perm("traffic.manage_charging"),
+        "can_view_statistics": request.user.has_perm("traffic.view_charging_statistics")})
 
 
 def _usage_chart(request, station: ChargingStation):
@@ -230,8 +231,9 @@ def _utilisation_charts(usage) -> dict:
 
 @login_required
 def charging_utilisation(request):
-    """Utilisation by Beijing hour of day, per station and per month (the office)."""
-    _require(request, "traffic.manage_charging")
+    """Utilisation by Beijing hour of day, per station and per month (the office and the
+    leadership; importing sessions stays with the office)."""
+    _require(request, "traffic.view_charging_statistics")
     form = UtilisationFilterForm(request.GET or None)
     usage = selectors.charging_utilisation(request.user, form.to_filters())
     return render(request, "traffic/charging/utilisation.html", {
@@ -241,6 +243,7 @@ def charging_utilisation(request):
         "hour_rows": [(f"{h:02d}:00", usage.occupied_hours[h], 100 * usage.by_hour[h])
                       for h in range(24)] if usage and usage.points else [],
         "range_days": ((usage.date_to - usage.date_from).days + 1) if usage else 0,
+        "can_manage": request.user.has_perm("traffic.manage_charging"),
     })
 
 
