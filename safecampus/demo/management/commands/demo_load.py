@@ -56,7 +56,10 @@ class Command(BaseCommand):
             "rounds, %(patrol_scans)s checkpoint scans, %(patrol_visits)s grid visits, "
             "%(patrol_duty_entries)s duty-log entries, %(patrol_incidents)s incidents, "
             "%(traffic_vehicles)s vehicles, %(traffic_violations)s parking violations, "
-            "%(traffic_notices)s move-car notices."
+            "%(traffic_notices)s move-car notices, %(traffic_abandoned_cases)s abandoned-vehicle "
+            "cases, %(traffic_gate_records)s gate records, %(traffic_duty_posts)s duty posts, "
+            "%(traffic_charging_stations)s charging stations with %(traffic_charging_sessions)s "
+            "sessions."
         ) % {"seconds": time.monotonic() - started, **counts}))
         self.stdout.write(_("Every demo account's password is “%(password)s”; "
                             "run “manage.py demo_accounts” to see whom to sign in as.")
