@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
-from safecampus.core.idempotency import idempotency_lookup, idempotency_remember
+from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.hazards import services as hazard_services
 from safecampus.hazards.models import HazardCategory, Source
 from safecampus.organisation.models import Campus, Place, Unit
@@ -165,11 +165,9 @@ def charging_station_create(
         station = ChargingStation.objects.create(**fields, status=Status.IN_SERVICE)
         activity_record(target=station, actor=actor, verb="traffic.charging_station_create",
                         to_state=station.status, data=_station_data(station))
-        if not idempotency_remember(scope=STATION_SCOPE, key=idempotency_key, user=actor,
-                                    result=station):
-            winner = idempotency_lookup(scope=STATION_SCOPE, key=idempotency_key,
-                                        model=ChargingStation, user=actor)
-            transaction.set_rollback(True)
+        winner = idempotency_race_lost(scope=STATION_SCOPE, key=idempotency_key, user=actor,
+                                       result=station)
+        if winner is not None:
             return winner
     return station
 
@@ -310,11 +308,9 @@ def charging_fault_report(
                         to_state=station.status, comment=description,
                         data={"fault": fault.pk, "hazard": hazard.pk,
                               "unit": hazard.responsible_unit_id, "anonymous": is_anonymous})
-        if not idempotency_remember(scope=FAULT_SCOPE, key=idempotency_key, user=actor,
-                                    result=fault):
-            winner = idempotency_lookup(scope=FAULT_SCOPE, key=idempotency_key,
-                                        model=ChargingFault, user=actor)
-            transaction.set_rollback(True)
+        winner = idempotency_race_lost(scope=FAULT_SCOPE, key=idempotency_key, user=actor,
+                                       result=fault)
+        if winner is not None:
             return winner
     return fault
 

@@ -320,3 +320,37 @@ def test_the_leadership_sees_the_utilisation_but_does_not_import(client, org):
     client.logout()
     login(client, org.users.staff)
     assert 'id="import-sessions"' in client.get(reverse("traffic:charging_utilisation")).content.decode()
+
+
+def _winner_took_the_key(monkeypatch, scope, key, user, winner):
+    """As when a concurrent request with ``key`` committed ``winner`` after this one's early
+    lookup: the key row exists, the early lookup saw nothing."""
+    from safecampus.core.idempotency import idempotency_remember
+
+    assert idempotency_remember(scope=scope, key=key, user=user, result=winner)
+    monkeypatch.setattr(services, "idempotency_lookup", lambda **kwargs: None)
+
+
+def test_a_station_create_that_loses_the_key_race_returns_the_winner_and_keeps_nothing(
+        org, monkeypatch):
+    winner = station(org, name="先到的充电棚")
+    entries = ActivityEntry.objects.count()
+    _winner_took_the_key(monkeypatch, services.STATION_SCOPE, "race-key-0001", org.users.staff,
+                         winner)
+    got = station(org, name="后到的充电棚", idempotency_key="race-key-0001")
+    assert got.pk == winner.pk
+    assert list(ChargingStation.objects.values_list("name", flat=True)) == ["先到的充电棚"]
+    assert ActivityEntry.objects.count() == entries
+
+
+def test_a_fault_report_that_loses_the_key_race_returns_the_winner_and_keeps_nothing(
+        org, monkeypatch):
+    st = station(org)
+    winner = report(org, st)
+    hazards, entries = Hazard.objects.count(), ActivityEntry.objects.count()
+    _winner_took_the_key(monkeypatch, services.FAULT_SCOPE, "race-key-0002", org.users.student,
+                         winner)
+    got = report(org, st, description="又冒烟了", idempotency_key="race-key-0002")
+    assert got.pk == winner.pk
+    assert list(ChargingFault.objects.values_list("pk", flat=True)) == [winner.pk]
+    assert (Hazard.objects.count(), ActivityEntry.objects.count()) == (hazards, entries)
