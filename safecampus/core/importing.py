@@ -13,7 +13,8 @@ What lives here:
 * :class:`MappingPlan`, the JSON-able choice of step 2 (subclassed per importer), and
   :func:`column_problems` for a plan that names missing or impossible columns;
 * :class:`ErrorCollector`, which keeps the first :data:`MAX_ERRORS_KEPT` row errors and
-  counts all of them;
+  counts all of them, and :class:`RowCells`, one row's cells by field with the row's
+  errors;
 * dates as old logs write them: :func:`detect_day_first` (is ``03/04/2024`` MM/DD or
   DD/MM? decided from the values that can only be one of them), :func:`parse_moment` (a
   point in time with two- or four-digit years in either order; anything else goes to
@@ -227,6 +228,43 @@ class ErrorCollector:
 
     def __bool__(self) -> bool:
         return self.total > 0
+
+
+class RowCells:
+    """One numbered row read under a plan's ``columns`` (our field → column index or None):
+    ``cell(key)`` the raw value, ``text(key)`` its normalised text ("" when the field has
+    no column), ``header(key)`` the column's header, and ``fail(key, message)``, which adds
+    a :class:`~.spreadsheets.RowError` for that row and column to ``errors``."""
+
+    __slots__ = ("number", "cells", "columns", "headers", "errors")
+
+    def __init__(self, number: int, cells, *, columns: dict[str, int | None],
+                 headers: list[str]):
+        self.number, self.cells = number, cells
+        self.columns, self.headers = columns, headers
+        self.errors: list[RowError] = []
+
+    def has(self, key: str) -> bool:
+        return self.columns.get(key) is not None
+
+    def cell(self, key: str):
+        index = self.columns.get(key)
+        return self.cells[index] if index is not None else None
+
+    def text(self, key: str) -> str:
+        return normalise_text(self.cell(key)) if self.has(key) else ""
+
+    def header(self, key: str) -> str:
+        return column_header(self.headers, self.columns, key)
+
+    def fail(self, key: str, message: str) -> None:
+        self.errors.append(RowError(self.number, self.header(key), message))
+
+
+def column_header(headers: list[str], columns: dict[str, int | None], key: str) -> str:
+    """The header of the column mapped to ``key``, or "" when none is."""
+    index = columns.get(key)
+    return headers[index] if index is not None else ""
 
 
 # --- dates as old logs write them ----------------------------------------------------------

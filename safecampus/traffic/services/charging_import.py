@@ -55,7 +55,9 @@ from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.importing import (
     ErrorCollector,
     MappingPlan,
+    RowCells,
     Target,
+    column_header,
     column_problems,
     detect_day_first,
     import_job_get,
@@ -233,11 +235,10 @@ def _kwh(value) -> float | None:
     return float(match[1].replace(",", ".")) if match else None
 
 
-def _moment(cells, cols, date_key, time_key, *, row, headers, zone, day_first):
+def _moment(row: RowCells, date_key, time_key, *, zone, day_first):
     """The aware moment of a date cell plus an optional time-of-day cell, or None (blank)."""
-    date_value = cells[cols[date_key]]
-    column = headers[cols[date_key]]
-    time_value = cells[cols[time_key]] if cols.get(time_key) is not None else None
+    date_value = row.cell(date_key)
+    time_value = row.cell(time_key)
     if isinstance(time_value, dt.time):
         time_value = time_value.strftime("%H:%M:%S")
     time_text = normalise_text(time_value)
@@ -246,11 +247,11 @@ def _moment(cells, cols, date_key, time_key, *, row, headers, zone, day_first):
         date_value = day.strftime("%Y-%m-%d")
     if time_text:
         if not re.fullmatch(r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?", time_text):
-            raise CellError(RowError(row, headers[cols[time_key]], _(
+            raise CellError(RowError(row.number, row.header(time_key), _(
                 "“%(value)s” is not a time of day (HH:MM).") % {"value": time_text}))
         date_value = f"{normalise_text(date_value)} {time_text}"
-    moment, _timed = parse_moment(date_value, row=row, column=column, tz=zone,
-                                  day_first=day_first)
+    moment, _timed = parse_moment(date_value, row=row.number, column=row.header(date_key),
+                                  tz=zone, day_first=day_first)
     return moment
 
 
@@ -267,18 +268,9 @@ def charging_station_validate(table: Table, plan: StationImportPlan) -> Validati
     rows: list[dict] = []
     seen: dict[str, int] = {}
 
-    def header(key):
-        return headers[cols[key]] if cols.get(key) is not None else ""
-
     for number, cells in table.numbered():
-        errors: list[RowError] = []
-
-        def text(key, _cells=cells):
-            index = cols.get(key)
-            return normalise_text(_cells[index]) if index is not None else ""
-
-        def fail(key, message, _number=number, _errors=errors):
-            _errors.append(RowError(_number, header(key), message))
+        row = RowCells(number, cells, columns=cols, headers=headers)
+        text, fail = row.text, row.fail
 
         external_id, name = text("external_id"), text("name")
         if not external_id:
@@ -300,14 +292,14 @@ def charging_station_validate(table: Table, plan: StationImportPlan) -> Validati
         elif len(operator) > 64:
             fail("operator_name", _("Longer than %(limit)s characters.") % {"limit": 64})
         points = plan.points
-        if cols.get("points") is not None:
-            points = _whole(cells[cols["points"]])
+        if row.has("points"):
+            points = _whole(row.cell("points"))
             if points is None or not 1 <= points <= 500:
                 fail("points", _("“%(value)s” is not a number of charging points from 1 to "
                                  "%(max)s.") % {"value": text("points"), "max": 500})
         note = " · ".join(v for v in (text("location"), text("description")) if v)
-        if errors:
-            collected.extend(errors)
+        if row.errors:
+            collected.extend(row.errors)
             continue
         rows.append({"_row": number, "external_id": external_id, "name": name,
                      "operator_name": operator, "points": points, "note": note[:2000]})
@@ -317,7 +309,7 @@ def charging_station_validate(table: Table, plan: StationImportPlan) -> Validati
         for start in range(0, len(ids), 900):
             taken.update(ChargingStation.objects.filter(external_id__in=ids[start:start + 900])
                          .values_list("external_id", flat=True))
-        collected.extend([RowError(r["_row"], header("external_id"), _(
+        collected.extend([RowError(r["_row"], column_header(headers, cols, "external_id"), _(
             "Station %(id)s is already registered; edit it on its page.") % {
                 "id": r["external_id"]}) for r in rows if r["external_id"] in taken])
     return Validation(rows=[] if collected else rows, errors=collected.errors,
@@ -347,18 +339,9 @@ def charging_session_validate(table: Table, plan: SessionImportPlan, *,
     seen: dict[tuple[int, str], int] = {}
     longest = dt.timedelta(hours=MAX_SESSION_HOURS)
 
-    def header(key):
-        return headers[cols[key]] if cols.get(key) is not None else ""
-
     for number, cells in table.numbered():
-        errors: list[RowError] = []
-
-        def text(key, _cells=cells):
-            index = cols.get(key)
-            return normalise_text(_cells[index]) if index is not None else ""
-
-        def fail(key, message, _number=number, _errors=errors):
-            _errors.append(RowError(_number, header(key), message))
+        row = RowCells(number, cells, columns=cols, headers=headers)
+        text, fail = row.text, row.fail
 
         external_id, station_ref = text("external_id"), text("station_ref")
         station_id = None
@@ -382,20 +365,18 @@ def charging_session_validate(table: Table, plan: SessionImportPlan, *,
                 seen[key] = number
         started = ended = None
         try:
-            started = _moment(cells, cols, "start_date", "start_time", row=number,
-                              headers=headers, zone=zone, day_first=day_first)
+            started = _moment(row, "start_date", "start_time", zone=zone, day_first=day_first)
             if started is None:
                 fail("start_date", _("The start is empty."))
         except CellError as error:
-            errors.append(error.error)
-        if cols.get("end_date") is not None and text("end_date"):
+            row.errors.append(error.error)
+        if text("end_date"):
             try:
-                ended = _moment(cells, cols, "end_date", "end_time", row=number,
-                                headers=headers, zone=zone, day_first=day_first)
+                ended = _moment(row, "end_date", "end_time", zone=zone, day_first=day_first)
             except CellError as error:
-                errors.append(error.error)
-        elif cols.get("duration") is not None and started is not None:
-            seconds = _whole(cells[cols["duration"]])
+                row.errors.append(error.error)
+        elif row.has("duration") and started is not None:
+            seconds = _whole(row.cell("duration"))
             if seconds is None:
                 fail("duration", _("“%(value)s” is not a number of seconds.")
                      % {"value": text("duration")})
@@ -413,13 +394,13 @@ def charging_session_validate(table: Table, plan: SessionImportPlan, *,
                 fail("end_date", _("%(time)s is in the future.") % {
                     "time": ended.astimezone(local).strftime("%Y-%m-%d %H:%M")})
         energy = 0
-        if cols.get("energy_wh") is not None and text("energy_wh"):
-            energy = _whole(cells[cols["energy_wh"]])
+        if text("energy_wh"):
+            energy = _whole(row.cell("energy_wh"))
             if energy is None or energy > 2_000_000_000:
                 fail("energy_wh", _("“%(value)s” is not a whole number of Wh.")
                      % {"value": text("energy_wh")})
-        elif cols.get("energy_kwh") is not None and text("energy_kwh"):
-            kwh = _kwh(cells[cols["energy_kwh"]])
+        elif text("energy_kwh"):
+            kwh = _kwh(row.cell("energy_kwh"))
             if kwh is None:
                 fail("energy_kwh", _("“%(value)s” is not a number of kWh.")
                      % {"value": text("energy_kwh")})
@@ -430,8 +411,8 @@ def charging_session_validate(table: Table, plan: SessionImportPlan, *,
             fail("plug", _("Longer than %(limit)s characters.") % {"limit": 64})
         if len(user_ref) > 64:
             fail("user_ref", _("Longer than %(limit)s characters.") % {"limit": 64})
-        if errors:
-            collected.extend(errors)
+        if row.errors:
+            collected.extend(row.errors)
             continue
         rows.append({"_row": number, "station_id": station_id, "external_id": external_id,
                      "started_at": started.astimezone(dt.UTC),
