@@ -8,6 +8,10 @@
  * text {scanned, cameraReady, noCamera, cameraStarting, cameraRefused}, onCode(text),
  * onFailed() (the camera was refused or is missing: the typed code is the way),
  * autostart (default true). The camera stops when the page is hidden or left.
+ *
+ * window.SafeCampusPhone: what a page that records a scan or sign-in on a phone also needs —
+ * isoNow() (the phone's clock, ISO 8601 with its UTC offset) and locate(done, ms) (calls
+ * done(position) once with the phone's position, or done(null) when it gives none within ms).
  */
 (function () {
   "use strict";
@@ -138,4 +142,34 @@
   }
 
   window.SafeCampusQrScanner = { attach: attach };
+
+  // The phone's clock now, ISO 8601 with its UTC offset (e.g. 2026-11-30T22:05:03.120+08:00).
+  function isoNow() {
+    var d = new Date();
+    var offset = -d.getTimezoneOffset();
+    var sign = offset >= 0 ? "+" : "-";
+    offset = Math.abs(offset);
+    function p(n, w) { n = String(n); while (n.length < (w || 2)) n = "0" + n; return n; }
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" +
+      p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds()) + "." +
+      p(d.getMilliseconds(), 3) + sign + p(Math.floor(offset / 60)) + ":" + p(offset % 60);
+  }
+
+  // done(position) once: the phone's position, or null when none comes within ms.
+  function locate(done, ms) {
+    var finished = false;
+    function finish(position) {
+      if (finished) return;
+      finished = true;
+      done(position);
+    }
+    setTimeout(function () { finish(null); }, ms);
+    if (!navigator.geolocation) { finish(null); return; }
+    try {
+      navigator.geolocation.getCurrentPosition(finish, function () { finish(null); },
+        { enableHighAccuracy: true, timeout: ms, maximumAge: 30000 });
+    } catch (e) { finish(null); }
+  }
+
+  window.SafeCampusPhone = { isoNow: isoNow, locate: locate };
 })();

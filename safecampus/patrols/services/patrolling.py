@@ -18,7 +18,6 @@ without look-alikes, 40 bits) and changes on rotation too.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -37,6 +36,7 @@ from safecampus.core import clock, qrcodes
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.forms import id_or_none
+from safecampus.core.geo import client_uuid, distance_m
 from safecampus.notifications.services import notification_send
 
 from ..models import Checkpoint, CheckpointScan, PatrolRound, PatrolSchedule, PatrolShift
@@ -323,20 +323,12 @@ def _parse_coordinate(value, limit: int, field: str) -> Decimal | None:
     return number.quantize(Decimal("0.000001"))
 
 
-def distance_m(lat1, lon1, lat2, lon2) -> float:
-    """Great-circle distance in metres between two WGS-84 points (haversine, R = 6 371 km)."""
-    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
-    dp, dl = p2 - p1, math.radians(float(lon2) - float(lon1))
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
-
-
 def _as_uuid(value) -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (TypeError, ValueError):
+    parsed = client_uuid(value)
+    if parsed is None:
         raise DomainError(_("The scan has no valid id from the phone."), code="bad_client_id",
-                          field_errors={"client_id": [_("Not a valid id.")]}) from None
+                          field_errors={"client_id": [_("Not a valid id.")]})
+    return parsed
 
 
 def scan_record(

@@ -50,17 +50,7 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  // The phone's clock now, ISO 8601 with its UTC offset (e.g. 2026-11-30T22:05:03.120+08:00).
-  function isoNow() {
-    var d = new Date();
-    var offset = -d.getTimezoneOffset();
-    var sign = offset >= 0 ? "+" : "-";
-    offset = Math.abs(offset);
-    function p(n, w) { n = String(n); while (n.length < (w || 2)) n = "0" + n; return n; }
-    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" +
-      p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds()) + "." +
-      p(d.getMilliseconds(), 3) + sign + p(Math.floor(offset / 60)) + ":" + p(offset % 60);
-  }
+  var isoNow = window.SafeCampusPhone.isoNow;  // static/js/qrscan.js
 
   // --- storage: always read-modify-write, so two open scan pages do not lose each other's scans
   function read(key) {
@@ -81,20 +71,7 @@
   }
 
   // --- position ---------------------------------------------------------------------------
-  function locate(done) {
-    var finished = false;
-    function finish(position) {
-      if (finished) return;
-      finished = true;
-      done(position);
-    }
-    setTimeout(function () { finish(null); }, LOCATE_MS);
-    if (!navigator.geolocation) { finish(null); return; }
-    try {
-      navigator.geolocation.getCurrentPosition(finish, function () { finish(null); },
-        { enableHighAccuracy: true, timeout: LOCATE_MS, maximumAge: 30000 });
-    } catch (e) { finish(null); }
-  }
+  function locate(done) { window.SafeCampusPhone.locate(done, LOCATE_MS); }
 
   // --- recording a scan -------------------------------------------------------------------
   function record(code) {

@@ -1,9 +1,9 @@
 /* Signing in at a traffic duty post on a phone. Before the form goes out, the phone's time
  * (ISO 8601 with its offset) and, when the phone gives one within a few seconds, its position
- * are put into hidden fields. A code read by the camera (static/js/qrscan.js) is submitted at
- * once; a page opened from the post's QR code (auto: true) signs in once by itself. The form
- * carries a client_id made by the server when the page was drawn, so a double tap or a
- * resubmission stores one sign-in.
+ * are put into hidden fields (SafeCampusPhone in static/js/qrscan.js). A code read by the
+ * camera (SafeCampusQrScanner, same file) is submitted at once; a page opened from the
+ * post's QR code (auto: true) signs in once by itself. The form carries a client_id made by
+ * the server when the page was drawn, so a double tap or a resubmission stores one sign-in.
  */
 (function () {
   "use strict";
@@ -16,27 +16,8 @@
   var LOCATE_MS = 4000;
   var sending = false;
 
-  function isoNow() {
-    var d = new Date();
-    var offset = -d.getTimezoneOffset();
-    var sign = offset >= 0 ? "+" : "-";
-    offset = Math.abs(offset);
-    function p(n, w) { n = String(n); while (n.length < (w || 2)) n = "0" + n; return n; }
-    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" +
-      p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds()) + "." +
-      p(d.getMilliseconds(), 3) + sign + p(Math.floor(offset / 60)) + ":" + p(offset % 60);
-  }
-
-  function locate(done) {
-    var finished = false;
-    function finish(position) { if (!finished) { finished = true; done(position); } }
-    setTimeout(function () { finish(null); }, LOCATE_MS);
-    if (!navigator.geolocation) { finish(null); return; }
-    try {
-      navigator.geolocation.getCurrentPosition(finish, function () { finish(null); },
-        { enableHighAccuracy: true, timeout: LOCATE_MS, maximumAge: 30000 });
-    } catch (e) { finish(null); }
-  }
+  var isoNow = window.SafeCampusPhone.isoNow;  // static/js/qrscan.js
+  function locate(done) { window.SafeCampusPhone.locate(done, LOCATE_MS); }
 
   function field(name) { return form.querySelector("[name=" + name + "]"); }
 
