@@ -20,7 +20,6 @@ Errors: :class:`~safecampus.core.errors.DomainError` (bad input, 400, ``code`` s
 from __future__ import annotations
 
 import datetime as dt
-import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from safecampus.accounts.selectors import office_people
 from safecampus.core import clock, qrcodes
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import DomainError, NotAllowed
+from safecampus.core.geo import client_uuid, distance_m
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.notifications.services import notification_send
 from safecampus.organisation.models import Campus, Place
@@ -161,6 +161,9 @@ def _post_fields(*, campus_id, place_id, name: str, kind: str, duties: str, lati
         place = Place.objects.filter(pk=place_id).first()
         if place is None:
             raise _invalid("place", _("No such place."))
+        if place.campus_id != campus.pk:
+            raise _invalid("place", _("%(place)s is not on %(campus)s.")
+                           % {"place": place.name, "campus": campus.name})
     name = (name or "").strip()
     if not name:
         raise _invalid("name", _("Give the post a name."))
@@ -541,20 +544,12 @@ class SignInOutcome:
     created: bool
 
 
-def distance_m(lat1, lon1, lat2, lon2) -> float:
-    """Great-circle distance in metres between two WGS-84 points (haversine, R = 6 371 km)."""
-    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
-    dp, dl = p2 - p1, math.radians(float(lon2) - float(lon1))
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
-
-
 def _client_uuid(value) -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (TypeError, ValueError):
+    parsed = client_uuid(value)
+    if parsed is None:
         raise _invalid("client_id", _("The sign-in has no valid id from the phone."),
-                       code="bad_client_id") from None
+                       code="bad_client_id")
+    return parsed
 
 
 def duty_running(post: DutyPost, at: dt.datetime, guard=None) -> PostDuty | None:

@@ -183,6 +183,25 @@ def test_bad_posts_are_refused(org):
     assert not DutyPost.objects.exists()
 
 
+def test_a_place_on_another_campus_is_refused(org, posts):
+    with pytest.raises(DomainError) as error:
+        services.post_create(actor=org.users.staff, campus_id=org.campus1.pk, name="北门",
+                             place_id=org.place_b.pk)
+    assert error.value.field_errors == {"place": ["201室 is not on 北校区."]}
+    assert not DutyPost.objects.filter(name="北门").exists()
+    with pytest.raises(DomainError) as error:
+        services.post_update(actor=org.users.staff, post_id=posts.teaching.pk,
+                             campus_id=org.campus1.pk, name="教学楼", kind="teaching",
+                             place_id=org.place_b.pk)
+    assert "place" in error.value.field_errors
+    posts.teaching.refresh_from_db()
+    assert posts.teaching.place is None
+    # a place on the post's own campus is fine
+    post = services.post_create(actor=org.users.staff, campus_id=org.campus1.pk, name="北门",
+                                place_id=org.place_a.pk)
+    assert post.place == org.place_a
+
+
 def test_only_the_office_sets_up_posts(org, posts):
     for user in (org.users.guard, org.users.leadership, org.users.student):
         with pytest.raises(NotAllowed):
