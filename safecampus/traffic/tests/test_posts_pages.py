@@ -208,6 +208,28 @@ def test_the_roster_page_changes_one_days_guards(org, posts, client):
     assert list(duty.guards.all()) == [org.users.staff2]
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2036-03-20", "2016-02-10",
+                                 "2026-02-30", "yesterday"])
+def test_the_roster_pages_take_an_impossible_or_far_day_as_today(org, posts, client, day):
+    with clock.frozen(local(2026, 3, 2, 6, 0)):
+        login(client, org.users.staff)
+        response = client.get(reverse("traffic:post_roster") + f"?day={day}")
+        assert response.status_code == 200
+        assert "Duty roster, 2026-03-02" in text_of(response)
+        response = client.post(reverse("traffic:post_roster_plan") + f"?day={day}")
+        assert response.status_code == 302
+        assert response["Location"].endswith("?day=2026-03-02")
+    assert set(PostDuty.objects.values_list("duty_date", flat=True)) == {MONDAY}
+
+
+def test_the_roster_page_goes_up_to_ten_years_either_way(org, posts, client):
+    with clock.frozen(local(2026, 3, 2, 6, 0)):
+        login(client, org.users.staff)
+        for day in ("2036-02-28", "2016-03-04"):
+            response = client.get(reverse("traffic:post_roster") + f"?day={day}")
+            assert f"Duty roster, {day}" in text_of(response)
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None
                     or shutil.which("node") is None or not JSQR.is_file(),
                     reason="the printed sign is read with poppler-utils, node and jsQR")

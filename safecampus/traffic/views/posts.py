@@ -238,11 +238,20 @@ def class_timetable(request, campus_id: int):
     }, status=400 if form.errors else 200)
 
 
+#: The roster pages show and plan days at most this far from today; a date beyond (a typo,
+#: ``9999-12-31``) is treated as no date.
+ROSTER_DAYS_MAX = 3660
+
+
 def _day(request) -> dt.date:
+    """The ``day`` asked for (ISO date), else today (local): also when it is not a date or
+    more than :data:`ROSTER_DAYS_MAX` days from today."""
+    today = clock.local_today()
     try:
-        return dt.date.fromisoformat(request.GET.get("day") or "")
+        day = dt.date.fromisoformat(request.GET.get("day") or "")
     except ValueError:
-        return clock.local_today()
+        return today
+    return day if abs((day - today).days) <= ROSTER_DAYS_MAX else today
 
 
 @login_required
