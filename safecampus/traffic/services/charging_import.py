@@ -26,12 +26,15 @@ Decisions:
   ``BeginHour``), read in the plan's zone (default Asia/Shanghai; the Lugano sample is
   Europe/Zurich) and date order. The end is ``EndDate``/``EndHour``, else start +
   ``Duration`` seconds. A session must end after (or when) it starts, within
-  :data:`MAX_SESSION_HOURS` hours, and not in the future.
+  :data:`MAX_SESSION_HOURS` hours (a longer ``Duration`` is refused before it is added),
+  and start and end in or after :data:`EARLIEST_YEAR` and not in the future.
 * **Date order**: "detect" reads the dates that can only be one way (a number above 12).
   The Lugano file mixes ``12/31/2017`` and ``01.02.17``; both are month first (the dotted
   ones are the dates whose day is 12 or less, which a spreadsheet re-wrote): with month
   first every session's end minus start equals its ``Duration``, with day first 32 do not.
-* **Energy**: ``PowerConsumption`` in Wh, else a kWh column (``17 kWh``, ``17.2``).
+* **Energy**: ``PowerConsumption`` in Wh, else a kWh column (``17 kWh``, ``17.2``); at
+  most :data:`MAX_SESSION_KWH` kWh a session (a larger figure is a misread cell, and could
+  overflow the database column).
 * **Once**: the same file (SHA-256) is imported once.
 """
 
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -87,6 +91,12 @@ PERMISSION = "traffic.manage_charging"
 VERB = "traffic.charging_import"
 BATCH_SIZE = 2000
 MAX_SESSION_HOURS = 7 * 24
+#: The most energy one session may record: more than any vehicle's battery takes (a car's
+#: is under 200 kWh, an electric bus's about 600), far below the column's integer limit.
+MAX_SESSION_KWH = 1000
+MAX_SESSION_WH = MAX_SESSION_KWH * 1000
+#: Sessions start and end in this year or later (an earlier date is a misread cell).
+EARLIEST_YEAR = 2000
 DATE_ORDERS = ("auto", "mdy", "dmy")
 Content = ChargingImport.Content
 
@@ -230,9 +240,13 @@ def _whole(value) -> int | None:
 
 def _kwh(value) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        return float(value) if math.isfinite(value) else None
     match = _NUMBER.match(normalise_text(value))
     return float(match[1].replace(",", ".")) if match else None
+
+
+def _moment_text(row: RowCells, date_key: str, time_key: str) -> str:
+    return " ".join(v for v in (row.text(date_key), row.text(time_key)) if v)
 
 
 def _moment(row: RowCells, date_key, time_key, *, zone, day_first):
@@ -338,6 +352,22 @@ def charging_session_validate(table: Table, plan: SessionImportPlan, *,
     rows: list[dict] = []
     seen: dict[tuple[int, str], int] = {}
     longest = dt.timedelta(hours=MAX_SESSION_HOURS)
+    too_much = _("“%(value)s” is more energy than one charging session takes (at most "
+                 "%(max)s kWh).")
+    earliest = dt.datetime(EARLIEST_YEAR, 1, 1, tzinfo=zone)
+
+    def in_range(moment, row, date_key, time_key):
+        """``moment``, or None with a row error when it is before EARLIEST_YEAR or after
+        ``latest`` (such a moment may not even convert to another zone)."""
+        if moment is None or earliest <= moment <= latest:
+            return moment
+        value = _moment_text(row, date_key, time_key)
+        if moment < earliest:
+            row.fail(date_key, _("“%(value)s” is before %(year)s; check the date and the date "
+                                 "order.") % {"value": value, "year": EARLIEST_YEAR})
+        else:
+            row.fail(date_key, _("%(time)s is in the future.") % {"time": value})
+        return None
 
     for number, cells in table.numbered():
         row = RowCells(number, cells, columns=cols, headers=headers)
@@ -368,11 +398,13 @@ def charging_session_validate(table: Table, plan: SessionImportPlan, *,
             started = _moment(row, "start_date", "start_time", zone=zone, day_first=day_first)
             if started is None:
                 fail("start_date", _("The start is empty."))
+            started = in_range(started, row, "start_date", "start_time")
         except CellError as error:
             row.errors.append(error.error)
         if text("end_date"):
             try:
                 ended = _moment(row, "end_date", "end_time", zone=zone, day_first=day_first)
+                ended = in_range(ended, row, "end_date", "end_time")
             except CellError as error:
                 row.errors.append(error.error)
         elif row.has("duration") and started is not None:
@@ -380,6 +412,9 @@ def charging_session_validate(table: Table, plan: SessionImportPlan, *,
             if seconds is None:
                 fail("duration", _("“%(value)s” is not a number of seconds.")
                      % {"value": text("duration")})
+            elif seconds > longest.total_seconds():
+                fail("duration", _("The session lasts longer than %(hours)s hours.")
+                     % {"hours": MAX_SESSION_HOURS})
             else:
                 ended = started + dt.timedelta(seconds=seconds)
         elif started is not None:
@@ -396,14 +431,20 @@ def charging_session_validate(table: Table, plan: SessionImportPlan, *,
         energy = 0
         if text("energy_wh"):
             energy = _whole(row.cell("energy_wh"))
-            if energy is None or energy > 2_000_000_000:
+            if energy is None:
                 fail("energy_wh", _("“%(value)s” is not a whole number of Wh.")
                      % {"value": text("energy_wh")})
+            elif energy > MAX_SESSION_WH:
+                fail("energy_wh", too_much % {"value": text("energy_wh"),
+                                              "max": MAX_SESSION_KWH})
         elif text("energy_kwh"):
             kwh = _kwh(row.cell("energy_kwh"))
             if kwh is None:
                 fail("energy_kwh", _("“%(value)s” is not a number of kWh.")
                      % {"value": text("energy_kwh")})
+            elif kwh * 1000 > MAX_SESSION_WH:
+                fail("energy_kwh", too_much % {"value": text("energy_kwh"),
+                                               "max": MAX_SESSION_KWH})
             else:
                 energy = round(kwh * 1000)
         plug, user_ref = text("plug"), text("user_ref")

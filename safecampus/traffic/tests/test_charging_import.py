@@ -302,3 +302,71 @@ def test_the_import_pages_take_the_lugano_files(client, org, shared_data):
     page = client.get(reverse("traffic:charging_utilisation"),
                       {"date_from": "2017-01-01", "date_to": "2017-12-31"})
     assert page.status_code == 200 and page.context["usage"].sessions == 5722
+
+
+def _stations_e1(staff, org):
+    job = upload(staff, "s.csv", csv_bytes([["id", "name"], ["E1", "东区充电棚"]]), "stations")
+    commit(staff, job, default_campus=org.campus1.pk, operator_name="校园充电")
+
+
+def test_out_of_range_durations_dates_and_wh_are_row_errors_and_write_nothing(org):
+    staff = org.users.staff
+    _stations_e1(staff, org)
+    job = upload(staff, "x.csv", csv_bytes([
+        ["id", "station", "start", "duration", "wh"],
+        ["1", "E1", "2026-03-02 17:40", "3600", "3000000"],         # 3 MWh in one session
+        ["2", "E1", "2026-03-02 17:40", "999999999999", "800"],     # ~31,700 years
+        ["3", "E1", "0001-01-01 00:00", "60", "800"],               # no UTC for it
+        ["4", "E1", "9999-12-31 23:59", "3600", "800"],             # the end overflows
+        ["5", "E1", "1999-12-31 23:00", "60", "800"],
+        ["6", "E1", "2026-03-02 17:40", str(7 * 24 * 3600 + 1), "800"],
+        ["7", "E1", "2026-03-02 17:40", str(7 * 24 * 3600), "1000000"],  # the limits: fine
+    ]), "sessions")
+    with pytest.raises(ImportRejected) as caught:
+        commit(staff, job)
+    assert [(e.row, e.column, e.message) for e in caught.value.errors] == [
+        (2, "wh", "“3000000” is more energy than one charging session takes (at most "
+                  "1000 kWh)."),
+        (3, "duration", "The session lasts longer than 168 hours."),
+        (4, "start", "“0001-01-01 00:00” is before 2000; check the date and the date order."),
+        (5, "start", "9999-12-31 23:59 is in the future."),
+        (6, "start", "“1999-12-31 23:00” is before 2000; check the date and the date order."),
+        (7, "duration", "The session lasts longer than 168 hours."),
+    ]
+    assert ChargingSession.objects.count() == 0
+    job.refresh_from_db()
+    assert (job.state, job.error_count) == ("rejected", 6)
+
+
+def test_out_of_range_kwh_and_end_dates_are_row_errors_and_write_nothing(org):
+    staff = org.users.staff
+    _stations_e1(staff, org)
+    rows = [
+        ["id", "station", "start", "end", "kWh"],
+        ["1", "E1", "2026-03-02 17:40", "2026-03-02 19:10", "999999999"],  # over the int column
+        ["2", "E1", "2026-03-02 17:40", "9999-12-31 23:59", "8"],  # no Beijing time for it
+        ["3", "E1", "2026-03-02 17:40", "1970-01-01 00:00", "8"],
+        ["4", "E1", "2026-03-02 17:40", "2026-03-02 19:10", "1000.1 kWh"],
+        ["5", "E1", "2026-03-02 17:40", "2026-03-02 19:10", "1000"],  # the limit: fine
+    ]
+    job = upload(staff, "x.csv", csv_bytes(rows), "sessions")
+    with pytest.raises(ImportRejected) as caught:
+        commit(staff, job, time_zone="UTC")
+    assert [(e.row, e.column, e.message) for e in caught.value.errors] == [
+        (2, "kWh", "“999999999” is more energy than one charging session takes (at most "
+                   "1000 kWh)."),
+        (3, "end", "9999-12-31 23:59 is in the future."),
+        (4, "end", "“1970-01-01 00:00” is before 2000; check the date and the date order."),
+        (5, "kWh", "“1000.1 kWh” is more energy than one charging session takes (at most "
+                   "1000 kWh)."),
+    ]
+    assert ChargingSession.objects.count() == 0
+    # the rows within the limits import
+    job = upload(staff, "y.csv", csv_bytes([rows[0], rows[5]]), "sessions")
+    assert commit(staff, job, time_zone="UTC").created == 1
+    assert ChargingSession.objects.get().energy_wh == 1_000_000
+
+
+def test_a_kwh_cell_that_is_not_a_finite_number_is_not_energy():
+    assert imp._kwh(float("inf")) is None and imp._kwh(float("nan")) is None
+    assert imp._kwh(17.5) == 17.5 and imp._kwh("17 kWh") == 17.0
