@@ -2,9 +2,10 @@
 per state, the "due" lists (ready to remove, ready to dispose), one case with what its page
 shows, the clean-up drives.
 
-Cases are seen by those with ``traffic.view_abandoned`` (the office, guards, leadership);
-everyone else sees none (house rule 6: pages, API and PDF go through
-:func:`case_list_visible_to`).
+Cases are seen by those with ``traffic.view_abandoned``: the office and leadership see
+every campus, a guard only the campuses of his memberships (``user.scope.campus_ids``; none
+without one); everyone else sees none (house rule 6: pages, API, photos and PDF go through
+:func:`case_list_visible_to`). Clean-up drives are scoped the same way.
 """
 
 from __future__ import annotations
@@ -24,22 +25,33 @@ State = AbandonedVehicleCase.State
 TAB_OPEN = "open"
 TAB_DUE_REMOVAL = "due_removal"
 TAB_DUE_DISPOSAL = "due_disposal"
+#: A notice was posted and the case is not removed yet (a case contacted without a notice
+#: is never due for removal, whatever deadline an older version gave it).
+DUE_REMOVAL_Q = Q(state__in=[State.NOTICED, State.CONTACTED], notice_posted_at__isnull=False)
 
 
 def sees_cases(user) -> bool:
     return user.is_authenticated and user.has_perm("traffic.view_abandoned")
 
 
+def _campus_scoped(rows, user, field: str = "campus_id"):
+    """``rows`` limited to ``user``'s campuses unless the office or leadership."""
+    if not sees_cases(user):
+        return rows.none()
+    scope = user.scope
+    if scope.sees_everything:
+        return rows
+    return rows.filter(**{f"{field}__in": scope.campus_ids})
+
+
 def case_list_visible_to(user):
     """Cases ``user`` may see, newest first, with campus, place, vehicle and drive joined."""
     rows = Case.objects.select_related("campus", "place", "vehicle", "drive")
-    if not sees_cases(user):
-        return rows.none()
-    return rows.order_by("-created_at", "-id")
+    return _campus_scoped(rows, user).order_by("-created_at", "-id")
 
 
 def _due_removal(rows, today):
-    return rows.filter(state__in=[State.NOTICED, State.CONTACTED], notice_deadline__lt=today)
+    return rows.filter(DUE_REMOVAL_Q, notice_deadline__lt=today)
 
 
 def _due_disposal(rows, today):
@@ -98,8 +110,8 @@ def case_state_counts(user, *, campus_id: int | None = None, source: str = "",
     aggregates = {value: Count("id", filter=Q(state=value)) for value in State.values}
     aggregates["all"] = Count("id")
     aggregates[TAB_OPEN] = Count("id", filter=Q(state__in=CASE_OPEN_STATES))
-    aggregates[TAB_DUE_REMOVAL] = Count("id", filter=Q(
-        state__in=[State.NOTICED, State.CONTACTED], notice_deadline__lt=today))
+    aggregates[TAB_DUE_REMOVAL] = Count("id", filter=DUE_REMOVAL_Q & Q(
+        notice_deadline__lt=today))
     aggregates[TAB_DUE_DISPOSAL] = Count("id", filter=Q(state=State.STORED,
                                                         claim_until__lt=today))
     return rows.aggregate(**aggregates)
@@ -134,18 +146,16 @@ def case_timeline(case: AbandonedVehicleCase):
 
 
 def case_photo_visible(user, pk) -> CasePhoto | None:
-    photo = CasePhoto.objects.filter(pk=pk).first() if str(pk).isdigit() else None
-    if photo is None or not sees_cases(user):
+    if not str(pk).isdigit():
         return None
-    return photo
+    return _campus_scoped(CasePhoto.objects.all(), user, "case__campus_id").filter(
+        pk=pk).first()
 
 
 # --- clean-up drives ------------------------------------------------------------------------------
 def drive_list_visible_to(user):
     """Clean-up drives, the newest first, with the number of cases and of open cases."""
-    rows = CleanUpDrive.objects.select_related("campus", "created_by")
-    if not sees_cases(user):
-        return rows.none()
+    rows = _campus_scoped(CleanUpDrive.objects.select_related("campus", "created_by"), user)
     return rows.annotate(
         case_count=Count("cases"),
         open_count=Count("cases", filter=Q(cases__state__in=CASE_OPEN_STATES)),
