@@ -140,9 +140,10 @@ class AbandonedVehicleCase(ConcurrentTransitionMixin, BaseModel):
 
         return reverse("traffic:abandoned_detail", args=[self.pk])
 
-    @transition(field=state, source=State.SUSPECTED, target=State.NOTICED)
+    @transition(field=state, source=[State.SUSPECTED, State.CONTACTED], target=State.NOTICED)
     def post_notice(self):
-        """A notice with a deadline is on the vehicle (photo required)."""
+        """A notice with a deadline is on the vehicle (photo required); also after the owner
+        was contacted first."""
 
     @transition(field=state, source=[State.SUSPECTED, State.NOTICED], target=State.CONTACTED)
     def contact(self):
