@@ -20,7 +20,6 @@ messages (nothing changed), not allowed 403, illegal in the state or stale 409.
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_fsm import can_proceed
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -31,6 +30,7 @@ from rest_framework.response import Response
 from safecampus.core.errors import NotAllowed
 from safecampus.core.forms import day_validators
 from safecampus.core.idempotency import idempotency_lookup
+from safecampus.core.models import ActivityEntry
 from safecampus.traffic.models import AbandonedVehicleCase, CasePhoto, CleanUpDrive, Vehicle
 from safecampus.traffic.selectors import abandoned as selectors
 from safecampus.traffic.services import abandoned as services
@@ -143,7 +143,7 @@ class AbandonedCaseDetailSerializer(AbandonedCaseSerializer):
         if request is None or not request.user.has_perm("traffic.manage_abandoned"):
             return []
         return [name for name, transition in ACTIONS.items()
-                if can_proceed(getattr(case, transition))]
+                if services.step_offered(case, transition)]
 
 
 def _photo_url(pk: int, size: str) -> str:
@@ -168,6 +168,9 @@ class CleanUpDriveSerializer(serializers.ModelSerializer):
 class DriveNoticesResultSerializer(serializers.Serializer):
     posted = serializers.IntegerField()
     skipped = serializers.IntegerField()
+    skipped_cases = serializers.ListField(
+        child=serializers.CharField(), help_text=gettext_lazy(
+            "Numbers of the drive's cases left as they are (not suspected any more)."))
 
 
 # --- input -----------------------------------------------------------------------------------
@@ -233,10 +236,6 @@ class AbandonedNoticeMultipartInput(AbandonedNoticeInput, _Photos):
 
 class AbandonedContactInput(AbandonedStepInput):
     channel = _choice(list(services.CONTACT_CHANNELS.items()), label=gettext_lazy("How"))
-    deadline = serializers.DateField(required=False, allow_null=True,
-                                     validators=day_validators(),
-                                     label=gettext_lazy("Move by"), help_text=gettext_lazy(
-                                         "Only when no notice was posted yet."))
 
 
 class AbandonedStoreInput(AbandonedStepInput):
@@ -402,8 +401,7 @@ class AbandonedCaseViewSet(viewsets.GenericViewSet):
     def contact(self, request, pk=None):
         return self._step(pk, AbandonedContactInput,
                           lambda c, d, a: services.abandoned_owner_contact(
-                              **a, channel=d["channel"], note=d.get("note", ""),
-                              deadline=d.get("deadline")))
+                              **a, channel=d["channel"], note=d.get("note", "")))
 
     @_step_schema(AbandonedStepInput, gettext_lazy("The owner moved the vehicle"))
     @action(detail=True, methods=["post"])
@@ -486,17 +484,25 @@ class CleanUpDriveViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary=gettext_lazy("Tag vehicles: one case per row, all or nothing"),
         description=gettext_lazy("A 400 with code rows_invalid lists every bad row in "
-                                 "errors.rows (\"Line 3: …\"); nothing is written."),
-        request=TagInput, responses={201: AbandonedCaseSerializer(many=True),
-                                     **_errors(400, 403, 404, 409)})
+                                 "errors.rows (\"Line 3: …\"); nothing is written. With an "
+                                 "Idempotency-Key a retry returns the cases the first call "
+                                 "opened with 200 instead of 201."),
+        request=TagInput, parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: AbandonedCaseSerializer(many=True),
+                   200: AbandonedCaseSerializer(many=True), **_errors(400, 403, 404, 409)})
     @action(detail=True, methods=["post"])
     def tag(self, request, pk=None):
         drive = self._visible(pk)
         d = _parse(TagInput, request)
+        key = _idempotency_key(request)
+        replay = idempotency_lookup(scope=services.TAG_SCOPE, key=key, model=ActivityEntry,
+                                    user=request.user) is not None
         rows = [{**row, "place_id": row.get("place")} for row in d["rows"]]
-        cases = services.abandoned_cases_tag(actor=request.user, drive_id=drive.pk, rows=rows)
+        cases = services.abandoned_cases_tag(actor=request.user, drive_id=drive.pk, rows=rows,
+                                             idempotency_key=key)
         return Response(AbandonedCaseSerializer(cases, many=True, context={
-            "request": request}).data, status=status.HTTP_201_CREATED)
+            "request": request}).data,
+            status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
 
     @extend_schema(summary=gettext_lazy("Post the drive's notice on its suspected cases"),
                    request=None, responses={200: DriveNoticesResultSerializer,

@@ -111,6 +111,14 @@ def test_the_whole_workflow_through_the_api(org):
                              format="json")
     assert too_soon.status_code == 409 and too_soon.json()["code"] == "claim_period_running"
     assert claimed.json()["state"] == "claimed" and claimed.json()["actions"] == []
+    # contacted before a notice: the notice can still be posted (and there is no deadline
+    # on the contact any more)
+    other = open_case(org, "陕A54321")
+    contacted = staff.post(step(other.pk, "contact"), {"channel": "phone", "note": "已告知"},
+                           format="json")
+    assert (contacted.json()["state"], contacted.json()["notice_deadline"]) == (
+        "contacted", None)
+    assert contacted.json()["actions"] == ["notice", "moved", "dismiss"]
     assert client_for(org.users.guard).post(step(case.pk, "dismiss"), {"reason": "x"},
                                             format="json").status_code == 403
     assert staff.post(step(case.pk + 99, "dismiss"), {"reason": "x"},
@@ -134,16 +142,21 @@ def test_drives_tag_all_or_nothing_and_post_notices(org):
         "Line 2: 陕A1234: A plate has 7 characters (8 for new-energy vehicles); this one has 6.",
         "Line 3: Without a plate, describe the vehicle (make, colour, condition)."]
     assert not AbandonedVehicleCase.objects.exists()
+    rows = {"rows": [{"plate": "陕A12345", "location_text": "东1"},
+                     {"plate": "", "description": "白色电动车"}]}
     with clock.frozen(DAY0):
-        done = staff.post(tag, {"rows": [{"plate": "陕A12345", "location_text": "东1"},
-                                         {"plate": "", "description": "白色电动车"}]},
-                          format="json")
+        done = staff.post(tag, rows, format="json", HTTP_IDEMPOTENCY_KEY="api-tag-0001")
+        again = staff.post(tag, rows, format="json", HTTP_IDEMPOTENCY_KEY="api-tag-0001")
     assert done.status_code == 201
     assert [(c["plate"], c["source"]) for c in done.json()] == [("陕A12345", "clean_up"),
                                                                 ("", "clean_up")]
+    # a double tap: the first cases again, 200, nothing duplicated
+    assert again.status_code == 200, again.json()
+    assert [c["id"] for c in again.json()] == [c["id"] for c in done.json()]
+    assert AbandonedVehicleCase.objects.count() == 2
     with clock.frozen(at(1)):
         notices = staff.post(f"{DRIVES}{drive['id']}/notices/")
-    assert notices.json() == {"posted": 2, "skipped": 0}
+    assert notices.json() == {"posted": 2, "skipped": 0, "skipped_cases": []}
     listed = client_for(org.users.guard).get(DRIVES).json()["results"]
     assert [(d["case_count"], d["open_count"]) for d in listed] == [(2, 2)]
     assert client_for(org.users.guard).post(tag, {"rows": [{"plate": "陕A11111"}]},
@@ -218,3 +231,35 @@ def test_two_officers_act_at_once_one_wins(_postgres, org):
     assert loser.json()["code"] in ("stale", "illegal_transition")
     case.refresh_from_db()
     assert case.state in ("moved", "dismissed") and case.row_version == 2
+
+
+def test_a_guard_sees_and_opens_only_his_campus_cases(org):
+    north = open_case(org, "陕A11111")
+    south = open_case(org, "陕A22222", actor=org.users.staff, campus_id=org.campus2.pk)
+    guard = client_for(org.users.guard)
+    assert [c["id"] for c in guard.get(CASES).json()["results"]] == [north.pk]
+    assert guard.get(f"{CASES}{south.pk}/").status_code == 404
+    refused = guard.post(CASES, {"source": "patrol", "plate": "陕A33333",
+                                 "campus": org.campus2.pk, "photos": [photo_upload()]},
+                         format="multipart")
+    assert refused.status_code == 400 and refused.json()["code"] == "other_campus"
+    assert AbandonedVehicleCase.objects.count() == 2
+    leadership = client_for(org.users.leadership)
+    assert {c["id"] for c in leadership.get(CASES).json()["results"]} == {north.pk, south.pk}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_double_tap_on_tagging_opens_the_cases_once(_postgres, org):
+    with clock.frozen(DAY0):
+        drive = services.clean_up_drive_create(actor=org.users.staff, campus_id=org.campus1.pk,
+                                               name="东区清理")
+    rows = [{"plate": "陕A12345"}, {"plate": "", "description": "白色电动车"}]
+    calls = [lambda: services.abandoned_cases_tag(actor=org.users.staff, drive_id=drive.pk,
+                                                  rows=rows, idempotency_key="race-tag-001")
+             for _ in range(3)]
+    outcomes = race(calls, at=DAY0)
+    assert [error for _cases, error in outcomes if error] == []
+    results = [[c.pk for c in cases] for cases, _error in outcomes]
+    assert results[0] == results[1] == results[2] and len(results[0]) == 2
+    assert AbandonedVehicleCase.objects.count() == 2

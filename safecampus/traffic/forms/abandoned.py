@@ -21,8 +21,12 @@ from ..services.abandoned import CONTACT_CHANNELS
 Source = AbandonedVehicleCase.Source
 
 
-def _campus_choices(empty):
-    return [("", empty)] + [(c.pk, c.name) for c in Campus.objects.order_by("sort_order", "pk")]
+def _campus_choices(empty, only=None):
+    """``only``: the campus ids to offer (a guard's own campuses); None: all."""
+    campuses = Campus.objects.order_by("sort_order", "pk")
+    if only is not None:
+        campuses = campuses.filter(pk__in=only)
+    return [("", empty)] + [(c.pk, c.name) for c in campuses]
 
 
 def _place_choices():
@@ -64,7 +68,9 @@ class CaseReportForm(IdempotentFormMixin):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campus"].choices = _campus_choices(_("Choose the campus"))
+        self.fields["campus"].choices = _campus_choices(
+            _("Choose the campus"), only=None if user.scope.sees_everything
+            else user.scope.campus_ids)
         if len(user.scope.campus_ids) == 1 and not self.is_bound:
             self.initial.setdefault("campus", next(iter(user.scope.campus_ids)))
         self.fields["place"].choices = _place_choices()
@@ -133,14 +139,6 @@ class ContactForm(_StepForm):
                                 + list(CONTACT_CHANNELS.items()))
     note = forms.CharField(label=_("What was said or tried"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
-    deadline = LocalDateField(label=_("Move by"), help_text=_(
-        "No notice posted yet: the day the owner was asked to move it by (empty: the usual "
-        "notice period)."))
-
-    def __init__(self, *args, with_deadline: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not with_deadline:
-            del self.fields["deadline"]
 
 
 class MovedForm(_StepForm):
@@ -178,7 +176,7 @@ class DismissForm(_StepForm):
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class PhotosForm(forms.Form):
+class PhotosForm(IdempotentFormMixin):
     stage = forms.ChoiceField(label=_("Stage"), choices=CasePhoto.Stage.choices)
     photos = MultiplePhotoField(label=_("Photos"))
 
@@ -228,7 +226,7 @@ def tag_rows(text: str) -> list[dict]:
     return rows
 
 
-class TagForm(forms.Form):
+class TagForm(IdempotentFormMixin):
     lines = forms.CharField(label=_("Vehicles, one per line"), widget=forms.Textarea(attrs={
         "rows": 8, "spellcheck": "false", "autocapitalize": "characters", "class": "tag-lines",
         "placeholder": _("陕A12345 behind building 3\n陕AD12345, east car park bay 12\n"

@@ -39,9 +39,10 @@ from django_fsm import ConcurrentTransition, can_proceed
 from safecampus.accounts.models import Role
 from safecampus.accounts.selectors import office_people
 from safecampus.core import clock
-from safecampus.core.activity import activity_record
+from safecampus.core.activity import activity_for, activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
-from safecampus.core.idempotency import idempotency_lookup, idempotency_remember
+from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
+from safecampus.core.models import ActivityEntry
 from safecampus.core.uploads import photo_process
 from safecampus.notifications.services import notification_send
 from safecampus.organisation.models import Campus, Place
@@ -63,6 +64,8 @@ Stage = CasePhoto.Stage
 
 OPEN_SCOPE = "traffic.abandoned_open"
 DRIVE_SCOPE = "traffic.clean_up_drive_create"
+TAG_SCOPE = "traffic.clean_up_drive_tag"
+PHOTOS_SCOPE = "traffic.abandoned_photos"
 MAX_PHOTOS = 6
 TEXT_MAX = 200
 NOTE_MAX = 2000
@@ -153,6 +156,26 @@ def _save_photos(case: AbandonedVehicleCase, stage: str, processed: list) -> Non
         CasePhoto.objects.create(case=case, stage=stage, image=full, thumbnail=thumb)
 
 
+def _batch_replay(*, scope: str, key: str | None, actor, target) -> ActivityEntry | None:
+    """The timeline entry an earlier batch by ``actor`` with ``key`` wrote on ``target``, or
+    None. A batch (tagging, photos) remembers its key with that entry, whose ``data`` lists
+    the ids it created, so a replay returns the first result. The same key on another
+    drive or case is a Conflict (code ``idempotency_key_reused``)."""
+    entry = idempotency_lookup(scope=scope, key=key, model=ActivityEntry, user=actor)
+    if entry is None:
+        return None
+    if (entry.target_type.model_class() is not type(target)
+            or str(entry.target_id) != str(target.pk)):
+        raise Conflict(_("This request key was already used for something else; reload the "
+                         "form."), code="idempotency_key_reused")
+    return entry
+
+
+def _in_order(model, ids: list[int]) -> list:
+    by_id = model._default_manager.in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def local_today() -> dt.date:
     return clock.local_today()
 
@@ -207,7 +230,17 @@ def _campus_place(*, campus_id, place_id, actor) -> tuple[Campus, Place | None]:
     if place is not None and place.campus_id != campus.pk:
         raise _invalid("place", _("%(place)s is not on %(campus)s.")
                        % {"place": place.name, "campus": campus.name})
+    if actor is not None and not acts_on_campus(actor, campus.pk):
+        raise _invalid("campus", _("You can report vehicles only on your own campus."),
+                       code="other_campus")
     return campus, place
+
+
+def acts_on_campus(user, campus_id) -> bool:
+    """The office and leadership act university-wide; everyone else (guards) only on the
+    campuses of their memberships (``user.scope.campus_ids``)."""
+    scope = user.scope
+    return scope.sees_everything or campus_id in scope.campus_ids
 
 
 def _open_case_of(plate: str) -> AbandonedVehicleCase | None:
@@ -294,13 +327,9 @@ def abandoned_case_open(
                    "place": place, "location_text": location_text}],
             source=source, last_entry_at=last_entry_at, source_ref=source_ref)[0]
         _save_photos(case, Stage.SIGHTING, processed)
-        if not idempotency_remember(scope=OPEN_SCOPE, key=idempotency_key, user=actor,
-                                    result=case):
-            winner = idempotency_lookup(scope=OPEN_SCOPE, key=idempotency_key, model=Case,
-                                        user=actor)
-            transaction.set_rollback(True)
-            return winner
-    return case
+        winner = idempotency_race_lost(scope=OPEN_SCOPE, key=idempotency_key, user=actor,
+                                       result=case)
+    return winner or case
 
 
 def _create_cases(*, actor, campus: Campus, drive: CleanUpDrive | None, rows: list[dict],
@@ -377,6 +406,15 @@ def _transition(case: AbandonedVehicleCase, name: str, *, actor, verb: str,
                     comment=comment, data=data)
 
 
+def step_offered(case: AbandonedVehicleCase, name: str) -> bool:
+    """Whether the pages and the API offer transition ``name`` on ``case`` now: allowed by
+    the state machine, and removal only once a notice was posted (a contacted case without
+    one is offered the notice instead)."""
+    if name == "store" and case.notice_posted_at is None:
+        return False
+    return can_proceed(getattr(case, name))
+
+
 def _check_state(case: AbandonedVehicleCase, name: str) -> None:
     if not can_proceed(getattr(case, name)):
         raise Conflict(msg_illegal(case), code="illegal_transition")
@@ -400,7 +438,8 @@ def abandoned_notice_post(*, actor, case_id: int, photos: Sequence = (),
                           version: int | None = None) -> AbandonedVehicleCase:
     """A notice (告知单) is on the vehicle: the owner must move it by ``deadline`` (a local
     date after today; default today + ``ABANDONED_NOTICE_DAYS``). At least one photo of the
-    notice on the vehicle is required. ``suspected`` → ``noticed``. Needs
+    notice on the vehicle is required. ``suspected`` | ``contacted`` → ``noticed`` (a case
+    whose owner was contacted first keeps ``contacted_at`` and its contact record). Needs
     ``traffic.manage_abandoned``."""
     _require(actor, "traffic.manage_abandoned")
     errors: dict[str, list[str]] = {}
@@ -426,7 +465,6 @@ def _post_notice(case, *, actor, deadline: dt.date, processed: list, note: str =
 
 
 def abandoned_owner_contact(*, actor, case_id: int, channel: str, note: str = "",
-                            deadline: dt.date | None = None,
                             version: int | None = None) -> AbandonedVehicleCase:
     """The owner was reached, or every way was tried (``channel`` ``unreachable``):
     ``channel`` is one of :data:`CONTACT_CHANNELS`; ``note`` (what was said or tried) is
@@ -434,11 +472,11 @@ def abandoned_owner_contact(*, actor, case_id: int, channel: str, note: str = ""
     in-app notification about the vehicle goes out on commit, whatever the channel.
     ``suspected`` | ``noticed`` → ``contacted``. Needs ``traffic.manage_abandoned``.
 
-    Contacted before a notice was posted, the owner is given a deadline to move the vehicle
-    by (``deadline``, a local date after today, default today + ``ABANDONED_NOTICE_DAYS``);
-    it becomes the case's ``notice_deadline``, after which the vehicle may be removed (the
-    state machine has no way back to ``noticed`` from ``contacted``). After a notice the
-    notice's deadline stands and ``deadline`` is ignored."""
+    Contacting sets no deadline: only a notice posted on the vehicle (with its photo) does,
+    and a vehicle is removed only after a notice's deadline. A case contacted before a
+    notice was posted gets its notice afterwards (``contacted`` → ``noticed``, see
+    :func:`abandoned_notice_post`); contacting after a notice keeps the notice's
+    deadline."""
     _require(actor, "traffic.manage_abandoned")
     errors: dict[str, list[str]] = {}
     if channel not in CONTACT_CHANNELS:
@@ -457,12 +495,11 @@ def abandoned_owner_contact(*, actor, case_id: int, channel: str, note: str = ""
                 else label
         case.contacted_at = now
         case.contact_note = record
-        if case.notice_deadline is None:
-            case.notice_deadline = _deadline(deadline)
         owner = _owner_account(case)
+        deadline = case.notice_deadline.isoformat() if case.notice_deadline else None
         _transition(case, "contact", actor=actor, verb="traffic.abandoned_contact",
                     comment=note, data={"channel": channel, "notified": owner is not None,
-                                        "deadline": case.notice_deadline.isoformat()})
+                                        "deadline": deadline})
         if owner is not None:
             _tell_owner(case, owner)
     return case
@@ -539,7 +576,8 @@ def abandoned_store(*, actor, case_id: int, storage_place: str,
     with transaction.atomic():
         case = _locked_case(case_id, version)
         _check_state(case, "store")
-        if case.notice_deadline is None:  # cannot happen through the services; old rows
+        if case.notice_posted_at is None or case.notice_deadline is None:
+            # contacted without a notice (also rows from when contacting set a deadline)
             raise Conflict(_("Post a notice with a deadline on the vehicle before removing it."),
                            code="no_notice")
         if today <= case.notice_deadline:
@@ -641,16 +679,22 @@ def abandoned_dismiss(*, actor, case_id: int, reason: str,
     return case
 
 
-def abandoned_photos_add(*, actor, case_id: int, stage: str,
-                         photos: Sequence) -> list[CasePhoto]:
+def abandoned_photos_add(*, actor, case_id: int, stage: str, photos: Sequence,
+                         idempotency_key: str | None = None) -> list[CasePhoto]:
     """Add photos to a stage the case has reached (e.g. the notice photo of a notice posted
-    in a batch). Needs ``traffic.manage_abandoned``; no state change, one timeline entry."""
+    in a batch). Needs ``traffic.manage_abandoned``; no state change, one timeline entry.
+    The same ``idempotency_key`` (same actor) returns the photos the first call added."""
     _require(actor, "traffic.manage_abandoned")
     if stage not in Stage.values:
         raise _invalid("stage", _("Choose the stage of the photos."))
     processed = _photos(photos, required=_("Choose at least one photo."))
     with transaction.atomic():
         case = _locked_case(case_id, None)
+        # looked up under the case's lock: a concurrent double tap waits for the first
+        replay = _batch_replay(scope=PHOTOS_SCOPE, key=idempotency_key, actor=actor,
+                               target=case)
+        if replay is not None:
+            return _in_order(CasePhoto, replay.data.get("photo_ids", []))
         reached = {Stage.SIGHTING: True, Stage.NOTICE: case.notice_posted_at is not None,
                    Stage.STORAGE: case.stored_on is not None,
                    Stage.CLAIM: case.state == State.CLAIMED,
@@ -659,9 +703,13 @@ def abandoned_photos_add(*, actor, case_id: int, stage: str,
             raise Conflict(msg_illegal(case), code="illegal_transition")
         before = list(CasePhoto.objects.filter(case=case).values_list("pk", flat=True))
         _save_photos(case, stage, processed)
-        activity_record(target=case, actor=actor, verb="traffic.abandoned_photos",
-                        data={"stage": stage, "photos": len(processed)})
-    return list(CasePhoto.objects.filter(case=case).exclude(pk__in=before))
+        added = list(CasePhoto.objects.filter(case=case).exclude(pk__in=before).order_by("id"))
+        entry = activity_record(target=case, actor=actor, verb="traffic.abandoned_photos",
+                                data={"stage": stage, "photos": len(processed),
+                                      "photo_ids": [p.pk for p in added]})
+        winner = idempotency_race_lost(scope=PHOTOS_SCOPE, key=idempotency_key, user=actor,
+                                       result=entry)
+    return _in_order(CasePhoto, winner.data.get("photo_ids", [])) if winner else added
 
 
 # --- clean-up drives ------------------------------------------------------------------------------
@@ -702,13 +750,9 @@ def clean_up_drive_create(*, actor, campus_id: int, name: str,
                                             created_by=actor)
         activity_record(target=drive, actor=actor, verb="traffic.clean_up_drive_create",
                         data={"notice_deadline": notice_deadline.isoformat()})
-        if not idempotency_remember(scope=DRIVE_SCOPE, key=idempotency_key, user=actor,
-                                    result=drive):
-            winner = idempotency_lookup(scope=DRIVE_SCOPE, key=idempotency_key,
-                                        model=CleanUpDrive, user=actor)
-            transaction.set_rollback(True)
-            return winner
-    return drive
+        winner = idempotency_race_lost(scope=DRIVE_SCOPE, key=idempotency_key, user=actor,
+                                       result=drive)
+    return winner or drive
 
 
 def _locked_drive(drive_id) -> CleanUpDrive:
@@ -719,8 +763,8 @@ def _locked_drive(drive_id) -> CleanUpDrive:
     return drive
 
 
-def abandoned_cases_tag(*, actor, drive_id: int,
-                        rows: Iterable[Mapping]) -> list[AbandonedVehicleCase]:
+def abandoned_cases_tag(*, actor, drive_id: int, rows: Iterable[Mapping],
+                        idempotency_key: str | None = None) -> list[AbandonedVehicleCase]:
     """Open a case (source ``clean_up``) for every vehicle tagged in a drive, all or nothing.
 
     ``rows``: mappings with ``plate`` ("" for a vehicle without a plate, which then needs a
@@ -729,6 +773,11 @@ def abandoned_cases_tag(*, actor, drive_id: int,
     checked first: a bad plate, a plate twice in the batch or a plate with an open case is
     reported with its row number (1-based) in ``field_errors["rows"]`` and nothing is
     written. Returns the new cases in row order. Needs ``traffic.manage_abandoned``.
+
+    The same ``idempotency_key`` (same actor, same drive) returns the cases the first call
+    opened, also when the two calls overlap (the key is looked up again under the drive's
+    lock), instead of opening the vehicles without a plate twice and refusing the plated
+    ones as already open.
     """
     _require(actor, "traffic.manage_abandoned")
     rows = list(rows)
@@ -739,6 +788,10 @@ def abandoned_cases_tag(*, actor, drive_id: int,
                        % {"count": TAG_MAX_ROWS})
     with transaction.atomic():
         drive = _locked_drive(drive_id)
+        replay = _batch_replay(scope=TAG_SCOPE, key=idempotency_key, actor=actor,
+                               target=drive)
+        if replay is not None:
+            return _in_order(Case, replay.data.get("case_ids", []))
         clean, problems = _check_rows(rows, drive=drive)
         if problems:
             raise DomainError(
@@ -747,9 +800,11 @@ def abandoned_cases_tag(*, actor, drive_id: int,
                 code="rows_invalid", field_errors={"rows": problems})
         cases = _create_cases(actor=actor, campus=drive.campus, drive=drive, rows=clean,
                               source=Source.CLEAN_UP)
-        activity_record(target=drive, actor=actor, verb="traffic.clean_up_drive_tag",
-                        data={"cases": len(cases)})
-    return cases
+        entry = activity_record(target=drive, actor=actor, verb="traffic.clean_up_drive_tag",
+                                data={"cases": len(cases), "case_ids": [c.pk for c in cases]})
+        winner = idempotency_race_lost(scope=TAG_SCOPE, key=idempotency_key, user=actor,
+                                       result=entry)
+    return _in_order(Case, winner.data.get("case_ids", [])) if winner else cases
 
 
 def msg_row(number: int, message: str) -> str:
@@ -805,19 +860,26 @@ def _check_rows(rows: list, *, drive: CleanUpDrive) -> tuple[list[dict], list[st
 
 
 def drive_notices_post(*, actor, drive_id: int,
-                       photos: Mapping[int, Sequence] | None = None) -> dict[str, int]:
+                       photos: Mapping[int, Sequence] | None = None) -> dict:
     """Post the drive's notice deadline on all its ``suspected`` cases in one go.
 
     ``photos``: optional ``{case_id: [upload, …]}`` — a photo per case is welcome but not
     required in a batch (the team posts dozens of notices in one walk and may add the
     photos later on each case with :func:`abandoned_photos_add`; the timeline records
-    ``photos: 0``). Cases already past ``suspected`` are left as they are. The drive's
-    deadline must still be ahead. Returns ``{"posted": n, "skipped": m}``. Needs
-    ``traffic.manage_abandoned``. All or nothing: one unreadable photo refuses the batch.
+    ``photos: 0``). Photos keyed by anything but a case of this drive that is still
+    ``suspected`` are refused (DomainError on ``photos`` naming them; nothing written), so
+    no photo is ever dropped silently. Cases already past ``suspected`` are left as they
+    are and reported. The drive's deadline must still be ahead. Returns ``{"posted": n,
+    "skipped": m, "skipped_cases": [case numbers]}``. Needs ``traffic.manage_abandoned``.
+    All or nothing: one unreadable photo refuses the batch.
     """
     _require(actor, "traffic.manage_abandoned")
-    photos = photos or {}
-    processed = {int(k): _photos(v) for k, v in photos.items() if _digits(k)}
+    photos = {k: v for k, v in (photos or {}).items() if v}
+    bad_keys = [str(k) for k in photos if not _digits(k)]
+    if bad_keys:
+        raise _invalid("photos", _("Photos are for cases of this drive; not a case: "
+                                   "%(keys)s.") % {"keys": ", ".join(bad_keys)})
+    processed = {int(k): _photos(v) for k, v in photos.items()}
     with transaction.atomic():
         drive = _locked_drive(drive_id)
         if drive.notice_deadline <= local_today():
@@ -826,31 +888,47 @@ def drive_notices_post(*, actor, drive_id: int,
         cases = list(Case.objects.select_for_update(of=("self",))
                      .select_related("vehicle__owner", "campus", "place")
                      .filter(drive=drive).order_by("id"))
-        posted = skipped = 0
+        by_id = {case.pk: case for case in cases}
+        strangers = sorted(pk for pk in processed if pk not in by_id)
+        if strangers:
+            numbers = dict(Case.objects.filter(pk__in=strangers).values_list("pk", "number"))
+            raise _invalid("photos", _("These cases are not in this drive: %(cases)s. "
+                                       "Nothing was posted.") % {
+                "cases": ", ".join(numbers.get(pk, str(pk)) for pk in strangers)})
+        moved_on = [by_id[pk].number for pk in sorted(processed)
+                    if by_id[pk].state != State.SUSPECTED]
+        if moved_on:
+            raise _invalid("photos", _("These cases are not suspected any more, so no notice "
+                                       "is posted on them: %(cases)s. Add their photos on "
+                                       "each case. Nothing was posted.")
+                           % {"cases": ", ".join(moved_on)})
+        posted, skipped = 0, []
         for case in cases:
             if case.state != State.SUSPECTED:
-                skipped += 1
+                skipped.append(case.number)
                 continue
             _post_notice(case, actor=actor, deadline=drive.notice_deadline,
                          processed=processed.get(case.pk, []), drive=drive)
             posted += 1
         activity_record(target=drive, actor=actor, verb="traffic.clean_up_drive_notices",
-                        data={"posted": posted, "skipped": skipped})
-    return {"posted": posted, "skipped": skipped}
+                        data={"posted": posted, "skipped": len(skipped),
+                              "skipped_cases": skipped})
+    return {"posted": posted, "skipped": len(skipped), "skipped_cases": skipped}
 
 
 # --- reminders ------------------------------------------------------------------------------------
 def abandoned_reminders_sweep(*, at: dt.datetime | None = None) -> dict[str, int]:
     """Tell the office (staff and administrators, in-app) about each case that became due:
 
-    - ``ready_to_remove``: notice posted (``noticed`` or ``contacted``) and its deadline
-      (a local day) has passed;
+    - ``ready_to_remove``: a notice posted (``noticed``, or ``contacted`` after the notice)
+      and its deadline (a local day) has passed;
     - ``ready_to_dispose``: ``stored`` and ``claim_until`` has passed.
 
-    Idempotent: each case is re-checked under its row lock and each message has a dedupe key
-    per case and date, so re-runs and overlapping runs never notify twice; a timeline entry
-    is written only when something was sent. Returns how many cases of each kind were
-    announced now.
+    Idempotent: each case is re-checked under its row lock, and its timeline entry for that
+    kind and date (written first, in the same transaction) marks it announced, so re-runs
+    and overlapping runs never announce twice; the messages go out when the transaction
+    commits (house rule 2), with a dedupe key per case and date besides. Returns how many
+    cases of each kind were announced now.
     """
     at = at or clock.now()
     today = at.astimezone(clock.local_zone()).date()
@@ -860,7 +938,8 @@ def abandoned_reminders_sweep(*, at: dt.datetime | None = None) -> dict[str, int
         return counts
     steps = [
         ("ready_to_remove", Case.objects.filter(
-            state__in=[State.NOTICED, State.CONTACTED], notice_deadline__lt=today),
+            state__in=[State.NOTICED, State.CONTACTED], notice_posted_at__isnull=False,
+            notice_deadline__lt=today),
          "notice_deadline"),
         ("ready_to_dispose", Case.objects.filter(state=State.STORED, claim_until__lt=today),
          "claim_until"),
@@ -872,6 +951,7 @@ def abandoned_reminders_sweep(*, at: dt.datetime | None = None) -> dict[str, int
                         .select_related("campus", "place").get(pk=pk))
                 day = getattr(case, field)
                 due = (case.state in (State.NOTICED, State.CONTACTED)
+                       and case.notice_posted_at is not None
                        if name == "ready_to_remove" else case.state == State.STORED)
                 if not due or day is None or day >= today:
                     continue
@@ -886,13 +966,17 @@ def abandoned_reminders_sweep(*, at: dt.datetime | None = None) -> dict[str, int
                                   "period ended on %(date)s") % {
                             "vehicle": label, "date": day.isoformat()}
                     body = f"{case.number} · {_where(case)}"
-                sent = notification_send(
-                    recipients=recipients, verb=f"traffic.abandoned_{name}", title=title,
-                    body=body, url=case.get_absolute_url(),
-                    dedupe_key=f"traffic:abandoned:{case.pk}:{name}:{day.isoformat()}",
-                    email=False)
-                if sent:
-                    activity_record(target=case, actor=None, verb=f"traffic.abandoned_{name}",
-                                    data={"date": day.isoformat(), "recipients": len(sent)})
-                    counts[name] += 1
+                verb = f"traffic.abandoned_{name}"
+                if activity_for(case).filter(verb=verb, data__date=day.isoformat()).exists():
+                    continue  # announced by an earlier run (the row lock orders the runs)
+                activity_record(target=case, actor=None, verb=verb,
+                                data={"date": day.isoformat(), "recipients": len(recipients)})
+                _send_on_commit(recipients=recipients, verb=verb, title=title, body=body,
+                                url=case.get_absolute_url(),
+                                dedupe_key=f"traffic:abandoned:{case.pk}:{name}:{day.isoformat()}")
+                counts[name] += 1
     return counts
+
+
+def _send_on_commit(**kwargs) -> None:
+    transaction.on_commit(lambda: notification_send(**kwargs, email=False))

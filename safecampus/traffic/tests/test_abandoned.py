@@ -268,21 +268,55 @@ def test_removal_only_after_the_notice_deadline_with_place_and_photo(org, settin
     assert CasePhoto.objects.filter(case=case, stage="storage").count() == 1
 
 
-def test_an_owner_contacted_before_a_notice_gets_a_deadline_and_removal_follows_it(org):
+def test_a_case_contacted_first_gets_its_notice_afterwards_and_only_then_may_be_removed(org):
+    # The rule: contacting sets no deadline; a vehicle is removed only after the deadline of
+    # a notice posted on it (with its photo). Contacted first, the office posts the notice
+    # afterwards (contacted → noticed), keeping the contact record.
     case = open_case(org)
-    with pytest.raises(DomainError) as caught:
-        services.abandoned_owner_contact(actor=org.users.staff, case_id=case.pk,
-                                         channel="phone", note="已告知", deadline=DAY0.date())
-    assert caught.value.field_errors == {"deadline": ["The deadline must be a day after today."]}
     with clock.frozen(DAY0):
         case = services.abandoned_owner_contact(actor=org.users.staff, case_id=case.pk,
-                                                channel="phone", note="车主答应三天内开走",
-                                                deadline=dt.date(2026, 3, 5))
-    assert (case.notice_deadline, case.notice_posted_at) == (dt.date(2026, 3, 5), None)
+                                                channel="phone", note="车主答应三天内开走")
+    assert (case.state, case.notice_deadline, case.notice_posted_at) == (
+        State.CONTACTED, None, None)
+    assert list(activity_for(case))[-1].data == {"channel": "phone", "notified": False,
+                                                 "deadline": None}
+    # without a notice the vehicle is never removed, however long ago the contact was
     with pytest.raises(Conflict) as caught:
-        store(org, case, when=local(2026, 3, 5, 20, 0))
+        store(org, case, when=at(30))
+    assert caught.value.code == "no_notice"
+    assert fresh(case).state == State.CONTACTED
+    assert services.abandoned_reminders_sweep(at=at(30))["ready_to_remove"] == 0
+    # the notice is posted after the contact: noticed, the contact kept
+    case = notice(org, case, when=at(1))  # deadline 10 March
+    assert (case.state, case.notice_deadline, case.contacted_at) == (
+        State.NOTICED, dt.date(2026, 3, 10), DAY0)
+    assert case.contact_note == site("%(channel)s: %(note)s", channel=site("By phone"),
+                                     note="车主答应三天内开走")
+    last = list(activity_for(case))[-1]
+    assert (last.verb, last.from_state, last.to_state) == (
+        "traffic.abandoned_notice", "contacted", "noticed")
+    assert CasePhoto.objects.filter(case=case, stage="notice").count() == 1
+    with pytest.raises(Conflict) as caught:
+        store(org, case, when=local(2026, 3, 10, 20, 0))
     assert caught.value.code == "deadline_ahead"
-    assert store(org, case, when=local(2026, 3, 6, 8, 0)).state == State.STORED
+    assert store(org, case, when=local(2026, 3, 11, 8, 0)).state == State.STORED
+
+
+def test_a_deadline_set_by_contact_alone_does_not_allow_removal(org):
+    # rows written when contacting still set a deadline: not due, not removable
+    from safecampus.traffic.selectors import abandoned as selectors
+
+    case = services.abandoned_owner_contact(actor=org.users.staff, case_id=open_case(org).pk,
+                                            channel="unreachable", note="无人接听")
+    AbandonedVehicleCase.objects.filter(pk=case.pk).update(notice_deadline=dt.date(2026, 3, 5))
+    with clock.frozen(at(10)):
+        assert list(selectors.cases_due_for_removal(org.users.staff)) == []
+        assert selectors.case_state_counts(org.users.staff)["due_removal"] == 0
+    assert services.abandoned_reminders_sweep(at=at(10))["ready_to_remove"] == 0
+    with pytest.raises(Conflict) as caught:
+        store(org, case, when=at(10))
+    assert caught.value.code == "no_notice"
+    assert caught.value.message == "Post a notice with a deadline on the vehicle before removing it."
 
 
 def test_the_owner_is_told_of_the_removal(org, django_capture_on_commit_callbacks):
@@ -396,7 +430,8 @@ ACTIONS = {"notice": "noticed", "contact": "contacted", "moved": "moved", "store
 ALLOWED = {
     ("suspected", "notice"), ("suspected", "contact"), ("suspected", "moved"),
     ("suspected", "dismiss"), ("noticed", "contact"), ("noticed", "moved"),
-    ("noticed", "store"), ("noticed", "dismiss"), ("contacted", "moved"),
+    ("noticed", "store"), ("noticed", "dismiss"), ("contacted", "notice"),
+    ("contacted", "moved"),
     ("contacted", "store"), ("contacted", "dismiss"), ("stored", "claim"),
     ("stored", "dispose"),
 }
@@ -453,3 +488,85 @@ def test_photos_added_later_to_a_reached_stage_only(org):
                                           stage="sighting", photos=[photo_upload()])
     assert [p.stage for p in added] == ["sighting"]
     assert list(activity_for(case))[-1].verb == "traffic.abandoned_photos"
+
+
+def test_photos_added_with_the_same_key_are_added_once(org):
+    case = open_case(org)
+    first = services.abandoned_photos_add(actor=org.users.staff, case_id=case.pk,
+                                          stage="sighting", photos=[photo_upload(), photo_upload()],
+                                          idempotency_key="photos-key-01")
+    again = services.abandoned_photos_add(actor=org.users.staff, case_id=case.pk,
+                                          stage="sighting", photos=[photo_upload(), photo_upload()],
+                                          idempotency_key="photos-key-01")
+    assert [p.pk for p in again] == [p.pk for p in first] and len(first) == 2
+    assert CasePhoto.objects.filter(case=case).count() == 3  # the sighting's + 2
+    assert [e.verb for e in activity_for(case)].count("traffic.abandoned_photos") == 1
+    # the key on another case, or by someone else, replays nothing
+    other = open_case(org, "陕A54321")
+    with pytest.raises(Conflict) as caught:
+        services.abandoned_photos_add(actor=org.users.staff, case_id=other.pk,
+                                      stage="sighting", photos=[photo_upload()],
+                                      idempotency_key="photos-key-01")
+    assert caught.value.code == "idempotency_key_reused"
+    with pytest.raises(Conflict) as caught:
+        services.abandoned_photos_add(actor=org.users.staff2, case_id=case.pk,
+                                      stage="sighting", photos=[photo_upload()],
+                                      idempotency_key="photos-key-01")
+    assert caught.value.code == "idempotency_key_reused"
+    assert CasePhoto.objects.filter(case=other).count() == 1
+    # a new key adds again
+    services.abandoned_photos_add(actor=org.users.staff, case_id=case.pk, stage="sighting",
+                                  photos=[photo_upload()], idempotency_key="photos-key-02")
+    assert CasePhoto.objects.filter(case=case).count() == 4
+
+
+# --- campuses -----------------------------------------------------------------------------
+def test_a_guard_opens_cases_only_on_his_campus(org):
+    with pytest.raises(DomainError) as caught:
+        open_case(org, campus_id=org.campus2.pk)
+    assert caught.value.code == "other_campus"
+    assert caught.value.field_errors == {"campus": [
+        "You can report vehicles only on your own campus."]}
+    with pytest.raises(DomainError) as caught:  # through a place of the other campus
+        open_case(org, campus_id=None, place_id=org.place_b.pk)
+    assert caught.value.code == "other_campus"
+    assert not AbandonedVehicleCase.objects.exists()
+    assert open_case(org).campus == org.campus1
+    # the office opens anywhere; so does the system
+    assert open_case(org, "陕A54321", actor=org.users.staff,
+                     campus_id=org.campus2.pk).campus == org.campus2
+    assert open_case(org, "陕A11111", actor=None, source="long_stay",
+                     campus_id=org.campus2.pk).campus == org.campus2
+
+
+def test_a_guard_sees_the_cases_and_drives_of_his_campus_the_office_and_leadership_all(org):
+    from safecampus.accounts.models import Role
+    from safecampus.tests.factories import user_with_role
+    from safecampus.traffic.selectors import abandoned as selectors
+
+    north = open_case(org, "陕A11111")
+    south = open_case(org, "陕A22222", actor=org.users.staff, campus_id=org.campus2.pk)
+    north_drive = services.clean_up_drive_create(actor=org.users.staff,
+                                                 campus_id=org.campus1.pk, name="北区清理",
+                                                 notice_deadline=dt.date(2027, 1, 1))
+    services.clean_up_drive_create(actor=org.users.staff, campus_id=org.campus2.pk,
+                                   name="南区清理", notice_deadline=dt.date(2027, 1, 1))
+    south_photo = CasePhoto.objects.get(case=south)
+    guard = org.users.guard
+    assert list(selectors.case_list_visible_to(guard)) == [north]
+    assert selectors.case_detail(guard, south.pk) is None
+    assert selectors.case_detail(guard, north.pk) == north
+    assert selectors.case_photo_visible(guard, south_photo.pk) is None
+    assert selectors.case_photo_visible(guard, CasePhoto.objects.get(case=north).pk)
+    assert selectors.case_state_counts(guard)["all"] == 1
+    assert list(selectors.drive_list_visible_to(guard)) == [north_drive]
+    for everyone in (org.users.staff, org.users.admin, org.users.leadership):
+        assert set(selectors.case_list_visible_to(everyone)) == {north, south}
+        assert selectors.drive_list_visible_to(everyone).count() == 2
+        assert selectors.case_photo_visible(everyone, south_photo.pk) == south_photo
+    # a guard without a campus sees none; others without the permission none either
+    roaming = user_with_role(Role.GUARD, username="guard_nowhere")
+    assert not selectors.case_list_visible_to(roaming).exists()
+    assert not selectors.drive_list_visible_to(roaming).exists()
+    assert not selectors.case_list_visible_to(org.users.student).exists()
+    assert selectors.case_photo_visible(org.users.student, south_photo.pk) is None

@@ -118,7 +118,7 @@ def test_the_drive_posts_its_deadline_on_its_suspected_cases(org):
     with clock.frozen(at(1)):
         result = services.drive_notices_post(actor=org.users.staff, drive_id=d.pk,
                                              photos={first.pk: [photo_upload()]})
-    assert result == {"posted": 2, "skipped": 1}
+    assert result == {"posted": 2, "skipped": 1, "skipped_cases": [third.number]}
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.state, first.notice_deadline, first.photos.count()) == (
@@ -129,7 +129,8 @@ def test_the_drive_posts_its_deadline_on_its_suspected_cases(org):
     # again: nothing left to post
     with clock.frozen(at(1)):
         assert services.drive_notices_post(actor=org.users.staff, drive_id=d.pk) == {
-            "posted": 0, "skipped": 3}
+            "posted": 0, "skipped": 3,
+            "skipped_cases": [first.number, second.number, third.number]}
     # once the deadline is not ahead any more the drive cannot post it
     with clock.frozen(local(2026, 3, 16, 10, 0)), pytest.raises(Conflict) as caught:
         services.drive_notices_post(actor=org.users.staff, drive_id=d.pk)
@@ -137,16 +138,25 @@ def test_the_drive_posts_its_deadline_on_its_suspected_cases(org):
 
 
 # --- reminders ------------------------------------------------------------------------------
-def test_the_office_hears_once_when_a_vehicle_is_ready_to_remove_and_to_dispose(org):
+def test_the_office_hears_once_when_a_vehicle_is_ready_to_remove_and_to_dispose(
+        org, django_capture_on_commit_callbacks):
     noticed = notice(org, open_case(org, "陕A11111"))  # deadline 9 March
     stored = stored_case(org, "陕A22222")  # claim until 8 June
     office = {org.users.staff.pk, org.users.staff2.pk, org.users.admin.pk}
     # on the deadline day nothing is due yet
     assert services.abandoned_reminders_sweep(at=local(2026, 3, 9, 23, 0)) == {
         "ready_to_remove": 0, "ready_to_dispose": 0}
-    # the next morning the noticed case is ready to remove
-    assert services.abandoned_reminders_sweep(at=local(2026, 3, 10, 0, 5)) == {
-        "ready_to_remove": 1, "ready_to_dispose": 0}
+    # the next morning the noticed case is ready to remove; the messages wait for the commit
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.abandoned_reminders_sweep(at=local(2026, 3, 10, 0, 5)) == {
+            "ready_to_remove": 1, "ready_to_dispose": 0}
+        assert not Notification.objects.exists()
+        entry = list(activity_for(noticed))[-1]
+        assert (entry.verb, entry.data) == ("traffic.abandoned_ready_to_remove",
+                                            {"date": "2026-03-09", "recipients": 3})
+    assert len(callbacks) == 1
+    for callback in callbacks:
+        callback()
     notes = Notification.objects.filter(verb="traffic.abandoned_ready_to_remove")
     assert set(notes.values_list("recipient_id", flat=True)) == office
     assert notes.first().title == site(
@@ -159,8 +169,9 @@ def test_the_office_hears_once_when_a_vehicle_is_ready_to_remove_and_to_dispose(
     assert notes.count() == 3
     assert [e.verb for e in activity_for(noticed)].count("traffic.abandoned_ready_to_remove") == 1
     # the claim period of the stored case ends
-    assert services.abandoned_reminders_sweep(at=local(2026, 6, 9, 0, 5)) == {
-        "ready_to_remove": 0, "ready_to_dispose": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.abandoned_reminders_sweep(at=local(2026, 6, 9, 0, 5)) == {
+            "ready_to_remove": 0, "ready_to_dispose": 1}
     assert services.abandoned_reminders_sweep(at=local(2026, 6, 10, 0, 5)) == {
         "ready_to_remove": 0, "ready_to_dispose": 0}
     assert Notification.objects.filter(verb="traffic.abandoned_ready_to_dispose",
@@ -174,3 +185,85 @@ def test_a_closed_case_is_not_announced_and_the_task_runs_the_sweep(org):
         assert tasks.abandoned_reminders.call_local() == {"ready_to_remove": 0,
                                                           "ready_to_dispose": 0}
     assert not Notification.objects.exists()
+
+
+def test_a_rolled_back_sweep_sends_nothing(org, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    notice(org, open_case(org))
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        with transaction.atomic():
+            assert services.abandoned_reminders_sweep(at=at(10))["ready_to_remove"] == 1
+            raise RuntimeError("the task failed after the sweep")
+    assert not Notification.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):  # the next run announces it
+        assert services.abandoned_reminders_sweep(at=at(10))["ready_to_remove"] == 1
+    assert Notification.objects.count() == 3
+
+
+# --- idempotent tagging ---------------------------------------------------------------------
+def test_tagging_twice_with_the_same_key_returns_the_first_cases(org):
+    d = drive(org)
+    rows = tag_rows("陕A11111 东区\n- 白色电动车 无牌")
+    with clock.frozen(DAY0):
+        first = services.abandoned_cases_tag(actor=org.users.staff, drive_id=d.pk, rows=rows,
+                                             idempotency_key="tag-key-0001")
+        again = services.abandoned_cases_tag(actor=org.users.staff, drive_id=d.pk, rows=rows,
+                                             idempotency_key="tag-key-0001")
+    assert [c.pk for c in again] == [c.pk for c in first] and len(first) == 2
+    assert [c.number for c in again] == ["ZC2026-0001", "ZC2026-0002"]
+    assert AbandonedVehicleCase.objects.count() == 2  # the e-bike without a plate once
+    assert CaseSequence.objects.get(year=2026).last_number == 2
+    assert [e.verb for e in activity_for(d)].count("traffic.clean_up_drive_tag") == 1
+    # the key on another drive, or by someone else, is refused and writes nothing
+    other = drive(org, name="第二次")
+    for actor, drive_id in ((org.users.staff, other.pk), (org.users.admin, d.pk)):
+        with clock.frozen(DAY0), pytest.raises(Conflict) as caught:
+            services.abandoned_cases_tag(actor=actor, drive_id=drive_id,
+                                         rows=tag_rows("- 蓝色自行车"),
+                                         idempotency_key="tag-key-0001")
+        assert caught.value.code == "idempotency_key_reused"
+    assert AbandonedVehicleCase.objects.count() == 2
+    # a refused batch does not use up its key: fixed, the same key saves it once
+    with clock.frozen(DAY0), pytest.raises(DomainError):
+        services.abandoned_cases_tag(actor=org.users.staff, drive_id=other.pk,
+                                     rows=tag_rows("陕A1234"), idempotency_key="tag-key-0002")
+    with clock.frozen(DAY0):
+        fixed = services.abandoned_cases_tag(actor=org.users.staff, drive_id=other.pk,
+                                             rows=tag_rows("陕A22222"),
+                                             idempotency_key="tag-key-0002")
+    assert [c.plate for c in fixed] == ["陕A22222"]
+
+
+# --- batch notices: photos of other cases ----------------------------------------------------
+def test_photos_for_cases_outside_the_drive_are_refused_and_nothing_is_posted(org):
+    d = drive(org, notice_deadline=dt.date(2026, 3, 16))
+    first, second = tag(org, d, tag_rows("陕A11111\n陕A22222"))
+    stranger = open_case(org, "陕A33333")
+    with clock.frozen(at(1)), pytest.raises(DomainError) as caught:
+        services.drive_notices_post(actor=org.users.staff, drive_id=d.pk, photos={
+            first.pk: [photo_upload()], stranger.pk: [photo_upload()], 99999: [photo_upload()]})
+    assert caught.value.field_errors == {"photos": [
+        f"These cases are not in this drive: {stranger.number}, 99999. Nothing was posted."]}
+    with clock.frozen(at(1)), pytest.raises(DomainError) as caught:
+        services.drive_notices_post(actor=org.users.staff, drive_id=d.pk,
+                                    photos={"abc": [photo_upload()]})
+    assert caught.value.field_errors == {"photos": [
+        "Photos are for cases of this drive; not a case: abc."]}
+    # a photo for a case of the drive that is not suspected any more is not dropped silently
+    services.abandoned_dismiss(actor=org.users.staff, case_id=second.pk, reason="在用车辆")
+    with clock.frozen(at(1)), pytest.raises(DomainError) as caught:
+        services.drive_notices_post(actor=org.users.staff, drive_id=d.pk,
+                                    photos={second.pk: [photo_upload()]})
+    assert caught.value.field_errors == {"photos": [
+        f"These cases are not suspected any more, so no notice is posted on them: "
+        f"{second.number}. Add their photos on each case. Nothing was posted."]}
+    first.refresh_from_db()
+    assert (first.state, first.photos.count()) == (State.SUSPECTED, 0)
+    assert not [e for e in activity_for(d) if e.verb == "traffic.clean_up_drive_notices"]
+    with clock.frozen(at(1)):
+        assert services.drive_notices_post(
+            actor=org.users.staff, drive_id=d.pk, photos={first.pk: [photo_upload()]}) == {
+            "posted": 1, "skipped": 1, "skipped_cases": [second.number]}
+    assert list(activity_for(d))[-1].data == {"posted": 1, "skipped": 1,
+                                              "skipped_cases": [second.number]}

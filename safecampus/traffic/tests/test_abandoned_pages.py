@@ -223,3 +223,60 @@ def test_the_office_runs_a_drive_from_its_pages(client, org):
     login(client, org.users.guard)
     assert client.post(tag_url, {"lines": "陕A11111"}).status_code == 403
     assert client.get(drives).context["form"] is None
+
+
+def test_a_double_tap_on_the_tag_and_photo_forms_saves_once(client, org):
+    login(client, org.users.staff)
+    with clock.frozen(DAY0):
+        d = CleanUpDrive.objects.get(pk=client.post(reverse("traffic:abandoned_drive_list"), {
+            "name": "东区清理", "campus": org.campus1.pk}).url.rstrip("/").split("/")[-1])
+        page = client.get(reverse("traffic:abandoned_drive_detail", args=[d.pk]))
+        key = page.context["tag_form"].initial["idempotency_key"]
+        assert f'name="idempotency_key" value="{key}"' in page.content.decode()
+        tag_url = reverse("traffic:abandoned_drive_tag", args=[d.pk])
+        lines = "陕A12345 东1\n- 白色电动车 无牌"
+        first = client.post(tag_url, {"lines": lines, "idempotency_key": key})
+        second = client.post(tag_url, {"lines": lines, "idempotency_key": key})
+    assert messages_of(first) == ["2 vehicles tagged."]
+    assert second.status_code == 302  # the first result, no errors
+    assert messages_of(second)[-1] == "2 vehicles tagged."
+    assert AbandonedVehicleCase.objects.count() == 2
+    case = AbandonedVehicleCase.objects.get(plate="陕A12345")
+    page = client.get(url(case))
+    key = page.context["photos_form"].initial["idempotency_key"]
+    photos_url = reverse("traffic:abandoned_photos", args=[case.pk])
+    for _ in range(2):
+        response = client.post(photos_url, {"photos-stage": "sighting",
+                                            "photos-photos": [photo_upload()],
+                                            "photos-idempotency_key": key})
+        assert response.status_code == 302
+        assert messages_of(response)[-1] == "1 photos added."
+    assert case.photos.count() == 1
+
+
+def test_the_drive_page_names_the_cases_left_as_they_are(client, org):
+    login(client, org.users.staff)
+    with clock.frozen(DAY0):
+        d = CleanUpDrive.objects.get(pk=client.post(reverse("traffic:abandoned_drive_list"), {
+            "name": "东区清理", "campus": org.campus1.pk}).url.rstrip("/").split("/")[-1])
+        client.post(reverse("traffic:abandoned_drive_tag", args=[d.pk]),
+                    {"lines": "陕A12345 东1\n陕A54321 东2"})
+    moved = AbandonedVehicleCase.objects.get(plate="陕A54321")
+    client.post(url(moved, "moved"), {"moved-version": 1})
+    with clock.frozen(at(1)):
+        posted = client.post(reverse("traffic:abandoned_drive_notices", args=[d.pk]))
+    assert messages_of(posted)[-2:] == [
+        "Notices posted on 1 vehicles (move by 2026-03-09).",
+        f"Not suspected any more, so left as they are: {moved.number}."]
+
+
+def test_a_guard_works_on_his_campus_only(client, org):
+    south = open_case(org, "陕A22222", actor=org.users.staff, campus_id=org.campus2.pk)
+    north = open_case(org, "陕A11111")
+    login(client, org.users.guard)
+    assert client.get(url(south)).status_code == 404
+    assert client.get(url(north)).status_code == 200
+    listed = client.get(LIST + "?state=")
+    assert [c.pk for c in listed.context["page"].object_list] == [north.pk]
+    form = client.get(reverse("traffic:abandoned_report")).context["form"]
+    assert [value for value, _label in form.fields["campus"].choices] == ["", org.campus1.pk]

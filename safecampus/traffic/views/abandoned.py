@@ -13,7 +13,6 @@ from django.urls import path
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_fsm import can_proceed
 
 from safecampus.core.errors import DomainError
 from safecampus.core.forms import apply_domain_error
@@ -124,10 +123,7 @@ STEPS = {
 
 def _step_form(case, action: str, data=None, files=None):
     form_class = STEPS[action][1]
-    kwargs = {"prefix": action, "initial": {"version": case.row_version}}
-    if action == "contact":
-        kwargs["with_deadline"] = case.notice_deadline is None
-    return form_class(data, files, **kwargs)
+    return form_class(data, files, prefix=action, initial={"version": case.row_version})
 
 
 def _steps(request, case, bound: tuple[str, object] | None = None) -> list[dict]:
@@ -136,7 +132,7 @@ def _steps(request, case, bound: tuple[str, object] | None = None) -> list[dict]
         return []
     steps = []
     for action, (transition, _form_class) in STEPS.items():
-        if not can_proceed(getattr(case, transition)):
+        if not services.step_offered(case, transition):
             continue
         form = bound[1] if bound and bound[0] == action else _step_form(case, action)
         steps.append({"action": action, "form": form, "open": bool(bound and bound[0] == action),
@@ -179,8 +175,7 @@ def _call(request, case, action: str, d: dict):
                                               deadline=d.get("deadline"), note=d.get("note", ""))
     if action == "contact":
         return services.abandoned_owner_contact(**common, channel=d["channel"],
-                                                note=d.get("note", ""),
-                                                deadline=d.get("deadline"))
+                                                note=d.get("note", ""))
     if action == "moved":
         return services.abandoned_mark_moved(**common, note=d.get("note", ""))
     if action == "store":
@@ -233,7 +228,8 @@ def abandoned_photos(request, pk: int):
     try:
         added = services.abandoned_photos_add(
             actor=request.user, case_id=case.pk, stage=form.cleaned_data["stage"],
-            photos=form.cleaned_data.get("photos") or [])
+            photos=form.cleaned_data.get("photos") or [],
+            idempotency_key=form.cleaned_data.get("idempotency_key"))
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -332,8 +328,9 @@ def drive_tag(request, pk: int):
     form = forms.TagForm(request.POST)
     if form.is_valid():
         try:
-            cases = services.abandoned_cases_tag(actor=request.user, drive_id=drive.pk,
-                                                 rows=form.rows())
+            cases = services.abandoned_cases_tag(
+                actor=request.user, drive_id=drive.pk, rows=form.rows(),
+                idempotency_key=form.cleaned_data.get("idempotency_key"))
         except DomainError as error:
             form.add_error(None, error.message)
             for message in error.field_errors.get("rows", []):
@@ -356,6 +353,9 @@ def drive_notices(request, pk: int):
     else:
         messages.success(request, _("Notices posted on %(posted)s vehicles (move by %(date)s).")
                          % {"posted": result["posted"], "date": drive.notice_deadline.isoformat()})
+        if result["skipped_cases"]:
+            messages.info(request, _("Not suspected any more, so left as they are: %(cases)s.")
+                          % {"cases": ", ".join(result["skipped_cases"])})
     return redirect("traffic:abandoned_drive_detail", pk=drive.pk)
 
 
