@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from safecampus.core import clock
 
 from ..models import ClassPeriod, DutyPost, PostDuty, PostDutyTime, PostLogEntry, PostSignIn
+from ..services.posts import FLAG_LATE
 
 STAFFED = "staffed"
 UNSTAFFED = "unstaffed"
@@ -77,7 +78,8 @@ def _state(duty: PostDuty | None, at: dt.datetime) -> str:
 
 
 def posts_now(*, at: dt.datetime | None = None, campus_id: int | None = None) -> list[PostNow]:
-    """Every active post with its state at ``at`` (default now): staffed (someone signed in
+    """Every active post with its state at ``at`` (default now), from the duties of its
+    active duty times: staffed (someone signed in
     on the running duty), unstaffed (running for ``POST_UNSTAFFED_AFTER_MINUTES`` or more,
     nobody signed in), guard expected (running, within that grace), starting soon (next duty
     today within an hour) or off duty. Worst first, then by name. Four queries whatever the
@@ -86,7 +88,8 @@ def posts_now(*, at: dt.datetime | None = None, campus_id: int | None = None) ->
     today = at.astimezone(clock.local_zone()).date()
     posts = list(duty_posts_active(campus_id=campus_id))
     sign_ins = (PostSignIn.objects.select_related("guard").order_by("signed_at", "pk"))
-    duties = (PostDuty.objects.filter(post__in=posts, duty_date=today, ends_at__gte=at)
+    duties = (PostDuty.objects.filter(post__in=posts, duty_date=today, ends_at__gte=at,
+                                      duty_time__is_active=True)
               .select_related("duty_time")
               .prefetch_related("guards", Prefetch("sign_ins", queryset=sign_ins))
               .order_by("starts_at", "pk"))
@@ -102,7 +105,8 @@ def posts_now(*, at: dt.datetime | None = None, campus_id: int | None = None) ->
 def _row(post: DutyPost, duties: list[PostDuty], at: dt.datetime) -> PostNow:
     """The row of ``post`` from its duties of today not yet over (in start order): of those
     running, the one in the worst state (an unstaffed evening peak inside a staffed all-day
-    duty shows); else the next one."""
+    duty shows); else the next one. ``signed_in`` leaves out sign-ins flagged late (they
+    do not staff a duty; the post's page shows them)."""
     order = list(STATES)
     running = [d for d in duties if d.starts_at <= at]
     duty = (min(running, key=lambda d: order.index(_state(d, at))) if running
@@ -111,7 +115,7 @@ def _row(post: DutyPost, duties: list[PostDuty], at: dt.datetime) -> PostNow:
     if duty is not None:
         seen = set()
         for sign_in in duty.sign_ins.all():
-            if sign_in.guard_id not in seen:
+            if sign_in.guard_id not in seen and FLAG_LATE not in sign_in.flags:
                 seen.add(sign_in.guard_id)
                 signed.append(sign_in)
     return PostNow(post=post, state=_state(duty, at), duty=duty,
@@ -123,7 +127,8 @@ def post_now(post: DutyPost, *, at: dt.datetime | None = None) -> PostNow:
     at = at or clock.now()
     today = at.astimezone(clock.local_zone()).date()
     sign_ins = PostSignIn.objects.select_related("guard").order_by("signed_at", "pk")
-    duties = list(PostDuty.objects.filter(post=post, duty_date=today, ends_at__gte=at)
+    duties = list(PostDuty.objects.filter(post=post, duty_date=today, ends_at__gte=at,
+                                          duty_time__is_active=True)
                   .select_related("duty_time")
                   .prefetch_related("guards", Prefetch("sign_ins", queryset=sign_ins))
                   .order_by("starts_at", "pk"))
@@ -143,13 +148,13 @@ def state_counts(rows: list[PostNow]) -> list[tuple[str, str, str, int]]:
 
 def my_duties_today(user, *, at: dt.datetime | None = None) -> list[PostDuty]:
     """The duties ``user`` is rostered on today (local), in start order, each with
-    ``signed_in`` (bool: the user has signed in on it)."""
+    ``signed_in`` (bool: the user has signed in on it, not counting sign-ins flagged late)."""
     at = at or clock.now()
     today = at.astimezone(clock.local_zone()).date()
     duties = list(PostDuty.objects.filter(duty_date=today, guards=user)
                   .select_related("post", "duty_time").order_by("starts_at", "pk"))
-    mine = set(PostSignIn.objects.filter(duty__in=duties, guard=user)
-               .values_list("duty_id", flat=True))
+    mine = {duty_id for duty_id, flags in PostSignIn.objects.filter(duty__in=duties, guard=user)
+            .values_list("duty_id", "flags") if FLAG_LATE not in flags}
     for duty in duties:
         duty.signed_in = duty.pk in mine
     return duties

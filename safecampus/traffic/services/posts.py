@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -53,6 +54,9 @@ NAME_MAX = 64
 TEXT_MAX = 2000
 #: A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = dt.timedelta(minutes=2)
+#: A sign-in reaches the server within seconds (the sign-in page keeps no offline queue); one
+#: whose phone time is further back than this is flagged ``late`` (a back-dated or stale form).
+LATE_AFTER = dt.timedelta(minutes=5)
 #: Most minutes a duty may start before / end after its class period's start or end.
 ANCHOR_MINUTES_MAX = 180
 
@@ -60,12 +64,14 @@ FLAG_FAR = "far_from_post"
 FLAG_NOT_ROSTERED = "not_rostered"
 FLAG_OUTSIDE = "outside_duty"
 FLAG_FUTURE = "future_time"
+FLAG_LATE = "late"
 #: What a leader should look at in a sign-in (stored in ``PostSignIn.flags``).
 FLAG_LABELS = {
     FLAG_FAR: gettext_lazy("Far from the post"),
     FLAG_NOT_ROSTERED: gettext_lazy("Not on the roster"),
     FLAG_OUTSIDE: gettext_lazy("Outside any duty"),
     FLAG_FUTURE: gettext_lazy("Phone time in the future"),
+    FLAG_LATE: gettext_lazy("Arrived late: phone time long before it reached the office"),
 }
 
 _signer = qrcodes.CodeSigner(salt=CODE_SALT, url_segment="p")
@@ -445,8 +451,11 @@ def duty_time_update(*, actor, duty_time_id: int, name: str, anchor: str,
                      minutes_after: int = 10, starts_at: dt.time | None = None,
                      ends_at: dt.time | None = None, weekdays: str = "12345",
                      guard_ids: Iterable[int] = (), is_active: bool = True) -> PostDutyTime:
-    """Change a duty time (days already planned keep their times and guards; the change
-    applies from the next planned day)."""
+    """Change a duty time. Its planned duties that have not started and have no sign-in or
+    log line follow at once (:func:`_duties_follow`): removed when the duty time is taken out
+    of use or no longer runs on their weekday, moved to the new times otherwise (each keeps
+    its day's roster). Duties already started or signed in on stay as they were; new days
+    are planned by :func:`post_duties_plan`."""
     _require(actor, "traffic.manage_duty_posts")
     with transaction.atomic():
         duty_time = (PostDutyTime.objects.select_for_update().select_related("post")
@@ -464,11 +473,39 @@ def duty_time_update(*, actor, duty_time_id: int, name: str, anchor: str,
         duty_time.is_active = bool(is_active)
         duty_time.save()
         duty_time.guards.set(guards)
+        removed, moved = _duties_follow(duty_time)
         activity_record(target=duty_time.post, actor=actor, verb="traffic.duty_time_update",
                         from_state="active" if was_active else "inactive",
                         to_state="active" if duty_time.is_active else "inactive",
-                        data={"duty_time": duty_time.pk, "name": duty_time.name})
+                        data={"duty_time": duty_time.pk, "name": duty_time.name,
+                              "duties_removed": removed, "duties_moved": moved})
     return duty_time
+
+
+def _duties_follow(duty_time: PostDutyTime) -> tuple[list[str], list[str]]:
+    """Bring ``duty_time``'s planned duties that have not started and have no sign-in or log
+    line in line with it: delete those it no longer makes (out of use, post out of use, or
+    weekday dropped), set the new start and end on the others. Returns the local dates
+    (ISO) of the duties removed and of those moved."""
+    removed: list[str] = []
+    moved: list[str] = []
+    upcoming = (PostDuty.objects.select_for_update()
+                .filter(duty_time=duty_time, starts_at__gt=clock.now())
+                .exclude(Exists(PostSignIn.objects.filter(duty=OuterRef("pk"))))
+                .exclude(Exists(PostLogEntry.objects.filter(duty=OuterRef("pk"))))
+                .order_by("starts_at", "pk"))
+    for duty in upcoming:
+        if (not duty_time.is_active or not duty_time.post.is_active
+                or str(duty.duty_date.isoweekday()) not in duty_time.weekdays):
+            duty.delete()
+            removed.append(duty.duty_date.isoformat())
+            continue
+        start, end = duty_time_bounds(duty_time, duty.duty_date)
+        if (start, end) != (duty.starts_at, duty.ends_at):
+            duty.starts_at, duty.ends_at = start, end
+            duty.save(update_fields=["starts_at", "ends_at", "updated_at"])
+            moved.append(duty.duty_date.isoformat())
+    return removed, moved
 
 
 def duty_time_bounds(duty_time: PostDutyTime, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -582,8 +619,11 @@ def post_sign_in(*, actor, code: str, signed_at: dt.datetime | None, client_id,
     phone saw it (else as the code says).
 
     Flags: ``far_from_post`` (farther than the post's ``radius_m``), ``not_rostered`` (not a
-    guard of that duty), ``outside_duty`` (no duty of the post running then). The first
-    sign-in of a duty sets ``duty.first_sign_in_at``. Raises DomainError for an unknown,
+    guard of that duty), ``outside_duty`` (no duty of the post running then), ``late``
+    (received more than :data:`LATE_AFTER` after ``signed_at``, or after its duty ended: a
+    back-dated time). The earliest sign-in of a duty that is not late sets
+    ``duty.first_sign_in_at``; a late one stays on the duty for the leader to see but never
+    makes it staffed. Raises DomainError for an unknown,
     forged or replaced code, a bad id, position or time; NotAllowed for a non-guard.
     """
     _require(actor, "traffic.sign_in_post")
@@ -629,12 +669,15 @@ def post_sign_in(*, actor, code: str, signed_at: dt.datetime | None, client_id,
                 duty = PostDuty.objects.select_for_update().get(pk=duty.pk)
                 if not duty.guards.filter(pk=actor.pk).exists():
                     flags.append(FLAG_NOT_ROSTERED)
+            if received - counted > LATE_AFTER or (
+                    duty is not None and received > duty.ends_at + CLOCK_SKEW):
+                flags.append(FLAG_LATE)
             sign_in = PostSignIn.objects.create(
                 post=post, duty=duty, guard=actor, method=method, signed_at=counted,
                 received_at=received, latitude=lat, longitude=lon, distance_m=distance,
                 flags=flags, client_id=client_uuid)
-            if duty is not None and (duty.first_sign_in_at is None
-                                     or counted < duty.first_sign_in_at):
+            if duty is not None and FLAG_LATE not in flags and (
+                    duty.first_sign_in_at is None or counted < duty.first_sign_in_at):
                 duty.first_sign_in_at = counted
                 duty.save(update_fields=["first_sign_in_at", "updated_at"])
             activity_record(target=post, actor=actor, verb="traffic.post_sign_in",
@@ -686,14 +729,16 @@ def post_log_add(*, actor, post_id: int, text: str, kind: str = PostLogEntry.Kin
 
 # --- unstaffed duties ------------------------------------------------------------------------
 def post_unstaffed_alert(*, at: dt.datetime | None = None) -> int:
-    """Tell the office once per duty that runs unstaffed: started at least
+    """Tell the office once per duty that runs unstaffed (of an active duty time of an
+    active post): started at least
     ``POST_UNSTAFFED_AFTER_MINUTES`` ago, not over, nobody signed in. The notification's
     dedupe key (``traffic:post_duty:<id>:unstaffed``) makes a re-run send nothing twice.
     Returns how many duties were alerted on for the first time."""
     at = at or clock.now()
     grace = dt.timedelta(minutes=_setting("POST_UNSTAFFED_AFTER_MINUTES"))
     duties = (PostDuty.objects.filter(starts_at__lte=at - grace, ends_at__gt=at,
-                                      first_sign_in_at__isnull=True, post__is_active=True)
+                                      first_sign_in_at__isnull=True, post__is_active=True,
+                                      duty_time__is_active=True)
               .select_related("post", "duty_time"))
     recipients = office_people(Role.OFFICE_STAFF, Role.OFFICE_ADMIN)
     alerted = 0

@@ -68,7 +68,10 @@ def posts(org):
     return build_posts(org)
 
 
-def sign_in(org, post, at, *, actor=None, code=None, client_id=None, **kwargs):
-    return services.post_sign_in(
-        actor=actor or org.users.guard, code=code or services.post_code(post),
-        signed_at=at, client_id=client_id or new_id(), **kwargs)
+def sign_in(org, post, at, *, actor=None, code=None, client_id=None, received=None, **kwargs):
+    """A sign-in with phone time ``at`` that reaches the server at ``received`` (default:
+    the same moment, as a sign-in from the page does)."""
+    with clock.frozen(received or at):
+        return services.post_sign_in(
+            actor=actor or org.users.guard, code=code or services.post_code(post),
+            signed_at=at, client_id=client_id or new_id(), **kwargs)

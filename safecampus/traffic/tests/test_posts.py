@@ -311,8 +311,8 @@ def test_flags_not_rostered_far_away_and_phone_time_in_the_future(org, posts):
                 latitude="34.260000", longitude="108.980000").sign_in
     assert s.flags == [services.FLAG_FAR, services.FLAG_NOT_ROSTERED]
     assert s.distance_m == 1112
-    with clock.frozen(local(2026, 3, 2, 7, 50)):
-        s = sign_in(org, posts.canteen, local(2026, 3, 2, 9, 0)).sign_in
+    s = sign_in(org, posts.canteen, local(2026, 3, 2, 9, 0),
+                received=local(2026, 3, 2, 7, 50)).sign_in
     assert services.FLAG_FUTURE in s.flags and services.FLAG_OUTSIDE not in s.flags
     assert s.signed_at == local(2026, 3, 2, 7, 50)  # placed at the server's time
 
@@ -498,3 +498,112 @@ def test_the_live_list_shows_the_worst_of_overlapping_duties(org, posts):
     assert selectors.post_now(posts.canteen, at=local(2026, 3, 2, 7, 55)).state == "unstaffed"
     row = selectors.post_now(posts.canteen, at=local(2026, 3, 2, 9, 0))
     assert (row.state, row.duty.duty_time.name) == ("staffed", "All day")
+
+
+# --- late sign-ins ----------------------------------------------------------------------------
+def test_a_back_dated_sign_in_is_flagged_late_and_does_not_move_the_first_sign_in(org, posts):
+    duty = _duty(posts)
+    sign_in(org, posts.canteen, local(2026, 3, 2, 7, 58))
+    # the next day someone sends a sign-in dated at Monday's duty start
+    late = sign_in(org, posts.canteen, local(2026, 3, 2, 7, 45), actor=org.users.staff,
+                   received=local(2026, 3, 3, 9, 0)).sign_in
+    assert late.duty == duty and services.FLAG_LATE in late.flags  # visible for the leader
+    assert late.signed_at == local(2026, 3, 2, 7, 45)
+    duty.refresh_from_db()
+    assert duty.first_sign_in_at == local(2026, 3, 2, 7, 58)  # the real one stays
+
+
+def test_a_late_sign_in_does_not_staff_a_duty(org, posts):
+    duty = _duty(posts)
+    at = local(2026, 3, 2, 7, 56)
+    s = sign_in(org, posts.canteen, local(2026, 3, 2, 7, 46), received=at).sign_in
+    assert s.flags == [services.FLAG_LATE]
+    duty.refresh_from_db()
+    assert duty.first_sign_in_at is None
+    row = selectors.posts_now(at=at)[0]
+    assert (row.post, row.state, row.signed_in) == (posts.canteen, selectors.UNSTAFFED, [])
+    assert [d.signed_in for d in selectors.my_duties_today(org.users.guard, at=at)] == [False]
+    assert services.post_unstaffed_alert(at=at) == 1
+
+
+@pytest.mark.parametrize(("signed", "received", "late"), [
+    (local(2026, 3, 2, 7, 50), local(2026, 3, 2, 7, 50, 5), False),  # seconds: as usual
+    (local(2026, 3, 2, 7, 50), local(2026, 3, 2, 7, 55), False),  # five minutes: allowed
+    (local(2026, 3, 2, 7, 50), local(2026, 3, 2, 7, 55, 1), True),
+    (local(2026, 3, 2, 8, 9), local(2026, 3, 2, 8, 12), False),  # within the skew of the end
+    (local(2026, 3, 2, 8, 9), local(2026, 3, 2, 8, 12, 30), True),  # after the duty ended
+])
+def test_late_means_long_after_the_phone_time_or_after_the_duty_ended(org, posts, signed,
+                                                                    received, late):
+    duty = _duty(posts)
+    s = sign_in(org, posts.canteen, signed, received=received).sign_in
+    assert s.duty == duty and (services.FLAG_LATE in s.flags) is late
+    duty.refresh_from_db()
+    assert (duty.first_sign_in_at is None) is late
+
+
+# --- duty times changed after planning --------------------------------------------------------
+def _plan_monday_and_tuesday():
+    services.post_duties_plan(day=MONDAY)
+    services.post_duties_plan(day=MONDAY + dt.timedelta(days=1))
+
+
+def _morning_update(org, posts, **changes):
+    fields = {"name": "Morning", "anchor": PostDutyTime.Anchor.CLASS_START,
+              "class_period_id": posts.periods[0].pk, "minutes_before": 15,
+              "minutes_after": 10, "weekdays": "12345", "guard_ids": [org.users.guard.pk],
+              "is_active": True, **changes}
+    return services.duty_time_update(actor=org.users.staff, duty_time_id=posts.morning.pk,
+                                     **fields)
+
+
+def test_deactivating_a_duty_time_removes_its_planned_duties_and_raises_no_alert(org, posts):
+    _plan_monday_and_tuesday()
+    with clock.frozen(local(2026, 3, 2, 6, 0)):
+        _morning_update(org, posts, is_active=False)
+    assert not PostDuty.objects.filter(duty_time=posts.morning).exists()
+    entry = ActivityEntry.objects.get(verb="traffic.duty_time_update")
+    assert entry.data["duties_removed"] == ["2026-03-02", "2026-03-03"]
+    assert services.post_unstaffed_alert(at=local(2026, 3, 2, 7, 55)) == 0
+    row = [r for r in selectors.posts_now(at=local(2026, 3, 2, 7, 55))
+           if r.post == posts.canteen][0]
+    assert (row.state, row.duty) == (selectors.OFF, None)
+    assert services.post_duties_plan(day=MONDAY) == 0  # not planned again
+
+
+def test_a_running_duty_of_a_deactivated_duty_time_is_kept_but_not_alerted(org, posts):
+    duty = _duty(posts)
+    with clock.frozen(local(2026, 3, 2, 7, 47)):
+        _morning_update(org, posts, is_active=False)
+    assert PostDuty.objects.filter(pk=duty.pk).exists()  # started: stays on the record
+    assert services.post_unstaffed_alert(at=local(2026, 3, 2, 7, 55)) == 0
+    assert selectors.post_now(posts.canteen, at=local(2026, 3, 2, 7, 55)).state == selectors.OFF
+
+
+def test_changed_weekdays_and_times_apply_to_planned_duties_keeping_their_roster(org, posts):
+    _plan_monday_and_tuesday()
+    monday = PostDuty.objects.get(duty_time=posts.morning, duty_date=MONDAY)
+    with clock.frozen(local(2026, 3, 1, 20, 0)):
+        services.post_duty_roster_set(actor=org.users.staff, duty_id=monday.pk,
+                                      guard_ids=[org.users.staff2.pk])
+        _morning_update(org, posts, weekdays="135", minutes_before=30)
+    monday.refresh_from_db()
+    assert (monday.starts_at, monday.ends_at) == (local(2026, 3, 2, 7, 30),
+                                                  local(2026, 3, 2, 8, 10))
+    assert list(monday.guards.all()) == [org.users.staff2]
+    assert not PostDuty.objects.filter(duty_time=posts.morning,
+                                       duty_date=MONDAY + dt.timedelta(days=1)).exists()
+    entry = ActivityEntry.objects.get(verb="traffic.duty_time_update")
+    assert (entry.data["duties_removed"], entry.data["duties_moved"]) == (["2026-03-03"],
+                                                                         ["2026-03-02"])
+
+
+def test_a_duty_signed_in_on_or_already_started_keeps_its_times(org, posts):
+    _plan_monday_and_tuesday()
+    sign_in(org, posts.canteen, local(2026, 3, 2, 7, 35))  # early, within the margin
+    with clock.frozen(local(2026, 3, 2, 7, 36)):
+        _morning_update(org, posts, is_active=False)
+    monday = PostDuty.objects.get(duty_time=posts.morning, duty_date=MONDAY)
+    assert monday.starts_at == local(2026, 3, 2, 7, 45)
+    assert not PostDuty.objects.filter(duty_time=posts.morning,
+                                       duty_date=MONDAY + dt.timedelta(days=1)).exists()
