@@ -1,7 +1,8 @@
 """Charging points as people click them (phone 390×844 and desktop 1440×900): a student
 finds the dormitory's e-bike shed in the list and reports a smoking socket with a photo; the
 office sees the hazard routed to the operator's unit (logistics), marks the fault fixed on
-the station's page (back in service) and opens the utilisation page with its charts.
+the station's page (back in service) and opens the utilisation page with its charts; the
+leadership opens it from the list too (without the import).
 Screenshots of the list, the report form, the station page and the utilisation page go to
 /tmp/shots."""
 
@@ -96,3 +97,13 @@ def test_student_reports_a_fault_office_sees_the_hazard_and_fixes_it(
     assert office.locator("#sessions").inner_text() == "60"
     assert browsing.overflow(office) == 0
     browsing.shot(office, "utilisation")
+
+    # -- the leadership opens the utilisation from the list, without the import ---------------
+    leader = browsing.login("leader1", viewport, next_url="/traffic/charging/")
+    with leader.expect_navigation():
+        leader.locator("#utilisation-link").click()
+    leader.wait_for_selector("#by-hour [data-chart-ready]")
+    assert leader.locator("#sessions").inner_text() == "60"
+    assert leader.locator("#import-sessions").count() == 0
+    assert browsing.overflow(leader) == 0
+    browsing.shot(leader, "utilisation-leadership")
