@@ -150,6 +150,10 @@ def _timed(call, repeat: int) -> tuple[list[float], object]:
     return times, result
 
 
+#: The candidates before the case filter: the nightly detection also passes
+#: ``exclude_handled=True``, which adds a ``NOT EXISTS`` on the cases (by plate, indexed) per
+#: candidate; with no cases in the benchmark's database it leaves the same set, so the
+#: comparison below is of the candidates themselves.
 HAND_PG = """
     SELECT id, plate FROM (
         SELECT DISTINCT ON (plate) id, plate, direction, passed_at FROM traffic_gaterecord

@@ -84,3 +84,32 @@ def test_office_uploads_sees_the_report_fixes_it_and_opens_a_long_stay_case(
     browsing.shot(page, "long-stay")
     case = AbandonedVehicleCase.objects.get()
     assert (case.plate, case.source, case.state) == ("陕A5K721", "long_stay", "suspected")
+
+    # the office dismisses the case (the car is in use): the list shows it closed, and running
+    # the detection again opens no new case for the same stay
+    from safecampus.traffic.services import abandoned
+
+    abandoned.abandoned_dismiss(actor=org.users.staff, case_id=case.pk, reason="教职工车辆，在用")
+    with page.expect_navigation():
+        page.click("#open-cases")
+    assert page.locator("#long-stays [data-case='handled']").count() == 1
+    assert AbandonedVehicleCase.objects.count() == 1
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "long-stay-dismissed")
+
+
+def test_an_import_whose_worker_died_shows_as_failed(browsing, org, viewport):
+    from safecampus.traffic.selectors.gates import STALE_AFTER
+
+    job = GateImport.objects.create(created_by=org.users.staff, original_name="出入记录_大.csv",
+                                    digest="d" * 64, state=GateImport.State.RUNNING,
+                                    rows_read=120000)
+    GateImport.objects.filter(pk=job.pk).update(
+        updated_at=clock.now() - STALE_AFTER - dt.timedelta(minutes=5))
+    page = browsing.login(org.users.staff.username, viewport)
+    page.goto(f"/traffic/gates/imports/{job.pk}/")
+    assert page.locator("[data-state='stalled']").count() == 1
+    assert page.locator("#import-status[hx-trigger]").count() == 0
+    assert page.locator(".spinner-border").count() == 0
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "stalled")

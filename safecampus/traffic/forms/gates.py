@@ -91,7 +91,7 @@ class GateStatsForm(forms.Form):
 class LongStayForm(forms.Form):
     """Run the detection now (with the configured number of days, or another)."""
 
-    days = forms.IntegerField(label=_("Inside longer than (days)"), min_value=1, max_value=3650)
+    days = forms.IntegerField(label=_("Inside longer than (days)"), min_value=1, max_value=365)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

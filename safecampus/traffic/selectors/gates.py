@@ -5,7 +5,11 @@ local (Asia/Shanghai) hours and days.
 Long-stay detection (:func:`long_stay_candidates`): per plate, the LATEST pass decides (ties
 on the time broken by the higher id). A plate whose latest pass is an entry older than
 ``days`` days (strictly: entered before ``at - days``) is a candidate: it came in and was not
-seen leaving since. Passes without a plate (``""``) are ignored. On PostgreSQL the latest pass
+seen leaving since. Passes without a plate (``""``) are ignored. A candidate is *handled*
+when its plate has an open abandoned-vehicle case, or any case (whatever its state: dismissed,
+moved, claimed …) whose ``last_entry_at`` is at or after the candidate's entry: that case
+already dealt with this stay, so detection does not open another one for it. A newer entry
+(the vehicle left unseen and came back) starts a new stay. On PostgreSQL the latest pass
 per plate is found either with a skip scan over the index ``traffic_gate_plate_time`` (a
 recursive query visits each distinct plate once, then a LATERAL ``LIMIT 1`` reads its newest
 pass: the cost grows with the number of plates, not of passes) or, when the planner's
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 
 from safecampus.core import clock
@@ -35,11 +39,22 @@ def gate_list() -> QuerySet[Gate]:
     return Gate.objects.select_related("campus", "place").order_by("campus__name", "name")
 
 
+#: An upload or run not heard of for this long (a worker that died) counts as failed: it no
+#: longer blocks the same file from being uploaded again, and its page stops polling.
+STALE_AFTER = dt.timedelta(hours=1)
+
+
 def gate_import_list(user) -> QuerySet[GateImport]:
-    """Gate-record imports, newest first, uploader joined (the office sees all of them)."""
+    """Gate-record imports, newest first, uploader joined (the office sees all of them).
+    Each has ``stalled``: still uploaded or running but not heard of for
+    :data:`STALE_AFTER` (its worker died), shown as failed."""
     if not user.has_perm("traffic.import_gate_records"):
         return GateImport.objects.none()
-    return GateImport.objects.select_related("created_by").order_by("-created_at", "-id")
+    stalled = Q(state__in=[GateImport.State.UPLOADED, GateImport.State.RUNNING],
+                updated_at__lt=clock.now() - STALE_AFTER)
+    return (GateImport.objects.select_related("created_by")
+            .annotate(stalled=ExpressionWrapper(stalled, output_field=BooleanField()))
+            .order_by("-created_at", "-id"))
 
 
 def gate_import_get(user, pk) -> GateImport | None:
@@ -70,8 +85,11 @@ class LongStay:
         return self.entered_at.astimezone(clock.local_zone())
 
 
-_OPEN_CASE = (f"NOT EXISTS (SELECT 1 FROM {AbandonedVehicleCase._meta.db_table} c "
-              "WHERE c.plate = last.plate AND c.state IN ({states}))")
+#: The plate has no case that handles the stay entered at ``last.passed_at``: none open, and
+#: none (in any state) whose last entry is at or after it.
+_NO_CASE = (f"NOT EXISTS (SELECT 1 FROM {AbandonedVehicleCase._meta.db_table} c "
+            "WHERE c.plate = last.plate AND (c.state IN ({states}) "
+            "OR c.last_entry_at >= last.passed_at))")
 
 
 #: Below this many passes per plate (PostgreSQL's estimate) one ordered scan of the plate
@@ -107,13 +125,14 @@ def last_pass_strategy() -> str:
     return "distinct" if ratio is not None and ratio < SKIP_SCAN_MIN_PASSES else "skip"
 
 
-def last_pass_sql(*, exclude_open_cases: bool = False, strategy: str | None = None) -> str:
+def last_pass_sql(*, exclude_handled: bool = False, strategy: str | None = None) -> str:
     """The SQL (one parameter: the cutoff) of ``(id, plate, gate_id, passed_at)`` for every
-    plate whose latest pass is an entry before the cutoff (see the module's docstring).
-    ``strategy``: see :func:`last_pass_strategy` (its choice when None)."""
+    plate whose latest pass is an entry before the cutoff (see the module's docstring);
+    ``exclude_handled`` leaves out the handled ones. ``strategy``: see
+    :func:`last_pass_strategy` (its choice when None)."""
     table = GateRecord._meta.db_table
     states = ", ".join(f"'{s}'" for s in CASE_OPEN_STATES)
-    extra = (" AND " + _OPEN_CASE.format(states=states)) if exclude_open_cases else ""
+    extra = (" AND " + _NO_CASE.format(states=states)) if exclude_handled else ""
     strategy = strategy or last_pass_strategy()
     if strategy == "distinct":
         return f"""
@@ -150,10 +169,10 @@ def last_pass_sql(*, exclude_open_cases: bool = False, strategy: str | None = No
         ORDER BY last.passed_at, last.plate"""
 
 
-def _last_entries(cutoff: dt.datetime, *, exclude_open_cases: bool = False,
+def _last_entries(cutoff: dt.datetime, *, exclude_handled: bool = False,
                   strategy: str | None = None) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(last_pass_sql(exclude_open_cases=exclude_open_cases, strategy=strategy),
+        cursor.execute(last_pass_sql(exclude_handled=exclude_handled, strategy=strategy),
                        [connection.ops.adapt_datetimefield_value(cutoff)])
         rows = cursor.fetchall()
     convert = _to_aware
@@ -169,15 +188,16 @@ def _to_aware(value) -> dt.datetime:
 
 
 def long_stay_candidates(*, days: int | None = None, at: dt.datetime | None = None,
-                         exclude_open_cases: bool = False, limit: int | None = None,
+                         exclude_handled: bool = False, limit: int | None = None,
                          strategy: str | None = None) -> list[LongStay]:
     """Plates whose latest pass is an entry before ``at - days`` (``at`` default now,
     ``days`` default ``SAFECAMPUS["GATE_LONG_STAY_DAYS"]``), oldest entry first, with the
-    gate, campus and whole days inside. ``exclude_open_cases`` leaves out plates that have an
-    open abandoned-vehicle case. No-plate passes are ignored."""
+    gate, campus and whole days inside. ``exclude_handled`` leaves out the stays a case
+    handles (an open case of the plate, or any case whose last entry is at or after the
+    stay's entry; see the module's docstring). No-plate passes are ignored."""
     at = at or clock.now()
     days = int(settings.SAFECAMPUS["GATE_LONG_STAY_DAYS"] if days is None else days)
-    rows = _last_entries(at - dt.timedelta(days=days), exclude_open_cases=exclude_open_cases,
+    rows = _last_entries(at - dt.timedelta(days=days), exclude_handled=exclude_handled,
                          strategy=strategy)
     if limit is not None:
         rows = rows[:limit]
@@ -193,10 +213,20 @@ def long_stay_candidates(*, days: int | None = None, at: dt.datetime | None = No
     return result
 
 
-def plates_with_open_case(plates: list[str]) -> set[str]:
-    """Which of ``plates`` have an open abandoned-vehicle case (one query)."""
-    return set(AbandonedVehicleCase.objects.filter(plate__in=plates, state__in=CASE_OPEN_STATES)
-               .values_list("plate", flat=True))
+def long_stay_cases(stays: list[LongStay]) -> dict[str, str]:
+    """``{plate: "open" | "handled"}`` for those of ``stays`` whose plate has an open
+    abandoned-vehicle case (``"open"``) or a closed case that handled this stay (its last
+    entry at or after the stay's entry: ``"handled"``); other plates are left out. One
+    query."""
+    entered = {s.plate: s.entered_at for s in stays}
+    result: dict[str, str] = {}
+    for plate, state, last_entry in (AbandonedVehicleCase.objects.filter(plate__in=entered)
+                                     .values_list("plate", "state", "last_entry_at")):
+        if state in CASE_OPEN_STATES:
+            result[plate] = "open"
+        elif last_entry is not None and last_entry >= entered[plate]:
+            result.setdefault(plate, "handled")
+    return result
 
 
 def vehicles_inside_count(*, at: dt.datetime | None = None) -> int:
@@ -221,11 +251,45 @@ def cached_figures() -> dict:
     return {"inside_now": inside, "long_stays": stays}
 
 
+#: The long-stay page's rows are cached per ``days`` under a key holding this generation
+#: number; :func:`figures_forget` moves to a new generation, which drops them all at once.
+GENERATION_KEY = "traffic.gates.generation"
+
+
+@dataclass(frozen=True)
+class LongStayPage:
+    """What the long-stay page shows: how many candidates, the first ``shown`` of them."""
+
+    total: int
+    rows: list[LongStay]
+
+
+def long_stay_page(*, days: int, shown: int) -> LongStayPage:
+    """The candidates for ``days`` (oldest entry first: the count and the first ``shown``),
+    cached for :data:`CACHE_SECONDS` per ``days`` and ``shown`` like :func:`cached_figures`
+    (the query reads every plate's latest pass); :func:`figures_forget` clears them. Days
+    inside are counted when the rows were read (at most :data:`CACHE_SECONDS` old)."""
+    from django.core.cache import cache
+
+    generation = cache.get_or_set(GENERATION_KEY, 0, None)
+    key = f"traffic.gates.long_stay_page.{generation}.{int(days)}.{int(shown)}"
+
+    def read() -> LongStayPage:
+        rows = long_stay_candidates(days=days)
+        return LongStayPage(total=len(rows), rows=rows[:shown])
+
+    return cache.get_or_set(key, read, CACHE_SECONDS)
+
+
 def figures_forget() -> None:
-    """Drop the cached figures (after an import or when cases were opened)."""
+    """Drop the cached figures and long-stay pages (after an import or when detection ran)."""
     from django.core.cache import cache
 
     cache.delete_many(CACHE_KEYS)
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not cached yet (or evicted): nothing is cached under it
+        cache.set(GENERATION_KEY, 0, None)
 
 
 # --- statistics ----------------------------------------------------------------------------

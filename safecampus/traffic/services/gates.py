@@ -33,8 +33,9 @@ a pass without a plate (stored as ``""``); any other plate must pass
 office adds the gate first (gates page) and uploads the file again.
 
 **Long stays** (:func:`long_stay_cases_open`): every candidate of
-:func:`safecampus.traffic.selectors.gates.long_stay_candidates` without an open case gets an
-abandoned-vehicle case (source ``long_stay``, system actor) through
+:func:`safecampus.traffic.selectors.gates.long_stay_candidates` that no case handles yet (no
+open case of the plate, and no case in any state — dismissed, moved … — whose last entry is at
+or after the candidate's entry) gets an abandoned-vehicle case (source ``long_stay``, system actor) through
 ``services.abandoned.abandoned_case_open``; run nightly by a periodic task and from the page.
 
 Errors: DomainError (bad input, 400; nothing changed), NotAllowed (403).
@@ -63,7 +64,7 @@ from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.forms import id_or_none
-from safecampus.core.idempotency import idempotency_lookup, idempotency_remember
+from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.importing import (
     MAX_ERRORS_KEPT,
     ErrorCollector,
@@ -82,6 +83,7 @@ from safecampus.organisation.models import Campus, Place
 
 from ..models import Gate, GateImport, GateRecord
 from ..plates import plate_normalise, plate_problem
+from ..selectors.gates import STALE_AFTER
 
 logger = logging.getLogger(__name__)
 
@@ -99,9 +101,6 @@ MAX_BYTES = 1024 * 1024 * 1024
 #: A pass more than this far ahead of the server's clock is a bad row (camera clock wrong).
 CLOCK_SKEW = dt.timedelta(hours=1)
 CHUNK = 1024 * 1024
-#: An upload or run not heard of for this long (a worker that died) no longer blocks the
-#: same file from being uploaded again.
-STALE_AFTER = dt.timedelta(hours=1)
 NAME_MAX = 64
 CODE_MAX = 32
 
@@ -161,6 +160,10 @@ def msg_already_imported(job: GateImport) -> str:
     return _("This file was already imported on %(date)s (%(count)s records).") % {
         "date": f"{job.imported_at.astimezone(clock.local_zone()):%Y-%m-%d %H:%M}"
         if job.imported_at else "", "count": job.imported_count}
+
+
+def msg_bad_plate(value: str, problem) -> str:
+    return _("“%(plate)s”: %(problem)s") % {"plate": value, "problem": problem}
 
 
 def msg_undecodable() -> str:
@@ -236,12 +239,9 @@ def gate_create(*, actor, campus_id, name: str, code: str, place_id=None,
         activity_record(target=gate, actor=actor, verb="traffic.gate_create",
                         to_state="active" if gate.is_active else "inactive",
                         comment=f"{gate.name} ({gate.code})")
-        if not idempotency_remember(scope=GATE_SCOPE, key=idempotency_key, user=actor,
-                                    result=gate):
-            transaction.set_rollback(True)
-            return idempotency_lookup(scope=GATE_SCOPE, key=idempotency_key, model=Gate,
-                                      user=actor)
-    return gate
+        winner = idempotency_race_lost(scope=GATE_SCOPE, key=idempotency_key, user=actor,
+                                       result=gate)
+    return winner if winner is not None else gate
 
 
 def gate_update(*, actor, gate_id, campus_id, name: str, code: str, place_id=None,
@@ -258,25 +258,38 @@ def gate_update(*, actor, gate_id, campus_id, name: str, code: str, place_id=Non
                               place_id=place_id, exclude_pk=gate.pk)
         _raise_all(errors)
         values["is_active"] = bool(is_active)
-        changed = []
-        for key, value in values.items():
-            old = getattr(gate, key)
-            if old != value:
-                changed.append(f"{key}: {old} → {value}")
-                setattr(gate, key, value)
-        if not changed:
-            return gate
+        changed: dict[str, list[str]] = {}
+        with translation.override(settings.LANGUAGE_CODE):
+            for key, value in values.items():
+                old = getattr(gate, key)
+                if old != value:
+                    changed[key] = [_gate_value(old), _gate_value(value)]
+                    setattr(gate, key, value)
+            if not changed:
+                return gate
+            comment = _("; ").join(
+                _("%(field)s: %(old)s → %(new)s") % {
+                    "field": Gate._meta.get_field(key).verbose_name, "old": old, "new": new}
+                for key, (old, new) in changed.items())
         try:
             with transaction.atomic():
                 gate.save()
         except IntegrityError:
             raise _invalid("code", _("Another gate already has this code.")) from None
         states = ("", "")
-        if any(line.startswith("is_active:") for line in changed):
+        if "is_active" in changed:
             states = ("inactive", "active") if gate.is_active else ("active", "inactive")
         activity_record(target=gate, actor=actor, verb="traffic.gate_update",
-                        from_state=states[0], to_state=states[1], comment="; ".join(changed))
+                        from_state=states[0], to_state=states[1], comment=comment,
+                        data={"changed": changed})
     return gate
+
+
+def _gate_value(value) -> str:
+    """A gate field's value as the timeline shows it (in the active language)."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value) if value not in (None, "") else "—"
 
 
 # --- reading the file, streaming -------------------------------------------------------------
@@ -457,7 +470,7 @@ class _Reader:
         plate, problem = cached
         if problem is not None:
             errors.append(RowError(number, self.headers[cols["plate"]],
-                                   f"“{normalise_text(raw_plate)}”: {problem}"))
+                                   msg_bad_plate(normalise_text(raw_plate), problem)))
         # gate
         raw_gate = cell("gate")
         gate_id = self.gates.get(fold_key(raw_gate))
@@ -565,12 +578,11 @@ def gate_import_upload(*, actor, uploaded_file, idempotency_key: str | None = No
         with translation.override(settings.LANGUAGE_CODE):
             activity_record(target=job, actor=actor, verb="traffic.gate_import_upload",
                             to_state=GateImport.State.UPLOADED, comment=name)
-        if not idempotency_remember(scope=UPLOAD_SCOPE, key=idempotency_key, user=actor,
-                                    result=job):
-            transaction.set_rollback(True)
+        winner = idempotency_race_lost(scope=UPLOAD_SCOPE, key=idempotency_key, user=actor,
+                                       result=job)
+        if winner is not None:
             default_storage.delete(job.file.name)
-            return idempotency_lookup(scope=UPLOAD_SCOPE, key=idempotency_key,
-                                      model=GateImport, user=actor)
+            return winner
         transaction.on_commit(lambda pk=job.pk: _enqueue(pk))
     return job
 
@@ -609,6 +621,14 @@ def gate_import_run(*, import_id: int) -> GateImport:
             return _run(job, now=now)
         except DomainError as error:  # the file cannot be read at all
             return _reject(job, [RowError(1, "", error.message)], total=1, rows=0)
+        except Exception:
+            # Anything else (the file vanished, an I/O or database error while writing): the
+            # write transaction was rolled back, so nothing was imported. The job must not
+            # stay "running" (the page would poll it for ever); the details go to the log,
+            # not to the page. Not re-raised: the job records the failure, and a retry by
+            # huey would find it no longer "uploaded" and do nothing.
+            logger.exception("gate import %s failed", job.pk)
+            return _fail(job)
 
 
 def _validate(reader: _Reader, job: GateImport):
@@ -640,6 +660,7 @@ def _run(job: GateImport, *, now: dt.datetime) -> GateImport:
         collected, rows, first, last = _validate(reader, job)
     except _Restart:
         collected, rows, first, last = _validate(reader, job)
+    job.rows_read = rows  # kept by _fail should the write pass fail
     if rows == 0:
         return _reject(job, [RowError(1, "", _("The file has column headers but no rows to "
                                                "import."))], total=1, rows=0)
@@ -670,7 +691,22 @@ def _commit(reader: _Reader, job: GateImport, *, rows: int, first, last) -> Gate
     return job
 
 
-def _reject(job: GateImport, errors: list[RowError], *, total: int, rows: int) -> GateImport:
+def msg_failed(job: GateImport) -> str:
+    return _("The import failed: the file could not be read or its records could not be "
+             "saved. Nothing was imported; upload the file again, and if it fails again tell "
+             "the administrator (import no. %(id)s).") % {"id": job.pk}
+
+
+def _fail(job: GateImport) -> GateImport:
+    """Mark ``job`` rejected after an unexpected error (see :func:`gate_import_run`)."""
+    saved = GateImport.objects.filter(pk=job.pk).values_list("rows_read", flat=True).first()
+    return _reject(job, [RowError(1, "", msg_failed(job))], total=1,
+                   rows=max(saved or 0, job.rows_read or 0),
+                   comment=_("The import failed; nothing was imported."))
+
+
+def _reject(job: GateImport, errors: list[RowError], *, total: int, rows: int,
+            comment: str | None = None) -> GateImport:
     with transaction.atomic():
         GateImport.objects.filter(pk=job.pk).update(
             state=GateImport.State.REJECTED, rows_read=rows, error_count=total,
@@ -680,8 +716,8 @@ def _reject(job: GateImport, errors: list[RowError], *, total: int, rows: int) -
         job.refresh_from_db()
         activity_record(target=job, actor=job.created_by, verb="traffic.gate_import",
                         from_state=GateImport.State.RUNNING, to_state=GateImport.State.REJECTED,
-                        comment=_("%(count)s problems found; nothing was imported.") % {
-                            "count": total})
+                        comment=comment or _("%(count)s problems found; nothing was imported.")
+                        % {"count": total})
     return job
 
 
@@ -727,10 +763,13 @@ def _write(reader: _Reader, job: GateImport) -> int:
 def long_stay_cases_open(*, actor=None, days: int | None = None) -> list:
     """Open an abandoned-vehicle case (source ``long_stay``, opened by the system) for each
     long-stay candidate (:func:`~safecampus.traffic.selectors.gates.long_stay_candidates`
-    with ``days``, default ``SAFECAMPUS["GATE_LONG_STAY_DAYS"]``) whose plate has no open
-    case yet. ``actor`` (when a person runs it from the page) must have
-    ``traffic.import_gate_records``; the cases themselves are the system's. Returns the cases
-    opened. A plate that got a case meanwhile (a race with a guard's report) is skipped."""
+    with ``days``, default ``SAFECAMPUS["GATE_LONG_STAY_DAYS"]``) that no case handles: the
+    plate has no open case, and no case in any state whose ``last_entry_at`` is at or after
+    the candidate's entry (a dismissed case, or one marked moved while the camera missed the
+    exit, keeps covering the same stay; a newer entry starts a new one). ``actor`` (when a
+    person runs it from the page) must have ``traffic.import_gate_records``; the cases
+    themselves are the system's. Returns the cases opened. A plate that got a case meanwhile
+    (a race with a guard's report) is skipped."""
     from ..models import AbandonedVehicleCase
     from ..selectors.gates import long_stay_candidates
     from . import abandoned
@@ -742,7 +781,7 @@ def long_stay_cases_open(*, actor=None, days: int | None = None) -> list:
         raise _invalid("days", _("Enter a number of days of at least 1."))
     opened = []
     with translation.override(settings.LANGUAGE_CODE):
-        for candidate in long_stay_candidates(days=days, exclude_open_cases=True):
+        for candidate in long_stay_candidates(days=days, exclude_handled=True):
             description = _("Entered through %(gate)s on %(date)s and not seen leaving for "
                             "%(days)s days (gate records).") % {
                 "gate": candidate.gate_name, "date": f"{candidate.local_entered:%Y-%m-%d %H:%M}",

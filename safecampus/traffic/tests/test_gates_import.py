@@ -5,11 +5,13 @@ and message; a file is imported once; gates; permissions."""
 import pytest
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 
 from safecampus.core import clock
 from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.models import ActivityEntry
 from safecampus.traffic.models import Gate, GateImport, GateRecord
+from safecampus.traffic.plates import plate_problem
 from safecampus.traffic.services import gates as services
 
 from .gate_helpers import camera_file, gate, local, run, upload
@@ -102,7 +104,10 @@ def test_a_bad_row_rejects_the_whole_file_with_row_column_and_message(
     assert job.errors[1]["message"] == site(services.msg_unknown_gate, "W9")
     assert job.errors[2]["message"] == site(services.msg_bad_direction, "横穿")
     assert job.errors[4]["message"] == site(services.msg_future, "2026-12-25 08:00:00")
-    assert "陕A1234" in job.errors[0]["message"]
+    with translation.override(settings.LANGUAGE_CODE):
+        plate_message = services.msg_bad_plate("陕A1234", plate_problem("陕A1234"))
+    assert job.errors[0]["message"] == plate_message
+    assert plate_message.startswith("“陕A1234”")
 
 
 def test_after_adding_the_missing_gate_the_same_file_imports(org, gates):
@@ -205,6 +210,18 @@ def test_gate_update_records_changes(org, gates):
     assert (north.name, north.is_active) == ("北门(主)", False)
     entry = ActivityEntry.objects.filter(verb="traffic.gate_update").get()
     assert (entry.from_state, entry.to_state) == ("active", "inactive")
+    # field labels and values in the site's language, not field names and Python values
+    with translation.override(settings.LANGUAGE_CODE):
+        name_label = str(Gate._meta.get_field("name").verbose_name)
+        active_label = str(Gate._meta.get_field("is_active").verbose_name)
+        yes, no = gettext("yes"), gettext("no")
+        change = gettext("%(field)s: %(old)s → %(new)s")
+        expected = gettext("; ").join([
+            change % {"field": name_label, "old": "北门", "new": "北门(主)"},
+            change % {"field": active_label, "old": yes, "new": no}])
+    assert entry.comment == expected
+    assert "is_active" not in entry.comment and "True" not in entry.comment
+    assert entry.data["changed"] == {"name": ["北门", "北门(主)"], "is_active": [yes, no]}
     with pytest.raises(DomainError):
         services.gate_update(actor=org.users.staff, gate_id=north.pk, campus_id=org.campus1.pk,
                              name="北门", code="s2")
@@ -231,3 +248,40 @@ def test_a_file_being_imported_blocks_the_same_file_until_it_is_stale(org, gates
     data.seek(0)
     again = services.gate_import_upload(actor=org.users.staff, uploaded_file=data)
     assert services.gate_import_run(import_id=again.pk).imported_count == 4
+
+
+def test_an_error_while_writing_fails_the_job_instead_of_leaving_it_running(
+        org, gates, monkeypatch, caplog, django_capture_on_commit_callbacks):
+    """The file passes the check, then reading it again for the write pass fails part-way (an
+    I/O error): the job is rejected with a clear message that does not leak the error, the
+    rows already written are rolled back, the timeline says so and the error is logged; the
+    task itself does not raise (the job records the failure)."""
+    real_open_rows = services._Reader.open_rows
+    reads = []
+
+    def failing_second_read(self):
+        reads.append(1)
+        for index, row in enumerate(real_open_rows(self)):
+            if len(reads) == 2 and index == 2:
+                raise OSError("[Errno 5] Input/output error: /srv/media/secret/path.csv")
+            yield row
+
+    monkeypatch.setattr(services._Reader, "open_rows", failing_second_read)
+    with caplog.at_level("ERROR", logger=services.logger.name):
+        job = upload(org, camera_file(GOOD), django_capture_on_commit_callbacks)
+    assert len(reads) == 2  # pass 1 read it all; pass 2 failed
+    assert job.state == GateImport.State.REJECTED
+    assert (job.rows_read, job.error_count, job.imported_count) == (4, 1, 0)
+    assert job.errors == [{"row": 1, "column": "", "message": site(services.msg_failed, job)}]
+    assert "Errno" not in job.errors[0]["message"] and "secret" not in job.errors[0]["message"]
+    assert GateRecord.objects.count() == 0
+    entry = ActivityEntry.objects.filter(target_id=job.pk, verb="traffic.gate_import").get()
+    assert (entry.from_state, entry.to_state) == ("running", "rejected")
+    with translation.override(settings.LANGUAGE_CODE):
+        assert entry.comment == gettext("The import failed; nothing was imported.")
+    assert any(f"gate import {job.pk} failed" in r.getMessage() and r.exc_info
+               for r in caplog.records)
+    # the same file can be uploaded again and then imports
+    monkeypatch.setattr(services._Reader, "open_rows", real_open_rows)
+    again = upload(org, camera_file(GOOD), django_capture_on_commit_callbacks)
+    assert (again.state, again.imported_count) == (GateImport.State.IMPORTED, 4)

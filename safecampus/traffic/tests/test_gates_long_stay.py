@@ -10,6 +10,7 @@ from safecampus.core import clock
 from safecampus.core.errors import NotAllowed
 from safecampus.traffic.models import AbandonedVehicleCase
 from safecampus.traffic.selectors.gates import long_stay_candidates, vehicles_inside_count
+from safecampus.traffic.services import abandoned
 from safecampus.traffic.services import gates as services
 
 from .gate_helpers import batch, gate, local, passes
@@ -94,18 +95,56 @@ def test_cases_are_opened_once_per_plate(org, north):
         "long_stay", "suspected", org.campus1.pk, None)
     assert case.last_entry_at == NOW - dt.timedelta(days=40)
     assert case.source_ref.startswith("traffic.gate_record:")
-    assert plates(exclude_open_cases=True) == []
+    assert plates(exclude_handled=True) == []
     # a second run opens nothing new
     assert services.long_stay_cases_open(days=DAYS) == []
     assert AbandonedVehicleCase.objects.count() == 2
 
 
-def test_a_closed_case_does_not_block_a_new_one(org, north):
+@pytest.mark.parametrize("closed", ["dismissed", "moved"])
+def test_a_closed_case_covers_its_stay_until_a_newer_entry(org, north, closed):
+    """Dismissed (in use) or marked moved while the camera missed the exit: the same
+    unchanged entry opens no new case night after night; a newer entry that stays too long
+    again does."""
     job = batch(org)
     passes(north, job, ("陕A00001", "in", NOW - dt.timedelta(days=40)))
     (case,) = services.long_stay_cases_open(days=DAYS)
-    AbandonedVehicleCase.objects.filter(pk=case.pk).update(state="dismissed")
-    assert [c.plate for c in services.long_stay_cases_open(days=DAYS)] == ["陕A00001"]
+    if closed == "dismissed":
+        abandoned.abandoned_dismiss(actor=org.users.staff, case_id=case.pk,
+                                    reason="教职工的车，长期停放")
+    else:
+        abandoned.abandoned_mark_moved(actor=org.users.staff, case_id=case.pk)
+    assert AbandonedVehicleCase.objects.get(pk=case.pk).state == closed
+    assert services.long_stay_cases_open(days=DAYS) == []
+    assert plates(exclude_handled=True) == []
+    assert plates() == ["陕A00001"]  # still a candidate on the page, with its closed case
+    # the next nights: still nothing
+    with clock.frozen(NOW + dt.timedelta(days=3)):
+        assert services.long_stay_cases_open(days=DAYS) == []
+    assert AbandonedVehicleCase.objects.count() == 1
+    # it left unseen and came back 31 days ago: a new stay, a new case
+    passes(north, job, ("陕A00001", "in", NOW - dt.timedelta(days=31)))
+    (again,) = services.long_stay_cases_open(days=DAYS)
+    assert (again.plate, again.last_entry_at) == ("陕A00001", NOW - dt.timedelta(days=31))
+    assert again.pk != case.pk
+
+
+def test_a_closed_case_without_entry_or_of_an_older_stay_does_not_cover(org, north):
+    """A guard's case (no last entry) that was closed, or a case about an earlier stay, does
+    not stand for the current stay; an open case of the plate always blocks."""
+    job = batch(org)
+    passes(north, job, ("陕A00001", "in", NOW - dt.timedelta(days=40)),
+           ("陕A00002", "in", NOW - dt.timedelta(days=40)),
+           ("陕A00003", "in", NOW - dt.timedelta(days=40)))
+    opened = {c.plate: c for c in services.long_stay_cases_open(days=DAYS)}
+    cases = AbandonedVehicleCase.objects
+    cases.filter(pk=opened["陕A00001"].pk).update(state="dismissed", last_entry_at=None)
+    cases.filter(pk=opened["陕A00002"].pk).update(
+        state="dismissed", last_entry_at=NOW - dt.timedelta(days=41))
+    cases.filter(pk=opened["陕A00003"].pk).update(last_entry_at=None)  # open, guard's report
+    assert plates(exclude_handled=True) == ["陕A00001", "陕A00002"]
+    assert sorted(c.plate for c in services.long_stay_cases_open(days=DAYS)) == [
+        "陕A00001", "陕A00002"]
 
 
 def test_only_the_office_runs_detection_and_days_must_be_positive(org, north):
@@ -141,3 +180,12 @@ def test_every_strategy_finds_the_same_set(org, north):
     for strategy in strategies:
         found = long_stay_candidates(days=DAYS, at=NOW, strategy=strategy)
         assert [c.plate for c in found] == ["陕A00003", "陕A00001"], strategy
+    # a case that handled 陕A00003's current stay (dismissed) and one about its earlier stay
+    # (the exit 44 days ago shows it left): every strategy leaves out only the handled one
+    (case,) = [c for c in services.long_stay_cases_open(days=DAYS) if c.plate == "陕A00003"]
+    AbandonedVehicleCase.objects.filter(pk=case.pk).update(state="dismissed")
+    AbandonedVehicleCase.objects.filter(plate="陕A00001").update(
+        state="dismissed", last_entry_at=NOW - dt.timedelta(days=41))
+    for strategy in strategies:
+        found = long_stay_candidates(days=DAYS, at=NOW, strategy=strategy, exclude_handled=True)
+        assert [c.plate for c in found] == ["陕A00001"], strategy

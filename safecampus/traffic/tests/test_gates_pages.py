@@ -83,6 +83,28 @@ def test_a_running_import_is_polled(client, org, north):
     assert 'hx-trigger="every 2s"' in text and "40000 rows read" in text
 
 
+def test_an_import_not_heard_of_for_an_hour_shows_as_failed_and_is_not_polled(client, org,
+                                                                             north):
+    from safecampus.traffic.selectors.gates import STALE_AFTER
+
+    login(client, org.users.staff)
+    job = GateImport.objects.create(created_by=org.users.staff, original_name="big.csv",
+                                    digest="z" * 64, state=GateImport.State.RUNNING,
+                                    rows_read=40000)
+    GateImport.objects.filter(pk=job.pk).update(
+        updated_at=NOW - STALE_AFTER + dt.timedelta(minutes=1))
+    assert 'hx-trigger="every 2s"' in client.get(
+        reverse("traffic:gate_import_detail", args=[job.pk])).content.decode()
+    GateImport.objects.filter(pk=job.pk).update(
+        updated_at=NOW - STALE_AFTER - dt.timedelta(minutes=1))
+    part = client.get(reverse("traffic:gate_import_detail", args=[job.pk]),
+                      headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in part and 'data-state="stalled"' in part
+    assert "The import stopped without finishing" in part and "Failed" in part
+    text = text_of(client.get(reverse("traffic:gate_import_list")))
+    assert "Failed" in text
+
+
 def test_add_and_edit_a_gate(client, org):
     login(client, org.users.staff)
     response = client.post(reverse("traffic:gate_add"), {
@@ -183,4 +205,60 @@ def test_the_long_stay_page_opens_cases(client, org, north):
     assert "case open" in text_of(response)
     assert AbandonedVehicleCase.objects.get().plate == "陕A00001"
     response = client.post(reverse("traffic:gate_long_stay_open"), {"days": 30}, follow=True)
-    assert messages_of(response) == ["No new case: every candidate already has an open case."]
+    assert messages_of(response) == [
+        "No new case: every candidate already has a case (open, or closed since its last entry)."]
+
+
+def test_the_long_stay_page_is_cached_per_days_until_an_import_or_detection(client, org, north):
+    from safecampus.traffic.selectors.gates import figures_forget
+
+    job = batch(org)
+    passes(north, job, ("陕A00001", "in", NOW - dt.timedelta(days=45)))
+    login(client, org.users.staff)
+    url = reverse("traffic:gate_long_stay")
+
+    def page(**params):
+        with CaptureQueriesContext(connection) as queries:
+            text = text_of(client.get(url, params))
+        return text, len(queries)
+
+    first, cold = page()
+    assert "陕A00001" in first
+    passes(north, job, ("陕A00002", "in", NOW - dt.timedelta(days=40)))
+    again, warm = page()
+    assert "陕A00002" not in again and warm < cold  # from the cache
+    assert "陕A00002" in page(days=35)[0]  # another number of days: its own entry
+    figures_forget()  # what an import and the detection do
+    assert "陕A00002" in page()[0]
+    # detection clears it too: the badge appears at once
+    passes(north, job, ("陕A00003", "in", NOW - dt.timedelta(days=50)))
+    client.post(reverse("traffic:gate_long_stay_open"), {"days": 30})
+    text = text_of(client.get(url))
+    assert "陕A00003" in text and text.count("case open") == 3
+
+
+def test_long_stay_days_are_bounded(client, org, north):
+    passes(north, batch(org), ("陕A00001", "in", NOW - dt.timedelta(days=45)))
+    login(client, org.users.staff)
+    for bad in ("0", "366", "100000000", "x"):
+        response = client.get(reverse("traffic:gate_long_stay"), {"days": bad})
+        assert response.status_code == 200
+        assert response.context["days"] == 30, bad  # the configured days instead
+        assert "陕A00001" in text_of(response)
+    assert client.get(reverse("traffic:gate_long_stay"), {"days": "365"}).context["days"] == 365
+
+
+def test_a_dismissed_case_is_shown_as_closed_and_not_opened_again(client, org, north):
+    from safecampus.traffic.services import abandoned
+
+    passes(north, batch(org), ("陕A00001", "in", NOW - dt.timedelta(days=45)))
+    login(client, org.users.staff)
+    response = client.post(reverse("traffic:gate_long_stay_open"), {"days": 30}, follow=True)
+    assert messages_of(response) == ["1 abandoned-vehicle case opened."]
+    case = AbandonedVehicleCase.objects.get()
+    abandoned.abandoned_dismiss(actor=org.users.staff, case_id=case.pk, reason="教职工车辆")
+    response = client.post(reverse("traffic:gate_long_stay_open"), {"days": 30}, follow=True)
+    assert messages_of(response) == [
+        "No new case: every candidate already has a case (open, or closed since its last entry)."]
+    assert 'data-case="handled"' in response.content.decode()
+    assert "case closed" in text_of(response) and AbandonedVehicleCase.objects.count() == 1

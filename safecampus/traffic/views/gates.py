@@ -138,7 +138,8 @@ def gate_import_detail(request, pk: int):
     if job is None:
         raise Http404(_("Import not found"))
     context = {"job": job, "errors": job.errors[:ERRORS_SHOWN], "poll": POLL_SECONDS,
-               "running": job.state in (GateImport.State.UPLOADED, GateImport.State.RUNNING)}
+               "running": job.state in (GateImport.State.UPLOADED, GateImport.State.RUNNING)
+               and not job.stalled}
     if request.headers.get("HX-Request"):
         return render(request, "traffic/gates/_import_status.html", context)
     return render(request, "traffic/gates/import_detail.html", context)
@@ -215,11 +216,12 @@ def gate_long_stay(request):
     _require(request, VIEW)
     form = LongStayForm(request.GET or None, initial={"days": _days()})
     days = form.cleaned_data["days"] if form.is_bound and form.is_valid() else _days()
-    rows = selectors.long_stay_candidates(days=days)
-    open_plates = selectors.plates_with_open_case([r.plate for r in rows[:LONG_STAY_SHOWN]])
+    page = selectors.long_stay_page(days=days, shown=LONG_STAY_SHOWN)
+    cases = selectors.long_stay_cases(page.rows)
     return render(request, "traffic/gates/long_stay.html", {
-        "form": form, "days": days, "rows": rows[:LONG_STAY_SHOWN], "total": len(rows),
-        "open_plates": open_plates, "can_open": request.user.has_perm(IMPORT)})
+        "form": form, "days": days, "total": page.total,
+        "rows": [(row, cases.get(row.plate)) for row in page.rows],
+        "can_open": request.user.has_perm(IMPORT)})
 
 
 @login_required
@@ -240,7 +242,8 @@ def gate_long_stay_open(request):
                 "%(count)s abandoned-vehicle cases opened.", len(opened)) % {
                     "count": len(opened)})
         else:
-            messages.info(request, _("No new case: every candidate already has an open case."))
+            messages.info(request, _("No new case: every candidate already has a case (open, "
+                                     "or closed since its last entry)."))
     return redirect(f"{reverse('traffic:gate_long_stay')}?days={days}")
 
 
