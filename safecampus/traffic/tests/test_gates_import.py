@@ -285,3 +285,24 @@ def test_an_error_while_writing_fails_the_job_instead_of_leaving_it_running(
     monkeypatch.setattr(services._Reader, "open_rows", real_open_rows)
     again = upload(org, camera_file(GOOD), django_capture_on_commit_callbacks)
     assert (again.state, again.imported_count) == (GateImport.State.IMPORTED, 4)
+
+
+def test_a_gate_create_that_loses_the_key_race_returns_the_winner_and_keeps_nothing(
+        org, monkeypatch):
+    """Two requests with one key: the other one committed between this one's look-up and its
+    write. This one rolls back (no second gate, no timeline entry) and returns the winner."""
+    winner = services.gate_create(actor=org.users.staff, campus_id=org.campus1.pk,
+                                  name="北门", code="N1", idempotency_key="race-12345678")
+    real_lookup = services.idempotency_lookup
+    calls = []
+
+    def not_yet_seen(**kwargs):  # the look-up ran before the winner committed
+        calls.append(1)
+        return None if len(calls) == 1 else real_lookup(**kwargs)
+
+    monkeypatch.setattr(services, "idempotency_lookup", not_yet_seen)
+    result = services.gate_create(actor=org.users.staff, campus_id=org.campus1.pk,
+                                  name="东门", code="E1", idempotency_key="race-12345678")
+    assert result.pk == winner.pk
+    assert list(Gate.objects.values_list("code", flat=True)) == ["N1"]
+    assert ActivityEntry.objects.filter(verb="traffic.gate_create").count() == 1
