@@ -98,7 +98,7 @@ class PostSignInSerializer(serializers.ModelSerializer):
     guard = PersonField()
     method_display = LabelField(PostSignIn.Method, source="method")
     flags = serializers.ListField(child=serializers.CharField(), help_text=gettext_lazy(
-        "far_from_post, not_rostered, outside_duty, future_time."))
+        "far_from_post, not_rostered, outside_duty, future_time, late."))
 
     class Meta:
         model = PostSignIn
@@ -198,8 +198,10 @@ class DutyPostViewSet(viewsets.GenericViewSet):
         description=gettext_lazy(
             "The sign-in belongs to the post's duty running at the phone's time (from the "
             "sign-in margin before its start to its end) and is flagged, not refused, when far "
-            "from the post, not rostered, outside any duty or with the phone's time in the "
-            "future. The same client_id again returns the stored sign-in with 200."),
+            "from the post, not rostered, outside any duty, with the phone's time in the "
+            "future, or late (received more than five minutes after the phone's time or after "
+            "the duty ended: such a sign-in never makes the duty staffed). The same client_id "
+            "again returns the stored sign-in with 200."),
         request=SignInInput,
         responses={201: PostSignInSerializer, 200: PostSignInSerializer,
                    **_errors(400, 403)})
