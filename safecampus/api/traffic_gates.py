@@ -4,7 +4,8 @@
 - ``gate-imports/``: ``POST`` a camera CSV file (multipart ``file``; ``Idempotency-Key``
   supported) → 202 with the import job, which then runs in the background; ``GET
   gate-imports/{id}/`` polls it (``state`` uploaded → running → imported | rejected,
-  ``rows_read`` while running, the counts, and for a rejected file the first problems as
+  ``stalled`` when a job not finished was not heard of for an hour, ``rows_read`` while
+  running, the counts, and for a rejected file the first problems as
   ``{"row", "column", "message"}``); ``GET gate-imports/`` the history, newest first
   (``traffic.import_gate_records``).
 
@@ -15,7 +16,8 @@ empty, or already imported is a 400 (codes ``bad_spreadsheet``, ``already_import
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -57,13 +59,23 @@ class GateImportSerializer(serializers.ModelSerializer):
     created_by = PersonField(allow_null=True)
     errors = GateImportProblemSerializer(many=True, read_only=True, help_text=gettext_lazy(
         "The first problems found (all are counted in error_count)."))
+    stalled = serializers.SerializerMethodField(help_text=gettext_lazy(
+        "True when the job is still uploaded or running but nothing was heard of it for an "
+        "hour (its worker stopped): it failed and nothing was imported; stop polling and "
+        "upload the file again."))
 
     class Meta:
         model = GateImport
-        fields = ["id", "original_name", "state", "state_display", "created_by", "created_at",
+        fields = ["id", "original_name", "state", "state_display", "stalled", "created_by",
+                  "created_at",
                   "rows_read", "error_count", "errors", "imported_count", "first_passed_at",
                   "last_passed_at", "imported_at"]
         read_only_fields = fields
+
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_stalled(self, job) -> bool:
+        return bool(getattr(job, "stalled", False))
 
 
 class GateImportInput(serializers.Serializer):

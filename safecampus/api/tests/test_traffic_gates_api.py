@@ -94,3 +94,20 @@ def test_the_schema_lists_the_gate_operations(org):
     assert {"get", "post"} <= set(schema["paths"]["/api/v1/traffic/gate-imports/"])
     assert "get" in schema["paths"]["/api/v1/traffic/gate-imports/{id}/"]
     assert "get" in schema["paths"]["/api/v1/traffic/gates/"]
+
+
+def test_a_job_whose_worker_died_is_reported_stalled(org):
+    import datetime as dt
+
+    from safecampus.traffic.models import GateImport
+    from safecampus.traffic.selectors.gates import STALE_AFTER
+
+    api = client_for(org.users.staff)
+    job = GateImport.objects.create(created_by=org.users.staff, original_name="big.csv",
+                                    digest="s" * 64, state=GateImport.State.RUNNING)
+    assert api.get(f"{IMPORTS}{job.pk}/").json()["stalled"] is False
+    GateImport.objects.filter(pk=job.pk).update(
+        updated_at=clock.now() - STALE_AFTER - dt.timedelta(seconds=1))
+    body = api.get(f"{IMPORTS}{job.pk}/").json()
+    assert (body["state"], body["stalled"]) == ("running", True)
+    assert api.get(IMPORTS).json()["results"][0]["stalled"] is True
