@@ -8,18 +8,24 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from safecampus.core import clock
 from safecampus.core.forms import (
     IdempotentFormMixin,
     LocalDateField,
     MultiplePhotoField,
     bootstrap,
 )
-from safecampus.core.importing import TIME_ZONES, add_column_fields, columns_from
+from safecampus.core.importing import (
+    TIME_ZONES,
+    add_column_fields,
+    bound_column,
+    columns_from,
+)
 from safecampus.core.spreadsheets import Table
 from safecampus.organisation.models import Campus, Place, Unit
 
 from ..models import ChargingStation
-from ..selectors.charging import UtilisationFilters
+from ..selectors.charging import MAX_RANGE_DAYS, UtilisationFilters, default_range
 from ..services import charging_import as importing
 
 #: The import's time zones: the shared list plus the Lugano sample's.
@@ -162,9 +168,41 @@ class UtilisationFilterForm(forms.Form):
         self.fields["kind"].choices = [("", _("All types")), *ChargingStation.Kind.choices]
         bootstrap(self)
 
+    def clean(self):
+        """A period that ends before it starts, lies in the future or is longer than
+        :data:`MAX_RANGE_DAYS` is refused at its field (a lone start is measured to the
+        end the page would use)."""
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        today = clock.local_today()
+        for name, day in (("date_from", start), ("date_to", end)):
+            if day and day > today:
+                self.add_error(name, _("Choose today (%(today)s) or an earlier day.")
+                               % {"today": today.isoformat()})
+        if self.errors:
+            return data
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+            return data
+        if start and end is None:  # the end the page will use: the latest session's day
+            end = default_range(UtilisationFilters(
+                date_from=start, campus=data.get("campus"), kind=data.get("kind") or None))[1]
+        if start and (end - start).days >= MAX_RANGE_DAYS:
+            self.add_error("date_to" if data.get("date_to") else "date_from",
+                           _("Choose a period of at most %(days)s days.")
+                           % {"days": MAX_RANGE_DAYS})
+        return data
+
     def to_filters(self) -> UtilisationFilters:
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        return UtilisationFilters(date_from=data.get("date_from"), date_to=data.get("date_to"),
+        """The filters to apply. A bad date drops both dates (the default period is shown
+        with the error above it); a bad campus or type is left out."""
+        if not self.is_bound:
+            return UtilisationFilters()
+        self.is_valid()
+        data = self.cleaned_data
+        dates_ok = not ({"date_from", "date_to"} & set(self.errors))
+        return UtilisationFilters(date_from=data.get("date_from") if dates_ok else None,
+                                  date_to=data.get("date_to") if dates_ok else None,
                                   campus=data.get("campus"), kind=data.get("kind") or None)
 
 
@@ -195,6 +233,15 @@ class StationMappingForm(forms.Form):
             (u.pk, u.name) for u in Unit.objects.filter(is_active=True).order_by("kind", "name")]
         for name in ("default_campus", "kind", "operator_name", "operator_unit", "points"):
             self.fields[name].initial = getattr(plan, name)
+        # The campus is always needed; the operator's name when no column holds it (the
+        # column chosen in this submission, else the suggested one): both marked "*".
+        self.fields["default_campus"].required = True
+        self.fields["default_campus"].error_messages["required"] = _(
+            "Choose the campus of these stations.")
+        self.fields["operator_name"].required = (
+            bound_column(self, "operator_name", table, plan) is None)
+        self.fields["operator_name"].error_messages["required"] = (
+            importing.operator_missing_message())
         bootstrap(self)
 
     def to_plan(self) -> importing.StationImportPlan:
@@ -208,8 +255,9 @@ class StationMappingForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not self.errors:
-            for problem in importing.station_plan_problems(self.table, self.to_plan()):
-                self.add_error(None, problem)
+            for name, problem in importing.station_plan_field_problems(self.table,
+                                                                       self.to_plan()):
+                self.add_error(name if name in self.fields else None, problem)
         return cleaned
 
 

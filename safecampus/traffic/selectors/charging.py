@@ -16,8 +16,17 @@ Utilisation (:func:`charging_utilisation`) over local dates ``date_from``…``da
   (its occupied point-hours in the range ÷ points × hours of the range), busiest first;
 * **per month**: sessions started and kWh per local month.
 
-Stations are counted as available for the whole range (the model keeps no history of
-points or of the dates a station was installed).
+**Headline denominator.** Only the stations *with sessions in the period* (a session
+started in it or overlapping it) count as available in the headline occupancy and the
+by-hour shares: ``station_count`` and ``points`` are theirs, while ``all_station_count`` and
+``all_points`` give every station matching the filters. A station without any session in
+the period (not yet installed, or whose operator sends no data, e.g. the campus stations
+next to an imported 2017 file) would otherwise count as idle and pull the share towards
+0 %. Those stations are counted as available for the whole range (the model keeps no
+history of points or of the dates a station was installed).
+
+**Months.** ``month_labels`` names each month of the monthly charts ``YYYY-MM``; a month
+only partly inside the period adds its days, e.g. ``2017-11 (19–30)``.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
 
 from safecampus.core import clock
 from safecampus.core.charts import month_axis
@@ -121,7 +131,9 @@ class UtilisationFilters:
 
 @dataclass
 class Utilisation:
-    """``by_hour``: 24 shares (0–1) of point-hours occupied per local hour of day;
+    """``points``/``station_count``: of the stations with sessions in the period (the
+    headline denominator), ``all_points``/``all_station_count``: of every station matching
+    the filters; ``by_hour``: 24 shares (0–1) of point-hours occupied per local hour of day;
     ``occupied_hours``: 24 occupied point-hours; ``available_hours`` per hour of day;
     ``stations``: rows (station, sessions, energy_kwh, occupied_hours, share) busiest first;
     ``by_month``: ``(1st of month, sessions)`` continuous; ``kwh_by_month`` the same in kWh."""
@@ -130,6 +142,8 @@ class Utilisation:
     date_to: dt.date
     points: int = 0
     station_count: int = 0
+    all_points: int = 0
+    all_station_count: int = 0
     sessions: int = 0
     energy_kwh: float = 0.0
     by_hour: list[float] = field(default_factory=lambda: [0.0] * 24)
@@ -138,6 +152,8 @@ class Utilisation:
     stations: list[dict] = field(default_factory=list)
     by_month: list[tuple[dt.date, int]] = field(default_factory=list)
     kwh_by_month: list[tuple[dt.date, float]] = field(default_factory=list)
+    month_labels: list[str] = field(default_factory=list)
+    partial_months: bool = False
 
     @property
     def overall(self) -> float:
@@ -157,12 +173,18 @@ def _stations(filters: UtilisationFilters):
 
 
 def default_range(filters: UtilisationFilters) -> tuple[dt.date, dt.date]:
-    """The filters' dates, else the 30 local days up to the latest session (or today)."""
+    """The filters' dates, else the 30 local days up to the latest session (or today); a
+    lone ``date_from`` after the latest session runs 30 days from it (at most to today).
+    The page's form refuses reversed, future and too long ranges with a message; the
+    swap and the cut below only keep direct calls safe."""
     date_to = filters.date_to
     if date_to is None:
         latest = (ChargingSession.objects.filter(station__in=_stations(filters))
                   .order_by("-started_at").values_list("started_at", flat=True).first())
         date_to = latest.astimezone(clock.local_zone()).date() if latest else clock.local_today()
+        if filters.date_from and filters.date_from > date_to:
+            date_to = max(filters.date_from,
+                          min(filters.date_from + dt.timedelta(days=29), clock.local_today()))
     date_from = filters.date_from or date_to - dt.timedelta(days=29)
     if date_from > date_to:
         date_from, date_to = date_to, date_from
@@ -265,9 +287,21 @@ def _occupied_by_station(stations, start: dt.datetime, end: dt.datetime) -> dict
         return {station_id: float(seconds or 0) for station_id, seconds in cursor.fetchall()}
 
 
+def _month_label(month: dt.date, date_from: dt.date, date_to: dt.date) -> str:
+    """``YYYY-MM``, with the days inside the period when it covers only part of the month."""
+    last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    first_in, last_in = max(month, date_from), min(last, date_to)
+    label = month.strftime("%Y-%m")
+    if (first_in, last_in) == (month, last):
+        return label
+    return _("%(month)s (%(first)s–%(last)s)") % {"month": label, "first": first_in.day,
+                                                  "last": last_in.day}
+
+
 def charging_utilisation(user, filters: UtilisationFilters) -> Utilisation | None:
-    """Utilisation figures (see the module docstring), or None when ``user`` may not see
-    them (``traffic.view_charging_statistics``: the office and the leadership)."""
+    """Utilisation figures (see the module docstring: the headline and by-hour shares count
+    only the stations with sessions in the period), or None when ``user`` may not see them
+    (``traffic.view_charging_statistics``: the office and the leadership)."""
     if not user.has_perm("traffic.view_charging_statistics"):
         return None
     date_from, date_to = default_range(filters)
@@ -276,8 +310,19 @@ def charging_utilisation(user, filters: UtilisationFilters) -> Utilisation | Non
     end = clock.start_of_local_day(date_to + dt.timedelta(days=1))
     days = (date_to - date_from).days + 1
     info = stations.aggregate(points=Sum("points"), n=Count("id"))
-    result = Utilisation(date_from=date_from, date_to=date_to, points=info["points"] or 0,
-                         station_count=info["n"] or 0)
+    result = Utilisation(date_from=date_from, date_to=date_to,
+                         all_points=info["points"] or 0, all_station_count=info["n"] or 0)
+    if not result.all_points:
+        return result
+    started = ChargingSession.objects.filter(station__in=stations, started_at__gte=start,
+                                             started_at__lt=end)
+    per_station = {row["station_id"]: row for row in started.values("station_id").annotate(
+        n=Count("id"), wh=Sum("energy_wh"))}
+    by_station = _occupied_by_station(stations, start, end)
+    active = list(stations.select_related("campus").filter(
+        pk__in=set(per_station) | set(by_station)))
+    result.station_count = len(active)
+    result.points = sum(station.points for station in active)
     if not result.points:
         return result
     local = clock.local_zone()
@@ -288,17 +333,11 @@ def charging_utilisation(user, filters: UtilisationFilters) -> Utilisation | Non
     result.available_hours = result.points * days
     result.by_hour = [h / result.available_hours for h in occupied]
 
-    started = ChargingSession.objects.filter(station__in=stations, started_at__gte=start,
-                                             started_at__lt=end)
     totals = started.aggregate(n=Count("id"), wh=Sum("energy_wh"))
     result.sessions, result.energy_kwh = totals["n"] or 0, (totals["wh"] or 0) / 1000
-    per_station = {row["station_id"]: row for row in started.values("station_id").annotate(
-        n=Count("id"), wh=Sum("energy_wh"))}
-    by_station = _occupied_by_station(stations, start, end)
     hours = days * 24
     rows = []
-    for station in stations.select_related("campus").filter(
-            pk__in=set(per_station) | set(by_station)):
+    for station in active:
         busy = by_station.get(station.pk, 0.0) / 3600
         counted = per_station.get(station.pk, {})
         rows.append({"station": station, "sessions": counted.get("n", 0),
@@ -314,4 +353,8 @@ def charging_utilisation(user, filters: UtilisationFilters) -> Utilisation | Non
     kwh = {(m["month"].date() if isinstance(m["month"], dt.datetime) else m["month"]):
            round((m["wh"] or 0) / 1000, 1) for m in months}
     result.kwh_by_month = [(month, kwh.get(month, 0.0)) for month, _n in result.by_month]
+    result.month_labels = [_month_label(month, date_from, date_to)
+                           for month, _n in result.by_month]
+    result.partial_months = any(label != month.strftime("%Y-%m") for label, (month, _n)
+                                in zip(result.month_labels, result.by_month, strict=True))
     return result

@@ -181,25 +181,41 @@ class Validation(BaseValidation):
     day_first: bool = False
 
 
-def station_plan_problems(table: Table, plan: StationImportPlan) -> list[str]:
-    problems = column_problems(table, plan, STATION_TARGETS)
+def operator_missing_message() -> str:
+    """The message when neither an operator column nor an operator name is given."""
+    return _("Enter the operator, or choose the column that holds it.")
+
+
+def station_plan_field_problems(table: Table, plan: StationImportPlan
+                                ) -> list[tuple[str | None, str]]:
+    """``(plan field or None, message)`` per problem of a station plan, so the mapping form
+    shows each message at its field (``default_campus``, ``kind``, ``operator_name``,
+    ``operator_unit``, ``points``; None: the column choice)."""
+    problems: list[tuple[str | None, str]] = [
+        (None, problem) for problem in column_problems(table, plan, STATION_TARGETS)]
     campus_ok = (str(plan.default_campus or "").isdigit()
                  and Campus.objects.filter(pk=plan.default_campus).exists())
     if not campus_ok:
-        problems.append(_("Choose the campus of these stations."))
+        problems.append(("default_campus", _("Choose the campus of these stations.")))
     if plan.kind not in ChargingStation.Kind.values:
-        problems.append(_("Choose e-bike or electric-car charging."))
+        problems.append(("kind", _("Choose e-bike or electric-car charging.")))
     if plan.columns.get("operator_name") is None and not (plan.operator_name or "").strip():
-        problems.append(_("Name the operator, or choose the column that holds it."))
+        problems.append(("operator_name", operator_missing_message()))
     if len((plan.operator_name or "").strip()) > 64:
-        problems.append(_("The operator's name is longer than %(count)s characters.")
-                        % {"count": 64})
+        problems.append(("operator_name",
+                         _("The operator's name is longer than %(count)s characters.")
+                         % {"count": 64}))
     if plan.operator_unit is not None and not Unit.objects.filter(
             pk=plan.operator_unit, is_active=True).exists():
-        problems.append(_("Choose a unit from the list."))
+        problems.append(("operator_unit", _("Choose a unit from the list.")))
     if not isinstance(plan.points, int) or not 1 <= plan.points <= 500:
-        problems.append(_("Enter a number of charging points from 1 to %(max)s.") % {"max": 500})
+        problems.append(("points", _("Enter a number of charging points from 1 to %(max)s.")
+                         % {"max": 500}))
     return problems
+
+
+def station_plan_problems(table: Table, plan: StationImportPlan) -> list[str]:
+    return [message for _field, message in station_plan_field_problems(table, plan)]
 
 
 def session_plan_problems(table: Table, plan: SessionImportPlan) -> list[str]:

@@ -310,7 +310,7 @@ def test_the_leadership_sees_the_utilisation_but_does_not_import(client, org):
     assert reverse("traffic:charging_import_sessions") not in listing
     page = client.get(reverse("traffic:charging_utilisation"))
     assert page.status_code == 200
-    assert page.context["usage"].points == 20
+    assert (page.context["usage"].all_points, page.context["usage"].points) == (20, 0)
     assert 'id="import-sessions"' not in page.content.decode()
     for name in ("charging_import_stations", "charging_import_sessions", "charging_add"):
         assert client.get(reverse(f"traffic:{name}")).status_code == 403, name
@@ -354,3 +354,138 @@ def test_a_fault_report_that_loses_the_key_race_returns_the_winner_and_keeps_not
     assert got.pk == winner.pk
     assert list(ChargingFault.objects.values_list("pk", flat=True)) == [winner.pk]
     assert (Hazard.objects.count(), ActivityEntry.objects.count()) == (hazards, entries)
+
+
+# --- the module's name and the utilisation table in Chinese ----------------------------------
+#: The Chinese of the msgids these pages added (the lead compiles them into locale/; until
+#: then the fixture below adds them to the zh-hans catalog for the test).
+NEW_CHINESE = {"module\x04Charging points": "充电设施", "table\x04Occupancy": "占用率",
+               "table\x04Charging points": "充电桩数"}
+
+
+@pytest.fixture
+def chinese_terms():
+    from django.utils.translation import trans_real
+
+    catalog = trans_real.translation("zh-hans")._catalog
+    added = [key for key in NEW_CHINESE if key not in catalog]
+    for key in added:
+        catalog[key] = NEW_CHINESE[key]
+    yield
+    for key in added:
+        for part in catalog._catalogs:
+            part.pop(key, None)
+
+
+def session_at(st, day, *, hours=2, number="1"):
+    """A session of ``st`` from 09:00 Beijing time on ``day`` lasting ``hours``."""
+    import datetime as dt
+
+    from safecampus.core import clock
+    from safecampus.traffic.models import ChargingSession
+
+    started = clock.start_of_local_day(day) + dt.timedelta(hours=9)
+    return ChargingSession.objects.create(station=st, external_id=number, started_at=started,
+                                          ended_at=started + dt.timedelta(hours=hours),
+                                          energy_wh=5000)
+
+
+def test_the_module_is_named_charging_facilities_not_the_count_of_points(
+        client, org, chinese_terms):
+    """"Charging points" is also the station's count field (充电桩数): the module's name on
+    the traffic home, the list's title and the breadcrumb uses its own msgid; the busiest
+    table's headers say occupancy and charging points."""
+    import re
+
+    from safecampus.core import clock
+
+    st = station(org)
+    session_at(st, clock.local_today())
+    login(client, org.users.staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    home = client.get(reverse("traffic:home")).content.decode()
+    assert re.search(r'bi-ev-station[^<]*</i>充电设施</a>', home)
+    listing = client.get(reverse("traffic:charging_list")).content.decode()
+    assert re.search(r"<title>充电设施", listing) and '<h1 class="h4 mb-0 me-auto">充电设施</h1>' in listing
+    detail = client.get(reverse("traffic:charging_detail", args=[st.pk])).content.decode()
+    assert re.search(r'breadcrumb-item"><a href="[^"]+">充电设施</a>', detail)
+    assert '<dt class="col-5">充电桩数</dt><dd class="col-7">20</dd>' in detail  # the count
+    page = client.get(reverse("traffic:charging_utilisation")).content.decode()
+    busiest = page[page.index('id="busiest"'):]
+    headers = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', busiest)
+    assert headers == ["充电站", "占用率", "充电次数", "kWh", "充电桩数"]
+    assert "启用" not in busiest and "分值" not in busiest
+
+
+# --- the utilisation period ----------------------------------------------------------------
+@pytest.mark.parametrize(("query", "field", "message"), [
+    ({"date_from": "2999-01-01", "date_to": "1900-01-01"}, "date_from",
+     "Choose today ({today}) or an earlier day."),
+    ({"date_from": "2026-03-10", "date_to": "2026-03-01"}, "date_to",
+     "The end date is before the start date."),
+    ({"date_from": "2020-01-01", "date_to": "2022-01-01"}, "date_to",
+     "Choose a period of at most 731 days."),
+    ({"date_to": "2999-01-01"}, "date_to", "Choose today ({today}) or an earlier day."),
+    ({"date_from": "1900-01-01"}, "date_from", "Choose a period of at most 731 days."),
+])
+def test_a_bad_utilisation_period_is_refused_with_a_message(client, org, query, field,
+                                                            message):
+    import datetime as dt
+
+    from safecampus.core import clock
+
+    today = clock.local_today()
+    st = station(org)
+    session_at(st, dt.date(2026, 3, 2))
+    login(client, org.users.leadership)
+    response = client.get(reverse("traffic:charging_utilisation"), query)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors[field] == [message.format(today=today.isoformat())]
+    html = response.content.decode()
+    assert "These filters were not applied:" in html and form.errors[field][0] in html
+    usage = response.context["usage"]  # the default period: 30 days up to the last session
+    assert (usage.date_from, usage.date_to) == (dt.date(2026, 2, 1), dt.date(2026, 3, 2))
+
+
+def test_a_good_utilisation_period_is_applied(client, org):
+    import datetime as dt
+
+    st = station(org)
+    session_at(st, dt.date(2026, 3, 2))
+    login(client, org.users.leadership)
+    for query, period in [
+            ({"date_from": "2024-03-03", "date_to": "2026-03-02"},
+             (dt.date(2024, 3, 3), dt.date(2026, 3, 2))),  # 731 days: the longest
+            ({"date_from": "2026-03-02", "date_to": "2026-03-02"},
+             (dt.date(2026, 3, 2), dt.date(2026, 3, 2))),
+            ({"date_from": "2026-01-01"}, (dt.date(2026, 1, 1), dt.date(2026, 3, 2)))]:
+        response = client.get(reverse("traffic:charging_utilisation"), query)
+        assert not response.context["form"].errors, query
+        usage = response.context["usage"]
+        assert (usage.date_from, usage.date_to) == period
+        assert usage.sessions == 1
+
+
+def test_the_headline_counts_the_stations_with_sessions_in_the_period(client, org):
+    """A station without sessions in the period is not counted as an idle one: the headline
+    and by-hour shares divide by the points of the stations with sessions."""
+    import datetime as dt
+
+    from safecampus.traffic.selectors import charging as selectors
+
+    busy = station(org, name="东区", points=4)
+    station(org, name="西区", points=16)  # no data at all
+    day = dt.date(2026, 3, 2)
+    session_at(busy, day, hours=6)
+    usage = selectors.charging_utilisation(org.users.staff, selectors.UtilisationFilters(
+        date_from=day, date_to=day))
+    assert (usage.station_count, usage.points) == (1, 4)
+    assert (usage.all_station_count, usage.all_points) == (2, 20)
+    assert usage.overall == pytest.approx(6 / (4 * 24))
+    assert usage.by_hour[9] == pytest.approx(1 / 4)
+    login(client, org.users.staff)
+    page = client.get(reverse("traffic:charging_utilisation"),
+                      {"date_from": "2026-03-02", "date_to": "2026-03-02"}).content.decode()
+    assert 'id="stations-with-sessions">1 <span class="fs-6 fw-normal text-secondary">/ 2' in page
+    assert 'id="overall">6%' in page  # 6 of 96 point-hours; 1% if all 20 points counted

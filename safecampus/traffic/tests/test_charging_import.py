@@ -133,8 +133,16 @@ def test_lugano_utilisation_by_hour_matches_an_independent_computation(org, shar
             step = min(hour_end, b)
             occupied[cursor.astimezone(local).hour] += (step - cursor).total_seconds() / 3600
             cursor = step
-    available = 62 * 2 * 365
-    assert year.points == 124 and year.available_hours == available
+    # the denominator: the stations with sessions in the period (started in it or
+    # overlapping it: 52 of the 62; one has only a zero-length session), 2 points each
+    with_sessions = set(per_station) | {
+        r["ChargingStationId"] for r in lugano_rows(shared_data)
+        if start <= month_first(r["BeginDate"], r["BeginHour"]) < end}
+    assert len(with_sessions) == 52
+    available = len(with_sessions) * 2 * 365
+    assert (year.station_count, year.all_station_count) == (52, 62)
+    assert (year.points, year.all_points) == (104, 124)
+    assert year.available_hours == available
     for hour in range(24):
         assert year.occupied_hours[hour] == pytest.approx(occupied[hour], abs=1e-3)
         assert year.by_hour[hour] == pytest.approx(occupied[hour] / available, abs=1e-9)
@@ -243,7 +251,7 @@ def test_a_wrong_plan_is_refused(org):
         commit(staff, job)  # no campus, no operator
     assert caught.value.field_errors["__all__"] == [
         "Choose the campus of these stations.",
-        "Name the operator, or choose the column that holds it."]
+        "Enter the operator, or choose the column that holds it."]
     job = upload(staff, "x.csv", csv_bytes([["id", "station", "start"], ["1", "E1", "x"]]),
                  "sessions")
     with pytest.raises(DomainError) as caught:
@@ -370,3 +378,123 @@ def test_out_of_range_kwh_and_end_dates_are_row_errors_and_write_nothing(org):
 def test_a_kwh_cell_that_is_not_a_finite_number_is_not_energy():
     assert imp._kwh(float("inf")) is None and imp._kwh(float("nan")) is None
     assert imp._kwh(17.5) == 17.5 and imp._kwh("17 kWh") == 17.0
+
+
+def test_lugano_headline_counts_only_the_stations_with_sessions(client, org, shared_data):
+    """Next to the 62 imported Lugano stations (52 with sessions in 2017), campus stations
+    without data are not counted as idle: the headline divides by the points of the 52."""
+    from django.urls import reverse
+
+    from safecampus.tests.pages import login
+    from safecampus.traffic.services import charging as services
+
+    import_lugano(org, shared_data)
+    for number in range(11):
+        services.charging_station_create(
+            actor=org.users.staff, campus_id=org.campus1.pk, name=f"校内充电棚 {number}",
+            operator_name="校园充电", points=10, kind="ebike")
+    year = selectors.charging_utilisation(org.users.staff, selectors.UtilisationFilters(
+        date_from=dt.date(2017, 1, 1), date_to=dt.date(2017, 12, 31)))
+    assert (year.all_station_count, year.all_points) == (73, 124 + 110)
+    with_sessions = {r["ChargingStationId"] for r in lugano_rows(shared_data)
+                     if month_first(r["BeginDate"], r["BeginHour"]).astimezone(
+                         clock.local_zone()).year == 2017}
+    assert len(with_sessions) == 52
+    assert (year.station_count, year.points) == (52, 104)
+    assert {row["station"].external_id for row in year.stations} <= with_sessions
+    assert year.available_hours == 104 * 365
+    assert year.overall == pytest.approx(sum(year.occupied_hours) / (104 * 365 * 24))
+    assert year.overall > 0.005  # with the idle campus points it would read 0 %
+    login(client, org.users.staff)
+    page = client.get(reverse("traffic:charging_utilisation"),
+                      {"date_from": "2017-01-01", "date_to": "2017-12-31"}).content.decode()
+    assert 'id="stations-with-sessions">52 <span class="fs-6 fw-normal text-secondary">/ 73' in page
+    assert f'id="overall">{round(100 * year.overall)}%' in page and 'id="overall">0%' not in page
+    assert 'id="partial-months"' not in page  # twelve whole months
+
+
+def test_lugano_default_window_labels_its_partial_months(client, org, shared_data):
+    """The default 30 days end on the latest session's Beijing day (1 January 2018: seven
+    sessions start on 31 December after 17:00 in Zurich), so both months are partial."""
+    from django.urls import reverse
+
+    from safecampus.tests.pages import login
+
+    import_lugano(org, shared_data)
+    usage = selectors.charging_utilisation(org.users.staff, selectors.UtilisationFilters())
+    assert (usage.date_from, usage.date_to) == (dt.date(2017, 12, 3), dt.date(2018, 1, 1))
+    assert [m for m, _n in usage.by_month] == [dt.date(2017, 12, 1), dt.date(2018, 1, 1)]
+    assert usage.month_labels == ["2017-12 (3–31)", "2018-01 (1–1)"]
+    assert usage.partial_months
+    whole = selectors.charging_utilisation(org.users.staff, selectors.UtilisationFilters(
+        date_from=dt.date(2017, 3, 1), date_to=dt.date(2017, 4, 30)))
+    assert whole.month_labels == ["2017-03", "2017-04"] and not whole.partial_months
+    login(client, org.users.staff)
+    page = client.get(reverse("traffic:charging_utilisation"))
+    charts = page.context["charts"]
+    assert charts["month"]["xAxis"]["data"] == ["2017-12 (3–31)", "2018-01 (1–1)"]
+    assert charts["kwh"]["xAxis"]["data"] == ["2017-12 (3–31)", "2018-01 (1–1)"]
+    assert 'id="partial-months"' in page.content.decode()
+
+
+def _station_mapping_page(client, org, shared_data):
+    from django.urls import reverse
+
+    from safecampus.tests.pages import login
+
+    login(client, org.users.staff)
+    response = client.post(reverse("traffic:charging_import_stations"), {
+        "file": SimpleUploadedFile("stations.csv", (shared_data / STATIONS).read_bytes())})
+    return response.url, client.get(response.url)
+
+
+def _field_block(html: str, field_id: str) -> str:
+    """The ``includes/field.html`` block of the input ``field_id`` (label to its end)."""
+    start = html.index(f'<label class="form-label" for="{field_id}"')
+    return html[start:html.index('<div class="mb-3', start + 1)]
+
+
+def test_station_mapping_marks_the_operator_as_needed_and_shows_its_error_there(
+        client, org, shared_data):
+    """The Lugano file has no operator column: the operator field is marked * and, left
+    empty, says so at the field (not at the top of the page); the campus likewise."""
+    url, page = _station_mapping_page(client, org, shared_data)
+    form = page.context["form"]
+    assert form["col_operator_name"].value() in (None, "")  # no operator column suggested
+    html = page.content.decode()
+    assert '<span class="text-danger">*</span>' in _field_block(html, "id_operator_name")
+    assert '<span class="text-danger">*</span>' in _field_block(html, "id_default_campus")
+    data = {name: form[name].value() or "" for name in form.column_fields}
+    data.update({"kind": "ev", "operator_name": "", "default_campus": "", "points": 2,
+                 "import": "1"})
+    refused = client.post(url, data)
+    assert refused.status_code == 200  # the mapping page again, with the errors
+    form = refused.context["form"]
+    assert form.errors["operator_name"] == [
+        "Enter the operator, or choose the column that holds it."]
+    assert form.errors["default_campus"] == ["Choose the campus of these stations."]
+    assert not form.non_field_errors()
+    html = refused.content.decode()
+    assert "Enter the operator, or choose" in _field_block(html, "id_operator_name")
+    assert 'class="alert alert-danger"' not in html.split("<form", 1)[1].split("</h2>", 1)[0]
+    assert ChargingStation.objects.count() == 0
+    # a column chosen for the operator makes the typed name unnecessary (no * then)
+    data.update({"col_operator_name": "1", "default_campus": org.campus1.pk})
+    del data["import"]  # "refresh": the form again for the chosen columns
+    page = client.post(url, data)
+    assert '<span class="text-danger">*</span>' not in _field_block(
+        page.content.decode(), "id_operator_name")
+
+
+def test_station_plan_problems_name_their_fields(org):
+    staff = org.users.staff
+    job = upload(staff, "s.csv", csv_bytes([["id", "name"], ["E1", "东区"]]), "stations")
+    plan = imp.PLANS[job.content].from_json(job.plan)
+    plan.operator_unit, plan.points, plan.kind = 999999, 0, "tram"
+    table = imp.charging_import_table(job)
+    assert imp.station_plan_field_problems(table, plan) == [
+        ("default_campus", "Choose the campus of these stations."),
+        ("kind", "Choose e-bike or electric-car charging."),
+        ("operator_name", "Enter the operator, or choose the column that holds it."),
+        ("operator_unit", "Choose a unit from the list."),
+        ("points", "Enter a number of charging points from 1 to 500.")]

@@ -222,6 +222,8 @@ def _utilisation_charts(usage) -> dict:
     if usage.by_month:
         charts["month"] = month_line(usage.by_month, _("Sessions"))
         charts["kwh"] = month_line(usage.kwh_by_month, _("kWh"))
+        for name in ("month", "kwh"):  # a month only partly in the period shows its days
+            charts[name]["xAxis"]["data"] = usage.month_labels
     if usage.stations:
         charts["stations"] = bars([r["station"].name for r in usage.stations],
                                   [round(100 * r["share"], 1) for r in usage.stations],
@@ -243,6 +245,7 @@ def charging_utilisation(request):
         "hour_rows": [(f"{h:02d}:00", usage.occupied_hours[h], 100 * usage.by_hour[h])
                       for h in range(24)] if usage and usage.points else [],
         "range_days": ((usage.date_to - usage.date_from).days + 1) if usage else 0,
+        "partial_months": bool(usage and usage.partial_months),
         "can_manage": request.user.has_perm("traffic.manage_charging"),
     })
 
