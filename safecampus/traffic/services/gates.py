@@ -26,7 +26,8 @@ The file: CSV (comma, tab or semicolon) in UTF-8 with or without a BOM, or GBK/G
 Chinese camera systems export). Headers in Chinese or English (:data:`TARGETS`): plate
 (车牌号码), gate (通道/出入口, a gate's code or name), direction (方向: 入场/出场, 进/出,
 in/out …), time (通行时间: ``2026-11-30 08:01:02``, ``2026/11/30 8:01``, 2026年11月30日 …,
-Excel serials; naive times are Asia/Shanghai); other columns (车辆类型, 车牌颜色) are ignored.
+Excel serials; naive times are Asia/Shanghai; a time before :data:`EARLIEST_YEAR` or more
+than :data:`CLOCK_SKEW` after now is a bad row); other columns (车辆类型, 车牌颜色) are ignored.
 Full-width characters are folded. ``无牌车``, ``未识别``, ``无车牌`` or an empty plate cell is
 a pass without a plate (stored as ``""``); any other plate must pass
 :func:`~safecampus.traffic.plates.plate_problem`. A gate that is not known is a bad row: the
@@ -100,6 +101,9 @@ PROGRESS_EVERY = 20_000
 MAX_BYTES = 1024 * 1024 * 1024
 #: A pass more than this far ahead of the server's clock is a bad row (camera clock wrong).
 CLOCK_SKEW = dt.timedelta(hours=1)
+#: A pass before the start of this year (local time) is a bad row too: a camera clock reset to
+#: 0001-01-01 or 1970, and nothing that old belongs in the records.
+EARLIEST_YEAR = 2000
 CHUNK = 1024 * 1024
 NAME_MAX = 64
 CODE_MAX = 32
@@ -150,6 +154,11 @@ def msg_bad_direction(value: str) -> str:
 
 def msg_future(value: str) -> str:
     return _("“%(value)s” is in the future; check the camera's clock.") % {"value": value}
+
+
+def msg_too_early(value: str) -> str:
+    return _("“%(value)s” is before %(year)s; check the camera's clock.") % {
+        "value": value, "year": EARLIEST_YEAR}
 
 
 def msg_missing_column(label) -> str:
@@ -355,6 +364,7 @@ class _Reader:
         self.job = job
         self.latest = now + CLOCK_SKEW
         self.zone = clock.local_zone()
+        self.earliest = dt.datetime(EARLIEST_YEAR, 1, 1, tzinfo=self.zone).astimezone(dt.UTC)
         self.gates: dict[str, int] = {}
         names: dict[str, list[int]] = {}
         for pk, code, name in Gate.objects.values_list("pk", "code", "name"):
@@ -441,7 +451,7 @@ class _Reader:
                 or direction is None:
             return self.check_fully(number, cells)
         passed_at = _fast_time(raw_time, self.zone, self.offsets)
-        if passed_at is None or passed_at > self.latest or width == 0:
+        if passed_at is None or not self.earliest <= passed_at <= self.latest or width == 0:
             return self.check_fully(number, cells)
         return _Row(number, gate_id, plate_entry[0], direction, passed_at), []
 
@@ -499,16 +509,31 @@ class _Reader:
                                                 tz=self.zone)
             if passed_at is None:
                 errors.append(RowError(number, column, _("The time is empty.")))
-            elif passed_at > self.latest:
-                errors.append(RowError(number, column, msg_future(normalise_text(raw_time))))
-                passed_at = None
+            else:
+                passed_at, problem = self._in_range(passed_at, normalise_text(raw_time))
+                if problem:
+                    errors.append(RowError(number, column, problem))
         except CellError as error:
             errors.append(error.error)
         if errors:
             return None, errors
-        if passed_at.tzinfo is not dt.UTC:
-            passed_at = passed_at.astimezone(dt.UTC)
         return _Row(number, gate_id, plate, direction, passed_at), []
+
+    def _in_range(self, passed_at: dt.datetime, text: str) -> tuple[dt.datetime | None,
+                                                                     str | None]:
+        """``passed_at`` in UTC, or None and why it is refused: before :data:`EARLIEST_YEAR`
+        or more than :data:`CLOCK_SKEW` after now. A time at the ends of the datetime range
+        (0001-01-01, 9999-12-31) cannot even be moved to UTC; its year says which end."""
+        try:
+            utc = passed_at.astimezone(dt.UTC)
+        except OverflowError:
+            return None, (msg_too_early(text) if passed_at.year < EARLIEST_YEAR
+                          else msg_future(text))
+        if utc < self.earliest:
+            return None, msg_too_early(text)
+        if utc > self.latest:
+            return None, msg_future(text)
+        return utc, None
 
 
 class _Restart(Exception):
@@ -531,7 +556,10 @@ def _fast_time(text: str, zone, offsets: dict) -> dt.datetime | None:
             if len(offsets) > 100_000:
                 offsets.clear()
             offsets[key] = offset
-        return (naive - offset).replace(tzinfo=dt.UTC)
+        try:
+            return (naive - offset).replace(tzinfo=dt.UTC)
+        except OverflowError:  # 0001-01-01 00:00:00: the caller refuses it as a bad row
+            return None
     return None
 
 

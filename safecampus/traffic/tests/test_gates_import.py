@@ -110,6 +110,32 @@ def test_a_bad_row_rejects_the_whole_file_with_row_column_and_message(
     assert plate_message.startswith("“陕A1234”")
 
 
+@pytest.mark.parametrize("cell, message", [
+    ("0001-01-01 00:00:00", services.msg_too_early),  # below the datetime range in UTC
+    ("0001/01/01 0:00", services.msg_too_early),
+    ("0001-01-01T00:00:00+08:00", services.msg_too_early),
+    ("1970-01-01 08:00:00", services.msg_too_early),  # a camera clock reset to the epoch
+    ("1999-12-31 23:59:59", services.msg_too_early),
+    ("9999-12-31 23:59:59", services.msg_future),
+    ("9999-12-31T23:59:59-12:00", services.msg_future),  # above the range in UTC
+    ("2026-11-30 13:00:01", services.msg_future),  # more than an hour after now
+])
+def test_a_time_out_of_range_is_a_bad_row_quoting_the_cell(org, gates, cell, message):
+    job = run(org, camera_file([GOOD[0], f"陕A54321,N1,入场,{cell},,"]))
+    assert (job.state, job.rows_read, job.error_count) == (GateImport.State.REJECTED, 2, 1)
+    assert job.errors == [{"row": 3, "column": "通行时间", "message": site(message, cell)}]
+    assert cell in job.errors[0]["message"]
+    assert GateRecord.objects.count() == 0
+
+
+def test_times_at_the_ends_of_the_range_are_imported(org, gates):
+    job = run(org, camera_file(["陕A54321,N1,入场,2000-01-01 00:00:00,,",
+                                "陕A54321,N1,出场,2026-11-30 13:00:00,,"]))
+    assert (job.state, job.imported_count) == (GateImport.State.IMPORTED, 2)
+    assert (job.first_passed_at, job.last_passed_at) == (local(2000, 1, 1),
+                                                         local(2026, 11, 30, 13, 0))
+
+
 def test_after_adding_the_missing_gate_the_same_file_imports(org, gates):
     data = camera_file(["陕A54321,W9,入场,2026-11-29 08:00:00,,"])
     assert run(org, data).state == GateImport.State.REJECTED
