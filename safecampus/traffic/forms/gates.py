@@ -88,11 +88,27 @@ class GateStatsForm(forms.Form):
         return start, end, campus
 
 
-class LongStayForm(forms.Form):
-    """Run the detection now (with the configured number of days, or another)."""
+#: The longest stay (days) the long-stay page and its action accept.
+MAX_LONG_STAY_DAYS = 365
+#: Said of any refused number of days: not a whole number, or outside 1 … 365.
+DAYS_RANGE = _("Enter a whole number of days from 1 to 365.")
 
-    days = forms.IntegerField(label=_("Inside longer than (days)"), min_value=1, max_value=365)
+
+class LongStayForm(forms.Form):
+    """The number of days of the long-stay list and of running the detection now (empty: the
+    configured number). Any refused value gets the one message :data:`DAYS_RANGE`."""
+
+    days = forms.IntegerField(
+        label=_("Inside longer than (days)"), min_value=1, max_value=MAX_LONG_STAY_DAYS,
+        required=False, error_messages={"invalid": DAYS_RANGE, "min_value": DAYS_RANGE,
+                                        "max_value": DAYS_RANGE})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bootstrap(self)
+
+    def days_or(self, default: int) -> int:
+        """The valid number of days entered, else ``default``."""
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("days"):
+            return self.cleaned_data["days"]
+        return default

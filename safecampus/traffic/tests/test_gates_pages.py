@@ -240,12 +240,26 @@ def test_the_long_stay_page_is_cached_per_days_until_an_import_or_detection(clie
 def test_long_stay_days_are_bounded(client, org, north):
     passes(north, batch(org), ("陕A00001", "in", NOW - dt.timedelta(days=45)))
     login(client, org.users.staff)
-    for bad in ("0", "366", "100000000", "x"):
+    for bad in ("0", "-5", "366", "99999999999", "x", "1.5"):
         response = client.get(reverse("traffic:gate_long_stay"), {"days": bad})
         assert response.status_code == 200
         assert response.context["days"] == 30, bad  # the configured days instead
-        assert "陕A00001" in text_of(response)
-    assert client.get(reverse("traffic:gate_long_stay"), {"days": "365"}).context["days"] == 365
+        text = text_of(response)
+        assert "陕A00001" in text
+        # the refused value, why, and the days used; the box shows the days used
+        assert (f"“{bad}” was not used: Enter a whole number of days from 1 to 365. The list "
+                "shows the vehicles inside longer than 30 days.") in text, text
+        assert 'type="number" name="days" value="30"' in response.content.decode()
+        assert bad == "30" or f'value="{bad}"' not in response.content.decode()
+    for good, days in (("365", 365), ("", 30)):
+        response = client.get(reverse("traffic:gate_long_stay"), {"days": good})
+        assert response.context["days"] == days
+        assert 'id="days-refused"' not in response.content.decode()
+        assert f'type="number" name="days" value="{days}"' in response.content.decode()
+    # the action refuses bad days instead of running the detection with other days
+    response = client.post(reverse("traffic:gate_long_stay_open"), {"days": "-5"}, follow=True)
+    assert messages_of(response) == ["Enter a whole number of days from 1 to 365."]
+    assert not AbandonedVehicleCase.objects.exists()
 
 
 def test_a_dismissed_case_is_shown_as_closed_and_not_opened_again(client, org, north):

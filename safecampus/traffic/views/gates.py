@@ -214,12 +214,18 @@ def gate_long_stay(request):
     """Vehicles inside longer than the configured days without an exit, oldest entry first;
     the office can open abandoned-vehicle cases for those without one."""
     _require(request, VIEW)
-    form = LongStayForm(request.GET or None, initial={"days": _days()})
-    days = form.cleaned_data["days"] if form.is_bound and form.is_valid() else _days()
+    form = LongStayForm(request.GET or None)
+    days = form.days_or(_days())
+    refused = None
+    if form.is_bound and not form.is_valid():
+        # Say which value was not used and why; the box then shows the days the list uses.
+        refused = {"value": request.GET.get("days", ""),
+                   "problem": " ".join(form.errors.get("days", []))}
+    form = LongStayForm(initial={"days": days})
     page = selectors.long_stay_page(days=days, shown=LONG_STAY_SHOWN)
     cases = selectors.long_stay_cases(page.rows)
     return render(request, "traffic/gates/long_stay.html", {
-        "form": form, "days": days, "total": page.total,
+        "form": form, "days": days, "refused": refused, "total": page.total,
         "rows": [(row, cases.get(row.plate)) for row in page.rows],
         "can_open": request.user.has_perm(IMPORT)})
 
@@ -230,7 +236,10 @@ def gate_long_stay_open(request):
     """Open cases for the candidates without one (``days`` from the form)."""
     _require(request, IMPORT)
     form = LongStayForm(request.POST)
-    days = form.cleaned_data["days"] if form.is_valid() else _days()
+    if not form.is_valid():  # the page's hidden field always holds valid days
+        messages.error(request, " ".join(form.errors.get("days", [])))
+        return redirect("traffic:gate_long_stay")
+    days = form.days_or(_days())
     try:
         opened = services.long_stay_cases_open(actor=request.user, days=days)
     except DomainError as error:
