@@ -211,6 +211,11 @@ class StationMappingForm(forms.Form):
     """Step 2 of a station import: columns, and what the file does not say (campus, type,
     operator, the unit faults go to, points)."""
 
+    #: No browser-side "required": the operator's name is needed only while no column holds
+    #: it, and choosing the column on this page must not leave the browser blocking the
+    #: submit; every problem comes back at its field instead.
+    use_required_attribute = False
+
     default_campus = forms.TypedChoiceField(label=gettext_lazy("Campus of these stations"),
                                             coerce=int, required=False, empty_value=None)
     kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=ChargingStation.Kind.choices)

@@ -6,6 +6,7 @@ imported once, who may import."""
 import csv
 import datetime as dt
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -464,6 +465,9 @@ def test_station_mapping_marks_the_operator_as_needed_and_shows_its_error_there(
     html = page.content.decode()
     assert '<span class="text-danger">*</span>' in _field_block(html, "id_operator_name")
     assert '<span class="text-danger">*</span>' in _field_block(html, "id_default_campus")
+    # no browser-side "required": choosing the operator column must be enough to submit
+    operator_input = re.search(r'<input[^>]*id="id_operator_name"[^>]*>', html).group(0)
+    assert " required" not in operator_input
     data = {name: form[name].value() or "" for name in form.column_fields}
     data.update({"kind": "ev", "operator_name": "", "default_campus": "", "points": 2,
                  "import": "1"})
