@@ -10,8 +10,9 @@
  * autostart (default true). The camera stops when the page is hidden or left.
  *
  * window.SafeCampusPhone: what a page that records a scan or sign-in on a phone also needs —
- * isoNow() (the phone's clock, ISO 8601 with its UTC offset) and locate(done, ms) (calls
- * done(position) once with the phone's position, or done(null) when it gives none within ms).
+ * isoNow() (the phone's clock, ISO 8601 with its UTC offset), locate(done, ms) (calls
+ * done(position) once with the phone's position, or done(null) when it gives none within ms)
+ * and newId() (a random UUID naming one scan or sign-in, the client_id the server stores once).
  */
 (function () {
   "use strict";
@@ -171,5 +172,16 @@
     } catch (e) { finish(null); }
   }
 
-  window.SafeCampusPhone = { isoNow: isoNow, locate: locate };
+  // A random (version 4) UUID; crypto.randomUUID needs HTTPS or localhost, getRandomValues not.
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  window.SafeCampusPhone = { isoNow: isoNow, locate: locate, newId: newId };
 })();

@@ -40,15 +40,7 @@
     return template.replace(/%\((\w+)\)s/g, function (_m, name) { return String(values[name]); });
   }
 
-  function newId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  var newId = window.SafeCampusPhone.newId;  // static/js/qrscan.js
 
   var isoNow = window.SafeCampusPhone.isoNow;  // static/js/qrscan.js
 
