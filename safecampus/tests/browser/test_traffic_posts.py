@@ -88,15 +88,41 @@ def test_a_guard_signs_in_by_typing_the_code_and_the_live_list_shows_it(
         browsing.shot(office, name)
 
 
-def test_the_qr_address_from_a_phones_camera_signs_in_after_login(browsing, org, running):
-    # the phone's camera app opens the address on the sign; the guard signs in first
+def test_the_qr_address_from_a_phones_camera_shows_the_post_and_signs_in_on_one_tap(
+        browsing, org, running):
+    # the phone's camera app opens the address on the sign; the guard logs in first
     url = services.post_url(running.teaching).split("://", 1)[1].split("/", 1)[1]
     guard = browsing.login("guard1", "phone", next_url=f"/{url}")
-    # the page signs in by itself once, with the phone's time, and shows the result
+    guard.wait_for_selector("html[data-post-sign-in-ready]")
+    # the page shows the post, its campus and its duty now, and signs nobody in by itself
+    assert "教学楼" in guard.title()
+    assert guard.locator("#post-title").inner_text() == "教学楼"
+    assert org.campus1.name in guard.locator("#post-campus").inner_text()
+    assert "Noon" in guard.locator("#post-duty").inner_text()
+    assert guard.locator("#not-rostered").is_visible()
+    button = guard.locator("#sign-in-submit")
+    assert button.inner_text().strip() == "签到"
+    box = button.bounding_box()
+    assert box["height"] >= 56 and box["y"] + box["height"] <= 844  # big, without scrolling
+    guard.wait_for_timeout(500)
+    assert not PostSignIn.objects.exists()
+    assert browsing.overflow(guard) == 0
+    browsing.shot(guard, "qr-confirm")
+    # one tap: the phone adds its time and a new id of the sign-in
+    with guard.expect_navigation():
+        button.click()
     guard.wait_for_url("**/traffic/posts/sign-in/")
     sign_in = PostSignIn.objects.get()
     assert (sign_in.post, sign_in.method, sign_in.flags) == (running.teaching, "qr",
                                                              ["not_rostered"])
+    assert abs((sign_in.received_at - sign_in.signed_at).total_seconds()) < 60
     assert "教学楼" in guard.locator(".alert-warning").inner_text()
     assert browsing.overflow(guard) == 0
     browsing.shot(guard, "qr-signed-in")
+    # a new tap after coming back is a new sign-in with its own id
+    guard.go_back()
+    guard.wait_for_selector("#sign-in-submit:not([disabled])")
+    with guard.expect_navigation():
+        guard.locator("#sign-in-submit").click()
+    guard.wait_for_url("**/traffic/posts/sign-in/")
+    assert PostSignIn.objects.values("client_id").distinct().count() == 2

@@ -102,33 +102,117 @@ def test_a_guard_signs_in_by_typing_the_code(org, posts, client, at_7_55):
     assert PostDuty.objects.get(duty_time=posts.morning).first_sign_in_at is not None
 
 
-def test_a_wrong_code_is_shown_on_the_form(org, posts, client, at_7_55):
+def test_a_wrong_code_is_shown_once_at_the_field(org, posts, client, at_7_55):
     login(client, org.users.guard)
     response = client.post(reverse("traffic:post_sign_in"),
                            {"code": "ZZZZ2222", "client_id": str(uuid.uuid4())})
     assert response.status_code == 400
-    assert ("This is not the code of a duty post: it may be mistyped or replaced. Check the "
-            "sign at the post.") in text_of(response)
+    message = ("This is not the code of a duty post: it may be mistyped or replaced. Check the "
+               "sign at the post.")
+    html = response.content.decode()
+    assert text_of(response).count(message) == 1
+    assert 'id="code-error"' in html and 'id="sign-in-errors"' not in html
+    # a replaced QR code read by the camera: once, at the field, too
+    old = services.post_code(posts.canteen)
+    services.post_rotate_code(actor=org.users.staff, post_id=posts.canteen.pk)
+    response = client.post(reverse("traffic:post_sign_in"),
+                           {"code": old, "client_id": str(uuid.uuid4()), "method": "qr"})
+    assert response.status_code == 400
+    assert text_of(response).count("code has been replaced") == 1
     assert not PostSignIn.objects.exists()
+    # a phone time the service refuses has no field on the page: shown once above the box
+    response = client.post(reverse("traffic:post_sign_in"), {
+        "code": posts.teaching.manual_code, "client_id": str(uuid.uuid4()),
+        "signed_at": "1999-03-02T07:54:00+08:00"})
+    assert response.status_code == 400 and not PostSignIn.objects.exists()
+    assert 'id="sign-in-errors"' in response.content.decode()
+    assert text_of(response).count("The sign-in time is impossible.") == 1
     login(client, org.users.student)
     assert client.get(reverse("traffic:post_sign_in")).status_code == 403
 
 
-def test_the_qr_address_opens_the_post_after_login(org, posts, client, at_7_55):
+def test_the_qr_address_shows_the_post_and_signs_in_only_on_post(org, posts, client, at_7_55):
+    services.post_duties_plan(day=MONDAY)
     url = reverse("traffic:post_sign_in_code", args=[services.post_code(posts.canteen)])
     response = client.get(url)
     assert response.status_code == 302 and "login" in response["Location"]
     login(client, org.users.guard)
     response = client.get(url)
     assert response.status_code == 200
-    assert "Sign in at this post" in text_of(response) and "一食堂" in text_of(response)
-    assert b'"auto": true' in response.content
-    assert not PostSignIn.objects.exists()  # a GET writes nothing
+    html = response.content.decode()
+    assert "<title>Sign in at 一食堂 · " in html
+    text = text_of(response)
+    assert "一食堂" in text and org.campus1.name in text
+    assert "Duty now" in text and "Morning · 07:45–08:10" in text
+    assert "You are not on this duty's roster" not in text
+    assert f'action="{url}"' in html and 'name="csrfmiddlewaretoken"' in html
+    assert 'name="client_id"' in html and 'name="method" value="qr"' in html
+    assert '"auto"' not in html and 'name="code"' not in html
+    assert not PostSignIn.objects.exists()  # a GET (a link preview, a prefetch) writes nothing
+    # the tap posts the phone's time, position and id of the sign-in
+    client_id = str(uuid.uuid4())
+    data = {"client_id": client_id, "signed_at": "2026-03-02T07:54:30+08:00",
+            "latitude": "34.250000", "longitude": "108.980000", "method": "qr"}
+    response = client.post(url, data)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "traffic:post_sign_in")
+    assert messages_of(response) == ["Signed in at 一食堂 at 07:54."]
+    # the same tap again (a double tap, a resent form) stores one sign-in
+    assert client.post(url, data).status_code == 302
+    s = PostSignIn.objects.get()
+    assert (s.post, s.guard, s.method, s.flags, str(s.client_id)) == (
+        posts.canteen, org.users.guard, "qr", [], client_id)
+    assert PostDuty.objects.get(duty_time=posts.morning).first_sign_in_at == s.signed_at
+    # back on the page the guard sees the sign-in
+    assert "You signed in on this duty at 07:54." in text_of(client.get(url))
+    # the code comes from the address, never from the form
+    other = client.post(url, {**data, "client_id": str(uuid.uuid4()),
+                              "code": posts.teaching.manual_code})
+    assert other.status_code == 302
+    assert set(PostSignIn.objects.values_list("post", flat=True)) == {posts.canteen.pk}
+    # a post without an id of the sign-in is refused, once, nothing stored
+    response = client.post(url, {"signed_at": "2026-03-02T07:54:30+08:00"})
+    assert response.status_code == 400 and PostSignIn.objects.count() == 2
+    assert text_of(response).count("This field is required.") == 1
+
+
+def test_the_qr_address_needs_the_csrf_token(org, posts, at_7_55):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    login(client, org.users.guard)
+    url = reverse("traffic:post_sign_in_code", args=[services.post_code(posts.canteen)])
+    page = client.get(url)
+    token = page.context["csrf_token"]
+    data = {"client_id": str(uuid.uuid4()), "method": "qr"}
+    assert client.post(url, data).status_code == 403
+    assert not PostSignIn.objects.exists()
+    assert client.post(url, {**data, "csrfmiddlewaretoken": str(token)}).status_code == 302
+    assert PostSignIn.objects.count() == 1
+
+
+def test_the_qr_address_of_a_rostered_off_or_replaced_code(org, posts, client, at_7_55):
+    services.post_duties_plan(day=MONDAY)
+    login(client, org.users.guard)
+    url = reverse("traffic:post_sign_in_code", args=[services.post_code(posts.teaching)])
+    text = text_of(client.get(url))
+    # the teaching building's noon duty is later today; guard1 is not on its roster
+    assert "Next duty today" in text and "Noon · 11:35–11:55" in text
+    assert "You are not on this duty's roster" in text
+    with clock.frozen(local(2026, 3, 2, 20, 0)):
+        assert "No duty of this post runs now or later today" in text_of(client.get(url))
     old = services.post_code(posts.canteen)
     services.post_rotate_code(actor=org.users.staff, post_id=posts.canteen.pk)
-    response = client.get(reverse("traffic:post_sign_in_code", args=[old]))
-    assert response.status_code == 400
-    assert "code has been replaced. Report the old sign to the office." in text_of(response)
+    for response in (client.get(reverse("traffic:post_sign_in_code", args=[old])),
+                     client.post(reverse("traffic:post_sign_in_code", args=[old]),
+                                 {"client_id": str(uuid.uuid4())})):
+        assert response.status_code == 400
+        assert "code has been replaced. Report the old sign to the office." in text_of(response)
+        assert "<title>This code cannot be used · " in response.content.decode()
+    assert not PostSignIn.objects.exists()
+    login(client, org.users.student)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"client_id": str(uuid.uuid4())}).status_code == 403
 
 
 def test_the_post_page_shows_sign_ins_and_takes_log_lines(org, posts, client, at_7_55):

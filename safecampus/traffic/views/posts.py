@@ -1,7 +1,8 @@
 """Pages of the duty-post area (交通执勤岗): the live list (refreshed by htmx), the post page
 with sign-ins and log, the setup pages (posts, duty times, class timetable), a day's roster,
-the guard's sign-in page on the phone (camera or typed code; ``/traffic/p/<code>/`` from a
-phone's camera app) and the A4 printable QR sign. Views are thin (house rule 5)."""
+the guard's sign-in page on the phone (camera or typed code), the page of a post's QR link
+``/traffic/p/<code>/`` opened by a phone's camera app (the post, its duty now and one sign-in
+button: only the tap signs in) and the A4 printable QR sign. Views are thin (house rule 5)."""
 
 import datetime as dt
 import uuid
@@ -294,15 +295,13 @@ def roster_plan(request):
     return redirect(f"{reverse('traffic:post_roster')}?day={day.isoformat()}")
 
 
-def _sign_in_page(request, *, code: str = "", post=None, refusal: str = "", form=None,
-                  status: int = 200):
-    form = form or SignInForm(initial={"code": code, "client_id": uuid.uuid4(),
-                                       "method": "qr" if code else ""})
+def _sign_in_page(request, *, form=None, status: int = 200):
+    """The sign-in page of a guard who is not at a QR link: the camera and the typed code."""
+    form = form or SignInForm(initial={"client_id": uuid.uuid4()})
     return render(request, "traffic/posts/sign_in.html", {
-        "form": form, "post": post, "refusal": refusal,
-        "duties": selectors.my_duties_today(request.user),
+        "form": form, "duties": selectors.my_duties_today(request.user),
         "scan_config": {
-            "auto": bool(code and post), "jsqrUrl": static("vendor/jsqr/jsQR.js"),
+            "jsqrUrl": static("vendor/jsqr/jsQR.js"),
             "text": {
                 "cameraStarting": _("Starting the camera…"),
                 "cameraReady": _("Point the camera at the QR code on the post's sign."),
@@ -315,27 +314,26 @@ def _sign_in_page(request, *, code: str = "", post=None, refusal: str = "", form
     }, status=status)
 
 
-@login_required
-def sign_in(request):
-    """The guard's sign-in page: scan the post's QR or type its code. POST signs in."""
-    _require(request, "traffic.sign_in_post")
-    if request.method != "POST":
-        return _sign_in_page(request)
-    form = SignInForm(request.POST)
-    if not form.is_valid():
-        return _sign_in_page(request, form=form, status=400)
+#: DomainError codes of post_resolve: the code itself is wrong.
+CODE_ERRORS = ("forged_code", "unknown_code", "revoked_code")
+
+
+def _sign_in_submit(request, form: SignInForm, *, code: str):
+    """Sign in with a bound, valid ``form`` at the post of ``code``: the redirect to the
+    sign-in page with the outcome, or None after putting the service's refusal into ``form``
+    once (a wrong code at the code field, anything else where it belongs)."""
     data = form.cleaned_data
     try:
         outcome = services.post_sign_in(
-            actor=request.user, code=data["code"], signed_at=form.signed_at_value(),
+            actor=request.user, code=code, signed_at=form.signed_at_value(),
             client_id=data["client_id"], latitude=data["latitude"],
             longitude=data["longitude"], method=data["method"] or None)
     except DomainError as error:
-        apply_domain_error(form, error)
-        if error.code in ("forged_code", "unknown_code", "revoked_code") \
-                and "code" not in error.field_errors:
+        if error.code in CODE_ERRORS and not error.field_errors:
             form.add_error("code", error.message)
-        return _sign_in_page(request, form=form, status=400)
+        else:
+            apply_domain_error(form, error)
+        return None
     sign_in = outcome.sign_in
     local = sign_in.signed_at.astimezone(clock.local_zone())
     if sign_in.duty_id and not sign_in.flags:
@@ -350,15 +348,50 @@ def sign_in(request):
 
 
 @login_required
+def sign_in(request):
+    """The guard's sign-in page: scan the post's QR or type its code. POST signs in."""
+    _require(request, "traffic.sign_in_post")
+    if request.method != "POST":
+        return _sign_in_page(request)
+    form = SignInForm(request.POST)
+    if form.is_valid():
+        done = _sign_in_submit(request, form, code=form.cleaned_data["code"])
+        if done is not None:
+            return done
+    return _sign_in_page(request, form=form, status=400)
+
+
+@login_required
 def sign_in_code(request, code: str):
-    """Opened from the QR sign by a phone's camera app (after login): the page shows the post
-    and its script signs in with the phone's time and position (a GET writes nothing)."""
+    """Opened from the QR sign by a phone's camera app (after login). GET shows the post, its
+    duty now and one big sign-in button, and writes nothing (a link preview or a prefetch
+    signs nobody in); the tap POSTs here with the phone's time, position and id of the
+    sign-in (a repeated POST with the same id stores one sign-in)."""
     _require(request, "traffic.sign_in_post")
     try:
         post, _method = services.post_resolve(code)
     except DomainError as error:
-        return _sign_in_page(request, refusal=error.message, status=400)
-    return _sign_in_page(request, code=code, post=post)
+        return render(request, "traffic/posts/sign_in_post.html",
+                      {"refusal": error.message}, status=400)
+    status = 200
+    if request.method == "POST":
+        form = SignInForm({**request.POST.dict(), "code": code})
+        if form.is_valid():
+            done = _sign_in_submit(request, form, code=code)
+            if done is not None:
+                return done
+        status = 400
+    else:
+        form = SignInForm(initial={"code": code, "client_id": uuid.uuid4(), "method": "qr"})
+    errors = list(dict.fromkeys(str(m) for messages_ in form.errors.values()
+                                for m in messages_))
+    now = selectors.post_now(post)
+    return render(request, "traffic/posts/sign_in_post.html", {
+        "post": post, "form": form, "errors": errors, "row": now,
+        "running": now.duty is not None and now.duty.starts_at <= clock.now(),
+        "rostered": any(g.pk == request.user.pk for g in now.guards),
+        "mine": next((s for s in now.signed_in if s.guard_id == request.user.pk), None),
+    }, status=status)
 
 
 @login_required
