@@ -2,13 +2,17 @@
 the replay, ``backdate()`` after it, ``counts`` for the summary.
 
 - **Gates** (2–3 per campus) added by the office through the gate service 46 days ago.
-- **45 days of passes**, written in bulk after the replay (a few thousand; one imported file
-  per week): the registered vehicles and some unregistered staff cars commute on working
-  days (in 7–9, out 17–20, one in twenty stays the night, a few come at weekends); visitors
-  come once for a few hours (some without a plate: 无牌车); two cars came in 40 and 43 days
-  ago and never left: long-stay candidates the office can turn into cases from the page.
+- **45 days of passes** up to now, written in bulk after the replay (a few thousand; one
+  imported file per week, uploaded two hours after its last pass or, this week's, just now):
+  the registered vehicles and some unregistered staff cars commute on working days (in 7–9,
+  out 17–20, one in twenty stays the night, a few come at weekends); visitors come once for a
+  few hours (some without a plate: 无牌车); two cars came in 40 and 43 days ago and never
+  left: long-stay candidates the office can turn into cases from the page.
 - **A rejected upload** yesterday through the real import: a file naming a gate nobody has
   added (东门2), so the import history shows the problem report.
+
+Every time written (``created_at`` included) is the replayed time or earlier: none is after
+the ``now`` the demo was loaded at.
 """
 
 import datetime as dt
@@ -37,6 +41,12 @@ PROVINCES = "陕陕陕陕陕京豫甘川"
 LETTERS = "ABCDEFGHJK"
 
 
+def _backdate(record) -> None:
+    """``created_at``/``updated_at`` (set by the database's clock) to the replayed time."""
+    type(record).objects.filter(pk=record.pk).update(created_at=clock.now(),
+                                                    updated_at=clock.now())
+
+
 class GateDemo:
     def __init__(self, rng: random.Random, world, now: dt.datetime):
         self.rng, self.world, self.now = rng, world, now
@@ -60,8 +70,9 @@ class GateDemo:
         for code, gates in GATES.items():
             campus = self.world.campuses[code]
             for gate_code, name in gates:
-                services.gate_create(actor=office, campus_id=campus.pk, name=name,
-                                     code=gate_code)
+                gate = services.gate_create(actor=office, campus_id=campus.pk, name=name,
+                                            code=gate_code)
+                _backdate(gate)
 
     def rejected_upload(self) -> None:
         lines = ["车牌号码,通道,方向,通行时间,车辆类型,车牌颜色",
@@ -74,6 +85,7 @@ class GateDemo:
             actor=self.office(), uploaded_file=SimpleUploadedFile(
                 f"出入记录_{day}.csv", data, content_type="text/csv"))
         services.gate_import_run(import_id=job.pk)
+        _backdate(job)
 
     def _plate(self) -> str:
         rng = self.rng
@@ -131,13 +143,16 @@ class GateDemo:
         for week, week_rows in sorted(weeks.items(), reverse=True):
             first, last = week_rows[0][3], week_rows[-1][3]
             name = f"出入记录_{first.astimezone(self.zone):%Y%m%d}-{last.astimezone(self.zone):%Y%m%d}.csv"
+            # Uploaded two hours after its last pass, but never after now: this week's file,
+            # with passes of the last hours, was uploaded just now.
+            imported = min(last + dt.timedelta(hours=2), self.now)
             job = GateImport.objects.create(
                 created_by=office, original_name=name, file=f"imports/gates/demo/{week}.csv",
                 digest=hashlib.sha256(name.encode()).hexdigest(),
                 state=GateImport.State.IMPORTED, rows_read=len(week_rows),
                 imported_count=len(week_rows), first_passed_at=first, last_passed_at=last,
-                imported_at=last + dt.timedelta(hours=2))
-            GateImport.objects.filter(pk=job.pk).update(created_at=last + dt.timedelta(hours=2))
+                imported_at=imported)
+            GateImport.objects.filter(pk=job.pk).update(created_at=imported, updated_at=imported)
             GateRecord.objects.bulk_create(
                 [GateRecord(gate=gate, plate=plate, direction=direction, passed_at=at, batch=job)
                  for plate, direction, gate, at in week_rows], batch_size=2000)
