@@ -144,6 +144,7 @@ def test_the_qr_address_shows_the_post_and_signs_in_only_on_post(org, posts, cli
     text = text_of(response)
     assert "一食堂" in text and org.campus1.name in text
     assert "Duty now" in text and "Morning · 07:45–08:10" in text
+    assert f"Rostered: {org.users.guard.full_name or 'guard1'}" in text
     assert "You are not on this duty's roster" not in text
     assert f'action="{url}"' in html and 'name="csrfmiddlewaretoken"' in html
     assert 'name="client_id"' in html and 'name="method" value="qr"' in html
