@@ -28,7 +28,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from safecampus.core.errors import NotAllowed
-from safecampus.core.forms import day_validators
 from safecampus.core.idempotency import idempotency_lookup
 from safecampus.core.models import ActivityEntry
 from safecampus.traffic.models import AbandonedVehicleCase, CasePhoto, CleanUpDrive, Vehicle
@@ -224,10 +223,9 @@ class _Photos(serializers.Serializer):
 
 class AbandonedNoticeInput(AbandonedStepInput):
     deadline = serializers.DateField(required=False, allow_null=True,
-                                     validators=day_validators(),
                                      label=gettext_lazy("Move by"), help_text=gettext_lazy(
-                                         "A local date after today; default: the usual "
-                                         "notice period."))
+                                         "A local date after today and at most 90 days "
+                                         "ahead; default: the usual notice period."))
 
 
 class AbandonedNoticeMultipartInput(AbandonedNoticeInput, _Photos):
@@ -241,8 +239,9 @@ class AbandonedContactInput(AbandonedStepInput):
 class AbandonedStoreInput(AbandonedStepInput):
     storage_place = serializers.CharField(max_length=200, label=gettext_lazy("Stored at"))
     stored_on = serializers.DateField(required=False, allow_null=True,
-                                      validators=day_validators(),
-                                      label=gettext_lazy("Removed on"))
+                                      label=gettext_lazy("Removed on"), help_text=gettext_lazy(
+                                          "A local date after the notice deadline, not in "
+                                          "the future; default: today."))
 
 
 class AbandonedStoreMultipartInput(AbandonedStoreInput, _Photos):
@@ -276,13 +275,16 @@ class AbandonedDismissInput(AbandonedStepInput):
 
 class CleanUpDriveInput(serializers.Serializer):
     campus = IdField(label=gettext_lazy("Campus"))
-    name = serializers.CharField(max_length=100, label=gettext_lazy("Name"))
+    name = serializers.CharField(max_length=100, label=gettext_lazy("Drive name"))
     starts_on = serializers.DateField(required=False, allow_null=True,
-                                      validators=day_validators(),
-                                      label=gettext_lazy("Starts on"))
+                                      label=gettext_lazy("Starts on"), help_text=gettext_lazy(
+                                          "At most 90 days before or after today; default: "
+                                          "today."))
     notice_deadline = serializers.DateField(required=False, allow_null=True,
-                                            validators=day_validators(),
-                                            label=gettext_lazy("Move by"))
+                                            label=gettext_lazy("Move by"),
+                                            help_text=gettext_lazy(
+                                                "A local date after today and at most 90 days "
+                                                "ahead; default: the usual notice period."))
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
                                  label=gettext_lazy("Note"))
 

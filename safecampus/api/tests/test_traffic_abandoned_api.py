@@ -11,7 +11,7 @@ from drf_spectacular.validation import validate_schema
 from safecampus.core import clock
 from safecampus.tests.factories import photo_upload
 from safecampus.tests.threads import race
-from safecampus.traffic.models import AbandonedVehicleCase, CaseSequence
+from safecampus.traffic.models import AbandonedVehicleCase, CaseSequence, CleanUpDrive
 from safecampus.traffic.services import abandoned as services
 from safecampus.traffic.tests.abandoned_helpers import DAY0, at, open_case
 from safecampus.traffic.tests.violation_helpers import vehicle
@@ -161,6 +161,40 @@ def test_drives_tag_all_or_nothing_and_post_notices(org):
     assert [(d["case_count"], d["open_count"]) for d in listed] == [(2, 2)]
     assert client_for(org.users.guard).post(tag, {"rows": [{"plate": "陕A11111"}]},
                                             format="json").status_code == 403
+
+
+def test_dates_out_of_range_are_400_with_the_services_message(org):
+    case = open_case(org)
+    staff = client_for(org.users.staff)
+    far = "The deadline can be at most 90 days ahead, by 2026-05-31 at the latest."
+    with clock.frozen(DAY0):
+        for day in ("2026-06-01", "3000-01-01", "9999-12-31"):
+            bad = staff.post(step(case.pk, "notice"), {"deadline": day,
+                                                       "photos": [photo_upload()]},
+                             format="multipart")
+            assert bad.status_code == 400 and bad.json()["errors"] == {"deadline": [far]}
+        drive = staff.post(DRIVES, {"campus": org.campus1.pk, "name": "东区清理",
+                                    "starts_on": "9999-12-31", "notice_deadline": "3000-01-01"},
+                           format="json")
+    assert drive.status_code == 400 and drive.json()["errors"] == {
+        "starts_on": ["A drive starts at most 90 days before or after today "
+                      "(2025-12-02 to 2026-05-31)."],
+        "notice_deadline": [far]}
+    assert AbandonedVehicleCase.objects.get().state == "suspected"
+    assert not CleanUpDrive.objects.exists()
+
+
+def test_tag_rows_take_sloppy_plates_and_quote_long_ones_short(org):
+    staff = client_for(org.users.staff)
+    with clock.frozen(DAY0):
+        drive = staff.post(DRIVES, {"campus": org.campus1.pk, "name": "东区清理"},
+                           format="json").json()
+        tagged = staff.post(f"{DRIVES}{drive['id']}/tag/", {"rows": [
+            {"plate": " 陕a 0l3０4 ", "location_text": "北门"}]}, format="json")
+        long = staff.post(f"{DRIVES}{drive['id']}/tag/", {"rows": [{"plate": "陕" * 5000}]},
+                          format="json")
+    assert tagged.status_code == 201 and tagged.json()[0]["plate"] == "陕A0L304"
+    assert long.status_code == 400 and len(str(long.json())) < 400
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils import translation
 from PIL import Image
 
 from safecampus.core import clock
-from safecampus.traffic.models import AbandonedVehicleCase
+from safecampus.traffic.models import AbandonedVehicleCase, CleanUpDrive
 from safecampus.traffic.services import abandoned as services
 from safecampus.traffic.tests.violation_helpers import owner_user, vehicle
 
@@ -111,3 +111,40 @@ def test_guard_reports_office_notices_stores_and_the_owner_claims(
     staff.goto(f"/traffic/abandoned/drives/{drive.pk}/")
     assert browsing.overflow(staff) == 0
     browsing.shot(staff, "drive")
+
+    # -- the office starts another drive and tags vehicles typed with spaces ----------------------
+    staff.goto("/traffic/abandoned/drives/")
+    form = staff.locator("#drive-form")
+    assert zh("Drive name") in form.locator("label[for=id_name]").inner_text()
+    assert zh("Name") not in form.locator("label[for=id_name]").inner_text()
+    form.locator("input[name=name]").fill("北门停车场清理")
+    form.locator("select[name=campus]").select_option(str(org.campus1.pk))
+    assert browsing.overflow(staff) == 0
+    browsing.shot(staff, "drive-form")
+    with staff.expect_navigation():
+        form.locator("button[type=submit]").click()
+    north = CleanUpDrive.objects.get(name="北门停车场清理")
+    assert staff.url.endswith(f"/traffic/abandoned/drives/{north.pk}/")
+    lines = staff.locator("#tag-form textarea[name=lines]")
+    lines.fill("陕a 54322 北门停车场东侧第1排\n" + "很长的位置说明" * 50)
+    with staff.expect_navigation():
+        staff.locator("#tag-form button[type=submit]").click()
+    errors = staff.locator("#tag-errors").inner_text()
+    assert "2" in errors and "很长的位置说明" * 4 + "很长" + "…" in errors
+    assert "很长的位置说明" * 5 not in errors
+    # the refused form answers 400 on purpose: not a browser problem
+    tag_path = f"/traffic/abandoned/drives/{north.pk}/tag/"
+    staff.sc_problems.bad_responses[:] = [
+        p for p in staff.sc_problems.bad_responses if p != f"400 {tag_path}"]
+    staff.sc_problems.console_errors[:] = [
+        p for p in staff.sc_problems.console_errors
+        if not (tag_path in p and "400 (Bad Request)" in p)]
+    assert browsing.overflow(staff) == 0
+    browsing.shot(staff, "drive-tag-too-long")
+    lines.fill("陕a 54322 北门停车场东侧第1排\n 陕a 0l3０4 \n- 蓝色自行车，车筐生锈")
+    with staff.expect_navigation():
+        staff.locator("#tag-form button[type=submit]").click()
+    assert sorted(north.cases.values_list("plate", "location_text")) == [
+        ("", ""), ("陕A0L304", ""), ("陕A54322", "北门停车场东侧第1排")]
+    assert browsing.overflow(staff) == 0
+    browsing.shot(staff, "drive-tagged")

@@ -2,20 +2,20 @@
 photo, the deadlines, the claim period …) live in :mod:`..services.abandoned`, so the pages
 and the API give the same messages."""
 
+import datetime as dt
 import re
+import unicodedata
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.core.forms import (
-    IdempotentFormMixin,
-    LocalDateField,
-    MultiplePhotoField,
-    bootstrap,
-)
+from safecampus.core.forms import IdempotentFormMixin, MultiplePhotoField, bootstrap
 from safecampus.organisation.models import Campus, Place
 
 from ..models import AbandonedVehicleCase, CasePhoto, CleanUpDrive, Vehicle
+from ..plates import DIGITS, LETTERS, PROVINCES, SPECIAL_SUFFIXES, plate_normalise, plate_problem
+from ..services import abandoned as services
 from ..services.abandoned import CONTACT_CHANNELS
 
 Source = AbandonedVehicleCase.Source
@@ -112,6 +112,31 @@ class CaseFilterForm(forms.Form):
                 "source": data.get("source") or "", "drive_id": data.get("drive")}
 
 
+class DayField(forms.DateField):
+    """An optional local day of a case step or drive (``YYYY-MM-DD``, a date picker on
+    phones). Only parsed here: how far back or ahead it may be is the service's rule (so
+    the pages and the API give the same message); the date picker offers that range."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        super().__init__(**kwargs)
+
+    def offer(self, first: dt.date | None, last: dt.date | None) -> None:
+        """Limit the date picker to ``first``…``last`` (today's range, set per form)."""
+        for attr, day in (("min", first), ("max", last)):
+            if day is not None:
+                self.widget.attrs[attr] = day.isoformat()
+
+
+def _offer_deadline(field: DayField) -> None:
+    today = services.local_today()
+    latest = services.latest_notice_deadline()
+    field.offer(today + dt.timedelta(days=1), latest)
+    field.help_text = gettext("Empty: the usual notice period. At most %(days)s days ahead.") % {
+        "days": (latest - today).days}
+
+
 # --- one form per step -----------------------------------------------------------------------
 class _StepForm(forms.Form):
     """Carries the case's version so that a stale form is refused with a conflict."""
@@ -123,13 +148,16 @@ class _StepForm(forms.Form):
         for field in self.fields.values():
             if isinstance(field, MultiplePhotoField):
                 field.widget.attrs["accept"] = "image/*"
+        if "deadline" in self.fields:
+            _offer_deadline(self.fields["deadline"])
+        if "stored_on" in self.fields:
+            self.fields["stored_on"].offer(None, services.local_today())
         bootstrap(self)
 
 
 class NoticeForm(_StepForm):
     photos = MultiplePhotoField(label=_("Photo of the notice on the vehicle"))
-    deadline = LocalDateField(label=_("Move by"), help_text=_(
-        "Empty: the usual notice period."))
+    deadline = DayField(label=_("Move by"))
     note = forms.CharField(label=_("Note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -148,7 +176,7 @@ class MovedForm(_StepForm):
 
 class StoreForm(_StepForm):
     storage_place = forms.CharField(label=_("Stored at"), max_length=200)
-    stored_on = LocalDateField(label=_("Removed on"), help_text=_("Empty: today."))
+    stored_on = DayField(label=_("Removed on"), help_text=_("Empty: today."))
     photos = MultiplePhotoField(label=_("Photos of the removal"))
     note = forms.CharField(label=_("Note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
@@ -188,42 +216,142 @@ class PhotosForm(IdempotentFormMixin):
 
 # --- clean-up drives -------------------------------------------------------------------------
 class DriveForm(IdempotentFormMixin):
-    name = forms.CharField(label=_("Name"), max_length=100, widget=forms.TextInput(attrs={
+    name = forms.CharField(label=_("Drive name"), max_length=100, widget=forms.TextInput(attrs={
         "placeholder": _("e.g. Spring clean-up of the east car parks")}))
     campus = forms.TypedChoiceField(label=_("Campus"), coerce=int, empty_value=None)
-    starts_on = LocalDateField(label=_("Starts on"), help_text=_("Empty: today."))
-    notice_deadline = LocalDateField(label=_("Owners move their vehicles by"),
-                                     help_text=_("Empty: the usual notice period."))
+    starts_on = DayField(label=_("Starts on"), help_text=_("Empty: today."))
+    notice_deadline = DayField(label=_("Owners move their vehicles by"))
     note = forms.CharField(label=_("Note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campus"].choices = _campus_choices(_("Choose the campus"))
+        span = dt.timedelta(days=services.DATE_RANGE_DAYS)
+        today = services.local_today()
+        self.fields["starts_on"].offer(today - span, today + span)
+        _offer_deadline(self.fields["notice_deadline"])
         bootstrap(self)
 
 
-#: "no plate" written in the tag list's plate column.
-NO_PLATE = {"-", "—", "无", "无牌", "无车牌", "none", "no plate"}
-_SPLIT = re.compile(r"[\t,，;；]|\s+")
+#: "no plate" written at the start of a tag line: a dash, or a word followed by a space or
+#: a separator (the rest of the line describes the vehicle).
+NO_PLATE_DASHES = ("-", "—", "－")
+NO_PLATE_WORDS = ("no plate", "none", "无")
+#: Marks that may run into the description (no plate starts with 无).
+NO_PLATE_MARKS = ("无车牌", "无牌")
+#: The separators between a line's plate and the rest: spaces, tab, commas, semicolons,
+#: colons.
+_SEPARATORS = ",，;；、:："
+_SPLIT = re.compile(r"[,，;；、:：]|\s+")
+#: What is left out between the plate and the place: separators (and a dot after them).
+_REST_LEAD = re.compile(r"^[\s,，;；、:：·•・]+")
+#: A plate typed with spaces or dots between its parts is at most this long.
+_PLATE_TEXT_MAX = 24
+#: Characters that belong to a plate (after NFKC and upper-casing); I and O are in so
+#: that a plate with them is reported as such.
+_PLATE_CHARS = set(PROVINCES + LETTERS + DIGITS + SPECIAL_SUFFIXES + "IO")
+#: A tag line is at most this long (a plate, and 200 characters of place or description).
+TAG_LINE_MAX = 250
+
+
+def _folded(char: str) -> str:
+    return unicodedata.normalize("NFKC", char).upper()
+
+
+def _separator(char: str) -> bool:
+    return char.isspace() or char in _SEPARATORS
+
+
+def _plate_prefix(line: str) -> int:
+    """The length of the shortest start of ``line`` that is a valid plate once normalised
+    (``"陕a 12345 北门"`` → 8) and ends the line or is followed by a space or separator (so
+    ``"陕AD12345"`` is not read as ``陕AD1234`` and ``5``, nor ``"陕A 1234 3号楼"`` as
+    ``陕A12343`` and ``号楼``); 0 if there is none."""
+    for end in range(1, min(len(line), _PLATE_TEXT_MAX) + 1):
+        if _separator(line[end - 1]):
+            continue
+        number = plate_normalise(line[:end])
+        if len(number) > 8:
+            break
+        if (len(number) in (7, 8) and plate_problem(number) is None
+                and (end == len(line) or _separator(line[end]))):
+            return end
+    return 0
+
+
+def _plate_guess(line: str) -> int:
+    """For a line without a valid plate: the length of its start that was meant as the
+    plate, for the error message — the first word, joined with the next words while they
+    are letters and digits and the whole stays within 8 characters (``"陕a 1234 北门"`` →
+    ``"陕a 1234"``)."""
+    words = list(re.finditer(r"\S+", line))
+    if not words:
+        return 0
+    end = words[0].end()
+    first = _SPLIT.split(line[:end], maxsplit=1)[0]
+    if len(first) < end - words[0].start():  # a comma or tab inside the first word
+        return words[0].start() + len(first)
+    for word in words[1:]:
+        text = word.group()
+        if (not all(c in _PLATE_CHARS for c in _folded(text))
+                or len(plate_normalise(line[:word.end()])) > 8):
+            break
+        end = word.end()
+    return end
+
+
+def _no_plate_rest(line: str) -> str | None:
+    """The description after a "no plate" mark at the start of ``line``, or None."""
+    lowered = line.lower()
+    if lowered.startswith(NO_PLATE_DASHES):
+        return line[1:]
+    for mark in NO_PLATE_MARKS:
+        if line.startswith(mark):
+            return line[len(mark):]
+    for word in NO_PLATE_WORDS:
+        if lowered.startswith(word) and (len(line) == len(word)
+                                         or _separator(line[len(word)])):
+            return line[len(word):]
+    return None
+
+
+def tag_line(line: str, number: int | None = None) -> dict:
+    """One tag line as a service row: the plate (typed with or without spaces, dots, full
+    width or lower case: the shortest start of the line that is a plate), then where the
+    vehicle stands after a space, tab or comma (``"陕a 12345，北门停车场"``). A line starting
+    with ``-`` or ``无牌`` is a vehicle without a plate; the rest describes it. ``number``:
+    the line's number in the text, for the service's messages."""
+    line = line.strip()
+    rest = _no_plate_rest(line)
+    if rest is not None:
+        row = {"plate": "", "description": _REST_LEAD.sub("", rest).strip(),
+               "location_text": ""}
+    else:
+        end = _plate_prefix(line) or _plate_guess(line)
+        row = {"plate": line[:end].strip(), "description": "",
+               "location_text": _REST_LEAD.sub("", line[end:]).strip()}
+    if number is not None:
+        row["line"] = number
+    return row
 
 
 def tag_rows(text: str) -> list[dict]:
-    """The tag list's lines as service rows: ``plate<space or comma>where it stands``; a
-    plate of ``-`` or ``无牌`` is a vehicle without a plate whose rest of the line is its
-    description. Empty lines are left out."""
-    rows = []
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        parts = _SPLIT.split(line, maxsplit=1)
-        plate, rest = parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
-        if plate.lower() in NO_PLATE:
-            rows.append({"plate": "", "description": rest, "location_text": ""})
-        else:
-            rows.append({"plate": plate, "description": "", "location_text": rest})
-    return rows
+    """The tag list's lines (:func:`tag_line`) as service rows, each with its ``line``
+    number in ``text`` (so messages name the line the user sees); empty lines are left
+    out."""
+    return [tag_line(line, number)
+            for number, line in enumerate((text or "").splitlines(), start=1) if line.strip()]
+
+
+def tag_line_problems(text: str) -> list[str]:
+    """The lines too long to be a tag line, each named by its number with its start."""
+    return [services.msg_row(number, gettext(
+        "This line has %(count)s characters, at most %(limit)s are allowed: “%(start)s”.")
+        % {"count": len(line.strip()), "limit": TAG_LINE_MAX,
+           "start": services.quote(line.strip())})
+        for number, line in enumerate((text or "").splitlines(), start=1)
+        if len(line.strip()) > TAG_LINE_MAX]
 
 
 class TagForm(IdempotentFormMixin):
@@ -237,6 +365,17 @@ class TagForm(IdempotentFormMixin):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bootstrap(self)
+
+    def clean_lines(self):
+        text = self.cleaned_data.get("lines", "")
+        count = sum(1 for line in text.splitlines() if line.strip())
+        if count > services.TAG_MAX_ROWS:
+            raise forms.ValidationError(gettext("At most %(count)s vehicles in one go.")
+                                        % {"count": services.TAG_MAX_ROWS})
+        problems = tag_line_problems(text)
+        if problems:
+            raise forms.ValidationError(problems)
+        return text
 
     def rows(self) -> list[dict]:
         return tag_rows(self.cleaned_data.get("lines", ""))

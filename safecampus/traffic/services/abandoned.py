@@ -74,6 +74,12 @@ NAME_MAX = 64
 TAG_MAX_ROWS = 200
 #: A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = dt.timedelta(minutes=2)
+#: A notice deadline (a case's or a drive's) is at most this many days ahead (or the usual
+#: notice period, ``ABANDONED_NOTICE_DAYS``, if that is longer); a drive starts at most this
+#: many days before or after today.
+DATE_RANGE_DAYS = 90
+#: An error message quotes at most this many characters of what was typed.
+QUOTE_MAX = 30
 
 #: How the owner was reached (stored in the contact record and the timeline's data).
 CONTACT_CHANNELS = {
@@ -138,6 +144,12 @@ def _text(value, *, field: str, limit: int, errors: dict, required: str = "") ->
     elif len(value) > limit:
         errors[field] = [_("At most %(count)s characters.") % {"count": limit}]
     return value
+
+
+def quote(text: str, limit: int = QUOTE_MAX) -> str:
+    """``text`` for an error message: at most ``limit`` characters, then "…"."""
+    text = str(text or "")
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _photos(photos: Sequence, *, required: str = "") -> list:
@@ -425,11 +437,30 @@ def default_notice_deadline() -> dt.date:
     return local_today() + dt.timedelta(days=_days("ABANDONED_NOTICE_DAYS"))
 
 
+def latest_notice_deadline() -> dt.date:
+    """The last day a notice deadline may be: today (local) + :data:`DATE_RANGE_DAYS` (or
+    the usual notice period if that is longer)."""
+    return local_today() + dt.timedelta(days=max(DATE_RANGE_DAYS,
+                                                 _days("ABANDONED_NOTICE_DAYS")))
+
+
+def _deadline_problem(deadline: dt.date) -> str | None:
+    """Why ``deadline`` cannot be a notice deadline (after today, not too far ahead)."""
+    if deadline <= local_today():
+        return _("The deadline must be a day after today.")
+    latest = latest_notice_deadline()
+    if deadline > latest:
+        return _("The deadline can be at most %(days)s days ahead, by %(date)s at the "
+                 "latest.") % {"days": (latest - local_today()).days,
+                               "date": latest.isoformat()}
+    return None
+
+
 def _deadline(deadline: dt.date | None, *, field: str = "deadline") -> dt.date:
-    today = local_today()
     deadline = deadline or default_notice_deadline()
-    if deadline <= today:
-        raise _invalid(field, _("The deadline must be a day after today."))
+    problem = _deadline_problem(deadline)
+    if problem is not None:
+        raise _invalid(field, problem)
     return deadline
 
 
@@ -733,10 +764,19 @@ def clean_up_drive_create(*, actor, campus_id: int, name: str,
     note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
     today = local_today()
     starts_on = starts_on or today
+    span = dt.timedelta(days=DATE_RANGE_DAYS)
+    if not today - span <= starts_on <= today + span:
+        # checked first: the default deadline below is computed from it
+        errors["starts_on"] = [_("A drive starts at most %(days)s days before or after "
+                                 "today (%(first)s to %(last)s).") % {
+            "days": DATE_RANGE_DAYS, "first": (today - span).isoformat(),
+            "last": (today + span).isoformat()}]
+        starts_on = today
     notice_deadline = notice_deadline or max(
         starts_on, today) + dt.timedelta(days=_days("ABANDONED_NOTICE_DAYS"))
-    if notice_deadline <= today:
-        errors["notice_deadline"] = [_("The deadline must be a day after today.")]
+    problem = _deadline_problem(notice_deadline)
+    if problem is not None:
+        errors["notice_deadline"] = [problem]
     elif notice_deadline < starts_on:
         errors["notice_deadline"] = [_("The deadline cannot be before the drive starts.")]
     campus = (Campus.objects.filter(pk=campus_id).first()
@@ -771,8 +811,9 @@ def abandoned_cases_tag(*, actor, drive_id: int, rows: Iterable[Mapping],
     ``description``), optional ``location_text``, ``description``, ``vehicle_kind`` and
     ``place_id`` (a place of the drive's campus); at most :data:`TAG_MAX_ROWS`. Every row is
     checked first: a bad plate, a plate twice in the batch or a plate with an open case is
-    reported with its row number (1-based) in ``field_errors["rows"]`` and nothing is
-    written. Returns the new cases in row order. Needs ``traffic.manage_abandoned``.
+    reported with its row number (1-based, or the row's ``line``: its line in the text it
+    was read from) in ``field_errors["rows"]`` and nothing is written. Returns the new
+    cases in row order. Needs ``traffic.manage_abandoned``.
 
     The same ``idempotency_key`` (same actor, same drive) returns the cases the first call
     opened, also when the two calls overlap (the key is looked up again under the drive's
@@ -818,7 +859,8 @@ def _check_rows(rows: list, *, drive: CleanUpDrive) -> tuple[list[dict], list[st
     place_ids = {str(r.get("place_id")) for r in rows if r.get("place_id") not in (None, "")}
     places = {str(p.pk): p for p in Place.objects.filter(
         pk__in=[p for p in place_ids if _digits(p)])}
-    for index, row in enumerate(rows, start=1):
+    for position, row in enumerate(rows, start=1):
+        index = int(row["line"]) if _digits(row.get("line")) else position
         errors: dict[str, list[str]] = {}
         text = (row.get("plate") or "").strip()
         number = ""
@@ -826,7 +868,7 @@ def _check_rows(rows: list, *, drive: CleanUpDrive) -> tuple[list[dict], list[st
             try:
                 number = plate_check(text).number
             except DomainError as error:
-                errors["plate"] = [_("%(plate)s: %(reason)s") % {"plate": text,
+                errors["plate"] = [_("%(plate)s: %(reason)s") % {"plate": quote(text),
                                                                    "reason": error.message}]
         kind = row.get("vehicle_kind") or ""
         if kind and kind not in Vehicle.Kind.values:

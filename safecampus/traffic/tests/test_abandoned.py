@@ -193,6 +193,23 @@ def test_the_notice_needs_a_photo_and_a_future_deadline(org, settings):
         "traffic.abandoned_notice", "suspected", "noticed", "贴于前挡风玻璃")
 
 
+def test_the_notice_deadline_is_at_most_ninety_days_ahead(org, settings):
+    case = open_case(org)
+    for day in (dt.date(2026, 6, 1), dt.date(3000, 1, 1), dt.date(9999, 12, 31)):
+        with pytest.raises(DomainError) as caught:
+            notice(org, case, deadline=day)
+        assert caught.value.field_errors == {"deadline": [
+            "The deadline can be at most 90 days ahead, by 2026-05-31 at the latest."]}
+    assert fresh(case).state == State.SUSPECTED
+    assert not CasePhoto.objects.filter(stage="notice").exists()
+    # the 90th day is allowed
+    assert notice(org, case, deadline=dt.date(2026, 5, 31)).notice_deadline == dt.date(
+        2026, 5, 31)
+    # a longer usual notice period stretches the limit to it (its default stays allowed)
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "ABANDONED_NOTICE_DAYS": 120}
+    assert notice(org, open_case(org, "陕A54321")).notice_deadline == dt.date(2026, 6, 30)
+
+
 def test_a_chosen_deadline_tomorrow_is_accepted_in_local_days(org):
     case = open_case(org, when=local(2026, 3, 2, 23, 30))  # 15:30 UTC, still 2 March
     case = notice(org, case, when=local(2026, 3, 2, 23, 30), deadline=dt.date(2026, 3, 3))
@@ -547,10 +564,9 @@ def test_a_guard_sees_the_cases_and_drives_of_his_campus_the_office_and_leadersh
     north = open_case(org, "陕A11111")
     south = open_case(org, "陕A22222", actor=org.users.staff, campus_id=org.campus2.pk)
     north_drive = services.clean_up_drive_create(actor=org.users.staff,
-                                                 campus_id=org.campus1.pk, name="北区清理",
-                                                 notice_deadline=dt.date(2027, 1, 1))
+                                                 campus_id=org.campus1.pk, name="北区清理")
     services.clean_up_drive_create(actor=org.users.staff, campus_id=org.campus2.pk,
-                                   name="南区清理", notice_deadline=dt.date(2027, 1, 1))
+                                   name="南区清理")
     south_photo = CasePhoto.objects.get(case=south)
     guard = org.users.guard
     assert list(selectors.case_list_visible_to(guard)) == [north]

@@ -56,14 +56,92 @@ def test_a_drive_defaults_and_checks_its_dates(org):
     assert CleanUpDrive.objects.count() == 2
 
 
+def test_a_drive_starts_within_ninety_days_and_its_deadline_is_at_most_ninety_days_ahead(org):
+    for kwargs, errors in [
+        ({"notice_deadline": dt.date(2026, 6, 1)}, {"notice_deadline": [
+            "The deadline can be at most 90 days ahead, by 2026-05-31 at the latest."]}),
+        ({"notice_deadline": dt.date(9999, 12, 31)}, {"notice_deadline": [
+            "The deadline can be at most 90 days ahead, by 2026-05-31 at the latest."]}),
+        # far ahead or back (9999-12-31 + the notice period would overflow): refused first
+        ({"starts_on": dt.date(9999, 12, 31)}, {"starts_on": [
+            "A drive starts at most 90 days before or after today (2025-12-02 to 2026-05-31)."]}),
+        ({"starts_on": dt.date(1, 1, 1)}, {"starts_on": [
+            "A drive starts at most 90 days before or after today (2025-12-02 to 2026-05-31)."]}),
+        ({"starts_on": dt.date(2026, 5, 31)}, {"notice_deadline": [
+            "The deadline can be at most 90 days ahead, by 2026-05-31 at the latest."]}),
+    ]:
+        with pytest.raises(DomainError) as caught:
+            drive(org, **kwargs)
+        assert caught.value.field_errors == errors
+    assert not CleanUpDrive.objects.exists()
+    first = drive(org, starts_on=dt.date(2025, 12, 2), notice_deadline=dt.date(2026, 5, 31))
+    last = drive(org, starts_on=dt.date(2026, 5, 30), notice_deadline=dt.date(2026, 5, 31))
+    assert (first.starts_on, last.starts_on) == (dt.date(2025, 12, 2), dt.date(2026, 5, 30))
+
+
 def test_tag_lines_are_parsed_plate_first():
     assert tag_rows("陕A12345 3号楼后\n\n 陕AD12345，东区停车场12号位 \n- 白色电动车 无牌\n"
                     "陕A54321") == [
-        {"plate": "陕A12345", "description": "", "location_text": "3号楼后"},
-        {"plate": "陕AD12345", "description": "", "location_text": "东区停车场12号位"},
-        {"plate": "", "description": "白色电动车 无牌", "location_text": ""},
-        {"plate": "陕A54321", "description": "", "location_text": ""},
+        {"plate": "陕A12345", "description": "", "location_text": "3号楼后", "line": 1},
+        {"plate": "陕AD12345", "description": "", "location_text": "东区停车场12号位",
+         "line": 3},
+        {"plate": "", "description": "白色电动车 无牌", "location_text": "", "line": 4},
+        {"plate": "陕A54321", "description": "", "location_text": "", "line": 5},
     ]
+
+
+@pytest.mark.parametrize(("line", "plate", "where"), [
+    ("陕a 12345 北门停车场东侧第1排", "陕a 12345", "北门停车场东侧第1排"),
+    (" 陕a 0l3０4 ", "陕a 0l3０4", ""),
+    ("京Ａ　１２３４５ 北门", "京Ａ　１２３４５", "北门"),
+    ("陕A·12345 北门", "陕A·12345", "北门"),
+    ("陕A-12345,东区", "陕A-12345", "东区"),
+    ("陕AD 12345\t东区停车场", "陕AD 12345", "东区停车场"),
+    ("陕AD12345 东区", "陕AD12345", "东区"),  # not 陕AD1234 with "5 东区"
+    ("陕AD1234 5号楼", "陕AD1234", "5号楼"),  # the shortest plate: the rest is the place
+    ("陕A12345 D栋", "陕A12345", "D栋"),  # not the new-energy 陕A12345D
+    ("陕A12345：西门", "陕A12345", "西门"),
+    # no valid plate: the words meant as the plate, for the error message
+    ("陕a 1234 3号楼", "陕a 1234", "3号楼"),  # not 陕A12343 with "号楼"
+    ("陕A1234 short", "陕A1234", "short"),
+    ("陕A1234,东区", "陕A1234", "东区"),
+    ("陕A12345北门", "陕A12345北门", ""),  # a plate needs a space or separator after it
+    ("北门停车场 白车", "北门停车场", "白车"),
+])
+def test_plates_typed_with_spaces_or_separators_are_read_whole(line, plate, where):
+    assert tag_rows(line) == [{"plate": plate, "description": "", "location_text": where,
+                               "line": 1}]
+
+
+@pytest.mark.parametrize(("line", "description"), [
+    ("-", ""), ("- 白色电动车", "白色电动车"), ("-白色电动车", "白色电动车"),
+    ("—，蓝色自行车", "蓝色自行车"), ("无牌 白色电动车", "白色电动车"), ("无车牌白色电动车", "白色电动车"),
+    ("无\t白车", "白车"), ("No plate, white e-bike", "white e-bike"), ("none", ""),
+])
+def test_a_line_marked_without_plate_describes_the_vehicle(line, description):
+    assert tag_rows(line) == [{"plate": "", "description": description, "location_text": "",
+                               "line": 1}]
+
+
+def test_sloppy_plates_are_tagged_and_errors_name_the_lines_as_typed(org):
+    d = drive(org)
+    cases = tag(org, d, tag_rows("陕a 12345 北门停车场东侧第1排\n\n 陕a 0l3０4 \n"
+                                 "陕ad 12345，东区"))
+    assert [(c.plate, c.location_text) for c in cases] == [
+        ("陕A12345", "北门停车场东侧第1排"), ("陕A0L304", ""), ("陕AD12345", "东区")]
+    with pytest.raises(DomainError) as caught:
+        tag(org, d, tag_rows("陕b 11111 东\n\n\n陕a 1234 3号楼\n陕B·11111 西"))
+    assert caught.value.field_errors["rows"] == [
+        "Line 4: 陕a 1234: A plate has 7 characters (8 for new-energy vehicles); this one has 6.",
+        "Line 5: 陕B11111 is already on line 1."]
+
+
+def test_a_long_plate_is_quoted_short_in_its_error(org):
+    d = drive(org)
+    with pytest.raises(DomainError) as caught:
+        tag(org, d, [{"plate": "陕" * 5000}])
+    [message] = caught.value.field_errors["rows"]
+    assert message.startswith("Line 1: " + "陕" * 30 + "…: ") and len(message) < 160
 
 
 def test_tagging_opens_one_case_per_row_in_one_go(org):

@@ -280,3 +280,101 @@ def test_a_guard_works_on_his_campus_only(client, org):
     assert [c.pk for c in listed.context["page"].object_list] == [north.pk]
     form = client.get(reverse("traffic:abandoned_report")).context["form"]
     assert [value for value, _label in form.fields["campus"].choices] == ["", org.campus1.pk]
+
+
+# --- tag lines, the drive form, dates ----------------------------------------------------------
+def _new_drive(client, org):
+    with clock.frozen(DAY0):
+        return CleanUpDrive.objects.get(pk=client.post(reverse("traffic:abandoned_drive_list"), {
+            "name": "东区清理", "campus": org.campus1.pk}).url.rstrip("/").split("/")[-1])
+
+
+def test_sloppy_plates_are_tagged_from_the_drive_page(client, org):
+    login(client, org.users.staff)
+    d = _new_drive(client, org)
+    with clock.frozen(DAY0):
+        done = client.post(reverse("traffic:abandoned_drive_tag", args=[d.pk]), {
+            "lines": "陕a 12345 北门停车场东侧第1排\r\n 陕a 0l3０4 \r\n陕AD 12345\t东区"})
+    assert done.status_code == 302 and messages_of(done)[-1] == "3 vehicles tagged."
+    assert sorted(AbandonedVehicleCase.objects.values_list("plate", "location_text")) == [
+        ("陕A0L304", ""), ("陕A12345", "北门停车场东侧第1排"), ("陕AD12345", "东区")]
+
+
+def test_an_over_long_tag_line_is_refused_quoting_its_start(client, org):
+    login(client, org.users.staff)
+    d = _new_drive(client, org)
+    long_line = "陕A12345 " + "很长的位置说明" * 800  # 5,609 characters
+    with clock.frozen(DAY0):
+        response = client.post(reverse("traffic:abandoned_drive_tag", args=[d.pk]), {
+            "lines": f"陕A11111 东1\n{long_line}\n{'x' * 251}"})
+    assert response.status_code == 400
+    errors = response.context["tag_form"].errors["lines"]
+    assert errors == [
+        f"Line 2: This line has {len(long_line)} characters, at most 250 are allowed: "
+        f"“{long_line[:30]}…”.",
+        f"Line 3: This line has 251 characters, at most 250 are allowed: “{'x' * 30}…”."]
+    # the line stays in the text box to be fixed, and only there
+    assert response.content.decode().count(long_line[:40]) == 1
+    assert not AbandonedVehicleCase.objects.exists()
+    with clock.frozen(DAY0):
+        too_many = client.post(reverse("traffic:abandoned_drive_tag", args=[d.pk]), {
+            "lines": "\n".join(f"陕A{i:05d}" for i in range(201))})
+    assert too_many.context["tag_form"].errors["lines"] == ["At most 200 vehicles in one go."]
+    assert not AbandonedVehicleCase.objects.exists()
+
+
+def test_the_drive_form_names_the_drive_not_a_person(client, org):
+    login(client, org.users.staff)
+    with clock.frozen(DAY0):
+        form = client.get(reverse("traffic:abandoned_drive_list")).context["form"]
+    assert form.fields["name"].label == "Drive name"
+    assert (form.fields["starts_on"].widget.attrs["min"],
+            form.fields["starts_on"].widget.attrs["max"]) == ("2025-12-02", "2026-05-31")
+    assert (form.fields["notice_deadline"].widget.attrs["min"],
+            form.fields["notice_deadline"].widget.attrs["max"]) == ("2026-03-03", "2026-05-31")
+    assert form.fields["notice_deadline"].help_text == (
+        "Empty: the usual notice period. At most 90 days ahead.")
+
+
+def test_dates_too_far_ahead_get_a_clear_message_on_the_pages(client, org):
+    login(client, org.users.staff)
+    with clock.frozen(DAY0):
+        response = client.post(reverse("traffic:abandoned_drive_list"), {
+            "name": "东区清理", "campus": org.campus1.pk, "starts_on": "3000-01-01",
+            "notice_deadline": "3000-01-02"})
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "starts_on": ["A drive starts at most 90 days before or after today "
+                      "(2025-12-02 to 2026-05-31)."],
+        "notice_deadline": ["The deadline can be at most 90 days ahead, by 2026-05-31 at the "
+                            "latest."]}
+    assert not CleanUpDrive.objects.exists()
+    case = open_case(org)
+    for day in ("2026-06-01", "3000-01-01", "9999-12-31"):
+        with clock.frozen(DAY0):
+            bad = client.post(url(case, "notice"), {"notice-version": 1,
+                                                    "notice-deadline": day,
+                                                    "notice-photos": [photo_upload()]})
+        assert bad.status_code == 400
+        [form] = [s["form"] for s in bad.context["steps"] if s["open"]]
+        assert form.errors == {"deadline": [
+            "The deadline can be at most 90 days ahead, by 2026-05-31 at the latest."]}
+    with clock.frozen(DAY0):
+        form = [s["form"] for s in client.get(url(case)).context["steps"]
+                if s["action"] == "notice"][0]
+    assert (form.fields["deadline"].widget.attrs["min"],
+            form.fields["deadline"].widget.attrs["max"]) == ("2026-03-03", "2026-05-31")
+    case.refresh_from_db()
+    assert case.state == State.SUSPECTED
+    # removal: the day of removal is not in the future (also far in it)
+    case = notice(org, case)
+    with clock.frozen(at(10)):
+        for day in ("2026-03-13", "3000-01-01"):
+            bad = client.post(url(case, "store"), {"store-storage_place": "北门停车场",
+                                                   "store-stored_on": day,
+                                                   "store-photos": [photo_upload()]})
+            [form] = [s["form"] for s in bad.context["steps"] if s["open"]]
+            assert form.errors == {"stored_on": ["The day of removal cannot be in the future."]}
+        assert [s["form"] for s in client.get(url(case)).context["steps"]
+                if s["action"] == "store"][0].fields["stored_on"].widget.attrs["max"] == (
+            "2026-03-12")
