@@ -2,7 +2,8 @@
 file with a bad row → the problem report (row, column, message) and nothing imported; upload
 the fixed file → imported; the statistics draw their charts; the long-stay list shows the car
 that came in 40 days ago and never left, and "open cases" turns it into an abandoned-vehicle
-case. Screenshots go to /tmp/shots."""
+case; days out of range in the address are refused with a message. Screenshots go to
+/tmp/shots."""
 
 import datetime as dt
 
@@ -96,6 +97,15 @@ def test_office_uploads_sees_the_report_fixes_it_and_opens_a_long_stay_case(
     assert AbandonedVehicleCase.objects.count() == 1
     assert browsing.overflow(page) == 0
     browsing.shot(page, "long-stay-dismissed")
+
+    # a number of days out of range in the address: named and refused, the box shows the
+    # days the list uses
+    page.goto("/traffic/gates/long-stay/?days=99999999999")
+    assert "99999999999" in page.locator("#days-refused").inner_text()
+    assert page.locator("input[name=days][type=number]").input_value() == "30"
+    assert page.locator("#long-stays [data-plate]").count() == 1
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "long-stay-refused-days")
 
 
 def test_an_import_whose_worker_died_shows_as_failed(browsing, org, viewport):
