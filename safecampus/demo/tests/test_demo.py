@@ -54,7 +54,9 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
     assert output.startswith("Demo loaded in ")
     assert re.search(r", \d+ hazards, .* \d+ inspections, 4 patrol routes, \d+ rounds, \d+ "
                      r"checkpoint scans, 30 grid visits, \d+ duty-log entries, \d+ incidents, "
-                     r"41 vehicles, 80 parking violations, \d+ move-car notices\.",
+                     r"41 vehicles, 80 parking violations, \d+ move-car notices, [1-9]\d* "
+                     r"abandoned-vehicle cases, [1-9]\d* gate records, [1-9]\d* duty posts, "
+                     r"[1-9]\d* charging stations with [1-9]\d* sessions\.",
                      output), output
 
     # then the university has four campuses, the security office and 11 categories
