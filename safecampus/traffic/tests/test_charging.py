@@ -357,26 +357,6 @@ def test_a_fault_report_that_loses_the_key_race_returns_the_winner_and_keeps_not
 
 
 # --- the module's name and the utilisation table in Chinese ----------------------------------
-#: The Chinese of the msgids these pages added (the lead compiles them into locale/; until
-#: then the fixture below adds them to the zh-hans catalog for the test).
-NEW_CHINESE = {"module\x04Charging points": "充电设施", "table\x04Occupancy": "占用率",
-               "table\x04Charging points": "充电桩数"}
-
-
-@pytest.fixture
-def chinese_terms():
-    from django.utils.translation import trans_real
-
-    catalog = trans_real.translation("zh-hans")._catalog
-    added = [key for key in NEW_CHINESE if key not in catalog]
-    for key in added:
-        catalog[key] = NEW_CHINESE[key]
-    yield
-    for key in added:
-        for part in catalog._catalogs:
-            part.pop(key, None)
-
-
 def session_at(st, day, *, hours=2, number="1"):
     """A session of ``st`` from 09:00 Beijing time on ``day`` lasting ``hours``."""
     import datetime as dt
@@ -391,7 +371,7 @@ def session_at(st, day, *, hours=2, number="1"):
 
 
 def test_the_module_is_named_charging_facilities_not_the_count_of_points(
-        client, org, chinese_terms):
+        client, org):
     """"Charging points" is also the station's count field (充电桩数): the module's name on
     the traffic home, the list's title and the breadcrumb uses its own msgid; the busiest
     table's headers say occupancy and charging points."""
