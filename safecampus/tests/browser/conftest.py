@@ -8,6 +8,7 @@ Each user gets a browser context of their own (own cookies), signed in through t
 
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,6 +143,20 @@ class Browsing:
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(path), full_page=full_page)
         return path
+
+    @staticmethod
+    def wait_until(page, expression: str, arg=None, *, timeout_s: float = 10.0) -> None:
+        """Wait until ``expression`` (a JS function of ``arg``) is truthy on ``page``.
+
+        Polls from Python with ``page.evaluate`` rather than ``page.wait_for_function``: the
+        latter compiles its predicate with ``eval`` inside the page whenever it has to poll,
+        which our Content-Security-Policy (no ``unsafe-eval``) refuses on a busy machine.
+        Raises AssertionError naming the expression after ``timeout_s`` seconds."""
+        deadline = time.monotonic() + timeout_s
+        while not page.evaluate(expression, arg):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still false after {timeout_s} s: {expression}")
+            page.wait_for_timeout(50)
 
     @staticmethod
     def overflow(page) -> int:

@@ -280,11 +280,11 @@ def test_main_pages_fit_the_screen(browsing, org, viewport):
             bar = page.locator("[data-action-bar]")
             assert bar.locator("a").get_attribute("href") == "#action-start"
             page.locator("#action-start").scroll_into_view_if_needed()
-            page.wait_for_function("() => document.querySelector('[data-action-bar]')"
+            browsing.wait_until(page, "() => document.querySelector('[data-action-bar]')"
                                    ".classList.contains('is-hidden')")
             page.set_viewport_size({"width": 390, "height": 300})  # card off screen at the bottom
             page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-            page.wait_for_function("() => !document.querySelector('[data-action-bar]')"
+            browsing.wait_until(page, "() => !document.querySelector('[data-action-bar]')"
                                    ".classList.contains('is-hidden')")
             page.set_viewport_size(VIEWPORTS["phone"]["viewport"])
             page.evaluate("window.scrollTo(0, 0)")

@@ -184,8 +184,8 @@ def test_run_page_on_a_desktop(browsing, org, tmp_path):
     card(page, "1.1").locator("[data-field=fix_note]").fill("当场清理")
     card(page, "1.1").locator("[data-field=note]").fill("通道堆物")
     page.wait_for_selector(SAVED)
-    page.wait_for_function(
-        "() => document.getElementById('run-status').getAttribute('data-pending') === '0'")
+    browsing.wait_until(
+        page, "() => document.getElementById('run-status').getAttribute('data-pending') === '0'")
     assert outcomes(inspection) == {"1.1": "fails", "1.2": "complies", "1.3": "na",
                                     "1.4": "complies"}
     result = InspectionResult.objects.get(inspection=inspection, item_code="1.1")

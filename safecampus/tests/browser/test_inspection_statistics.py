@@ -52,7 +52,8 @@ def test_statistics_page_draws_and_fits_its_charts(browsing, org, viewport):
     before = page.evaluate(CHART_WIDTH, "#most-failed")
     size = page.viewport_size
     page.set_viewport_size({"width": size["height"], "height": size["width"]})
-    page.wait_for_function(f"({CHART_WIDTH})('#most-failed') !== {before}")
+    browsing.wait_until(page, f"(selector) => ({CHART_WIDTH})(selector) !== {before}",
+                        "#most-failed")
     # a click on the top bar marks its row in the table below the chart
     chart = page.locator("[data-stats-chart='stats-chart-items']")
     x, y = chart.evaluate("el => echarts.getInstanceByDom(el).convertToPixel("

@@ -137,7 +137,7 @@ def test_a_guard_patrols_a_round_on_a_phone_with_one_checkpoint_offline(browsing
 
     # -- offline: checkpoint 3 waits on the phone ---------------------------------------------
     page.context.set_offline(True)
-    page.wait_for_function("navigator.onLine === false")
+    browsing.wait_until(page, "() => navigator.onLine === false")
     type_code(page, checkpoints[2].manual_code)
     page.wait_for_selector("#scan-queue[data-state=offline][data-count='1']")
     queue_text = page.locator("#scan-queue-text").inner_text()
@@ -243,7 +243,7 @@ def test_patrol_pages_on_a_desktop(browsing, patrol, org):
     page.goto(reverse("patrols:scan") + f"?round={patrol.round.pk}")
     page.wait_for_selector(READY)
     page.context.set_offline(True)
-    page.wait_for_function("navigator.onLine === false")
+    browsing.wait_until(page, "() => navigator.onLine === false")
     type_code(page, "WRONG-CODE")
     page.wait_for_selector("#scan-queue[data-state=offline][data-count='1']")
     browsing.shot(page, "03-scan-offline-queued")

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from safecampus.core import clock
 from safecampus.tests.factories import photo_upload
@@ -327,13 +328,17 @@ def test_the_drive_form_names_the_drive_not_a_person(client, org):
     login(client, org.users.staff)
     with clock.frozen(DAY0):
         form = client.get(reverse("traffic:abandoned_drive_list")).context["form"]
-    assert form.fields["name"].label == "Drive name"
+    with translation.override("zh-hans"):
+        assert str(form.fields["name"].label) == "行动名称"
+    with translation.override("en"):
+        assert str(form.fields["name"].label) == "Drive name"
     assert (form.fields["starts_on"].widget.attrs["min"],
             form.fields["starts_on"].widget.attrs["max"]) == ("2025-12-02", "2026-05-31")
     assert (form.fields["notice_deadline"].widget.attrs["min"],
             form.fields["notice_deadline"].widget.attrs["max"]) == ("2026-03-03", "2026-05-31")
-    assert form.fields["notice_deadline"].help_text == (
-        "Empty: the usual notice period. At most 90 days ahead.")
+    with translation.override("en"):
+        assert str(form.fields["notice_deadline"].help_text) == (
+            "Empty: the usual notice period. At most 90 days ahead.")
 
 
 def test_dates_too_far_ahead_get_a_clear_message_on_the_pages(client, org):
