@@ -9,12 +9,18 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from safecampus.core.models import BaseModel
 
 
-class ChargingStation(BaseModel):
-    """A charging station (充电站/充电桩群) with ``points`` connectors that can charge at once."""
+class ChargingStation(ConcurrentTransitionMixin, BaseModel):
+    """A charging station (充电站/充电桩群) with ``points`` connectors that can charge at once.
+
+    Status: ``in_service`` → ``fault`` (a fault is reported; another report keeps it
+    ``fault``) → ``in_service`` (its last open fault is marked fixed); ``in_service`` or
+    ``fault`` → ``out_of_service`` → ``in_service`` (the office, by hand).
+    """
 
     class Kind(models.TextChoices):
         EBIKE = "ebike", _("E-bike charging")  # 电动自行车充电
@@ -41,8 +47,8 @@ class ChargingStation(BaseModel):
                                       on_delete=models.SET_NULL, related_name="+",
                                       verbose_name=_("operator's unit"))
     points = models.PositiveSmallIntegerField(_("charging points"), default=1)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
-                              default=Status.IN_SERVICE, db_index=True)
+    status = FSMField(_("status"), max_length=16, choices=Status.choices,
+                      default=Status.IN_SERVICE, protected=True, db_index=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True,
                                    blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True,
@@ -63,10 +69,27 @@ class ChargingStation(BaseModel):
 
         return reverse("traffic:charging_detail", args=[self.pk])
 
+    @transition(field=status, source=[Status.IN_SERVICE, Status.FAULT], target=Status.FAULT)
+    def report_fault(self):
+        """A fault was reported (a station with a fault stays ``fault``)."""
 
-class ChargingFault(BaseModel):
+    @transition(field=status, source=Status.FAULT, target=Status.IN_SERVICE)
+    def mark_fixed(self):
+        """Its last open fault was marked fixed."""
+
+    @transition(field=status, source=[Status.IN_SERVICE, Status.FAULT],
+                target=Status.OUT_OF_SERVICE)
+    def take_out_of_service(self):
+        """The office switched it off (a reason is required)."""
+
+    @transition(field=status, source=Status.OUT_OF_SERVICE, target=Status.IN_SERVICE)
+    def return_to_service(self):
+        """The office switched it back on (only when no fault is open)."""
+
+
+class ChargingFault(ConcurrentTransitionMixin, BaseModel):
     """A fault reported at a station (充电设施故障报修). ``hazard_id`` is the hazard it opened
-    (a reference by id: hazards do not know this module)."""
+    (a reference by id: hazards do not know this module). State: ``open`` → ``fixed``."""
 
     class State(models.TextChoices):
         OPEN = "open", pgettext_lazy("fault", "Open")  # 待修复
@@ -78,8 +101,8 @@ class ChargingFault(BaseModel):
                                  related_name="+", verbose_name=_("reported by"))
     description = models.TextField(_("what is wrong"))
     hazard_id = models.PositiveIntegerField(_("hazard"), null=True, blank=True)
-    state = models.CharField(_("state"), max_length=8, choices=State.choices,
-                             default=State.OPEN, db_index=True)
+    state = FSMField(_("state"), max_length=8, choices=State.choices, default=State.OPEN,
+                     protected=True, db_index=True)
     fixed_at = models.DateTimeField(_("fixed at"), null=True, blank=True)
 
     class Meta:
@@ -89,6 +112,10 @@ class ChargingFault(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.station} · {self.created_at:%Y-%m-%d}"
+
+    @transition(field=state, source=State.OPEN, target=State.FIXED)
+    def mark_fixed(self):
+        """The office states the station works again (the hazard runs its own loop)."""
 
 
 class ChargingImport(BaseModel):

@@ -1,15 +1,17 @@
 """Charging points (充电设施), writes: keeping the stations, fault reports that become
 hazards routed to the operator's unit, and marking a fault fixed.
 
-Station status (``ChargingStation.status``, a plain field changed only here):
+Station status (``ChargingStation.status``, a state machine whose transitions run only
+here; the fault's ``open`` → ``fixed`` likewise):
 
-* ``in_service`` → ``fault``: a fault is reported (:func:`charging_fault_report`);
-  ``fault`` stays ``fault`` when another fault is reported;
-* ``fault`` → ``in_service``: the office marks the last open fault fixed
+* ``in_service`` → ``fault`` (``report_fault``): a fault is reported
+  (:func:`charging_fault_report`); ``fault`` stays ``fault`` when another fault is reported;
+* ``fault`` → ``in_service`` (``mark_fixed``): the office marks the last open fault fixed
   (:func:`charging_fault_fix`);
-* ``in_service`` / ``fault`` → ``out_of_service`` and ``out_of_service`` → ``in_service``:
-  the office takes the station out of service or back (:func:`charging_station_status_set`);
-  back in service is refused while a fault is open;
+* ``in_service`` / ``fault`` → ``out_of_service`` (``take_out_of_service``) and
+  ``out_of_service`` → ``in_service`` (``return_to_service``): the office takes the station
+  out of service or back (:func:`charging_station_status_set`); back in service is refused
+  while a fault is open;
 * a station out of service takes no fault reports (it is switched off already).
 
 Every change writes an ActivityEntry on the station's timeline. A fault opens a hazard
@@ -32,6 +34,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed
 
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
@@ -69,6 +72,20 @@ def _locked_station(station_id) -> ChargingStation:
 
 def msg_status(station: ChargingStation) -> str:
     return _("The station is already %(status)s.") % {"status": station.get_status_display()}
+
+
+def msg_stale() -> str:
+    return _("Someone else changed this charging station at the same moment. Reload and try "
+             "again.")
+
+
+def _save(record, fields: list[str]) -> None:
+    """Save ``record`` after a transition; Conflict when its state changed in the database
+    since it was read (the rows are locked, so this is the last line of defence)."""
+    try:
+        record.save(update_fields=[*fields, "updated_at"])
+    except ConcurrentTransition as exc:
+        raise Conflict(msg_stale(), code="stale") from exc
 
 
 # --- stations -------------------------------------------------------------------------------
@@ -234,8 +251,10 @@ def charging_station_status_set(*, actor, station_id: int, status: str,
             if station.faults.filter(state=ChargingFault.State.OPEN).exists():
                 raise Conflict(_("This station has open faults; mark them fixed first."),
                                code="fault_open")
-        station.status = status
-        station.save(update_fields=["status", "updated_at"])
+            station.return_to_service()
+        else:
+            station.take_out_of_service()
+        _save(station, ["status"])
         activity_record(target=station, actor=actor, verb="traffic.charging_station_status",
                         from_state=old, to_state=status, comment=reason)
     return station
@@ -280,7 +299,7 @@ def charging_fault_report(
     category = _fault_category()
     with transaction.atomic():
         station = _locked_station(station_id)
-        if station.status == Status.OUT_OF_SERVICE:
+        if not can_proceed(station.report_fault):  # out of service
             raise Conflict(_("This station is out of service; no fault can be reported."),
                            code="out_of_service")
         fault = ChargingFault.objects.create(
@@ -300,9 +319,9 @@ def charging_fault_report(
         fault.hazard_id = hazard.pk
         fault.save(update_fields=["hazard_id", "updated_at"])
         old = station.status
-        if old != Status.FAULT:
-            station.status = Status.FAULT
-            station.save(update_fields=["status", "updated_at"])
+        station.report_fault()
+        if old != station.status:
+            _save(station, ["status"])
         activity_record(target=station, actor=None if is_anonymous else actor,
                         verb="traffic.charging_fault_report", from_state=old,
                         to_state=station.status, comment=description,
@@ -331,15 +350,16 @@ def charging_fault_fix(*, actor, fault_id: int, comment: str = "") -> ChargingFa
             raise DomainError(_("This fault does not exist."), code="not_found")
         station = _locked_station(found)  # station first, then fault: one lock order
         fault = ChargingFault.objects.select_for_update().get(pk=fault_id)
-        if fault.state != ChargingFault.State.OPEN:
+        if not can_proceed(fault.mark_fixed):
             raise Conflict(_("This fault is already marked fixed."), code="fixed")
-        fault.state, fault.fixed_at = ChargingFault.State.FIXED, clock.now()
-        fault.save(update_fields=["state", "fixed_at", "updated_at"])
+        fault.mark_fixed()
+        fault.fixed_at = clock.now()
+        _save(fault, ["state", "fixed_at"])
         old = station.status
         still_open = station.faults.filter(state=ChargingFault.State.OPEN).exists()
-        if old == Status.FAULT and not still_open:
-            station.status = Status.IN_SERVICE
-            station.save(update_fields=["status", "updated_at"])
+        if not still_open and can_proceed(station.mark_fixed):
+            station.mark_fixed()
+            _save(station, ["status"])
         activity_record(target=station, actor=actor, verb="traffic.charging_fault_fix",
                         from_state=old, to_state=station.status, comment=comment,
                         data={"fault": fault.pk, "hazard": fault.hazard_id})
