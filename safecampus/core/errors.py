@@ -42,6 +42,18 @@ class Conflict(DomainError):
         super().__init__(message, code=code)
 
 
+def field_error(field: str, message: str, *, code: str = "invalid") -> DomainError:
+    """A :class:`DomainError` about one field: ``message`` (translated) shown at ``field``."""
+    return DomainError(message, code=code, field_errors={field: [message]})
+
+
+def raise_field_errors(errors: dict[str, list[str]]) -> None:
+    """Raise a :class:`DomainError` carrying every field's messages (``{field: [message, …]}``)
+    when there are any; its message is the first one. Does nothing for an empty dict."""
+    if errors:
+        raise DomainError(next(iter(errors.values()))[0], field_errors=errors)
+
+
 def msg_calendar_unknown(*, year: int) -> str:
     return _(
         "The official holiday calendar for %(year)s is not known yet: use calendar days, or ask "

@@ -1,6 +1,15 @@
-"""Pages shared by every app: the friendly CSRF failure page."""
+"""Pages shared by every app (the friendly CSRF failure page) and the permission check of
+views."""
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+
+
+def require_perm(request, perm: str, obj=None) -> None:
+    """Raise PermissionDenied (403 page) unless the signed-in user has ``perm`` (a domain verb
+    from an app's ``rules.py``), on ``obj`` when given."""
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
 
 
 def csrf_failure(request, reason: str = ""):

@@ -40,7 +40,8 @@ from safecampus.accounts.models import Role
 from safecampus.accounts.selectors import office_people
 from safecampus.core import clock
 from safecampus.core.activity import activity_for, activity_record
-from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.core.errors import Conflict, DomainError, NotAllowed, field_error, raise_field_errors
+from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.models import ActivityEntry
 from safecampus.core.uploads import photo_process
@@ -56,6 +57,7 @@ from ..models import (
     Vehicle,
 )
 from ..plates import plate_check
+from .violations import location_resolve
 
 Case = AbandonedVehicleCase
 State = AbandonedVehicleCase.State
@@ -115,17 +117,7 @@ def msg_stale() -> str:
              "and try again.")
 
 
-def _invalid(field: str, message: str, *, code: str = "invalid") -> DomainError:
-    return DomainError(message, code=code, field_errors={field: [message]})
 
-
-def _raise_first(errors: dict[str, list[str]]) -> None:
-    if errors:
-        raise DomainError(next(iter(errors.values()))[0], field_errors=errors)
-
-
-def _digits(value) -> bool:
-    return str(value or "").isascii() and str(value or "").isdigit()
 
 
 def _days(name: str) -> int:
@@ -156,10 +148,10 @@ def _photos(photos: Sequence, *, required: str = "") -> list:
     """Validate and re-encode every photo before anything is written (all or nothing)."""
     photos = [p for p in (photos or []) if p]
     if len(photos) > MAX_PHOTOS:
-        raise _invalid("photos", _("At most %(count)s photos can be attached.")
+        raise field_error("photos", _("At most %(count)s photos can be attached.")
                        % {"count": MAX_PHOTOS})
     if required and not photos:
-        raise _invalid("photos", required, code="photo_required")
+        raise field_error("photos", required, code="photo_required")
     return [photo_process(p, field="photos") for p in photos]
 
 
@@ -222,28 +214,9 @@ def case_number(year: int, n: int) -> str:
 
 # --- opening ------------------------------------------------------------------------------------
 def _campus_place(*, campus_id, place_id, actor) -> tuple[Campus, Place | None]:
-    place = None
-    if place_id not in (None, ""):
-        place = (Place.objects.select_related("campus").filter(pk=place_id).first()
-                 if _digits(place_id) else None)
-        if place is None:
-            raise _invalid("place", _("Choose a place from the list."))
-    campus = None
-    if campus_id not in (None, ""):
-        campus = Campus.objects.filter(pk=campus_id).first() if _digits(campus_id) else None
-        if campus is None:
-            raise _invalid("campus", _("Choose a campus from the list."))
-    if campus is None and place is not None:
-        campus = place.campus
-    if campus is None and actor is not None and len(actor.scope.campus_ids) == 1:
-        campus = Campus.objects.filter(pk=next(iter(actor.scope.campus_ids))).first()
-    if campus is None:
-        raise _invalid("campus", _("Choose the campus."))
-    if place is not None and place.campus_id != campus.pk:
-        raise _invalid("place", _("%(place)s is not on %(campus)s.")
-                       % {"place": place.name, "campus": campus.name})
+    campus, place = location_resolve(campus_id=campus_id, place_id=place_id, actor=actor)
     if actor is not None and not acts_on_campus(actor, campus.pk):
-        raise _invalid("campus", _("You can report vehicles only on your own campus."),
+        raise field_error("campus", _("You can report vehicles only on your own campus."),
                        code="other_campus")
     return campus, place
 
@@ -318,15 +291,15 @@ def abandoned_case_open(
     source_ref = _text(source_ref, field="source_ref", limit=64, errors=errors)
     if last_entry_at is not None and last_entry_at > clock.now() + CLOCK_SKEW:
         errors["last_entry_at"] = [_("The last entry cannot be in the future.")]
-    _raise_first(errors)
+    raise_field_errors(errors)
     campus, place = _campus_place(campus_id=campus_id, place_id=place_id, actor=actor)
     drive = None
     if drive_id not in (None, ""):
-        drive = CleanUpDrive.objects.filter(pk=drive_id).first() if _digits(drive_id) else None
+        drive = CleanUpDrive.objects.filter(pk=drive_id).first() if id_or_none(drive_id) else None
         if drive is None:
-            raise _invalid("drive", _("This clean-up drive does not exist."))
+            raise field_error("drive", _("This clean-up drive does not exist."))
         if drive.campus_id != campus.pk:
-            raise _invalid("drive", _("The clean-up drive is on %(campus)s.")
+            raise field_error("drive", _("The clean-up drive is on %(campus)s.")
                            % {"campus": drive.campus.name})
     processed = _photos(photos, required=_(
         "Take at least one photo of the vehicle.") if source in (Source.PATROL, Source.REPORT)
@@ -393,7 +366,7 @@ def _create_cases(*, actor, campus: Campus, drive: CleanUpDrive | None, rows: li
 def _locked_case(case_id, version: int | None) -> AbandonedVehicleCase:
     case = (Case.objects.select_for_update(of=("self",))
             .select_related("vehicle__owner", "campus", "place", "drive")
-            .filter(pk=case_id).first() if _digits(case_id) else None)
+            .filter(pk=case_id).first() if id_or_none(case_id) else None)
     if case is None:
         raise DomainError(_("This case does not exist."), code="not_found")
     if version is not None and case.row_version != version:
@@ -460,7 +433,7 @@ def _deadline(deadline: dt.date | None, *, field: str = "deadline") -> dt.date:
     deadline = deadline or default_notice_deadline()
     problem = _deadline_problem(deadline)
     if problem is not None:
-        raise _invalid(field, problem)
+        raise field_error(field, problem)
     return deadline
 
 
@@ -475,7 +448,7 @@ def abandoned_notice_post(*, actor, case_id: int, photos: Sequence = (),
     _require(actor, "traffic.manage_abandoned")
     errors: dict[str, list[str]] = {}
     note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
-    _raise_first(errors)
+    raise_field_errors(errors)
     deadline = _deadline(deadline)
     processed = _photos(photos, required=_("Take a photo of the notice on the vehicle."))
     with transaction.atomic():
@@ -515,7 +488,7 @@ def abandoned_owner_contact(*, actor, case_id: int, channel: str, note: str = ""
     note = _text(note, field="note", limit=NOTE_MAX, errors=errors,
                  required="" if channel == "in_app" else _(
                      "Write what was said or tried."))
-    _raise_first(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         case = _locked_case(case_id, version)
         _check_state(case, "contact")
@@ -577,7 +550,7 @@ def abandoned_mark_moved(*, actor, case_id: int, note: str = "",
     _require(actor, "traffic.manage_abandoned")
     errors: dict[str, list[str]] = {}
     note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
-    _raise_first(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         case = _locked_case(case_id, version)
         _check_state(case, "mark_moved")
@@ -602,7 +575,7 @@ def abandoned_store(*, actor, case_id: int, storage_place: str,
     stored_on = stored_on or today
     if stored_on > today:
         errors["stored_on"] = [_("The day of removal cannot be in the future.")]
-    _raise_first(errors)
+    raise_field_errors(errors)
     processed = _photos(photos, required=_("Take at least one photo of the removal."))
     with transaction.atomic():
         case = _locked_case(case_id, version)
@@ -616,7 +589,7 @@ def abandoned_store(*, actor, case_id: int, storage_place: str,
                              "may be removed from the day after.")
                            % {"date": case.notice_deadline.isoformat()}, code="deadline_ahead")
         if stored_on <= case.notice_deadline:
-            raise _invalid("stored_on", _("The day of removal must be after the notice "
+            raise field_error("stored_on", _("The day of removal must be after the notice "
                                           "deadline (%(date)s).")
                            % {"date": case.notice_deadline.isoformat()})
         case.storage_place = storage_place
@@ -655,7 +628,7 @@ def abandoned_claim(*, actor, case_id: int, claimed_by_name: str, verification: 
     verification = _text(verification, field="verification", limit=TEXT_MAX, errors=errors,
                          required=_("Say how the owner was verified (documents checked)."))
     note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
-    _raise_first(errors)
+    raise_field_errors(errors)
     processed = _photos(photos)
     with transaction.atomic():
         case = _locked_case(case_id, version)
@@ -679,7 +652,7 @@ def abandoned_dispose(*, actor, case_id: int, note: str, photos: Sequence = (),
     errors: dict[str, list[str]] = {}
     note = _text(note, field="note", limit=NOTE_MAX, errors=errors,
                  required=_("Say how the vehicle was disposed of."))
-    _raise_first(errors)
+    raise_field_errors(errors)
     processed = _photos(photos)
     with transaction.atomic():
         case = _locked_case(case_id, version)
@@ -702,7 +675,7 @@ def abandoned_dismiss(*, actor, case_id: int, reason: str,
     errors: dict[str, list[str]] = {}
     reason = _text(reason, field="reason", limit=NOTE_MAX, errors=errors,
                    required=_("Say why the vehicle is not abandoned."))
-    _raise_first(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         case = _locked_case(case_id, version)
         _check_state(case, "dismiss")
@@ -717,7 +690,7 @@ def abandoned_photos_add(*, actor, case_id: int, stage: str, photos: Sequence,
     The same ``idempotency_key`` (same actor) returns the photos the first call added."""
     _require(actor, "traffic.manage_abandoned")
     if stage not in Stage.values:
-        raise _invalid("stage", _("Choose the stage of the photos."))
+        raise field_error("stage", _("Choose the stage of the photos."))
     processed = _photos(photos, required=_("Choose at least one photo."))
     with transaction.atomic():
         case = _locked_case(case_id, None)
@@ -780,10 +753,10 @@ def clean_up_drive_create(*, actor, campus_id: int, name: str,
     elif notice_deadline < starts_on:
         errors["notice_deadline"] = [_("The deadline cannot be before the drive starts.")]
     campus = (Campus.objects.filter(pk=campus_id).first()
-              if _digits(campus_id) else None)
+              if id_or_none(campus_id) else None)
     if campus is None:
         errors["campus"] = [_("Choose the campus.")]
-    _raise_first(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         drive = CleanUpDrive.objects.create(campus=campus, name=name, starts_on=starts_on,
                                             notice_deadline=notice_deadline, note=note,
@@ -797,7 +770,7 @@ def clean_up_drive_create(*, actor, campus_id: int, name: str,
 
 def _locked_drive(drive_id) -> CleanUpDrive:
     drive = (CleanUpDrive.objects.select_for_update(of=("self",)).select_related("campus")
-             .filter(pk=drive_id).first() if _digits(drive_id) else None)
+             .filter(pk=drive_id).first() if id_or_none(drive_id) else None)
     if drive is None:
         raise DomainError(_("This clean-up drive does not exist."), code="not_found")
     return drive
@@ -823,9 +796,9 @@ def abandoned_cases_tag(*, actor, drive_id: int, rows: Iterable[Mapping],
     _require(actor, "traffic.manage_abandoned")
     rows = list(rows)
     if not rows:
-        raise _invalid("rows", _("Enter at least one vehicle."))
+        raise field_error("rows", _("Enter at least one vehicle."))
     if len(rows) > TAG_MAX_ROWS:
-        raise _invalid("rows", _("At most %(count)s vehicles in one go.")
+        raise field_error("rows", _("At most %(count)s vehicles in one go.")
                        % {"count": TAG_MAX_ROWS})
     with transaction.atomic():
         drive = _locked_drive(drive_id)
@@ -858,9 +831,9 @@ def _check_rows(rows: list, *, drive: CleanUpDrive) -> tuple[list[dict], list[st
     seen: dict[str, int] = {}
     place_ids = {str(r.get("place_id")) for r in rows if r.get("place_id") not in (None, "")}
     places = {str(p.pk): p for p in Place.objects.filter(
-        pk__in=[p for p in place_ids if _digits(p)])}
+        pk__in=[p for p in place_ids if id_or_none(p)])}
     for position, row in enumerate(rows, start=1):
-        index = int(row["line"]) if _digits(row.get("line")) else position
+        index = int(row["line"]) if id_or_none(row.get("line")) else position
         errors: dict[str, list[str]] = {}
         text = (row.get("plate") or "").strip()
         number = ""
@@ -917,9 +890,9 @@ def drive_notices_post(*, actor, drive_id: int,
     """
     _require(actor, "traffic.manage_abandoned")
     photos = {k: v for k, v in (photos or {}).items() if v}
-    bad_keys = [str(k) for k in photos if not _digits(k)]
+    bad_keys = [str(k) for k in photos if not id_or_none(k)]
     if bad_keys:
-        raise _invalid("photos", _("Photos are for cases of this drive; not a case: "
+        raise field_error("photos", _("Photos are for cases of this drive; not a case: "
                                    "%(keys)s.") % {"keys": ", ".join(bad_keys)})
     processed = {int(k): _photos(v) for k, v in photos.items()}
     with transaction.atomic():
@@ -934,13 +907,13 @@ def drive_notices_post(*, actor, drive_id: int,
         strangers = sorted(pk for pk in processed if pk not in by_id)
         if strangers:
             numbers = dict(Case.objects.filter(pk__in=strangers).values_list("pk", "number"))
-            raise _invalid("photos", _("These cases are not in this drive: %(cases)s. "
+            raise field_error("photos", _("These cases are not in this drive: %(cases)s. "
                                        "Nothing was posted.") % {
                 "cases": ", ".join(numbers.get(pk, str(pk)) for pk in strangers)})
         moved_on = [by_id[pk].number for pk in sorted(processed)
                     if by_id[pk].state != State.SUSPECTED]
         if moved_on:
-            raise _invalid("photos", _("These cases are not suspected any more, so no notice "
+            raise field_error("photos", _("These cases are not suspected any more, so no notice "
                                        "is posted on them: %(cases)s. Add their photos on "
                                        "each case. Nothing was posted.")
                            % {"cases": ", ".join(moved_on)})

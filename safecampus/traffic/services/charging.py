@@ -38,7 +38,8 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.core.errors import Conflict, DomainError, NotAllowed, field_error
+from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.hazards import services as hazard_services
 from safecampus.hazards.models import HazardCategory, Source
@@ -54,17 +55,11 @@ POINTS_MAX = 500
 Status = ChargingStation.Status
 
 
-def _invalid(field: str, message: str, *, code: str = "invalid") -> DomainError:
-    return DomainError(message, code=code, field_errors={field: [message]})
-
-
-def _digits(value) -> bool:
-    return str(value or "").isascii() and str(value or "").isdigit()
 
 
 def _locked_station(station_id) -> ChargingStation:
     station = (ChargingStation.objects.select_for_update().filter(pk=station_id).first()
-               if _digits(station_id) else None)
+               if id_or_none(station_id) else None)
     if station is None:
         raise DomainError(_("This charging station does not exist."), code="not_found")
     return station
@@ -121,7 +116,7 @@ def _station_fields(*, campus_id, place_id, name, external_id, kind, operator_na
     unit = None
     if operator_unit_id not in (None, ""):
         unit = (Unit.objects.filter(pk=operator_unit_id, is_active=True).first()
-                if _digits(operator_unit_id) else None)
+                if id_or_none(operator_unit_id) else None)
         if unit is None:
             errors["operator_unit"] = [_("Choose a unit from the list.")]
     coordinates = {}
@@ -138,11 +133,11 @@ def _station_fields(*, campus_id, place_id, name, external_id, kind, operator_na
         coordinates[key] = number
     campus = place = None
     if place_id not in (None, ""):
-        place = (Place.objects.filter(pk=place_id).first() if _digits(place_id) else None)
+        place = (Place.objects.filter(pk=place_id).first() if id_or_none(place_id) else None)
         if place is None:
             errors["place"] = [_("Choose a place from the list.")]
     if campus_id not in (None, ""):
-        campus = Campus.objects.filter(pk=campus_id).first() if _digits(campus_id) else None
+        campus = Campus.objects.filter(pk=campus_id).first() if id_or_none(campus_id) else None
     if campus is None and place is not None:
         campus = place.campus
     if campus is None:
@@ -233,12 +228,12 @@ def charging_station_status_set(*, actor, station_id: int, status: str,
     if not actor.has_perm("traffic.manage_charging"):
         raise NotAllowed()
     if status not in (Status.IN_SERVICE, Status.OUT_OF_SERVICE):
-        raise _invalid("status", _("Choose in service or out of service."))
+        raise field_error("status", _("Choose in service or out of service."))
     reason = (reason or "").strip()
     if status == Status.OUT_OF_SERVICE and not reason:
-        raise _invalid("reason", _("Say why the station is out of service."))
+        raise field_error("reason", _("Say why the station is out of service."))
     if len(reason) > DESCRIPTION_MAX:
-        raise _invalid("reason", _("At most %(count)s characters.") % {"count": DESCRIPTION_MAX})
+        raise field_error("reason", _("At most %(count)s characters.") % {"count": DESCRIPTION_MAX})
     with transaction.atomic():
         station = _locked_station(station_id)
         old = station.status
@@ -292,9 +287,9 @@ def charging_fault_report(
         return existing
     description = (description or "").strip()
     if not description:
-        raise _invalid("description", _("Say what is wrong with the station."))
+        raise field_error("description", _("Say what is wrong with the station."))
     if len(description) > DESCRIPTION_MAX:
-        raise _invalid("description", _("At most %(count)s characters.")
+        raise field_error("description", _("At most %(count)s characters.")
                        % {"count": DESCRIPTION_MAX})
     category = _fault_category()
     with transaction.atomic():
@@ -342,10 +337,10 @@ def charging_fault_fix(*, actor, fault_id: int, comment: str = "") -> ChargingFa
         raise NotAllowed()
     comment = (comment or "").strip()
     if len(comment) > DESCRIPTION_MAX:
-        raise _invalid("comment", _("At most %(count)s characters.") % {"count": DESCRIPTION_MAX})
+        raise field_error("comment", _("At most %(count)s characters.") % {"count": DESCRIPTION_MAX})
     with transaction.atomic():
         found = (ChargingFault.objects.filter(pk=fault_id).values_list("station_id", flat=True)
-                 .first() if _digits(fault_id) else None)
+                 .first() if id_or_none(fault_id) else None)
         if found is None:
             raise DomainError(_("This fault does not exist."), code="not_found")
         station = _locked_station(found)  # station first, then fault: one lock order

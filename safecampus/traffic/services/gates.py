@@ -63,7 +63,7 @@ from django.utils.translation import gettext_lazy
 
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import DomainError, NotAllowed
+from safecampus.core.errors import DomainError, NotAllowed, field_error, raise_field_errors
 from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.importing import (
@@ -132,9 +132,6 @@ DIRECTIONS = {fold_key(v): GateRecord.Direction.IN for v in (
 DIRECTIONS.update({fold_key(v): GateRecord.Direction.OUT for v in (
     "出场", "离场", "出", "驶出", "出口", "离开", "出园", "离校", "出校", "out", "exit", "leave")})
 
-
-def _invalid(field: str, message: str, *, code: str = "invalid") -> DomainError:
-    return DomainError(message, code=code, field_errors={field: [message]})
 
 
 def _require(actor) -> None:
@@ -220,11 +217,6 @@ def _gate_fields(errors: dict, *, campus_id, name, code, place_id,
     return values
 
 
-def _raise_all(errors: dict) -> None:
-    if errors:
-        first = next(iter(errors.values()))[0]
-        raise DomainError(first, field_errors=errors)
-
 
 def gate_create(*, actor, campus_id, name: str, code: str, place_id=None,
                 is_active: bool = True, idempotency_key: str | None = None) -> Gate:
@@ -237,14 +229,14 @@ def gate_create(*, actor, campus_id, name: str, code: str, place_id=None,
         return earlier
     errors: dict[str, list[str]] = {}
     values = _gate_fields(errors, campus_id=campus_id, name=name, code=code, place_id=place_id)
-    _raise_all(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         lock_imports(LOCK_KEY + ".gates")
         try:
             with transaction.atomic():
                 gate = Gate.objects.create(is_active=bool(is_active), **values)
         except IntegrityError:
-            raise _invalid("code", _("Another gate already has this code.")) from None
+            raise field_error("code", _("Another gate already has this code.")) from None
         activity_record(target=gate, actor=actor, verb="traffic.gate_create",
                         to_state="active" if gate.is_active else "inactive",
                         comment=f"{gate.name} ({gate.code})")
@@ -265,7 +257,7 @@ def gate_update(*, actor, gate_id, campus_id, name: str, code: str, place_id=Non
         errors: dict[str, list[str]] = {}
         values = _gate_fields(errors, campus_id=campus_id, name=name, code=code,
                               place_id=place_id, exclude_pk=gate.pk)
-        _raise_all(errors)
+        raise_field_errors(errors)
         values["is_active"] = bool(is_active)
         changed: dict[str, list[str]] = {}
         with translation.override(settings.LANGUAGE_CODE):
@@ -284,7 +276,7 @@ def gate_update(*, actor, gate_id, campus_id, name: str, code: str, place_id=Non
             with transaction.atomic():
                 gate.save()
         except IntegrityError:
-            raise _invalid("code", _("Another gate already has this code.")) from None
+            raise field_error("code", _("Another gate already has this code.")) from None
         states = ("", "")
         if "is_active" in changed:
             states = ("inactive", "active") if gate.is_active else ("active", "inactive")
@@ -578,11 +570,11 @@ def gate_import_upload(*, actor, uploaded_file, idempotency_key: str | None = No
         return earlier
     name = (getattr(uploaded_file, "name", "") or "gates.csv")[-200:]
     if not name.lower().endswith((".csv", ".txt")):
-        raise _invalid("file", _("Upload the gate cameras' export as a .csv file."),
+        raise field_error("file", _("Upload the gate cameras' export as a .csv file."),
                        code="bad_spreadsheet")
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > MAX_BYTES:
-        raise _invalid("file", _("The file is larger than %(size)s MB; split it into smaller "
+        raise field_error("file", _("The file is larger than %(size)s MB; split it into smaller "
                                  "files.") % {"size": MAX_BYTES // (1024 * 1024)},
                        code="bad_spreadsheet")
     digest = hashlib.sha256()
@@ -595,7 +587,7 @@ def gate_import_upload(*, actor, uploaded_file, idempotency_key: str | None = No
         digest.update(chunk)
         total += len(chunk)
     if total == 0:
-        raise _invalid("file", _("The file is empty."), code="bad_spreadsheet")
+        raise field_error("file", _("The file is empty."), code="bad_spreadsheet")
     digest_hex = digest.hexdigest()
     _refuse_duplicate(digest_hex, exclude_pk=None)
     uploaded_file.seek(0)
@@ -625,10 +617,10 @@ def _refuse_duplicate(digest: str, *, exclude_pk) -> None:
     same = GateImport.objects.filter(digest=digest).exclude(pk=exclude_pk)
     done = same.filter(state=GateImport.State.IMPORTED).first()
     if done is not None:
-        raise _invalid("file", msg_already_imported(done), code="already_imported")
+        raise field_error("file", msg_already_imported(done), code="already_imported")
     if same.filter(state__in=[GateImport.State.UPLOADED, GateImport.State.RUNNING],
                    updated_at__gte=clock.now() - STALE_AFTER).exists():
-        raise _invalid("file", msg_in_progress(), code="in_progress")
+        raise field_error("file", msg_in_progress(), code="in_progress")
 
 
 # --- the job -----------------------------------------------------------------------------------
@@ -806,7 +798,7 @@ def long_stay_cases_open(*, actor=None, days: int | None = None) -> list:
         _require(actor)
     days = int(settings.SAFECAMPUS["GATE_LONG_STAY_DAYS"] if days is None else days)
     if days < 1:
-        raise _invalid("days", _("Enter a number of days of at least 1."))
+        raise field_error("days", _("Enter a number of days of at least 1."))
     opened = []
     with translation.override(settings.LANGUAGE_CODE):
         for candidate in long_stay_candidates(days=days, exclude_handled=True):

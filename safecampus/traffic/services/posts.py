@@ -38,7 +38,7 @@ from safecampus.accounts.models import Role
 from safecampus.accounts.selectors import office_people
 from safecampus.core import clock, qrcodes
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import DomainError, NotAllowed
+from safecampus.core.errors import DomainError, NotAllowed, field_error
 from safecampus.core.geo import client_uuid, distance_m
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.notifications.services import notification_send
@@ -81,9 +81,6 @@ def _require(actor, perm: str) -> None:
     if not actor.has_perm(perm):
         raise NotAllowed()
 
-
-def _invalid(field: str, message: str, *, code: str = "invalid") -> DomainError:
-    return DomainError(message, code=code, field_errors={field: [message]})
 
 
 def _setting(name: str) -> int:
@@ -151,9 +148,9 @@ def _coordinate(value, limit: int, field: str) -> Decimal | None:
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise _invalid(field, _("The position is not a number."), code="bad_location") from None
+        raise field_error(field, _("The position is not a number."), code="bad_location") from None
     if not number.is_finite() or abs(number) > limit:
-        raise _invalid(field, _("The position is out of range."), code="bad_location")
+        raise field_error(field, _("The position is out of range."), code="bad_location")
     return number.quantize(Decimal("0.000001"))
 
 
@@ -161,38 +158,38 @@ def _post_fields(*, campus_id, place_id, name: str, kind: str, duties: str, lati
                  longitude, radius_m) -> dict:
     campus = Campus.objects.filter(pk=campus_id).first() if campus_id else None
     if campus is None:
-        raise _invalid("campus", _("Choose a campus."))
+        raise field_error("campus", _("Choose a campus."))
     place = None
     if place_id:
         place = Place.objects.filter(pk=place_id).first()
         if place is None:
-            raise _invalid("place", _("No such place."))
+            raise field_error("place", _("No such place."))
         if place.campus_id != campus.pk:
-            raise _invalid("place", _("%(place)s is not on %(campus)s.")
+            raise field_error("place", _("%(place)s is not on %(campus)s.")
                            % {"place": place.name, "campus": campus.name})
     name = (name or "").strip()
     if not name:
-        raise _invalid("name", _("Give the post a name."))
+        raise field_error("name", _("Give the post a name."))
     if len(name) > NAME_MAX:
-        raise _invalid("name", _("The name is too long (at most %(limit)s characters).")
+        raise field_error("name", _("The name is too long (at most %(limit)s characters).")
                        % {"limit": NAME_MAX})
     if kind not in DutyPost.Kind.values:
-        raise _invalid("kind", _("Choose the type of place."))
+        raise field_error("kind", _("Choose the type of place."))
     duties = (duties or "").strip()
     if len(duties) > TEXT_MAX:
-        raise _invalid("duties", _("The text is too long (at most %(limit)s characters).")
+        raise field_error("duties", _("The text is too long (at most %(limit)s characters).")
                        % {"limit": TEXT_MAX})
     lat = _coordinate(latitude, 90, "latitude")
     lon = _coordinate(longitude, 180, "longitude")
     if (lat is None) != (lon is None):
-        raise _invalid("longitude", _("Give both latitude and longitude, or neither."),
+        raise field_error("longitude", _("Give both latitude and longitude, or neither."),
                        code="bad_location")
     try:
         radius = int(radius_m)
     except (TypeError, ValueError):
         radius = -1
     if not 10 <= radius <= 5000:
-        raise _invalid("radius_m", _("The allowed distance must be 10 to 5000 metres."))
+        raise field_error("radius_m", _("The allowed distance must be 10 to 5000 metres."))
     return {"campus": campus, "place": place, "name": name, "kind": kind, "duties": duties,
             "latitude": lat, "longitude": lon, "radius_m": radius}
 
@@ -231,7 +228,7 @@ def post_update(*, actor, post_id: int, campus_id: int, name: str, kind: str,
         post = _locked_post(post_id)
         if fields["campus"].pk != post.campus_id and post.duty_times.filter(
                 class_period__isnull=False).exists():
-            raise _invalid("campus", _("The post's duty times follow this campus's class "
+            raise field_error("campus", _("The post's duty times follow this campus's class "
                                        "timetable; change them before moving the post."))
         changed = [name for name, value in fields.items() if getattr(post, name) != value]
         for name_, value in fields.items():
@@ -292,19 +289,19 @@ def class_timetable_set(*, actor, campus_id: int,
     _require(actor, "traffic.manage_duty_posts")
     campus = Campus.objects.filter(pk=campus_id).first()
     if campus is None:
-        raise _invalid("campus", _("Choose a campus."))
+        raise field_error("campus", _("Choose a campus."))
     if len(periods) > 20:
-        raise _invalid("periods", _("A timetable has at most 20 periods."))
+        raise field_error("periods", _("A timetable has at most 20 periods."))
     previous_end = None
     for number, (start, end) in enumerate(periods, start=1):
         if start is None or end is None:
-            raise _invalid(f"period_{number}", _("Period %(number)s needs a start and an end.")
+            raise field_error(f"period_{number}", _("Period %(number)s needs a start and an end.")
                            % {"number": number})
         if end <= start:
-            raise _invalid(f"period_{number}", _("Period %(number)s must end after it starts.")
+            raise field_error(f"period_{number}", _("Period %(number)s must end after it starts.")
                            % {"number": number})
         if previous_end is not None and start < previous_end:
-            raise _invalid(f"period_{number}", _("Period %(number)s starts before period "
+            raise field_error(f"period_{number}", _("Period %(number)s starts before period "
                                                  "%(previous)s ends: list the periods in order.")
                            % {"number": number, "previous": number - 1})
         previous_end = end
@@ -316,7 +313,7 @@ def class_timetable_set(*, actor, campus_id: int,
                    .values_list("class_period__number", flat=True))
         if used:
             number = min(used)
-            raise _invalid(f"period_{number}", _("Period %(number)s is used by a duty time; "
+            raise field_error(f"period_{number}", _("Period %(number)s is used by a duty time; "
                                                  "change that duty time first.")
                            % {"number": number})
         ClassPeriod.objects.filter(pk__in=[p.pk for p in dropped]).delete()
@@ -339,7 +336,7 @@ def class_timetable_set(*, actor, campus_id: int,
 def _weekdays(value) -> str:
     text = "".join(sorted(set(str(value or "").replace(",", "").replace(" ", ""))))
     if not text or not set(text) <= set("1234567"):
-        raise _invalid("weekdays", _("Choose at least one weekday."))
+        raise field_error("weekdays", _("Choose at least one weekday."))
     return text
 
 
@@ -347,10 +344,10 @@ def _guards(guard_ids: Iterable) -> list:
     ids = sorted({int(g) for g in guard_ids or []})
     users = list(get_user_model().objects.filter(pk__in=ids, is_active=True))
     if len(users) != len(ids):
-        raise _invalid("guards", _("A chosen guard does not exist or is no longer active."))
+        raise field_error("guards", _("A chosen guard does not exist or is no longer active."))
     for user in users:
         if not user.has_perm("traffic.sign_in_post"):
-            raise _invalid("guards", _("%(name)s cannot sign in at a post (not a guard or "
+            raise field_error("guards", _("%(name)s cannot sign in at a post (not a guard or "
                                        "office staff).") % {"name": user.get_full_name()
                                                            or user.username})
     return users
@@ -362,7 +359,7 @@ def _minutes(value, field: str) -> int:
     except (TypeError, ValueError):
         number = -1
     if not 0 <= number <= ANCHOR_MINUTES_MAX:
-        raise _invalid(field, _("Give 0 to %(limit)s minutes.") % {"limit": ANCHOR_MINUTES_MAX})
+        raise field_error(field, _("Give 0 to %(limit)s minutes.") % {"limit": ANCHOR_MINUTES_MAX})
     return number
 
 
@@ -370,37 +367,37 @@ def _duty_time_fields(*, post: DutyPost, name: str, anchor: str, class_period_id
                       minutes_before, minutes_after, starts_at, ends_at, weekdays) -> dict:
     name = (name or "").strip()
     if not name:
-        raise _invalid("name", _("Give the duty time a name, e.g. “Morning, before period 1”."))
+        raise field_error("name", _("Give the duty time a name, e.g. “Morning, before period 1”."))
     if len(name) > NAME_MAX:
-        raise _invalid("name", _("The name is too long (at most %(limit)s characters).")
+        raise field_error("name", _("The name is too long (at most %(limit)s characters).")
                        % {"limit": NAME_MAX})
     if anchor not in PostDutyTime.Anchor.values:
-        raise _invalid("anchor", _("Choose how the duty time is set."))
+        raise field_error("anchor", _("Choose how the duty time is set."))
     fields = {"name": name, "anchor": anchor, "weekdays": _weekdays(weekdays),
               "class_period": None, "minutes_before": 0, "minutes_after": 0,
               "starts_at": None, "ends_at": None}
     if anchor == PostDutyTime.Anchor.FIXED:
         if starts_at is None or ends_at is None:
-            raise _invalid("starts_at", _("Fixed times need a start and an end."))
+            raise field_error("starts_at", _("Fixed times need a start and an end."))
         if ends_at <= starts_at:
-            raise _invalid("ends_at", _("The duty must end after it starts (on the same day)."))
+            raise field_error("ends_at", _("The duty must end after it starts (on the same day)."))
         fields.update(starts_at=starts_at, ends_at=ends_at)
         return fields
     period = (ClassPeriod.objects.filter(pk=class_period_id, campus_id=post.campus_id).first()
               if class_period_id else None)
     if period is None:
-        raise _invalid("class_period", _("Choose a class period of the post's campus "
+        raise field_error("class_period", _("Choose a class period of the post's campus "
                                          "timetable."))
     fields.update(class_period=period,
                   minutes_before=_minutes(minutes_before, "minutes_before"),
                   minutes_after=_minutes(minutes_after, "minutes_after"))
     start, end = _anchor_clock(fields)
     if end <= start:
-        raise _invalid("minutes_after", _("The duty must last at least a minute."))
+        raise field_error("minutes_after", _("The duty must last at least a minute."))
     # Stored for ordering and display: the clock times the anchor gives today.
     fields.update(starts_at=start.time(), ends_at=end.time())
     if start.date() != end.date() or start.date() != dt.date(2000, 1, 3):
-        raise _invalid("minutes_before", _("The duty must start and end on the same day."))
+        raise field_error("minutes_before", _("The duty must start and end on the same day."))
     return fields
 
 
@@ -584,7 +581,7 @@ class SignInOutcome:
 def _client_uuid(value) -> uuid.UUID:
     parsed = client_uuid(value)
     if parsed is None:
-        raise _invalid("client_id", _("The sign-in has no valid id from the phone."),
+        raise field_error("client_id", _("The sign-in has no valid id from the phone."),
                        code="bad_client_id")
     return parsed
 
@@ -642,13 +639,13 @@ def post_sign_in(*, actor, code: str, signed_at: dt.datetime | None, client_id,
     if signed_at is None:
         signed_at = received
     if signed_at.tzinfo is None or signed_at.utcoffset() is None:
-        raise _invalid("signed_at", _("The sign-in time has no time zone."), code="bad_time")
+        raise field_error("signed_at", _("The sign-in time has no time zone."), code="bad_time")
     try:
         plausible = 2000 <= signed_at.astimezone(dt.UTC).year < 9000
     except OverflowError:
         plausible = False
     if not plausible:
-        raise _invalid("signed_at", _("The sign-in time is impossible. Check the phone's date "
+        raise field_error("signed_at", _("The sign-in time is impossible. Check the phone's date "
                                       "and time."), code="bad_time")
     flags: list[str] = []
     counted = signed_at
@@ -705,12 +702,12 @@ def post_log_add(*, actor, post_id: int, text: str, kind: str = PostLogEntry.Kin
         return existing
     text = (text or "").strip()
     if not text:
-        raise _invalid("text", _("Write what happened."))
+        raise field_error("text", _("Write what happened."))
     if len(text) > TEXT_MAX:
-        raise _invalid("text", _("The text is too long (at most %(limit)s characters).")
+        raise field_error("text", _("The text is too long (at most %(limit)s characters).")
                        % {"limit": TEXT_MAX})
     if kind not in PostLogEntry.Kind.values:
-        raise _invalid("kind", _("Choose the type of entry."))
+        raise field_error("kind", _("Choose the type of entry."))
     post = DutyPost.objects.filter(pk=post_id).first()
     if post is None:
         raise DomainError(_("No such duty post."), code="not_found")

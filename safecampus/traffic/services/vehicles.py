@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from safecampus.accounts.models import User
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.core.errors import Conflict, DomainError, NotAllowed, raise_field_errors
 from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.phones import PHONE_INVALID, phone_is_valid, phone_normalise
@@ -61,10 +61,6 @@ def _require(actor) -> None:
 def _add(errors: dict, name: str, message: str) -> None:
     errors.setdefault(name, []).append(message)
 
-
-def _raise_all(errors: dict[str, list[str]]) -> None:
-    if errors:
-        raise DomainError(next(iter(errors.values()))[0], field_errors=errors)
 
 
 def _text(value) -> str:
@@ -196,7 +192,7 @@ def vehicle_register(*, actor, owner_name: str, owner_kind: str, plate: str = ""
         "plate": plate, "tag_number": tag_number, "kind": kind, "make": make, "colour": colour,
         "owner_id": owner_id, "owner_name": owner_name, "owner_kind": owner_kind,
         "owner_phone": owner_phone, "unit_id": unit_id}, exclude_pk=None)
-    _raise_all(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         vehicle = Vehicle(**values)
         _save_unique(vehicle, values["plate"])
@@ -226,7 +222,7 @@ def vehicle_update(*, actor, vehicle_id, **changes) -> Vehicle:
                    "unit_id": vehicle.unit_id}
         errors: dict[str, list[str]] = {}
         values = _vehicle_fields(errors, {**current, **changes}, exclude_pk=vehicle.pk)
-        _raise_all(errors)
+        raise_field_errors(errors)
         changed = {}
         for name, value in values.items():
             old = getattr(vehicle, name)
@@ -254,7 +250,7 @@ def vehicle_deactivate(*, actor, vehicle_id, reason: str = "") -> Vehicle:
     errors: dict[str, list[str]] = {}
     if len(reason) > LIMITS["reason"]:
         _check_length(errors, "reason", reason)
-    _raise_all(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         vehicle = _lock_vehicle(vehicle_id)
         _require(actor)
@@ -308,7 +304,7 @@ def permit_issue(*, actor, vehicle_id, valid_from: dt.date | None, valid_until: 
             _add(errors, "valid_until", _("A permit is valid for at most ten years."))
     note = _text(note)
     _check_length(errors, "note", note)
-    _raise_all(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         vehicle = _lock_vehicle(vehicle_id)
         if not vehicle.is_active:
@@ -343,7 +339,7 @@ def permit_revoke(*, actor, permit_id, reason: str) -> Permit:
     if not reason:
         _add(errors, "reason", _("Say why the permit is revoked."))
     _check_length(errors, "reason", reason)
-    _raise_all(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         pid = id_or_none(permit_id)
         permit = (Permit.objects.select_for_update().select_related("vehicle")

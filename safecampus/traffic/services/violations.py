@@ -32,7 +32,8 @@ from django.utils.translation import gettext as _
 
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.core.errors import Conflict, DomainError, NotAllowed, field_error
+from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.uploads import photo_process
 from safecampus.notifications.services import notification_send
@@ -60,12 +61,6 @@ REASON_MAX = 2000
 CLOCK_SKEW = dt.timedelta(minutes=2)
 
 
-def _invalid(field: str, message: str, *, code: str = "invalid") -> DomainError:
-    return DomainError(message, code=code, field_errors={field: [message]})
-
-
-def _digits(value) -> bool:
-    return str(value or "").isascii() and str(value or "").isdigit()
 
 
 def _setting(name: str) -> int:
@@ -104,34 +99,37 @@ def _process_photos(photos: Sequence, *, required: bool) -> list:
     """Validate and re-encode every photo before anything is written (all or nothing)."""
     photos = [p for p in (photos or []) if p]
     if len(photos) > MAX_PHOTOS:
-        raise _invalid("photos", _("At most %(count)s photos can be attached.")
+        raise field_error("photos", _("At most %(count)s photos can be attached.")
                        % {"count": MAX_PHOTOS})
     if required and not photos:
-        raise _invalid("photos", _("A violation needs at least one photo of the vehicle and "
+        raise field_error("photos", _("A violation needs at least one photo of the vehicle and "
                                    "where it stands."), code="photo_required")
     return [photo_process(p, field="photos") for p in photos]
 
 
-def _location(*, campus_id, place_id, actor) -> tuple[Campus, Place | None]:
+def location_resolve(*, campus_id, place_id, actor) -> tuple[Campus, Place | None]:
+    """The campus and place (or None) of a record from form/API ids. The campus may be left
+    out when the place gives it or the actor (None: the system) works on one campus only.
+    Raises DomainError on the field: unknown ids, no campus, a place on another campus."""
     place = None
     if place_id not in (None, ""):
         place = (Place.objects.select_related("campus").filter(pk=place_id).first()
-                 if _digits(place_id) else None)
+                 if id_or_none(place_id) else None)
         if place is None:
-            raise _invalid("place", _("Choose a place from the list."))
+            raise field_error("place", _("Choose a place from the list."))
     campus = None
     if campus_id not in (None, ""):
-        campus = Campus.objects.filter(pk=campus_id).first() if _digits(campus_id) else None
+        campus = Campus.objects.filter(pk=campus_id).first() if id_or_none(campus_id) else None
         if campus is None:
-            raise _invalid("campus", _("Choose a campus from the list."))
+            raise field_error("campus", _("Choose a campus from the list."))
     if campus is None and place is not None:
         campus = place.campus
-    if campus is None and len(actor.scope.campus_ids) == 1:
+    if campus is None and actor is not None and len(actor.scope.campus_ids) == 1:
         campus = Campus.objects.filter(pk=next(iter(actor.scope.campus_ids))).first()
     if campus is None:
-        raise _invalid("campus", _("Choose the campus."))
+        raise field_error("campus", _("Choose the campus."))
     if place is not None and place.campus_id != campus.pk:
-        raise _invalid("place", _("%(place)s is not on %(campus)s.")
+        raise field_error("place", _("%(place)s is not on %(campus)s.")
                        % {"place": place.name, "campus": campus.name})
     return campus, place
 
@@ -191,7 +189,7 @@ def violation_record(
     if errors:
         first = next(iter(errors.values()))[0]
         raise DomainError(first, field_errors=errors)
-    campus, place = _location(campus_id=campus_id, place_id=place_id, actor=actor)
+    campus, place = location_resolve(campus_id=campus_id, place_id=place_id, actor=actor)
     processed = _process_photos(photos, required=level == Violation.Level.VIOLATION)
 
     with transaction.atomic():
@@ -304,7 +302,7 @@ def _notice_send(*, actor, violation: Violation) -> MoveCarNotice:
 def _locked_violation(violation_id) -> Violation:
     violation = (Violation.objects.select_for_update(of=("self",))
                  .select_related("vehicle__owner", "campus", "place")
-                 .filter(pk=violation_id).first() if _digits(violation_id) else None)
+                 .filter(pk=violation_id).first() if id_or_none(violation_id) else None)
     if violation is None:
         raise DomainError(_("This violation does not exist."), code="not_found")
     return violation
@@ -343,7 +341,7 @@ def violation_close(*, actor, violation_id: int, outcome: str, note: str = "") -
     if not actor.has_perm("traffic.close_violation"):
         raise NotAllowed()
     if outcome not in (Violation.State.MOVED, Violation.State.TOWED):
-        raise _invalid("outcome", _("Choose moved or towed."))
+        raise field_error("outcome", _("Choose moved or towed."))
     with transaction.atomic():
         violation = _locked_violation(violation_id)
         if violation.state != Violation.State.OPEN:
@@ -381,9 +379,9 @@ def violation_void(*, actor, violation_id: int, reason: str) -> Violation:
         raise NotAllowed()
     reason = (reason or "").strip()
     if not reason:
-        raise _invalid("reason", _("Say why the violation is void."))
+        raise field_error("reason", _("Say why the violation is void."))
     if len(reason) > REASON_MAX:
-        raise _invalid("reason", _("At most %(count)s characters.") % {"count": REASON_MAX})
+        raise field_error("reason", _("At most %(count)s characters.") % {"count": REASON_MAX})
     with transaction.atomic():
         violation = _locked_violation(violation_id)
         if violation.state == Violation.State.VOID:
@@ -530,7 +528,7 @@ def offender_rule_update(*, actor, rule_id: int, name: str, count: int, days: in
     fields = _rule_fields(name=name, count=count, days=days, action=action)
     with transaction.atomic():
         rule = (OffenderRule.objects.select_for_update().filter(pk=rule_id).first()
-                if _digits(rule_id) else None)
+                if id_or_none(rule_id) else None)
         if rule is None:
             raise DomainError(_("This rule does not exist."), code="not_found")
         for key, value in {**fields, "is_active": bool(is_active)}.items():
@@ -567,9 +565,9 @@ def appeal_submit(*, actor, violation_id: int, reason: str, photo=None) -> Appea
     ``photo``), Conflict when already appealed or void."""
     reason = (reason or "").strip()
     if not reason:
-        raise _invalid("reason", _("Say why the violation is wrong."))
+        raise field_error("reason", _("Say why the violation is wrong."))
     if len(reason) > REASON_MAX:
-        raise _invalid("reason", _("At most %(count)s characters.") % {"count": REASON_MAX})
+        raise field_error("reason", _("At most %(count)s characters.") % {"count": REASON_MAX})
     processed = photo_process(photo, field="photo") if photo else None
     with transaction.atomic():
         violation = _locked_violation(violation_id)
@@ -607,12 +605,12 @@ def appeal_decide(*, actor, appeal_id: int, grant: bool, note: str) -> Appeal:
         raise NotAllowed()
     note = (note or "").strip()
     if not note:
-        raise _invalid("note", _("Write the decision."))
+        raise field_error("note", _("Write the decision."))
     if len(note) > REASON_MAX:
-        raise _invalid("note", _("At most %(count)s characters.") % {"count": REASON_MAX})
+        raise field_error("note", _("At most %(count)s characters.") % {"count": REASON_MAX})
     with transaction.atomic():
         appeal = (Appeal.objects.select_for_update().filter(pk=appeal_id).first()
-                  if _digits(appeal_id) else None)
+                  if id_or_none(appeal_id) else None)
         if appeal is None:
             raise DomainError(_("This appeal does not exist."), code="not_found")
         violation = _locked_violation(appeal.violation_id)

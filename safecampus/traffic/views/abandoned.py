@@ -6,7 +6,6 @@ the notices, the drive's cases by state). Views are thin: one selector or servic
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from safecampus.core.errors import DomainError
 from safecampus.core.forms import apply_domain_error
 from safecampus.core.pagination import paginate
+from safecampus.core.views import require_perm
 
 from ..forms import abandoned as forms
 from ..models import AbandonedVehicleCase
@@ -44,10 +44,6 @@ def _tab_label(value: str) -> str:
     return str(State(value).label)
 
 
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
 
 def _case_or_404(request, pk) -> AbandonedVehicleCase:
     case = selectors.case_detail(request.user, pk)
@@ -60,7 +56,7 @@ def _case_or_404(request, pk) -> AbandonedVehicleCase:
 @login_required
 def abandoned_list(request):
     """Cases in tabs by state (with counts) and filters by campus, source, drive and text."""
-    _require(request, "traffic.view_abandoned")
+    require_perm(request, "traffic.view_abandoned")
     form = forms.CaseFilterForm(request.GET or None)
     if form.is_bound:
         form.is_valid()
@@ -88,7 +84,7 @@ def abandoned_list(request):
 def abandoned_report(request):
     """A guard's phone form; after saving, the case page. A plate with an open case leads to
     that case."""
-    _require(request, "traffic.report_abandoned")
+    require_perm(request, "traffic.report_abandoned")
     form = forms.CaseReportForm(request.POST or None, request.FILES or None, user=request.user)
     status = 200
     if request.method == "POST":
@@ -200,7 +196,7 @@ def abandoned_step(request, pk: int, action: str):
     case = _case_or_404(request, pk)
     if action not in STEPS:
         raise Http404
-    _require(request, "traffic.manage_abandoned")
+    require_perm(request, "traffic.manage_abandoned")
     form = _step_form(case, action, request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -220,7 +216,7 @@ def abandoned_step(request, pk: int, action: str):
 @require_POST
 def abandoned_photos(request, pk: int):
     case = _case_or_404(request, pk)
-    _require(request, "traffic.manage_abandoned")
+    require_perm(request, "traffic.manage_abandoned")
     form = forms.PhotosForm(request.POST, request.FILES, prefix="photos")
     if not form.is_valid():
         messages.error(request, _("Choose the stage and at least one photo."))
@@ -271,12 +267,12 @@ def abandoned_notice_pdf(request, pk: int):
 @login_required
 def drive_list(request):
     """Clean-up drives with their counts, and (for the office) a form to start one."""
-    _require(request, "traffic.view_abandoned")
+    require_perm(request, "traffic.view_abandoned")
     can_manage = request.user.has_perm("traffic.manage_abandoned")
     form = forms.DriveForm(request.POST or None) if can_manage else None
     status = 200
     if request.method == "POST":
-        _require(request, "traffic.manage_abandoned")
+        require_perm(request, "traffic.manage_abandoned")
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -324,7 +320,7 @@ def drive_detail(request, pk: int):
 def drive_tag(request, pk: int):
     """Tag many vehicles at once: every line is checked and nothing is saved if one is bad."""
     drive = _drive_or_404(request, pk)
-    _require(request, "traffic.manage_abandoned")
+    require_perm(request, "traffic.manage_abandoned")
     form = forms.TagForm(request.POST)
     if form.is_valid():
         try:
@@ -345,7 +341,7 @@ def drive_tag(request, pk: int):
 @require_POST
 def drive_notices(request, pk: int):
     drive = _drive_or_404(request, pk)
-    _require(request, "traffic.manage_abandoned")
+    require_perm(request, "traffic.manage_abandoned")
     try:
         result = services.drive_notices_post(actor=request.user, drive_id=drive.pk)
     except DomainError as error:

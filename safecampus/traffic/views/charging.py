@@ -8,7 +8,6 @@ from functools import partial
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -22,6 +21,7 @@ from safecampus.core.forms import apply_domain_error
 from safecampus.core.import_views import ImportPages
 from safecampus.core.pagination import paginate
 from safecampus.core.qrcodes import qr_svg_data_uri
+from safecampus.core.views import require_perm
 
 from ..forms.charging import (
     FaultFixForm,
@@ -42,10 +42,6 @@ PER_PAGE = 30
 Content = ChargingImport.Content
 
 
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
 
 def _station_or_404(request, pk) -> ChargingStation:
     station = selectors.charging_station_detail(request.user, pk)
@@ -57,7 +53,7 @@ def _station_or_404(request, pk) -> ChargingStation:
 @login_required
 def charging_list(request):
     """All stations with their status; filters in the query."""
-    _require(request, "traffic.view_charging")
+    require_perm(request, "traffic.view_charging")
     form = StationFilterForm(request.GET or None)
     page = paginate(request, selectors.charging_station_list(request.user, **form.filters()),
                     per_page=PER_PAGE)
@@ -109,7 +105,7 @@ def charging_detail(request, pk: int):
 def charging_report(request, pk: int):
     """Report a fault at a station: a phone form (the QR sticker links here)."""
     station = _station_or_404(request, pk)
-    _require(request, "traffic.report_charging_fault")
+    require_perm(request, "traffic.report_charging_fault")
     form = FaultReportForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -131,7 +127,7 @@ def charging_report(request, pk: int):
 
 @login_required
 def charging_add(request):
-    _require(request, "traffic.manage_charging")
+    require_perm(request, "traffic.manage_charging")
     form = StationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,7 +145,7 @@ def charging_add(request):
 
 @login_required
 def charging_edit(request, pk: int):
-    _require(request, "traffic.manage_charging")
+    require_perm(request, "traffic.manage_charging")
     station = _station_or_404(request, pk)
     form = StationForm(request.POST or None, initial=StationForm.initial_of(station))
     if request.method == "POST" and form.is_valid():
@@ -207,7 +203,7 @@ def charging_fault_fix(request, pk: int):
 @login_required
 def charging_sticker(request, pk: int):
     """A printable sticker for the station: its name and a QR code of its report page."""
-    _require(request, "traffic.manage_charging")
+    require_perm(request, "traffic.manage_charging")
     station = _station_or_404(request, pk)
     url = settings.SAFECAMPUS["PUBLIC_URL"] + reverse("traffic:charging_report", args=[station.pk])
     return render(request, "traffic/charging/sticker.html", {
@@ -235,7 +231,7 @@ def _utilisation_charts(usage) -> dict:
 def charging_utilisation(request):
     """Utilisation by Beijing hour of day, per station and per month (the office and the
     leadership; importing sessions stays with the office)."""
-    _require(request, "traffic.view_charging_statistics")
+    require_perm(request, "traffic.view_charging_statistics")
     form = UtilisationFilterForm(request.GET or None)
     usage = selectors.charging_utilisation(request.user, form.to_filters())
     return render(request, "traffic/charging/utilisation.html", {

@@ -7,7 +7,6 @@ one service or selector."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -19,6 +18,7 @@ from safecampus.core.charts import PALETTE, chart
 from safecampus.core.errors import DomainError
 from safecampus.core.forms import apply_domain_error
 from safecampus.core.pagination import paginate
+from safecampus.core.views import require_perm
 
 from ..forms.gates import GateForm, GateStatsForm, GateUploadForm, LongStayForm
 from ..models import Gate, GateImport
@@ -34,10 +34,6 @@ POLL_SECONDS = 2
 LONG_STAY_SHOWN = 200
 
 
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
 
 def _days() -> int:
     return int(settings.SAFECAMPUS["GATE_LONG_STAY_DAYS"])
@@ -47,7 +43,7 @@ def _days() -> int:
 def gate_overview(request):
     """The hub of gate records: vehicles inside now, long-stay candidates, recent imports
     and links."""
-    _require(request, VIEW)
+    require_perm(request, VIEW)
     can_import = request.user.has_perm(IMPORT)
     return render(request, "traffic/gates/overview.html", {
         **selectors.cached_figures(),
@@ -62,7 +58,7 @@ def gate_overview(request):
 @login_required
 def gate_list(request):
     """All gates with their campus, code and place."""
-    _require(request, IMPORT)
+    require_perm(request, IMPORT)
     return render(request, "traffic/gates/gate_list.html", {"gates": selectors.gate_list()})
 
 
@@ -75,7 +71,7 @@ def _gate_values(form) -> dict:
 @login_required
 def gate_add(request):
     """Add a gate (the office), so that camera files naming it can be imported."""
-    _require(request, IMPORT)
+    require_perm(request, IMPORT)
     form = GateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -92,7 +88,7 @@ def gate_add(request):
 @login_required
 def gate_edit(request, pk: int):
     """Edit a gate's name, code, campus, place or whether it is active."""
-    _require(request, IMPORT)
+    require_perm(request, IMPORT)
     gate = Gate.objects.filter(pk=pk).first()
     if gate is None:
         raise Http404(_("Gate not found"))
@@ -114,7 +110,7 @@ def gate_edit(request, pk: int):
 def gate_upload(request):
     """Upload a camera CSV file; the import runs in the background and its page shows the
     progress, then the result or the problems found."""
-    _require(request, IMPORT)
+    require_perm(request, IMPORT)
     form = GateUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -133,7 +129,7 @@ def gate_upload(request):
 def gate_import_detail(request, pk: int):
     """One import: progress while it runs (htmx polls the status part), then the counts or
     the rejection report (row, column, message; the first :data:`ERRORS_SHOWN`)."""
-    _require(request, IMPORT)
+    require_perm(request, IMPORT)
     job = selectors.gate_import_get(request.user, pk)
     if job is None:
         raise Http404(_("Import not found"))
@@ -148,7 +144,7 @@ def gate_import_detail(request, pk: int):
 @login_required
 def gate_import_list(request):
     """Import history, newest first."""
-    _require(request, IMPORT)
+    require_perm(request, IMPORT)
     page = paginate(request, selectors.gate_import_list(request.user), per_page=IMPORTS_PER_PAGE)
     return render(request, "traffic/gates/import_list.html", {"page": page})
 
@@ -193,7 +189,7 @@ def _charts(stats) -> dict:
 def gate_statistics(request):
     """Entries per gate and local hour, per day, overnight stays, entries without a valid
     permit and vehicles inside now, for a period (default the last 30 days)."""
-    _require(request, VIEW)
+    require_perm(request, VIEW)
     form = GateStatsForm(request.GET or None)
     date_from, date_to, campus_id = form.period()
     if not request.GET:  # show the default period in the date fields
@@ -213,7 +209,7 @@ def gate_statistics(request):
 def gate_long_stay(request):
     """Vehicles inside longer than the configured days without an exit, oldest entry first;
     the office can open abandoned-vehicle cases for those without one."""
-    _require(request, VIEW)
+    require_perm(request, VIEW)
     form = LongStayForm(request.GET or None)
     days = form.days_or(_days())
     refused = None
@@ -234,7 +230,7 @@ def gate_long_stay(request):
 @require_POST
 def gate_long_stay_open(request):
     """Open cases for the candidates without one (``days`` from the form)."""
-    _require(request, IMPORT)
+    require_perm(request, IMPORT)
     form = LongStayForm(request.POST)
     if not form.is_valid():  # the page's hidden field always holds valid days
         messages.error(request, " ".join(form.errors.get("days", [])))

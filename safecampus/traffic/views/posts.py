@@ -9,7 +9,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -21,6 +20,7 @@ from safecampus.core import clock
 from safecampus.core.errors import DomainError
 from safecampus.core.forms import apply_domain_error, id_or_none
 from safecampus.core.pagination import paginate
+from safecampus.core.views import require_perm
 from safecampus.organisation.models import Campus
 
 from .. import documents_posts as documents
@@ -41,10 +41,6 @@ PER_PAGE = 20
 REFRESH_SECONDS = 45
 
 
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
 
 def _post_or_404(pk: int) -> DutyPost:
     post = DutyPost.objects.select_related("campus", "place").filter(pk=pk).first()
@@ -57,7 +53,7 @@ def _post_or_404(pk: int) -> DutyPost:
 def post_live(request):
     """Every active post now: staffed, unstaffed, starting soon, off duty. An htmx request
     (every REFRESH_SECONDS) gets the list alone."""
-    _require(request, "traffic.view_duty_posts")
+    require_perm(request, "traffic.view_duty_posts")
     campus_id = id_or_none(request.GET.get("campus"))
     rows = selectors.posts_now(campus_id=campus_id)
     context = {"rows": rows, "counts": selectors.state_counts(rows), "now": clock.now(),
@@ -73,11 +69,11 @@ def post_live(request):
 @login_required
 def post_detail(request, pk: int):
     """A post: its state now, duty times, recent duties with sign-ins, the log (add a line)."""
-    _require(request, "traffic.view_duty_posts")
+    require_perm(request, "traffic.view_duty_posts")
     post = _post_or_404(pk)
     form = LogEntryForm(request.POST or None)
     if request.method == "POST":
-        _require(request, "traffic.sign_in_post")
+        require_perm(request, "traffic.sign_in_post")
         if form.is_valid():
             try:
                 services.post_log_add(actor=request.user, post_id=post.pk,
@@ -108,7 +104,7 @@ def post_detail(request, pk: int):
 @login_required
 def post_setup(request):
     """The office's list of posts (active first) and the form for a new one."""
-    _require(request, "traffic.manage_duty_posts")
+    require_perm(request, "traffic.manage_duty_posts")
     form = PostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -128,7 +124,7 @@ def post_setup(request):
 
 @login_required
 def post_edit(request, pk: int):
-    _require(request, "traffic.manage_duty_posts")
+    require_perm(request, "traffic.manage_duty_posts")
     post = _post_or_404(pk)
     initial = {"campus": post.campus_id, "name": post.name, "kind": post.kind,
                "place": post.place_id, "duties": post.duties, "latitude": post.latitude or "",
@@ -151,7 +147,7 @@ def post_edit(request, pk: int):
 @require_POST
 def post_action(request, pk: int, action: str):
     """Rotate the code, take the post out of use or back into use."""
-    _require(request, "traffic.manage_duty_posts")
+    require_perm(request, "traffic.manage_duty_posts")
     post = _post_or_404(pk)
     try:
         if action == "rotate":
@@ -172,7 +168,7 @@ def post_action(request, pk: int, action: str):
 @login_required
 def duty_time_edit(request, pk: int, duty_time_id: int | None = None):
     """Add a duty time to post ``pk`` or change one."""
-    _require(request, "traffic.manage_duty_posts")
+    require_perm(request, "traffic.manage_duty_posts")
     post = _post_or_404(pk)
     duty_time = None
     initial = {}
@@ -213,7 +209,7 @@ def duty_time_edit(request, pk: int, duty_time_id: int | None = None):
 @login_required
 def class_timetable(request, campus_id: int):
     """A campus's class timetable (作息时间表)."""
-    _require(request, "traffic.manage_duty_posts")
+    require_perm(request, "traffic.manage_duty_posts")
     campus = Campus.objects.filter(pk=campus_id).first()
     if campus is None:
         raise Http404
@@ -258,7 +254,7 @@ def _day(request) -> dt.date:
 @login_required
 def roster(request):
     """The duties of one local day with their guards; the office changes a duty's roster."""
-    _require(request, "traffic.manage_duty_posts")
+    require_perm(request, "traffic.manage_duty_posts")
     day = _day(request)
     if request.method == "POST":
         duty_id = id_or_none(request.POST.get("duty"))
@@ -288,7 +284,7 @@ def roster(request):
 @require_POST
 def roster_plan(request):
     """Plan the duties of a day now (the task does it daily for today and tomorrow)."""
-    _require(request, "traffic.manage_duty_posts")
+    require_perm(request, "traffic.manage_duty_posts")
     day = _day(request)
     created = services.post_duties_plan(day=day)
     messages.success(request, _("%(count)s duties planned.") % {"count": created})
@@ -350,7 +346,7 @@ def _sign_in_submit(request, form: SignInForm, *, code: str):
 @login_required
 def sign_in(request):
     """The guard's sign-in page: scan the post's QR or type its code. POST signs in."""
-    _require(request, "traffic.sign_in_post")
+    require_perm(request, "traffic.sign_in_post")
     if request.method != "POST":
         return _sign_in_page(request)
     form = SignInForm(request.POST)
@@ -367,7 +363,7 @@ def sign_in_code(request, code: str):
     duty now and one big sign-in button, and writes nothing (a link preview or a prefetch
     signs nobody in); the tap POSTs here with the phone's time, position and id of the
     sign-in (a repeated POST with the same id stores one sign-in)."""
-    _require(request, "traffic.sign_in_post")
+    require_perm(request, "traffic.sign_in_post")
     try:
         post, _method = services.post_resolve(code)
     except DomainError as error:
@@ -397,7 +393,7 @@ def sign_in_code(request, code: str):
 @login_required
 def post_sign_pdf(request, pk: int):
     """The A4 sign to hang at the post: its QR code, name and manual code (Chinese)."""
-    _require(request, "traffic.manage_duty_posts")
+    require_perm(request, "traffic.manage_duty_posts")
     post = _post_or_404(pk)
     response = HttpResponse(documents.post_sign_pdf_bytes(post=post),
                             content_type="application/pdf")

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -18,6 +17,7 @@ from safecampus.core.activity import activity_for
 from safecampus.core.errors import DomainError
 from safecampus.core.forms import apply_domain_error
 from safecampus.core.pagination import paginate
+from safecampus.core.views import require_perm
 
 from ..forms.vehicles import PermitForm, ReasonForm, VehicleFilterForm, VehicleForm
 from ..selectors import vehicles as selectors
@@ -25,10 +25,6 @@ from ..services import vehicles as services
 
 VEHICLES_PER_PAGE = 50
 
-
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 def _label(vehicle) -> str:
@@ -49,7 +45,7 @@ def home(request):
 def vehicle_lookup(request):
     """Look a plate up (exact, partial, tag or owner), with each vehicle's permit status
     today. As you type, htmx asks for the results only."""
-    _require(request, "traffic.view_vehicle")
+    require_perm(request, "traffic.view_vehicle")
     query = request.GET.get("q", "")
     rows = selectors.vehicle_lookup(request.user, query)
     context = {"q": query, "rows": rows, "limit": selectors.LOOKUP_LIMIT}
@@ -61,7 +57,7 @@ def vehicle_lookup(request):
 @login_required
 def vehicle_list(request):
     """All vehicles for the office: filters (text, type, owner type, state), 50 a page."""
-    _require(request, "traffic.manage_vehicles")
+    require_perm(request, "traffic.manage_vehicles")
     data = request.GET.copy()
     data.setdefault("active", "yes")
     form = VehicleFilterForm(data)
@@ -112,7 +108,7 @@ def vehicle_detail(request, pk: int):
 @login_required
 def vehicle_register(request):
     """Register a vehicle (the office)."""
-    _require(request, "traffic.manage_vehicles")
+    require_perm(request, "traffic.manage_vehicles")
     status = 200
     if request.method == "POST":
         form = VehicleForm(request.POST)
@@ -137,7 +133,7 @@ def vehicle_register(request):
 @login_required
 def vehicle_edit(request, pk: int):
     """Change a vehicle (the office); a changed plate is checked again."""
-    _require(request, "traffic.manage_vehicles")
+    require_perm(request, "traffic.manage_vehicles")
     vehicle = _visible(request, pk)
     status = 200
     if request.method == "POST":
@@ -162,7 +158,7 @@ def vehicle_edit(request, pk: int):
 @login_required
 @require_POST
 def vehicle_deactivate(request, pk: int):
-    _require(request, "traffic.manage_vehicles")
+    require_perm(request, "traffic.manage_vehicles")
     vehicle = _visible(request, pk)
     form = ReasonForm(request.POST)
     form.is_valid()
@@ -181,7 +177,7 @@ def vehicle_deactivate(request, pk: int):
 @require_POST
 def permit_issue(request, pk: int):
     """Issue a permit from the vehicle page; errors re-render the page with the form."""
-    _require(request, "traffic.manage_vehicles")
+    require_perm(request, "traffic.manage_vehicles")
     vehicle = _visible(request, pk)
     form = PermitForm(request.POST)
     if form.is_valid():
@@ -203,7 +199,7 @@ def permit_issue(request, pk: int):
 @login_required
 @require_POST
 def permit_revoke(request, pk: int):
-    _require(request, "traffic.manage_vehicles")
+    require_perm(request, "traffic.manage_vehicles")
     permit = selectors.permit_list_visible_to(request.user).filter(pk=pk).first()
     if permit is None:
         raise Http404(_("Permit not found"))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from safecampus.core.errors import DomainError
 from safecampus.core.forms import apply_domain_error, id_or_none
 from safecampus.core.pagination import paginate
+from safecampus.core.views import require_perm
 
 from ..forms.violations import (
     AppealDecideForm,
@@ -34,10 +35,6 @@ from ..services import violations as services
 PER_PAGE = 30
 
 
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
 
 def _violation_or_404(request, pk: int) -> Violation:
     violation = selectors.violation_detail(request.user, pk)
@@ -49,7 +46,7 @@ def _violation_or_404(request, pk: int) -> Violation:
 @login_required
 def violation_record(request):
     """The guard's phone form; after saving, the violation's page."""
-    _require(request, "traffic.record_violation")
+    require_perm(request, "traffic.record_violation")
     form = ViolationRecordForm(request.POST or None, request.FILES or None, user=request.user)
     status = 200
     if request.method == "POST":
@@ -219,7 +216,7 @@ def appeals(request):
     """The office's queue of appeals: pending ones oldest first (filter: granted, refused),
     each with its violation, plate, owner, reason, photos and age, linked to the violation's
     page where it is decided."""
-    _require(request, "traffic.decide_appeal")
+    require_perm(request, "traffic.decide_appeal")
     form = AppealQueueForm(request.GET or None)
     state = form.chosen_state()
     page = paginate(request, appeal_queue(request.user, state=state), per_page=PER_PAGE)
@@ -253,7 +250,7 @@ def offenders(request):
 def offender_rules(request):
     """The rules (office admin): the list with a form to add one and one per rule to edit
     or deactivate."""
-    _require(request, "traffic.manage_offender_rules")
+    require_perm(request, "traffic.manage_offender_rules")
     form = OffenderRuleForm(request.POST or None, prefix="new")
     status = 200
     if request.method == "POST":
