@@ -27,6 +27,9 @@ def log_call(page, summary: str, *, place: bool = True) -> None:
     form = page.locator("#log-form")
     if not form.is_visible():
         page.click("#log-toggle")
+        # Bootstrap adds "show" when the collapse has finished opening; a click on the submit
+        # button while the panel still grows can land beside it on a slow machine.
+        page.wait_for_selector("#log-form-body.show")
         form.wait_for(state="visible")
     form.locator("select[name=kind]").select_option("call")
     form.locator("textarea[name=summary]").fill(summary)
