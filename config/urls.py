@@ -10,6 +10,7 @@ urlpatterns = [
     path("inspections/", include("safecampus.inspections.urls")),
     path("patrols/", include("safecampus.patrols.urls")),
     path("traffic/", include("safecampus.traffic.urls")),
+    path("education/", include("safecampus.education.urls")),
     path("notifications/", include("safecampus.notifications.urls")),
     path("organisation/", include("safecampus.organisation.urls")),
     path("api/", include("safecampus.api.urls")),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "safecampus.inspections",
     "safecampus.patrols",
     "safecampus.traffic",
+    "safecampus.education",
     "safecampus.dashboards",
     "safecampus.api",
     "safecampus.demo",
@@ -277,6 +278,15 @@ SAFECAMPUS = {
     "POST_UNSTAFFED_AFTER_MINUTES": env.get_int("SAFECAMPUS_POST_UNSTAFFED_AFTER_MINUTES", 5),
     # Charging points: the hazard category of a reported fault (its code).
     "CHARGING_FAULT_CATEGORY": env.get("SAFECAMPUS_CHARGING_FAULT_CATEGORY", "electrical"),
+    # Fraud-risk checker: a rule set goes live only if at most this share of ordinary
+    # messages reach "high risk" in its evaluation; texts longer than CHECKER_MAX_CHARS are
+    # checked on their first CHECKER_MAX_CHARS characters (and the user is told so).
+    "CHECKER_MAX_HIGH_FP_RATE": 0.005,
+    "CHECKER_MAX_CHARS": env.get_int("SAFECAMPUS_CHECKER_MAX_CHARS", 5000),
+    # The national anti-fraud hotline the checker and warnings point to.
+    "FRAUD_HOTLINE": env.get("SAFECAMPUS_FRAUD_HOTLINE", "96110"),
+    # A counsellor follow-up of a police warning is due this many days after it is opened.
+    "FOLLOWUP_DUE_DAYS": env.get_int("SAFECAMPUS_FOLLOWUP_DUE_DAYS", 2),
 }
 
 # The cache is shared by the web processes and the task consumer: Redis when configured,

@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     POLICE_LIAISON = "police_liaison", _("Police liaison")  # 联络民警
     LEADERSHIP = "leadership", _("University leadership")  # 校领导 (read-only)
     COMMUNITY_MEMBER = "community_member", _("Student or staff member")  # 师生
+    COUNSELLOR = "counsellor", _("College counsellor")  # 辅导员 (scoped to a college)
 
 
 OFFICE_ROLES = frozenset({Role.OFFICE_ADMIN, Role.OFFICE_STAFF})
@@ -144,3 +145,92 @@ class Scope:
     def acts_for_unit(self, unit_id: int | None) -> bool:
         """True if the user is a safety contact or leader of unit ``unit_id``."""
         return bool(unit_id) and bool(self.unit_roles.get(unit_id, set()) & UNIT_ROLES)
+
+
+class Affiliation(BaseModel):
+    """Where a student or member of staff belongs: college, year group, class, dormitory.
+
+    One row per person (学籍/人事 roster, imported by the office). Targeted warnings, quiz
+    assignments, education coverage and statistics by college read it; a person without an
+    affiliation is reached only by audiences of "everyone".
+    ``enrolment_year`` is the year group (年级, e.g. 2024 for 2024级); staff have none.
+    """
+
+    class Kind(models.TextChoices):
+        STUDENT = "student", _("Student")
+        STAFF = "staff", _("Staff member")
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="affiliation", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, db_index=True)
+    campus = models.ForeignKey(
+        "organisation.Campus", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("campus"),
+    )
+    college = models.ForeignKey(
+        "organisation.Unit", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="affiliations", verbose_name=_("college or unit"),
+    )
+    enrolment_year = models.PositiveSmallIntegerField(
+        _("year group"), null=True, blank=True, db_index=True
+    )
+    class_group = models.ForeignKey(
+        "organisation.ClassGroup", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="affiliations", verbose_name=_("class"),
+    )
+    dormitory = models.ForeignKey(
+        "organisation.Building", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="residents", verbose_name=_("dormitory building"),
+    )
+    room = models.CharField(_("room"), max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("affiliation")
+        verbose_name_plural = _("affiliations")
+        ordering = ["user_id"]
+        indexes = [
+            models.Index(fields=["college", "enrolment_year"]),
+            models.Index(fields=["campus", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.college or ''} {self.enrolment_year or ''}".strip()
+
+
+class AudienceKind(models.TextChoices):
+    """Who a warning or a quiz is for (one group per row)."""
+
+    EVERYONE = "everyone", _("Everyone")
+    CAMPUS = "campus", _("A campus")
+    COLLEGE = "college", _("A college")
+    YEAR = "year", _("A year group")
+    CLASS = "class", _("A class")
+
+
+class Audience(models.Model):
+    """Abstract: one target group. Which fields must be set depends on ``audience_kind``:
+    campus → ``audience_campus``; college → ``audience_unit`` (optionally narrowed by
+    ``audience_year``); year → ``audience_year`` (optionally narrowed by ``audience_campus``);
+    class → ``audience_class``. Resolved to people by :mod:`safecampus.accounts.audiences`.
+    """
+
+    audience_kind = models.CharField(
+        _("audience"), max_length=16, choices=AudienceKind.choices, default=AudienceKind.EVERYONE
+    )
+    audience_campus = models.ForeignKey(
+        "organisation.Campus", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("campus"),
+    )
+    audience_unit = models.ForeignKey(
+        "organisation.Unit", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("college"),
+    )
+    audience_year = models.PositiveSmallIntegerField(_("year group"), null=True, blank=True)
+    audience_class = models.ForeignKey(
+        "organisation.ClassGroup", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("class"),
+    )
+
+    class Meta:
+        abstract = True

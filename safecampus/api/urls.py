@@ -9,6 +9,12 @@ from rest_framework.routers import SimpleRouter
 
 from . import (
     duty,
+    education_activities,
+    education_attendance,
+    education_checker,
+    education_library,
+    education_quizzes,
+    education_warnings,
     hazards,
     inspections,
     patrols,
@@ -45,7 +51,9 @@ router.register("v1/traffic/violations", traffic_violations.ViolationViewSet,
                 basename="violation")
 router.register("v1/traffic/notices", traffic_violations.NoticeViewSet,
                 basename="move-car-notice")
-for module in (traffic_abandoned, traffic_gates, traffic_posts, traffic_charging):
+for module in (traffic_abandoned, traffic_gates, traffic_posts, traffic_charging,
+               education_activities, education_attendance, education_quizzes, education_library,
+               education_checker, education_warnings):
     for prefix, viewset, basename in module.routes:
         router.register(prefix, viewset, basename=basename)
 

@@ -56,6 +56,13 @@ from safecampus.notifications.models import Delivery, Notification
 from safecampus.organisation.models import Building, Campus, Place, Unit, Zone
 
 from . import data
+from .education_activities import ActivityDemo
+from .education_attendance import AttendanceDemo
+from .education_checker import CheckerDemo
+from .education_library import LibraryDemo
+from .education_quizzes import QuizDemo
+from .education_roster import RosterDemo
+from .education_warnings import WarningDemo
 from .images import campus_map_png, photo_jpeg
 from .inspections import InspectionDemo
 from .patrols import PatrolDemo
@@ -898,6 +905,8 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
     now = clock.now()
     with transaction.atomic():
         world = _build_world(rng)
+        roster = RosterDemo(random.Random(seed + 10), world)
+        roster.build()
     hazard_plans, notice_plans = Planner(rng, now, world).plan(hazards)
     first_ids = {"notification": _last_pk(Notification), "hazard": _last_pk(Hazard),
                  "notice": _last_pk(RectificationNotice), "evidence": _last_pk(Evidence)}
@@ -909,9 +918,15 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
     # data as it was.
     traffic_areas = [area(random.Random(seed + 4 + n), world, now) for n, area in
                      enumerate((AbandonedDemo, GateDemo, DutyPostDemo, ChargingDemo))]
+    # Education: the library and the checker rules first (warnings, reports and follow-ups
+    # name fraud types), then activities, attendance, quizzes and warnings.
+    education_areas = [area(random.Random(seed + 11 + n), world, now) for n, area in
+                       enumerate((LibraryDemo, CheckerDemo, ActivityDemo, AttendanceDemo,
+                                  QuizDemo, WarningDemo))]
     replay.run(hazard_plans, now, progress=progress,
                extra=inspections.events() + patrols.events() + traffic.events()
-               + [event for area in traffic_areas for event in area.events()])
+               + [event for area in traffic_areas for event in area.events()]
+               + [event for area in education_areas for event in area.events()])
     with transaction.atomic():
         coverage_sweep()
     with transaction.atomic():
@@ -920,7 +935,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
         _backdate(first_ids, replay, now)
         patrols.backdate()
         traffic.backdate()
-        for area in traffic_areas:
+        for area in traffic_areas + education_areas:
             area.backdate()
     return {
         "campuses": Campus.objects.count(),
@@ -935,5 +950,8 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
         **{f"patrol_{key}": value for key, value in patrols.counts.items()},
         **{f"traffic_{key}": value for key, value in traffic.counts.items()},
         **{f"traffic_{key}": value for area in traffic_areas
+           for key, value in area.counts.items()},
+        **{f"roster_{key}": value for key, value in roster.counts.items()},
+        **{f"education_{key}": value for area in education_areas
            for key, value in area.counts.items()},
     }

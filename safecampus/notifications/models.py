@@ -9,7 +9,42 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from safecampus.accounts.models import Audience
 from safecampus.core.models import BaseModel
+
+
+class Alert(Audience, BaseModel):
+    """A warning (预警) sent to one group, with read receipts.
+
+    Each recipient gets a :class:`Notification` pointing back here (``alert``); its
+    ``read_at`` is the read receipt. ``recipient_count`` is fixed when the alert is sent.
+    Education (anti-fraud warnings) and police cooperation both send these.
+    """
+
+    class Level(models.TextChoices):
+        INFO = "info", _("Information")  # 提示
+        WARNING = "warning", _("Warning")  # 预警
+        URGENT = "urgent", _("Urgent warning")  # 紧急预警
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices,
+                             default=Level.WARNING)
+    topic = models.CharField(_("topic"), max_length=32, blank=True, db_index=True,
+                             help_text=_("The module's own label, e.g. anti_fraud."))
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                related_name="+", verbose_name=_("sent by"))
+    sent_at = models.DateTimeField(_("sent at"), db_index=True)
+    recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("warning")
+        verbose_name_plural = _("warnings")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Notification(BaseModel):
@@ -25,6 +60,8 @@ class Notification(BaseModel):
     url = models.CharField(_("link"), max_length=300, blank=True)
     dedupe_key = models.CharField(_("deduplication key"), max_length=160, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="notifications", verbose_name=_("warning"))
 
     class Meta:
         verbose_name = _("notification")

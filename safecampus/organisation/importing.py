@@ -159,6 +159,7 @@ ROLE_ALIASES = {
     Role.POLICE_LIAISON: ("联络民警", "民警"),
     Role.LEADERSHIP: ("校领导",),
     Role.COMMUNITY_MEMBER: ("师生", "学生", "教职工"),
+    Role.COUNSELLOR: ("辅导员",),
 }
 YES = ("是", "y", "yes", "true", "1", "启用", "√")
 NO = ("否", "n", "no", "false", "0", "停用", "×")

@@ -196,3 +196,27 @@ class Place(BaseModel):
         if self.unit_id:
             return self.unit_id
         return self.building.unit_id if self.building_id else None
+
+
+class ClassGroup(BaseModel):
+    """A class of students (班级) in a college and year group, e.g. 化工2301."""
+
+    college = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="class_groups", verbose_name=_("college")
+    )
+    enrolment_year = models.PositiveSmallIntegerField(_("year group"))
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    campus = models.ForeignKey(
+        Campus, null=True, blank=True, on_delete=models.SET_NULL, related_name="class_groups",
+        verbose_name=_("campus"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("class")
+        verbose_name_plural = _("classes")
+        ordering = ["college_id", "enrolment_year", "code"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,3 @@
+"""API endpoints of the education attendance area (filled in by its own work)."""
+
+routes: list = []

@@ -1,0 +1,3 @@
+"""API endpoints of the education library area (filled in by its own work)."""
+
+routes: list = []

@@ -1,0 +1,22 @@
+"""The demo's education library area, replayed through the real services.
+
+Same interface as :class:`~.traffic.TrafficDemo`: ``events()`` gives ``(when, callable)``
+pairs for the loader's replay (each run inside :func:`clock.frozen` at its time, all before
+now), ``backdate()`` runs after it, ``counts`` goes into the summary.
+"""
+
+import random
+
+
+class LibraryDemo:
+    def __init__(self, rng: random.Random, world, now):
+        self.rng = rng
+        self.world = world
+        self.now = now
+        self.counts: dict[str, int] = {}
+
+    def events(self) -> list:
+        return []
+
+    def backdate(self) -> None:
+        return None

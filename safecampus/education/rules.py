@@ -1,0 +1,70 @@
+"""Education and anti-fraud permissions as domain verbs (house rule 6).
+
+The office runs campaigns, activities, quizzes, the fraud library, the checker rules and
+warnings; unit safety contacts record their own units' activities; everyone signed in takes
+quizzes assigned to them, signs in at activities, reads the library, checks messages and
+reports fraud. Fraud reports are read by police liaisons and office administrators (and the
+reporter); counsellor follow-ups by office administrators, police liaisons and the
+counsellors of the student's college.
+"""
+
+import rules
+
+from safecampus.accounts.models import Role
+from safecampus.accounts.predicates import has_unit_role, is_leadership, is_office, is_office_admin
+
+
+@rules.predicate
+def is_police_liaison(user) -> bool:
+    return user.is_authenticated and Role.POLICE_LIAISON in user.scope.roles
+
+
+@rules.predicate
+def is_counsellor(user) -> bool:
+    return user.is_authenticated and Role.COUNSELLOR in user.scope.roles
+
+
+@rules.predicate
+def counsels_followup_college(user, followup) -> bool:
+    """A counsellor of the follow-up's college (membership scoped to that unit)."""
+    return (followup is not None and user.is_authenticated
+            and Role.COUNSELLOR in user.scope.unit_roles.get(followup.college_id, set()))
+
+
+@rules.predicate
+def is_fraud_reporter(user, report) -> bool:
+    return report is not None and report.reporter_id == user.pk
+
+
+# Activities and coverage
+rules.add_perm("education.manage_education", is_office)
+rules.add_perm("education.record_activity", is_office | has_unit_role | is_counsellor)
+rules.add_perm("education.view_coverage", is_office | is_leadership | is_counsellor
+               | has_unit_role)
+rules.add_perm("education.sign_in_activity", rules.is_authenticated)
+rules.add_perm("education.view_attendance", is_office | is_leadership | has_unit_role
+               | is_counsellor)
+# Quizzes
+rules.add_perm("education.manage_quizzes", is_office)
+rules.add_perm("education.take_quiz", rules.is_authenticated)
+rules.add_perm("education.view_quiz_results", is_office | is_leadership | is_counsellor)
+# Fraud library, checker and reports
+rules.add_perm("education.view_fraud_library", rules.always_allow)
+rules.add_perm("education.manage_fraud_library", is_office)
+rules.add_perm("education.check_message", rules.always_allow)
+rules.add_perm("education.manage_checker_rules", is_office)
+rules.add_perm("education.publish_checker_rules", is_office_admin)
+rules.add_perm("education.report_fraud", rules.is_authenticated)
+rules.add_perm("education.view_fraud_report", is_office_admin | is_police_liaison
+               | is_fraud_reporter)
+rules.add_perm("education.handle_fraud_report", is_office_admin | is_police_liaison)
+rules.add_perm("education.view_fraud_statistics", is_office | is_leadership | is_police_liaison)
+# Warnings and follow-ups
+rules.add_perm("education.send_warning", is_office | is_police_liaison)
+rules.add_perm("education.view_warning_receipts", is_office | is_police_liaison)
+rules.add_perm("education.create_followup", is_office | is_police_liaison)
+rules.add_perm("education.view_followups", is_office_admin | is_police_liaison | is_counsellor)
+rules.add_perm("education.view_followup", is_office_admin | is_police_liaison
+               | counsels_followup_college)
+rules.add_perm("education.close_followup", counsels_followup_college | is_office_admin)
+rules.add_perm("education.reopen_followup", is_office_admin)

@@ -1,0 +1,3 @@
+"""Pages of the library area (filled in by its own work)."""
+
+urls: list = []

@@ -1,0 +1,3 @@
+"""Pages of the warnings area (filled in by its own work)."""
+
+urls: list = []
