@@ -68,3 +68,33 @@ rules.add_perm("education.view_followup", is_office_admin | is_police_liaison
                | counsels_followup_college)
 rules.add_perm("education.close_followup", counsels_followup_college | is_office_admin)
 rules.add_perm("education.reopen_followup", is_office_admin)
+
+
+# --- Activities area -----------------------------------------------------------------------
+# A unit safety contact, unit leader or counsellor records activities for the units they act
+# for or counsel; such an activity is "theirs" when it reached one of those units (colleges
+# reached) or they organised it. The office sees and changes every activity; leadership sees
+# every activity.
+@rules.predicate
+def records_for_activity(user, activity) -> bool:
+    if activity is None or not user.is_authenticated:
+        return False
+    if activity.organiser_id == user.pk:
+        return True
+    units = activity_units_of(user)
+    return bool(units) and activity.colleges.filter(pk__in=units).exists()
+
+
+def activity_units_of(user) -> frozenset[int]:
+    """Units whose activities ``user`` records: safety contact, leader or counsellor there."""
+    if not user.is_authenticated:
+        return frozenset()
+    wanted = {Role.UNIT_SAFETY_CONTACT, Role.UNIT_LEADER, Role.COUNSELLOR}
+    return frozenset(unit_id for unit_id, roles in user.scope.unit_roles.items()
+                     if roles & wanted)
+
+
+rules.add_perm("education.view_activities", is_office | is_leadership | has_unit_role
+               | is_counsellor)
+rules.add_perm("education.view_activity", is_office | is_leadership | records_for_activity)
+rules.add_perm("education.change_activity", is_office | records_for_activity)
