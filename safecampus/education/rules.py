@@ -98,3 +98,42 @@ rules.add_perm("education.view_activities", is_office | is_leadership | has_unit
                | is_counsellor)
 rules.add_perm("education.view_activity", is_office | is_leadership | records_for_activity)
 rules.add_perm("education.change_activity", is_office | records_for_activity)
+
+
+# --- Attendance (trainings and drills, QR sign-in, attendance lists, person records) ---------
+@rules.predicate
+def manages_activity_attendance(user, activity) -> bool:
+    """The activity's organiser, or a unit safety contact/leader or counsellor of a college
+    the activity reached. Without an activity: anyone who may organise one (unit roles,
+    counsellors)."""
+    if not user.is_authenticated:
+        return False
+    if activity is None:
+        return bool(user.scope.roles & {Role.UNIT_SAFETY_CONTACT, Role.UNIT_LEADER,
+                                        Role.COUNSELLOR})
+    if activity.organiser_id == user.pk:
+        return True
+    units = {unit_id for unit_id, roles in user.scope.unit_roles.items()
+             if roles & {Role.UNIT_SAFETY_CONTACT, Role.UNIT_LEADER, Role.COUNSELLOR}}
+    if not units:
+        return False
+    return any(college.pk in units for college in activity.colleges.all())
+
+
+@rules.predicate
+def counsels_person(user, person) -> bool:
+    """A counsellor of the college of ``person``'s affiliation. Without a person: any
+    counsellor (the search page; its selector keeps to their colleges)."""
+    if not user.is_authenticated or Role.COUNSELLOR not in user.scope.roles:
+        return False
+    if person is None:
+        return True
+    affiliation = getattr(person, "affiliation", None)
+    college_id = affiliation.college_id if affiliation is not None else None
+    return bool(college_id) and Role.COUNSELLOR in user.scope.unit_roles.get(college_id, set())
+
+
+rules.add_perm("education.manage_attendance", is_office | manages_activity_attendance)
+rules.add_perm("education.view_activity_attendance", is_office | is_leadership
+               | manages_activity_attendance)
+rules.add_perm("education.view_person_records", is_office | counsels_person)
