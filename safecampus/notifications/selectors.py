@@ -13,3 +13,81 @@ def notification_unread_count(user) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# --- warnings (预警) and their read receipts --------------------------------------------------
+def alerts_sent(*, topic: str | None = None):
+    """Alerts (optionally of one ``topic``), newest first, each with ``read_count`` (read
+    receipts) annotated and the sender and audience objects joined. Paginate the result."""
+    from django.db.models import Count, Q
+
+    from .models import Alert
+
+    qs = Alert.objects.select_related("sent_by", "audience_campus", "audience_unit",
+                                      "audience_class")
+    if topic is not None:
+        qs = qs.filter(topic=topic)
+    return qs.annotate(read_count=Count("notifications", filter=Q(
+        notifications__read_at__isnull=False))).order_by("-sent_at", "-id")
+
+
+def read_percent(read: int, total: int) -> int:
+    """Whole-number share of ``read`` in ``total`` (0 for no recipients), rounded down so
+    that 100 means everyone."""
+    return (read * 100 // total) if total else 0
+
+
+def alert_receipts(alert) -> dict:
+    """The read receipts of ``alert``: ``{"recipients", "read", "unread", "percent",
+    "by_college": [{"college", "total", "read", "unread", "percent"}, …]}`` — by the
+    recipients' college (affiliation; "" for people without one), biggest first. Two
+    aggregate queries whatever the number of recipients."""
+    from django.db.models import Count, Q
+
+    base = Notification.objects.filter(alert=alert)
+    totals = base.aggregate(total=Count("id"), read=Count("id", filter=Q(read_at__isnull=False)))
+    rows = (base.values("recipient__affiliation__college__name")
+            .annotate(total=Count("id"), read=Count("id", filter=Q(read_at__isnull=False)))
+            .order_by("-total", "recipient__affiliation__college__name"))
+    by_college = [{"college": row["recipient__affiliation__college__name"] or "",
+                   "total": row["total"], "read": row["read"],
+                   "unread": row["total"] - row["read"],
+                   "percent": read_percent(row["read"], row["total"])} for row in rows]
+    total, read = totals["total"] or 0, totals["read"] or 0
+    return {"recipients": total, "read": read, "unread": total - read,
+            "percent": read_percent(read, total), "by_college": by_college}
+
+
+def alert_unread(alert):
+    """Notifications of ``alert`` not read yet, with the recipient and the recipient's college
+    and class joined, by college then name (paginate the result)."""
+    return (Notification.objects.filter(alert=alert, read_at__isnull=True)
+            .select_related("recipient__affiliation__college",
+                            "recipient__affiliation__class_group")
+            .order_by("recipient__affiliation__college__name", "recipient__username"))
+
+
+def alerts_for_user(user, *, topic: str | None = None):
+    """``user``'s own warning notifications (each with its alert), unread first, then newest.
+    Nothing for an anonymous user. Paginate or slice the result."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    from django.db.models import F
+
+    qs = Notification.objects.filter(recipient=user, alert__isnull=False).select_related("alert")
+    if topic is not None:
+        qs = qs.filter(alert__topic=topic)
+    return qs.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id")
+
+
+def alert_unread_count(user, *, topic: str | None = None) -> int:
+    """How many of ``user``'s warnings are unread."""
+    return alerts_for_user(user, topic=topic).filter(read_at__isnull=True).count()
+
+
+def alert_notification_of(user, alert_id: int):
+    """``user``'s notification of alert ``alert_id`` (with the alert), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (Notification.objects.select_related("alert", "alert__sent_by")
+            .filter(recipient=user, alert_id=alert_id).first())

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("read/", views.mark_read, name="read_all"),
     path("<int:pk>/read/", views.mark_read, name="read"),
+    path("alerts/<int:pk>/", views.alert, name="alert"),
 ]

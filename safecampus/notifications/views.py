@@ -28,3 +28,18 @@ def mark_read(request, pk: int | None = None):
     ):
         return redirect(target)
     return redirect("notifications:inbox")
+
+
+@login_required
+def alert(request, pk: int):
+    """One warning (预警) in full for one of its recipients; opening it is the read receipt."""
+    from django.http import Http404
+
+    from .selectors import alert_notification_of
+    from .services import alert_mark_read
+
+    if alert_mark_read(user=request.user, alert_id=pk) is None:
+        raise Http404
+    notification = alert_notification_of(request.user, pk)
+    return render(request, "notifications/alert.html",
+                  {"notification": notification, "alert": notification.alert})

@@ -1,0 +1,59 @@
+"""Anti-fraud warnings (预警), reads: sent warnings with read %, one warning's receipts, the
+warnings a person received, the live recipient count of an audience being composed."""
+
+from __future__ import annotations
+
+from safecampus.accounts.audiences import audience_users
+from safecampus.core.errors import DomainError
+from safecampus.notifications import selectors as alerts
+from safecampus.notifications.models import Alert
+
+from ..services.warnings import TOPIC, audience_resolve
+
+
+def warnings_sent():
+    """Anti-fraud warnings, newest first, with ``read_count`` (paginate)."""
+    return alerts.alerts_sent(topic=TOPIC)
+
+
+def warning_get(pk) -> Alert | None:
+    """One anti-fraud warning (sender and audience joined), or None."""
+    return (Alert.objects.select_related("sent_by", "audience_campus", "audience_unit",
+                                         "audience_class")
+            .filter(pk=pk, topic=TOPIC).first())
+
+
+def warning_receipts(alert: Alert) -> dict:
+    """See :func:`safecampus.notifications.selectors.alert_receipts`; adds ``reminded``
+    (whether the unread were reminded already)."""
+    from safecampus.core.models import ActivityEntry
+
+    receipts = alerts.alert_receipts(alert)
+    receipts["reminded"] = ActivityEntry.objects.filter(
+        target_type__app_label="notifications", target_type__model="alert",
+        target_id=alert.pk, verb="notifications.alert_remind").exists()
+    return receipts
+
+
+def warning_unread(alert: Alert):
+    return alerts.alert_unread(alert)
+
+
+def warnings_for(user):
+    """``user``'s anti-fraud warnings (notifications with their alert), unread first."""
+    return alerts.alerts_for_user(user, topic=TOPIC)
+
+
+def warnings_unread_count(user) -> int:
+    return alerts.alert_unread_count(user, topic=TOPIC)
+
+
+def audience_count(**audience) -> tuple[int | None, str]:
+    """``(number of people, "")`` an audience reaches now, or ``(None, message)`` when it is
+    incomplete (the first problem, translated)."""
+    try:
+        resolved = audience_resolve(**audience)
+    except DomainError as error:
+        return None, error.message
+    kind = resolved.pop("kind")
+    return audience_users(kind=kind, **resolved).count(), ""

@@ -1,0 +1,130 @@
+"""Anti-fraud warnings (预警), writes: send a warning to an audience, remind the unread once.
+
+A warning is a :class:`~safecampus.notifications.models.Alert` with topic
+:data:`TOPIC`, sent through :func:`~safecampus.notifications.services.alert_send` (one
+notification per recipient, read receipts). Who may send: ``education.send_warning`` (the
+office and police liaisons); reminding the unread: ``education.view_warning_receipts``.
+
+Errors: DomainError with field errors (``title``, ``body``, ``level``, ``audience_*``;
+nothing written), NotAllowed, Conflict (already reminded, idempotency key of someone else).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from safecampus.accounts.audiences import audience_check
+from safecampus.accounts.models import AudienceKind
+from safecampus.core.errors import DomainError, NotAllowed, raise_field_errors
+from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
+from safecampus.notifications.models import Alert
+from safecampus.notifications.services import alert_remind_unread, alert_send
+from safecampus.organisation.models import Campus, ClassGroup, Unit
+
+TOPIC = "anti_fraud"
+SEND_SCOPE = "education.warning_send"
+TITLE_MAX = 200
+BODY_MAX = 5000
+
+
+def audience_resolve(*, kind: str, campus_id=None, unit_id=None, year=None,
+                     class_id=None) -> dict:
+    """Check an audience and keep only the fields its kind uses: ``{"kind", "campus_id",
+    "unit_id", "year", "class_id"}`` with ids of rows that exist (a college must be an active
+    college, a class active). Raises DomainError with ``audience_*`` field errors."""
+    year = int(year) if year not in (None, "") else None
+    campus_id = campus_id or None
+    unit_id = unit_id or None
+    class_id = class_id or None
+    keep = {
+        AudienceKind.EVERYONE: (),
+        AudienceKind.CAMPUS: ("campus_id",),
+        AudienceKind.COLLEGE: ("unit_id", "year"),
+        AudienceKind.YEAR: ("year", "campus_id"),
+        AudienceKind.CLASS: ("class_id",),
+    }.get(kind, ())
+    values = {"campus_id": campus_id, "unit_id": unit_id, "year": year, "class_id": class_id}
+    values = {k: (v if k in keep else None) for k, v in values.items()}
+    try:
+        audience_check(kind=kind, **values)
+    except DomainError as error:
+        # audience_check gives one message per field as a bare string; forms and the API
+        # expect lists (a string would be shown letter by letter).
+        raise_field_errors({field: messages if isinstance(messages, list) else [messages]
+                            for field, messages in error.field_errors.items()})
+    errors: dict[str, list[str]] = {}
+    if values["campus_id"] and not Campus.objects.filter(pk=values["campus_id"]).exists():
+        errors["audience_campus"] = [_("This campus does not exist.")]
+    if values["unit_id"] and not Unit.objects.filter(
+            pk=values["unit_id"], kind=Unit.Kind.COLLEGE, is_active=True).exists():
+        errors["audience_unit"] = [_("Choose one of the colleges.")]
+    if values["class_id"] and not ClassGroup.objects.filter(
+            pk=values["class_id"], is_active=True).exists():
+        errors["audience_class"] = [_("This class does not exist.")]
+    raise_field_errors(errors)
+    return {"kind": kind, **values}
+
+
+def _texts(*, title: str, body: str, level: str) -> tuple[str, str]:
+    errors: dict[str, list[str]] = {}
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title:
+        errors["title"] = [_("Give the warning a title.")]
+    elif len(title) > TITLE_MAX:
+        errors["title"] = [_("At most %(count)s characters.") % {"count": TITLE_MAX}]
+    if not body:
+        errors["body"] = [_("Write what the warning says.")]
+    elif len(body) > BODY_MAX:
+        errors["body"] = [_("At most %(count)s characters.") % {"count": BODY_MAX}]
+    if level not in Alert.Level.values:
+        errors["level"] = [_("Choose the level.")]
+    raise_field_errors(errors)
+    return title, body
+
+
+def warning_send(*, actor, title: str, body: str, level: str, audience_kind: str,
+                 campus_id: int | None = None, unit_id: int | None = None,
+                 year: int | None = None, class_id: int | None = None, url: str = "",
+                 idempotency_key: str | None = None) -> Alert:
+    """Send an anti-fraud warning to one audience (everyone / a campus / a college, optionally
+    one year group of it / a year group, optionally on one campus / a class).
+
+    Needs ``education.send_warning``. The same ``idempotency_key`` by the same actor returns
+    the first warning (a double tap sends once). Returns the alert (``recipient_count`` set).
+    """
+    if not actor.has_perm("education.send_warning"):
+        raise NotAllowed()
+    existing = idempotency_lookup(scope=SEND_SCOPE, key=idempotency_key, model=Alert, user=actor)
+    if existing is not None:
+        return existing
+    title, body = _texts(title=title, body=body, level=level)
+    audience = audience_resolve(kind=audience_kind, campus_id=campus_id, unit_id=unit_id,
+                                year=year, class_id=class_id)
+    with transaction.atomic():
+        alert = alert_send(
+            sender=actor, title=title, body=body, level=level, topic=TOPIC, url=url,
+            audience_kind=audience["kind"], audience_campus_id=audience["campus_id"],
+            audience_unit_id=audience["unit_id"], audience_year=audience["year"],
+            audience_class_id=audience["class_id"])
+        winner = idempotency_race_lost(scope=SEND_SCOPE, key=idempotency_key, user=actor,
+                                       result=alert)
+    return winner or alert
+
+
+def warning_remind_unread(*, actor, alert_id: int) -> int:
+    """Remind every recipient of warning ``alert_id`` who has not read it (once per warning;
+    the second time is a Conflict, code ``already_reminded``). Needs
+    ``education.view_warning_receipts``. Returns how many were reminded."""
+    if not actor.has_perm("education.view_warning_receipts"):
+        raise NotAllowed()
+    alert = Alert.objects.filter(pk=alert_id, topic=TOPIC).first()
+    if alert is None:
+        raise DomainError(_("This warning does not exist."), code="not_found")
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Reminder: please read the warning “%(title)s”") % {"title": alert.title[:120]}
+    return alert_remind_unread(actor=actor, alert_id=alert.pk, title=title,
+                               url=reverse("notifications:alert", args=[alert.pk]))
