@@ -33,6 +33,8 @@ FEATURED = [
         "log visits to your grid on a phone; the hazards of one grid")),
     (Role.GRID_HEAD, "gridhead_xq", gettext_lazy(
         "heads a campus's grids: their visits, hazards, incidents and dashboard")),
+    (Role.COUNSELLOR, "chem_counsellor", gettext_lazy(
+        "college counsellor: follow up students named in police warnings, quiz results")),
 ]
 
 
