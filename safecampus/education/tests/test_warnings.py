@@ -21,8 +21,9 @@ pytestmark = pytest.mark.usefixtures("english")
 
 
 def send(actor, kind, *, level="warning", key=None, **audience):
-    return services.warning_send(actor=actor, title="警惕冒充客服", body="接到自称客服的电话要求退款，请挂断。",
-                                 level=level, audience_kind=kind, idempotency_key=key, **audience)
+    return services.warning_send(actor=actor, title="警惕冒充客服",
+                                 body="接到自称客服的电话要求退款，请挂断。", level=level,
+                                 audience_kind=kind, idempotency_key=key, **audience)
 
 
 def recipients(alert) -> set[str]:
