@@ -75,7 +75,7 @@ class ActivityForm(IdempotentFormMixin):
         attrs={"placeholder": _("e.g. Anti-fraud booth outside the canteen")}))
     topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=Activity.Kind.choices)
-    campaign = forms.CharField(label=_("Campaign"), required=False,
+    campaign = forms.CharField(label=pgettext_lazy("education", "Campaign"), required=False,
                                widget=forms.Select)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(
         attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
@@ -188,7 +188,7 @@ class ActivityFilterForm(forms.Form):
         self.fields["campaign"].widget = forms.Select(
             choices=[("", _("All campaigns")), *selectors.campaign_choices()])
         for name, label in (("term", _("Term")), ("campus", _("Campus")),
-                            ("campaign", _("Campaign"))):
+                            ("campaign", pgettext_lazy("education", "Campaign"))):
             self.fields[name].label = label
         bootstrap(self)
 

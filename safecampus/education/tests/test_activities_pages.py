@@ -1,0 +1,191 @@
+"""Activities pages and API: planning on the page (and bad input), record as held with
+photos, the photo view's permission, the list's filters and query count, the coverage page,
+its Excel export, the hub card, and the API (list, create with Idempotency-Key, coverage)."""
+# ruff: noqa: F811  (fixtures imported from activity_helpers)
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from safecampus.api.tests.helpers import client_for
+from safecampus.education.models import Activity, ActivityPhoto
+from safecampus.tests.factories import photo_upload
+from safecampus.tests.pages import login, messages_of, text_of
+
+from .activity_helpers import edu, english, hold, local, plan  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("english")
+API = "/api/v1/education/activities/"
+COVERAGE_API = "/api/v1/education/coverage/"
+
+
+def test_office_plans_an_activity_prefilled_for_an_unreached_dorm(edu, org, client):
+    login(client, edu.staff)
+    page = client.get(reverse("education:activity_create") + f"?dorm={edu.dorms[2].pk}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'<option value="{edu.dorms[2].pk}" selected>' in html
+    # dormitory buildings come first, in their own group
+    assert html.index('label="Dormitory buildings"') < html.index('label="Other buildings"')
+    response = client.post(reverse("education:activity_create"), {
+        "title": "反诈进宿舍", "topic": "anti_fraud", "kind": "dorm_visit",
+        "starts_at": "2026-12-02T19:30", "ends_at": "2026-12-02T21:00", "location": "d3公寓",
+        "buildings": [edu.dorms[2].pk], "idempotency_key": "abcdefgh-1234"})
+    activity = Activity.objects.get()
+    assert response.status_code == 302
+    assert activity.starts_at == local(2026, 12, 2, 19, 30)
+    assert list(activity.buildings.all()) == [edu.dorms[2]]
+    # a double tap makes no second activity
+    client.post(reverse("education:activity_create"), {
+        "title": "反诈进宿舍", "topic": "anti_fraud", "kind": "dorm_visit",
+        "starts_at": "2026-12-02T19:30", "ends_at": "2026-12-02T21:00", "location": "d3公寓",
+        "buildings": [edu.dorms[2].pk], "idempotency_key": "abcdefgh-1234"})
+    assert Activity.objects.count() == 1
+
+
+def test_bad_input_on_the_page_is_shown_at_the_fields(edu, client):
+    login(client, edu.staff)
+    response = client.post(reverse("education:activity_create"), {
+        "title": "x", "topic": "anti_fraud", "kind": "booth", "starts_at": "2026-12-02T19:30",
+        "ends_at": "2026-12-02T18:00", "location": "门口", "colleges": ["987654"],
+        "campaign": "abc"})
+    assert response.status_code == 400
+    text = text_of(response)
+    assert "The end is before the start." in text
+    assert "Unknown choices: 987654." in text
+    assert "No such campaign." in text
+    assert Activity.objects.count() == 0
+
+
+def test_record_as_held_on_the_page_with_photos(edu, org, client):
+    activity = plan(edu.counsellor, colleges=[org.unit_a])
+    login(client, edu.counsellor)
+    url = reverse("education:activity_hold", args=[activity.pk])
+    bad = client.post(url, {"audience_count": "30", "photos": [
+        photo_upload("ok.jpg"),
+        SimpleUploadedFile("scan.pdf", b"%PDF-1.4", content_type="application/pdf")]})
+    assert bad.status_code == 400
+    assert "scan.pdf is not a photo we can read" in text_of(bad)
+    assert ActivityPhoto.objects.count() == 0
+    ok = client.post(url, {"audience_count": "30", "summary": "好", "material_0_name": "折页",
+                           "material_0_quantity": "40", "material_0_unit": "份",
+                           "photos": [photo_upload("ok.jpg")]})
+    assert ok.status_code == 302 and messages_of(ok) == ["Recorded as held."]
+    detail = client.get(reverse("education:activity_detail", args=[activity.pk]))
+    photo = ActivityPhoto.objects.get()
+    assert reverse("education:activity_photo", args=[photo.pk]) in detail.content.decode()
+    assert "折页" in text_of(detail) and "Recorded as held" in text_of(detail)
+    assert client.get(reverse("education:activity_photo", args=[photo.pk])).status_code == 200
+    # the other college's contact neither sees the activity nor its photo
+    login(client, org.users.contact_b)
+    assert client.get(reverse("education:activity_detail", args=[activity.pk])).status_code == 403
+    assert client.get(reverse("education:activity_photo", args=[photo.pk])).status_code == 403
+
+
+def test_cancel_on_the_page(edu, client):
+    activity = plan(edu.staff)
+    login(client, edu.staff)
+    url = reverse("education:activity_cancel", args=[activity.pk])
+    assert "Say why the activity is cancelled." in text_of(
+        client.post(url, {"reason": ""}, follow=True))
+    assert Activity.objects.get().state == "planned"
+    assert "Activity cancelled." in text_of(client.post(url, {"reason": "降雨"}, follow=True))
+    assert "This activity is already Cancelled." in text_of(
+        client.post(url, {"reason": "again"}, follow=True))
+    assert Activity.objects.get().cancel_reason == "降雨"
+
+
+def test_the_list_filters_and_its_query_count_is_flat(edu, org, client):
+    login(client, edu.staff)
+    fire = plan(edu.staff, topic="fire", kind="drill", title="演练")
+    plan(edu.staff, title="摊位")
+    response = client.get(reverse("education:activity_list") + "?topic=fire&term=x&campus=-1")
+    assert response.status_code == 200
+    assert "演练" in text_of(response) and "摊位" not in text_of(response)
+    assert f'href="/education/activities/{fire.pk}/"' in response.content.decode()
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("education:activity_list")).status_code == 200
+        return len(ctx)
+
+    few = queries()
+    for n in range(15):
+        plan(edu.staff, title=f"a{n}", place_id=org.place_a.pk)
+    assert queries() == few
+
+
+def test_coverage_page_lists_unreached_groups_and_exports(edu, org, client):
+    hold(edu.staff, plan(edu.staff, buildings=edu.dorms[:2], starts_at=local(2026, 11, 3, 20)))
+    login(client, org.users.leadership)
+    response = client.get(reverse("education:coverage"))  # default: the current term
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Coverage · 2026秋" in text_of(response)
+    assert "Not reached yet: 1 group" in text_of(response)
+    assert f'data-group="{edu.dorms[2].pk}" data-activities="0"' in html
+    assert "Plan an activity" not in html  # leadership does not record activities
+    tabs = client.get(reverse("education:coverage") + "?dimension=classes&topic=bogus")
+    assert "Not reached yet: 3 groups" in text_of(tabs)
+    export = client.get(reverse("education:coverage_export") + "?dimension=dorms")
+    assert export.status_code == 200
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:7] == ("Group", "Where", "2026-09", "2026-10", "2026-11", "2026-12",
+                           "2027-01")
+    assert rows[1][:7] == ("d1公寓", "北校区", None, None, 1, None, None)
+    assert rows[3][0] == "d3公寓" and rows[3][7] == 0
+
+
+def test_coverage_needs_permission_and_the_hub_badge(edu, org, client):
+    login(client, org.users.student)
+    assert client.get(reverse("education:coverage")).status_code == 403
+    login(client, edu.staff)
+    home = client.get(reverse("education:home"))
+    assert reverse("education:coverage_badge") in home.content.decode()
+    badge = client.get(reverse("education:coverage_badge"))
+    # 3 dorms + 2 colleges (unit A, unit B) + 3 classes + 2 campuses, none reached
+    assert "10 groups not reached" in text_of(badge)
+
+
+# --- API --------------------------------------------------------------------------------------
+def test_api_create_with_idempotency_key_list_and_filters(edu, org):
+    api = client_for(edu.staff)
+    body = {"title": "讲座", "topic": "anti_fraud", "kind": "lecture",
+            "starts_at": "2026-12-03T15:00:00", "ends_at": "2026-12-03T16:30:00",
+            "location": "报告厅", "colleges": [org.unit_a.pk]}
+    first = api.post(API, body, format="json", HTTP_IDEMPOTENCY_KEY="api-key-0001")
+    again = api.post(API, body, format="json", HTTP_IDEMPOTENCY_KEY="api-key-0001")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert first.json()["colleges"] == [{"id": org.unit_a.pk, "name": "化学学院"}]
+    bad = api.post(API, {**body, "ends_at": "2026-12-03T14:00:00", "buildings": [99999]},
+                   format="json")
+    assert bad.status_code == 400
+    assert Activity.objects.count() == 1
+    plan(edu.staff, topic="fire", kind="drill")
+    listed = api.get(API, {"topic": "anti_fraud", "term": edu.term.pk})
+    assert [r["title"] for r in listed.json()["results"]] == ["讲座"]
+    assert api.get(API, {"term": 999999}).json()["results"] == []
+    assert client_for(org.users.student).get(API).status_code == 403
+    other = client_for(org.users.contact_b).get(f"{API}{first.json()['id']}/")
+    assert other.status_code == 404
+
+
+def test_api_coverage(edu, org):
+    hold(edu.staff, plan(edu.staff, colleges=[org.unit_a]))
+    response = client_for(org.users.leadership).get(COVERAGE_API, {"dimension": "colleges"})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["term"] == {"id": edu.term.pk, "name": "2026秋"}
+    by_name = {r["name"]: r for r in data["rows"]}
+    assert by_name["化学学院"]["activities"] == 1 and by_name["化学学院"]["by_month"][2] == 1
+    assert data["not_reached"] == [org.unit_b.pk]
+    assert client_for(org.users.leadership).get(
+        COVERAGE_API, {"dimension": "nope"}).status_code == 400
+    assert client_for(org.users.student).get(COVERAGE_API).status_code == 403
