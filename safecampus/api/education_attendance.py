@@ -35,7 +35,7 @@ from .inspections import PersonField
 from .pagination import CountlessPagination
 
 
-class ActivityBriefSerializer(serializers.Serializer):
+class AttendanceActivitySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     kind = serializers.CharField()
@@ -44,7 +44,7 @@ class ActivityBriefSerializer(serializers.Serializer):
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
-    activity = ActivityBriefSerializer()
+    activity = AttendanceActivitySerializer()
     user = PersonField()
     employee_number = serializers.CharField(source="user.employee_number")
     college = RefField(allow_null=True)
@@ -63,7 +63,7 @@ class AttendanceQuerySerializer(serializers.Serializer):
     activity = IdField(label=gettext_lazy("Activity"))
 
 
-class SignInInput(serializers.Serializer):
+class AttendanceSignInInput(serializers.Serializer):
     code = serializers.CharField(max_length=300, label=gettext_lazy("Sign-in code"),
                                  help_text=gettext_lazy(
                                      "The QR code's content (its URL) or the signed code."))
@@ -112,12 +112,12 @@ class AttendanceViewSet(viewsets.GenericViewSet):
             "activity starts to two hours after it ends, unless it was cancelled. A position "
             "farther than the activity's allowed distance is flagged (far_away), not refused. "
             "Signing in again returns the stored attendance with 200."),
-        request=SignInInput,
+        request=AttendanceSignInInput,
         responses={201: AttendanceSerializer, 200: AttendanceSerializer, **_errors(400, 403)})
     def create(self, request):
         if not request.user.has_perm("education.sign_in_activity"):
             raise NotAllowed()
-        d = _parse(SignInInput, request)
+        d = _parse(AttendanceSignInInput, request)
         outcome = services.attendance_sign_in(
             actor=request.user, code=d["code"], signed_at=d.get("signed_at"),
             latitude=d.get("latitude"), longitude=d.get("longitude"))
