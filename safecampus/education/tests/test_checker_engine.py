@@ -1,0 +1,207 @@
+"""The checker's engine without the database: normalisation with its offset map, phrase
+matching in context, scoring and levels, the default rules on everyday campus messages and
+on scam messages, empty and huge texts, and unsafe regular expressions."""
+
+import time
+
+import pytest
+
+from safecampus.education.checker.engine import RuleSpec, TypeInfo, compile_specs, regex_problem
+from safecampus.education.checker.normalise import fold_phrase, normalise
+
+from .checker_helpers import default_engine, examples
+
+ENGINE = None
+
+
+def engine():
+    global ENGINE
+    if ENGINE is None:
+        ENGINE = default_engine()
+    return ENGINE
+
+
+# --- normalisation ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("pasted", "folded"), [
+    ("ＡＢＣ１２３，刷单", "abc123,刷单"),          # full width → half width, case folded
+    ("刷\u200b单", "刷单"),                          # zero-width space
+    ("刷\u200d\u2060\ufeff\u00ad单", "刷单"),        # joiner, word joiner, BOM, soft hyphen
+    ("刷\ufe0f单", "刷单"),                          # variation selector
+    ("刷 单", "刷单"), ("刷-单", "刷单"), ("刷*单", "刷单"), ("刷 · 单", "刷单"),
+    ("刷單返利", "刷单返利"),                        # traditional → simplified
+    ("Рaypal", "paypal"),                            # Cyrillic Р
+    ("аlipay.com", "alipay.com"),                    # Cyrillic а
+    ("ΑΡΡ", "app"),                                  # Greek capitals
+    ("4OO-8O0-1234", "400-800-1234"),                # O → 0 inside a number run
+    ("955〇8", "95508"),
+    ("138 1234 5678", "13812345678"),                # spaces inside a phone number
+    ("dhyxx.℃○Μ", "dhyxx.com"),                      # spelled-out ".com"
+    ("下载 APP", "下载app"),
+])
+def test_normalisation_folds_what_scammers_use_to_hide_words(pasted, folded):
+    assert normalise(pasted).text == folded
+
+
+@pytest.mark.parametrize("kept", [
+    "click here to read", "hello o 12", "lol 2024", "www.xjtu.edu.cn", "iphone 12",
+    "x.x折", "1,000元",
+])
+def test_normalisation_leaves_ordinary_latin_text_numbers_and_domains_alone(kept):
+    assert normalise(kept).text == kept.lower()
+
+
+def test_the_offset_map_leads_back_to_the_exact_characters_pasted():
+    pasted = "请把钱转到ＡＮ全 账\u200b户，谢谢"
+    norm = normalise(pasted)
+    start = norm.text.index("账户")
+    a, b = norm.original_span(start, start + 2)
+    assert pasted[a:b] == "账\u200b户"
+    pasted2 = "①号 刷 單 返利"
+    norm2 = normalise(pasted2)
+    s = norm2.text.index("刷单")
+    a, b = norm2.original_span(s, s + 2)
+    assert pasted2[a:b] == "刷 單"
+
+
+def test_red_flags_are_reported_on_the_original_text():
+    pasted = "招聘兼职：刷 單 日赚 300元，先墊付本金，完成任務返還本金加佣金"
+    result = engine().check(pasted)
+    texts = {f.text for f in result.red_flags}
+    assert "刷 單" in texts
+    for flag in result.red_flags:
+        assert pasted[flag.start:flag.end] == flag.text
+    assert "".join(piece for piece, _flags in result.segments) == pasted
+    marked = [piece for piece, flags in result.segments if flags]
+    assert "刷 單" in marked
+
+
+# --- matching in context ----------------------------------------------------------------------
+def _engine(*specs, medium=40, high=70):
+    return compile_specs(list(specs), {"t": TypeInfo("t", "Type T")}, medium=medium,
+                         high=high, max_chars=5000)
+
+
+def test_a_short_keyword_does_not_fire_inside_an_unrelated_word():
+    e = engine()
+    for ordinary in ("每天刷单词三十分钟", "请携带单位介绍信", "学院招聘兼职辅导员两名",
+                     "刷单车卡进校门", "单曲循环，刷单曲榜"):
+        result = e.check(ordinary)
+        assert result.level == "none", (ordinary, result.red_flags)
+    assert e.check("招聘刷单员").red_flags[0].text == "刷单"
+
+
+def test_latin_phrases_count_only_as_whole_words():
+    e = _engine(RuleSpec(pattern="app", weight=20, red_flag="an app", type_code="t"))
+    assert e.check("下载 APP").level == "low"
+    assert e.check("whatsapp and application").level == "none"
+
+
+def test_requires_needs_a_context_phrase_within_the_window_on_either_side():
+    e = _engine(RuleSpec(pattern="验证码", weight=30, red_flag="code", type_code="t",
+                         requires=("发给我",), window=6))
+    assert e.check("您的验证码是123456").level == "none"
+    assert e.check("把验证码发给我").level == "low"
+    assert e.check("发给我刚才的验证码").level == "low"          # before it
+    assert e.check("验证码在这里之后隔了很多字发给我").level == "none"  # too far
+
+
+def test_excludes_cancel_a_match_near_them():
+    e = _engine(RuleSpec(pattern="返利", weight=30, red_flag="rebate", type_code="t",
+                         excludes=("返利网",), window=5))
+    assert e.check("下单就返利").level == "low"
+    assert e.check("在返利网买东西").level == "none"
+
+
+def test_synonyms_with_one_red_flag_count_once_and_one_sign_alone_never_makes_high():
+    e = _engine(
+        RuleSpec(pattern="安全账户", weight=60, red_flag="safe account", type_code="t"),
+        RuleSpec(pattern="国家账户", weight=60, red_flag="safe account", type_code="t"),
+        RuleSpec(pattern="涉嫌洗钱", weight=40, red_flag="crime", type_code="t"))
+    one = e.check("把钱转到安全账户和国家账户")
+    assert (one.level, one.score) == ("medium", 60)
+    both = e.check("你涉嫌洗钱，把钱转到安全账户")
+    assert (both.level, both.score) == ("high", 100)
+
+
+def test_levels_follow_the_rule_sets_thresholds():
+    specs = [RuleSpec(pattern="甲", weight=20, red_flag="a", type_code="t"),
+             RuleSpec(pattern="乙", weight=25, red_flag="b", type_code="t")]
+    assert _engine(*specs, medium=40, high=70).check("甲乙").level == "medium"
+    assert _engine(*specs, medium=50, high=70).check("甲乙").level == "low"
+    assert _engine(*specs, medium=20, high=45).check("甲乙").level == "high"
+    assert _engine(*specs).check("丙").level == "none"
+
+
+def test_shared_signals_alone_stay_below_high_and_warnings_about_fraud_count_against():
+    e = _engine(
+        RuleSpec(pattern=r"https?://\S+", weight=40, red_flag="link", kind="regex"),
+        RuleSpec(pattern="屏幕共享", weight=40, red_flag="screen"),
+        RuleSpec(pattern="被骗", weight=-60, red_flag="warning"),
+        RuleSpec(pattern="退款", weight=40, red_flag="refund", type_code="t"))
+    signals = e.check("打开 http://a.example 然后屏幕共享")
+    assert (signals.level, signals.score) == ("medium", 69)
+    assert e.check("退款请打开 http://a.example 屏幕共享").level == "high"
+    assert e.check("退款请打开 http://a.example 屏幕共享，小心被骗").level == "medium"
+
+
+# --- the default rules ------------------------------------------------------------------------
+ORDINARY = [row for row in examples() if row["label"] == "0"]
+FRAUD = [row for row in examples() if row["label"] == "1"]
+
+
+def test_there_are_enough_everyday_and_scam_examples():
+    assert len(ORDINARY) >= 20 and len(FRAUD) >= 15
+
+
+@pytest.mark.parametrize("row", ORDINARY, ids=lambda r: r["content"][:12])
+def test_everyday_campus_messages_are_not_flagged(row):
+    result = engine().check(row["content"])
+    assert result.level in ("none", "low"), result.red_flags
+
+
+@pytest.mark.parametrize("row", FRAUD, ids=lambda r: r["type"])
+def test_scam_messages_are_high_risk_with_the_right_type(row):
+    result = engine().check(row["content"])
+    assert result.level == "high", (result.score, result.red_flags)
+    assert result.types[0].code == row["type"]
+    assert result.red_flags
+
+
+def test_the_default_rules_are_a_few_hundred_and_all_compile():
+    e = engine()
+    count = sum(len({id(r) for r in rules}) for rules in e.phrases.values())
+    assert len(e.regex_rules) >= 8
+    assert 150 <= len({id(r) for rs in e.phrases.values() for r in rs}) + len(
+        e.regex_rules) <= 300, count
+
+
+# --- empty and huge ---------------------------------------------------------------------------
+def test_a_100_kb_paste_is_checked_on_its_first_5000_characters_quickly():
+    text = ("这是一段很长的普通文字。" * 9000)[:99_996] + "安全账户"
+    started = time.perf_counter()
+    result = engine().check(text)
+    assert time.perf_counter() - started < 1.0
+    assert result.truncated and result.checked_chars == 5000 and result.total_chars == 100_000
+    assert result.level == "none"  # the red flag beyond 5000 characters was not read
+    wall = engine().check("刷单" * 50_000)
+    assert wall.truncated and wall.level in ("medium", "low")
+
+
+# --- unsafe regular expressions ---------------------------------------------------------------
+@pytest.mark.parametrize(("pattern", "problem"), [
+    ("(a+)+", "nested"), (r"(\w*\s?)*$", "nested"), ("(?:x|y+)*z", "nested"),
+    ("(ab", "syntax"), ("[", "syntax"), (r"(a)\1", "backreference"), ("a*", "empty"),
+    ("x" * 301, "too_long"),
+])
+def test_unsafe_or_broken_regular_expressions_are_refused(pattern, problem):
+    assert regex_problem(pattern) == problem
+
+
+@pytest.mark.parametrize("pattern", [r"https?://\S+", r"\d{3,4}-\d{7,8}", "(ab|cd){2}x",
+                                     r"(?:95\d{3})(?!\d)"])
+def test_ordinary_regular_expressions_are_accepted(pattern):
+    assert regex_problem(pattern) is None
+
+
+def test_phrases_of_a_rule_are_folded_like_messages():
+    assert fold_phrase(" 刷-單 ") == "刷单"
