@@ -210,7 +210,7 @@ def followup_detail(request, pk: int):
     return _detail(request, followup)
 
 
-def _detail(request, followup, *, close_form=None, reopen_form=None, status=200):
+def _detail(request, followup, *, close_form=None, reopen_form=None):
     return render(request, "education/followups/detail.html", {
         "followup": followup, "overdue": followup_selectors.is_overdue(followup),
         "timeline": followup_selectors.followup_timeline(followup),
@@ -218,7 +218,7 @@ def _detail(request, followup, *, close_form=None, reopen_form=None, status=200)
         "reopen_form": reopen_form or followup_forms.ReopenForm(),
         "can_close": request.user.has_perm("education.close_followup", followup),
         "can_reopen": request.user.has_perm("education.reopen_followup", followup),
-    }, status=status)
+    })
 
 
 @login_required
@@ -237,7 +237,7 @@ def followup_close(request, pk: int):
         else:
             messages.success(request, _("Follow-up closed."))
             return redirect("education:followup_detail", pk=followup.pk)
-    return _detail(request, followup, close_form=form, status=400)
+    return _detail(request, followup, close_form=form)
 
 
 @login_required
@@ -255,7 +255,7 @@ def followup_reopen(request, pk: int):
         else:
             messages.success(request, _("Follow-up reopened; the counsellors were told."))
             return redirect("education:followup_detail", pk=followup.pk)
-    return _detail(request, followup, reopen_form=form, status=400)
+    return _detail(request, followup, reopen_form=form)
 
 
 urls = [
