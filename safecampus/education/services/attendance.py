@@ -168,6 +168,29 @@ def activity_sign_in_renew(*, actor, activity_id: int) -> Activity:
     return activity
 
 
+def sign_in_close_expired(*, at: dt.datetime | None = None) -> int:
+    """Close the sign-in of every activity whose window is over (more than :data:`LATE`
+    after its end) or that was cancelled, so a forgotten open sign-in does not stay open on
+    the organiser's page. Idempotent (a closed sign-in is left alone); each closing is on the
+    activity's timeline (no actor: the system). Returns how many were closed."""
+    at = at or clock.now()
+    closed = 0
+    for pk in (Activity.objects.filter(sign_in_open=True)
+               .filter(Q(ends_at__lt=at - LATE) | Q(state=Activity.State.CANCELLED))
+               .values_list("pk", flat=True)):
+        with transaction.atomic():
+            activity = _locked_activity(pk)
+            if not activity.sign_in_open:
+                continue  # closed meanwhile
+            activity.sign_in_open = False
+            activity.save(update_fields=["sign_in_open", "updated_at"])
+            activity_record(target=activity, actor=None, verb="education.sign_in_close",
+                            from_state="open", to_state="closed",
+                            data={"reason": "window_over"})
+            closed += 1
+    return closed
+
+
 # --- sign-in ---------------------------------------------------------------------------------
 @dataclass
 class SignInOutcome:
@@ -392,5 +415,5 @@ __all__ = [
     "CODE_ERRORS", "EARLY", "LATE", "ImportOutcome", "ImportRejected", "RowError",
     "SignInOutcome", "activity_resolve", "activity_sign_in_close", "activity_sign_in_open",
     "activity_sign_in_renew", "attendance_add", "attendance_import", "attendance_sign_in",
-    "person_find", "sign_in_refusal",
+    "person_find", "sign_in_close_expired", "sign_in_refusal",
 ]

@@ -394,3 +394,19 @@ def test_the_signer_reads_the_url_and_the_code(org, roster):
     assert signer.parse(activity_url(roster.training)).pk == roster.training.pk
     assert activity_url(roster.training).startswith("http")
     assert f"/education/a/{roster.code}/" in activity_url(roster.training)
+
+
+def test_the_sweep_closes_sign_in_after_the_window_once(org, roster):
+    running = roster.training
+    over = make_activity(org, organiser=org.users.staff, starts_in=-6, hours=1, title="早上的培训")
+    cancelled = make_activity(org, organiser=org.users.staff, starts_in=3, title="取消的培训")
+    Activity.objects.filter(pk=cancelled.pk).update(state=Activity.State.CANCELLED)
+    assert services.sign_in_close_expired() == 2
+    assert services.sign_in_close_expired() == 0
+    states = dict(Activity.objects.values_list("pk", "sign_in_open"))
+    assert states == {running.pk: True, over.pk: False, cancelled.pk: False}
+    entry = ActivityEntry.objects.filter(verb="education.sign_in_close").first()
+    assert entry.actor is None and entry.data == {"reason": "window_over"}
+    from safecampus.education.tasks.attendance import attendance_sign_in_close_expired
+
+    assert attendance_sign_in_close_expired.call_local() == 0

@@ -292,3 +292,21 @@ def test_an_activity_without_place_or_campus_renders(client, org, roster):
     c = _client(client, org.users.staff)
     assert c.get(reverse("education:attendance_activity", args=[online.pk])).status_code == 200
     assert c.get(reverse("education:attendance_poster_pdf", args=[online.pk])).status_code == 200
+
+
+def test_the_activity_panel_for_the_activities_page(org, roster):
+    from django.template.loader import render_to_string
+
+    services.attendance_sign_in(actor=roster.chem_students[0], code=roster.code)
+    html = render_to_string("education/attendance/_activity_panel.html",
+                            {"activity": roster.training, "user": org.users.contact_a})
+    assert 'id="attendance-panel"' in html and "attendance-panel-title" in html
+    assert reverse("education:attendance_poster", args=[roster.training.pk]) in html
+    assert ">1</span>" in html
+    html = render_to_string("education/attendance/_activity_panel.html",
+                            {"activity": roster.training, "user": org.users.leadership})
+    assert 'id="attendance-panel"' in html
+    assert reverse("education:attendance_poster", args=[roster.training.pk]) not in html
+    assert render_to_string("education/attendance/_activity_panel.html",
+                            {"activity": roster.training,
+                             "user": roster.chem_students[0]}).strip() == ""
