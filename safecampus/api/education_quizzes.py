@@ -113,7 +113,7 @@ class AttemptSerializer(serializers.ModelSerializer):
         return serializer(rows, many=True).data
 
 
-class SubmitInput(serializers.Serializer):
+class QuizSubmitInput(serializers.Serializer):
     answers = serializers.DictField(
         child=serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=99),
                                     max_length=8),
@@ -131,6 +131,8 @@ class QuizViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     lookup_value_converter = "int"
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Quiz.objects.none()
         user = self.request.user
         if not user.has_perm(services.TAKE):
             raise NotAllowed()
@@ -179,13 +181,13 @@ class AttemptViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(request=SubmitInput, responses={200: AttemptSerializer,
+    @extend_schema(request=QuizSubmitInput, responses={200: AttemptSerializer,
                                                    **_errors(400, 403, 404)},
                    summary="Submit my answers")
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         attempt = self.get_object()
-        data = SubmitInput(data=request.data)
+        data = QuizSubmitInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.attempt_submit(actor=request.user, attempt_id=attempt.pk,
                                 answers=data.validated_data["answers"])
