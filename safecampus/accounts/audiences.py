@@ -13,27 +13,36 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from safecampus.core.errors import raise_field_errors
+from safecampus.organisation.models import Campus, ClassGroup, Unit
 
 from .models import AudienceKind, User
 
 
 def audience_check(*, kind: str, campus_id=None, unit_id=None, year=None, class_id=None) -> None:
-    """Refuse an audience whose kind lacks the field it needs (translated field errors)."""
-    errors = {}
+    """Refuse an audience whose kind lacks the field it needs, or that names a campus, college
+    (an active unit of kind college) or class (active) that does not exist. Raises
+    :class:`DomainError` with ``{field: [message]}`` field errors (translated)."""
+    errors: dict[str, list[str]] = {}
     if kind not in AudienceKind.values:
-        errors["audience_kind"] = _("Choose who it is for.")
+        errors["audience_kind"] = [_("Choose who it is for.")]
     elif kind == AudienceKind.CAMPUS and not campus_id:
-        errors["audience_campus"] = _("Choose the campus.")
+        errors["audience_campus"] = [_("Choose the campus.")]
     elif kind == AudienceKind.COLLEGE and not unit_id:
-        errors["audience_unit"] = _("Choose the college.")
+        errors["audience_unit"] = [_("Choose the college.")]
     elif kind == AudienceKind.YEAR and not year:
-        errors["audience_year"] = _("Give the year group, e.g. 2024.")
+        errors["audience_year"] = [_("Give the year group, e.g. 2024.")]
     elif kind == AudienceKind.CLASS and not class_id:
-        errors["audience_class"] = _("Choose the class.")
+        errors["audience_class"] = [_("Choose the class.")]
     if year is not None and not (1950 <= int(year) <= 2100):
-        errors["audience_year"] = _("Give the year group as a year, e.g. 2024.")
-    if errors:
-        raise_field_errors(errors)
+        errors["audience_year"] = [_("Give the year group as a year, e.g. 2024.")]
+    if campus_id and not Campus.objects.filter(pk=campus_id).exists():
+        errors["audience_campus"] = [_("This campus does not exist.")]
+    if unit_id and not Unit.objects.filter(pk=unit_id, kind=Unit.Kind.COLLEGE,
+                                           is_active=True).exists():
+        errors["audience_unit"] = [_("Choose one of the colleges.")]
+    if class_id and not ClassGroup.objects.filter(pk=class_id, is_active=True).exists():
+        errors["audience_class"] = [_("This class does not exist.")]
+    raise_field_errors(errors)
 
 
 def audience_q(*, kind: str, campus_id=None, unit_id=None, year=None, class_id=None) -> Q:

@@ -23,7 +23,6 @@ from safecampus.core.errors import DomainError, NotAllowed, raise_field_errors
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.notifications.models import Alert
 from safecampus.notifications.services import alert_remind_unread, alert_send
-from safecampus.organisation.models import Campus, ClassGroup, Unit
 
 TOPIC = "anti_fraud"
 SEND_SCOPE = "education.warning_send"
@@ -49,23 +48,7 @@ def audience_resolve(*, kind: str, campus_id=None, unit_id=None, year=None,
     }.get(kind, ())
     values = {"campus_id": campus_id, "unit_id": unit_id, "year": year, "class_id": class_id}
     values = {k: (v if k in keep else None) for k, v in values.items()}
-    try:
-        audience_check(kind=kind, **values)
-    except DomainError as error:
-        # audience_check gives one message per field as a bare string; forms and the API
-        # expect lists (a string would be shown letter by letter).
-        raise_field_errors({field: messages if isinstance(messages, list) else [messages]
-                            for field, messages in error.field_errors.items()})
-    errors: dict[str, list[str]] = {}
-    if values["campus_id"] and not Campus.objects.filter(pk=values["campus_id"]).exists():
-        errors["audience_campus"] = [_("This campus does not exist.")]
-    if values["unit_id"] and not Unit.objects.filter(
-            pk=values["unit_id"], kind=Unit.Kind.COLLEGE, is_active=True).exists():
-        errors["audience_unit"] = [_("Choose one of the colleges.")]
-    if values["class_id"] and not ClassGroup.objects.filter(
-            pk=values["class_id"], is_active=True).exists():
-        errors["audience_class"] = [_("This class does not exist.")]
-    raise_field_errors(errors)
+    audience_check(kind=kind, **values)
     return {"kind": kind, **values}
 
 
