@@ -12,7 +12,8 @@ its name within the college and year group, and created when new (it needs both)
 People are matched by staff/student number (``User.employee_number``), else by a user name
 equal to the number: a known one is updated (name, phone when given, affiliation), a new one
 is created with the number as user name, the 师生 role and no usable password (the same as
-the organisation import), unless ``SAFECAMPUS["ROSTER_INITIAL_PASSWORD"]`` is configured.
+the organisation import: they sign in once an administrator sets one, or through the
+university's single sign-on in front of the site).
 All or nothing: one bad row and nothing is written (:class:`ImportRejected` lists the rows).
 Each created or updated person gets an ``accounts.roster_import`` timeline entry.
 """
@@ -23,7 +24,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -245,8 +245,7 @@ def _write(actor, rows: list[dict], *, total: int) -> RosterSummary:
         for user in User.objects.filter(Q(employee_number__in=chunk) | Q(username__in=chunk)):
             key = user.employee_number if user.employee_number in chunk else user.username
             known.setdefault(key, user)
-    initial = settings.SAFECAMPUS.get("ROSTER_INITIAL_PASSWORD") or ""
-    password = make_password(initial if initial else None)  # None: unusable
+    password = make_password(None)  # unusable: nobody can sign in with a guessed one
     created, updated = [], []
     for r in rows:
         user = known.get(r["number"])
