@@ -13,7 +13,9 @@ from safecampus.education.models import CheckerRule, CheckerRuleSet
 from safecampus.education.selectors import checker as selectors
 from safecampus.education.services import checker as services
 
-from .checker_helpers import _fresh_checker, english, live, no_corpus, taxonomy  # noqa: F401
+from .checker_helpers import _fresh_checker, english, live, no_corpus, taxonomy
+
+FIXTURES = (_fresh_checker, english, live, no_corpus, taxonomy)  # requested by name below
 
 pytestmark = pytest.mark.usefixtures("english")
 State = CheckerRuleSet.State

@@ -1,0 +1,184 @@
+"""The checker page and API for everyone (signed out too): results with highlights and
+advice, empty and huge texts, nothing stored or logged, the per-address rate limit; the
+hub card; the office's rule-set pages (list, a version, adding a rule with a bad regular
+expression, evaluating an upload, publishing) and who may open them."""
+
+import logging
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+
+from safecampus.education.models import CheckerRuleSet
+from safecampus.tests.pages import login, messages_of, text_of
+
+from .checker_helpers import _fresh_checker, english, live, no_corpus, taxonomy
+
+FIXTURES = (_fresh_checker, english, live, no_corpus, taxonomy)  # requested by name below
+
+pytestmark = pytest.mark.usefixtures("english")
+SCAM = "我是市公安局民警，你名下的银行卡涉嫌洗钱案，请将资金转到安全账户，不要告诉任何人。"
+URL = "/education/checker/"
+API = "/api/v1/education/checker/check/"
+
+
+def _rows() -> int:
+    return sum(model.objects.count() for model in apps.get_models()
+               if model._meta.app_label not in ("sessions", "contenttypes"))
+
+
+def test_a_signed_out_visitor_checks_a_scam_and_sees_why(client, live):
+    page = client.get(URL)
+    assert page.status_code == 200 and page["Cache-Control"].startswith("max-age=0")
+    response = client.post(URL, {"text": SCAM})
+    assert response.status_code == 200
+    html = response.content.decode()
+    text = text_of(response)
+    assert 'data-level="high"' in html
+    assert "High risk: very likely a scam" in text
+    assert '<mark data-flags="' in html and ">安全账户<sup>" in html
+    assert 'data-type="police_impersonation"' in html
+    assert reverse("education:fraud_type", args=["police_impersonation"]) in html
+    assert "Call the anti-fraud hotline 96110 to check" in text
+    assert 'href="tel:96110"' in html
+    assert 'name="text" value="' in html and reverse("education:fraud_report") in html
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_pasted_text_is_escaped_in_the_highlights(client, live):
+    response = client.post(URL, {"text": "<script>alert(1)</script> 刷单 返利 垫付 佣金 兼职任务"})
+    html = response.content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_empty_and_huge_texts_get_clear_answers(client, live):
+    empty = client.post(URL, {"text": "  \n "})
+    assert empty.status_code == 200
+    assert "Paste a message to check" in text_of(empty)
+    huge = client.post(URL, {"text": "普通的文字。" * 20_000})
+    assert huge.status_code == 200
+    assert "Only the first 5000 of 120000 characters were checked." in text_of(huge)
+
+
+def test_without_a_live_rule_set_the_page_says_so(client, db):
+    response = client.post(URL, {"text": SCAM})
+    assert response.status_code == 200
+    assert "The checker is not set up yet: no rule set is live." in text_of(response)
+
+
+def test_checking_stores_nothing_and_logs_nothing(client, live, caplog):
+    secret = "独一无二的检查文本XYZ123 请把验证码发给我 安全账户"
+    before = _rows()
+    with caplog.at_level(logging.DEBUG):
+        client.post(URL, {"text": secret})
+        client.post(API, {"text": secret}, content_type="application/json")
+    assert _rows() == before
+    assert "XYZ123" not in caplog.text
+    assert all("XYZ123" not in str(r.args) for r in caplog.records)
+
+
+def test_checks_are_limited_per_address_per_minute(client, live, settings):
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHECKER_CHECKS_PER_MINUTE": 3}
+    for _ in range(3):
+        assert client.post(URL, {"text": "你好"}).status_code == 200
+    limited = client.post(URL, {"text": "你好"})
+    assert limited.status_code == 429
+    assert "Too many checks from your network in the last minute." in text_of(limited)
+    api = client.post(API, {"text": "你好"}, content_type="application/json")
+    assert api.status_code == 429
+    other = client.post(URL, {"text": "你好"}, REMOTE_ADDR="10.0.0.9")
+    assert other.status_code == 200
+
+
+# --- API --------------------------------------------------------------------------------------
+def test_the_api_checks_anonymously_with_spans_into_the_text_sent(client, live):
+    response = client.post(API, {"text": SCAM}, content_type="application/json")
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["level"], data["version"], data["truncated"]) == ("high", 1, False)
+    assert data["types"][0]["code"] == "police_impersonation"
+    assert data["types"][0]["url"] == "/education/library/types/police_impersonation/"
+    for flag in data["red_flags"]:
+        assert SCAM[flag["start"]:flag["end"]] == flag["text"]
+    assert {"安全账户", "涉嫌洗钱"} <= {f["text"] for f in data["red_flags"]}
+    assert data["hotline"] == "96110" and len(data["advice"]) >= 4
+
+
+def test_the_api_answers_empty_and_unconfigured_clearly(client, db, taxonomy, no_corpus):
+    unconfigured = client.post(API, {"text": SCAM}, content_type="application/json")
+    assert unconfigured.status_code == 503
+    assert unconfigured.json()["code"] == "not_configured"
+    from safecampus.education.services.checker import checker_rules_seed
+
+    checker_rules_seed(actor=None)
+    from django.core.cache import cache
+
+    cache.clear()
+    empty = client.post(API, {"text": ""}, content_type="application/json")
+    assert empty.status_code == 400
+    assert empty.json()["errors"]["text"] == [
+        "Paste a message to check: a text message, chat text, a link or a phone number."]
+    big = client.post(API, {"text": "普通" * 60_000}, content_type="application/json")
+    assert big.status_code == 200 and big.json()["truncated"] is True
+
+
+# --- the hub card and the office pages ------------------------------------------------------
+def test_the_hub_card_posts_to_the_checker(client, org, live):
+    response = login(client, org.users.student).get(reverse("education:home"))
+    html = response.content.decode()
+    assert 'id="home-checker"' in html
+    assert f'action="{URL}"' in html
+    assert reverse("education:checker_rulesets") not in html
+    staff = login(client, org.users.staff).get(reverse("education:home")).content.decode()
+    assert reverse("education:checker_rulesets") in staff
+
+
+def test_only_the_office_opens_the_rule_pages(client, org, live):
+    for user in (org.users.student, org.users.police, org.users.contact_a):
+        assert login(client, user).get(reverse("education:checker_rulesets")).status_code == 403
+    client.logout()
+    assert client.get(reverse("education:checker_rulesets")).status_code == 302
+
+
+def test_the_office_makes_a_version_adds_rules_evaluates_and_publishes(client, org, live,
+                                                                       django_assert_max_num_queries):
+    staff = login(client, org.users.staff)
+    with django_assert_max_num_queries(12):
+        listing = staff.get(reverse("education:checker_rulesets"))
+    assert "0 / 22 (0.00%)" in text_of(listing)
+    response = staff.post(reverse("education:checker_rulesets"), {"note": "more loan rules"})
+    v2 = CheckerRuleSet.objects.get(version=2)
+    assert response.url == reverse("education:checker_ruleset", args=[v2.pk])
+    with django_assert_max_num_queries(16):
+        detail = staff.get(reverse("education:checker_ruleset", args=[v2.pk]))
+    assert detail.status_code == 200 and 'id="rule-add"' in detail.content.decode()
+    bad = staff.post(reverse("education:checker_rule_add", args=[v2.pk]), {
+        "fraud_type": "", "kind": "regex", "pattern": "(a+)+b", "weight": 20,
+        "red_flag": "x", "window": 30})
+    assert bad.status_code == 400
+    assert "repeats a group that itself repeats" in text_of(bad)
+    good = staff.post(reverse("education:checker_rule_add", args=[v2.pk]), {
+        "fraud_type": str(v2.rules.exclude(fraud_type=None).first().fraud_type_id),
+        "kind": "phrase", "pattern": "网贷秒批|网贷秒下", "weight": 25,
+        "red_flag": "Instant online loans", "requires": "", "excludes": "", "window": 30})
+    assert good.status_code == 302
+    tried = staff.post(reverse("education:checker_ruleset_try", args=[v2.pk]),
+                       {"text": "网贷秒批，先交保证金"})
+    assert "网贷秒批" in text_of(tried) and 'id="checker-result"' in tried.content.decode()
+    csv = "label,content\n0,明天开班会\n1,你涉嫌洗钱，转到安全账户\n".encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    evaluated = staff.post(reverse("education:checker_ruleset_evaluate", args=[v2.pk]),
+                           {"file": SimpleUploadedFile("mine.csv", csv, "text/csv")})
+    assert evaluated.status_code == 302
+    v2.refresh_from_db()
+    assert v2.state == "evaluated" and v2.evaluation["corpus"] == "mine.csv"
+    refused = staff.post(reverse("education:checker_ruleset_publish", args=[v2.pk]))
+    assert refused.status_code == 403
+    admin = login(client, org.users.admin)
+    published = admin.post(reverse("education:checker_ruleset_publish", args=[v2.pk]))
+    assert messages_of(published) == ["Version 2 is live."]
+    v2.refresh_from_db()
+    live.refresh_from_db()
+    assert (v2.state, live.state) == ("live", "retired")

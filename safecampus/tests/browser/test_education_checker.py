@@ -1,0 +1,62 @@
+"""The fraud-risk checker in a browser: a student pastes a suspicious message into the card on
+the education page of a phone (and a desktop), sees the high risk, the type, the red flags
+highlighted in the text and what to do, and takes the message on to a fraud report only by
+pressing "Report it"; signed out, the checker page answers an empty box clearly."""
+
+import pytest
+
+from safecampus.education.tests.checker_helpers import _fresh_checker, live, no_corpus, taxonomy
+
+FIXTURES = (_fresh_checker, live, no_corpus, taxonomy)  # the helpers' fixtures, used by name
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+MESSAGE = ("【银保监会】您在大学期间开通的校园贷账户未注销，将影响个人征信，请立即联系专员"
+           "注销学生账户，并下载会议软件开启屏幕共享，将借呗额度清空转入指定账户。")
+
+
+def test_a_student_checks_a_suspicious_message_and_sees_why(browsing, org, live, viewport):
+    page = browsing.login("student1", viewport)
+    page.goto("/education/")
+    page.fill("#home-checker-text", MESSAGE)
+    with page.expect_navigation():
+        page.click("#home-checker button[type=submit]")
+    page.wait_for_selector("#checker-result")
+    assert page.get_attribute("#checker-result", "data-level") == "high"
+    assert page.locator("#checker-types [data-type]").first.get_attribute(
+        "data-type") == "credit_record"
+    marked = page.locator("#checker-highlight mark").all_inner_texts()
+    assert any(text.startswith("注销学生账户") for text in marked), marked
+    assert any(text.startswith("屏幕共享") for text in marked), marked
+    flags = page.locator("#checker-flags li").count()
+    assert flags == len(marked) or flags >= 4
+    assert "96110" in page.inner_text("#checker-advice")
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "01-result", full_page=False)
+    browsing.shot(page, "02-result-full")
+    # the textarea keeps what was pasted; the count shows its length
+    assert page.input_value("#checker-form textarea") == MESSAGE
+    browsing.wait_until(page, "() => document.getElementById('checker-count').textContent"
+                              ".includes('/ 5000')")
+    with page.expect_navigation():
+        page.click("#checker-report button[type=submit]")
+    assert "/education/fraud-reports/new/" in page.url
+    assert page.input_value("textarea[name=message_text]") == MESSAGE
+    browsing.shot(page, "03-report", full_page=False)
+
+
+def test_signed_out_the_checker_answers_an_empty_box(browsing, live, viewport):
+    page = browsing.new_page(viewport)
+    page.goto("/education/checker/")
+    with page.expect_navigation():
+        page.click("#checker-submit")
+    page.wait_for_selector("#checker-message")
+    assert "粘贴" in page.inner_text("#checker-message") or "Paste" in page.inner_text(
+        "#checker-message")
+    page.fill("#checker-form textarea", "刷单")
+    page.click("#checker-clear")
+    assert page.input_value("#checker-form textarea") == ""
+    assert browsing.overflow(page) == 0
