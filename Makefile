@@ -71,6 +71,7 @@ bench: install assets messages
 	$(PYTHON) benchmarks/patrols.py
 	$(PYTHON) benchmarks/traffic.py
 	$(PYTHON) benchmarks/gates.py
+	$(PYTHON) benchmarks/checker.py
 
 lint: install
 	$(BIN)/ruff check .

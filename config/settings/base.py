@@ -283,6 +283,11 @@ SAFECAMPUS = {
     # checked on their first CHECKER_MAX_CHARS characters (and the user is told so).
     "CHECKER_MAX_HIGH_FP_RATE": 0.005,
     "CHECKER_MAX_CHARS": env.get_int("SAFECAMPUS_CHECKER_MAX_CHARS", 5000),
+    # Checks one address may make per minute (page and API; anonymous use is allowed).
+    "CHECKER_CHECKS_PER_MINUTE": env.get_int("SAFECAMPUS_CHECKER_CHECKS_PER_MINUTE", 60),
+    # Labelled messages (CSV label,content; 1 = spam) a rule set is evaluated against when no
+    # file is uploaded; empty: the real corpus beside the project when it is there.
+    "CHECKER_CORPUS_PATH": env.get("SAFECAMPUS_CHECKER_CORPUS_PATH", ""),
     # The national anti-fraud hotline the checker and warnings point to.
     "FRAUD_HOTLINE": env.get("SAFECAMPUS_FRAUD_HOTLINE", "96110"),
     # A counsellor follow-up of a police warning is due this many days after it is opened.
