@@ -200,7 +200,7 @@ class QuizDemo:
             actor=self.office(), bank_id=self.banks["fraud"],
             title=f"{self.autumn_year}秋季新生反诈知识测试",
             instructions="请在截止时间前完成，60分及格，可作答两次。", opens_at=clock.now(),
-            closes_at=self.now + dt.timedelta(days=10),
+            closes_at=self.ago(-10, 22),
             audiences=[{"kind": AudienceKind.YEAR, "year": 2025}], question_count=10,
             time_limit_minutes=20, pass_mark=60, max_attempts=2, seed=2025)
         self.quizzes["freshman"] = quiz.pk
@@ -209,7 +209,7 @@ class QuizDemo:
         chem = Unit.objects.get(code="chem")
         quiz = services.quiz_create(
             actor=self.office(), bank_id=self.banks["fire"], title="宿舍消防安全知识测验",
-            opens_at=clock.now(), closes_at=self.now + dt.timedelta(days=12),
+            opens_at=clock.now(), closes_at=self.ago(-12, 22),
             audiences=[{"kind": AudienceKind.COLLEGE, "unit_id": chem.pk, "year": 2024}],
             time_limit_minutes=15, pass_mark=60, max_attempts=1, seed=7)
         self.quizzes["fire"] = quiz.pk

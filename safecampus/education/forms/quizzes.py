@@ -7,7 +7,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from safecampus.accounts.models import AudienceKind
 from safecampus.core.forms import IdempotentFormMixin, bootstrap
@@ -144,7 +144,7 @@ class QuizForm(IdempotentFormMixin):
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("None ticked: every type."))
     opens_at = LocalDateTimeField(label=gettext_lazy("Opens at"))
-    closes_at = LocalDateTimeField(label=gettext_lazy("Deadline"))
+    closes_at = LocalDateTimeField(label=pgettext_lazy("quiz", "Deadline"))
     time_limit_minutes = forms.IntegerField(
         label=gettext_lazy("Time limit (minutes)"), required=False, min_value=1, max_value=600,
         help_text=gettext_lazy("Empty: no limit."))
@@ -178,6 +178,7 @@ class QuizForm(IdempotentFormMixin):
         for name in ("audience_campus", "audience_unit", "audience_class"):
             self.fields[name].widget.attrs["size"] = 6
         bootstrap(self)
+        self.fields["kinds"].widget.attrs["class"] = "form-check-input"
 
     def audiences(self) -> list[dict]:
         """One audience per chosen campus, college or class (see :class:`QuizForm`)."""
