@@ -249,13 +249,7 @@ def quiz_create(*, actor, bank_id: int, title: str, opens_at: dt.datetime,
         errors["instructions"] = [_("At most %(max)s characters.") % {"max": TEXT_MAX}]
     raise_field_errors(errors)
     for audience in audiences:
-        try:
-            audience_check(**audience)
-        except DomainError as error:
-            # audience_check gives each field one message as text; forms want lists.
-            raise DomainError(error.message, code=error.code, field_errors={
-                k: v if isinstance(v, list) else [v] for k, v in error.field_errors.items()
-            }) from None
+        audience_check(**audience)
     seed = secrets.randbits(32) if seed is None else int(seed)
     now = clock.now()
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
