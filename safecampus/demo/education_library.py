@@ -13,7 +13,8 @@ education areas: the checker's rules, warnings and follow-ups name its fraud typ
 - **Reports**: :data:`REPORTS` reports over the last six months by roster students of every
   college (more from the colleges and types a campaign should aim at), one by ``student``;
   the police liaison of the reporter's campus receives them within a day, refers most with
-  a case number and closes the older ones; the last two days' wait in the queue, the last weeks' are received or referred.
+  a case number and closes the older ones; the last two days' reports wait in the queue,
+  the last weeks' are received or referred.
 """
 
 import datetime as dt
@@ -110,7 +111,7 @@ CASES = [
 DRAFT = ("ecommerce_service", "“退货运费险理赔”电话", "某学院大二学生", None, 10,
          "（待补充）接到自称某电商平台客服的电话，称可以为其办理运费险理赔……",
          "")
-#: Relative weights of the types reported; one report in seven names no type ("not sure").
+#: Relative weights of the types reported; one report in ten names no type ("not sure").
 TYPE_WEIGHTS = {"brushing": 9, "ecommerce_service": 6, "investment": 4, "loan": 4,
                 "police_impersonation": 4, "refund_cancel_loan": 3, "game_trade": 3,
                 "shopping": 3, "part_time_job": 3, "leader_impersonation": 2, "romance": 2,
@@ -194,7 +195,7 @@ class LibraryDemo:
         plans = []
         for n in range(REPORTS):
             username = "student" if n == REPORTS - 3 else rng.choices(students, weights)[0][0]
-            code = None if rng.random() < 1 / 7 else rng.choices(codes, type_weights)[0]
+            code = None if rng.random() < 1 / 10 else rng.choices(codes, type_weights)[0]
             age = dt.timedelta(days=rng.uniform(0.2, REPORT_DAYS))
             if n < 3:  # the last two days' reports wait in the queue
                 age = dt.timedelta(hours=rng.uniform(2, 40))

@@ -113,6 +113,11 @@ class FraudStatistics:
     top_colleges: list[dict] = field(default_factory=list)
 
     @property
+    def types_reported(self) -> int:
+        """How many fraud types the reports named ("not sure" left out)."""
+        return sum(1 for r in self.by_type if r["fraud_type_id"] is not None)
+
+    @property
     def loss_share(self) -> float:
         """Share of reports with money lost, 0–100."""
         return 100 * self.with_loss / self.total if self.total else 0.0

@@ -58,6 +58,7 @@ def test_by_type_college_and_month_in_local_time(org, reports):
     assert [(m.isoformat(), n) for m, n in stats.by_month] == [
         ("2026-01-01", 1), ("2026-02-01", 0), ("2026-03-01", 1), ("2026-04-01", 4)]
     assert [r["code"] for r in stats.top_types] == ["brushing", "game_trade", "loan"]
+    assert stats.types_reported == 3
     assert [r["name"] for r in stats.top_colleges] == ["化学学院", "机械学院"]
 
 
