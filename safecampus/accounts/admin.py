@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Membership, User
+from .models import Affiliation, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -10,9 +10,16 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("unit", "zone", "campus")
 
 
+class AffiliationInline(admin.StackedInline):
+    model = Affiliation
+    extra = 0
+    autocomplete_fields = ("campus", "college", "dormitory")
+    raw_id_fields = ("class_group",)
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, AffiliationInline]
     list_display = ("username", "full_name", "email", "phone", "is_active")
     search_fields = ("username", "full_name", "email", "phone")
     fieldsets = BaseUserAdmin.fieldsets + (

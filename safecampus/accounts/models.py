@@ -212,7 +212,7 @@ class Audience(models.Model):
     """Abstract: one target group. Which fields must be set depends on ``audience_kind``:
     campus → ``audience_campus``; college → ``audience_unit`` (optionally narrowed by
     ``audience_year``); year → ``audience_year`` (optionally narrowed by ``audience_campus``);
-    class → ``audience_class``. Resolved to people by :mod:`safecampus.accounts.audiences`.
+    class → ``audience_class``. Resolved to people by :mod:`safecampus.notifications.audiences`.
     """
 
     audience_kind = models.CharField(

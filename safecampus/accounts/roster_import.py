@@ -44,7 +44,7 @@ from safecampus.core.importing import (
 )
 from safecampus.core.models import ActivityEntry
 from safecampus.core.spreadsheets import ImportRejected, Table, fold_key
-from safecampus.organisation.models import Building, Campus, ClassGroup, Unit
+from safecampus.organisation.models import STUDENT_UNIT_KINDS, Building, Campus, ClassGroup, Unit
 
 from .models import Affiliation, Membership, Role, User
 
@@ -73,7 +73,6 @@ KIND_WORDS = {
     Affiliation.Kind.STUDENT: ("学生", "本科生", "研究生", "硕士", "博士", "student"),
     Affiliation.Kind.STAFF: ("教职工", "教师", "职工", "老师", "staff", "teacher"),
 }
-STUDENT_UNIT_KINDS = (Unit.Kind.COLLEGE, Unit.Kind.RESIDENTIAL_COLLEGE)
 _YEAR = re.compile(r"^(\d{4})(?:级|年级)?$")
 
 

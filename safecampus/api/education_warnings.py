@@ -55,7 +55,7 @@ class WarningSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_audience(self, alert) -> str:
-        from safecampus.accounts.audiences import audience_label
+        from safecampus.notifications.audiences import audience_label
 
         return audience_label(alert)
 

@@ -27,7 +27,7 @@ class CheckerDemo:
         self.rng = rng
         self.world = world
         self.now = now
-        self.counts: dict[str, int] = {}
+        self.counts: dict[str, int] = {"checker_rules": 0, "checker_live_version": 0}
 
     def _office(self):
         return (User.objects.filter(username="office_head").first()
@@ -45,6 +45,7 @@ class CheckerDemo:
         result = services.checker_rules_seed(actor=None, note="默认规则（演示）")
         if result["version"] is not None:
             self.counts["checker_rules"] = result["rules"]
+            self.counts["checker_live_version"] = result["version"]
 
     def _second_version(self) -> None:
         office = self._office()

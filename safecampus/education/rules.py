@@ -62,7 +62,7 @@ rules.add_perm("education.view_fraud_statistics", is_office | is_leadership | is
 # Warnings and follow-ups
 rules.add_perm("education.send_warning", is_office | is_police_liaison)
 rules.add_perm("education.view_warning_receipts", is_office | is_police_liaison)
-rules.add_perm("education.create_followup", is_office | is_police_liaison)
+rules.add_perm("education.create_followup", is_office_admin | is_police_liaison)
 rules.add_perm("education.view_followups", is_office_admin | is_police_liaison | is_counsellor)
 rules.add_perm("education.view_followup", is_office_admin | is_police_liaison
                | counsels_followup_college)

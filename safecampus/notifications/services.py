@@ -152,8 +152,8 @@ def alert_send(
     """
     from django.urls import reverse
 
-    from safecampus.accounts.audiences import audience_users
     from safecampus.core.activity import activity_record
+    from safecampus.notifications.audiences import audience_users
 
     from .models import Alert
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Building, Campus, Place, Unit, Zone
+from .models import Building, Campus, ClassGroup, Place, Unit, Zone
 
 
 @admin.register(Campus)
@@ -37,3 +37,11 @@ class PlaceAdmin(admin.ModelAdmin):
     list_filter = ("campus", "kind", "risk_level")
     search_fields = ("name", "code")
     list_select_related = ("campus", "building", "unit")
+
+
+@admin.register(ClassGroup)
+class ClassGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "college", "enrolment_year", "campus", "is_active")
+    list_filter = ("enrolment_year", "campus", "is_active")
+    list_select_related = ("college", "campus")
+    search_fields = ("name", "code")

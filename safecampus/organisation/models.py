@@ -76,6 +76,10 @@ class Unit(BaseModel):
         return self.name
 
 
+#: Units students belong to: colleges (学院) and residential colleges (书院).
+STUDENT_UNIT_KINDS = (Unit.Kind.COLLEGE, Unit.Kind.RESIDENTIAL_COLLEGE)
+
+
 class Building(BaseModel):
     """A building or a named outdoor area of a campus (楼宇)."""
 

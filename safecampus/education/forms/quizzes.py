@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from safecampus.accounts.models import AudienceKind
 from safecampus.core.forms import IdempotentFormMixin, bootstrap
 from safecampus.core.importing import add_column_fields, columns_from
-from safecampus.organisation.models import Campus, ClassGroup, Unit
+from safecampus.organisation.models import STUDENT_UNIT_KINDS, Campus, ClassGroup, Unit
 
 from ..models import Question, QuestionBank
 from ..models.terms import Topic
@@ -170,7 +170,7 @@ class QuizForm(IdempotentFormMixin):
         super().__init__(*args, **kwargs)
         self.fields["audience_campus"].queryset = Campus.objects.order_by("sort_order", "pk")
         self.fields["audience_unit"].queryset = Unit.objects.filter(
-            kind=Unit.Kind.COLLEGE).order_by("name")
+            kind__in=STUDENT_UNIT_KINDS).order_by("name")
         self.fields["audience_class"].queryset = ClassGroup.objects.filter(
             is_active=True).select_related("college").order_by("college__name", "code")
         self.fields["audience_class"].label_from_instance = (

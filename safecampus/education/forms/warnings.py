@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from safecampus.accounts.models import AudienceKind
 from safecampus.core.forms import IdempotentFormMixin, bootstrap, id_or_none
 from safecampus.notifications.models import Alert
-from safecampus.organisation.models import Campus, ClassGroup, Unit
+from safecampus.organisation.models import STUDENT_UNIT_KINDS, Campus, ClassGroup, Unit
 
 
 def campus_choices():
@@ -17,7 +17,7 @@ def campus_choices():
 
 def college_choices():
     return [("", _("— choose —"))] + [(u.pk, u.name) for u in Unit.objects.filter(
-        kind=Unit.Kind.COLLEGE, is_active=True).order_by("code")]
+        kind__in=STUDENT_UNIT_KINDS, is_active=True).order_by("code")]
 
 
 def class_choices():

@@ -22,12 +22,19 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.accounts.models import Affiliation
 from safecampus.core import clock
-from safecampus.organisation.models import Building, Campus, ClassGroup, Place, Unit
+from safecampus.organisation.models import (
+    STUDENT_UNIT_KINDS,
+    Building,
+    Campus,
+    ClassGroup,
+    Place,
+    Unit,
+)
 
 from ..models import Activity, ActivityMaterial, Attendance, Campaign, Partner, Term
 from ..rules import activity_units_of
 
-COLLEGE_KINDS = (Unit.Kind.COLLEGE, Unit.Kind.RESIDENTIAL_COLLEGE)
+COLLEGE_KINDS = STUDENT_UNIT_KINDS
 
 # --- terms, partners, campaigns ---------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Reads of the quizzes area: question banks, "my quizzes", a quiz's questions and results.
 
 Who a quiz is for: its :class:`~safecampus.education.models.QuizAssignment` rows, each an
-audience resolved by :mod:`safecampus.accounts.audiences`. :func:`assignments_matching`
+audience resolved by :mod:`safecampus.notifications.audiences`. :func:`assignments_matching`
 is the same rule seen from one person (their affiliation against the rows), so "my quizzes"
 is one query instead of resolving every audience.
 
@@ -32,9 +32,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from safecampus.accounts.audiences import audience_of, audience_q
 from safecampus.accounts.models import Affiliation, AudienceKind, Role, User
 from safecampus.core import clock
+from safecampus.notifications.audiences import audience_of, audience_q
 from safecampus.organisation.models import ClassGroup, Unit
 
 from ..models import Question, QuestionBank, Quiz, QuizAssignment, QuizAttempt
@@ -90,7 +90,7 @@ def bank_pool(bank_id: int, kinds: list[str] | None = None) -> QuerySet:
 # --- who a quiz is for -------------------------------------------------------------------------
 def assignments_matching(user) -> Q:
     """A filter on :class:`QuizAssignment` for the rows whose audience holds ``user`` (the
-    same rule as :func:`~safecampus.accounts.audiences.audience_q`)."""
+    same rule as :func:`~safecampus.notifications.audiences.audience_q`)."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     q = Q(audience_kind=AudienceKind.EVERYONE)

@@ -3,9 +3,9 @@ warnings a person received, the live recipient count of an audience being compos
 
 from __future__ import annotations
 
-from safecampus.accounts.audiences import audience_users
 from safecampus.core.errors import DomainError
 from safecampus.notifications import selectors as alerts
+from safecampus.notifications.audiences import audience_users
 from safecampus.notifications.models import Alert
 
 from ..services.warnings import TOPIC, audience_resolve

@@ -37,7 +37,7 @@ from safecampus.core.idempotency import idempotency_lookup, idempotency_race_los
 from safecampus.core.models import ActivityEntry
 from safecampus.core.spreadsheets import ImportRejected, RowError, Table, normalise_text
 from safecampus.notifications.services import notification_send
-from safecampus.organisation.models import Unit
+from safecampus.organisation.models import STUDENT_UNIT_KINDS, Unit
 
 from ..models import FollowUp, FraudType
 
@@ -104,7 +104,7 @@ def _affiliation(user):
 
 def _college(college_id) -> Unit | None:
     pk = id_or_none(college_id)
-    return Unit.objects.filter(pk=pk, kind=Unit.Kind.COLLEGE, is_active=True).first() if pk else None
+    return Unit.objects.filter(pk=pk, kind__in=STUDENT_UNIT_KINDS, is_active=True).first() if pk else None
 
 
 def _fraud_type(fraud_type_id) -> FraudType | None:

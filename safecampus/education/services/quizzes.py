@@ -42,13 +42,13 @@ from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from safecampus.accounts.audiences import audience_check
 from safecampus.accounts.models import Affiliation, AudienceKind, User
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import DomainError, NotAllowed, field_error, raise_field_errors
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.models import ActivityEntry
+from safecampus.notifications.audiences import audience_check
 from safecampus.notifications.services import notification_send
 
 from ..models import Question, QuestionBank, Quiz, QuizAssignment, QuizAttempt

@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from safecampus.accounts.audiences import audience_check
 from safecampus.accounts.models import AudienceKind
 from safecampus.core.errors import DomainError, NotAllowed, raise_field_errors
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
+from safecampus.notifications.audiences import audience_check
 from safecampus.notifications.models import Alert
 from safecampus.notifications.services import alert_remind_unread, alert_send
 

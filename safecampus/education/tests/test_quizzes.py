@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from safecampus.accounts.audiences import audience_users
 from safecampus.core import clock
 from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.education.models import Question, Quiz, QuizAttempt
 from safecampus.education.selectors import quizzes as selectors
 from safecampus.education.services import quizzes as services
+from safecampus.notifications.audiences import audience_users
 from safecampus.notifications.models import Notification
 from safecampus.tests.pages import login, messages_of, text_of
 

@@ -354,7 +354,7 @@ def quiz_results(request, pk: int):
     college) and the hardest questions. Counsellors see their colleges only."""
     quiz = _quiz_or_404(pk)
     colleges, form, college_id = _results_scope(request, quiz)
-    from safecampus.accounts.audiences import audience_label
+    from safecampus.notifications.audiences import audience_label
 
     return render(request, "education/quizzes/results.html", {
         "quiz": quiz, "form": form, "college_id": college_id,

@@ -61,6 +61,14 @@ class Command(BaseCommand):
             "%(traffic_charging_stations)s charging stations with %(traffic_charging_sessions)s "
             "sessions."
         ) % {"seconds": time.monotonic() - started, **counts}))
+        self.stdout.write(_(
+            "Education: %(roster_students)s students in %(roster_classes)s classes, "
+            "%(education_activities_held)s activities held, %(education_attendances)s "
+            "sign-ins, %(education_quizzes)s quizzes with %(education_quiz_attempts)s attempts, "
+            "%(education_fraud_cases_published)s fraud cases, %(education_fraud_reports)s fraud "
+            "reports, %(education_warnings)s warnings, %(education_followups)s counsellor "
+            "follow-ups, fraud checker rules version %(education_checker_live_version)s live."
+        ) % counts)
         self.stdout.write(_("Every demo account's password is “%(password)s”; "
                             "run “manage.py demo_accounts” to see whom to sign in as.")
                           % {"password": "safecampus"})

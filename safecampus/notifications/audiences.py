@@ -12,10 +12,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from safecampus.accounts.models import AudienceKind, User
 from safecampus.core.errors import raise_field_errors
-from safecampus.organisation.models import Campus, ClassGroup, Unit
-
-from .models import AudienceKind, User
+from safecampus.organisation.models import STUDENT_UNIT_KINDS, Campus, ClassGroup, Unit
 
 
 def audience_check(*, kind: str, campus_id=None, unit_id=None, year=None, class_id=None) -> None:
@@ -37,7 +36,7 @@ def audience_check(*, kind: str, campus_id=None, unit_id=None, year=None, class_
         errors["audience_year"] = [_("Give the year group as a year, e.g. 2024.")]
     if campus_id and not Campus.objects.filter(pk=campus_id).exists():
         errors["audience_campus"] = [_("This campus does not exist.")]
-    if unit_id and not Unit.objects.filter(pk=unit_id, kind=Unit.Kind.COLLEGE,
+    if unit_id and not Unit.objects.filter(pk=unit_id, kind__in=STUDENT_UNIT_KINDS,
                                            is_active=True).exists():
         errors["audience_unit"] = [_("Choose one of the colleges.")]
     if class_id and not ClassGroup.objects.filter(pk=class_id, is_active=True).exists():
