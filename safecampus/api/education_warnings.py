@@ -84,21 +84,30 @@ class ReceiptsSerializer(serializers.Serializer):
 
 
 class WarningDetailSerializer(WarningSerializer):
+    """One warning with its receipts. The view passes ``context["receipts"]`` (one
+    :func:`~safecampus.education.selectors.warnings.warning_receipts` call per response);
+    ``read_count`` and ``read_percent`` come from the same figures."""
+
     receipts = serializers.SerializerMethodField()
 
     class Meta(WarningSerializer.Meta):
         fields = [*WarningSerializer.Meta.fields, "receipts"]
         read_only_fields = fields
 
+    def _receipts(self, alert) -> dict:
+        if "receipts" not in self.context:
+            self.context["receipts"] = selectors.warning_receipts(alert)
+        return self.context["receipts"]
+
     @extend_schema_field(ReceiptsSerializer)
     def get_receipts(self, alert) -> dict:
-        return selectors.warning_receipts(alert)
+        return self._receipts(alert)
 
     def get_read_count(self, alert) -> int:
-        return selectors.warning_receipts(alert)["read"]
+        return self._receipts(alert)["read"]
 
     def get_read_percent(self, alert) -> int:
-        return selectors.warning_receipts(alert)["percent"]
+        return self._receipts(alert)["percent"]
 
 
 class MyWarningSerializer(serializers.ModelSerializer):
@@ -221,7 +230,9 @@ class WarningViewSet(viewsets.GenericViewSet):
     @extend_schema(summary=gettext_lazy("One warning with its read receipts by college"),
                    responses={200: WarningDetailSerializer, **_errors(403, 404)})
     def retrieve(self, request, pk=None):
-        return Response(WarningDetailSerializer(self._alert(pk)).data)
+        alert = self._alert(pk)
+        return Response(WarningDetailSerializer(alert, context={
+            "receipts": selectors.warning_receipts(alert)}).data)
 
     @extend_schema(summary=gettext_lazy("Remind the unread (once per warning)"), request=None,
                    responses={200: RemindedSerializer, **_errors(403, 404, 409)})

@@ -18,8 +18,13 @@ def notification_unread_count(user) -> int:
 # --- warnings (预警) and their read receipts --------------------------------------------------
 def alerts_sent(*, topic: str | None = None):
     """Alerts (optionally of one ``topic``), newest first, each with ``read_count`` (read
-    receipts) annotated and the sender and audience objects joined. Paginate the result."""
-    from django.db.models import Count, Q
+    receipts) annotated and the sender and audience objects joined. Paginate the result.
+
+    ``read_count`` is a correlated subquery, so the database counts the receipts of the rows
+    of the page it returns only (an index lookup on the notifications' ``alert_id`` each),
+    not of every alert and notification before paginating."""
+    from django.db.models import Func, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
 
     from .models import Alert
 
@@ -27,8 +32,10 @@ def alerts_sent(*, topic: str | None = None):
                                       "audience_class")
     if topic is not None:
         qs = qs.filter(topic=topic)
-    return qs.annotate(read_count=Count("notifications", filter=Q(
-        notifications__read_at__isnull=False))).order_by("-sent_at", "-id")
+    read = (Notification.objects.filter(alert=OuterRef("pk"), read_at__isnull=False)
+            .order_by().annotate(n=Func("pk", function="COUNT")).values("n"))
+    return qs.annotate(read_count=Coalesce(Subquery(read, output_field=IntegerField()),
+                                           Value(0))).order_by("-sent_at", "-id")
 
 
 def read_percent(read: int, total: int) -> int:
@@ -86,8 +93,9 @@ def alert_unread_count(user, *, topic: str | None = None) -> int:
 
 
 def alert_notification_of(user, alert_id: int):
-    """``user``'s notification of alert ``alert_id`` (with the alert), or None."""
-    if not getattr(user, "is_authenticated", False):
+    """``user``'s notification of alert ``alert_id`` (with the alert), or None (also for an
+    ``alert_id`` of None: pass ids through ``core.forms.id_or_none``)."""
+    if alert_id is None or not getattr(user, "is_authenticated", False):
         return None
     return (Notification.objects.select_related("alert", "alert__sent_by")
             .filter(recipient=user, alert_id=alert_id).first())

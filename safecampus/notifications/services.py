@@ -103,8 +103,13 @@ def delivery_attempt_email(*, delivery_id: int) -> Delivery:
 
 
 def notification_mark_read(*, user, notification_id: int | None = None) -> int:
-    """Mark one (or, with no id, all) of ``user``'s unread notifications read; returns count."""
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    """Mark one (or, with no id, all) of ``user``'s unread notifications read; returns count.
+
+    Warnings (预警, notifications with an ``alert``) are left alone: their ``read_at`` is the
+    read receipt the sender counts, so only opening the warning and confirming it
+    (:func:`alert_mark_read`) marks one read, never "mark all read" in the inbox. Reminders
+    of a warning are ordinary notifications and are marked here."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True, alert__isnull=True)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=clock.now())
@@ -290,7 +295,10 @@ def alert_remind_unread(*, actor, alert_id: int, title: str, body: str = "",
 def alert_mark_read(*, user, alert_id: int):
     """Mark ``user``'s notification of alert ``alert_id`` read (the read receipt), once: the
     first reading time is kept. Returns the notification, or None when ``user`` is not a
-    recipient. Reminders of that alert are marked read with it."""
+    recipient (or ``alert_id`` is None). Reminders of that alert are marked read with it.
+    Called by a deliberate action of the recipient (a POST), never by showing the alert."""
+    if alert_id is None:
+        return None
     with transaction.atomic():
         notification = (Notification.objects.select_for_update()
                          .filter(recipient=user, alert_id=alert_id).first()

@@ -9,4 +9,5 @@ urlpatterns = [
     path("read/", views.mark_read, name="read_all"),
     path("<int:pk>/read/", views.mark_read, name="read"),
     path("alerts/<int:pk>/", views.alert, name="alert"),
+    path("alerts/<int:pk>/read/", views.alert_read, name="alert_read"),
 ]

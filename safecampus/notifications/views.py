@@ -1,14 +1,16 @@
 """The in-app notification inbox."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from safecampus.core.forms import id_or_none
 from safecampus.core.pagination import paginate
 
-from .selectors import notification_inbox
-from .services import notification_mark_read
+from .selectors import alert_notification_of, notification_inbox
+from .services import alert_mark_read, notification_mark_read
 
 
 @login_required
@@ -32,14 +34,21 @@ def mark_read(request, pk: int | None = None):
 
 @login_required
 def alert(request, pk: int):
-    """One warning (预警) in full for one of its recipients; opening it is the read receipt."""
-    from django.http import Http404
-
-    from .selectors import alert_notification_of
-    from .services import alert_mark_read
-
-    if alert_mark_read(user=request.user, alert_id=pk) is None:
+    """One warning (预警) in full for one of its recipients (404 for anyone else). Showing it
+    changes nothing: the read receipt is recorded by :func:`alert_read` (a POST of the "I have
+    read it" button), so a link preview, a prefetch or a crawler never counts as reading."""
+    notification = alert_notification_of(request.user, id_or_none(pk))
+    if notification is None:
         raise Http404
-    notification = alert_notification_of(request.user, pk)
     return render(request, "notifications/alert.html",
                   {"notification": notification, "alert": notification.alert})
+
+
+@login_required
+@require_POST
+def alert_read(request, pk: int):
+    """The read receipt: the recipient confirms having read warning ``pk`` (the first time
+    is kept); back to the warning."""
+    if alert_mark_read(user=request.user, alert_id=id_or_none(pk)) is None:
+        raise Http404
+    return redirect("notifications:alert", pk=pk)

@@ -4,6 +4,7 @@ warnings a person received, the live recipient count of an audience being compos
 from __future__ import annotations
 
 from safecampus.core.errors import DomainError
+from safecampus.core.forms import id_or_none
 from safecampus.notifications import selectors as alerts
 from safecampus.notifications.audiences import audience_users
 from safecampus.notifications.models import Alert
@@ -17,7 +18,11 @@ def warnings_sent():
 
 
 def warning_get(pk) -> Alert | None:
-    """One anti-fraud warning (sender and audience joined), or None."""
+    """One anti-fraud warning (sender and audience joined), or None (also for an id that is
+    not one: junk, zero, too large for the database)."""
+    pk = id_or_none(pk)
+    if pk is None:
+        return None
     return (Alert.objects.select_related("sent_by", "audience_campus", "audience_unit",
                                          "audience_class")
             .filter(pk=pk, topic=TOPIC).first())

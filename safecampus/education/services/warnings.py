@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from safecampus.accounts.models import AudienceKind
 from safecampus.core.errors import DomainError, NotAllowed, raise_field_errors
+from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.notifications.audiences import audience_check
 from safecampus.notifications.models import Alert
@@ -104,7 +105,8 @@ def warning_remind_unread(*, actor, alert_id: int) -> int:
     ``education.view_warning_receipts``. Returns how many were reminded."""
     if not actor.has_perm("education.view_warning_receipts"):
         raise NotAllowed()
-    alert = Alert.objects.filter(pk=alert_id, topic=TOPIC).first()
+    alert_id = id_or_none(alert_id)
+    alert = Alert.objects.filter(pk=alert_id, topic=TOPIC).first() if alert_id else None
     if alert is None:
         raise DomainError(_("This warning does not exist."), code="not_found")
     with translation.override(settings.LANGUAGE_CODE):

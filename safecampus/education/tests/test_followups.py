@@ -86,13 +86,14 @@ def test_a_college_by_hand_must_be_a_college_and_dates_are_bounded(org, roster):
 
 
 def test_the_same_key_opens_one(org, roster):
-    first = open_one(org.users.staff, idempotency_key="fu-key-00001")
-    assert open_one(org.users.staff, idempotency_key="fu-key-00001").pk == first.pk
+    first = open_one(org.users.admin, idempotency_key="fu-key-00001")
+    assert open_one(org.users.admin, idempotency_key="fu-key-00001").pk == first.pk
     assert FollowUp.objects.count() == 1
 
 
-@pytest.mark.parametrize("who", ["chem_counsellor", "student", "unit_contact", "leadership"])
-def test_only_office_and_police_open_follow_ups(people, who):
+@pytest.mark.parametrize("who", ["chem_counsellor", "student", "unit_contact", "leadership",
+                                 "office_staff"])
+def test_only_office_admins_and_police_open_follow_ups(people, who):
     with pytest.raises(NotAllowed):
         open_one(people[who])
 
@@ -289,3 +290,38 @@ def test_counsellor_hub_card_counts(org, roster, client):
     client.force_login(roster.chem_c)
     html = client.get(reverse("education:home")).content.decode()
     assert 'id="home-followups"' in html and "2 open" in html and "1 overdue" in html
+
+
+def test_opening_pages_are_for_office_admins_and_police_only(org, roster, client):
+    client.force_login(org.users.staff)  # office staff, not an administrator
+    for name in ("followup_new", "followup_bulk"):
+        assert client.get(reverse(f"education:{name}")).status_code == 403
+    assert 'href="/education/followups/new/"' not in client.get(
+        reverse("education:home")).content.decode()
+    client.force_login(org.users.admin)
+    listed = client.get(reverse("education:followup_list")).content.decode()
+    assert 'href="/education/followups/new/"' in listed
+    assert client.get(reverse("education:followup_new")).status_code == 200
+
+
+def test_the_list_has_a_fixed_number_of_queries(org, roster, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    open_one(org.users.police, fraud_type_id=roster.fraud.pk)
+    client.force_login(org.users.police)
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(reverse("education:followup_list"), {"state": "all"})
+    assert page.status_code == 200
+    for number in ("2025002", "2025101", "2024001"):
+        open_one(org.users.police, number=number, fraud_type_id=roster.fraud.pk)
+    closed = open_one(org.users.police, number="9000001", student_name="王某",
+                      college_id=org.unit_b.pk)
+    services.followup_close(actor=org.users.admin, followup_id=closed.pk,
+                            outcome="reached_safe", note="已电话联系学生，已劝阻。")
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(reverse("education:followup_list"), {"state": "all"})
+    html = page.content.decode()
+    assert all(reverse("education:followup_detail", args=[f.pk]) in html
+               for f in FollowUp.objects.all()) and FollowUp.objects.count() == 5
+    assert len(five) == len(one)

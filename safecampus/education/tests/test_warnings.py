@@ -162,13 +162,53 @@ def test_reading_is_the_receipt_and_counts_by_college(org, roster, client):
     client.force_login(roster.students.b1)
     page = client.get(reverse("notifications:alert", args=[alert.pk]))
     assert page.status_code == 200 and "警惕冒充客服" in page.content.decode()
-    client.get(reverse("notifications:alert", args=[alert.pk]))  # second visit: still one read
+    assert 'id="alert-read-form"' in page.content.decode()
+    assert selectors.warning_receipts(alert)["read"] == 0  # showing it is not reading it
+    read = client.post(reverse("notifications:alert_read", args=[alert.pk]))
+    assert read.url == reverse("notifications:alert", args=[alert.pk])
+    client.post(reverse("notifications:alert_read", args=[alert.pk]))  # again: still one read
+    again = client.get(reverse("notifications:alert", args=[alert.pk])).content.decode()
+    assert 'id="alert-read-at"' in again and 'id="alert-read-form"' not in again
     receipts = selectors.warning_receipts(alert)
     assert (receipts["recipients"], receipts["read"], receipts["unread"],
             receipts["percent"]) == (3, 1, 2, 33)
     assert {(r["college"], r["total"], r["read"]) for r in receipts["by_college"]} == {
         ("化学学院", 2, 1), ("机械学院", 1, 0)}
     assert [n.recipient.username for n in selectors.warning_unread(alert)] == ["sb2", "sm1"]
+
+
+def test_the_receipt_is_a_post_only(org, roster, client):
+    alert = send(org.users.staff, "class", class_id=roster.c24.pk)
+    client.force_login(roster.students.a1)
+    assert client.get(reverse("notifications:alert_read", args=[alert.pk])).status_code == 405
+    assert Notification.objects.get(alert=alert).read_at is None
+
+
+def test_mark_all_read_in_the_inbox_leaves_warnings_unread(org, roster, client):
+    from safecampus.notifications.services import notification_send
+
+    alert = send(org.users.staff, "class", class_id=roster.c24.pk)
+    other = notification_send(recipients=[roster.students.a1], verb="test.other",
+                              title="其他通知", email=False)[0]
+    client.force_login(roster.students.a1)
+    client.post(reverse("notifications:read_all"))
+    client.post(reverse("notifications:read", args=[Notification.objects.get(alert=alert).pk]))
+    assert Notification.objects.get(alert=alert).read_at is None
+    assert Notification.objects.get(pk=other.pk).read_at is not None
+    inbox = client.get(reverse("notifications:inbox")).content.decode()
+    assert "Open it and confirm you have read it." in inbox
+
+
+@pytest.mark.parametrize("pk", [2 ** 63, 10 ** 30])
+def test_a_huge_id_is_a_404_not_a_500(org, roster, client, pk):
+    send(org.users.staff, "class", class_id=roster.c24.pk)
+    client.force_login(roster.students.a1)
+    assert client.get(f"/notifications/alerts/{pk}/").status_code == 404
+    assert client.post(f"/notifications/alerts/{pk}/read/").status_code == 404
+    client.force_login(org.users.staff)
+    assert client.get(f"/education/warnings/{pk}/").status_code == 404
+    assert client.post(f"/education/warnings/{pk}/remind/").status_code == 404
+    assert Notification.objects.filter(read_at__isnull=False).count() == 0
 
 
 def test_the_first_reading_time_is_kept(org, roster):
@@ -181,6 +221,7 @@ def test_someone_not_a_recipient_gets_404(org, roster, client):
     alert = send(org.users.staff, "class", class_id=roster.c24.pk)
     client.force_login(roster.students.m1)
     assert client.get(reverse("notifications:alert", args=[alert.pk])).status_code == 404
+    assert client.post(reverse("notifications:alert_read", args=[alert.pk])).status_code == 404
     assert not Notification.objects.filter(recipient=roster.students.m1).exists()
 
 
@@ -273,14 +314,19 @@ def test_warning_pages_are_closed_to_students(org, roster, client):
 
 def test_the_sent_list_has_a_fixed_number_of_queries(org, roster, client):
     client.force_login(org.users.staff)
-    send(org.users.staff, "everyone")
+    first = send(org.users.staff, "everyone")
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("education:warning_list"))
     for _ in range(4):
         send(org.users.staff, "college", unit_id=org.unit_a.pk)
+    alert_mark_read(user=roster.students.a1, alert_id=first.pk)
     with CaptureQueriesContext(connection) as five:
-        client.get(reverse("education:warning_list"))
+        page = client.get(reverse("education:warning_list"))
     assert len(five) == len(one)
+    # the read counts are those of each warning (counted for the page's rows only)
+    assert [(a.recipient_count, a.read_count) for a in page.context["page"]] == [
+        (4, 0)] * 4 + [(first.recipient_count, 1)]
+    assert 'value="1"' in page.content.decode()
 
 
 def test_the_hub_card_lists_my_unread_warning(org, roster, client):

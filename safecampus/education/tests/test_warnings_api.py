@@ -74,3 +74,20 @@ def test_followups_visible_list_404_and_close(org, roster):
     again = chem.post(f"{FOLLOWUPS}{followup.pk}/close/",
                       {"outcome": "reached_safe", "note": "已电话联系学生，已劝阻。"}, format="json")
     assert again.status_code == 409
+
+
+def test_the_detail_reads_the_receipts_once(org, roster):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = client_for(org.users.police)
+    sent = api.post(WARNINGS, {"title": "校园贷预警", "body": "b", "audience_kind": "year",
+                               "audience_year": 2025}, format="json").json()
+    alert_mark_read(user=roster.students.b1, alert_id=sent["id"])
+    with CaptureQueriesContext(connection) as queries:
+        detail = api.get(f"{WARNINGS}{sent['id']}/").json()
+    assert (detail["read_count"], detail["read_percent"], detail["receipts"]["read"]) == (
+        1, 33, 1)
+    reminded_checks = [q for q in queries.captured_queries
+                       if "core_activityentry" in q["sql"] and "alert_remind" in q["sql"]]
+    assert len(reminded_checks) == 1

@@ -4,6 +4,7 @@ year groups, classes, students with affiliations, counsellors."""
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from safecampus.accounts.models import Affiliation, Membership, Role
@@ -13,7 +14,9 @@ from safecampus.tests.factories import UserFactory, user_with_role
 
 
 @pytest.fixture
-def english():
+def english(client):
+    """English messages in the code and on the pages (pages follow the chosen language)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 

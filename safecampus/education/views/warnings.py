@@ -108,7 +108,8 @@ def warning_remind(request, pk: int):
 
 @login_required
 def my_warnings(request):
-    """The warnings sent to me, unread first (opening one marks it read)."""
+    """The warnings sent to me, unread first (one counts as read once I open it and
+    confirm)."""
     page = paginate(request, selectors.warnings_for(request.user), per_page=PER_PAGE)
     return render(request, "education/warnings/mine.html", {"page": page})
 
