@@ -1,7 +1,7 @@
 """Warnings and follow-ups as people click them (phone 390×844 and desktop 1440×900): a police
 liaison composes a warning to one college on the phone, sees how many it reaches, confirms
-and sends it; a student of that college finds it on the education hub and opens it, and the
-sender's read receipts count the read; the college's counsellor closes a follow-up with a
+and sends it; a student of that college finds it on the education hub, opens it and confirms
+having read it, and the sender's read receipts count the read; the college's counsellor closes a follow-up with a
 note. Screenshots go to /tmp/shots (SAFECAMPUS_SHOTS)."""
 # ruff: noqa: F811  (fixtures imported from warning_helpers)
 
@@ -56,8 +56,15 @@ def test_police_warns_a_college_a_student_reads_it_a_counsellor_closes_a_follow_
         card.locator("a", has_text="警惕冒充客服退款诈骗").click()
     assert "96110" in student.locator("article").inner_text()
     assert browsing.overflow(student) == 0
+    browsing.shot(student, "warning-open")
+    mine = Notification.objects.get(alert=alert, recipient=roster.students.a1)
+    assert mine.read_at is None  # opening it is not yet the receipt
+    with student.expect_navigation():
+        student.locator("#alert-read-form button[type=submit]").click()
+    assert student.locator("#alert-read-at").is_visible()
     browsing.shot(student, "warning-read")
-    assert Notification.objects.get(alert=alert, recipient=roster.students.a1).read_at
+    mine.refresh_from_db()
+    assert mine.read_at
 
     # -- the sender sees the read receipt ------------------------------------------------------
     police.reload()
