@@ -27,6 +27,7 @@ from safecampus.education.selectors import activities as selectors
 from safecampus.education.services import activities as services
 
 from .duty import TimeField, _parse, _query
+from .fields import IdField
 from .hazards import (
     IDEMPOTENCY_PARAMETER,
     LabelField,
@@ -101,7 +102,7 @@ class ActivityDetailSerializer(ActivitySerializer):
 
 
 class ActivityQuery(serializers.Serializer):
-    term = serializers.IntegerField(required=False, min_value=1, label=gettext_lazy("Term"))
+    term = IdField(required=False, label=gettext_lazy("Term"))
     topic = serializers.CharField(required=False, allow_blank=True, max_length=16,
                                   label=gettext_lazy("Topic"))
     kind = serializers.CharField(required=False, allow_blank=True, max_length=16,
@@ -109,8 +110,7 @@ class ActivityQuery(serializers.Serializer):
     state = serializers.CharField(required=False, allow_blank=True, max_length=16,
                                   label=gettext_lazy("State"), help_text=gettext_lazy(
                                       "planned, held or cancelled."))
-    campaign = serializers.IntegerField(required=False, min_value=1,
-                                        label=gettext_lazy("Campaign"))
+    campaign = IdField(required=False, label=gettext_lazy("Campaign"))
 
 
 class ActivityInput(serializers.Serializer):
@@ -121,20 +121,20 @@ class ActivityInput(serializers.Serializer):
         "booth, dorm_visit, classroom_talk, lecture, online, training or drill."))
     starts_at = TimeField()
     ends_at = TimeField()
-    campaign = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    campus = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    place = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    campaign = IdField(required=False, allow_null=True)
+    campus = IdField(required=False, allow_null=True)
+    place = IdField(required=False, allow_null=True)
     location = serializers.CharField(required=False, allow_blank=True, max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    partners = serializers.ListField(child=serializers.IntegerField(min_value=1),
+    partners = serializers.ListField(child=IdField(),
                                      required=False, max_length=50)
-    campuses = serializers.ListField(child=serializers.IntegerField(min_value=1),
+    campuses = serializers.ListField(child=IdField(),
                                      required=False, max_length=50)
-    buildings = serializers.ListField(child=serializers.IntegerField(min_value=1),
+    buildings = serializers.ListField(child=IdField(),
                                       required=False, max_length=500)
-    colleges = serializers.ListField(child=serializers.IntegerField(min_value=1),
+    colleges = serializers.ListField(child=IdField(),
                                      required=False, max_length=200)
-    class_groups = serializers.ListField(child=serializers.IntegerField(min_value=1),
+    class_groups = serializers.ListField(child=IdField(),
                                          required=False, max_length=1000)
 
 
@@ -196,8 +196,8 @@ class ActivityViewSet(viewsets.GenericViewSet):
 
 
 class CoverageQuery(serializers.Serializer):
-    term = serializers.IntegerField(required=False, min_value=1, label=gettext_lazy("Term"),
-                                    help_text=gettext_lazy("Default: the current term."))
+    term = IdField(required=False, label=gettext_lazy("Term"),
+                   help_text=gettext_lazy("Default: the current term."))
     dimension = serializers.ChoiceField(choices=list(selectors.DIMENSIONS), required=False,
                                         default="dorms", label=gettext_lazy("Dimension"))
     topic = serializers.CharField(required=False, allow_blank=True, max_length=16,

@@ -72,9 +72,10 @@ rules.add_perm("education.reopen_followup", is_office_admin)
 
 # --- Activities area -----------------------------------------------------------------------
 # A unit safety contact, unit leader or counsellor records activities for the units they act
-# for or counsel; such an activity is "theirs" when it reached one of those units (colleges
-# reached) or they organised it. The office sees and changes every activity; leadership sees
-# every activity.
+# for or counsel; they see an activity that reached one of those units (colleges reached) or
+# that they organised, but change (hold, cancel) only those they organised: an activity the
+# office runs for several units is not any one unit's to call off. The office sees and
+# changes every activity; leadership sees every activity.
 @rules.predicate
 def records_for_activity(user, activity) -> bool:
     if activity is None or not user.is_authenticated:
@@ -83,6 +84,13 @@ def records_for_activity(user, activity) -> bool:
         return True
     units = activity_units_of(user)
     return bool(units) and activity.colleges.filter(pk__in=units).exists()
+
+
+@rules.predicate
+def organises_activity(user, activity) -> bool:
+    """``user`` is the activity's organiser (who planned it)."""
+    return (activity is not None and user.is_authenticated
+            and activity.organiser_id == user.pk)
 
 
 def activity_units_of(user) -> frozenset[int]:
@@ -97,20 +105,29 @@ def activity_units_of(user) -> frozenset[int]:
 rules.add_perm("education.view_activities", is_office | is_leadership | has_unit_role
                | is_counsellor)
 rules.add_perm("education.view_activity", is_office | is_leadership | records_for_activity)
-rules.add_perm("education.change_activity", is_office | records_for_activity)
+rules.add_perm("education.change_activity", is_office | organises_activity)
 
 
 # --- Attendance (trainings and drills, QR sign-in, attendance lists, person records) ---------
 @rules.predicate
 def manages_activity_attendance(user, activity) -> bool:
-    """The activity's organiser, or a unit safety contact/leader or counsellor of a college
-    the activity reached. Without an activity: anyone who may organise one (unit roles,
+    """The activity's organiser: opens and closes sign-in, renews the code, adds people and
+    imports lists. Without an activity: anyone who may organise one (unit roles,
     counsellors)."""
     if not user.is_authenticated:
         return False
     if activity is None:
         return bool(user.scope.roles & {Role.UNIT_SAFETY_CONTACT, Role.UNIT_LEADER,
                                         Role.COUNSELLOR})
+    return activity.organiser_id == user.pk
+
+
+@rules.predicate
+def sees_activity_attendance(user, activity) -> bool:
+    """The activity's organiser, or a unit safety contact/leader or counsellor of a college
+    the activity reached (they read the list, they do not run the sign-in)."""
+    if not user.is_authenticated or activity is None:
+        return False
     if activity.organiser_id == user.pk:
         return True
     units = {unit_id for unit_id, roles in user.scope.unit_roles.items()
@@ -135,5 +152,5 @@ def counsels_person(user, person) -> bool:
 
 rules.add_perm("education.manage_attendance", is_office | manages_activity_attendance)
 rules.add_perm("education.view_activity_attendance", is_office | is_leadership
-               | manages_activity_attendance)
+               | sees_activity_attendance)
 rules.add_perm("education.view_person_records", is_office | counsels_person)

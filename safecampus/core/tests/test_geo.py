@@ -1,11 +1,18 @@
-"""Core geo: the haversine distance and the phone's record id."""
+"""Core geo: parsing decimal degrees, the haversine distance and the phone's record id."""
 
 import uuid
 from decimal import Decimal
 
 import pytest
 
-from safecampus.core.geo import client_uuid, distance_m
+from safecampus.core.geo import (
+    LATITUDE_LIMIT,
+    LONGITUDE_LIMIT,
+    BadCoordinate,
+    client_uuid,
+    distance_m,
+    parse_degrees,
+)
 
 
 def test_distance_of_a_hundredth_degree_of_latitude_is_about_1112_metres():
@@ -34,3 +41,27 @@ def test_client_uuid_reads_uuids_and_their_text():
 @pytest.mark.parametrize("value", [None, "", "not-a-uuid", "1234", 42, ["x"]])
 def test_client_uuid_is_none_for_anything_else(value):
     assert client_uuid(value) is None
+
+
+@pytest.mark.parametrize(("value", "limit", "expected"), [
+    (None, LATITUDE_LIMIT, None), ("", LATITUDE_LIMIT, None), ("  ", LONGITUDE_LIMIT, None),
+    ("34.2460004", LATITUDE_LIMIT, Decimal("34.246000")),
+    (" -90 ", LATITUDE_LIMIT, Decimal("-90.000000")),
+    (108.983, LONGITUDE_LIMIT, Decimal("108.983000")),
+    (Decimal("180"), LONGITUDE_LIMIT, Decimal("180.000000")), (0, LATITUDE_LIMIT, Decimal(0)),
+])
+def test_parse_degrees_rounds_to_six_places_and_treats_blank_as_missing(value, limit,
+                                                                        expected):
+    assert parse_degrees(value, limit=limit) == expected
+
+
+@pytest.mark.parametrize(("value", "limit", "reason"), [
+    ("34°14'45\"", LATITUDE_LIMIT, "not_a_number"), ("abc", LATITUDE_LIMIT, "not_a_number"),
+    ("nan", LATITUDE_LIMIT, "not_a_number"), (True, LATITUDE_LIMIT, "not_a_number"),
+    ("90.0000001", LATITUDE_LIMIT, "out_of_range"), (-180.5, LONGITUDE_LIMIT, "out_of_range"),
+    (float("inf"), LONGITUDE_LIMIT, "out_of_range"), ("120", LATITUDE_LIMIT, "out_of_range"),
+])
+def test_parse_degrees_refuses_text_and_values_out_of_range(value, limit, reason):
+    with pytest.raises(BadCoordinate) as bad:
+        parse_degrees(value, limit=limit)
+    assert bad.value.reason == reason

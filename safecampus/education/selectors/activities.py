@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.accounts.models import Affiliation
 from safecampus.core import clock
+from safecampus.core.activity import activity_for
 from safecampus.organisation.models import (
     STUDENT_UNIT_KINDS,
     Building,
@@ -137,6 +138,19 @@ def activity_detail(pk: int) -> Activity | None:
             .prefetch_related("partners", "campuses", "buildings", "colleges",
                               "class_groups__college", "materials", "photos")
             .filter(pk=pk).first())
+
+
+#: Timeline verbs written once per person (a sign-in by code, a person added by hand): the
+#: attendance list shows them, and on the activity's timeline they would grow with the
+#: audience (3,000 rows for a large training).
+PER_PERSON_VERBS = ("education.attendance_sign_in", "education.attendance_add")
+
+
+def activity_timeline(activity: Activity):
+    """The activity's timeline, oldest first, without the per-person attendance entries
+    (:data:`PER_PERSON_VERBS`): planned, held, cancelled, sign-in opened/closed/renewed,
+    lists imported (one query)."""
+    return activity_for(activity).exclude(verb__in=PER_PERSON_VERBS)
 
 
 # --- pick lists -------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 activity's QR sign-in, a person's sign-in by the code, the organiser's manual additions and
 list imports.
 
-Who: the activity's organiser, the office, and the unit safety contacts, leaders and
-counsellors of a college the activity reached manage sign-in and the list
-(``education.manage_attendance``); anyone signed in signs in (``education.sign_in_activity``).
+Who: the activity's organiser and the office manage sign-in and the list
+(``education.manage_attendance``); the unit safety contacts, leaders and counsellors of a
+college the activity reached only read the list (``education.view_activity_attendance``);
+anyone signed in signs in (``education.sign_in_activity``).
 
 Sign-in window (server time, Asia/Shanghai shown): from :data:`EARLY` before the start to
 :data:`LATE` after the end, while the organiser has sign-in open and the activity is not
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -33,7 +34,13 @@ from safecampus.accounts.models import Affiliation
 from safecampus.core import clock, qrcodes
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import DomainError, NotAllowed, field_error
-from safecampus.core.geo import distance_m
+from safecampus.core.geo import (
+    LATITUDE_LIMIT,
+    LONGITUDE_LIMIT,
+    BadCoordinate,
+    distance_m,
+    parse_degrees,
+)
 from safecampus.core.importing import ErrorCollector, RowCells, Target, suggest_columns
 from safecampus.core.spreadsheets import ImportRejected, RowError, normalise_text, read_table
 
@@ -201,15 +208,12 @@ class SignInOutcome:
 
 
 def _coordinate(value, limit: int, field: str) -> Decimal | None:
-    if value in (None, ""):
-        return None
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise field_error(field, _("The position is not a number."), code="bad_location") from None
-    if not number.is_finite() or abs(number) > limit:
-        raise field_error(field, _("The position is out of range."), code="bad_location")
-    return number.quantize(Decimal("0.000001"))
+        return parse_degrees(value, limit=limit)
+    except BadCoordinate as bad:
+        message = (_("The position is not a number.") if bad.reason == "not_a_number"
+                   else _("The position is out of range."))
+        raise field_error(field, message, code="bad_location") from None
 
 
 def _signed_time(signed_at: dt.datetime | None, received: dt.datetime) -> dt.datetime:
@@ -246,8 +250,8 @@ def attendance_sign_in(*, actor, code: str, signed_at: dt.datetime | None = None
     stored = Attendance.objects.filter(activity=activity, user=actor).first()
     if stored is not None:
         return SignInOutcome(stored, False)
-    lat = _coordinate(latitude, 90, "latitude")
-    lon = _coordinate(longitude, 180, "longitude")
+    lat = _coordinate(latitude, LATITUDE_LIMIT, "latitude")
+    lon = _coordinate(longitude, LONGITUDE_LIMIT, "longitude")
     if (lat is None) != (lon is None):
         lat = lon = None
     received = clock.now()

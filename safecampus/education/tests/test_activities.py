@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django_fsm import TransitionNotAllowed
 
 from safecampus.core import clock
+from safecampus.core.activity import activity_for
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.models import ActivityEntry
 from safecampus.education.models import Activity, ActivityMaterial, ActivityPhoto
@@ -130,7 +131,8 @@ def test_unit_contacts_and_counsellors_record_only_for_their_units(edu, org):
         "These classes are not in your units: 机械2501."]
     mine = plan(edu.counsellor, colleges=[org.unit_a], classes=[edu.classes[0]])
     other = plan(edu.staff, colleges=[org.unit_b])
-    # the contact of unit A sees and may hold the counsellor's activity, not unit B's
+    # the contact of unit A sees the counsellor's activity (it reached unit A), not unit B's;
+    # only the organiser (or the office) holds it
     visible = set(selectors.activities_visible_to(contact).values_list("pk", flat=True))
     assert visible == {mine.pk}
     assert set(selectors.activities_visible_to(org.users.contact_b)
@@ -138,8 +140,37 @@ def test_unit_contacts_and_counsellors_record_only_for_their_units(edu, org):
     assert selectors.activities_visible_to(org.users.student).count() == 0
     with pytest.raises(NotAllowed):
         hold(contact, other)
-    hold(contact, mine)
+    with pytest.raises(NotAllowed):
+        hold(contact, mine)
+    hold(edu.counsellor, mine)
     assert Activity.objects.get(pk=mine.pk).state == Activity.State.HELD
+
+
+def test_a_unit_contact_sees_but_cannot_change_an_office_activity_reaching_their_unit(edu, org):
+    """Given an office activity for units A and B, when the contact of unit A tries to cancel
+    it, hold it or run its sign-in, then each is refused and nothing changes; they still see
+    it and its attendance list."""
+    from safecampus.education.services import attendance as attendance_services
+
+    contact = org.users.contact_a
+    activity = plan(edu.staff, colleges=[org.unit_a, org.unit_b])
+    assert contact.has_perm("education.view_activity", activity)
+    assert contact.has_perm("education.view_activity_attendance", activity)
+    for perm in ("education.change_activity", "education.manage_attendance"):
+        assert not contact.has_perm(perm, activity)
+        assert edu.staff.has_perm(perm, activity)
+    with pytest.raises(NotAllowed):
+        services.activity_cancel(actor=contact, activity_id=activity.pk, reason="不办了")
+    with pytest.raises(NotAllowed):
+        hold(contact, activity)
+    with pytest.raises(NotAllowed):
+        attendance_services.activity_sign_in_renew(actor=contact, activity_id=activity.pk)
+    with pytest.raises(NotAllowed):
+        attendance_services.activity_sign_in_open(actor=contact, activity_id=activity.pk)
+    activity.refresh_from_db()
+    assert (activity.state, activity.sign_in_generation, activity.sign_in_open) == (
+        "planned", 1, False)
+    assert [e.verb for e in activity_for(activity)] == ["education.activity_create"]
 
 
 # --- holding and cancelling -------------------------------------------------------------------

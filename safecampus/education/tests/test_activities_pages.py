@@ -189,3 +189,34 @@ def test_api_coverage(edu, org):
     assert client_for(org.users.leadership).get(
         COVERAGE_API, {"dimension": "nope"}).status_code == 400
     assert client_for(org.users.student).get(COVERAGE_API).status_code == 403
+
+
+def test_api_ids_too_large_for_the_database_are_refused(edu, org):
+    """An id beyond 2⁶³−1 in a filter or a body is a 400 naming the field, never a 500."""
+    api = client_for(edu.staff)
+    huge = "99999999999999999999"
+    for params in ({"campaign": huge}, {"term": huge}):
+        response = api.get(API, params)
+        assert response.status_code == 400, params
+        assert list(response.json()["errors"]) == list(params)
+    assert client_for(org.users.leadership).get(COVERAGE_API, {"term": huge}).status_code == 400
+    body = {"title": "讲座", "topic": "fire", "kind": "lecture",
+            "starts_at": "2026-12-03T15:00:00", "ends_at": "2026-12-03T16:30:00",
+            "location": "报告厅", "campaign": int(huge), "colleges": [int(huge)]}
+    response = api.post(API, body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"campaign", "colleges"}
+    assert not Activity.objects.exists()
+
+
+def test_a_unit_contact_cannot_cancel_an_office_activity_on_the_page(edu, org, client):
+    activity = plan(edu.staff, colleges=[org.unit_a, org.unit_b])
+    login(client, org.users.contact_a)
+    detail = client.get(reverse("education:activity_detail", args=[activity.pk]))
+    assert detail.status_code == 200  # they see it: it reached their unit
+    assert 'id="record-held"' not in detail.content.decode()
+    response = client.post(reverse("education:activity_cancel", args=[activity.pk]),
+                           {"reason": "不办了"})
+    assert response.status_code == 403
+    assert client.get(reverse("education:activity_hold", args=[activity.pk])).status_code == 403
+    assert Activity.objects.get().state == "planned"

@@ -194,9 +194,16 @@ def test_two_simultaneous_sign_ins_of_one_person_store_one(org, roster):
 
 # --- sign-in controls ------------------------------------------------------------------------
 def test_who_may_manage_sign_in(org, roster):
-    allowed = [org.users.contact_a, org.users.staff, roster.chem_counsellor, org.users.leader_a]
-    refused = [org.users.contact_b, roster.mech_counsellor, roster.chem_students[0],
-               org.users.leadership, org.users.police]
+    """The organiser (contact A) and the office run the sign-in; the counsellor and leader of
+    the college reached read the list but do not run it."""
+    allowed = [org.users.contact_a, org.users.staff]
+    refused = [roster.chem_counsellor, org.users.leader_a, org.users.contact_b,
+               roster.mech_counsellor, roster.chem_students[0], org.users.leadership,
+               org.users.police]
+    for user in (roster.chem_counsellor, org.users.leader_a):
+        assert user.has_perm("education.view_activity_attendance", roster.training)
+    for user in (org.users.contact_b, roster.mech_counsellor, roster.chem_students[0]):
+        assert not user.has_perm("education.view_activity_attendance", roster.training)
     for user in allowed:
         services.activity_sign_in_close(actor=user, activity_id=roster.training.pk)
     for user in refused:

@@ -135,7 +135,12 @@ def test_the_list_is_refused_to_other_units_and_students(client, org, roster):
 
 def test_the_organiser_adds_a_person_and_sees_unknown_numbers(client, org, roster):
     url = reverse("education:attendance_activity", args=[roster.training.pk])
-    c = _client(client, roster.chem_counsellor)
+    counsellor = _client(client, roster.chem_counsellor)  # reads the list, does not add
+    html = counsellor.get(url).content.decode()
+    assert 'id="unit-table"' in html and 'id="sign-in-controls"' not in html
+    assert counsellor.post(url, {"person": "202400102"}).status_code == 403
+    assert not Attendance.objects.exists()
+    c = _client(client, org.users.contact_a)
     response = c.post(url, {"person": "202400102"})
     assert response.status_code == 302
     assert Attendance.objects.get().user == roster.chem_students[1]
@@ -310,3 +315,27 @@ def test_the_activity_panel_for_the_activities_page(org, roster):
     assert render_to_string("education/attendance/_activity_panel.html",
                             {"activity": roster.training,
                              "user": roster.chem_students[0]}).strip() == ""
+
+
+def test_the_activity_timeline_names_sign_in_changes_and_leaves_out_each_sign_in(
+        client, org, roster):
+    """Given four sign-ins, one person added by hand, and sign-in closed, reopened and its
+    code renewed, the activity page's timeline lists the three sign-in changes by name, no
+    per-person entry and no raw verb; the attendance list still has the five people."""
+    for student in roster.chem_students:
+        services.attendance_sign_in(actor=student, code=roster.code)
+    services.attendance_add(actor=org.users.contact_a, activity_id=roster.training.pk,
+                            identifier="mech1")
+    services.activity_sign_in_close(actor=org.users.contact_a, activity_id=roster.training.pk)
+    services.activity_sign_in_open(actor=org.users.contact_a, activity_id=roster.training.pk)
+    services.activity_sign_in_renew(actor=org.users.contact_a, activity_id=roster.training.pk)
+    c = _client(client, org.users.contact_a)
+    html = c.get(reverse("education:activity_detail", args=[roster.training.pk])
+                 ).content.decode()
+    timeline = html[html.index('id="timeline"'):]
+    timeline = timeline[:timeline.index("</ul>")]
+    assert timeline.count("<li") == 3
+    assert timeline.index("Sign-in closed") < timeline.index("Sign-in opened") < \
+        timeline.index("New sign-in code issued; earlier codes no longer work")
+    assert "education." not in timeline
+    assert Attendance.objects.filter(activity=roster.training).count() == 5

@@ -11,7 +11,6 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safecampus.core.activity import activity_for
 from safecampus.core.errors import DomainError
 from safecampus.core.forms import apply_domain_error, id_or_none
 from safecampus.core.pagination import paginate
@@ -96,7 +95,7 @@ def activity_detail(request, pk: int):
     activity = _activity_or_404(request, pk)
     can_change = request.user.has_perm("education.change_activity", activity)
     return render(request, "education/activities/detail.html", {
-        "activity": activity, "timeline": activity_for(activity),
+        "activity": activity, "timeline": selectors.activity_timeline(activity),
         "can_change": can_change and activity.state == Activity.State.PLANNED,
         "cancel_form": CancelForm()})
 

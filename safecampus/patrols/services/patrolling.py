@@ -36,7 +36,14 @@ from safecampus.core import clock, qrcodes
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.forms import id_or_none
-from safecampus.core.geo import client_uuid, distance_m
+from safecampus.core.geo import (
+    LATITUDE_LIMIT,
+    LONGITUDE_LIMIT,
+    BadCoordinate,
+    client_uuid,
+    distance_m,
+    parse_degrees,
+)
 from safecampus.notifications.services import notification_send
 
 from ..models import Checkpoint, CheckpointScan, PatrolRound, PatrolSchedule, PatrolShift
@@ -310,17 +317,14 @@ class ScanOutcome:
 
 
 def _parse_coordinate(value, limit: int, field: str) -> Decimal | None:
-    if value in (None, ""):
-        return None
     try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise DomainError(_("The position is not a number."), code="bad_location",
-                          field_errors={field: [_("Not a number.")]}) from None
-    if not number.is_finite() or abs(number) > limit:
+        return parse_degrees(value, limit=limit)
+    except BadCoordinate as bad:
+        if bad.reason == "not_a_number":
+            raise DomainError(_("The position is not a number."), code="bad_location",
+                              field_errors={field: [_("Not a number.")]}) from None
         raise DomainError(_("The position is out of range."), code="bad_location",
-                          field_errors={field: [_("Out of range.")]})
-    return number.quantize(Decimal("0.000001"))
+                          field_errors={field: [_("Out of range.")]}) from None
 
 
 def _as_uuid(value) -> uuid.UUID:
@@ -367,8 +371,8 @@ def scan_record(
     if stored is not None:
         return ScanOutcome(stored, False)
     checkpoint, method = checkpoint_resolve(code)
-    lat = _parse_coordinate(latitude, 90, "latitude")
-    lon = _parse_coordinate(longitude, 180, "longitude")
+    lat = _parse_coordinate(latitude, LATITUDE_LIMIT, "latitude")
+    lon = _parse_coordinate(longitude, LONGITUDE_LIMIT, "longitude")
     if (lat is None) != (lon is None):
         lat = lon = None
     note = (note or "").strip()
@@ -547,10 +551,10 @@ def scan_item_parse(raw) -> dict:
     if not isinstance(code, str) or not code.strip():
         raise DomainError(_("The scan has no checkpoint code."), code="bad_code",
                           field_errors={"code": [_("Required.")]})
-    latitude = _parse_coordinate(_number_or_none(raw.get("latitude"), "latitude"), 90,
-                                 "latitude")
-    longitude = _parse_coordinate(_number_or_none(raw.get("longitude"), "longitude"), 180,
-                                  "longitude")
+    latitude = _parse_coordinate(_number_or_none(raw.get("latitude"), "latitude"),
+                                 LATITUDE_LIMIT, "latitude")
+    longitude = _parse_coordinate(_number_or_none(raw.get("longitude"), "longitude"),
+                                  LONGITUDE_LIMIT, "longitude")
     return {
         "code": code,
         "client_id": client_uuid,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Max, Value, When
@@ -25,6 +25,7 @@ from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.forms import id_or_none
+from safecampus.core.geo import LATITUDE_LIMIT, LONGITUDE_LIMIT, BadCoordinate, parse_degrees
 from safecampus.core.idempotency import idempotency_lookup, idempotency_remember
 from safecampus.organisation.models import Campus, Place, Zone
 
@@ -198,21 +199,17 @@ def route_update(*, actor, route_id: int, campus_id: int, code: str, name: str,
 
 # --- checkpoints -----------------------------------------------------------------------------
 def _coordinate(value, limit: int, field: str, errors: dict) -> Decimal | None:
-    if value in (None, ""):
-        return None
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        errors[field] = [_("Enter the position in decimal degrees (WGS-84), not degrees and "
-                            "minutes.")]
+        return parse_degrees(value, limit=limit)
+    except BadCoordinate as bad:
+        if bad.reason == "not_a_number":
+            errors[field] = [_("Enter the position in decimal degrees (WGS-84), not degrees "
+                               "and minutes.")]
+        elif limit == LATITUDE_LIMIT:
+            errors[field] = [_("The latitude must be between -90 and 90 degrees.")]
+        else:
+            errors[field] = [_("The longitude must be between -180 and 180 degrees.")]
         return None
-    if abs(number) > limit:
-        errors[field] = ([_("The latitude must be between -90 and 90 degrees.")] if limit == 90
-                         else [_("The longitude must be between -180 and 180 degrees.")])
-        return None
-    return number.quantize(Decimal("0.000001"))
 
 
 def _checkpoint_clean(*, name, latitude, longitude, radius_m, errors=None) -> dict:
@@ -223,8 +220,8 @@ def _checkpoint_clean(*, name, latitude, longitude, radius_m, errors=None) -> di
     if len(name) > CHECKPOINT_NAME_MAX:
         errors["name"] = [_("The name is too long (at most %(limit)s characters).")
                           % {"limit": CHECKPOINT_NAME_MAX}]
-    lat = _coordinate(latitude, 90, "latitude", errors)
-    lon = _coordinate(longitude, 180, "longitude", errors)
+    lat = _coordinate(latitude, LATITUDE_LIMIT, "latitude", errors)
+    lon = _coordinate(longitude, LONGITUDE_LIMIT, "longitude", errors)
     if not errors and (lat is None) != (lon is None):
         missing = "longitude" if lon is None else "latitude"
         errors[missing] = [_("Give both latitude and longitude, or neither.")]
