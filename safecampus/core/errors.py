@@ -54,6 +54,23 @@ def raise_field_errors(errors: dict[str, list[str]]) -> None:
         raise DomainError(next(iter(errors.values()))[0], field_errors=errors)
 
 
+def text_checked(value, *, field: str, limit: int, errors: dict[str, list[str]],
+                 required: str = "") -> str:
+    """A service's free-text argument, stripped; problems are added to ``errors`` for
+    :func:`raise_field_errors` so that every field's message is shown at once.
+
+    ``value``: the text as given (None is ""). ``limit``: the most characters allowed after
+    stripping. ``required``: the translated message when the text is empty (empty allowed when
+    ""). Returns the stripped text even when it is refused; sets ``errors[field]`` to one
+    message (empty, or "At most N characters.") and never raises."""
+    value = (value or "").strip()
+    if required and not value:
+        errors[field] = [required]
+    elif len(value) > limit:
+        errors[field] = [_("At most %(count)s characters.") % {"count": limit}]
+    return value
+
+
 def msg_calendar_unknown(*, year: int) -> str:
     return _(
         "The official holiday calendar for %(year)s is not known yet: use calendar days, or ask "

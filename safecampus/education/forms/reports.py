@@ -9,8 +9,14 @@ from safecampus.core.forms import IdempotentFormMixin, LocalDateField, bootstrap
 from ..models import FraudReport, FraudType
 from ..services.reports import TEXT_MAX
 
-#: The most characters of a message brought along from the checker (``?text=``).
+#: The most characters of a message brought along from the checker (POST ``text``).
 PREFILL_MAX = TEXT_MAX
+
+
+def checker_text(data) -> str:
+    """The message the checker hands over in a POST (``text``), cut to :data:`PREFILL_MAX`
+    characters; "" when there is none."""
+    return str(data.get("text", "") or "")[:PREFILL_MAX]
 
 
 class FraudReportForm(IdempotentFormMixin):
@@ -90,8 +96,9 @@ class CloseForm(forms.Form):
 
 
 class FraudStatsFilterForm(forms.Form):
-    date_from = LocalDateField(label=_("Reported from"))
-    date_to = LocalDateField(label=_("Reported to"))
+    #: The period is the day the fraud happened (``occurred_on``), not the day of the report.
+    date_from = LocalDateField(label=_("Happened from"))
+    date_to = LocalDateField(label=_("Happened to"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,8 +6,10 @@ Who sees a report: its reporter, police liaisons and office administrators
 existence of a report is not given away). Statistics (``education.view_fraud_statistics``:
 the office, leadership, police liaisons) are counts and sums only, never a report's content.
 
-Times: months and date filters are local (Asia/Shanghai) days of ``created_at``, the moment
-the report was made; a report made at 23:30 on 31 March Beijing time counts in March.
+Times: the statistics count a report by ``occurred_on``, the day the fraud happened as the
+reporter gave it (a local date), for both the period filter and the month axis — a campaign is
+aimed at when frauds happen, and a fraud reported days later still counts in its own month.
+The queue and "my reports" are ordered by ``created_at``, the moment the report was made.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from safecampus.accounts.models import Affiliation
-from safecampus.core import clock
 from safecampus.core.activity import activity_for
 from safecampus.core.charts import month_axis
 from safecampus.core.forms import id_or_none
@@ -95,7 +96,7 @@ def report_timeline(report: FraudReport):
 # --- statistics -------------------------------------------------------------------------------
 @dataclass
 class FraudStatistics:
-    """Counts of the reports made in a period (local days, both ends included)."""
+    """Counts of the reports of frauds that happened in a period (both days included)."""
 
     total: int = 0
     with_loss: int = 0
@@ -104,7 +105,7 @@ class FraudStatistics:
     by_type: list[dict] = field(default_factory=list)
     #: ``[{"college_id", "name", "n", "loss", "students", "per_1000"}]``, most first.
     by_college: list[dict] = field(default_factory=list)
-    #: ``[(1st of the month, n)]`` continuous, empty months 0.
+    #: ``[(1st of the month it happened, n)]`` continuous, empty months 0.
     by_month: list[tuple[dt.date, int]] = field(default_factory=list)
     months_cut: int = 0
     #: The three types most reported (known types only).
@@ -129,17 +130,19 @@ def _most_first(row: dict):
 
 
 def _period(qs, date_from: dt.date | None, date_to: dt.date | None):
+    """Reports of frauds that happened between the two days (both included, open ends)."""
     if date_from:
-        qs = qs.filter(created_at__gte=clock.start_of_local_day(date_from))
+        qs = qs.filter(occurred_on__gte=date_from)
     if date_to:
-        qs = qs.filter(created_at__lt=clock.start_of_local_day(date_to + dt.timedelta(days=1)))
+        qs = qs.filter(occurred_on__lte=date_to)
     return qs
 
 
 def fraud_statistics(*, date_from: dt.date | None = None,
                      date_to: dt.date | None = None) -> FraudStatistics:
-    """Reports made between ``date_from`` and ``date_to`` (local days, inclusive; open ends
-    allowed) by fraud type, college and month, with the loss and the campaign targets.
+    """Reports of frauds that happened (``occurred_on``) between ``date_from`` and ``date_to``
+    (inclusive; open ends allowed) by fraud type, college and the month it happened, with the
+    loss and the campaign targets.
     Aggregated in SQL (a handful of queries whatever the number of reports)."""
     qs = _period(FraudReport.objects.all(), date_from, date_to)
     stats = FraudStatistics()
@@ -170,7 +173,7 @@ def fraud_statistics(*, date_from: dt.date | None = None,
             "college_id": r["college_id"], "name": r["college__name"], "n": r["n"],
             "loss": r["loss"] or Decimal("0"), "students": count,
             "per_1000": round(1000 * r["n"] / count, 1) if count else None})
-    months = dict(qs.annotate(month=TruncMonth("created_at", tzinfo=clock.local_zone()))
+    months = dict(qs.annotate(month=TruncMonth("occurred_on"))
                   .values("month").annotate(n=Count("id")).order_by("month")
                   .values_list("month", "n"))
     stats.by_month, stats.months_cut = month_axis(months, date_from=date_from, date_to=date_to)

@@ -30,7 +30,14 @@ from django.utils.translation import gettext as _
 
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import Conflict, DomainError, NotAllowed, field_error, raise_field_errors
+from safecampus.core.errors import (
+    Conflict,
+    DomainError,
+    NotAllowed,
+    field_error,
+    raise_field_errors,
+    text_checked,
+)
 from safecampus.core.forms import id_or_none
 
 from ..models import FraudCase, FraudType
@@ -57,15 +64,6 @@ CASE_TEXT_FIELDS = ("title", "victim_profile", "story", "lesson")
 def _require(actor) -> None:
     if actor is not None and not actor.has_perm(MANAGE):
         raise NotAllowed()
-
-
-def _text(value, *, field: str, limit: int, errors: dict, required: str = "") -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors[field] = [required]
-    elif len(value) > limit:
-        errors[field] = [_("At most %(count)s characters.") % {"count": limit}]
-    return value
 
 
 def _lines(value) -> str:
@@ -131,13 +129,13 @@ def _type_values(*, code, name, group, summary, tactics, red_flags, advice, erro
         errors["code"] = [_("2–32 lower-case letters, digits or “_”, starting with a letter.")]
     return {
         "code": code,
-        "name": _text(name, field="name", limit=NAME_MAX, errors=errors,
-                      required=_("Name the fraud type.")),
-        "group": _text(group, field="group", limit=NAME_MAX, errors=errors),
-        "summary": _text(summary, field="summary", limit=TEXT_MAX, errors=errors),
-        "tactics": _text(_lines(tactics), field="tactics", limit=TEXT_MAX, errors=errors),
-        "red_flags": _text(_lines(red_flags), field="red_flags", limit=TEXT_MAX, errors=errors),
-        "advice": _text(_lines(advice), field="advice", limit=TEXT_MAX, errors=errors),
+        "name": text_checked(name, field="name", limit=NAME_MAX, errors=errors,
+                             required=_("Name the fraud type.")),
+        "group": text_checked(group, field="group", limit=NAME_MAX, errors=errors),
+        "summary": text_checked(summary, field="summary", limit=TEXT_MAX, errors=errors),
+        "tactics": text_checked(_lines(tactics), field="tactics", limit=TEXT_MAX, errors=errors),
+        "red_flags": text_checked(_lines(red_flags), field="red_flags", limit=TEXT_MAX, errors=errors),
+        "advice": text_checked(_lines(advice), field="advice", limit=TEXT_MAX, errors=errors),
     }
 
 
@@ -265,15 +263,15 @@ def _case_values(*, fraud_type_id, title, occurred_on, victim_profile, loss_amou
                 errors["loss_amount"] = [_("Enter an amount from 0 to 10,000,000 yuan.")]
     values = {
         "fraud_type": fraud_type,
-        "title": _text(title, field="title", limit=TITLE_MAX, errors=errors,
-                       required=_("Give the case a title.")),
+        "title": text_checked(title, field="title", limit=TITLE_MAX, errors=errors,
+                              required=_("Give the case a title.")),
         "occurred_on": occurred_on,
-        "victim_profile": _text(victim_profile, field="victim_profile", limit=PROFILE_MAX,
-                                errors=errors),
+        "victim_profile": text_checked(victim_profile, field="victim_profile", limit=PROFILE_MAX,
+                                       errors=errors),
         "loss_amount": loss,
-        "story": _text(story, field="story", limit=STORY_MAX, errors=errors,
-                       required=_("Tell what happened.")),
-        "lesson": _text(lesson, field="lesson", limit=TEXT_MAX, errors=errors),
+        "story": text_checked(story, field="story", limit=STORY_MAX, errors=errors,
+                              required=_("Tell what happened.")),
+        "lesson": text_checked(lesson, field="lesson", limit=TEXT_MAX, errors=errors),
     }
     _check_anonymous(values, errors)
     return values
@@ -365,7 +363,7 @@ def fraud_case_unpublish(*, actor, case_id: int, reason: str = "") -> FraudCase:
     keeps when it was last published). Conflict when it is not published."""
     _require(actor)
     errors: dict[str, list[str]] = {}
-    reason = _text(reason, field="reason", limit=TEXT_MAX, errors=errors)
+    reason = text_checked(reason, field="reason", limit=TEXT_MAX, errors=errors)
     raise_field_errors(errors)
     with transaction.atomic():
         case = _locked_case(case_id)

@@ -33,7 +33,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from safecampus.accounts.models import Affiliation, Membership, Role, User
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import Conflict, DomainError, NotAllowed, raise_field_errors
+from safecampus.core.errors import Conflict, DomainError, NotAllowed, raise_field_errors, text_checked
 from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.phones import PHONE_INVALID, phone_is_valid, phone_normalise
@@ -57,15 +57,6 @@ OPEN_STATES = (State.SUBMITTED, State.RECEIVED, State.REFERRED)
 def msg_illegal(report: FraudReport) -> str:
     return _("This cannot be done while the report is “%(state)s”.") % {
         "state": report.get_state_display()}
-
-
-def _text(value, *, field: str, limit: int, errors: dict, required: str = "") -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors[field] = [required]
-    elif len(value) > limit:
-        errors[field] = [_("At most %(count)s characters.") % {"count": limit}]
-    return value
 
 
 def handlers_of(campus_id: int | None) -> list[User]:
@@ -143,10 +134,10 @@ def fraud_report_submit(
             else:
                 if not loss.is_finite() or loss < 0 or loss > LOSS_MAX:
                     errors["loss_amount"] = [_("Enter an amount from 0 to 10,000,000 yuan.")]
-    description = _text(description, field="description", limit=TEXT_MAX, errors=errors,
-                        required=_("Tell what happened."))
-    message_text = _text(message_text, field="message_text", limit=TEXT_MAX, errors=errors)
-    counterpart = _text(counterpart, field="counterpart", limit=COUNTERPART_MAX, errors=errors)
+    description = text_checked(description, field="description", limit=TEXT_MAX, errors=errors,
+                               required=_("Tell what happened."))
+    message_text = text_checked(message_text, field="message_text", limit=TEXT_MAX, errors=errors)
+    counterpart = text_checked(counterpart, field="counterpart", limit=COUNTERPART_MAX, errors=errors)
     phone = phone_normalise(contact_phone)
     if phone and (len(phone) > PHONE_MAX or not phone_is_valid(phone)):
         errors["contact_phone"] = [str(PHONE_INVALID)]
@@ -238,7 +229,7 @@ def fraud_report_receive(*, actor, report_id: int, note: str = "") -> FraudRepor
     """A handler takes the report on: ``submitted`` → ``received`` (``handled_by`` the actor).
     ``note`` optional (at most 2,000 characters)."""
     errors: dict[str, list[str]] = {}
-    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors)
     raise_field_errors(errors)
     return _handle(actor, report_id, "receive", comment=note)
 
@@ -248,9 +239,9 @@ def fraud_report_refer(*, actor, report_id: int, police_reference: str,
     """Passed to the police station: ``submitted`` | ``received`` → ``referred`` with the
     station's case number (required, at most 64 characters)."""
     errors: dict[str, list[str]] = {}
-    reference = _text(police_reference, field="police_reference", limit=REFERENCE_MAX,
-                      errors=errors, required=_("Enter the police station's case number."))
-    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    reference = text_checked(police_reference, field="police_reference", limit=REFERENCE_MAX,
+                             errors=errors, required=_("Enter the police station's case number."))
+    note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors)
     raise_field_errors(errors)
 
     def set_reference(report):
@@ -263,8 +254,8 @@ def fraud_report_refer(*, actor, report_id: int, police_reference: str,
 def fraud_report_close(*, actor, report_id: int, note: str) -> FraudReport:
     """Done: any open state → ``closed`` with a closing note (required, what came of it)."""
     errors: dict[str, list[str]] = {}
-    note = _text(note, field="note", limit=NOTE_MAX, errors=errors,
-                 required=_("Write what came of it."))
+    note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors,
+                        required=_("Write what came of it."))
     raise_field_errors(errors)
 
     def set_note(report):

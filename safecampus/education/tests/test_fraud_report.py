@@ -223,11 +223,17 @@ def test_the_report_page_prefills_the_checker_text_and_stores_it_only_when_sent(
     login(client, people.reporter)
     url = reverse("education:fraud_report")
     long_text = "【通知】您的校园贷账户未注销" + "x" * 6000
-    response = client.get(url, {"from": "checker", "text": long_text})
+    # Given the checker's "Report it" (a POST with from=checker), even with report fields in it
+    response = client.post(url, {"from": "checker", "text": long_text, "channel": "sms",
+                                 "occurred_on": "2026-03-09", "description": "x"})
+    # then the empty form comes back with the message in it, no errors, nothing written
+    assert response.status_code == 200
     text = text_of(response)
     assert "The message you checked is filled in below." in text
     assert "【通知】您的校园贷账户未注销" in response.content.decode()
-    assert response.context["form"].initial["message_text"] == long_text[:5000]
+    form = response.context["form"]
+    assert not form.is_bound and form.initial["message_text"] == long_text[:5000]
+    assert "description" not in form.initial and "is-invalid" not in response.content.decode()
     assert not FraudReport.objects.exists()
     with clock.frozen(NOW):
         response = client.post(url, {"channel": "sms", "occurred_on": "2026-03-11",
@@ -250,6 +256,28 @@ def test_the_report_page_prefills_the_checker_text_and_stores_it_only_when_sent(
     assert made.message_text == "【通知】注销" and made.reporter == people.reporter
     text = text_of(client.get(reverse("education:fraud_reports_mine")))
     assert "Submitted" in text and "冒充客服退款/注销校园贷" in text
+
+
+def test_the_checker_text_never_travels_in_a_url_and_a_prefill_writes_nothing(client, org,
+                                                                              people):
+    made = report(people.other)
+    url = reverse("education:fraud_report")
+    # signed out: the checker's POST is sent to sign in, without the text
+    response = client.post(url, {"from": "checker", "text": "【通知】点击链接退款"})
+    assert response.status_code == 302 and response["Location"].startswith(
+        reverse("accounts:login"))
+    assert "text" not in response["Location"] and "%E3%80%90" not in response["Location"]
+    login(client, people.reporter)
+    # the old address with ?text= fills nothing in any more
+    response = client.get(url, {"from": "checker", "text": "【通知】点击链接退款"})
+    assert response.status_code == 200 and "点击链接退款" not in response.content.decode()
+    assert "message_text" not in response.context["form"].initial
+    assert "The message you checked is filled in below." not in text_of(response)
+    # a prefill with the text is not cached and stores nothing
+    response = client.post(url, {"from": "checker", "text": "【通知】点击链接退款"})
+    assert response.context["form"].initial["message_text"] == "【通知】点击链接退款"
+    assert "no-store" in response["Cache-Control"]
+    assert list(FraudReport.objects.values_list("pk", flat=True)) == [made.pk]
 
 
 def test_the_liaison_handles_a_report_on_its_page(client, org, people):

@@ -1,6 +1,7 @@
-"""Fraud report statistics: by type, college and month in Beijing time (a report made at
-23:30 on 31 March is March), total loss, share with money lost, the campaign targets (top
-types, colleges per 1,000 students), who may see them, and the Excel export."""
+"""Fraud report statistics: by type, college and the month the fraud happened (the day the
+reporter gave, not the day of the report; the queue keeps the report's own time), total loss,
+share with money lost, the campaign targets (top types, colleges per 1,000 students), who may
+see them, and the Excel export."""
 
 import datetime as dt
 import io
@@ -12,7 +13,7 @@ from openpyxl import load_workbook
 
 from safecampus.accounts.models import Affiliation, Role
 from safecampus.core import clock
-from safecampus.education.selectors.reports import fraud_statistics
+from safecampus.education.selectors.reports import fraud_statistics, report_queue
 from safecampus.tests.factories import UserFactory, user_with_role
 from safecampus.tests.pages import login, text_of
 
@@ -71,6 +72,26 @@ def test_the_period_is_in_local_days(org, reports):
         ("2026-04-01", 4)]
 
 
+def test_months_and_the_period_follow_the_day_it_happened_not_the_day_it_was_reported(
+        org, taxonomy):
+    someone = student(org, "late1")
+    # Given a fraud on 28 February reported on 2 April, and one on 1 April reported that day
+    late = report(someone, at=local(2026, 4, 2, 9), occurred_on=dt.date(2026, 2, 28),
+                  fraud_type_id=taxonomy["loan"].pk)
+    report(someone, at=local(2026, 4, 1, 8), fraud_type_id=taxonomy["brushing"].pk)
+    with clock.frozen(local(2026, 4, 10, 12)):
+        every = fraud_statistics()
+        february = fraud_statistics(date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 2, 28))
+        april = fraud_statistics(date_from=dt.date(2026, 4, 1))
+    # then the late report counts in February, the month it happened
+    assert [(m.isoformat(), n) for m, n in every.by_month] == [
+        ("2026-02-01", 1), ("2026-03-01", 0), ("2026-04-01", 1)]
+    assert february.total == 1 and [r["code"] for r in february.by_type] == ["loan"]
+    assert april.total == 1 and [r["code"] for r in april.by_type] == ["brushing"]
+    # and the queue still orders by when reports were made (oldest open first)
+    assert [r.pk for r in report_queue(org.users.admin)][-1] == late.pk
+
+
 def test_the_statistics_page_export_and_who_sees_them(client, org, reports):
     police = user_with_role(Role.POLICE_LIAISON, username="police_s")
     url = reverse("education:fraud_statistics")
@@ -84,6 +105,7 @@ def test_the_statistics_page_export_and_who_sees_them(client, org, reports):
         text = text_of(client.get(url))
         bad = text_of(client.get(url, {"date_from": "2026-05-01", "date_to": "2026-04-01"}))
     assert "Aim the next campaign" in text and "750.0 per 1,000 (3 of 4 students)" in text
+    assert "Counted by the day the fraud happened" in text and "Happened from" in text
     assert "The end date is before the start date." in bad
     assert "我" not in text  # no report's content on the page
     with clock.frozen(local(2026, 4, 10, 12)):

@@ -201,9 +201,45 @@ def test_readers_see_active_types_and_published_cases_only(client, org, taxonomy
     assert client.get(reverse("education:fraud_case", args=[draft.pk])).status_code == 200
 
 
-def test_the_library_needs_a_signed_in_user(client, taxonomy):
-    response = client.get(reverse("education:library"))
+def test_the_reading_pages_are_open_signed_out_and_the_office_pages_are_not(client, org,
+                                                                           taxonomy):
+    shown = _published(org, taxonomy["brushing"], title="刷单垫付三次后被拉黑",
+                       victim_profile="大一学生")
+    draft = case(org, taxonomy["brushing"], title="还没发布的草稿")
+    # Given nobody signed in (the checker's result links to the type pages)
+    pages = {"index": reverse("education:library"),
+             "type": reverse("education:fraud_type", args=["brushing"]),
+             "case": reverse("education:fraud_case", args=[shown.pk]),
+             "search": reverse("education:library_search") + "?q=垫付"}
+    texts = {}
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        texts[name] = text_of(response)
+        html = response.content.decode()
+        # no report button, an offer to sign in instead, no signed-in menu
+        assert 'id="report-fraud"' not in html, name
+        assert "Sign out" not in texts[name] and "Inbox" not in texts[name], name
+    assert "刷单返利" in texts["index"] and "刷单垫付三次后被拉黑" in texts["index"]
+    assert "要先垫钱才能拿佣金" in texts["type"] and "还没发布的草稿" not in texts["type"]
+    assert "刷单垫付三次后被拉黑" in texts["case"] and "大一学生" in texts["case"]
+    assert "Timeline" not in texts["case"] and org.users.staff.username not in texts["case"]
+    assert "刷单垫付三次后被拉黑" in texts["search"]
+    for name in ("index", "type", "case"):
+        assert "Sign in to report fraud" in texts[name], name
+    assert client.get(reverse("education:fraud_case", args=[draft.pk])).status_code == 404
+    # the office's pages still need signing in
+    for url in (reverse("education:library_manage"), reverse("education:fraud_type_create"),
+                reverse("education:fraud_case_create"),
+                reverse("education:fraud_case_edit", args=[shown.pk]),
+                reverse("education:fraud_report"), reverse("education:fraud_statistics")):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+    response = client.post(reverse("education:fraud_case_publish", args=[shown.pk]),
+                           {"publish": "0"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    shown.refresh_from_db()
+    assert shown.is_published
 
 
 def test_search_finds_titles_stories_and_types(client, org, taxonomy):

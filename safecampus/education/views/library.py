@@ -1,7 +1,9 @@
 """Pages of the fraud case library: the types as cards, one type (tactics, red flags, advice,
 its cases), one case, search; and the office's pages to keep types (create, edit, reorder,
-deactivate) and anonymised cases (create, edit, publish, unpublish). Readable by everyone
-signed in (everyone on campus has an account). The fraud report and statistics pages live in
+deactivate) and anonymised cases (create, edit, publish, unpublish). The reading pages are
+open to everyone, signed in or not (``view_fraud_library`` is always allowed, the checker's
+result links here, and they show only types and anonymised published cases); the office's
+pages need signing in and ``manage_fraud_library``. The fraud report and statistics pages live in
 :mod:`.reports`; their routes are part of :data:`urls`. Views are thin: one selector or
 service call each (house rule 5)."""
 
@@ -33,8 +35,7 @@ def _lines(text: str) -> list[str]:
     return [line for line in (text or "").splitlines() if line.strip()]
 
 
-# --- reading ------------------------------------------------------------------------------------
-@login_required
+# --- reading (signed in or not) ------------------------------------------------------------------
 def library_index(request):
     """The types as cards (name, family, summary, number of cases), the search box and the
     latest published cases."""
@@ -47,7 +48,6 @@ def library_index(request):
         "can_report": request.user.has_perm("education.report_fraud")})
 
 
-@login_required
 def fraud_type_page(request, code):
     """One type: summary, tactics, red flags and advice as lists, then its cases."""
     require_perm(request, READ)
@@ -64,7 +64,6 @@ def fraud_type_page(request, code):
         "can_report": request.user.has_perm("education.report_fraud")})
 
 
-@login_required
 def fraud_case_page(request, pk):
     """One case: what happened, the loss, the lesson, and its type's red flags."""
     require_perm(request, READ)
@@ -79,7 +78,6 @@ def fraud_case_page(request, pk):
         "can_report": request.user.has_perm("education.report_fraud")})
 
 
-@login_required
 def library_search(request):
     """Types and published cases matching ``?q=`` (titles, stories, lessons)."""
     require_perm(request, READ)

@@ -1,6 +1,7 @@
 """Pages of confidential fraud reports and their statistics: the report form (phone-first;
-``?text=`` brings a message from the checker, shown in the form and stored only when the
-report is sent), "my fraud reports", the handlers' queue with state tabs, one report with
+the checker's "Report it" POSTs ``from=checker`` and ``text``, which only fills the form's
+message field — nothing is stored until the report itself is sent, and the text never travels
+in a URL), "my fraud reports", the handlers' queue with state tabs, one report with
 its timeline and the next steps, and the statistics with an Excel export. A report anyone
 but its reporter and the handlers asks for is a 404. Views are thin (house rule 5)."""
 
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from safecampus.core.charts import bars, donut, month_line
@@ -30,13 +32,23 @@ PER_PAGE = 30
 TABS = [selectors.TAB_OPEN, State.SUBMITTED, State.RECEIVED, State.REFERRED, State.CLOSED, ""]
 
 
+@never_cache
 @login_required
 def fraud_report_new(request):
-    """The confidential report form; after sending, the report's own page."""
+    """The confidential report form; after sending, the report's own page.
+
+    A POST with ``from=checker`` is not a report but the checker handing over the message
+    (``text``, cut to :data:`~..forms.reports.PREFILL_MAX` characters): the empty form is shown
+    with it filled in, without errors, and nothing is written. Any other POST is the form
+    itself. A signed-out POST is sent to sign in first (the message is dropped)."""
     require_perm(request, "education.report_fraud")
-    from_checker = request.GET.get("from") == "checker"
-    form = forms.FraudReportForm(request.POST or None, user=request.user,
-                                 message=request.GET.get("text", "")[:forms.PREFILL_MAX])
+    from_checker = request.method == "POST" and request.POST.get("from") == "checker"
+    if from_checker:
+        return render(request, "education/reports/new.html", {
+            "form": forms.FraudReportForm(user=request.user,
+                                          message=forms.checker_text(request.POST)),
+            "from_checker": True})
+    form = forms.FraudReportForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST":
         if form.is_valid():

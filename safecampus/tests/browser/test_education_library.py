@@ -1,9 +1,11 @@
 """The fraud library and a confidential fraud report as people click them (phone 390×844 and
-desktop 1440×900): a student opens the library, reads a fraud type's page (how it works, red
-flags, what to do, its cases), comes to the report form from the checker with the message
-filled in, reports a loss; the police liaison finds it in the queue, receives it and refers
-it to the police station; the student sees the new state under "my fraud reports".
-Screenshots of each page go to /tmp/shots."""
+desktop 1440×900): someone not signed in reads a fraud type and a case (the checker links
+there) and is offered to sign in to report; a student opens the library, reads a fraud type's
+page (how it works, red flags, what to do, its cases), comes to the report form from the
+checker with the message filled in (a POST: the text is never in the address), reports a
+loss; the police liaison finds it in the queue, receives it and refers it to the police
+station; the student sees the new state under "my fraud reports". Screenshots of each page go
+to /tmp/shots."""
 
 import pytest
 from django.utils import translation
@@ -35,6 +37,24 @@ def test_a_student_reads_a_type_reports_fraud_and_the_liaison_receives_it(
     Affiliation.objects.create(user=org.users.student, kind=Affiliation.Kind.STUDENT,
                                college=org.unit_a, campus=org.campus1)
 
+    # -- signed out: the type and case pages the checker links to ---------------------------
+    visitor = browsing.new_page(viewport)
+    visitor.goto("/education/library/types/brushing/")
+    assert visitor.locator("#type-name").inner_text() == "刷单返利"
+    assert "要先垫钱才能拿佣金" in visitor.locator("#red-flags").inner_text()
+    assert visitor.locator("#report-fraud").count() == 0
+    assert visitor.locator("#sign-in-to-report").inner_text().strip() == zh(
+        "Sign in to report fraud")
+    assert browsing.overflow(visitor) == 0
+    browsing.shot(visitor, "type-signed-out")
+    with visitor.expect_navigation():
+        visitor.locator("#cases a").first.click()
+    assert visitor.locator("#case-title").inner_text() == "“点赞赚佣金”三单之后被拉黑"
+    assert visitor.locator("#manage-case").count() == 0
+    with visitor.expect_navigation():
+        visitor.locator("#sign-in-to-report").click()
+    assert "/accounts/login/" in visitor.url and "fraud-reports" in visitor.url
+
     # -- the student reads the library on the phone -------------------------------------------
     student = browsing.login("student1", viewport, next_url="/education/library/")
     assert student.locator("#fraud-types .type-card").count() == 13
@@ -55,7 +75,28 @@ def test_a_student_reads_a_type_reports_fraud_and_the_liaison_receives_it(
     browsing.shot(student, "case")
 
     # -- from the checker with the message, to the confidential report form ---------------------
-    student.goto("/education/fraud-reports/new/?from=checker&text=" + "【兼职】点赞日结，先垫付后返佣")
+    # The checker's "Report it" is a form POSTing from=checker and text; sent here the same way.
+    student.goto("/education/fraud-reports/new/")
+    with student.expect_navigation():
+        student.evaluate("""(text) => {
+            const form = document.createElement("form");
+            form.method = "post";
+            form.action = location.pathname;
+            const token = document.querySelector("[name=csrfmiddlewaretoken]").value;
+            for (const [name, value] of [["csrfmiddlewaretoken", token], ["from", "checker"],
+                                         ["text", text]]) {
+                const input = document.createElement("input");
+                input.type = "hidden";
+                input.name = name;
+                input.value = value;
+                form.append(input);
+            }
+            document.body.append(form);
+            form.submit();
+        }""", "【兼职】点赞日结，先垫付后返佣")
+    assert "text=" not in student.url and "%E3%80%90" not in student.url
+    assert FraudReport.objects.count() == 0
+    assert student.locator(".invalid-feedback").count() == 0
     assert student.locator("textarea[name=message_text]").input_value() == "【兼职】点赞日结，先垫付后返佣"
     assert student.locator("#from-checker").is_visible()
     amount = student.locator("input[name=loss_amount]")

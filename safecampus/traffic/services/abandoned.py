@@ -40,7 +40,14 @@ from safecampus.accounts.models import Role
 from safecampus.accounts.selectors import office_people
 from safecampus.core import clock
 from safecampus.core.activity import activity_for, activity_record
-from safecampus.core.errors import Conflict, DomainError, NotAllowed, field_error, raise_field_errors
+from safecampus.core.errors import (
+    Conflict,
+    DomainError,
+    NotAllowed,
+    field_error,
+    raise_field_errors,
+    text_checked,
+)
 from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.models import ActivityEntry
@@ -127,15 +134,6 @@ def _days(name: str) -> int:
 def _require(actor, perm: str) -> None:
     if actor is not None and not actor.has_perm(perm):
         raise NotAllowed()
-
-
-def _text(value, *, field: str, limit: int, errors: dict, required: str = "") -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors[field] = [required]
-    elif len(value) > limit:
-        errors[field] = [_("At most %(count)s characters.") % {"count": limit}]
-    return value
 
 
 def quote(text: str, limit: int = QUOTE_MAX) -> str:
@@ -283,12 +281,12 @@ def abandoned_case_open(
     number = plate_check(plate).number if (plate or "").strip() else ""
     if vehicle_kind and vehicle_kind not in Vehicle.Kind.values:
         errors["vehicle_kind"] = [_("Choose the type of vehicle.")]
-    description = _text(description, field="description", limit=TEXT_MAX, errors=errors,
-                        required="" if number else _(
-                            "Without a plate, describe the vehicle (make, colour, "
-                            "condition)."))
-    location_text = _text(location_text, field="location_text", limit=TEXT_MAX, errors=errors)
-    source_ref = _text(source_ref, field="source_ref", limit=64, errors=errors)
+    description = text_checked(description, field="description", limit=TEXT_MAX, errors=errors,
+                               required="" if number else _(
+                                   "Without a plate, describe the vehicle (make, colour, "
+                                   "condition)."))
+    location_text = text_checked(location_text, field="location_text", limit=TEXT_MAX, errors=errors)
+    source_ref = text_checked(source_ref, field="source_ref", limit=64, errors=errors)
     if last_entry_at is not None and last_entry_at > clock.now() + CLOCK_SKEW:
         errors["last_entry_at"] = [_("The last entry cannot be in the future.")]
     raise_field_errors(errors)
@@ -447,7 +445,7 @@ def abandoned_notice_post(*, actor, case_id: int, photos: Sequence = (),
     ``traffic.manage_abandoned``."""
     _require(actor, "traffic.manage_abandoned")
     errors: dict[str, list[str]] = {}
-    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors)
     raise_field_errors(errors)
     deadline = _deadline(deadline)
     processed = _photos(photos, required=_("Take a photo of the notice on the vehicle."))
@@ -485,9 +483,9 @@ def abandoned_owner_contact(*, actor, case_id: int, channel: str, note: str = ""
     errors: dict[str, list[str]] = {}
     if channel not in CONTACT_CHANNELS:
         errors["channel"] = [_("Choose how the owner was contacted.")]
-    note = _text(note, field="note", limit=NOTE_MAX, errors=errors,
-                 required="" if channel == "in_app" else _(
-                     "Write what was said or tried."))
+    note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors,
+                        required="" if channel == "in_app" else _(
+                            "Write what was said or tried."))
     raise_field_errors(errors)
     with transaction.atomic():
         case = _locked_case(case_id, version)
@@ -549,7 +547,7 @@ def abandoned_mark_moved(*, actor, case_id: int, note: str = "",
     ``contacted`` → ``moved``. Needs ``traffic.manage_abandoned``."""
     _require(actor, "traffic.manage_abandoned")
     errors: dict[str, list[str]] = {}
-    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors)
     raise_field_errors(errors)
     with transaction.atomic():
         case = _locked_case(case_id, version)
@@ -568,9 +566,9 @@ def abandoned_store(*, actor, case_id: int, storage_place: str,
     Needs ``traffic.manage_abandoned``."""
     _require(actor, "traffic.manage_abandoned")
     errors: dict[str, list[str]] = {}
-    storage_place = _text(storage_place, field="storage_place", limit=TEXT_MAX, errors=errors,
-                          required=_("Say where the vehicle is stored."))
-    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    storage_place = text_checked(storage_place, field="storage_place", limit=TEXT_MAX, errors=errors,
+                                 required=_("Say where the vehicle is stored."))
+    note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors)
     today = local_today()
     stored_on = stored_on or today
     if stored_on > today:
@@ -623,11 +621,11 @@ def abandoned_claim(*, actor, case_id: int, claimed_by_name: str, verification: 
     ``claim_until``. ``stored`` → ``claimed``. Needs ``traffic.manage_abandoned``."""
     _require(actor, "traffic.manage_abandoned")
     errors: dict[str, list[str]] = {}
-    claimed_by_name = _text(claimed_by_name, field="claimed_by_name", limit=NAME_MAX,
-                            errors=errors, required=_("Enter who claimed the vehicle."))
-    verification = _text(verification, field="verification", limit=TEXT_MAX, errors=errors,
-                         required=_("Say how the owner was verified (documents checked)."))
-    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    claimed_by_name = text_checked(claimed_by_name, field="claimed_by_name", limit=NAME_MAX,
+                                   errors=errors, required=_("Enter who claimed the vehicle."))
+    verification = text_checked(verification, field="verification", limit=TEXT_MAX, errors=errors,
+                                required=_("Say how the owner was verified (documents checked)."))
+    note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors)
     raise_field_errors(errors)
     processed = _photos(photos)
     with transaction.atomic():
@@ -650,8 +648,8 @@ def abandoned_dispose(*, actor, case_id: int, note: str, photos: Sequence = (),
     ``claim_until``. ``stored`` → ``disposed``. Needs ``traffic.manage_abandoned``."""
     _require(actor, "traffic.manage_abandoned")
     errors: dict[str, list[str]] = {}
-    note = _text(note, field="note", limit=NOTE_MAX, errors=errors,
-                 required=_("Say how the vehicle was disposed of."))
+    note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors,
+                        required=_("Say how the vehicle was disposed of."))
     raise_field_errors(errors)
     processed = _photos(photos)
     with transaction.atomic():
@@ -673,8 +671,8 @@ def abandoned_dismiss(*, actor, case_id: int, reason: str,
     ``traffic.manage_abandoned``."""
     _require(actor, "traffic.manage_abandoned")
     errors: dict[str, list[str]] = {}
-    reason = _text(reason, field="reason", limit=NOTE_MAX, errors=errors,
-                   required=_("Say why the vehicle is not abandoned."))
+    reason = text_checked(reason, field="reason", limit=NOTE_MAX, errors=errors,
+                          required=_("Say why the vehicle is not abandoned."))
     raise_field_errors(errors)
     with transaction.atomic():
         case = _locked_case(case_id, version)
@@ -732,9 +730,9 @@ def clean_up_drive_create(*, actor, campus_id: int, name: str,
     if existing is not None:
         return existing
     errors: dict[str, list[str]] = {}
-    name = _text(name, field="name", limit=100, errors=errors,
-                 required=_("Give the drive a name."))
-    note = _text(note, field="note", limit=NOTE_MAX, errors=errors)
+    name = text_checked(name, field="name", limit=100, errors=errors,
+                        required=_("Give the drive a name."))
+    note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors)
     today = local_today()
     starts_on = starts_on or today
     span = dt.timedelta(days=DATE_RANGE_DAYS)
@@ -846,12 +844,12 @@ def _check_rows(rows: list, *, drive: CleanUpDrive) -> tuple[list[dict], list[st
         kind = row.get("vehicle_kind") or ""
         if kind and kind not in Vehicle.Kind.values:
             errors["vehicle_kind"] = [_("Choose the type of vehicle.")]
-        description = _text(row.get("description"), field="description", limit=TEXT_MAX,
-                            errors=errors, required="" if (number or errors.get("plate")) else
-                            _("Without a plate, describe the vehicle (make, colour, "
-                              "condition)."))
-        location = _text(row.get("location_text"), field="location_text", limit=TEXT_MAX,
-                         errors=errors)
+        description = text_checked(row.get("description"), field="description", limit=TEXT_MAX,
+                                   errors=errors, required="" if (number or errors.get("plate")) else
+                                   _("Without a plate, describe the vehicle (make, colour, "
+                                     "condition)."))
+        location = text_checked(row.get("location_text"), field="location_text", limit=TEXT_MAX,
+                                errors=errors)
         place = None
         if row.get("place_id") not in (None, ""):
             place = places.get(str(row.get("place_id")))
