@@ -16,10 +16,20 @@ the organisation import: they sign in once an administrator sets one, or through
 university's single sign-on in front of the site).
 All or nothing: one bad row and nothing is written (:class:`ImportRejected` lists the rows).
 Each created or updated person gets an ``accounts.roster_import`` timeline entry.
+
+The pages are the shared column-mapping import pages (:class:`~safecampus.core.import_views.
+ImportPages`). A roster holds personal data (names, numbers, phones, rooms), so its upload
+is kept only while it is being mapped: in the default storage (S3-compatible when there is
+more than one web node) under ``roster-imports/u<user id>/<token>``, with a small JSON record
+beside it (the file's name, the state, the plan; after the import the counts). The file is
+deleted when the import is done, when it is refused for bad rows, and when the same person
+uploads another roster (one open roster upload per person); :func:`roster_uploads_sweep`
+(a daily task) deletes whatever is left after a day.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -31,6 +41,7 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from safecampus.accounts.models import Affiliation, Membership, Role, User
 from safecampus.core import clock
 from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.importing import (
@@ -43,10 +54,10 @@ from safecampus.core.importing import (
     suggest_columns,
 )
 from safecampus.core.models import ActivityEntry
+from safecampus.core.phones import phone_is_valid, phone_normalise
 from safecampus.core.spreadsheets import ImportRejected, Table, fold_key
-from safecampus.organisation.models import STUDENT_UNIT_KINDS, Building, Campus, ClassGroup, Unit
 
-from .models import Affiliation, Membership, Role, User
+from .models import STUDENT_UNIT_KINDS, Building, Campus, ClassGroup, Unit
 
 VERB = "accounts.roster_import"
 PERMISSION = "organisation.manage_organisation"
@@ -185,8 +196,8 @@ def _validate(table: Table, plan: RosterPlan):
                                     "row."))
         if len(values["room"]) > 16:
             row.fail("room", _("Longer than %(limit)s characters.") % {"limit": 16})
-        phone = values["phone"]
-        if phone and not all(ch.isdigit() or ch in "+- " for ch in phone):
+        phone = phone_normalise(values["phone"])
+        if phone and not phone_is_valid(phone):
             row.fail("phone", _("“%(value)s” is not a phone number.") % {"value": phone})
         elif len(phone) > 20:
             row.fail("phone", _("Longer than %(limit)s characters.") % {"limit": 20})
@@ -324,3 +335,198 @@ def roster_classes():
     return (ClassGroup.objects.filter(is_active=True).select_related("college", "campus")
             .annotate(people=Count("affiliations"))
             .order_by("college__code", "-enrolment_year", "name"))
+
+
+# --- the upload between the steps (personal data: kept briefly, then deleted) ------------------
+UPLOAD_FOLDER = "roster-imports"
+#: Uploads (and their records) older than this are deleted by :func:`roster_uploads_sweep`.
+UPLOAD_MAX_AGE = dt.timedelta(days=1)
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass
+class RosterUpload:
+    """One roster upload being imported (the "job" of the import pages). ``pk`` is a random
+    token; ``path`` the kept file ("" once deleted); ``plan`` the mapping (JSON);
+    ``summary`` the counts once imported."""
+
+    class State:
+        UPLOADED = "uploaded"
+        REJECTED = "rejected"  # bad rows: the file is deleted
+        IMPORTED = "imported"  # the file is deleted
+
+    pk: str
+    user_id: int
+    original_name: str
+    path: str
+    row_count: int
+    state: str = State.UPLOADED
+    plan: dict = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+    created_at: str = ""
+
+    @property
+    def folder(self) -> str:
+        return f"{UPLOAD_FOLDER}/u{self.user_id}"
+
+    @property
+    def record(self) -> str:
+        return f"{self.folder}/{self.pk}.json"
+
+
+def _storage():
+    from django.core.files.storage import default_storage
+
+    return default_storage
+
+
+def _save_record(upload: RosterUpload) -> None:
+    import json
+    from dataclasses import asdict
+
+    from django.core.files.base import ContentFile
+
+    storage = _storage()
+    if storage.exists(upload.record):
+        storage.delete(upload.record)
+    storage.save(upload.record, ContentFile(json.dumps(asdict(upload)).encode()))
+
+
+def _delete_file(upload: RosterUpload) -> None:
+    if upload.path:
+        _storage().delete(upload.path)
+        upload.path = ""
+
+
+def _load(user_id: int, token: str) -> RosterUpload | None:
+    import json
+
+    storage = _storage()
+    record = f"{UPLOAD_FOLDER}/u{user_id}/{token}.json"
+    if not storage.exists(record):
+        return None
+    try:
+        with storage.open(record, "rb") as handle:
+            return RosterUpload(**json.loads(handle.read().decode()))
+    except (FileNotFoundError, ValueError, TypeError):  # swept meanwhile, or not ours
+        return None
+
+
+def _drop_open_uploads(user_id: int) -> None:
+    """Delete the files and records of ``user_id``'s earlier roster uploads (one at a time)."""
+    storage = _storage()
+    folder = f"{UPLOAD_FOLDER}/u{user_id}"
+    if not storage.exists(folder):
+        return
+    for name in storage.listdir(folder)[1]:
+        storage.delete(f"{folder}/{name}")
+
+
+def roster_upload_keep(*, actor, uploaded_file) -> RosterUpload:
+    """Step 1: check ``uploaded_file`` (an .xlsx or .csv with data rows) and keep it for the
+    mapping step, with the plan its headers suggest. The person's earlier roster uploads are
+    deleted (one open upload per person). Raises NotAllowed without
+    ``organisation.manage_organisation``; SpreadsheetError/DomainError (field ``file``) for a
+    wrong, damaged or empty file."""
+    import uuid
+
+    from safecampus.core.importing import upload_name, upload_table
+
+    if not actor.has_perm(PERMISSION):
+        raise NotAllowed()
+    table = upload_table(uploaded_file)
+    if len(table.rows) > MAX_ROWS:
+        message = _("At most %(count)s rows in one file; split it.") % {"count": MAX_ROWS}
+        raise DomainError(message, field_errors={"file": [message]})
+    _drop_open_uploads(actor.pk)
+    name = upload_name(uploaded_file, "roster.xlsx")
+    token = uuid.uuid4().hex
+    extension = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
+    uploaded_file.seek(0)
+    upload = RosterUpload(pk=token, user_id=actor.pk, original_name=name, path="",
+                          row_count=len(table.rows),
+                          plan=roster_plan_suggest(table).as_json(),
+                          created_at=clock.now().isoformat())
+    upload.path = _storage().save(f"{upload.folder}/{token}{extension}", uploaded_file)
+    _save_record(upload)
+    return upload
+
+
+def roster_upload_get(user, token) -> RosterUpload | None:
+    """``user``'s roster upload ``token`` (None when it is not theirs, not there any more,
+    or they may not import): an uploaded one with its file, or a finished one (imported or
+    refused) without."""
+    if (not getattr(user, "is_authenticated", False) or not user.has_perm(PERMISSION)
+            or not _TOKEN.match(str(token or ""))):
+        return None
+    upload = _load(user.pk, token)
+    if upload is None or upload.user_id != user.pk:
+        return None
+    if upload.state == RosterUpload.State.UPLOADED and not (
+            upload.path and _storage().exists(upload.path)):
+        return None
+    return upload
+
+
+def roster_upload_table(upload: RosterUpload) -> Table:
+    """The kept file read again (named as uploaded)."""
+    from safecampus.core.spreadsheets import read_table
+
+    with _storage().open(upload.path, "rb") as handle:
+        table = read_table(handle)
+    table.name = upload.original_name
+    return table
+
+
+def roster_upload_commit(*, actor, job: RosterUpload, plan: RosterPlan,
+                         table: Table) -> RosterSummary:
+    """Step 3: :func:`roster_import` of the kept file. Imported or refused for bad rows, the
+    file is deleted (the record keeps the state, and the counts); a wrong column choice
+    (DomainError) keeps it for another try. Raises what :func:`roster_import` raises, and
+    DomainError ``already_imported`` for a finished upload."""
+    if job.state != RosterUpload.State.UPLOADED:
+        raise DomainError(_("This file was already imported."), code="already_imported")
+    try:
+        summary = roster_import(actor=actor, table=table, plan=plan)
+    except ImportRejected:
+        job.state = RosterUpload.State.REJECTED
+        _delete_file(job)
+        _save_record(job)
+        raise
+    job.state = RosterUpload.State.IMPORTED
+    job.plan = plan.as_json()
+    job.summary = {"rows": summary.rows, "created": summary.created,
+                   "updated": summary.updated, "classes_created": summary.classes_created,
+                   "class_names": summary.class_names}
+    _delete_file(job)
+    _save_record(job)
+    return summary
+
+
+def roster_uploads_sweep(*, now: dt.datetime | None = None) -> int:
+    """Delete every file under ``roster-imports/`` (uploads and their records, also ones
+    left by an interrupted upload) last changed more than :data:`UPLOAD_MAX_AGE` before
+    ``now``. Returns how many files were deleted. Safe to run twice or at once."""
+    storage = _storage()
+    cutoff = (now or clock.now()) - UPLOAD_MAX_AGE
+    deleted = 0
+
+    def walk(folder: str) -> None:
+        nonlocal deleted
+        if not storage.exists(folder):
+            return
+        folders, files = storage.listdir(folder)
+        for name in files:
+            path = f"{folder}/{name}"
+            try:
+                old = storage.get_modified_time(path) < cutoff
+            except FileNotFoundError:
+                continue  # deleted meanwhile
+            if old:
+                storage.delete(path)
+                deleted += 1
+        for name in folders:
+            walk(f"{folder}/{name}")
+
+    walk(UPLOAD_FOLDER)
+    return deleted

@@ -1,31 +1,61 @@
 """Roster import: suggested columns, create and update people, affiliations and classes,
-all-or-nothing refusal listing unknown campus/college/building names, the pages."""
+all-or-nothing refusal listing unknown campus/college/building names, the pages, and the
+uploaded file (personal data) deleted when imported, refused, replaced or a day old."""
 
 import io
 
 import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
 from safecampus.accounts.models import Affiliation, Membership, Role, User
-from safecampus.accounts.roster_import import (
+from safecampus.core.errors import NotAllowed
+from safecampus.core.spreadsheets import ImportRejected, Table
+from safecampus.organisation.models import ClassGroup
+from safecampus.organisation.roster_import import (
     RosterPlan,
     roster_counts,
     roster_import,
     roster_plan_suggest,
+    roster_uploads_sweep,
 )
-from safecampus.core.errors import NotAllowed
-from safecampus.core.spreadsheets import ImportRejected, Table
-from safecampus.organisation.models import ClassGroup
 
 HEADERS = ["学号/工号", "姓名", "身份", "校区", "学院", "年级", "班级", "宿舍楼", "房间", "手机"]
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # pages follow the chosen language
     with translation.override("en"):
         yield
+
+
+def kept_files() -> list[str]:
+    """Every file under roster-imports/ in the storage."""
+    found = []
+
+    def walk(folder):
+        if not default_storage.exists(folder):
+            return
+        folders, files = default_storage.listdir(folder)
+        found.extend(f"{folder}/{name}" for name in files)
+        for name in folders:
+            walk(f"{folder}/{name}")
+
+    walk("roster-imports")
+    return sorted(found)
+
+
+@pytest.fixture(autouse=True)
+def clean_uploads():
+    for path in kept_files():
+        default_storage.delete(path)
+    yield
+    for path in kept_files():
+        default_storage.delete(path)
 
 
 def table(*rows, headers=HEADERS) -> Table:
@@ -134,41 +164,107 @@ def test_counts_by_college_and_year(org):
         {"college": "化学学院", "year": None, "students": 0, "staff": 1, "classes": 0}]
 
 
+COLUMNS = {f"col_{key}": "" if index is None else str(index) for key, index in
+           roster_plan_suggest(Table(headers=HEADERS)).columns.items()}
+GOOD = ("\ufeff" + ",".join(HEADERS) + "\n"
+        "2024010001,张三,学生,北校区,化学学院,2024级,化学2401,化学楼,412,１３８００００００01\n")
+BAD = ",".join(HEADERS) + "\n2024010001,张三,学生,东校区,化学学院,2024,,,,\n"
+
+
+def upload(client, text: str, name="名册.csv"):
+    return client.post(reverse("organisation:roster_import"), {
+        "file": SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")})
+
+
 def test_the_pages_upload_map_and_import(org, client):
     client.force_login(org.users.admin)
-    csv = ("\ufeff" + ",".join(HEADERS) + "\n"
-           "2024010001,张三,学生,北校区,化学学院,2024级,化学2401,化学楼,412,13800000001\n")
-    upload = SimpleUploadedFile("名册.csv", csv.encode("utf-8"), content_type="text/csv")
-    step1 = client.post(reverse("accounts:roster_upload"), {"file": upload})
-    assert step1.status_code == 302
+    step1 = upload(client, GOOD)
+    assert step1.status_code == 302 and len(kept_files()) == 2  # the file and its record
     step2 = client.get(step1.url)
     assert step2.status_code == 200 and "名册.csv" in step2.content.decode()
-    data = {f"col_{key}": "" if index is None else str(index) for key, index in
-            roster_plan_suggest(Table(headers=HEADERS)).columns.items()}
-    done = client.post(step1.url, {**data, "import": "1"}, follow=True)
+    done = client.post(step1.url, {**COLUMNS, "import": "1"}, follow=True)
     html = done.content.decode()
+    assert done.redirect_chain[-1][0].endswith("/done/")
     assert "Roster imported: 1 rows, 1 people added, 0 updated, 1 new classes." in html
-    assert 'id="roster-classes"' in html and "化学2401" in html
-    assert client.get(step1.url).status_code == 404  # the file is gone after the import
+    assert User.objects.get(employee_number="2024010001").phone == "13800000001"  # folded
+    assert [p for p in kept_files() if not p.endswith(".json")] == []  # the data is gone
+    assert client.get(step1.url).url == done.redirect_chain[-1][0]  # done, not mapped again
+    roster = client.get(reverse("organisation:roster")).content.decode()
+    assert 'id="roster-classes"' in roster and "化学2401" in roster
 
 
-def test_the_map_page_lists_bad_rows(org, client):
+def test_the_map_page_lists_bad_rows_and_deletes_the_file(org, client):
     client.force_login(org.users.admin)
-    csv = ",".join(HEADERS) + "\n2024010001,张三,学生,东校区,化学学院,2024,,,,\n"
-    step1 = client.post(reverse("accounts:roster_upload"), {
-        "file": SimpleUploadedFile("r.csv", csv.encode(), content_type="text/csv")})
-    data = {f"col_{key}": "" if index is None else str(index) for key, index in
-            roster_plan_suggest(Table(headers=HEADERS)).columns.items()}
-    page = client.post(step1.url, {**data, "import": "1"})
-    assert page.status_code == 200 and "Unknown campus “东校区”." in page.content.decode()
+    step1 = upload(client, BAD)
+    page = client.post(step1.url, {**COLUMNS, "import": "1"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Unknown campus “东校区”." in html
+    assert 'id="roster-upload-again"' in html
     assert not Affiliation.objects.exists()
+    assert [p for p in kept_files() if not p.endswith(".json")] == []
+    again = client.get(step1.url, follow=True)
+    assert again.redirect_chain[-1][0] == reverse("organisation:roster_import")
+    assert "That file was refused and deleted; upload the corrected file." in (
+        again.content.decode())
+
+
+def test_a_wrong_column_choice_keeps_the_file_for_another_try(org, client):
+    client.force_login(org.users.admin)
+    step1 = upload(client, GOOD)
+    page = client.post(step1.url, {**COLUMNS, "col_number": "", "import": "1"})
+    assert page.status_code == 200
+    assert "Choose the column that holds “Student or staff number”." in page.content.decode()
+    assert len(kept_files()) == 2
+    assert client.post(step1.url, {**COLUMNS, "import": "1"}).status_code == 302
+
+
+def test_a_new_upload_replaces_the_earlier_one(org, client):
+    client.force_login(org.users.admin)
+    first = upload(client, GOOD)
+    second = upload(client, BAD, name="r.csv")
+    assert len(kept_files()) == 2 and all(second.url.rstrip("/").rsplit("/", 1)[1] in p
+                                          for p in kept_files())
+    assert client.get(first.url).status_code == 404
+
+
+def test_an_upload_is_for_its_uploader_only(org, client):
+    from safecampus.accounts.models import Role
+    from safecampus.tests.factories import user_with_role
+
+    client.force_login(org.users.admin)
+    step1 = upload(client, GOOD)
+    client.force_login(user_with_role(Role.OFFICE_ADMIN, username="admin2"))
+    assert client.get(step1.url).status_code == 404
+    assert client.post(step1.url, {**COLUMNS, "import": "1"}).status_code == 404
+    assert not User.objects.filter(employee_number="2024010001").exists()
+
+
+def test_the_sweep_deletes_uploads_older_than_a_day(org, client):
+    import datetime as dt
+
+    from safecampus.core import clock
+
+    client.force_login(org.users.admin)
+    upload(client, GOOD)
+    assert roster_uploads_sweep() == 0 and len(kept_files()) == 2
+    assert roster_uploads_sweep(now=clock.now() + dt.timedelta(hours=23)) == 0
+    assert roster_uploads_sweep(now=clock.now() + dt.timedelta(days=1, minutes=1)) == 2
+    assert kept_files() == []
 
 
 def test_roster_pages_are_closed_to_others(org, client):
     client.force_login(org.users.staff)
-    assert client.get(reverse("accounts:roster")).status_code == 403
-    assert client.get(reverse("accounts:roster_upload")).status_code == 403
-    assert client.get(reverse("accounts:roster_map", args=["abc"])).status_code == 403
+    assert client.get(reverse("organisation:roster")).status_code == 403
+    assert client.get(reverse("organisation:roster_import")).status_code == 403
+    token = "0" * 32
+    for name in ("roster_import_map", "roster_import_done"):
+        assert client.get(reverse(f"organisation:{name}", args=[token])).status_code == 403
+
+
+def test_junk_tokens_are_404s(org, client):
+    client.force_login(org.users.admin)
+    for token in ("abc", "../../etc", "0" * 32, "A" * 32):
+        assert client.get(f"/organisation/roster/import/{token}/").status_code == 404
 
 
 def test_an_excel_file(org, client):
