@@ -214,9 +214,15 @@ class CoverageRowOutput(serializers.Serializer):
     last_reached_at = serializers.DateTimeField(source="last_at", allow_null=True)
     people_reached = serializers.IntegerField(source="people")
     by_month = serializers.ListField(child=serializers.IntegerField(), source="months")
-    students = serializers.IntegerField(source="size", allow_null=True)
-    students_attended = serializers.IntegerField(source="attended", allow_null=True)
-    attended_percent = serializers.FloatField(source="percent", allow_null=True)
+    students = serializers.IntegerField(source="size", allow_null=True, help_text=gettext_lazy(
+        "Students of the group; null for campuses."))
+    students_attended = serializers.IntegerField(
+        source="attended", allow_null=True, help_text=gettext_lazy(
+            "Students of this group who signed in at any held activity this term (of the "
+            "topic, if given), whether or not that activity named the group."))
+    attended_percent = serializers.FloatField(source="percent", allow_null=True,
+                                              help_text=gettext_lazy(
+        "students_attended as a percentage of students."))
 
 
 class CoverageOutput(serializers.Serializer):

@@ -6,8 +6,9 @@ colleges, classes, campuses) the held activities of the term (optionally of one 
 named the group, by local (Asia/Shanghai) month, the last time one did and the people they
 reached (sum of their audience counts); for dormitories, colleges and classes also how many
 of the group's students (current :class:`~safecampus.accounts.models.Affiliation`) signed in
-at one of those activities at least once. A group is "reached" only when an activity named it:
-a campus reached does not count for its buildings; attendance is shown beside, never mixed in.
+at any held activity of the term (of the topic, if one is given) at least once, whether or not
+that activity named the group. A group is "reached" only when an activity named it: a campus
+reached does not count for its buildings; attendance is shown beside, never mixed in.
 All figures come from four SQL queries whatever the number of groups.
 """
 
@@ -235,7 +236,10 @@ class CoverageRow:
     activities: int = 0
     last_at: dt.datetime | None = None
     people: int = 0
+    #: Students of the group (dorms, colleges, classes; None for campuses).
     size: int | None = None
+    #: Students of this group who signed in at any held activity this term (of the topic,
+    #: if one is given), whether or not that activity named the group.
     attended: int | None = None
 
     @property

@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -135,7 +135,9 @@ def term_update(*, actor, term_id: int, name: str, starts_on: dt.date,
 
 # --- partners -------------------------------------------------------------------------------
 def partner_create(*, actor, name: str, kind: str, contact: str = "") -> Partner:
-    """A new active partner (police station, college, volunteers …); names are unique."""
+    """A new active partner (police station, college, volunteers …); names are unique: a
+    taken name, also when two requests create it at the same moment, is a field error on
+    ``name``."""
     _require(actor, "education.manage_education")
     errors: dict[str, list[str]] = {}
     name = _text(name, field="name", limit=100, errors=errors,
@@ -143,12 +145,17 @@ def partner_create(*, actor, name: str, kind: str, contact: str = "") -> Partner
     contact = _text(contact, field="contact", limit=100, errors=errors)
     if kind not in Partner.Kind.values:
         errors.setdefault("kind", []).append(_("Choose the kind of partner."))
-    with transaction.atomic():
-        if name and Partner.objects.select_for_update().filter(name=name).exists():
-            errors.setdefault("name", []).append(_("A partner with this name exists."))
-        raise_field_errors(errors)
-        partner = Partner.objects.create(name=name, kind=kind, contact=contact)
-        activity_record(target=partner, actor=actor, verb="education.partner_create")
+    taken = _("A partner with this name exists.")
+    if name and Partner.objects.filter(name=name).exists():
+        errors.setdefault("name", []).append(taken)
+    raise_field_errors(errors)
+    try:
+        with transaction.atomic():
+            partner = Partner.objects.create(name=name, kind=kind, contact=contact)
+            activity_record(target=partner, actor=actor, verb="education.partner_create")
+    except IntegrityError:
+        # The same name sent twice at once (a double tap): the unique name decides.
+        raise DomainError(taken, code="taken", field_errors={"name": [taken]}) from None
     return partner
 
 

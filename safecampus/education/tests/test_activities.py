@@ -3,17 +3,19 @@ nothing), cancelling, the state machine's edges, unit scoping, and coverage."""
 # ruff: noqa: F811  (fixtures imported from activity_helpers)
 
 import datetime as dt
+import threading
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from django_fsm import TransitionNotAllowed
 
 from safecampus.core import clock
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.models import ActivityEntry
-from safecampus.education.models import Activity, ActivityMaterial, ActivityPhoto
+from safecampus.education.models import Activity, ActivityMaterial, ActivityPhoto, Partner
 from safecampus.education.selectors import activities as selectors
 from safecampus.education.services import activities as services
 from safecampus.tests.factories import photo_upload
@@ -49,6 +51,47 @@ def test_term_reversed_dates_and_permission(edu, org):
     with pytest.raises(NotAllowed):
         services.term_create(actor=org.users.contact_a, name="y",
                              starts_on=dt.date(2028, 3, 1), ends_on=dt.date(2028, 4, 1))
+
+
+def test_a_partner_name_is_taken_once(org):
+    services.partner_create(actor=org.users.staff, name="雁塔派出所", kind="police_station")
+    with pytest.raises(DomainError) as error:
+        services.partner_create(actor=org.users.staff, name=" 雁塔派出所 ", kind="police_station")
+    assert error.value.field_errors == {"name": ["A partner with this name exists."]}
+    assert Partner.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_partner_sent_twice_at_once_is_stored_once_and_the_other_is_told(org):
+    """A double submit on PostgreSQL: both requests pass the name check, the unique name
+    lets one insert; the other gets the "name exists" field error, not a 500."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    barrier = threading.Barrier(2)
+    created, refused, other = [], [], []
+
+    def run():
+        try:
+            with translation.override("en"):
+                barrier.wait()
+                created.append(services.partner_create(
+                    actor=org.users.staff, name="长安派出所", kind="police_station"))
+        except DomainError as error:
+            refused.append(error)
+        except Exception as error:  # noqa: BLE001 - reported below
+            other.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert other == []
+    assert len(created) == 1 and len(refused) == 1
+    assert refused[0].field_errors == {"name": ["A partner with this name exists."]}
+    assert Partner.objects.filter(name="长安派出所").count() == 1
 
 
 def test_campaign_takes_the_term_of_its_first_day_and_must_lie_within(edu):

@@ -220,3 +220,59 @@ def test_a_unit_contact_cannot_cancel_an_office_activity_on_the_page(edu, org, c
     assert response.status_code == 403
     assert client.get(reverse("education:activity_hold", args=[activity.pk])).status_code == 403
     assert Activity.objects.get().state == "planned"
+
+
+def test_the_admin_shows_terms_partners_and_campaigns_but_never_writes_them(edu, client):
+    """Even a superuser only reads them in the admin: the pages (and their services) edit."""
+    from safecampus.education.models import Campaign, Partner
+    from safecampus.education.services import activities as services
+    from safecampus.tests.factories import UserFactory
+
+    partner = services.partner_create(actor=edu.staff, name="雁塔派出所", kind="police_station")
+    campaign = services.campaign_create(actor=edu.staff, title="反诈月", topic="anti_fraud",
+                                        starts_on=local(2026, 11, 1, 0).date(),
+                                        ends_on=local(2026, 11, 30, 0).date())
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    for model, row in (("term", edu.term), ("partner", partner), ("campaign", campaign)):
+        assert client.get(reverse(f"admin:education_{model}_changelist")).status_code == 200
+        change = reverse(f"admin:education_{model}_change", args=[row.pk])
+        assert client.get(change).status_code == 200  # a read-only view
+        assert client.post(change, {"name": "x", "title": "x"}).status_code == 403
+        assert client.get(reverse(f"admin:education_{model}_add")).status_code == 403
+        assert client.post(reverse(f"admin:education_{model}_delete", args=[row.pk]),
+                           {"post": "yes"}).status_code == 403
+    assert Partner.objects.get().name == "雁塔派出所"
+    assert Campaign.objects.get().title == "反诈月"
+
+
+def test_the_coverage_matrix_is_paged_and_the_not_reached_card_links_to_the_rest(edu, org,
+                                                                                 client):
+    """Given 60 classes of which one was reached, the matrix shows 50 groups a page, the
+    "not reached" card names 50 of the 59 with a link to the matrix of unreached groups
+    only, and the attendance column says what it counts."""
+    from safecampus.organisation.models import ClassGroup
+
+    ClassGroup.objects.bulk_create([
+        ClassGroup(college=org.unit_a, enrolment_year=2025, code=f"z-{n:03}", name=f"化学25{n:02}",
+                   campus=org.campus1) for n in range(57)])
+    hold(edu.staff, plan(edu.staff, classes=[edu.classes[0]]))
+    login(client, org.users.leadership)
+    url = reverse("education:coverage") + "?dimension=classes"
+    first = client.get(url)
+    html = first.content.decode()
+    matrix = html[html.index('id="coverage-matrix"'):]
+    assert matrix.count("<tr class=") == 50
+    assert "Students signed in this term" in matrix
+    card = html[html.index('id="not-reached"'):html.index('id="coverage-matrix"')]
+    assert "Not reached yet: 59 groups" in text_of(first)
+    assert card.count("<li ") == 50
+    assert "and 9 more groups: show them all" in card
+    assert f"term={edu.term.pk}&amp;topic=&amp;dimension=classes&amp;unreached=1" in card
+    second = client.get(url + "&page=2").content.decode()
+    assert second[second.index('id="coverage-matrix"'):].count("<tr class=") == 10
+    only = client.get(url + "&unreached=1&page=2").content.decode()
+    rows = only[only.index('id="coverage-matrix"'):]
+    assert rows.count('<tr class="table-warning coverage-unreached"') == 9
+    assert f'data-group="{edu.classes[0].pk}"' not in rows
+    assert 'id="unreached-filter"' in only
+    assert "page=1" in only and "unreached=1" in only[only.index('aria-label="Pages"'):]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,6 +33,10 @@ from ..selectors import activities as selectors
 from ..services import activities as services
 
 PER_PAGE = 25
+#: Groups per page of the coverage matrix, and groups named in its "not reached" card (the
+#: rest behind an "and N more" link to the matrix of unreached groups only).
+COVERAGE_PER_PAGE = 50
+NOT_REACHED_SHOWN = 50
 #: Query parameters of a "plan an activity for this group" link → form field.
 PREFILL = {"dorm": "buildings", "building": "buildings", "college": "colleges",
            "class": "class_groups", "campus_reached": "campuses"}
@@ -174,11 +179,24 @@ def _coverage_of(request):
 
 @login_required
 def coverage(request):
+    """The coverage matrix of one dimension, :data:`COVERAGE_PER_PAGE` groups a page
+    (``?unreached=1``: only the groups not reached), under the "not reached" card listing the
+    first :data:`NOT_REACHED_SHOWN` of them with a link to the rest."""
     require_perm(request, "education.view_coverage")
     form, term, topic, dimension, result = _coverage_of(request)
+    only_unreached = request.GET.get("unreached") == "1"
+    uncovered = result.uncovered if result else []
+    page = (paginate(request, uncovered if only_unreached else result.rows,
+                     per_page=COVERAGE_PER_PAGE) if result else None)
+    query = {"term": term.pk if term else "", "topic": topic, "dimension": dimension}
     return render(request, "education/activities/coverage.html", {
         "form": form, "term": term, "topic": topic, "dimension": dimension,
-        "dimensions": selectors.DIMENSIONS.items(), "coverage": result,
+        "dimensions": selectors.DIMENSIONS.items(), "coverage": result, "page": page,
+        "uncovered": uncovered, "uncovered_shown": uncovered[:NOT_REACHED_SHOWN],
+        "uncovered_more": max(len(uncovered) - NOT_REACHED_SHOWN, 0),
+        "only_unreached": only_unreached,
+        "base_query": urlencode(query),
+        "query": urlencode({**query, **({"unreached": "1"} if only_unreached else {})}),
         "prefill": {"dorms": "dorm", "colleges": "college", "classes": "class",
                     "campuses": "campus_reached"}[dimension],
         "can_record": request.user.has_perm("education.record_activity")})
@@ -203,7 +221,8 @@ def coverage_export(request):
     headers = [_("Group"), _("Where"), *months, _("Activities"), _("Last reached"),
                _("People reached")]
     if result.with_attendance:
-        headers += [_("Students attended"), _("Students"), _("Attended %")]
+        headers += [_("Students signed in at any held activity this term"), _("Students"),
+                    _("Signed in %")]
     rows = []
     for row in result.rows:
         line = [row.label, row.detail, *[n or None for n in row.months], row.activities,
