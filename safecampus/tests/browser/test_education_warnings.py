@@ -1,8 +1,8 @@
 """Warnings and follow-ups as people click them (phone 390×844 and desktop 1440×900): a police
 liaison composes a warning to one college on the phone, sees how many it reaches, confirms
 and sends it; a student of that college finds it on the education hub, opens it and confirms
-having read it, and the sender's read receipts count the read; the college's counsellor closes a follow-up with a
-note. Screenshots go to /tmp/shots (SAFECAMPUS_SHOTS)."""
+having read it, and the sender's read receipts count the read; the college's counsellor
+closes a follow-up with a note. Screenshots go to /tmp/shots (SAFECAMPUS_SHOTS)."""
 # ruff: noqa: F811  (fixtures imported from warning_helpers)
 
 import pytest
