@@ -2,10 +2,12 @@
 
 - ``quizzes/``: the quizzes assigned to me (people who set quizzes get every quiz; with
   ``?mine=true`` only theirs to take), each with my attempts and best score;
-- ``quizzes/{id}/``: one quiz with its questions — options but never the answers;
+- ``quizzes/{id}/``: one quiz; people who set quizzes also get its questions (options, never
+  the answers); takers get no questions here — only through a started attempt;
 - ``quizzes/{id}/attempts/`` (POST): start (or resume) my attempt; 201 with the questions in
   my order (no answers);
-- ``quizzes/attempts/{id}/`` my attempt (answers and explanations once submitted);
+- ``quizzes/attempts/{id}/`` my attempt (score and right count once submitted; the right
+  answers and explanations only once the quiz has closed);
 - ``quizzes/attempts/{id}/submit/`` (POST ``{"answers": {"<question id>": [0, 2]}}``): score it.
   A second submit returns the scored attempt unchanged (200). Refused after the deadline or
   the time limit (400 ``closed`` / ``time_up``), unknown question or option (400
@@ -17,7 +19,12 @@ choices would add an enum named "Kind" colliding with other modules').
 """
 
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -76,6 +83,8 @@ class QuizSerializer(serializers.ModelSerializer):
 
 
 class QuizDetailSerializer(QuizSerializer):
+    """A quiz with its questions, for the people who set quizzes."""
+
     questions = serializers.SerializerMethodField()
 
     class Meta(QuizSerializer.Meta):
@@ -92,8 +101,10 @@ class AttemptSerializer(serializers.ModelSerializer):
     deadline = serializers.SerializerMethodField(help_text=gettext_lazy(
         "When answers stop being accepted (deadline or time limit)."))
     questions = serializers.SerializerMethodField(help_text=gettext_lazy(
-        "In this attempt's order; answers and explanations only once submitted."))
-    answers = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField()))
+        "In this attempt's order; right answers and explanations only once submitted and the "
+        "quiz has closed."))
+    answers = serializers.SerializerMethodField(help_text=gettext_lazy(
+        "My chosen option indexes (0-based) by question id."))
     score = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
 
     class Meta:
@@ -105,10 +116,15 @@ class AttemptSerializer(serializers.ModelSerializer):
     def get_deadline(self, attempt) -> str:
         return serializers.DateTimeField().to_representation(services.attempt_deadline(attempt))
 
+    @extend_schema_field(serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField())))
+    def get_answers(self, attempt) -> dict:
+        return selectors.attempt_chosen(attempt)
+
     @extend_schema_field(QuestionReviewSerializer(many=True))
     def get_questions(self, attempt) -> list[dict]:
         rows = selectors.quiz_questions(attempt.quiz, attempt.question_order)
-        serializer = (QuestionReviewSerializer if attempt.submitted_at
+        serializer = (QuestionReviewSerializer if selectors.attempt_reveals(attempt)
                       else QuestionPublicSerializer)
         return serializer(rows, many=True).data
 
@@ -130,26 +146,38 @@ class QuizViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     pagination_class = CountlessPagination
     lookup_value_converter = "int"
 
+    def _sets_quizzes(self) -> bool:
+        """The requester sets quizzes (and is not asking for their own to take)."""
+        mine = self.request.query_params.get("mine") in ("1", "true", "True")
+        return (self.request.user.has_perm(services.MANAGE)
+                and not (mine and self.action == "list"))
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Quiz.objects.none()
         user = self.request.user
         if not user.has_perm(services.TAKE):
             raise NotAllowed()
-        mine = self.request.query_params.get("mine") in ("1", "true", "True")
-        if user.has_perm(services.MANAGE) and not (mine and self.action == "list"):
+        if self._sets_quizzes():
             return selectors.quizzes_all()
         return selectors.my_quizzes(user)
 
     def get_serializer_class(self):
-        return QuizDetailSerializer if self.action == "retrieve" else QuizSerializer
+        if getattr(self, "swagger_fake_view", False):
+            return QuizDetailSerializer if self.action == "retrieve" else QuizSerializer
+        # takers get no questions here: they come with a started attempt, while it is open
+        if self.action == "retrieve" and self._sets_quizzes():
+            return QuizDetailSerializer
+        return QuizSerializer
 
     @extend_schema(parameters=[MINE], responses={200: QuizSerializer(many=True),
                                                  **_errors(403)})
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={200: QuizDetailSerializer, **_errors(403, 404)})
+    @extend_schema(responses={200: OpenApiResponse(QuizDetailSerializer, description=gettext_lazy(
+        "The questions only for people who set quizzes; takers get the quiz without them.")),
+        **_errors(403, 404)})
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 

@@ -252,7 +252,10 @@ def _looks_like_text(data: bytes) -> bool:
     return b"\x00" not in data[:4096] or data[:2] in (b"\xff\xfe", b"\xfe\xff")
 
 
-def _xlsx_rows(data: bytes):
+def xlsx_rows(data: bytes):
+    """The rows (tuples of cell values) of the first sheet of the .xlsx file ``data``, read
+    only, values not formulas. Raises :class:`SpreadsheetError` (on the first ``next``) for a
+    file that cannot be opened."""
     import zipfile
 
     try:
@@ -266,6 +269,9 @@ def _xlsx_rows(data: bytes):
         yield from sheet.iter_rows(values_only=True)
     finally:
         workbook.close()
+
+
+_xlsx_rows = xlsx_rows  # the name it had before it was public
 
 
 def _decode(data: bytes) -> str:

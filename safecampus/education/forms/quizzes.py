@@ -230,7 +230,9 @@ def answers_from_post(data, question_ids: list[int]) -> dict[str, list[str]]:
         if values:
             answers[str(pk)] = values
     for key in data:
-        if key.startswith("q") and key[1:].isdigit() and int(key[1:]) not in question_ids:
+        digits = key[1:]
+        if (key.startswith("q") and digits.isascii() and digits.isdigit() and len(digits) < 19
+                and int(digits) not in question_ids):
             answers[key[1:]] = data.getlist(key)
     return answers
 

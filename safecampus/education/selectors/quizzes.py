@@ -217,15 +217,39 @@ def attempt_get(pk: int) -> QuizAttempt | None:
             .filter(pk=pk).first())
 
 
+def answer_of(value, question: Question | None = None) -> tuple[list[int], bool | None]:
+    """``(chosen indexes, correct)`` of one entry of an attempt's ``answers``: a submitted
+    attempt stores ``{"chosen": [...], "correct": bool}``; an older one the chosen list only
+    (``correct`` then worked out against ``question``, or None without it)."""
+    if isinstance(value, dict):
+        return sorted(value.get("chosen") or []), bool(value.get("correct"))
+    chosen = sorted(value or [])
+    return chosen, (chosen == sorted(question.answer) if question is not None else None)
+
+
+def attempt_chosen(attempt: QuizAttempt) -> dict[str, list[int]]:
+    """The attempt's chosen option indexes by question id (answered questions only) — what
+    a taker may see of their answers before the quiz closes."""
+    chosen = {key: answer_of(value)[0] for key, value in (attempt.answers or {}).items()}
+    return {key: value for key, value in chosen.items() if value}
+
+
+def attempt_reveals(attempt: QuizAttempt, now: dt.datetime | None = None) -> bool:
+    """Whether the taker may see the right answers and explanations: only once submitted and
+    the quiz has closed (while it is open they would pass to those still taking it)."""
+    return (attempt.submitted_at is not None
+            and (now or clock.now()) >= attempt.quiz.closes_at)
+
+
 def attempt_review(attempt: QuizAttempt) -> list[dict]:
     """Each question of the attempt in its order: ``question``, ``chosen`` (indexes),
-    ``correct`` (bool) and ``options`` as ``[(index, letter, text, is_answer, is_chosen)]``."""
+    ``correct`` (bool) and ``options`` as ``[(index, letter, text, is_answer, is_chosen)]``.
+    Only for :func:`attempt_reveals` attempts (it shows the right answers)."""
     rows = []
     for question in quiz_questions(attempt.quiz, attempt.question_order):
-        chosen = sorted(attempt.answers.get(str(question.pk), []))
+        chosen, correct = answer_of(attempt.answers.get(str(question.pk), []), question)
         rows.append({
-            "question": question, "chosen": chosen,
-            "correct": chosen == sorted(question.answer),
+            "question": question, "chosen": chosen, "correct": correct,
             "options": [(i, "ABCDEFGH"[i], text, i in question.answer, i in chosen)
                         for i, text in enumerate(question.options)],
         })
@@ -327,7 +351,9 @@ def hardest_questions(quiz: Quiz, *, colleges: set[int] | None = None,
                       college_id: int | None = None, limit: int = HARDEST_SHOWN) -> list[dict]:
     """``[{"question", "answered", "correct", "rate"}]`` for the quiz's questions with the
     lowest share of correct answers among submitted attempts (each attempt counts), hardest
-    first; questions nobody saw are left out."""
+    first; questions nobody saw are left out. Correctness is the one stored when each attempt
+    was scored (``{"chosen", "correct"}`` per question), so this only counts flags; attempts
+    stored before that are compared with the answer key."""
     questions = {q.pk: q for q in quiz.questions.all()}
     attempts = QuizAttempt.objects.filter(quiz_id=quiz.pk, submitted_at__isnull=False)
     if colleges is not None:
@@ -336,15 +362,18 @@ def hardest_questions(quiz: Quiz, *, colleges: set[int] | None = None,
         attempts = attempts.filter(college_id=college_id)
     seen = dict.fromkeys(questions, 0)
     right = dict.fromkeys(questions, 0)
-    answers = {pk: sorted(q.answer) for pk, q in questions.items()}
-    for order, given in attempts.values_list("question_order", "answers").iterator():
+    for order, given in attempts.values_list("question_order", "answers").iterator(
+            chunk_size=2000):
         for pk in order:
             if pk in seen:
                 seen[pk] += 1
-                if sorted(given.get(str(pk), [])) == answers[pk]:
+                entry = given.get(str(pk))
+                if isinstance(entry, dict):
+                    right[pk] += bool(entry.get("correct"))
+                elif answer_of(entry, questions[pk])[1]:
                     right[pk] += 1
     rows = [{"question": questions[pk], "answered": seen[pk], "correct": right[pk],
-             "letters": "".join("ABCDEFGH"[i] for i in answers[pk]),
+             "letters": "".join("ABCDEFGH"[i] for i in sorted(questions[pk].answer)),
              "rate": (Decimal(100 * right[pk]) / seen[pk]).quantize(Decimal("0.1"),
                                                                     ROUND_HALF_UP)}
             for pk in questions if seen[pk]]

@@ -27,10 +27,18 @@ Reading an entry:
   ``["正确", "错误"]``.
 * **Number**: the number column when mapped (positive, unique in the file and new to the
   bank), else the bank's next numbers in file order.
+
+A kept upload is deleted once imported, when the command rejects or only checks it
+(:func:`question_upload_discard`), and otherwise by the nightly
+:func:`question_uploads_clean` after :data:`UPLOAD_KEEP_SECONDS` (a rejected file stays for a
+day on the pages, so the fields can be mapped again). A JSON file nesting deeper than
+:data:`MAX_JSON_DEPTH` is refused; an option or answer that is itself a list or an object is
+an entry error.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -45,6 +53,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import DomainError, NotAllowed, field_error
 from safecampus.core.importing import (
@@ -54,9 +63,17 @@ from safecampus.core.importing import (
     Target,
     column_problems,
     suggest_columns,
+    upload_name,
 )
 from safecampus.core.models import ActivityEntry
-from safecampus.core.spreadsheets import ImportRejected, RowError, Table, fold_key
+from safecampus.core.spreadsheets import (
+    ImportRejected,
+    RowError,
+    SpreadsheetError,
+    Table,
+    fold_key,
+    xlsx_rows,
+)
 
 from ..models import Question, QuestionBank
 
@@ -71,6 +88,11 @@ OPTION_MAX = 500
 EXPLANATION_MAX = 4000
 MAX_NUMBER = 2_000_000_000
 PREVIEW_SIZE = 10
+#: How deeply a JSON question file may nest lists and objects (list → question → options
+#: → an option); deeper files are refused before anything reads them.
+MAX_JSON_DEPTH = 8
+#: Uploads kept between the import's steps are deleted when left this long.
+UPLOAD_KEEP_SECONDS = 24 * 3600
 EXTENSIONS = (".json", ".xlsx")
 TF_OPTIONS = ["正确", "错误"]
 Kind = Question.Kind
@@ -192,11 +214,32 @@ def read_questions_file(data: bytes, name: str) -> Table:
     return table
 
 
+def _depth(document) -> int:
+    """How deeply lists and objects nest in ``document`` (a scalar: 0), without recursion."""
+    deepest = 0
+    stack = [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            deepest = max(deepest, level)
+            if level <= MAX_JSON_DEPTH:
+                stack.extend((item, level + 1) for item in value)
+    return deepest
+
+
 def _json_table(data: bytes) -> Table:
+    too_deep = _("The JSON file nests lists and objects too deeply: a question file is a list "
+                 "of questions, each an object of texts and lists of texts.")
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         raise _file_error(_("The file is not valid JSON text (UTF-8).")) from None
+    except RecursionError:
+        raise _file_error(too_deep) from None
+    if _depth(document) > MAX_JSON_DEPTH:
+        raise _file_error(too_deep)
     if isinstance(document, dict):
         lists = [v for v in document.values() if isinstance(v, list)]
         if len(lists) != 1:
@@ -229,20 +272,11 @@ def _json_table(data: bytes) -> Table:
 
 
 def _xlsx_table(data: bytes) -> Table:
-    import io
-    import zipfile
-
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        rows = list(xlsx_rows(data))
+    except SpreadsheetError:
         raise _file_error(_("The file is neither a JSON file nor an Excel (.xlsx) file that "
                             "can be opened.")) from None
-    try:
-        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
-    finally:
-        workbook.close()
     headers = None
     table = None
     for number, raw in enumerate(rows, start=1):
@@ -324,6 +358,9 @@ def _text(value, key: str) -> str:
 
 
 def _split_options(value) -> list[str]:
+    """The option texts of an options cell: a list (or an object's values) of texts, or one
+    text split at new lines or ``|``. Raises _EntryError for an option that is itself a
+    list or an object (such as ``{"label": "A", "text": "…"}``)."""
     if value is None:
         return []
     if isinstance(value, dict):
@@ -333,6 +370,9 @@ def _split_options(value) -> list[str]:
     else:
         text = str(value).strip()
         items = _SPLIT_CELL.split(text) if text else []
+    if any(isinstance(v, list | dict) for v in items):
+        raise _EntryError("options", _("an option given as a list or an object; each option "
+                                       "must be a text"))
     return [" ".join(str(v).split()) if v is not None else "" for v in items]
 
 
@@ -367,6 +407,9 @@ def parse_answer(raw, options: list[str]) -> list[int]:
     ``|``/new lines), or for a true/false pair of options the true/false words. Raises
     ValueError with a translated reason."""
     items = raw if isinstance(raw, list) else [raw]
+    if any(isinstance(v, list | dict) for v in items):
+        raise ValueError(_("an answer given as a list or an object; give option letters or "
+                           "option texts"))
     items = [v for v in items if v is not None and str(v).strip() != ""]
     if not items:
         raise ValueError(_("no correct answer"))
@@ -481,7 +524,11 @@ def _parse_entry(number: int, cells, table: Table, plan: QuestionImportPlan,
         fail(error.key, error.message)
         return None
     if plan.columns.get("options") is not None:
-        options = _split_options(_cell(table, cells, plan, "options"))
+        try:
+            options = _split_options(_cell(table, cells, plan, "options"))
+        except _EntryError as error:
+            fail(error.key, error.message)
+            return None
     else:
         options = []
         gap = None
@@ -632,7 +679,7 @@ def question_import_upload(*, actor, bank_id: int, uploaded_file) -> QuestionUpl
     bank = QuestionBank.objects.filter(pk=bank_id).first()
     if bank is None:
         raise DomainError(_("Question bank not found."), code="not_found")
-    name = (getattr(uploaded_file, "name", "") or "questions.json")[-200:]
+    name = upload_name(uploaded_file, "questions.json")
     if not name.lower().endswith(EXTENSIONS):
         raise _file_error(_("Upload a JSON file (.json) or an Excel file (.xlsx)."))
     if hasattr(uploaded_file, "seek"):
@@ -650,6 +697,35 @@ def question_import_upload(*, actor, bank_id: int, uploaded_file) -> QuestionUpl
                                 ContentFile(data))
     return QuestionUpload(path=path, name=name, sha256=sha256, entries=len(table.rows),
                           bank_id=bank.pk)
+
+
+def question_upload_discard(upload: QuestionUpload) -> None:
+    """Delete the kept file of ``upload`` (a rejected or checked-only file); gone already is
+    fine."""
+    try:
+        default_storage.delete(upload.path)
+    except OSError:  # pragma: no cover - the periodic clean-up gets it then
+        pass
+
+
+def question_uploads_clean(*, older_than: float = UPLOAD_KEEP_SECONDS) -> int:
+    """Delete kept uploads older than ``older_than`` seconds (uploaded, never imported and
+    left). Returns how many were deleted. The periodic task runs it nightly."""
+    try:
+        _dirs, names = default_storage.listdir(STORAGE_DIR)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    limit = clock.now() - dt.timedelta(seconds=older_than)
+    deleted = 0
+    for name in names:
+        path = f"{STORAGE_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < limit:
+                default_storage.delete(path)
+                deleted += 1
+        except (FileNotFoundError, OSError):
+            continue
+    return deleted
 
 
 def question_upload_table(upload: QuestionUpload) -> Table:
@@ -701,8 +777,5 @@ def question_import_commit(*, actor, upload: QuestionUpload, plan: QuestionImpor
         activity_record(target=bank, actor=actor, verb=VERB, comment=upload.name[-200:],
                         data={"sha256": upload.sha256, "count": len(result.questions),
                               "kinds": result.kinds, "file": upload.name[-200:]})
-    try:
-        default_storage.delete(upload.path)
-    except OSError:  # pragma: no cover - the file is only a leftover then
-        pass
+    question_upload_discard(upload)
     return len(result.questions)

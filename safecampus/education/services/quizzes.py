@@ -7,23 +7,27 @@ Rules:
   true_false, 2…8 options, no duplicates, answer = option indexes; single and true/false
   exactly one correct, multiple at least one (one is allowed: real banks have them). A
   question in a quiz that people have submitted is not edited (their scores would change
-  under them): deactivate it and add a corrected one.
+  under them): deactivate it and add a corrected one. While people are taking an open quiz
+  holding it, its type, options and answer do not change either (``question_in_progress``).
 * **Quizzes** (:func:`quiz_create`): drawn from a bank's active questions (of the chosen
   kinds): all of them or ``question_count`` drawn at random with a stored seed (the
   activity entry keeps it; the drawn set is the quiz's ``questions``). Opens and closes at
   instants (the forms read local time), deadline after opening and in the future. One or more
   audiences (everyone / campus / college (+ year) / year / class). The people assigned are
-  told in the app when it opens (:func:`quiz_open_announce`, once per quiz and person).
+  told in the app when it opens (:func:`quiz_open_announce`, once per quiz and person, from
+  a task queued after the commit — or the five-minute sweep — in batches, no lock held).
 * **Attempts** (:func:`attempt_start`, :func:`attempt_submit`): only people in an audience,
   only while open. An unsubmitted attempt still within its time is resumed; every other
   started attempt counts against ``max_attempts`` (so letting the time run out does not
   give a fresh go). Questions in a fresh random order when the quiz shuffles. Submitting
-  after ``closes_at`` is refused (no grace); after ``started_at + time limit`` too, with
+  at or after ``closes_at`` is refused (no grace); after ``started_at + time limit`` too, with
   :data:`NETWORK_GRACE` for the network. Answers naming a question not in the attempt or an
   option out of range, or several options for a one-answer question, are refused with
   nothing stored. Each question counts the same; a multiple-choice question is right only
-  when exactly its correct options are chosen; passed = score ≥ pass mark. A second submit
-  of the same attempt returns it unchanged (no rescoring).
+  when exactly its correct options are chosen; passed = score ≥ pass mark. ``answers`` then
+  holds ``{"<id>": {"chosen": [...], "correct": bool}}`` for every question (the results count
+  correctness as scored). A second submit of the same attempt returns it unchanged (no
+  rescoring). Right answers and explanations are shown only once the quiz has closed.
 
 Errors: DomainError (400, ``code`` says which), NotAllowed (403).
 """
@@ -68,6 +72,8 @@ MAX_TIME_LIMIT = 600
 MAX_ATTEMPTS = 20
 MAX_AUDIENCES = 30
 OPEN_VERB = "education.quiz_open"
+#: People told per transaction when a quiz opens.
+ANNOUNCE_BATCH = 500
 
 
 def _require(actor, perm: str, obj=None) -> None:
@@ -81,8 +87,11 @@ def _local(moment: dt.datetime) -> str:
 
 # --- banks and questions -------------------------------------------------------------------
 def bank_create(*, actor, name: str, topic: str, source: str = "") -> QuestionBank:
-    """A new, empty question bank. Raises DomainError (name missing or taken, unknown topic)."""
-    _require(actor, MANAGE)
+    """A new, empty question bank. ``actor`` None is the system (the ``questions_import``
+    command run without ``--user``). Raises NotAllowed, DomainError (name missing or taken,
+    unknown topic)."""
+    if actor is not None:
+        _require(actor, MANAGE)
     name = " ".join((name or "").split())
     errors = {}
     if not name:
@@ -166,6 +175,14 @@ def question_update(*, actor, question_id: int, kind: str, stem: str, options: l
             raise DomainError(_("People have answered this question in a quiz, so it cannot "
                                 "be changed any more. Deactivate it and add a corrected one."),
                               code="question_taken")
+        if (kind, options, answer) != (question.kind, question.options, sorted(question.answer)) \
+                and QuizAttempt.objects.filter(quiz__questions=question,
+                                               submitted_at__isnull=True,
+                                               quiz__closes_at__gt=clock.now()).exists():
+            raise DomainError(_("People are taking an open quiz with this question right now: "
+                                "its type, options and answer cannot change under them. Wait "
+                                "until the quiz closes, or deactivate it and add a corrected "
+                                "one."), code="question_in_progress")
         question.kind, question.stem, question.options = kind, stem, options
         question.answer, question.explanation = answer, explanation
         question.save(update_fields=["kind", "stem", "options", "answer", "explanation",
@@ -252,7 +269,7 @@ def quiz_create(*, actor, bank_id: int, title: str, opens_at: dt.datetime,
         audience_check(**audience)
     seed = secrets.randbits(32) if seed is None else int(seed)
     now = clock.now()
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+    with transaction.atomic():
         bank = QuestionBank.objects.select_for_update().filter(pk=bank_id).first()
         if bank is None:
             raise field_error("bank", _("Question bank not found."), code="not_found")
@@ -291,35 +308,58 @@ def quiz_create(*, actor, bank_id: int, title: str, opens_at: dt.datetime,
         if winner is not None:
             return winner
         if opens_at <= now:
-            quiz_id = quiz.pk
-            transaction.on_commit(lambda: quiz_open_announce(quiz_id=quiz_id))
+            transaction.on_commit(lambda quiz_id=quiz.pk: _enqueue_announce(quiz_id))
     return quiz
 
 
-def quiz_open_announce(*, quiz_id: int) -> int:
-    """Tell everyone the open quiz is assigned to, once (in the app; the dedupe key makes a
-    re-run or an overlap send nothing twice). Returns how many were told now; 0 when the
-    quiz is not open or was announced already."""
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        quiz = Quiz.objects.select_for_update().filter(pk=quiz_id).first()
-        now = clock.now()
-        if quiz is None or not quiz.opens_at <= now < quiz.closes_at:
-            return 0
-        from django.contrib.contenttypes.models import ContentType
+def _enqueue_announce(quiz_id: int) -> None:
+    from ..tasks.quizzes import quiz_open_announce_task
 
-        if ActivityEntry.objects.filter(target_type=ContentType.objects.get_for_model(Quiz),
-                                        target_id=quiz.pk, verb=OPEN_VERB).exists():
-            return 0
-        people = selectors.quiz_people(quiz).order_by("pk")
-        sent = notification_send(
-            recipients=people.iterator(), verb=OPEN_VERB,
-            title=_("Quiz open: %(title)s") % {"title": quiz.title},
-            body=_("Take it by %(deadline)s.") % {"deadline": _local(quiz.closes_at)},
-            url=reverse("education:quiz_take", args=[quiz.pk]),
-            dedupe_key=f"{OPEN_VERB}:{quiz.pk}", email=False)
-        activity_record(target=quiz, actor=None, verb=OPEN_VERB, from_state="scheduled",
-                        to_state="open", data={"told": len(sent)})
-    return len(sent)
+    quiz_open_announce_task(quiz_id)
+
+
+def _announced(quiz_id: int) -> bool:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ActivityEntry.objects.filter(target_type=ContentType.objects.get_for_model(Quiz),
+                                        target_id=quiz_id, verb=OPEN_VERB).exists()
+
+
+def quiz_open_announce(*, quiz_id: int) -> int:
+    """Tell everyone the open quiz is assigned to, once (in the app), from a task — never in
+    a request. Returns how many were told now; 0 when the quiz is not open or was announced
+    already.
+
+    No lock is held while notifying: the people are read as ids and told in batches of
+    :data:`ANNOUNCE_BATCH`, each batch its own short transaction. The per-person dedupe key
+    makes an overlapping or repeated run (after a crash half-way) tell nobody twice; the
+    activity entry ``education.quiz_open`` is written once, at the end, under the quiz's
+    row lock, and stops later runs."""
+    quiz = Quiz.objects.filter(pk=quiz_id).first()
+    now = clock.now()
+    if quiz is None or not quiz.opens_at <= now < quiz.closes_at or _announced(quiz.pk):
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Quiz open: %(title)s") % {"title": quiz.title}
+        body = _("Take it by %(deadline)s.") % {"deadline": _local(quiz.closes_at)}
+    url = reverse("education:quiz_take", args=[quiz.pk])
+    ids = list(selectors.quiz_people(quiz).filter(is_active=True).order_by("pk")
+               .values_list("pk", flat=True))
+    told = 0
+    for start in range(0, len(ids), ANNOUNCE_BATCH):
+        batch = ids[start:start + ANNOUNCE_BATCH]
+        with transaction.atomic():
+            told += len(notification_send(
+                recipients=User.objects.filter(pk__in=batch).only("pk", "is_active", "email")
+                .order_by("pk"),
+                verb=OPEN_VERB, title=title, body=body, url=url,
+                dedupe_key=f"{OPEN_VERB}:{quiz.pk}", email=False))
+    with transaction.atomic():
+        Quiz.objects.select_for_update().filter(pk=quiz.pk).first()
+        if not _announced(quiz.pk):
+            activity_record(target=quiz, actor=None, verb=OPEN_VERB, from_state="scheduled",
+                            to_state="open", data={"told": told, "people": len(ids)})
+    return told
 
 
 def quizzes_open_sweep() -> int:
@@ -433,6 +473,15 @@ def attempt_score(questions: list[Question], answers: dict[str, list[int]]) -> t
     return correct, score
 
 
+def attempt_marked(questions: list[Question], answers: dict[str, list[int]]) -> dict[str, dict]:
+    """What a submitted attempt stores in ``answers``: for every question of the attempt
+    ``{"<id>": {"chosen": [indexes], "correct": bool}}`` (unanswered: ``chosen`` empty), so
+    the results read each question's correctness as it was scored."""
+    return {str(q.pk): {"chosen": answers.get(str(q.pk), []),
+                        "correct": answers.get(str(q.pk), []) == sorted(q.answer)}
+            for q in questions}
+
+
 def attempt_submit(*, actor, attempt_id: int, answers: dict) -> QuizAttempt:
     """Score ``actor``'s attempt with ``answers`` (question id → option indexes). A repeat
     submit returns the scored attempt unchanged. Raises NotAllowed (someone else's),
@@ -450,7 +499,7 @@ def attempt_submit(*, actor, attempt_id: int, answers: dict) -> QuizAttempt:
         quiz = Quiz.objects.get(pk=attempt.quiz_id)
         attempt.quiz = quiz
         now = clock.now()
-        if now > quiz.closes_at:
+        if now >= quiz.closes_at:
             raise DomainError(_("The deadline (%(time)s) has passed: your answers were not "
                                 "accepted.") % {"time": _local(quiz.closes_at)}, code="closed")
         if _time_up(attempt, now):
@@ -463,8 +512,9 @@ def attempt_submit(*, actor, attempt_id: int, answers: dict) -> QuizAttempt:
         questions = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_order)}
         order = [pk for pk in attempt.question_order if pk in questions]
         clean = _clean_answers(answers, order, questions)
-        correct, score = attempt_score([questions[pk] for pk in order], clean)
-        attempt.answers = clean
+        in_order = [questions[pk] for pk in order]
+        correct, score = attempt_score(in_order, clean)
+        attempt.answers = attempt_marked(in_order, clean)
         attempt.correct_count = correct
         attempt.score = score
         attempt.passed = score >= quiz.pass_mark

@@ -193,6 +193,65 @@ def test_a_file_that_is_not_a_question_list_is_refused_at_upload(org, empty_bank
         assert refused.value.field_errors == {"file": [message]}
 
 
+def test_deeply_nested_json_is_refused_clearly(org, empty_bank):
+    message = ("The JSON file nests lists and objects too deeply: a question file is a list of "
+               "questions, each an object of texts and lists of texts.")
+    nested = [{"question": "深", "options": [[[[[[[["甲"]]]]]]], "乙"], "answer": "A"}]
+    for uploaded in (json_file(nested),  # readable, but deeper than a question file goes
+                     SimpleUploadedFile("deep.json", b"[" * 100_000 + b"]" * 100_000)):
+        with pytest.raises(DomainError) as refused:
+            importing.question_import_upload(actor=org.users.staff, bank_id=empty_bank.pk,
+                                             uploaded_file=uploaded)
+        assert refused.value.field_errors == {"file": [message]}
+
+
+def test_options_and_answers_given_as_objects_are_entry_errors(org, empty_bank):
+    entries = [
+        {"question": "好题", "options": ["甲", "乙"], "answer": "A"},
+        {"question": "对象选项", "options": [{"label": "A", "text": "t1"},
+                                          {"label": "B", "text": "t2"}], "answer": "A"},
+        {"question": "对象答案", "options": ["甲", "乙"], "answer": [{"label": "A"}]},
+    ]
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(org, empty_bank, json_file(entries))
+    assert [(e.row, e.column, e.message) for e in rejected.value.errors] == [
+        (2, "options", "an option given as a list or an object; each option must be a text"),
+        (3, "answer", "an answer given as a list or an object; give option letters or option "
+                      "texts"),
+    ]
+    assert empty_bank.questions.count() == 0
+
+
+def test_a_damaged_excel_file_is_refused_at_upload(org, empty_bank):
+    with pytest.raises(DomainError) as refused:
+        importing.question_import_upload(
+            actor=org.users.staff, bank_id=empty_bank.pk,
+            uploaded_file=SimpleUploadedFile("x.xlsx", b"PK\x03\x04 not really a zip"))
+    assert refused.value.field_errors == {"file": [
+        "The file is neither a JSON file nor an Excel (.xlsx) file that can be opened."]}
+
+
+def test_kept_uploads_left_for_a_day_are_cleaned(org, empty_bank):
+    import datetime as dt
+
+    from django.core.files.storage import default_storage
+
+    from safecampus.core import clock
+
+    old = importing.question_import_upload(actor=org.users.staff, bank_id=empty_bank.pk,
+                                           uploaded_file=json_file([{"question": "旧"}]))
+    fresh = importing.question_import_upload(actor=org.users.staff, bank_id=empty_bank.pk,
+                                             uploaded_file=json_file([{"question": "新"}]))
+    with clock.frozen(clock.now() + dt.timedelta(hours=23)):
+        assert importing.question_uploads_clean() == 0
+    aged = (clock.now() - dt.timedelta(days=1, minutes=1)).timestamp()
+    __import__("os").utime(default_storage.path(old.path), (aged, aged))
+    assert importing.question_uploads_clean() == 1
+    assert not default_storage.exists(old.path) and default_storage.exists(fresh.path)
+    importing.question_upload_discard(fresh)
+    assert not default_storage.exists(fresh.path)
+
+
 def test_only_the_office_imports(org, empty_bank):
     with pytest.raises(NotAllowed):
         importing.question_import_upload(actor=org.users.student, bank_id=empty_bank.pk,
@@ -259,6 +318,42 @@ def test_the_command_imports_with_a_mapping(org, tmp_path, capsys):
         call_command("questions_import", str(path), "--bank", "消防", "--map", "stem=题")
     with pytest.raises(CommandError, match="no field “nope”"):
         call_command("questions_import", str(path), "--bank", "消防2", "--map", "stem=nope")
+    assert not QuestionBank.objects.filter(name="消防2").exists()
+    from safecampus.core.activity import activity_for
+
+    assert activity_for(bank).filter(verb="education.bank_create").exists()  # the service
+    assert kept_uploads() == []
+
+
+def kept_uploads() -> list[str]:
+    from django.core.files.storage import default_storage
+
+    try:
+        return default_storage.listdir(importing.STORAGE_DIR)[1]
+    except FileNotFoundError:
+        return []
+
+
+def test_the_command_leaves_nothing_for_a_rejected_or_checked_file(org, tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"question": "好", "options": ["甲", "乙"], "answer": "A"},
+                               {"question": "坏", "options": ["甲", "乙"], "answer": "E"}],
+                              ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("questions_import", str(bad), "--bank", "新题库", "--topic", "fire")
+    assert "answer “E” but only 2 options" in capsys.readouterr().err
+    assert not QuestionBank.objects.filter(name="新题库").exists()  # no empty bank left
+    assert kept_uploads() == []
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps([{"question": "好", "options": ["甲", "乙"], "answer": "A"}],
+                               ensure_ascii=False), encoding="utf-8")
+    call_command("questions_import", str(good), "--bank", "新题库", "--check")
+    assert "1 entries checked: no problems." in capsys.readouterr().out
+    assert not QuestionBank.objects.filter(name="新题库").exists()
+    assert kept_uploads() == []
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("questions_import", str(bad), "--bank", "新题库", "--check")
+    assert kept_uploads() == []
 
 
 # --- the pages ----------------------------------------------------------------------------------

@@ -26,10 +26,13 @@ def test_list_retrieve_start_and_submit(org, bank, roster, at_now):
     assert {q["id"] for q in office} == {quiz.pk, other.pk}
 
     detail = api.get(f"{BASE}{quiz.pk}/").json()
-    assert len(detail["questions"]) == 6
-    assert all(set(q) == {"id", "number", "kind", "kind_display", "stem", "options"}
-               for q in detail["questions"])  # no answers, no explanations
+    assert detail["title"] == "API测验" and detail["question_count"] == 6
+    assert "questions" not in detail  # takers get them only with a started attempt
     assert api.get(f"{BASE}{other.pk}/").status_code == 404
+    office_detail = client_for(org.users.staff).get(f"{BASE}{quiz.pk}/").json()
+    assert len(office_detail["questions"]) == 6
+    assert all(set(q) == {"id", "number", "kind", "kind_display", "stem", "options"}
+               for q in office_detail["questions"])  # no answers, no explanations
 
     started = api.post(f"{BASE}{quiz.pk}/attempts/")
     assert started.status_code == 201
@@ -49,11 +52,30 @@ def test_list_retrieve_start_and_submit(org, bank, roster, at_now):
     assert scored.status_code == 200
     body = scored.json()
     assert (body["score"], body["passed"], body["correct_count"]) == ("100.0", True, 6)
-    assert "answer" in body["questions"][0] and "explanation" in body["questions"][0]
+    # open still: no right answers or explanations (others are taking it)
+    assert all("answer" not in q and "explanation" not in q for q in body["questions"])
+    assert body["answers"] == {k: sorted(v) for k, v in answers.items()}  # my choices only
     again = api.post(url, {"answers": {}}, format="json")
     assert again.json()["score"] == "100.0"
     assert client_for(roster.s.a2).post(url, {"answers": {}}, format="json").status_code == 404
     assert api.get(f"{BASE}attempts/{row.pk}/").json()["passed"] is True
+    with clock.frozen(quiz.closes_at):
+        closed = api.get(f"{BASE}attempts/{row.pk}/").json()
+    assert "answer" in closed["questions"][0] and "explanation" in closed["questions"][0]
+    assert api.get(f"{BASE}{quiz.pk}/").json().get("questions") is None
+
+
+def test_an_upcoming_quiz_shows_no_questions_and_cannot_be_started(org, bank, roster, at_now):
+    quiz = make_quiz(org, bank, opens=NOW + dt.timedelta(days=1),
+                     closes=NOW + dt.timedelta(days=2))
+    api = client_for(roster.s.a1)
+    detail = api.get(f"{BASE}{quiz.pk}/").json()
+    assert detail["state"] == "upcoming" and "questions" not in detail
+    started = api.post(f"{BASE}{quiz.pk}/attempts/")
+    assert started.status_code == 400 and started.json()["code"] == "not_open"
+    # the office, who set it, sees its questions (without the answers)
+    office = client_for(org.users.staff).get(f"{BASE}{quiz.pk}/").json()
+    assert len(office["questions"]) == 6 and "answer" not in office["questions"][0]
 
 
 def test_refusals_over_the_api(org, bank, roster, at_now):

@@ -84,6 +84,30 @@ def test_a_question_people_answered_is_not_edited_but_can_be_deactivated(org, ba
         services.question_deactivate(actor=roster.s.a1, question_id=question.pk)
 
 
+def test_a_question_being_answered_in_an_open_quiz_keeps_its_options_and_answer(
+        org, bank, roster, at_now):
+    quiz = make_quiz(org, bank, closes=NOW + 30 * MIN)
+    services.attempt_start(actor=roster.s.a1, quiz_id=quiz.pk)  # in progress
+    question = bank.questions.get(number=4)  # 火警电话是？ 110/119/120/122, B
+    with pytest.raises(DomainError) as refused:
+        services.question_update(actor=org.users.staff, question_id=question.pk, kind="single",
+                                 stem=question.stem, options=question.options, answer=[2])
+    assert refused.value.code == "question_in_progress"
+    assert refused.value.message.startswith("People are taking an open quiz with this "
+                                            "question right now")
+    assert Question.objects.get(pk=question.pk).answer == [1]
+    # a typo in the text or the explanation may still be fixed
+    fixed = services.question_update(actor=org.users.staff, question_id=question.pk,
+                                     kind="single", stem="火警电话是多少？",
+                                     options=question.options, answer=[1], explanation="119")
+    assert (fixed.stem, fixed.explanation) == ("火警电话是多少？", "119")
+    with clock.frozen(NOW + 30 * MIN):  # closed: the unsubmitted attempt no longer counts
+        changed = services.question_update(actor=org.users.staff, question_id=question.pk,
+                                           kind="single", stem=fixed.stem,
+                                           options=question.options, answer=[2])
+    assert changed.answer == [2]
+
+
 # --- setting a quiz ------------------------------------------------------------------------------
 def test_a_quiz_draws_its_questions_with_a_stored_seed(org, bank, at_now):
     first = make_quiz(org, bank, question_count=3, seed=42, title="A")
@@ -128,6 +152,29 @@ def test_a_quiz_open_on_creation_tells_the_assigned_people_once(org, bank, roste
     assert told == {"sb1", "sb2", "sm1", "sm2"}
     assert services.quiz_open_announce(quiz_id=quiz.pk) == 0  # once
     assert services.quizzes_open_sweep() == 0
+
+
+def test_opening_is_announced_by_a_task_after_the_commit_in_batches(org, bank, roster, at_now,
+                                                                      monkeypatch):
+    from django.test import TestCase
+
+    from safecampus.core.activity import activity_for
+
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        quiz = make_quiz(org, bank, audiences=[{"kind": "college", "unit_id": org.unit_a.pk}])
+    assert len(callbacks) == 1  # queued after the commit, nobody told inside the request
+    assert not Notification.objects.filter(verb="education.quiz_open").exists()
+    monkeypatch.setattr(services, "ANNOUNCE_BATCH", 2)
+    callbacks[0]()  # the queued task (huey runs it at once in the tests)
+    told = Notification.objects.filter(verb="education.quiz_open")
+    assert told.count() == 6  # chem: a1 a2 a3 b1 b2 and the teacher
+    entry = activity_for(quiz).get(verb="education.quiz_open")
+    assert entry.data == {"told": 6, "people": 6}
+    # a run that overlapped (before the entry was written) tells nobody twice
+    entry.delete()
+    assert services.quiz_open_announce(quiz_id=quiz.pk) == 0
+    assert told.count() == 6
+    assert activity_for(quiz).filter(verb="education.quiz_open").count() == 1
 
 
 def test_a_later_quiz_is_announced_by_the_sweep_when_it_opens(org, bank, roster, at_now):
@@ -218,7 +265,10 @@ def test_scoring_counts_a_multiple_choice_right_only_when_exact(org, bank, roste
         scored = services.attempt_submit(actor=roster.s.a1, attempt_id=attempt.pk,
                                          answers=answers)
     assert (scored.correct_count, scored.score, scored.passed) == (4, Decimal("66.7"), True)
-    assert scored.answers[str(multiple.pk)] == [0, 1]
+    # each question's correctness is stored as scored (the results count these flags)
+    assert scored.answers[str(multiple.pk)] == {"chosen": [0, 1], "correct": False}
+    assert sum(entry["correct"] for entry in scored.answers.values()) == 4
+    assert len(scored.answers) == 6
     second = services.attempt_start(actor=roster.s.a2, quiz_id=quiz.pk)
     with clock.frozen(NOW + 6 * MIN):
         failed = services.attempt_submit(actor=roster.s.a2, attempt_id=second.pk, answers={
@@ -250,6 +300,18 @@ def test_answers_after_the_deadline_are_refused_without_grace(org, bank, roster,
         "closed", "The deadline (2026-10-12 09:30) has passed: your answers were not accepted.")
     stored = QuizAttempt.objects.get(pk=attempt.pk)
     assert (stored.submitted_at, stored.score, stored.answers) == (None, None, {})
+
+
+def test_a_submit_exactly_at_the_deadline_is_refused(org, bank, roster, at_now):
+    quiz = make_quiz(org, bank, closes=NOW + 30 * MIN)
+    attempt = services.attempt_start(actor=roster.s.a1, quiz_id=quiz.pk)
+    with clock.frozen(NOW + 30 * MIN), pytest.raises(DomainError) as refused:
+        services.attempt_submit(actor=roster.s.a1, attempt_id=attempt.pk,
+                                answers=right_answers(attempt))
+    assert refused.value.code == "closed"
+    with clock.frozen(NOW + 30 * MIN - dt.timedelta(microseconds=1)):
+        assert services.attempt_submit(actor=roster.s.a1, attempt_id=attempt.pk,
+                                       answers={}).submitted_at is not None
 
 
 def test_the_time_limit_has_a_minute_of_grace(org, bank, roster, at_now):
@@ -338,6 +400,17 @@ def test_results_per_college_and_per_class(org, roster, taken):
     # questions 3–6 were answered right only by a1 and b1 (and a2's 2nd for 3): 5 attempts
     assert hardest[0]["question"].number == 4 and hardest[0]["rate"] == Decimal("40.0")
     assert [h["answered"] for h in hardest] == [5] * 6
+    # the flags stored when scoring are what counts, and attempts stored before them (the
+    # chosen indexes only) are still counted against the answer key
+    attempt = QuizAttempt.objects.get(user=roster.s.m1)
+    attempt.answers = {key: entry["chosen"] for key, entry in attempt.answers.items()}
+    attempt.save(update_fields=["answers"])
+    assert selectors.hardest_questions(taken) == hardest
+    fourth = taken.questions.get(number=4)
+    attempt.answers[str(fourth.pk)] = {"chosen": [], "correct": True}
+    attempt.save(update_fields=["answers"])
+    assert {h["question"].number: h["correct"] for h in selectors.hardest_questions(taken)}[
+        4] == 3
 
 
 def test_counsellors_see_their_college_only(org, roster, taken, client):
@@ -386,11 +459,30 @@ def test_a_student_takes_a_quiz_on_the_pages(org, bank, roster, at_now, client):
     result = client.get(response.url)
     text = text_of(result)
     assert "83.3" in text and "5 of 6 right" in text and "Passed" in text
-    assert "Explanation: 先返小利再骗大钱。" in text
+    # while the quiz is open: the score and the right count only, no answers or explanations
+    assert "Explanation" not in text and "先返小利再骗大钱。" not in text
+    assert 'class="card shadow-sm mb-3 quiz-review' not in result.content.decode()
+    assert ("The right answers and explanations are shown here after the deadline "
+            "(2026-10-19 09:00).") in text
+    with clock.frozen(quiz.closes_at):  # closed: each question with its right answer
+        after = client.get(response.url)
+    assert "Explanation: 先返小利再骗大钱。" in text_of(after)
+    assert after.content.decode().count('data-correct="0"') == 1
     # a second post of the same form shows the result, no rescore
     again = client.post(reverse("education:quiz_attempt", args=[attempt.pk]), {})
     assert again.status_code == 302
     assert QuizAttempt.objects.get().score == Decimal("83.3")
+
+
+def test_a_question_field_with_a_non_ascii_digit_is_ignored_not_a_500(org, bank, roster,
+                                                                         at_now, client):
+    quiz = make_quiz(org, bank)
+    attempt = services.attempt_start(actor=roster.s.a1, quiz_id=quiz.pk)
+    login(client, roster.s.a1)
+    response = client.post(reverse("education:quiz_attempt", args=[attempt.pk]),
+                           {"q²": "1", "q٣": "0"})
+    assert response.status_code == 302
+    assert QuizAttempt.objects.get().score == Decimal("0.0")
 
 
 def test_a_late_submit_on_the_page_says_why_and_keeps_the_ticks(org, bank, roster, at_now,

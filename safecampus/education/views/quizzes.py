@@ -2,7 +2,8 @@
 
 Everyone: "my quizzes" (assigned by audience: open, upcoming, closed, my best score), a quiz's
 start page, the attempt page on a phone (every question on one page, answers sent on
-submit) and the result page (my answer, the right answer, the explanation).
+submit) and the result page (score and how many right; once the quiz has closed also my
+answer, the right answer and the explanation of each question).
 Office: question banks (list, detail by type, add/edit/deactivate questions, import from
 JSON/Excel by a field mapping with a preview), quizzes (list, new). Results (office,
 leadership, counsellors for their colleges): per college / class, hardest questions and an
@@ -124,9 +125,11 @@ def quiz_attempt(request, pk: int):
         else:
             return redirect("education:quiz_attempt", pk=attempt.pk)
     if attempt.submitted_at is not None:
+        reveal = selectors.attempt_reveals(attempt)
         return render(request, "education/quizzes/result.html", {
-            "attempt": attempt, "quiz": attempt.quiz,
-            "review": selectors.attempt_review(attempt)})
+            "attempt": attempt, "quiz": attempt.quiz, "reveal": reveal,
+            "total": len(attempt.question_order),
+            "review": selectors.attempt_review(attempt) if reveal else []})
     questions = selectors.quiz_questions(attempt.quiz, attempt.question_order)
     return render(request, "education/quizzes/attempt.html", {
         "attempt": attempt, "quiz": attempt.quiz, "error": error,

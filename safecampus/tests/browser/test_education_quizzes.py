@@ -1,7 +1,8 @@
 """Quizzes as people click them (phone 390×844 and desktop 1440×900): a student opens "my
 quizzes" on a phone, starts the quiz, ticks the answers with big tap targets, submits and
-sees the score with each question's right answer and explanation; the office looks at the
-results page. Screenshots go to /tmp/shots."""
+sees the score (while the quiz is open nothing more); once it has closed, each question's
+right answer and explanation; the office looks at the results page. Screenshots go to
+/tmp/shots."""
 
 import datetime as dt
 
@@ -9,7 +10,7 @@ import pytest
 
 from safecampus.accounts.models import Affiliation, Membership, Role
 from safecampus.core import clock
-from safecampus.education.models import QuizAttempt
+from safecampus.education.models import Quiz, QuizAttempt
 from safecampus.education.services import quizzes as services
 from safecampus.organisation.models import ClassGroup
 from safecampus.tests.factories import UserFactory
@@ -80,8 +81,17 @@ def test_a_student_takes_the_quiz_on_a_phone_and_the_office_sees_the_results(
         phone.click("#quiz-submit")
     assert phone.locator("#quiz-score-value").inner_text().strip() == "75.0"
     assert phone.locator("#quiz-score").get_attribute("data-passed") == "1"
+    # open still: the score only; the right answers would pass to those still taking it
+    assert phone.locator(".quiz-review").count() == 0
+    assert phone.locator("#quiz-review-later").is_visible()
+    assert browsing.overflow(phone) == 0
+    browsing.shot(phone, "result-open")
+    # the deadline passes (the server runs in its own thread: move the quiz's deadline)
+    Quiz.objects.filter(pk=quiz.pk).update(closes_at=clock.now() - dt.timedelta(minutes=1))
+    phone.reload()
     assert phone.locator(".quiz-review[data-correct='0']").count() == 1
     assert "先返小利再骗大钱。" in phone.locator(".quiz-review[data-correct='0']").inner_text()
+    assert phone.locator("#quiz-review-later").count() == 0
     assert browsing.overflow(phone) == 0
     browsing.shot(phone, "result")
     attempt = QuizAttempt.objects.get()

@@ -1,8 +1,10 @@
 """``manage.py questions_import FILE --bank NAME --topic lab [--map stem=question,...]``:
-import a question file (.json or .xlsx) into a bank from the shell, creating the bank when
-it does not exist. Same services and rules as the import pages: the suggested field mapping
-unless ``--map`` says otherwise, every entry checked, nothing written if any entry fails,
-the same file not imported twice into one bank."""
+import a question file (.json or .xlsx) into a bank from the shell, creating the bank (by the
+bank service, in the same transaction as the import) when it does not exist. Same services
+and rules as the import pages: the suggested field mapping unless ``--map`` says otherwise,
+every entry checked, nothing written if any entry fails — not even the new bank — the same
+file not imported twice into one bank. The kept copy of the file is deleted in every case
+(imported, rejected, ``--check``)."""
 
 import time
 from pathlib import Path
@@ -19,6 +21,7 @@ from safecampus.core.spreadsheets import ImportRejected
 from ...models import QuestionBank
 from ...models.terms import Topic
 from ...services import question_import as importing
+from ...services import quizzes as services
 
 
 class Command(BaseCommand):
@@ -50,36 +53,50 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(_("No user “%(name)s”.") % {"name": options["user"]})
         started = time.perf_counter()
+        kept: list[importing.QuestionUpload] = []
         try:
+            # one transaction: a rejected file (or --check) leaves no new bank behind
             with transaction.atomic():
-                bank, created = QuestionBank.objects.get_or_create(
-                    name=options["bank"].strip(),
-                    defaults={"topic": options["topic"], "created_by": actor})
-            with path.open("rb") as handle:
-                upload = importing.question_import_upload(
-                    actor=actor, bank_id=bank.pk, uploaded_file=File(handle, name=path.name))
-            table = importing.question_upload_table(upload)
-            plan = self._plan(table, options["map"])
-            if options["check"]:
-                result = importing.questions_validate(table, plan)
-                if not result.ok:
-                    raise ImportRejected(result.errors, total_rows=result.total_rows,
-                                         error_total=result.error_total)
-                self.stdout.write(_("%(count)s entries checked: no problems.")
-                                  % {"count": result.total_rows})
-                return
-            count = importing.question_import_commit(actor=actor, upload=upload, plan=plan,
-                                                     table=table)
+                bank = self._bank(options, actor)
+                with path.open("rb") as handle:
+                    upload = importing.question_import_upload(
+                        actor=actor, bank_id=bank.pk, uploaded_file=File(handle, name=path.name))
+                kept.append(upload)
+                table = importing.question_upload_table(upload)
+                plan = self._plan(table, options["map"])
+                if options["check"]:
+                    result = importing.questions_validate(table, plan)
+                    transaction.set_rollback(True)
+                    if not result.ok:
+                        raise ImportRejected(result.errors, total_rows=result.total_rows,
+                                             error_total=result.error_total)
+                    self.stdout.write(_("%(count)s entries checked: no problems.")
+                                      % {"count": result.total_rows})
+                    return
+                count = importing.question_import_commit(actor=actor, upload=upload, plan=plan,
+                                                         table=table)
         except ImportRejected as error:
             for row_error in error.errors[:200]:
                 self.stderr.write(str(row_error))
             raise CommandError(error.message) from error
         except DomainError as error:
             raise CommandError(error.message) from error
+        finally:
+            for upload in kept:  # imported: deleted already; rejected or checked: now
+                importing.question_upload_discard(upload)
         self.stdout.write(_("%(count)s questions imported into “%(bank)s” from %(file)s in "
                             "%(seconds).2f s.") % {
             "count": count, "bank": bank.name, "file": path.name,
             "seconds": time.perf_counter() - started})
+
+    def _bank(self, options, actor) -> QuestionBank:
+        """The bank named ``--bank``, created through the bank service when missing (inside
+        the caller's transaction: undone with a rejected file)."""
+        name = " ".join(options["bank"].split())
+        bank = QuestionBank.objects.filter(name=name).first()
+        if bank is None:
+            bank = services.bank_create(actor=actor, name=name, topic=options["topic"])
+        return bank
 
     def _plan(self, table, mapping: str) -> importing.QuestionImportPlan:
         plan = importing.suggest_plan(table)
