@@ -21,8 +21,11 @@ is reported as messages per second (target ≥ 5,000), with the per-message p95 
 of one pass of ``check``. The false-positive rate at "high" on the ordinary messages
 (publishing needs ≤ 0.5 %) and how the spam scores (messages by level) come from the same
 run. The result is printed and written between the markers in ``docs/benchmarks.md``
-(unless ``--no-doc``). No database is used: the rules come from the code, the fraud type
-names from the seed taxonomy.
+(unless ``--no-doc``). The rules come from the code, the fraud type names from the seed
+taxonomy. The one database read of a check (the matched fraud types' names and advice, read
+per check so that the library's edits show at once) is measured apart, on the messages that
+match a type, against an in-memory SQLite table of the seed types: ``check`` alone and
+``check`` plus that query.
 """
 
 import argparse
@@ -46,6 +49,8 @@ MAX_FP = 0.005
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
     os.environ.setdefault("SAFECAMPUS_VAR_DIR", str(ROOT / "var" / "bench"))
+    # Only the fraud-type table is needed, made afresh in memory (see _type_lookup).
+    os.environ["DATABASE_URL"] = "sqlite://:memory:"
     import django
 
     django.setup()
@@ -91,6 +96,7 @@ def run(args) -> dict:
             engine.score(text)
         score_walls.append(time.perf_counter() - started)
     figures = ev.evaluate(engine, labelled)
+    lookup = _type_lookup(engine, texts, args.repeat)
     long_text = ("这是一段很长的普通文字，里面没有可疑内容。" * 5000)[:100_000]
     t0 = time.perf_counter()
     engine.check(long_text)
@@ -103,8 +109,40 @@ def run(args) -> dict:
         "score_per_s": n / statistics.median(score_walls),
         "check_p95_ms": percentile(per_message, 0.95), "check_max_ms": max(per_message),
         "long_100k_ms": long_ms, "figures": figures, "machine": machine_info(),
+        "lookup": lookup,
         "load": os.getloadavg()[0],
     }
+
+
+def _type_lookup(engine, texts: list[str], repeat: int) -> dict:
+    """Messages per second of ``check`` alone and of ``check`` plus the per-check query of
+    the matched types' names and advice, over the corpus messages that match a type."""
+    from django.db import connection
+
+    from safecampus.education.models import FraudType
+    from safecampus.education.selectors.checker import _current_types
+    from safecampus.education.taxonomy import FRAUD_TYPES
+
+    with connection.schema_editor() as editor:
+        editor.create_model(FraudType)
+    FraudType.objects.bulk_create([FraudType(position=i, **t) for i, t in
+                                   enumerate(FRAUD_TYPES)])
+    typed = [text for text in texts if engine.check(text).types]
+    alone, with_query = [], []
+    for _n in range(repeat):
+        started = time.perf_counter()
+        for text in typed:
+            engine.check(text)
+        alone.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for text in typed:
+            _current_types(engine.check(text))
+        with_query.append(time.perf_counter() - started)
+    n = len(typed)
+    return {"messages": n, "alone_per_s": n / statistics.median(alone) if n else 0,
+            "query_per_s": n / statistics.median(with_query) if n else 0,
+            "query_ms": ((statistics.median(with_query) - statistics.median(alone)) / n * 1000
+                         if n else 0)}
 
 
 def report(r: dict) -> str:
@@ -134,6 +172,10 @@ def report(r: dict) -> str:
         f"| one message, `check`: p95 / max | {r['check_p95_ms']:.2f} ms / "
         f"{r['check_max_ms']:.2f} ms | |",
         f"| a 100,000-character paste (first 5,000 checked) | {r['long_100k_ms']:.1f} ms | |",
+        f"| the {r['lookup']['messages']:,} messages that match a type: `check` alone / with "
+        f"the per-check query of the types' names and advice (SQLite in memory) | "
+        f"{r['lookup']['alone_per_s']:,.0f} / {r['lookup']['query_per_s']:,.0f} messages/s "
+        f"(+{r['lookup']['query_ms']:.3f} ms a check) | |",
         f"| ordinary messages at high risk | {f['high_fp']} of {f['ordinary']:,} "
         f"({f['high_fp_rate']:.3%}) | ≤ 0.5 % ({fp_ok}) |",
         f"| ordinary messages at medium risk | {f['medium_fp']} ({f['medium_fp_rate']:.3%}) | |",
@@ -153,6 +195,13 @@ def report(r: dict) -> str:
         "this account\" messages, betting sites with deposit bonuses, a fake Taobao refund "
         "with an account-seizure threat; unsolicited loan offers (no collateral, instant "
         "payout) are medium.",
+        "",
+        "Regular-expression rules run in RE2 (linear time: a pattern that backtracks "
+        "exponentially in Python's engine, like `(a|a)+$`, checks 5,000 adversarial "
+        "characters in well under a millisecond), all of them first as one RE2 set; a rule "
+        "stops being searched once it has counted, so a wall of one word before a scam does "
+        "not hide it. Warnings about fraud (\"……都是诈骗\", \"不要轻信\", \"保卫处提醒\") count "
+        "against and stay at most low.",
         END,
     ]
     return "\n".join(lines)

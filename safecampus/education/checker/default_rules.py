@@ -144,6 +144,8 @@ FLAGS = {
     "points_phishing": _("Points, bonuses or cash to redeem through a link: a phishing trick."),
     "prize": _("A prize you never entered for."),
     "warning_context": _("Text that warns about fraud (counts against)."),
+    "warning_framing": _("The text says this is a scam or warns against it, as the "
+                         "office's and the police's own warnings do (counts against)."),
     "qq_wechat": _("You are asked to move to WeChat or QQ."),
 }
 
@@ -175,6 +177,9 @@ TRANSFER = ("转账", "汇款", "打款", "转钱", "打钱", "汇钱", "转给"
             "付款", "支付", "充值", "垫付")
 WARNING_WORDS = ("被骗", "骗了", "骗子", "防骗", "反诈", "谨防", "警惕", "上当", "诈骗团伙",
                  "犯罪分子", "冒充", "防范", "识破", "骗局", "诈骗分子", "犯罪嫌疑人")
+WARNING_FRAMING = ("都是诈骗", "均为诈骗", "均是诈骗", "全是诈骗", "都是骗局", "都是骗人",
+                   "就是诈骗", "一律是诈骗", "都属于诈骗", "是诈骗行为", "不要轻信", "切勿轻信",
+                   "别轻信", "勿轻信", "不可轻信", "谨防", "警惕", "反诈")
 NOT_INSTRUCTION = ("请勿", "切勿", "不要", "勿将", "勿向", "勿泄露", "不会向您索要", "不会索要",
                    "谨防", "严禁", "勿告知", "勿转发", "千万别", "不得向")
 
@@ -445,23 +450,37 @@ CONCEPTS: list[Concept] = [
       "credit_threat",
       requires=("注销", "账户", "关闭", "影响", "客服", "专员"), window=25),
     # --- shared signals (no type) -------------------------------------------------------------
-    X("", r"(?:https?://|www\.|wap\.)[^\s，。]+|\b[a-z0-9][a-z0-9-]*\.(?:com|cn|net|org|top"
-          r"|xyz|vip|cc|club|icu|shop|site|live|app|me|info|ink|work|fun|ltd|pw|link|online"
-          r"|tk|ml|ga|cf|gq|buzz|co|io|so|la|ws|tv|hk)\b(?:/[^\s，。]*)?", 10, "link"),
+    # Regular expressions run in RE2 (no look-around): a boundary that must not be part of
+    # the match is matched and the part to highlight named (?P<flag>…). Web addresses are
+    # ASCII and end at the first other character, so a link pasted inside Chinese text
+    # ("请点击 icbc-verify.top 进行验证", whose spaces folding drops) is found and ends
+    # where the Chinese begins; RE2's \b is an ASCII word boundary, so it holds beside
+    # Chinese characters too.
+    X("", r"(?:https?://|www\.|wap\.)[!-~]*[a-z0-9/=_&#%-]|\b[a-z0-9][a-z0-9-]*\.(?:com|cn"
+          r"|net|org|top|xyz|vip|cc|club|icu|shop|site|live|app|me|info|ink|work|fun|ltd|pw"
+          r"|link|online|tk|ml|ga|cf|gq|buzz|co|io|so|la|ws|tv|hk)\b(?:/[!-~]*[a-z0-9/=_&#%-])?",
+      10, "link"),
     X("", r"\b(?:t\.cn|dwz\.cn|url\.cn|suo\.im|bit\.ly|tinyurl\.com|is\.gd|t\.co|goo\.gl"
           r"|c\.tb\.cn|m\.tb\.cn|tb\.cn|u\.nu|w\.url\.cn|sohu\.gg|dwz\.date|rrd\.me|mrw\.so"
           r"|6du\.in|kuaizhan\.com|s\.click)/\w+", 15, "short_link"),
     X("", r"(?:https?://)?\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{2,5})?(?:/|\b)", 30, "ip_link"),
+    # A brand's name with something added (icbc-verify.top, jd618.vip, etc-gov.cc); the
+    # organisations' own second-level domains (.com.cn, .gov.cn, .edu.cn) are left alone.
     X("", r"\b[a-z0-9-]*(?:icbc|ccb|boc|abchina|bankcomm|cmbchina|psbc|alipay|taobao|tmall"
           r"|jd|pinduoduo|10086|10010|chsi|12306|12123|gov|police|gongan|weixin|wechat|qq"
-          r"|apple|icloud|unionpay|955\d\d|ems|chinapost)(?:-[a-z0-9]+|[0-9]+[a-z]*)"
-          r"[a-z0-9-]*\.(?!com\.cn\b|gov\.cn\b|edu\.cn\b)[a-z]{2,}", 40, "lookalike_domain"),
+          r"|apple|icloud|unionpay|etc|955\d\d|ems|chinapost)(?:-[a-z0-9]+|[0-9]+[a-z]*)"
+          r"[a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b", 40, "lookalike_domain",
+      excludes=(".com.cn", ".gov.cn", ".edu.cn"), window=1),
     X("", r"\bxn--[a-z0-9-]+", 40, "lookalike_domain"),
     X("", r"\.(?:top|xyz|vip|icu|club|shop|site|tk|ml|ga|cf|gq|buzz|rest|monster|cyou|sbs"
-          r"|bond|cfd|click)\b", 15, "odd_domain"),
-    X("", r"(?:\+|\b00)(?!86)[1-9]\d{0,2}[- ]?\d{3,4}[- ]?\d{3,8}\b", 20, "intl_number"),
-    X("", r"(?<!\d)(?:\+?86)?(?:170|171|162|165|167)\d{8}(?!\d)", 15, "virtual_number"),
-    X("", r"(?<!\d)(?:95\d{3}|400-?\d{3}-?\d{4}|400\d{7})(?!\d)", 5, "service_number"),
+          r"|bond|cfd|click|cc)\b", 15, "odd_domain"),
+    # An international number; not China's own +86 / 0086.
+    X("", r"(?:\+|\b00)(?:[1-79]\d{0,2}|8[0-57-9]\d?|8[- ])[- ]?\d{3,4}[- ]?\d{3,8}\b", 20,
+      "intl_number"),
+    X("", r"(?:^|\D)(?P<flag>(?:\+?86)?(?:170|171|162|165|167)\d{8})(?:\D|$)", 15,
+      "virtual_number"),
+    X("", r"(?:^|\D)(?P<flag>95\d{3}|400-?\d{3}-?\d{4}|400\d{7})(?:\D|$)", 5,
+      "service_number"),
     C("", ("下载app", "下载软件", "下载客户端", "安装app", "下载安装", "扫码下载", "下载链接",
            "下载注册", "下载并注册", "下载该app", "下载这个app", "apk"), 20, "download_app",
       excludes=("官方应用商店", "应用市场", "app store", "appstore"), window=15),
@@ -516,6 +535,13 @@ CONCEPTS: list[Concept] = [
     C("", ("加微信", "加qq", "加vx", "加v", "vx:", "微信号", "qq号", "联系微信", "私聊"), 5,
       "qq_wechat", window=5),
     C("", WARNING_WORDS, -20, "warning_context"),
+    # A warning's framing ("……都是诈骗", "不要轻信……", "保卫处提醒") cancels the scam words it
+    # quotes: with the words above it takes 60 off, so a warning that names a safe account
+    # and a transfer stays at most low. A scam that adds "谨防诈骗" still keeps its other
+    # signs (a full one ends medium, not none).
+    C("", WARNING_FRAMING, -40, "warning_framing"),
+    C("", ("提醒", "提示"), -40, "warning_framing",
+      requires=("诈骗", "骗局", "骗子", "防骗", "反诈", "被骗", "上当"), window=30),
 ]
 
 

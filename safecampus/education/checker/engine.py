@@ -3,8 +3,13 @@
 A rule set is compiled into an :class:`Engine` (:func:`compile_specs`; from the database by
 :func:`compile_ruleset`): every phrase rule's folded phrase goes into one regular
 expression built as a trie (so a message is scanned once for all phrases, whatever their
-number), regular-expression rules are compiled one by one after a safety check
-(:func:`regex_problem`).
+number); regular-expression rules run in RE2 (google-re2), a linear-time engine, so no
+pattern a member of staff writes can make a check hang however the message is built
+(:func:`regex_problem` says which patterns RE2 refuses: back-references and look-around). A
+regular expression may name the part to highlight ``(?P<flag>…)`` (for instance a phone
+number with the non-digit before and after it); without it the whole match is highlighted.
+All regular expressions are first tried together as one RE2 set, so a message is scanned
+once for all of them and only the rules that match are searched again for their spans.
 
 Scoring one message (:meth:`Engine.check`), in the folded text (:mod:`.normalise`):
 
@@ -16,7 +21,9 @@ Scoring one message (:meth:`Engine.check`), in the folded text (:mod:`.normalise
    (so the short keyword 刷单 does not fire inside 刷单词, 带单 not inside 携带单位);
 3. a rule's weight counts once however often it occurs, and rules that share the same red
    flag and type count as one piece of evidence (their highest weight): synonyms do not add
-   up;
+   up. So a rule stops being looked for once it has counted (scoring) or once it has
+   :data:`HIGHLIGHTS_PER_RULE` highlights (a full check): a wall of one word pasted before
+   the scam cannot use up the search and hide the evidence after it;
 4. each fraud type's score is the sum of its evidence; the message's score is the highest
    type score plus the shared signals (rules without a type: links, phone numbers, app
    downloads, screen sharing, urgency, money; negative weights for warnings about fraud);
@@ -30,8 +37,11 @@ characters (:attr:`CheckResult.truncated`). Nothing is stored or logged.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
+
+import re2
 
 from .normalise import Normalised, fold_phrase, normalise
 
@@ -42,9 +52,24 @@ except ImportError:  # pragma: no cover
     import sre_constants
     import sre_parse
 
+logger = logging.getLogger(__name__)
 LEVELS = ("none", "low", "medium", "high")
 _WORDCHAR = re.compile(r"[0-9a-z]")
-MAX_OCCURRENCES = 400  # per message: a pasted wall of one phrase cannot make the check slow
+HIGHLIGHTS_PER_RULE = 10  # a check shows at most this many occurrences of one rule
+FLAG_GROUP = "flag"  # a regular expression's group named so is what gets highlighted
+PATTERN_MAX = 300
+
+
+def re2_options() -> re2.Options:
+    """RE2's options for checker patterns: case-insensitive (like the folded text), errors
+    returned to the caller instead of printed."""
+    options = re2.Options()
+    options.log_errors = False
+    options.case_sensitive = False
+    return options
+
+
+_RE2_OPTIONS = re2_options()
 
 
 @dataclass(frozen=True)
@@ -76,7 +101,8 @@ class _Rule:
     evidence: tuple[str, str]  # (type code, red flag): synonyms count once
     requires: tuple[str, ...]
     excludes: tuple[str, ...]
-    regex: re.Pattern | None = None
+    regex: object = None  # a compiled RE2 pattern
+    group: int = 0  # the group whose span is highlighted
 
 
 @dataclass(frozen=True)
@@ -128,23 +154,34 @@ class RuleProblem(ValueError):
 
 
 # --- regular expressions that are safe to run -------------------------------------------------
+def compile_regex(pattern: str):
+    """``pattern`` compiled by RE2 with the checker's options (raises ``re2.error``)."""
+    return re2.compile(pattern, _RE2_OPTIONS)
+
+
 def regex_problem(pattern: str) -> str | None:
-    """Why the regular expression ``pattern`` may not be used, or None: ``"syntax"`` (does not compile),
-    ``"nested"`` (a repeated group that itself holds an unbounded repeat, like ``(a+)+`` or
-    ``(\\w*\\s?)*``: catastrophic backtracking), ``"backreference"``, ``"empty"`` (matches the
-    empty string, so it would flag everything) or ``"too_long"``."""
-    if len(pattern) > 300:
+    """Why the regular expression ``pattern`` may not be used, or None.
+
+    Patterns run in RE2 (linear time in the length of the message, whatever the pattern:
+    ``(a|a)+$`` or ``(.|\\s)+x`` cannot backtrack), so what is refused is what RE2 cannot
+    run, or what would flag everything: ``"syntax"`` (not a regular expression at all),
+    ``"backreference"`` (``\\1``), ``"unsupported"`` (valid for Python but not for RE2:
+    look-ahead and look-behind ``(?=…) (?!…) (?<=…) (?<!…)``, atomic groups, possessive
+    repeats …), ``"empty"`` (matches the empty string) or ``"too_long"``."""
+    if len(pattern) > PATTERN_MAX:
         return "too_long"
     try:
         parsed = sre_parse.parse(pattern)
-        compiled = re.compile(pattern)
-    except (re.error, sre_constants.error, OverflowError, RecursionError):
-        return "syntax"
-    if _has_backreference(parsed):
-        return "backreference"
-    if _nested_repeat(parsed, inside_repeat=False):
-        return "nested"
-    if compiled.fullmatch("") is not None or compiled.search("") is not None:
+        re.compile(pattern)
+    except (re.error, sre_constants.error, OverflowError, RecursionError, ValueError):
+        parsed = None
+    try:
+        compiled = compile_regex(pattern)
+    except re2.error:
+        if parsed is None:
+            return "syntax"
+        return "backreference" if _has_backreference(parsed) else "unsupported"
+    if compiled.search("") is not None:
         return "empty"
     return None
 
@@ -179,21 +216,6 @@ def _subpatterns(op, av):
             yield av[2]
     elif op is getattr(sre_constants, "ATOMIC_GROUP", None):
         yield av
-
-
-def _nested_repeat(parsed, *, inside_repeat: bool) -> bool:
-    for op, av in _children(parsed):
-        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
-            unbounded = av[1] == sre_constants.MAXREPEAT or av[1] > 50
-            if unbounded and inside_repeat:
-                return True
-            if _nested_repeat(av[2], inside_repeat=inside_repeat or unbounded):
-                return True
-        else:
-            for sub in _subpatterns(op, av):
-                if _nested_repeat(sub, inside_repeat=inside_repeat):
-                    return True
-    return False
 
 
 def phrase_alternatives(pattern: str) -> list[str]:
@@ -248,7 +270,8 @@ class Engine:
                 problem = regex_problem(spec.pattern)
                 if problem:
                     raise RuleProblem(f"{spec.pattern!r}: {problem}")
-                rule.regex = re.compile(spec.pattern, re.IGNORECASE)
+                rule.regex = compile_regex(spec.pattern)
+                rule.group = rule.regex.groupindex.get(FLAG_GROUP, 0)
                 self.regex_rules.append(rule)
                 continue
             alternatives = phrase_alternatives(spec.pattern)
@@ -260,14 +283,25 @@ class Engine:
         # Shorter phrases that begin where a longer one begins (found with it).
         self._prefixes = {p: [q for q in self.phrases if q != p and p.startswith(q)]
                           for p in self.phrases}
+        # All regular expressions as one RE2 set: one scan says which of them match at all.
+        self._regex_set = None
+        if self.regex_rules:
+            self._regex_set = re2.Set.SearchSet(_RE2_OPTIONS)
+            for rule in self.regex_rules:
+                self._regex_set.Add(rule.spec.pattern)
+            self._regex_set.Compile()
 
     # --- matching ------------------------------------------------------------------------
-    def _occurrences(self, text: str):
-        """(rule, start, end) in the folded ``text``, context not yet checked."""
-        found = 0
+    def _hits(self, text: str, per_rule: int) -> list[tuple[_Rule, int, int]]:
+        """(rule, start, end) in the folded ``text`` of every occurrence in context, at most
+        ``per_rule`` of each rule: once a rule has them, its further occurrences are not
+        even looked at (its weight counts once anyway)."""
+        hits: list[tuple[_Rule, int, int]] = []
+        counted: dict[int, int] = {}
+        in_context = self._in_context
         if self._trie is not None:
             search, pos, n = self._trie.search, 0, len(text)
-            while pos < n and found < MAX_OCCURRENCES:
+            while pos < n:
                 m = search(text, pos)
                 if m is None:
                     break
@@ -275,16 +309,24 @@ class Engine:
                 for phrase in (m.group(), *self._prefixes[m.group()]):
                     end = start + len(phrase)
                     for rule in self.phrases[phrase]:
-                        found += 1
-                        yield rule, start, end
+                        key = id(rule)
+                        if counted.get(key, 0) < per_rule and in_context(rule, text, start,
+                                                                          end):
+                            counted[key] = counted.get(key, 0) + 1
+                            hits.append((rule, start, end))
                 pos = start + 1
-        for rule in self.regex_rules:
-            for m in rule.regex.finditer(text):
-                if m.end() > m.start():
-                    found += 1
-                    yield rule, m.start(), m.end()
-                if found >= MAX_OCCURRENCES:
-                    return
+        if self._regex_set is not None:
+            for index in self._regex_set.Match(text) or ():
+                rule = self.regex_rules[index]
+                found = 0
+                for m in rule.regex.finditer(text):
+                    start, end = m.span(rule.group)
+                    if end > start and in_context(rule, text, start, end):
+                        hits.append((rule, start, end))
+                        found += 1
+                        if found >= per_rule:
+                            break
+        return hits
 
     @staticmethod
     def _in_context(rule: _Rule, text: str, start: int, end: int) -> bool:
@@ -306,10 +348,7 @@ class Engine:
     def score(self, text: str) -> tuple[str, int, dict[str, int]]:
         """(level, score, type scores) of ``text`` without red-flag spans (for evaluation
         and benchmarks; same figures as :meth:`check`)."""
-        folded = normalise(text[:self.max_chars]).text
-        hits = [(rule, s, e) for rule, s, e in self._occurrences(folded)
-                if self._in_context(rule, folded, s, e)]
-        return self._score(hits)
+        return self._score(self._hits(normalise(text[:self.max_chars]).text, 1))
 
     def _score(self, hits) -> tuple[str, int, dict[str, int]]:
         evidence: dict[tuple[str, str], int] = {}
@@ -344,6 +383,8 @@ class Engine:
             level = "medium"
         else:
             level = "low"
+        if level == "none":  # cancelled (a warning about fraud): nothing to show either
+            return level, score, {}
         return level, score, {c: s for c, s in type_scores.items() if s > 0}
 
     def check(self, text: str) -> CheckResult:
@@ -352,10 +393,9 @@ class Engine:
         total = len(text)
         checked = text[:self.max_chars]
         norm = normalise(checked)
-        hits = [(rule, s, e) for rule, s, e in self._occurrences(norm.text)
-                if self._in_context(rule, norm.text, s, e)]
+        hits = self._hits(norm.text, HIGHLIGHTS_PER_RULE)
         level, score, type_scores = self._score(hits)
-        flags = self._flags(norm, hits)
+        flags = self._flags(norm, hits) if level != "none" else []
         types = [TypeMatch(code=c, name=self.types[c].name if c in self.types else c,
                            score=s, advice=self.types[c].advice if c in self.types else (),
                            pk=self.types[c].pk if c in self.types else None)
@@ -422,13 +462,21 @@ def _lines(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
 
 
-def compile_ruleset(ruleset) -> Engine:
+def compile_ruleset(ruleset, *, strict: bool = True) -> Engine:
     """An :class:`Engine` from a :class:`~safecampus.education.models.CheckerRuleSet`'s
-    active rules (two queries)."""
+    active rules (two queries). A regular expression RE2 cannot run (a version stored before
+    the checker moved to RE2) raises :class:`RuleProblem` when ``strict``; otherwise that
+    rule is left out with a warning in the log (the live checker keeps answering)."""
     from safecampus.education.models import FraudType
 
     rules = list(ruleset.rules.filter(is_active=True).select_related("fraud_type")
                  .order_by("id"))
+    if not strict:
+        unusable = [r for r in rules if r.kind == "regex" and regex_problem(r.pattern)]
+        for rule in unusable:
+            logger.warning("checker rule %s of version %s left out: RE2 cannot run its "
+                           "pattern", rule.pk, ruleset.version)
+        rules = [r for r in rules if r not in unusable]
     types = {t.code: TypeInfo(code=t.code, name=t.name, advice=_lines(t.advice), pk=t.pk)
              for t in FraudType.objects.all()}
     specs = [RuleSpec(pattern=r.pattern, weight=r.weight, red_flag=r.red_flag,

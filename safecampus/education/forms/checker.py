@@ -36,7 +36,9 @@ class RuleForm(forms.Form):
                              initial=CheckerRule.Kind.PHRASE)
     pattern = forms.CharField(label=_("Pattern"), max_length=300, strip=True, help_text=_(
         "A phrase (several separated by |, matched after folding full-width, look-alike and "
-        "traditional characters) or a regular expression over the folded, lower-case text."))
+        "traditional characters) or a regular expression (RE2: no look-around or "
+        "back-references) over the folded, lower-case text; name the part to highlight "
+        "(?P<flag>…) when the pattern also matches its neighbours."))
     weight = forms.IntegerField(label=_("Weight"), min_value=-100, max_value=100, initial=20)
     red_flag = forms.CharField(label=_("Red flag shown to the reader"), max_length=120)
     requires = forms.CharField(label=_("Only with (one phrase per line)"), required=False,

@@ -5,14 +5,16 @@ The live rule set is compiled once per process and kept by version
 (:func:`live_engine`); which version is live is asked of the shared cache (set when a version
 is published, :func:`..services.checker.checker_ruleset_publish`, and kept a minute), else of
 the database, so every web process switches to a newly published version at its next check
-(within a minute when its cache missed the publish). Checked texts are
-never stored and never logged.
+(within a minute when its cache missed the publish). The fraud types' names and advice are
+not kept in the compiled engine: each check that matches a type reads them with one query
+(:func:`_current_types`), so the library's edits show at once. Checked texts are never
+stored and never logged.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -51,7 +53,7 @@ def live_engine() -> Engine | None:
             ruleset = CheckerRuleSet.objects.filter(state=State.LIVE).first()
             if ruleset is None:
                 return None
-        engine = compile_ruleset(ruleset)
+        engine = compile_ruleset(ruleset, strict=False)
         with _LOCK:
             _ENGINES.clear()  # one live version at a time: drop the old one
             _ENGINES[ruleset.version] = engine
@@ -108,6 +110,28 @@ def advice_for(result: CheckResult, hotline: str) -> list[str]:
     return advice
 
 
+def _current_types(result: CheckResult) -> CheckResult:
+    """``result`` with its types' names and advice (and the red flags' type names) as the
+    library has them now: one query when the result names a type, none otherwise. A type
+    deleted since the version was compiled keeps the name it had then."""
+    codes = {t.code for t in result.types} | {f.type_code for f in result.red_flags
+                                               if f.type_code}
+    if not codes:
+        return result
+    rows = {code: (pk, name, advice) for code, pk, name, advice in FraudType.objects.filter(
+        code__in=sorted(codes)).values_list("code", "pk", "name", "advice")}
+    result.types = [replace(t, pk=rows[t.code][0], name=rows[t.code][1],
+                            advice=_advice_lines(rows[t.code][2]))
+                    if t.code in rows else t for t in result.types]
+    result.red_flags = [replace(f, type_name=rows[f.type_code][1])
+                        if f.type_code in rows else f for f in result.red_flags]
+    return result
+
+
+def _advice_lines(text: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
 def message_check(text: str | None) -> CheckOutcome:
     """Check ``text`` against the live rule set. Nothing is stored or logged."""
     hotline = settings.SAFECAMPUS["FRAUD_HOTLINE"]
@@ -117,7 +141,7 @@ def message_check(text: str | None) -> CheckOutcome:
     engine = live_engine()
     if engine is None:
         return CheckOutcome("not_configured", hotline=hotline, max_chars=max_chars)
-    result = engine.check(text)
+    result = _current_types(engine.check(text))
     return CheckOutcome("checked", result=result, advice=advice_for(result, hotline),
                         hotline=hotline, max_chars=max_chars)
 

@@ -12,10 +12,16 @@ A rule set (``CheckerRuleSet``, a state machine whose transitions run only here)
   go into ``evaluation``;
 * ``evaluated`` → ``draft`` (``edit``): any change of a rule or threshold; the figures are
   cleared (they no longer hold);
-* ``evaluated`` → ``live`` (``publish``): only when the false-positive rate at "high" on
-  ordinary messages is at most ``SAFECAMPUS["CHECKER_MAX_HIGH_FP_RATE"]``; the live version
-  before it goes ``live`` → ``retired`` (``retire``) in the same transaction
-  (:func:`checker_ruleset_publish`). Live and retired versions are never edited.
+* ``evaluated`` → ``live`` (``publish``): only when the evaluation held at least
+  ``SAFECAMPUS["CHECKER_MIN_ORDINARY"]`` (default 5,000) ordinary messages and the
+  false-positive rate at "high" on them is at most ``SAFECAMPUS["CHECKER_MAX_HIGH_FP_RATE"]``;
+  the live version before it goes ``live`` → ``retired`` (``retire``) in the same
+  transaction (:func:`checker_ruleset_publish`). Two publishes at the same moment: one wins,
+  the other gets a Conflict. Live and retired versions are never edited. The one exception
+  to the minimum is the seed's bootstrap (:func:`checker_rules_seed` without the corpus): the
+  very first version, evaluated on the checker's own examples, goes live marked
+  ``evaluation["bootstrap"] = True`` so that the checker works at all; no one can publish
+  another version that way.
 
 Every change writes an ActivityEntry on the rule set. Needs
 ``education.manage_checker_rules`` (publishing: ``education.publish_checker_rules``);
@@ -275,9 +281,10 @@ def _rule_values(*, fraud_type_id, kind, pattern, weight, red_flag, requires, ex
 def _regex_message(problem: str) -> str:
     return {
         "syntax": _("This regular expression is not valid."),
-        "nested": _("This regular expression repeats a group that itself repeats (like "
-                    "(a+)+): it can take forever on some messages. Write it without the "
-                    "nested repetition."),
+        "unsupported": _("The checker runs regular expressions in RE2, which has no "
+                         "look-ahead or look-behind ((?=…), (?!…), (?<=…), (?<!…)), atomic "
+                         "groups or possessive repeats. Match the neighbouring character "
+                         "instead and name the part to highlight (?P<flag>…)."),
         "backreference": _("Back-references (\\1) are not allowed in checker patterns."),
         "empty": _("This regular expression matches an empty text, so it would flag every "
                    "message."),
@@ -444,45 +451,94 @@ def max_fp_rate() -> float:
     return float(settings.SAFECAMPUS["CHECKER_MAX_HIGH_FP_RATE"])
 
 
+def min_ordinary() -> int:
+    """How many ordinary messages an evaluation needs before its version may go live (a
+    false-positive rate measured on a handful of messages says nothing)."""
+    return int(settings.SAFECAMPUS.get("CHECKER_MIN_ORDINARY", 5000))
+
+
+def msg_published_meanwhile() -> str:
+    return _("Another version was published at the same moment. Reload the page to see "
+             "which version is live.")
+
+
 def checker_ruleset_publish(*, actor, ruleset_id: int) -> CheckerRuleSet:
-    """Make an evaluated version live, retiring the live one, when its false-positive rate
-    at "high" is at most the configured maximum."""
+    """Make an evaluated version live, retiring the live one, when its evaluation held at
+    least :func:`min_ordinary` ordinary messages and its false-positive rate at "high" is at
+    most the configured maximum. Conflict otherwise, and when another version is published
+    at the same moment."""
     _require(actor, "education.publish_checker_rules")
-    with transaction.atomic():
-        live = list(CheckerRuleSet.objects.select_for_update().filter(state=State.LIVE))
-        ruleset = _locked_ruleset(ruleset_id)
-        if ruleset.state != State.EVALUATED:
-            raise Conflict(_("Only an evaluated version can go live; version %(version)s is "
-                             "%(state)s.") % {"version": ruleset.version,
-                                              "state": ruleset.get_state_display()},
-                           code="not_evaluated")
-        rate = ruleset.evaluation.get("high_fp_rate")
-        if rate is None or not ruleset.evaluation.get("ordinary"):
-            raise Conflict(_("The evaluation had no ordinary messages, so the false-positive "
-                             "rate is unknown. Evaluate with ordinary messages first."),
-                           code="no_fp_rate")
-        if rate > max_fp_rate():
-            raise Conflict(_("%(rate)s of ordinary messages reached high risk (%(count)s of "
-                             "%(total)s); at most %(max)s may. Fix the rules and evaluate "
-                             "again.") % {
-                "rate": f"{rate:.2%}", "count": ruleset.evaluation.get("high_fp"),
-                "total": ruleset.evaluation.get("ordinary"), "max": f"{max_fp_rate():.2%}"},
-                code="fp_too_high")
-        for old in live:
-            old.retire()
-            _save(old, ["state"])
-            activity_record(target=old, actor=actor, verb="education.checker_ruleset_retire",
-                            from_state=State.LIVE, to_state=State.RETIRED,
-                            data={"replaced_by": ruleset.version})
-        ruleset.publish()
-        ruleset.published_at = clock.now()
-        ruleset.published_by = actor if actor is not None and actor.is_authenticated else None
-        _save(ruleset, ["state", "published_at", "published_by"])
-        activity_record(target=ruleset, actor=actor, verb="education.checker_ruleset_publish",
-                        from_state=State.EVALUATED, to_state=State.LIVE,
-                        data={"high_fp_rate": rate})
-        version = ruleset.version
-        transaction.on_commit(lambda: cache.set(LIVE_VERSION_KEY, version, LIVE_VERSION_SECONDS))
+    return _publish(actor=actor, ruleset_id=ruleset_id, bootstrap=False)
+
+
+def _publish(*, actor, ruleset_id, bootstrap: bool) -> CheckerRuleSet:
+    """The publishing itself. ``bootstrap`` (only :func:`checker_rules_seed`): the first
+    version ever may go live on fewer ordinary messages than :func:`min_ordinary`, marked
+    so in its evaluation."""
+    try:
+        with transaction.atomic():
+            return _publish_locked(actor=actor, ruleset_id=ruleset_id, bootstrap=bootstrap)
+    except IntegrityError as error:
+        # Another publish committed a live version after this one read which was live (the
+        # row it would have retired was no longer live when its lock was granted): the
+        # database's one-live-version constraint refuses the second.
+        raise Conflict(msg_published_meanwhile(), code="stale") from error
+
+
+def _publish_locked(*, actor, ruleset_id, bootstrap: bool) -> CheckerRuleSet:
+    live = list(CheckerRuleSet.objects.select_for_update().filter(state=State.LIVE))
+    ruleset = _locked_ruleset(ruleset_id)
+    if ruleset.state != State.EVALUATED:
+        raise Conflict(_("Only an evaluated version can go live; version %(version)s is "
+                         "%(state)s.") % {"version": ruleset.version,
+                                          "state": ruleset.get_state_display()},
+                       code="not_evaluated")
+    rate = ruleset.evaluation.get("high_fp_rate")
+    ordinary = ruleset.evaluation.get("ordinary") or 0
+    if rate is None or not ordinary:
+        raise Conflict(_("The evaluation had no ordinary messages, so the false-positive "
+                         "rate is unknown. Evaluate with ordinary messages first."),
+                       code="no_fp_rate")
+    if rate > max_fp_rate():
+        raise Conflict(_("%(rate)s of ordinary messages reached high risk (%(count)s of "
+                         "%(total)s); at most %(max)s may. Fix the rules and evaluate "
+                         "again.") % {
+            "rate": f"{rate:.2%}", "count": ruleset.evaluation.get("high_fp"),
+            "total": ruleset.evaluation.get("ordinary"), "max": f"{max_fp_rate():.2%}"},
+            code="fp_too_high")
+    needed = min_ordinary()
+    if ordinary < needed:
+        first_ever = not CheckerRuleSet.objects.filter(
+            state__in=[State.LIVE, State.RETIRED]).exists()
+        if not (bootstrap and first_ever):
+            raise Conflict(_("The evaluation had only %(count)s ordinary messages; a version "
+                             "goes live only after an evaluation on at least %(min)s, so that "
+                             "its false-positive rate means something. Evaluate it on the "
+                             "configured corpus or a larger labelled file.") % {
+                "count": ordinary, "min": needed}, code="too_few_ordinary")
+        ruleset.evaluation = {**ruleset.evaluation, "bootstrap": True, "min_ordinary": needed}
+    for old in live:
+        old.retire()
+        _save(old, ["state"])
+        activity_record(target=old, actor=actor, verb="education.checker_ruleset_retire",
+                        from_state=State.LIVE, to_state=State.RETIRED,
+                        data={"replaced_by": ruleset.version})
+    ruleset.publish()
+    ruleset.published_at = clock.now()
+    ruleset.published_by = actor if actor is not None and actor.is_authenticated else None
+    _save(ruleset, ["state", "published_at", "published_by", "evaluation"])
+    comment = ""
+    if ruleset.evaluation.get("bootstrap"):
+        with translation.override(settings.LANGUAGE_CODE):
+            comment = _("Bootstrap: the first version, live although its evaluation had "
+                        "fewer ordinary messages than a publish needs.")
+    activity_record(target=ruleset, actor=actor, verb="education.checker_ruleset_publish",
+                    from_state=State.EVALUATED, to_state=State.LIVE, comment=comment,
+                    data={"high_fp_rate": rate, "ordinary": ordinary,
+                          "bootstrap": bool(ruleset.evaluation.get("bootstrap"))})
+    version = ruleset.version
+    transaction.on_commit(lambda: cache.set(LIVE_VERSION_KEY, version,
+                                            LIVE_VERSION_SECONDS))
     return ruleset
 
 
@@ -507,8 +563,12 @@ def checker_rules_seed(*, actor=None, force: bool = False, publish: bool = True,
     """Make a version of the default rules, evaluate it (on the configured corpus when it is
     there, else on the checker's built-in labelled examples) and publish it. Does nothing
     when a version exists already, unless ``force``. Returns ``{"version", "rules",
-    "skipped", "corpus", "high_fp_rate", "state"}`` (``version`` None when nothing was
-    done); a version whose evaluation is refused for publishing stays evaluated."""
+    "skipped", "corpus", "high_fp_rate", "state", "bootstrap"}`` (``version`` None when
+    nothing was done); a version whose evaluation is refused for publishing stays evaluated.
+
+    Evaluated on the examples, the version has far fewer ordinary messages than a publish
+    needs (:func:`min_ordinary`): it goes live only as the bootstrap, when no version was
+    ever live, marked ``evaluation["bootstrap"]`` (and shown so on its page)."""
     if CheckerRuleSet.objects.exists() and not force:
         return {"version": None}
     ruleset, skipped = checker_ruleset_seed_default(actor=actor, note=note)
@@ -520,10 +580,12 @@ def checker_rules_seed(*, actor=None, force: bool = False, publish: bool = True,
                                            upload=ev.EXAMPLES.read_bytes(),
                                            upload_name=ev.EXAMPLES.name)
     if publish:
+        _require(actor, "education.publish_checker_rules")
         try:
-            ruleset = checker_ruleset_publish(actor=actor, ruleset_id=ruleset.pk)
+            ruleset = _publish(actor=actor, ruleset_id=ruleset.pk, bootstrap=True)
         except Conflict:
             pass
     return {"version": ruleset.version, "rules": ruleset.rules.count(), "skipped": skipped,
             "corpus": ruleset.evaluation.get("corpus"),
-            "high_fp_rate": ruleset.evaluation.get("high_fp_rate"), "state": ruleset.state}
+            "high_fp_rate": ruleset.evaluation.get("high_fp_rate"), "state": ruleset.state,
+            "bootstrap": bool(ruleset.evaluation.get("bootstrap"))}

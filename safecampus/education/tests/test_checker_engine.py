@@ -159,12 +159,85 @@ def test_everyday_campus_messages_are_not_flagged(row):
     assert result.level in ("none", "low"), result.red_flags
 
 
-@pytest.mark.parametrize("row", FRAUD, ids=lambda r: r["type"])
+@pytest.mark.parametrize("row", [r for r in FRAUD if r["type"]], ids=lambda r: r["type"])
 def test_scam_messages_are_high_risk_with_the_right_type(row):
     result = engine().check(row["content"])
     assert result.level == "high", (result.score, result.red_flags)
     assert result.types[0].code == row["type"]
     assert result.red_flags
+
+
+# --- links inside Chinese text ------------------------------------------------------------------
+@pytest.mark.parametrize(("message", "link"), [
+    ("【工商银行】您的账户存在异常，请点击 icbc-verify.top 进行验证", "icbc-verify.top"),
+    ("请登录 etc-gov.cc 重新认证", "etc-gov.cc"),
+    ("请点击icbc-verify.top进行验证", "icbc-verify.top"),   # no spaces at all
+])
+def test_a_phishing_domain_inside_chinese_text_is_flagged(message, link):
+    result = engine().check(message)
+    flagged = {f.text for f in result.red_flags}
+    assert link in flagged, result.red_flags
+    assert {f.explanation for f in result.red_flags if f.text == link} >= {
+        "A web address that imitates a bank, shop or government site.",
+        "A link: open only addresses you know."}
+    if "工商银行" in message:
+        assert result.level in ("medium", "high")
+
+
+def test_the_phishing_examples_are_at_least_medium_with_the_link_flagged():
+    untyped = [r for r in FRAUD if not r["type"]]
+    assert len(untyped) >= 2
+    for row in untyped:
+        result = engine().check(row["content"])
+        assert result.level in ("medium", "high"), (row["content"], result.red_flags)
+        assert any("link" in f.explanation.lower() or "web address" in f.explanation
+                   for f in result.red_flags)
+
+
+def test_a_link_ends_where_the_chinese_text_after_it_begins():
+    pasted = "https://b23.tv/BV1xx 这个视频挺好看"
+    result = engine().check(pasted)
+    assert [f.text for f in result.red_flags] == ["https://b23.tv/BV1xx"]
+    assert [piece for piece, flags in result.segments if flags] == ["https://b23.tv/BV1xx"]
+    assert result.level == "low"
+    comma = engine().check("详见 http://x.example.cn，请查收")
+    assert [f.text for f in comma.red_flags] == ["http://x.example.cn"]
+
+
+def test_a_named_flag_group_highlights_only_the_number_not_its_neighbours():
+    result = engine().check("客服热线95588，或致电17012345678咨询")
+    texts = [f.text for f in result.red_flags]
+    assert "95588" in texts and "17012345678" in texts
+    assert "+8613812345678" not in engine().check("请拨打+8613812345678").red_flags
+
+
+# --- long texts keep their evidence -------------------------------------------------------------
+def test_a_wall_of_one_word_before_the_scam_does_not_hide_it():
+    scam = "兼职刷单，日赚300-500元，先垫付后返佣"
+    pasted = "转账" * 450 + scam
+    result = engine().check(pasted)
+    assert result.level == "high", result.red_flags
+    assert engine().score(pasted)[0] == "high"
+    assert {"刷单", "返佣"} <= {f.text for f in result.red_flags}
+    wall = engine().check("刷单 " * 2000)
+    assert sum(1 for f in wall.red_flags if f.text == "刷单") <= 10  # highlights per rule capped
+
+
+# --- warnings about fraud -----------------------------------------------------------------------
+@pytest.mark.parametrize("warning", [
+    "反诈提醒：公检法不会通过电话办案，凡是要求转账到安全账户的都是诈骗，请拨打96110",
+    "学校保卫处提醒：刷单返利都是诈骗，不要轻信兼职刷单广告",
+    "警惕“安全账户”：民警不会要求你转账",
+])
+def test_the_offices_own_warnings_stay_at_most_low(warning):
+    result = engine().check(warning)
+    assert result.level in ("none", "low"), (result.score, result.red_flags)
+
+
+def test_a_scam_that_adds_a_warning_word_keeps_its_other_signs():
+    scam = "我是市公安局民警，你名下的银行卡涉嫌洗钱案，请将资金转到安全账户，不要告诉任何人。"
+    assert engine().check(scam).level == "high"
+    assert engine().check("谨防诈骗！" + scam).level in ("medium", "high")
 
 
 def test_the_default_rules_are_a_few_hundred_and_all_compile():
@@ -187,20 +260,46 @@ def test_a_100_kb_paste_is_checked_on_its_first_5000_characters_quickly():
     assert wall.truncated and wall.level in ("medium", "low")
 
 
-# --- unsafe regular expressions ---------------------------------------------------------------
+# --- regular expressions: RE2, linear time ----------------------------------------------------
 @pytest.mark.parametrize(("pattern", "problem"), [
-    ("(a+)+", "nested"), (r"(\w*\s?)*$", "nested"), ("(?:x|y+)*z", "nested"),
     ("(ab", "syntax"), ("[", "syntax"), (r"(a)\1", "backreference"), ("a*", "empty"),
-    ("x" * 301, "too_long"),
+    ("x" * 301, "too_long"), (r"(?:95\d{3})(?!\d)", "unsupported"),
+    (r"(?<!\d)400", "unsupported"), ("(?=a)a", "unsupported"), ("(?>ab)c", "unsupported"),
 ])
-def test_unsafe_or_broken_regular_expressions_are_refused(pattern, problem):
+def test_broken_or_unsupported_regular_expressions_are_refused(pattern, problem):
     assert regex_problem(pattern) == problem
 
 
 @pytest.mark.parametrize("pattern", [r"https?://\S+", r"\d{3,4}-\d{7,8}", "(ab|cd){2}x",
-                                     r"(?:95\d{3})(?!\d)"])
+                                     r"(?:^|\D)(?P<flag>95\d{3})(?:\D|$)"])
 def test_ordinary_regular_expressions_are_accepted(pattern):
     assert regex_problem(pattern) is None
+
+
+# Patterns that take exponential time in a backtracking engine, each with the text that
+# makes it backtrack (no "x" / "=" / "b" at the end, so the match fails at the last step).
+CATASTROPHIC = [
+    (r"(.|\s)+x", "a" * 5000),
+    (r"(\d|\d\d)+x", "1" * 5000),
+    (r"(a|a)+$", "a" * 4999 + "!"),
+    (r"\d+\d+\d+\d+\d+x", "1" * 5000),
+    (r".*.*.*.*=", "a" * 5000),
+    ("(a+)+b", "a" * 5000),
+]
+
+
+@pytest.mark.parametrize(("pattern", "text"), CATASTROPHIC, ids=[p for p, _t in CATASTROPHIC])
+def test_a_catastrophic_pattern_checks_5000_adversarial_characters_in_half_a_second(pattern,
+                                                                                     text):
+    assert regex_problem(pattern) is None  # RE2 runs it in linear time: nothing to refuse
+    e = _engine(RuleSpec(pattern=pattern, weight=30, red_flag="slow", type_code="t",
+                         kind="regex"),
+                RuleSpec(pattern="安全账户", weight=30, red_flag="safe", type_code="t"))
+    started = time.perf_counter()
+    result = e.check(text)
+    e.score(text)
+    assert time.perf_counter() - started < 0.5
+    assert result.level == "none" and result.checked_chars == 5000
 
 
 def test_phrases_of_a_rule_are_folded_like_messages():

@@ -4,10 +4,14 @@ hub card; the office's rule-set pages (list, a version, adding a rule with a bad
 expression, evaluating an upload, publishing) and who may open them."""
 
 import logging
+from urllib.parse import quote
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from safecampus.education.models import CheckerRuleSet
 from safecampus.tests.pages import login, messages_of, text_of
@@ -16,10 +20,16 @@ from .checker_helpers import _fresh_checker, english, live, no_corpus, taxonomy
 
 FIXTURES = (_fresh_checker, english, live, no_corpus, taxonomy)  # requested by name below
 
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = pytest.mark.usefixtures("english", "english_pages")
 SCAM = "我是市公安局民警，你名下的银行卡涉嫌洗钱案，请将资金转到安全账户，不要告诉任何人。"
 URL = "/education/checker/"
 API = "/api/v1/education/checker/check/"
+
+
+@pytest.fixture
+def english_pages(client):
+    """Pages (and the API) in English: the language cookie, as a reader who chose English."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 def _rows() -> int:
@@ -41,8 +51,37 @@ def test_a_signed_out_visitor_checks_a_scam_and_sees_why(client, live):
     assert reverse("education:fraud_type", args=["police_impersonation"]) in html
     assert "Call the anti-fraud hotline 96110 to check" in text
     assert 'href="tel:96110"' in html
-    assert 'name="text" value="' in html and reverse("education:fraud_report") in html
     assert "no-store" in response["Cache-Control"]
+    # signed out: no report form carrying the text, a sign-in link to the report form instead
+    report = reverse("education:fraud_report")
+    assert 'id="checker-report"' not in html and 'name="text" value="' not in html
+    assert (f'href="{reverse("accounts:login")}?next={quote(report, safe="/")}"' in html)
+    assert "The text you pasted is not carried over" in text
+    assert SCAM not in html.split('id="checker-highlight"')[0].split("<textarea")[0]
+
+
+def test_a_signed_in_reader_reports_by_a_post_that_keeps_the_text_out_of_urls(client, org,
+                                                                                live):
+    response = login(client, org.users.student).post(URL, {"text": SCAM})
+    html = response.content.decode()
+    form = html.split('id="checker-report"')[0].rsplit("<form", 1)[1] + html.split(
+        'id="checker-report"')[1].split("</form>")[0]
+    assert 'method="post"' in form
+    assert f'action="{reverse("education:fraud_report")}"' in form
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert '<input type="hidden" name="from" value="checker">' in form
+    assert f'<input type="hidden" name="text" value="{SCAM}">' in form
+    assert "checker-report-signin" not in html
+
+
+def test_the_page_speaks_chinese_unless_english_was_chosen(client, live):
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
+    response = client.post(URL, {"text": SCAM})
+    with translation.override("zh-hans"):
+        expected = [gettext("High risk: very likely a scam"), gettext("Sign in to report it")]
+    assert expected[0] != "High risk: very likely a scam"  # the catalogue has it
+    for phrase in expected:
+        assert phrase in text_of(response)
 
 
 def test_the_pasted_text_is_escaped_in_the_highlights(client, live):
@@ -141,12 +180,14 @@ def test_only_the_office_opens_the_rule_pages(client, org, live):
     assert client.get(reverse("education:checker_rulesets")).status_code == 302
 
 
-def test_the_office_makes_a_version_adds_rules_evaluates_and_publishes(client, org, live,
-                                                                       django_assert_max_num_queries):
+def test_the_office_makes_a_version_adds_rules_evaluates_and_publishes(
+        client, org, live, settings, django_assert_max_num_queries):
     staff = login(client, org.users.staff)
     with django_assert_max_num_queries(12):
         listing = staff.get(reverse("education:checker_rulesets"))
-    assert "0 / 22 (0.00%)" in text_of(listing)
+    assert "0 / 25 (0.00%)" in text_of(listing)
+    assert ("Live as the seed's bootstrap: evaluated on only 25 ordinary messages, fewer than "
+            "the 5000 a publish needs.") in text_of(listing)
     response = staff.post(reverse("education:checker_rulesets"), {"note": "more loan rules"})
     v2 = CheckerRuleSet.objects.get(version=2)
     assert response.url == reverse("education:checker_ruleset", args=[v2.pk])
@@ -154,10 +195,11 @@ def test_the_office_makes_a_version_adds_rules_evaluates_and_publishes(client, o
         detail = staff.get(reverse("education:checker_ruleset", args=[v2.pk]))
     assert detail.status_code == 200 and 'id="rule-add"' in detail.content.decode()
     bad = staff.post(reverse("education:checker_rule_add", args=[v2.pk]), {
-        "fraud_type": "", "kind": "regex", "pattern": "(a+)+b", "weight": 20,
+        "fraud_type": "", "kind": "regex", "pattern": r"(?<!\d)95\d{3}", "weight": 20,
         "red_flag": "x", "window": 30})
     assert bad.status_code == 400
-    assert "repeats a group that itself repeats" in text_of(bad)
+    assert "The checker runs regular expressions in RE2, which has no look-ahead or " \
+           "look-behind" in text_of(bad)
     good = staff.post(reverse("education:checker_rule_add", args=[v2.pk]), {
         "fraud_type": str(v2.rules.exclude(fraud_type=None).first().fraud_type_id),
         "kind": "phrase", "pattern": "网贷秒批|网贷秒下", "weight": 25,
@@ -177,6 +219,15 @@ def test_the_office_makes_a_version_adds_rules_evaluates_and_publishes(client, o
     refused = staff.post(reverse("education:checker_ruleset_publish", args=[v2.pk]))
     assert refused.status_code == 403
     admin = login(client, org.users.admin)
+    page = admin.get(reverse("education:checker_ruleset", args=[v2.pk]))
+    assert "too few ordinary messages to publish" in text_of(page)
+    too_few = admin.post(reverse("education:checker_ruleset_publish", args=[v2.pk]))
+    assert messages_of(too_few) == [
+        "The evaluation had only 1 ordinary messages; a version goes live only after an "
+        "evaluation on at least 5000, so that its false-positive rate means something. "
+        "Evaluate it on the configured corpus or a larger labelled file."]
+    admin.get(too_few.url)  # the message shown (and so used up)
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHECKER_MIN_ORDINARY": 1}
     published = admin.post(reverse("education:checker_ruleset_publish", args=[v2.pk]))
     assert messages_of(published) == ["Version 2 is live."]
     v2.refresh_from_db()

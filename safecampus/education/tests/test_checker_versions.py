@@ -4,7 +4,10 @@ labelled CSV, publishing (refused without evaluation or with too many false posi
 live version at a time; the live engine switches), permissions and the timeline."""
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
+from django.utils.translation import gettext
 from django_fsm import TransitionNotAllowed
 
 from safecampus.core.activity import activity_for
@@ -13,7 +16,7 @@ from safecampus.education.models import CheckerRule, CheckerRuleSet
 from safecampus.education.selectors import checker as selectors
 from safecampus.education.services import checker as services
 
-from .checker_helpers import _fresh_checker, english, live, no_corpus, taxonomy
+from .checker_helpers import _fresh_checker, english, examples, live, no_corpus, taxonomy
 
 FIXTURES = (_fresh_checker, english, live, no_corpus, taxonomy)  # requested by name below
 
@@ -55,7 +58,15 @@ def test_the_seed_command_makes_version_1_evaluated_and_live_once(db, taxonomy, 
     assert 150 <= ruleset.rules.count() <= 300
     assert ruleset.evaluation["corpus"] == "examples.csv"
     assert ruleset.evaluation["high_fp"] == 0
-    assert ruleset.evaluation["spam_by_level"]["high"] == ruleset.evaluation["spam"]
+    typed = sum(1 for row in examples() if row["label"] == "1" and row["type"])
+    assert ruleset.evaluation["spam_by_level"]["high"] == typed
+    # 25 ordinary examples are far fewer than a publish needs: live only as the bootstrap
+    assert ruleset.evaluation["ordinary"] < services.min_ordinary()
+    assert (ruleset.evaluation["bootstrap"], ruleset.evaluation["min_ordinary"]) == (True, 5000)
+    with translation.override(settings.LANGUAGE_CODE):  # stored in the site's language
+        said = gettext("Bootstrap: the first version, live although its evaluation had fewer "
+                       "ordinary messages than a publish needs.")
+    assert activity_for(ruleset).get(verb="education.checker_ruleset_publish").comment == said
     assert ruleset.rules.filter(fraud_type__code="loan").exists()
     assert ruleset.rules.filter(fraud_type__isnull=True, kind="regex").count() >= 8
     call_command("checker_rules_seed", stdout=open("/dev/null", "w"))
@@ -91,7 +102,8 @@ def test_a_new_version_copies_the_live_rules_and_thresholds(org, live):
 
 
 @pytest.mark.parametrize(("pattern", "message"), [
-    ("(a+)+", "repeats a group that itself repeats"),
+    (r"(?<![a-z0-9-])icbc", "which has no look-ahead or look-behind"),
+    ("(?=x)x", "which has no look-ahead or look-behind"),
     ("(ab", "This regular expression is not valid."),
     ("a*", "matches an empty text"),
     (r"(a)\1", "Back-references"),
@@ -218,8 +230,93 @@ def test_editing_an_evaluated_version_returns_it_to_draft(org, taxonomy):
         assert ruleset.state == State.DRAFT
 
 
+@pytest.mark.parametrize("pattern", [r"(.|\s)+x", r"(\d|\d\d)+x", "(a|a)+$",
+                                     r"\d+\d+\d+\d+\d+x", ".*.*.*.*="])
+def test_a_pattern_that_backtracks_elsewhere_is_saved_and_runs_in_linear_time(org, taxonomy,
+                                                                           pattern):
+    import time
+
+    ruleset = services.checker_ruleset_create(actor=org.users.staff, blank=True)
+    services.checker_rule_add(actor=org.users.staff, ruleset_id=ruleset.pk,
+                              fraud_type_id=None, kind="regex", pattern=pattern, weight=10,
+                              red_flag="x")
+    started = time.perf_counter()
+    outcome = selectors.ruleset_try(ruleset, "1" * 2500 + "a" * 2499 + "\n")
+    assert time.perf_counter() - started < 0.5
+    assert outcome.result.checked_chars == 5000
+
+
+def test_a_publish_needs_enough_ordinary_messages_in_its_evaluation(org, taxonomy, live,
+                                                                    settings):
+    admin, staff = org.users.admin, org.users.staff
+    v2 = _draft(staff, taxonomy, weight=10)
+    services.checker_ruleset_evaluate(actor=staff, ruleset_id=v2.pk, upload=SMALL_CSV,
+                                      upload_name="small.csv")
+    with pytest.raises(Conflict) as caught:
+        services.checker_ruleset_publish(actor=admin, ruleset_id=v2.pk)
+    assert caught.value.code == "too_few_ordinary"
+    assert caught.value.message == (
+        "The evaluation had only 3 ordinary messages; a version goes live only after an "
+        "evaluation on at least 5000, so that its false-positive rate means something. "
+        "Evaluate it on the configured corpus or a larger labelled file.")
+    v2.refresh_from_db()
+    assert v2.state == State.EVALUATED and "bootstrap" not in v2.evaluation
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHECKER_MIN_ORDINARY": 3}
+    services.checker_ruleset_publish(actor=admin, ruleset_id=v2.pk)
+    v2.refresh_from_db()
+    assert v2.state == State.LIVE and "bootstrap" not in v2.evaluation
+
+
+def test_only_the_very_first_version_goes_live_as_the_seeds_bootstrap(db, taxonomy, no_corpus):
+    first = services.checker_rules_seed(actor=None)
+    assert (first["state"], first["bootstrap"]) == (State.LIVE, True)
+    again = services.checker_rules_seed(actor=None, force=True)  # a version was live before
+    assert (again["version"], again["state"], again["bootstrap"]) == (2, State.EVALUATED,
+                                                                     False)
+    assert CheckerRuleSet.objects.get(state=State.LIVE).version == 1
+
+
+def test_fraud_type_edits_show_in_the_next_check_without_a_new_version(org, taxonomy, live):
+    scam = "你涉嫌洗钱，请把钱转到安全账户"
+    police = taxonomy["police_impersonation"]
+    assert selectors.message_check(scam).result.types[0].name == police.name
+    selectors.live_engine()  # compiled and kept with the names of now
+    FraudType = type(police)
+    FraudType.objects.filter(pk=police.pk).update(name="冒充公检法（新名称）",
+                                                  advice="新的第一条建议\n第二条")
+    result = selectors.message_check(scam).result
+    assert result.types[0].name == "冒充公检法（新名称）"
+    assert result.types[0].advice == ("新的第一条建议", "第二条")
+    assert {f.type_name for f in result.red_flags if f.type_code == police.code} == {
+        "冒充公检法（新名称）"}
+    assert "新的第一条建议" in selectors.message_check(scam).advice
+
+
+def test_a_check_reads_the_type_names_with_one_query(org, taxonomy, live,
+                                                     django_assert_num_queries):
+    selectors.message_check("热身")  # the live version compiled and cached
+    with django_assert_num_queries(1):
+        selectors.message_check("你涉嫌洗钱，请把钱转到安全账户")
+    with django_assert_num_queries(0):
+        selectors.message_check("明天下午开班会")
+
+
+def test_a_stored_rule_re2_cannot_run_is_left_out_of_the_live_checker(org, taxonomy, live):
+    """A version stored before the checker moved to RE2 keeps answering."""
+    rule = live.rules.filter(kind="regex").first()
+    CheckerRule.objects.filter(pk=rule.pk).update(pattern=r"(?<!\d)95\d{3}(?!\d)")
+    selectors._ENGINES.clear()
+    outcome = selectors.message_check("你涉嫌洗钱，请把钱转到安全账户")
+    assert outcome.status == "checked" and outcome.result.level == "high"
+    with pytest.raises(DomainError, match="cannot be used"):
+        services.checker_ruleset_evaluate(
+            actor=org.users.staff, ruleset_id=services.checker_ruleset_create(
+                actor=org.users.staff).pk, upload=SMALL_CSV, upload_name="small.csv")
+
+
 def test_one_live_version_at_a_time_and_the_live_engine_switches(
-        org, taxonomy, live, django_capture_on_commit_callbacks):
+        org, taxonomy, live, settings, django_capture_on_commit_callbacks):
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHECKER_MIN_ORDINARY": 3}
     admin, staff = org.users.admin, org.users.staff
     assert selectors.message_check("你涉嫌洗钱，请转到安全账户").result.version == 1
     v2 = _draft(staff, taxonomy, weight=10)

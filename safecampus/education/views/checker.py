@@ -3,8 +3,9 @@
 * ``checker/`` (everyone, also signed out): paste a message and see its risk level, the
   fraud types it matches, the red flags highlighted in the text and what to do. POST only
   (the text never goes into a URL or a log); limited per IP address per minute; the
-  answer is not cached. "Report it" sends the text on to the fraud report form only when
-  the reader presses it.
+  answer is not cached. "Report it" (signed-in readers) POSTs the text to the fraud report
+  form as a prefill only when the reader presses it, so it never goes into a URL; signed
+  out, a sign-in link to the report form is shown instead and the text is not carried.
 * ``checker/rules/…`` (office): rule-set versions, their rules, evaluation, trying a
   message on a version, publishing. Views are thin: one selector or service call each.
 """
@@ -30,7 +31,6 @@ from ..selectors import checker as selectors
 from ..services import checker as services
 
 RULES_PER_PAGE = 50
-REPORT_TEXT_MAX = 2000
 
 
 def client_address(request) -> str:
@@ -51,7 +51,8 @@ def checker(request):
             limited, status = True, 429
     return render(request, "education/checker/check.html", {
         "form": form, "outcome": outcome, "limited": limited,
-        "report_text": form.pasted()[:REPORT_TEXT_MAX] if outcome and outcome.result else "",
+        "report_text": (form.pasted()[:outcome.max_chars]
+                        if outcome and outcome.result and request.user.is_authenticated else ""),
         "can_manage": request.user.has_perm("education.manage_checker_rules")}, status=status)
 
 
@@ -81,7 +82,8 @@ def rulesets(request):
             return redirect("education:checker_ruleset", ruleset.pk)
     page = paginate(request, selectors.rulesets_list(), per_page=30)
     return render(request, "education/checker/rulesets.html", {
-        "page": page, "form": form, "max_fp_rate": services.max_fp_rate()})
+        "page": page, "form": form, "max_fp_rate": services.max_fp_rate(),
+        "min_ordinary": services.min_ordinary()})
 
 
 def _detail(request, ruleset, *, status=200, **extra):
@@ -101,7 +103,7 @@ def _detail(request, ruleset, *, status=200, **extra):
         "try_form": CheckForm(),
         "new_form": NewVersionForm(initial={"source": ruleset.pk}),
         "can_publish": request.user.has_perm("education.publish_checker_rules"),
-        "max_fp_rate": services.max_fp_rate(),
+        "max_fp_rate": services.max_fp_rate(), "min_ordinary": services.min_ordinary(),
         "timeline": activity_for(ruleset).order_by("-occurred_at", "-id")[:20],
         **extra}
     return render(request, "education/checker/ruleset.html", context, status=status)

@@ -1,7 +1,8 @@
 """The fraud-risk checker in a browser: a student pastes a suspicious message into the card on
 the education page of a phone (and a desktop), sees the high risk, the type, the red flags
 highlighted in the text and what to do, and takes the message on to a fraud report only by
-pressing "Report it"; signed out, the checker page answers an empty box clearly."""
+pressing "Report it" (a POST: the text never goes into a URL); signed out, the checker page
+answers an empty box clearly and offers a sign-in link to the report form instead."""
 
 import pytest
 
@@ -41,10 +42,12 @@ def test_a_student_checks_a_suspicious_message_and_sees_why(browsing, org, live,
     assert page.input_value("#checker-form textarea") == MESSAGE
     browsing.wait_until(page, "() => document.getElementById('checker-count').textContent"
                               ".includes('/ 5000')")
+    assert page.get_attribute("#checker-report", "method") == "post"
     with page.expect_navigation():
         page.click("#checker-report button[type=submit]")
-    assert "/education/fraud-reports/new/" in page.url
+    assert page.url.endswith("/education/fraud-reports/new/")  # the text is not in the URL
     assert page.input_value("textarea[name=message_text]") == MESSAGE
+    assert page.locator(".invalid-feedback:visible, .alert-danger").count() == 0
     browsing.shot(page, "03-report", full_page=False)
 
 
@@ -60,3 +63,14 @@ def test_signed_out_the_checker_answers_an_empty_box(browsing, live, viewport):
     page.click("#checker-clear")
     assert page.input_value("#checker-form textarea") == ""
     assert browsing.overflow(page) == 0
+    # a scam checked signed out: a sign-in link to the report form, the text not carried
+    page.fill("#checker-form textarea", MESSAGE)
+    with page.expect_navigation():
+        page.click("#checker-submit")
+    page.wait_for_selector("#checker-result")
+    assert page.locator("#checker-report").count() == 0
+    href = page.get_attribute("#checker-report-signin", "href")
+    assert href.startswith("/accounts/login/?next=") and "text" not in href
+    assert page.locator("#checker-report-note").is_visible()
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "04-signed-out-result")

@@ -30,4 +30,6 @@ class Command(BaseCommand):
             f"checker rules: version {result['version']} ({result['state']}), "
             f"{result['rules']} rules, {result['skipped']} left out for missing fraud types; "
             f"evaluated on {result['corpus']}: high-risk false positives "
-            f"{'?' if rate is None else f'{rate:.3%}'}")
+            f"{'?' if rate is None else f'{rate:.3%}'}"
+            + ("; live as the bootstrap (fewer ordinary messages than a publish needs: "
+               "evaluate a new version on the corpus)" if result["bootstrap"] else ""))
