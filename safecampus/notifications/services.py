@@ -127,6 +127,82 @@ def alert_dedupe_key(alert_id: int) -> str:
     return f"alert:{alert_id}"
 
 
+def notification_send_bulk(
+    *,
+    recipients: Iterable[tuple[int, str]],
+    verb: str,
+    title: str,
+    dedupe_key: str,
+    body: str = "",
+    url: str = "",
+    alert=None,
+    email: bool = False,
+    batch_size: int = ALERT_BATCH,
+) -> int:
+    """Notify many people at once: ``recipients`` are ``(user id, e-mail)`` pairs (ids of
+    active users; the caller filters). One :class:`Notification` per person with an in-app
+    :class:`Delivery` (sent), written with bulk INSERTs of ``batch_size`` rows — tens of
+    thousands of people are a few dozen statements, unlike :func:`notification_send`.
+
+    ``dedupe_key`` is required: people who already have a notification with it are skipped
+    (a repeated or overlapping run tells nobody twice). ``alert``: the :class:`Alert` the
+    notifications belong to (read receipts). ``email``: also an e-mail delivery (pending, or
+    skipped without an address), sent by the task after the surrounding transaction commits.
+    ``title``/``body`` are already translated. Returns how many were notified.
+    """
+    total = 0
+    email_ids: list[int] = []
+    batch: list[tuple[int, str]] = []
+
+    def flush() -> int:
+        wanted = dict(batch)
+        told = set(Notification.objects.filter(dedupe_key=dedupe_key, recipient_id__in=wanted)
+                   .values_list("recipient_id", flat=True))
+        rows = Notification.objects.bulk_create(
+            [Notification(recipient_id=pk, verb=verb, title=title[:200], body=body,
+                          url=url[:300], dedupe_key=dedupe_key, alert=alert)
+             for pk in wanted if pk not in told], batch_size=batch_size)
+        if any(row.pk is None for row in rows):  # a backend without RETURNING
+            ids = dict(Notification.objects.filter(
+                dedupe_key=dedupe_key, recipient_id__in=[row.recipient_id for row in rows]
+            ).values_list("recipient_id", "pk"))
+            for row in rows:
+                row.pk = ids[row.recipient_id]
+        now = clock.now()
+        deliveries = [Delivery(notification_id=row.pk, channel=Delivery.Channel.IN_APP,
+                               state=Delivery.State.SENT, attempts=1, sent_at=now)
+                      for row in rows]
+        if email:
+            deliveries += [Delivery(notification_id=row.pk, channel=Delivery.Channel.EMAIL,
+                                    state=(Delivery.State.PENDING if wanted[row.recipient_id]
+                                           else Delivery.State.SKIPPED))
+                           for row in rows]
+        created = Delivery.objects.bulk_create(deliveries, batch_size=batch_size)
+        if any(d.pk is None for d in created) and email:
+            created = Delivery.objects.filter(
+                notification_id__in=[row.pk for row in rows], channel=Delivery.Channel.EMAIL)
+        email_ids.extend(d.pk for d in created if d.channel == Delivery.Channel.EMAIL
+                         and d.state == Delivery.State.PENDING)
+        return len(rows)
+
+    for row in recipients:
+        batch.append(row)
+        if len(batch) >= batch_size:
+            total += flush()
+            batch = []
+    if batch:
+        total += flush()
+    if email_ids:
+        from .tasks import deliver_email
+
+        def queue(ids=tuple(email_ids)):
+            for pk in ids:
+                deliver_email(pk)
+
+        transaction.on_commit(queue)
+    return total
+
+
 def alert_send(
     *,
     sender,
@@ -176,58 +252,15 @@ def alert_send(
             audience_year=audience_year, audience_class_id=audience_class_id)
         link = (reading_url(alert) if reading_url is not None
                 else reverse("notifications:alert", args=[alert.pk]))[:300]
-        key = alert_dedupe_key(alert.pk)
-        total = 0
-        email_ids: list[int] = []
-        batch: list[tuple[int, str]] = []
-
-        def flush() -> int:
-            now = clock.now()
-            rows = Notification.objects.bulk_create(
-                [Notification(recipient_id=pk, verb=ALERT_VERB, title=alert.title,
-                              body=body, url=link, dedupe_key=key, alert=alert)
-                 for pk, _email in batch], batch_size=ALERT_BATCH)
-            if any(row.pk is None for row in rows):  # a backend without RETURNING
-                ids = dict(Notification.objects.filter(
-                    alert=alert, recipient_id__in=[pk for pk, _e in batch]
-                ).values_list("recipient_id", "pk"))
-                for row in rows:
-                    row.pk = ids[row.recipient_id]
-            deliveries = [Delivery(notification_id=row.pk, channel=Delivery.Channel.IN_APP,
-                                   state=Delivery.State.SENT, attempts=1, sent_at=now)
-                          for row in rows]
-            if urgent:
-                emails = dict(batch)
-                deliveries += [Delivery(notification_id=row.pk, channel=Delivery.Channel.EMAIL,
-                                        state=(Delivery.State.PENDING if emails[row.recipient_id]
-                                               else Delivery.State.SKIPPED))
-                               for row in rows]
-            created = Delivery.objects.bulk_create(deliveries, batch_size=ALERT_BATCH)
-            email_ids.extend(d.pk for d in created
-                             if d.channel == Delivery.Channel.EMAIL
-                             and d.state == Delivery.State.PENDING and d.pk is not None)
-            return len(rows)
-
-        for row in list(people):  # ids and e-mails only: small even for 30,000 people
-            batch.append(row)
-            if len(batch) >= ALERT_BATCH:
-                total += flush()
-                batch = []
-        if batch:
-            total += flush()
+        # ids and e-mails only: small even for 30,000 people
+        total = notification_send_bulk(
+            recipients=list(people), verb=ALERT_VERB, title=alert.title, body=body, url=link,
+            dedupe_key=alert_dedupe_key(alert.pk), alert=alert, email=urgent)
         alert.recipient_count = total
         alert.save(update_fields=["recipient_count", "updated_at"])
         activity_record(target=alert, actor=sender, verb="notifications.alert_send",
                         to_state="sent", comment=alert.title,
                         data={"recipients": total, "level": level, "audience": audience_kind})
-        if email_ids:
-            from .tasks import deliver_email
-
-            def queue(ids=tuple(email_ids)):
-                for pk in ids:
-                    deliver_email(pk)
-
-            transaction.on_commit(queue)
     return alert
 
 
@@ -256,37 +289,12 @@ def alert_remind_unread(*, actor, alert_id: int, title: str, body: str = "",
         ).exists():
             raise Conflict(_("The unread recipients of this warning were already reminded; "
                              "a warning is reminded only once."), code="already_reminded")
-        key = f"alert-reminder:{alert.pk}"
-        now = clock.now()
-        total = 0
         unread = (Notification.objects.filter(alert=alert, read_at__isnull=True,
                                               recipient__is_active=True)
                   .order_by("pk").values_list("recipient_id", flat=True))
-        batch: list[int] = []
-
-        def flush() -> int:
-            rows = Notification.objects.bulk_create(
-                [Notification(recipient_id=pk, verb=ALERT_REMINDER_VERB, title=title[:200],
-                              body=body, url=url[:300], dedupe_key=key) for pk in batch],
-                batch_size=ALERT_BATCH)
-            if any(row.pk is None for row in rows):
-                ids = dict(Notification.objects.filter(
-                    dedupe_key=key, recipient_id__in=batch).values_list("recipient_id", "pk"))
-                for row in rows:
-                    row.pk = ids[row.recipient_id]
-            Delivery.objects.bulk_create(
-                [Delivery(notification_id=row.pk, channel=Delivery.Channel.IN_APP,
-                          state=Delivery.State.SENT, attempts=1, sent_at=now) for row in rows],
-                batch_size=ALERT_BATCH)
-            return len(rows)
-
-        for pk in list(unread):
-            batch.append(pk)
-            if len(batch) >= ALERT_BATCH:
-                total += flush()
-                batch = []
-        if batch:
-            total += flush()
+        total = notification_send_bulk(
+            recipients=[(pk, "") for pk in unread], verb=ALERT_REMINDER_VERB, title=title,
+            body=body, url=url, dedupe_key=f"alert-reminder:{alert.pk}")
         activity_record(target=alert, actor=actor, verb="notifications.alert_remind",
                         comment=title, data={"reminded": total})
     return total

@@ -3,7 +3,8 @@
 A question's ``options`` is a list of option texts in display order; ``answer`` is the
 sorted list of the correct options' 0-based indexes (one for single choice and true/false,
 one or more for multiple choice). A true/false question's options are ["正确", "错误"].
-An attempt's ``answers`` maps question id (as text) to the chosen indexes; ``score`` is a
+A submitted attempt's ``answers`` maps question id (as text) to
+``{"chosen": [indexes], "correct": bool}``; ``score`` is a
 percentage 0–100 (each question equal, a multiple-choice question right only when exactly
 the correct options are chosen).
 """

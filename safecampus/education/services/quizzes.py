@@ -53,7 +53,7 @@ from safecampus.core.errors import DomainError, NotAllowed, field_error, raise_f
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.models import ActivityEntry
 from safecampus.notifications.audiences import audience_check
-from safecampus.notifications.services import notification_send
+from safecampus.notifications.services import notification_send_bulk
 
 from ..models import Question, QuestionBank, Quiz, QuizAssignment, QuizAttempt
 from ..models.terms import Topic
@@ -343,22 +343,19 @@ def quiz_open_announce(*, quiz_id: int) -> int:
         title = _("Quiz open: %(title)s") % {"title": quiz.title}
         body = _("Take it by %(deadline)s.") % {"deadline": _local(quiz.closes_at)}
     url = reverse("education:quiz_take", args=[quiz.pk])
-    ids = list(selectors.quiz_people(quiz).filter(is_active=True).order_by("pk")
-               .values_list("pk", flat=True))
+    people = list(selectors.quiz_people(quiz).filter(is_active=True).order_by("pk")
+                  .values_list("pk", "email"))
     told = 0
-    for start in range(0, len(ids), ANNOUNCE_BATCH):
-        batch = ids[start:start + ANNOUNCE_BATCH]
+    for start in range(0, len(people), ANNOUNCE_BATCH):
         with transaction.atomic():
-            told += len(notification_send(
-                recipients=User.objects.filter(pk__in=batch).only("pk", "is_active", "email")
-                .order_by("pk"),
-                verb=OPEN_VERB, title=title, body=body, url=url,
-                dedupe_key=f"{OPEN_VERB}:{quiz.pk}", email=False))
+            told += notification_send_bulk(
+                recipients=people[start:start + ANNOUNCE_BATCH], verb=OPEN_VERB, title=title,
+                body=body, url=url, dedupe_key=f"{OPEN_VERB}:{quiz.pk}")
     with transaction.atomic():
         Quiz.objects.select_for_update().filter(pk=quiz.pk).first()
         if not _announced(quiz.pk):
             activity_record(target=quiz, actor=None, verb=OPEN_VERB, from_state="scheduled",
-                            to_state="open", data={"told": told, "people": len(ids)})
+                            to_state="open", data={"told": told, "people": len(people)})
     return told
 
 
