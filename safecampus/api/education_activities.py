@@ -60,7 +60,7 @@ class ActivitySerializer(serializers.ModelSerializer):
         model = Activity
         fields = ["id", "title", "topic", "topic_display", "kind", "kind_display", "state",
                   "state_display", "campaign", "starts_at", "ends_at", "campus", "place",
-                  "location", "audience_count"]
+                  "location", "audience_count", "latitude", "longitude", "sign_in_radius_m"]
         read_only_fields = fields
 
 
@@ -136,6 +136,16 @@ class ActivityInput(serializers.Serializer):
                                      required=False, max_length=200)
     class_groups = serializers.ListField(child=IdField(),
                                          required=False, max_length=1000)
+    latitude = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=32,
+        help_text=gettext_lazy("Where sign-in is expected: WGS-84 decimal degrees (with "
+                               "longitude, or neither)."))
+    longitude = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=32,
+        help_text=gettext_lazy("WGS-84 decimal degrees (with latitude, or neither)."))
+    sign_in_radius_m = serializers.IntegerField(
+        required=False, allow_null=True, help_text=gettext_lazy(
+            "Metres from the position within which a sign-in is near (default 300)."))
 
 
 @extend_schema(tags=["education"])
@@ -190,7 +200,9 @@ class ActivityViewSet(viewsets.GenericViewSet):
             place_id=d.get("place"), location=d.get("location", ""),
             description=d.get("description", ""), partner_ids=d.get("partners", ()),
             campus_ids=d.get("campuses", ()), building_ids=d.get("buildings", ()),
-            college_ids=d.get("colleges", ()), class_ids=d.get("class_groups", ())))
+            college_ids=d.get("colleges", ()), class_ids=d.get("class_groups", ()),
+            latitude=d.get("latitude"), longitude=d.get("longitude"),
+            sign_in_radius_m=d.get("sign_in_radius_m")))
         return Response(ActivityDetailSerializer(selectors.activity_detail(activity.pk)).data,
                         status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
 

@@ -93,6 +93,18 @@ class ActivityForm(IdempotentFormMixin):
     class_groups = forms.MultipleChoiceField(label=_("Classes reached"), required=False)
     description = forms.CharField(label=_("Description"), required=False, max_length=4000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
+    # Checked by the service (decimal degrees, both or neither, the distance's range).
+    latitude = forms.CharField(label=_("Latitude"), required=False, max_length=32,
+                               widget=forms.TextInput(attrs={"inputmode": "decimal",
+                                                             "placeholder": "34.246000"}))
+    longitude = forms.CharField(label=_("Longitude"), required=False, max_length=32,
+                                widget=forms.TextInput(attrs={"inputmode": "decimal",
+                                                              "placeholder": "108.983000"}))
+    sign_in_radius_m = forms.CharField(
+        label=_("Allowed distance (m)"), required=False, max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "300"}),
+        help_text=_("A sign-in farther than this from the position is marked as far away "
+                    "(not refused). Empty: 300 m."))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,7 +132,9 @@ class ActivityForm(IdempotentFormMixin):
             campus_id=d["campus"] or None, place_id=d["place"] or None,
             location=d["location"], description=d["description"],
             partner_ids=d["partners"], campus_ids=d["campuses"], building_ids=d["buildings"],
-            college_ids=d["colleges"], class_ids=d["class_groups"])
+            college_ids=d["colleges"], class_ids=d["class_groups"],
+            latitude=d["latitude"], longitude=d["longitude"],
+            sign_in_radius_m=d["sign_in_radius_m"])
 
 
 class HoldForm(forms.Form):

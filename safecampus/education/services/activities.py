@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed, raise_field_errors
 from safecampus.core.forms import id_or_none
+from safecampus.core.geo import LATITUDE_LIMIT, LONGITUDE_LIMIT, BadCoordinate, parse_degrees
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.uploads import photo_process
 from safecampus.organisation.models import Building, Campus, ClassGroup, Place, Unit
@@ -48,6 +50,9 @@ PHOTOS_MAX = 9
 MATERIALS_MAX = 20
 QUANTITY_MAX = 1_000_000
 AUDIENCE_MAX = 100_000
+#: Allowed distance (metres) of a sign-in from the activity's position.
+RADIUS_MIN = 10
+RADIUS_MAX = 5000
 #: Activities may be planned at most this far ahead and recorded this far back.
 YEARS_AHEAD = 2
 FIRST_YEAR = 2000
@@ -290,6 +295,46 @@ class ActivityInput:
     building_ids: Sequence = ()
     college_ids: Sequence = ()
     class_ids: Sequence = ()
+    #: Where sign-in is expected (WGS-84 decimal degrees, both or neither) and how far from
+    #: there a sign-in is still near (metres; None: the model's default, 300 m).
+    latitude: Decimal | float | str | None = None
+    longitude: Decimal | float | str | None = None
+    sign_in_radius_m: int | str | None = None
+
+
+def _position(data: ActivityInput, errors: dict) -> dict:
+    """The checked ``latitude``, ``longitude`` and ``sign_in_radius_m`` of ``data``."""
+    values = {}
+    for field, limit in (("latitude", LATITUDE_LIMIT), ("longitude", LONGITUDE_LIMIT)):
+        try:
+            values[field] = parse_degrees(getattr(data, field), limit=limit)
+        except BadCoordinate as bad:
+            values[field] = None
+            if bad.reason == "not_a_number":
+                message = _("Enter the position in decimal degrees (WGS-84), not degrees and "
+                            "minutes.")
+            elif limit == LATITUDE_LIMIT:
+                message = _("The latitude must be between -90 and 90 degrees.")
+            else:
+                message = _("The longitude must be between -180 and 180 degrees.")
+            errors.setdefault(field, []).append(message)
+    if (values["latitude"] is None) != (values["longitude"] is None) \
+            and "latitude" not in errors and "longitude" not in errors:
+        missing = "longitude" if values["longitude"] is None else "latitude"
+        errors.setdefault(missing, []).append(_("Give both latitude and longitude, or neither."))
+    radius = data.sign_in_radius_m
+    if radius in (None, ""):
+        values["sign_in_radius_m"] = Activity._meta.get_field("sign_in_radius_m").default
+    else:
+        try:
+            values["sign_in_radius_m"] = int(str(radius).strip())
+        except (TypeError, ValueError):
+            values["sign_in_radius_m"] = -1
+        if not RADIUS_MIN <= values["sign_in_radius_m"] <= RADIUS_MAX:
+            errors.setdefault("sign_in_radius_m", []).append(
+                _("The allowed distance is a whole number of metres from %(min)s to %(max)s.")
+                % {"min": RADIUS_MIN, "max": RADIUS_MAX})
+    return values
 
 
 def _activity_fields(actor, data: ActivityInput) -> tuple[dict, dict]:
@@ -377,10 +422,11 @@ def _activity_fields(actor, data: ActivityInput) -> tuple[dict, dict]:
             errors.setdefault("class_groups", []).append(
                 _("These classes are not in your units: %(classes)s.")
                 % {"classes": "、".join(foreign)})
+    position = _position(data, errors)
     raise_field_errors(errors)
     fields = {"title": title, "topic": data.topic, "kind": data.kind, "starts_at": starts_at,
               "ends_at": ends_at, "campaign": campaign, "campus": campus, "place": place,
-              "location": location, "description": description}
+              "location": location, "description": description, **position}
     relations = {"partners": partners, "campuses": campuses, "buildings": buildings,
                  "colleges": colleges, "class_groups": classes}
     return fields, relations
@@ -388,11 +434,15 @@ def _activity_fields(actor, data: ActivityInput) -> tuple[dict, dict]:
 
 def activity_create(*, actor, data: ActivityInput,
                     idempotency_key: str | None = None) -> Activity:
-    """Plan an activity (state ``planned``) with the groups it is for.
+    """Plan an activity (state ``planned``) with the groups it is for and, optionally, where
+    sign-in is expected (latitude/longitude, WGS-84, and the allowed distance in metres: a
+    sign-in farther away is flagged ``far_away``).
 
     Refused (field errors, nothing written) for a missing title/topic/kind/time, an end
-    before the start, unknown ids, a place not on the campus given, or, for a unit contact or
-    counsellor, colleges or classes outside their units. A repeated call with the same
+    before the start, unknown ids, a place not on the campus given, a position that is not
+    decimal degrees, out of range or half given, an allowed distance outside
+    :data:`RADIUS_MIN`–:data:`RADIUS_MAX`, or, for a unit contact or counsellor, colleges or
+    classes outside their units. A repeated call with the same
     ``idempotency_key`` returns the first activity.
     """
     _require(actor, "education.record_activity")

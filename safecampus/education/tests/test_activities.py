@@ -398,3 +398,46 @@ def test_coverage_query_count_does_not_grow_with_groups(edu, org):
         ClassGroup.objects.create(college=org.unit_b, enrolment_year=2026, code=f"x-{n}",
                                   name=f"新{n}", campus=org.campus2)
     assert few == count() == 3
+
+
+# --- sign-in position -------------------------------------------------------------------------
+def test_a_planned_position_and_distance_flag_far_sign_ins(edu, org):
+    """Given an activity planned at 34.246, 108.983 with 100 m allowed, a sign-in 56 m away
+    is near and one 1.5 km away is flagged far away (both stored)."""
+    from safecampus.education.qr import activity_code
+    from safecampus.education.services import attendance as attendance_services
+
+    activity = plan(edu.staff, starts_at=local(2026, 11, 30, 9, 30), hours=2,
+                    latitude="34.2460004", longitude=108.983, sign_in_radius_m="100")
+    activity.refresh_from_db()
+    assert (str(activity.latitude), str(activity.longitude), activity.sign_in_radius_m) == (
+        "34.246000", "108.983000", 100)
+    attendance_services.activity_sign_in_open(actor=edu.staff, activity_id=activity.pk)
+    code = activity_code(activity)
+    near = attendance_services.attendance_sign_in(
+        actor=edu.students[0], code=code, latitude="34.2465", longitude="108.983")
+    far = attendance_services.attendance_sign_in(
+        actor=edu.students[1], code=code, latitude="34.26", longitude="108.983")
+    assert (near.attendance.far_away, far.attendance.far_away) == (False, True)
+    default = plan(edu.staff, latitude="", longitude=None, sign_in_radius_m="")
+    default.refresh_from_db()
+    assert (default.latitude, default.longitude, default.sign_in_radius_m) == (None, None, 300)
+
+
+@pytest.mark.parametrize(("given", "errors"), [
+    ({"latitude": "34°14′", "longitude": "108.98"},
+     {"latitude": ["Enter the position in decimal degrees (WGS-84), not degrees and minutes."]}),
+    ({"latitude": "95", "longitude": "190"},
+     {"latitude": ["The latitude must be between -90 and 90 degrees."],
+      "longitude": ["The longitude must be between -180 and 180 degrees."]}),
+    ({"latitude": "34.246"}, {"longitude": ["Give both latitude and longitude, or neither."]}),
+    ({"sign_in_radius_m": "5"},
+     {"sign_in_radius_m": ["The allowed distance is a whole number of metres from 10 to 5000."]}),
+    ({"sign_in_radius_m": "abc"},
+     {"sign_in_radius_m": ["The allowed distance is a whole number of metres from 10 to 5000."]}),
+])
+def test_a_bad_position_or_distance_is_a_field_error(edu, given, errors):
+    with pytest.raises(DomainError) as error:
+        plan(edu.staff, **given)
+    assert error.value.field_errors == errors
+    assert not Activity.objects.exists()

@@ -276,3 +276,37 @@ def test_the_coverage_matrix_is_paged_and_the_not_reached_card_links_to_the_rest
     assert f'data-group="{edu.classes[0].pk}"' not in rows
     assert 'id="unreached-filter"' in only
     assert "page=1" in only and "unreached=1" in only[only.index('aria-label="Pages"'):]
+
+
+def test_the_form_and_the_api_take_the_sign_in_position(edu, org, client):
+    login(client, edu.staff)
+    form = client.get(reverse("education:activity_create")).content.decode()
+    assert 'id="use-position"' in form and "education/activities.js" in form
+    body = {"title": "消防培训", "topic": "fire", "kind": "training",
+            "starts_at": "2026-12-02T19:30", "ends_at": "2026-12-02T21:00", "location": "报告厅",
+            "idempotency_key": "position-0001"}
+    bad = client.post(reverse("education:activity_create"),
+                      {**body, "latitude": "34.246", "longitude": ""})
+    assert bad.status_code == 400
+    assert "Give both latitude and longitude, or neither." in text_of(bad)
+    response = client.post(reverse("education:activity_create"),
+                           {**body, "latitude": " 34.246 ", "longitude": "108.983",
+                            "sign_in_radius_m": "150"}, follow=True)
+    activity = Activity.objects.get()
+    assert (str(activity.latitude), str(activity.longitude), activity.sign_in_radius_m) == (
+        "34.246000", "108.983000", 150)
+    assert "34.246000, 108.983000 · within 150 m" in text_of(response)
+    api = client_for(edu.staff)
+    created = api.post(API, {"title": "演练", "topic": "fire", "kind": "drill",
+                             "starts_at": "2026-12-03T15:00:00", "ends_at": "2026-12-03T16:00:00",
+                             "location": "操场", "latitude": 34.25, "longitude": "108.98",
+                             "sign_in_radius_m": 200}, format="json")
+    assert created.status_code == 201
+    assert (created.json()["latitude"], created.json()["longitude"],
+            created.json()["sign_in_radius_m"]) == ("34.250000", "108.980000", 200)
+    refused = api.post(API, {"title": "演练", "topic": "fire", "kind": "drill",
+                             "starts_at": "2026-12-03T15:00:00", "ends_at": "2026-12-03T16:00:00",
+                             "location": "操场", "latitude": 91, "longitude": 0}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {
+        "latitude": ["The latitude must be between -90 and 90 degrees."]}
