@@ -179,3 +179,32 @@ def test_mark_read_redirects_only_within_the_site(org, send, client, target, exp
     assert response.status_code == 302
     assert response["Location"] == expected
     assert Notification.objects.get(pk=note.pk).read_at is not None
+
+
+def test_bulk_send_skips_people_already_told_and_mails_only_those_with_an_address(
+        org, django_capture_on_commit_callbacks):
+    with_mail = User.objects.create(username="bulk-a", email="a@example.edu.cn")
+    without_mail = User.objects.create(username="bulk-b", email="")
+    already = User.objects.create(username="bulk-c", email="c@example.edu.cn")
+    services.notification_send(recipients=[already], verb="test.bulk", title="早到的",
+                               dedupe_key="bulk:1", email=False)
+    people = [(u.pk, u.email) for u in (with_mail, without_mail, already)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        told = services.notification_send_bulk(
+            recipients=people, verb="test.bulk", title="宿舍消防安全测验已开放",
+            dedupe_key="bulk:1", email=True, batch_size=2)  # two batches
+
+    assert told == 2
+    rows = Notification.objects.filter(dedupe_key="bulk:1")
+    assert sorted(rows.values_list("recipient__username", flat=True)) == [
+        "bulk-a", "bulk-b", "bulk-c"]
+    assert rows.get(recipient=already).title == "早到的"  # not told twice
+    email = dict(Delivery.objects.filter(notification__dedupe_key="bulk:1",
+                                         channel=Delivery.Channel.EMAIL)
+                 .values_list("notification__recipient__username", "state"))
+    assert email == {"bulk-a": Delivery.State.SENT, "bulk-b": Delivery.State.SKIPPED}
+    assert [m.to for m in mail.outbox] == [["a@example.edu.cn"]]
+    # a second run tells nobody
+    assert services.notification_send_bulk(recipients=people, verb="test.bulk", title="x",
+                                           dedupe_key="bulk:1") == 0
