@@ -23,7 +23,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -39,7 +39,7 @@ from safecampus.accounts.selectors import office_people
 from safecampus.core import clock, qrcodes
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import DomainError, NotAllowed, field_error
-from safecampus.core.geo import client_uuid, distance_m
+from safecampus.core.geo import BadCoordinate, client_uuid, distance_m, parse_degrees
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.notifications.services import notification_send
 from safecampus.organisation.models import Campus, Place
@@ -143,15 +143,12 @@ def _unique_manual_code() -> str:
 
 # --- posts -----------------------------------------------------------------------------------
 def _coordinate(value, limit: int, field: str) -> Decimal | None:
-    if value in (None, ""):
-        return None
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise field_error(field, _("The position is not a number."), code="bad_location") from None
-    if not number.is_finite() or abs(number) > limit:
-        raise field_error(field, _("The position is out of range."), code="bad_location")
-    return number.quantize(Decimal("0.000001"))
+        return parse_degrees(value, limit=limit)
+    except BadCoordinate as error:
+        message = (_("The position is not a number.") if error.reason == "not_a_number"
+                   else _("The position is out of range."))
+        raise field_error(field, message, code="bad_location") from None
 
 
 def _post_fields(*, campus_id, place_id, name: str, kind: str, duties: str, latitude,
