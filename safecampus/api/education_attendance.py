@@ -29,7 +29,7 @@ from safecampus.education.selectors import attendance as selectors
 from safecampus.education.services import attendance as services
 
 from .duty import _parse, _query
-from .fields import IdField
+from .fields import DegreesField, IdField
 from .hazards import LabelField, RefField, _errors
 from .inspections import PersonField
 from .pagination import CountlessPagination
@@ -71,12 +71,8 @@ class AttendanceSignInInput(serializers.Serializer):
                                           label=gettext_lazy("Signed in at"),
                                           help_text=gettext_lazy(
                                               "The phone's clock, ISO 8601; default now."))
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False,
-                                        allow_null=True, min_value=-90, max_value=90,
-                                        label=gettext_lazy("Latitude"))
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False,
-                                         allow_null=True, min_value=-180, max_value=180,
-                                         label=gettext_lazy("Longitude"))
+    latitude = DegreesField(limit=90)
+    longitude = DegreesField(limit=180)
 
 
 def _rows(queryset):

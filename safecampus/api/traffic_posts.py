@@ -29,6 +29,7 @@ from safecampus.traffic.selectors import posts as selectors
 from safecampus.traffic.services import posts as services
 
 from .duty import _parse, _query
+from .fields import DegreesField
 from .hazards import (
     IDEMPOTENCY_PARAMETER,
     LabelField,
@@ -135,12 +136,8 @@ class SignInInput(serializers.Serializer):
                                           label=gettext_lazy("Signed in at"),
                                           help_text=gettext_lazy(
                                               "The phone's clock, ISO 8601; default now."))
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False,
-                                        allow_null=True, min_value=-90, max_value=90,
-                                        label=gettext_lazy("Latitude"))
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False,
-                                         allow_null=True, min_value=-180, max_value=180,
-                                         label=gettext_lazy("Longitude"))
+    latitude = DegreesField(limit=90)
+    longitude = DegreesField(limit=180)
     method = serializers.CharField(required=False, allow_blank=True, max_length=8,
                                    label=gettext_lazy("Method"),
                                    help_text=gettext_lazy("qr or manual; default: as the code "
