@@ -42,6 +42,18 @@ class Conflict(DomainError):
         super().__init__(message, code=code)
 
 
+def perm_require(actor, perm: str, obj=None, *, system: bool = False) -> None:
+    """Raise :class:`NotAllowed` unless ``actor`` has ``perm`` (on ``obj``: django-rules object
+    permissions). ``actor`` None is the system itself (a seed command, the demo loader): allowed
+    only when the service says so with ``system=True``, refused otherwise."""
+    if actor is None:
+        if system:
+            return
+        raise NotAllowed()
+    if not actor.has_perm(perm, obj):
+        raise NotAllowed()
+
+
 def field_error(field: str, message: str, *, code: str = "invalid") -> DomainError:
     """A :class:`DomainError` about one field: ``message`` (translated) shown at ``field``."""
     return DomainError(message, code=code, field_errors={field: [message]})

@@ -23,7 +23,7 @@ from safecampus.accounts.selectors import office_people as _office_people
 from safecampus.accounts.selectors import unit_people as _unit_people
 from safecampus.core import clock, workdays
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.core.errors import Conflict, DomainError, perm_require
 from safecampus.core.idempotency import idempotency_lookup, idempotency_remember
 from safecampus.core.uploads import photo_process
 from safecampus.notifications.services import notification_send
@@ -62,11 +62,6 @@ def _check_length(field: str, value: str | None, limit: int) -> None:
         message = _("At most %(limit)s characters (this has %(length)s).") % {
             "limit": limit, "length": len(value)}
         raise DomainError(message, field_errors={field: [message]})
-
-
-def _require(actor, perm: str, obj=None) -> None:
-    if not actor.has_perm(perm, obj):
-        raise NotAllowed()
 
 
 def _lock_hazard(hazard_id: int, version: int | None) -> Hazard:
@@ -229,7 +224,7 @@ def hazard_report(
     reference). With the same ``idempotency_key`` a second call returns the first hazard.
     Raises DomainError for a missing title/category/campus or an unreadable photo.
     """
-    _require(reporter, "hazards.report_hazard")
+    perm_require(reporter, "hazards.report_hazard")
     existing = idempotency_lookup(scope="hazards.report", key=idempotency_key, model=Hazard,
                                   user=reporter)
     if existing is not None:
@@ -330,7 +325,7 @@ def hazard_confirm(
     _check_length("comment", comment, COMMENT_MAX)
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
-        _require(actor, "hazards.confirm_hazard", hazard)
+        perm_require(actor, "hazards.confirm_hazard", hazard)
         if grade is not None:
             if grade not in Grade.values:
                 raise DomainError(_("Choose a grade."), field_errors={"grade": [_("Choose a grade.")]})
@@ -356,7 +351,7 @@ def hazard_reject(*, actor, hazard_id: int, reason: str, version: int | None = N
         raise DomainError(message, field_errors={"comment": [message]})
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
-        _require(actor, "hazards.confirm_hazard", hazard)
+        perm_require(actor, "hazards.confirm_hazard", hazard)
         hazard.resolution_comment = reason
         _transition(hazard, "reject", actor=actor, verb="hazards.reject", comment=reason)
         _tell_reporter(hazard, _("Your report was not accepted: %(title)s"), body=reason)
@@ -370,7 +365,7 @@ def hazard_mark_duplicate(
     _check_length("comment", comment, COMMENT_MAX)
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
-        _require(actor, "hazards.confirm_hazard", hazard)
+        perm_require(actor, "hazards.confirm_hazard", hazard)
         original = Hazard.objects.filter(pk=duplicate_of_id).first()
         if original is not None and original.status == Status.DUPLICATE:
             original = original.duplicate_of or original
@@ -410,7 +405,7 @@ def hazard_fix_on_spot(
     processed = _process_photos(photos)
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
-        _require(actor, "hazards.fix_on_spot", hazard)
+        perm_require(actor, "hazards.fix_on_spot", hazard)
         now = clock.now()
         evidence = Evidence.objects.create(
             hazard=hazard, kind=Evidence.Kind.ON_THE_SPOT, text=text, submitted_by=actor,
@@ -498,7 +493,7 @@ def notice_issue(
         errors["deadline_basis"] = [_("Choose calendar days or working days.")]
     if errors:
         raise DomainError(next(iter(errors.values()))[0], field_errors=errors)
-    _require(actor, "hazards.issue_notice")
+    perm_require(actor, "hazards.issue_notice")
 
     with transaction.atomic():
         hazards = list(Hazard.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
@@ -580,7 +575,7 @@ def notice_acknowledge(*, actor, notice_id: int) -> RectificationNotice:
         notice = RectificationNotice.objects.select_for_update().filter(pk=notice_id).first()
         if notice is None:
             raise DomainError(_("This notice does not exist."), code="not_found")
-        _require(actor, "hazards.acknowledge_notice", notice)
+        perm_require(actor, "hazards.acknowledge_notice", notice)
         if notice.state != RectificationNotice.State.ISSUED:
             raise Conflict(
                 _("This notice is “%(state)s” and cannot be signed for again.")
@@ -614,7 +609,7 @@ def hazard_start_rectification(
     _check_length("comment", comment, COMMENT_MAX)
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
-        _require(actor, "hazards.rectify_hazard", hazard)
+        perm_require(actor, "hazards.rectify_hazard", hazard)
         _transition(hazard, "start_rectification", actor=actor,
                     verb="hazards.start_rectification", comment=comment)
     return hazard
@@ -655,7 +650,7 @@ def evidence_submit(
                                     user=actor)
         if replay is not None:
             return replay
-        _require(actor, "hazards.rectify_hazard", hazard)
+        perm_require(actor, "hazards.rectify_hazard", hazard)
         if hazard.grade == Grade.MAJOR and not RectificationPlan.objects.filter(
             hazard=hazard
         ).exists():
@@ -719,7 +714,7 @@ def plan_submit(
         raise DomainError(next(iter(errors.values()))[0], field_errors=errors)
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, None)
-        _require(actor, "hazards.submit_plan", hazard)
+        perm_require(actor, "hazards.submit_plan", hazard)
         if hazard.grade != Grade.MAJOR:
             raise DomainError(_("Only major hazards need a rectification plan."))
         if hazard.status not in UNIT_STATES and hazard.status != Status.CONFIRMED:
@@ -751,7 +746,7 @@ def hazard_verify(*, actor, hazard_id: int, version: int | None = None,
     _check_length("comment", comment, COMMENT_MAX)
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
-        _require(actor, "hazards.verify_hazard", hazard)
+        perm_require(actor, "hazards.verify_hazard", hazard)
         if hazard.grade == Grade.MAJOR and not PlanMilestone.objects.filter(
             plan__hazard=hazard
         ).exists():
@@ -786,7 +781,7 @@ def hazard_return(*, actor, hazard_id: int, reason: str, version: int | None = N
         raise DomainError(message, field_errors={"comment": [message]})
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
-        _require(actor, "hazards.verify_hazard", hazard)
+        perm_require(actor, "hazards.verify_hazard", hazard)
         _transition(hazard, "return_for_rework", actor=actor, verb="hazards.return",
                     comment=reason)
         _notify_on_commit(
@@ -843,7 +838,7 @@ def hazard_update_location(
     )
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
-        _require(actor, "hazards.edit_hazard", hazard)
+        perm_require(actor, "hazards.edit_hazard", hazard)
         if hazard.status in (Status.CLOSED, Status.FIXED_ON_SPOT, Status.REJECTED,
                              Status.DUPLICATE):
             raise Conflict(_("A finished hazard can no longer be changed."))
@@ -928,7 +923,7 @@ def extension_request(
         raise DomainError(message, field_errors={"reason": [message]})
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, None)
-        _require(actor, "hazards.request_extension", hazard)
+        perm_require(actor, "hazards.request_extension", hazard)
         if hazard.status not in UNIT_STATES or hazard.deadline is None:
             raise Conflict(_("An extension can only be asked for while rectification is due."))
         current = hazard.deadline.astimezone(clock.local_zone()).date()
@@ -966,7 +961,7 @@ def extension_decide(
         if request is None:
             raise DomainError(_("This extension request does not exist."), code="not_found")
         hazard = _lock_hazard(request.hazard_id, None)
-        _require(actor, "hazards.decide_extension", hazard)
+        perm_require(actor, "hazards.decide_extension", hazard)
         if request.state != ExtensionRequest.State.PENDING:
             raise Conflict(_("This extension request was already decided."))
         if grant and hazard.status not in (*UNIT_STATES, Status.EVIDENCE_SUBMITTED):

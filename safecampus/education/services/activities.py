@@ -26,7 +26,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import Conflict, DomainError, NotAllowed, raise_field_errors
+from safecampus.core.errors import Conflict, DomainError, perm_require, raise_field_errors
 from safecampus.core.forms import id_or_none
 from safecampus.core.geo import LATITUDE_LIMIT, LONGITUDE_LIMIT, BadCoordinate, parse_degrees
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
@@ -56,11 +56,6 @@ RADIUS_MAX = 5000
 #: Activities may be planned at most this far ahead and recorded this far back.
 YEARS_AHEAD = 2
 FIRST_YEAR = 2000
-
-
-def _require(actor, perm: str, obj=None) -> None:
-    if not actor.has_perm(perm, obj):
-        raise NotAllowed()
 
 
 def _text(value, *, field: str, limit: int, errors: dict, required_message: str = "") -> str:
@@ -109,7 +104,7 @@ def _term_fields(*, name: str, starts_on, ends_on, term_id: int | None = None) -
 def term_create(*, actor, name: str, starts_on: dt.date, ends_on: dt.date) -> Term:
     """A new term (local dates, inclusive). Refused when it overlaps another term (the
     message names it), when the name is taken or the dates are reversed."""
-    _require(actor, "education.manage_education")
+    perm_require(actor, "education.manage_education")
     with transaction.atomic():
         # Terms are few: locking them all serialises concurrent edits of the calendar.
         list(Term.objects.select_for_update().values_list("pk", flat=True))
@@ -123,7 +118,7 @@ def term_create(*, actor, name: str, starts_on: dt.date, ends_on: dt.date) -> Te
 def term_update(*, actor, term_id: int, name: str, starts_on: dt.date,
                 ends_on: dt.date) -> Term:
     """Rename or move a term (same rules as :func:`term_create`)."""
-    _require(actor, "education.manage_education")
+    perm_require(actor, "education.manage_education")
     with transaction.atomic():
         list(Term.objects.select_for_update().values_list("pk", flat=True))
         term = Term.objects.filter(pk=id_or_none(term_id) or 0).first()
@@ -143,7 +138,7 @@ def partner_create(*, actor, name: str, kind: str, contact: str = "") -> Partner
     """A new active partner (police station, college, volunteers …); names are unique: a
     taken name, also when two requests create it at the same moment, is a field error on
     ``name``."""
-    _require(actor, "education.manage_education")
+    perm_require(actor, "education.manage_education")
     errors: dict[str, list[str]] = {}
     name = _text(name, field="name", limit=100, errors=errors,
                  required_message=_("Give the partner's name."))
@@ -166,7 +161,7 @@ def partner_create(*, actor, name: str, kind: str, contact: str = "") -> Partner
 
 def partner_set_active(*, actor, partner_id: int, active: bool) -> Partner:
     """Deactivate a partner (no longer offered for new activities) or take it back."""
-    _require(actor, "education.manage_education")
+    perm_require(actor, "education.manage_education")
     with transaction.atomic():
         partner = (Partner.objects.select_for_update().filter(pk=id_or_none(partner_id) or 0)
                    .first())
@@ -220,7 +215,7 @@ def campaign_create(*, actor, title: str, topic: str, starts_on: dt.date, ends_o
                     idempotency_key: str | None = None) -> Campaign:
     """A campaign (专项宣传). Without a term it belongs to the term containing its first day;
     its dates must lie within its term."""
-    _require(actor, "education.manage_education")
+    perm_require(actor, "education.manage_education")
     earlier = idempotency_lookup(scope=CAMPAIGN_CREATE_SCOPE, key=idempotency_key,
                                  model=Campaign, user=actor)
     if earlier is not None:
@@ -237,7 +232,7 @@ def campaign_create(*, actor, title: str, topic: str, starts_on: dt.date, ends_o
 
 def campaign_update(*, actor, campaign_id: int, title: str, topic: str, starts_on: dt.date,
                     ends_on: dt.date, term_id: int | None = None, goal: str = "") -> Campaign:
-    _require(actor, "education.manage_education")
+    perm_require(actor, "education.manage_education")
     with transaction.atomic():
         campaign = (Campaign.objects.select_for_update()
                     .filter(pk=id_or_none(campaign_id) or 0).first())
@@ -445,7 +440,7 @@ def activity_create(*, actor, data: ActivityInput,
     classes outside their units. A repeated call with the same
     ``idempotency_key`` returns the first activity.
     """
-    _require(actor, "education.record_activity")
+    perm_require(actor, "education.record_activity")
     earlier = idempotency_lookup(scope=ACTIVITY_CREATE_SCOPE, key=idempotency_key,
                                  model=Activity, user=actor)
     if earlier is not None:
@@ -559,7 +554,7 @@ def activity_hold(*, actor, activity_id: int, audience_count, summary: str = "",
     processed = [photo_process(p, field="photos")[0] for p in photos]
     with transaction.atomic():
         activity = _locked_activity(activity_id)
-        _require(actor, "education.change_activity", activity)
+        perm_require(actor, "education.change_activity", activity)
         if activity.state == Activity.State.PLANNED and activity.starts_at > clock.now():
             raise DomainError(_("This activity has not started yet; record it once it has "
                                 "taken place."), code="not_started")
@@ -585,7 +580,7 @@ def activity_cancel(*, actor, activity_id: int, reason: str) -> Activity:
     raise_field_errors(errors)
     with transaction.atomic():
         activity = _locked_activity(activity_id)
-        _require(actor, "education.change_activity", activity)
+        perm_require(actor, "education.change_activity", activity)
         activity.cancel_reason = reason
         _transition(activity, "cancel", actor=actor, verb="education.activity_cancel",
                     fields=["cancel_reason"], comment=reason)

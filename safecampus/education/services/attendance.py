@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from safecampus.accounts.models import Affiliation
 from safecampus.core import clock, qrcodes
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import DomainError, NotAllowed, field_error
+from safecampus.core.errors import DomainError, field_error, perm_require
 from safecampus.core.geo import (
     LATITUDE_LIMIT,
     LONGITUDE_LIMIT,
@@ -66,11 +66,6 @@ PERSON_COLUMN = Target(
     aliases=("学号", "工号", "学工号", "学号/工号", "职工号", "编号", "账号", "用户名",
              "number", "student number", "staff number", "staff or student number",
              "employee number", "id", "username", "user"))
-
-
-def _require(actor, perm: str, obj=None) -> None:
-    if not actor.has_perm(perm, obj):
-        raise NotAllowed()
 
 
 def _locked_activity(activity_id) -> Activity:
@@ -135,7 +130,7 @@ def sign_in_refusal(activity: Activity, at: dt.datetime) -> DomainError | None:
 def _sign_in_set(*, actor, activity_id: int, open_: bool) -> Activity:
     with transaction.atomic():
         activity = _locked_activity(activity_id)
-        _require(actor, "education.manage_attendance", activity)
+        perm_require(actor, "education.manage_attendance", activity)
         if open_ and activity.state == Activity.State.CANCELLED:
             raise DomainError(_("This activity was cancelled; sign-in cannot be opened."),
                               code="cancelled")
@@ -166,7 +161,7 @@ def activity_sign_in_renew(*, actor, activity_id: int) -> Activity:
     photographed and passed round) is refused as replaced."""
     with transaction.atomic():
         activity = _locked_activity(activity_id)
-        _require(actor, "education.manage_attendance", activity)
+        perm_require(actor, "education.manage_attendance", activity)
         old = activity.sign_in_generation
         activity.sign_in_generation = old + 1
         activity.save(update_fields=["sign_in_generation", "updated_at"])
@@ -245,7 +240,7 @@ def attendance_sign_in(*, actor, code: str, signed_at: dt.datetime | None = None
     replaced code (:data:`CODE_ERRORS`), ``cancelled``, ``sign_in_closed``, ``too_early``,
     ``too_late`` or a bad position; NotAllowed for an anonymous actor.
     """
-    _require(actor, "education.sign_in_activity")
+    perm_require(actor, "education.sign_in_activity")
     activity = activity_resolve(code)
     stored = Attendance.objects.filter(activity=activity, user=actor).first()
     if stored is not None:
@@ -311,7 +306,7 @@ def attendance_add(*, actor, activity_id: int, identifier: str) -> SignInOutcome
     person = person_find(identifier)
     with transaction.atomic():
         activity = _locked_activity(activity_id)
-        _require(actor, "education.manage_attendance", activity)
+        perm_require(actor, "education.manage_attendance", activity)
         _check_recordable(activity)
         if person is None:
             raise field_error("person", _("Nobody has the staff or student number or username "
@@ -353,7 +348,7 @@ def attendance_import(*, actor, activity_id: int, uploaded_file) -> ImportOutcom
     activity = Activity.objects.filter(pk=activity_id).prefetch_related("colleges").first()
     if activity is None:
         raise DomainError(_("No such activity."), code="not_found")
-    _require(actor, "education.manage_attendance", activity)
+    perm_require(actor, "education.manage_attendance", activity)
     table = read_table(uploaded_file)
     columns = suggest_columns(table.headers, (PERSON_COLUMN,))
     if columns["person"] is None and len(table.headers) == 1:

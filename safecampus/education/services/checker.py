@@ -42,7 +42,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import Conflict, DomainError, NotAllowed, field_error
+from safecampus.core.errors import Conflict, DomainError, field_error, perm_require
 from safecampus.core.forms import id_or_none
 
 from ..checker import evaluation as ev
@@ -56,11 +56,6 @@ LIVE_VERSION_SECONDS = 60  # a process that missed a publish catches up within a
 RATE_KEY = "education:checker:rate:{client}:{minute}"
 NOTE_MAX, FLAG_MAX, PATTERN_MAX, CONTEXT_MAX = 200, 120, 300, 2000
 WINDOW_MAX, WEIGHT_MIN, WEIGHT_MAX = 200, -100, 100
-
-
-def _require(actor, perm: str) -> None:
-    if actor is not None and not actor.has_perm(perm):
-        raise NotAllowed()
 
 
 def _locked_ruleset(ruleset_id) -> CheckerRuleSet:
@@ -133,7 +128,7 @@ def checker_ruleset_create(*, actor, note: str = "", source_id: int | None = Non
                            blank: bool = False) -> CheckerRuleSet:
     """A new draft version copying the rules and thresholds of ``source_id`` (default: the
     live version; an empty draft when there is none or ``blank``)."""
-    _require(actor, "education.manage_checker_rules")
+    perm_require(actor, "education.manage_checker_rules", system=True)
     note = _clean_note(note)
     if blank:
         source = None
@@ -169,7 +164,7 @@ def checker_ruleset_seed_default(*, actor, note: str = "") -> tuple[CheckerRuleS
     code) are left out; returns the rule set and how many rules were left out."""
     from ..checker.default_rules import HIGH, MEDIUM, default_specs
 
-    _require(actor, "education.manage_checker_rules")
+    perm_require(actor, "education.manage_checker_rules", system=True)
     note = _clean_note(note) or "默认规则"
     types = {t.code: t.pk for t in FraudType.objects.all()}
     with translation.override(settings.LANGUAGE_CODE):
@@ -197,7 +192,7 @@ def checker_ruleset_thresholds_set(*, actor, ruleset_id: int, medium, high,
                                    note: str | None = None) -> CheckerRuleSet:
     """Set the score from which a message is medium and high risk (1 ≤ medium < high ≤
     100) and the note."""
-    _require(actor, "education.manage_checker_rules")
+    perm_require(actor, "education.manage_checker_rules", system=True)
     errors: dict[str, list[str]] = {}
     for name, value in (("medium_threshold", medium), ("high_threshold", high)):
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
@@ -304,7 +299,7 @@ def checker_rule_add(*, actor, ruleset_id: int, fraud_type_id, kind: str, patter
                      weight: int, red_flag: str, requires: str = "", excludes: str = "",
                      window: int = 30) -> CheckerRule:
     """Add a rule to a draft (or evaluated, which returns to draft) version."""
-    _require(actor, "education.manage_checker_rules")
+    perm_require(actor, "education.manage_checker_rules", system=True)
     values = _rule_values(fraud_type_id=fraud_type_id, kind=kind, pattern=pattern,
                           weight=weight, red_flag=red_flag, requires=requires,
                           excludes=excludes, window=window)
@@ -322,7 +317,7 @@ def checker_rule_edit(*, actor, rule_id: int, fraud_type_id, kind: str, pattern:
                       weight: int, red_flag: str, requires: str = "", excludes: str = "",
                       window: int = 30) -> CheckerRule:
     """Change a rule of a draft (or evaluated) version."""
-    _require(actor, "education.manage_checker_rules")
+    perm_require(actor, "education.manage_checker_rules", system=True)
     values = _rule_values(fraud_type_id=fraud_type_id, kind=kind, pattern=pattern,
                           weight=weight, red_flag=red_flag, requires=requires,
                           excludes=excludes, window=window)
@@ -344,7 +339,7 @@ def checker_rule_edit(*, actor, rule_id: int, fraud_type_id, kind: str, pattern:
 
 def checker_rule_set_active(*, actor, rule_id: int, active: bool) -> CheckerRule:
     """Switch a rule of a draft (or evaluated) version off or back on."""
-    _require(actor, "education.manage_checker_rules")
+    perm_require(actor, "education.manage_checker_rules", system=True)
     with transaction.atomic():
         rule = _locked_rule(rule_id)
         ruleset = _locked_ruleset(rule.ruleset_id)
@@ -363,7 +358,7 @@ def checker_rule_set_active(*, actor, rule_id: int, active: bool) -> CheckerRule
 
 def checker_rule_delete(*, actor, rule_id: int) -> CheckerRuleSet:
     """Delete a rule of a draft (or evaluated) version; returns its rule set."""
-    _require(actor, "education.manage_checker_rules")
+    perm_require(actor, "education.manage_checker_rules", system=True)
     with transaction.atomic():
         rule = _locked_rule(rule_id)
         ruleset = _locked_ruleset(rule.ruleset_id)
@@ -383,7 +378,7 @@ def checker_ruleset_evaluate(*, actor, ruleset_id: int, upload: bytes | None = N
     """Score the version against an uploaded labelled CSV (``upload``) or the configured
     corpus (``use_corpus``) and store the figures (:mod:`..checker.evaluation`). The scoring
     runs outside the transaction; if the rules changed meanwhile, Conflict."""
-    _require(actor, "education.manage_checker_rules")
+    perm_require(actor, "education.manage_checker_rules", system=True)
     if upload:
         if len(upload) > settings.SAFECAMPUS["IMPORT_MAX_BYTES"]:
             raise field_error("file", _("The file is larger than %(mb)s MB.") % {
@@ -467,7 +462,7 @@ def checker_ruleset_publish(*, actor, ruleset_id: int) -> CheckerRuleSet:
     least :func:`min_ordinary` ordinary messages and its false-positive rate at "high" is at
     most the configured maximum. Conflict otherwise, and when another version is published
     at the same moment."""
-    _require(actor, "education.publish_checker_rules")
+    perm_require(actor, "education.publish_checker_rules", system=True)
     return _publish(actor=actor, ruleset_id=ruleset_id, bootstrap=False)
 
 
@@ -580,7 +575,7 @@ def checker_rules_seed(*, actor=None, force: bool = False, publish: bool = True,
                                            upload=ev.EXAMPLES.read_bytes(),
                                            upload_name=ev.EXAMPLES.name)
     if publish:
-        _require(actor, "education.publish_checker_rules")
+        perm_require(actor, "education.publish_checker_rules", system=True)
         try:
             ruleset = _publish(actor=actor, ruleset_id=ruleset.pk, bootstrap=True)
         except Conflict:

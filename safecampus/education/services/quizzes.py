@@ -49,7 +49,13 @@ from django.utils.translation import gettext as _
 from safecampus.accounts.models import Affiliation, AudienceKind, User
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import DomainError, NotAllowed, field_error, raise_field_errors
+from safecampus.core.errors import (
+    DomainError,
+    NotAllowed,
+    field_error,
+    perm_require,
+    raise_field_errors,
+)
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.core.models import ActivityEntry
 from safecampus.notifications.audiences import audience_check
@@ -76,11 +82,6 @@ OPEN_VERB = "education.quiz_open"
 ANNOUNCE_BATCH = 500
 
 
-def _require(actor, perm: str, obj=None) -> None:
-    if actor is None or not actor.has_perm(perm, obj):
-        raise NotAllowed()
-
-
 def _local(moment: dt.datetime) -> str:
     return formats.date_format(moment.astimezone(clock.local_zone()), "Y-m-d H:i")
 
@@ -90,8 +91,7 @@ def bank_create(*, actor, name: str, topic: str, source: str = "") -> QuestionBa
     """A new, empty question bank. ``actor`` None is the system (the ``questions_import``
     command run without ``--user``). Raises NotAllowed, DomainError (name missing or taken,
     unknown topic)."""
-    if actor is not None:
-        _require(actor, MANAGE)
+    perm_require(actor, MANAGE, system=True)
     name = " ".join((name or "").split())
     errors = {}
     if not name:
@@ -138,7 +138,7 @@ def question_add(*, actor, bank_id: int, kind: str, stem: str, options: list[str
                  answer: list[int], explanation: str = "") -> Question:
     """Add a question at the end of the bank. Raises DomainError with field errors
     (``kind``, ``stem``, ``options``, ``answer``, ``explanation``)."""
-    _require(actor, MANAGE)
+    perm_require(actor, MANAGE)
     stem, options, answer, explanation = _clean_question(kind, stem, options, answer,
                                                          explanation)
     with transaction.atomic():
@@ -165,7 +165,7 @@ def question_update(*, actor, question_id: int, kind: str, stem: str, options: l
                     answer: list[int], explanation: str = "") -> Question:
     """Change a question. Raises DomainError (field errors) or Conflict-like DomainError
     ``question_taken`` when people have submitted a quiz holding it."""
-    _require(actor, MANAGE)
+    perm_require(actor, MANAGE)
     stem, options, answer, explanation = _clean_question(kind, stem, options, answer,
                                                          explanation)
     with transaction.atomic():
@@ -193,7 +193,7 @@ def question_update(*, actor, question_id: int, kind: str, stem: str, options: l
 
 
 def _set_active(actor, question_id: int, active: bool) -> Question:
-    _require(actor, MANAGE)
+    perm_require(actor, MANAGE)
     with transaction.atomic():
         question = _locked_question(question_id)
         if question.is_active == active:
@@ -227,7 +227,7 @@ def quiz_create(*, actor, bank_id: int, title: str, opens_at: dt.datetime,
     ``unit_id``, ``year``, ``class_id``). ``question_count`` None: every active question (of
     ``kinds``). ``seed``: the draw's seed (random when None; recorded). Tells the assigned
     people at once when it is open already. Raises DomainError with field errors."""
-    _require(actor, MANAGE)
+    perm_require(actor, MANAGE)
     previous = idempotency_lookup(scope=QUIZ_CREATE_SCOPE, key=idempotency_key, model=Quiz,
                                   user=actor)
     if previous is not None:
@@ -388,7 +388,7 @@ def _time_up(attempt: QuizAttempt, now: dt.datetime) -> bool:
 def attempt_start(*, actor, quiz_id: int) -> QuizAttempt:
     """Start (or resume) ``actor``'s attempt at the quiz. Raises NotAllowed (not assigned),
     DomainError ``not_open`` / ``closed`` / ``no_attempts_left``."""
-    _require(actor, TAKE)
+    perm_require(actor, TAKE)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=actor.pk).first()  # one start at a time
         quiz = Quiz.objects.filter(pk=quiz_id).first()
@@ -484,7 +484,7 @@ def attempt_submit(*, actor, attempt_id: int, answers: dict) -> QuizAttempt:
     submit returns the scored attempt unchanged. Raises NotAllowed (someone else's),
     DomainError ``closed`` (after the deadline), ``time_up`` (after the time limit and the
     network grace), ``bad_answers`` (unknown question, option out of range)."""
-    _require(actor, TAKE)
+    perm_require(actor, TAKE)
     with transaction.atomic():
         attempt = (QuizAttempt.objects.select_for_update().filter(pk=attempt_id).first())
         if attempt is None:

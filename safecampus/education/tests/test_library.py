@@ -5,6 +5,7 @@ and the reading pages (index, type, case, search) with who sees what."""
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -206,7 +207,8 @@ def test_the_reading_pages_are_open_signed_out_and_the_office_pages_are_not(clie
     shown = _published(org, taxonomy["brushing"], title="刷单垫付三次后被拉黑",
                        victim_profile="大一学生")
     draft = case(org, taxonomy["brushing"], title="还没发布的草稿")
-    # Given nobody signed in (the checker's result links to the type pages)
+    # Given nobody signed in (the checker's result links to the type pages), reading English
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     pages = {"index": reverse("education:library"),
              "type": reverse("education:fraud_type", args=["brushing"]),
              "case": reverse("education:fraud_case", args=[shown.pk]),

@@ -43,8 +43,8 @@ from safecampus.core.activity import activity_for, activity_record
 from safecampus.core.errors import (
     Conflict,
     DomainError,
-    NotAllowed,
     field_error,
+    perm_require,
     raise_field_errors,
     text_checked,
 )
@@ -129,11 +129,6 @@ def msg_stale() -> str:
 
 def _days(name: str) -> int:
     return int(settings.SAFECAMPUS[name])
-
-
-def _require(actor, perm: str) -> None:
-    if actor is not None and not actor.has_perm(perm):
-        raise NotAllowed()
 
 
 def quote(text: str, limit: int = QUOTE_MAX) -> str:
@@ -270,7 +265,7 @@ def abandoned_case_open(
     ``location_text``, ``last_entry_at``, ``source_ref``, ``drive``, ``photos``);
     NotAllowed.
     """
-    _require(actor, "traffic.report_abandoned")
+    perm_require(actor, "traffic.report_abandoned", system=True)
     existing = idempotency_lookup(scope=OPEN_SCOPE, key=idempotency_key, model=Case,
                                   user=actor)
     if existing is not None:
@@ -443,7 +438,7 @@ def abandoned_notice_post(*, actor, case_id: int, photos: Sequence = (),
     notice on the vehicle is required. ``suspected`` | ``contacted`` → ``noticed`` (a case
     whose owner was contacted first keeps ``contacted_at`` and its contact record). Needs
     ``traffic.manage_abandoned``."""
-    _require(actor, "traffic.manage_abandoned")
+    perm_require(actor, "traffic.manage_abandoned", system=True)
     errors: dict[str, list[str]] = {}
     note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors)
     raise_field_errors(errors)
@@ -479,7 +474,7 @@ def abandoned_owner_contact(*, actor, case_id: int, channel: str, note: str = ""
     notice was posted gets its notice afterwards (``contacted`` → ``noticed``, see
     :func:`abandoned_notice_post`); contacting after a notice keeps the notice's
     deadline."""
-    _require(actor, "traffic.manage_abandoned")
+    perm_require(actor, "traffic.manage_abandoned", system=True)
     errors: dict[str, list[str]] = {}
     if channel not in CONTACT_CHANNELS:
         errors["channel"] = [_("Choose how the owner was contacted.")]
@@ -545,7 +540,7 @@ def abandoned_mark_moved(*, actor, case_id: int, note: str = "",
                          version: int | None = None) -> AbandonedVehicleCase:
     """The owner took the vehicle away (before it was removed). ``suspected`` | ``noticed`` |
     ``contacted`` → ``moved``. Needs ``traffic.manage_abandoned``."""
-    _require(actor, "traffic.manage_abandoned")
+    perm_require(actor, "traffic.manage_abandoned", system=True)
     errors: dict[str, list[str]] = {}
     note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors)
     raise_field_errors(errors)
@@ -564,7 +559,7 @@ def abandoned_store(*, actor, case_id: int, storage_place: str,
     the notice deadline has passed (a notice must have been posted). ``claim_until`` becomes
     ``stored_on`` + ``ABANDONED_CLAIM_DAYS``. ``noticed`` | ``contacted`` → ``stored``.
     Needs ``traffic.manage_abandoned``."""
-    _require(actor, "traffic.manage_abandoned")
+    perm_require(actor, "traffic.manage_abandoned", system=True)
     errors: dict[str, list[str]] = {}
     storage_place = text_checked(storage_place, field="storage_place", limit=TEXT_MAX, errors=errors,
                                  required=_("Say where the vehicle is stored."))
@@ -619,7 +614,7 @@ def abandoned_claim(*, actor, case_id: int, claimed_by_name: str, verification: 
     """The verified owner collected the vehicle from storage: ``claimed_by_name`` and
     ``verification`` (which documents were checked) are required; only up to and including
     ``claim_until``. ``stored`` → ``claimed``. Needs ``traffic.manage_abandoned``."""
-    _require(actor, "traffic.manage_abandoned")
+    perm_require(actor, "traffic.manage_abandoned", system=True)
     errors: dict[str, list[str]] = {}
     claimed_by_name = text_checked(claimed_by_name, field="claimed_by_name", limit=NAME_MAX,
                                    errors=errors, required=_("Enter who claimed the vehicle."))
@@ -646,7 +641,7 @@ def abandoned_dispose(*, actor, case_id: int, note: str, photos: Sequence = (),
                       version: int | None = None) -> AbandonedVehicleCase:
     """Nobody claimed the vehicle: disposed of (``note``: how, required), only after
     ``claim_until``. ``stored`` → ``disposed``. Needs ``traffic.manage_abandoned``."""
-    _require(actor, "traffic.manage_abandoned")
+    perm_require(actor, "traffic.manage_abandoned", system=True)
     errors: dict[str, list[str]] = {}
     note = text_checked(note, field="note", limit=NOTE_MAX, errors=errors,
                         required=_("Say how the vehicle was disposed of."))
@@ -669,7 +664,7 @@ def abandoned_dismiss(*, actor, case_id: int, reason: str,
     """Not abandoned after all (in use, wrongly tagged): ``reason`` required.
     ``suspected`` | ``noticed`` | ``contacted`` → ``dismissed``. Needs
     ``traffic.manage_abandoned``."""
-    _require(actor, "traffic.manage_abandoned")
+    perm_require(actor, "traffic.manage_abandoned", system=True)
     errors: dict[str, list[str]] = {}
     reason = text_checked(reason, field="reason", limit=NOTE_MAX, errors=errors,
                           required=_("Say why the vehicle is not abandoned."))
@@ -686,7 +681,7 @@ def abandoned_photos_add(*, actor, case_id: int, stage: str, photos: Sequence,
     """Add photos to a stage the case has reached (e.g. the notice photo of a notice posted
     in a batch). Needs ``traffic.manage_abandoned``; no state change, one timeline entry.
     The same ``idempotency_key`` (same actor) returns the photos the first call added."""
-    _require(actor, "traffic.manage_abandoned")
+    perm_require(actor, "traffic.manage_abandoned", system=True)
     if stage not in Stage.values:
         raise field_error("stage", _("Choose the stage of the photos."))
     processed = _photos(photos, required=_("Choose at least one photo."))
@@ -724,7 +719,7 @@ def clean_up_drive_create(*, actor, campus_id: int, name: str,
     before ``starts_on``) to ``starts_on`` + ``ABANDONED_NOTICE_DAYS``. Needs
     ``traffic.manage_abandoned``. Raises DomainError (``campus``, ``name``, ``starts_on``,
     ``notice_deadline``, ``note``)."""
-    _require(actor, "traffic.manage_abandoned")
+    perm_require(actor, "traffic.manage_abandoned", system=True)
     existing = idempotency_lookup(scope=DRIVE_SCOPE, key=idempotency_key, model=CleanUpDrive,
                                   user=actor)
     if existing is not None:
@@ -791,7 +786,7 @@ def abandoned_cases_tag(*, actor, drive_id: int, rows: Iterable[Mapping],
     lock), instead of opening the vehicles without a plate twice and refusing the plated
     ones as already open.
     """
-    _require(actor, "traffic.manage_abandoned")
+    perm_require(actor, "traffic.manage_abandoned", system=True)
     rows = list(rows)
     if not rows:
         raise field_error("rows", _("Enter at least one vehicle."))
@@ -886,7 +881,7 @@ def drive_notices_post(*, actor, drive_id: int,
     "skipped": m, "skipped_cases": [case numbers]}``. Needs ``traffic.manage_abandoned``.
     All or nothing: one unreadable photo refuses the batch.
     """
-    _require(actor, "traffic.manage_abandoned")
+    perm_require(actor, "traffic.manage_abandoned", system=True)
     photos = {k: v for k, v in (photos or {}).items() if v}
     bad_keys = [str(k) for k in photos if not id_or_none(k)]
     if bad_keys:

@@ -38,7 +38,7 @@ from safecampus.accounts.models import Role
 from safecampus.accounts.selectors import office_people
 from safecampus.core import clock, qrcodes
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import DomainError, NotAllowed, field_error
+from safecampus.core.errors import DomainError, field_error, perm_require
 from safecampus.core.geo import BadCoordinate, client_uuid, distance_m, parse_degrees
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.notifications.services import notification_send
@@ -75,11 +75,6 @@ FLAG_LABELS = {
 }
 
 _signer = qrcodes.CodeSigner(salt=CODE_SALT, url_segment="p")
-
-
-def _require(actor, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise NotAllowed()
 
 
 
@@ -196,7 +191,7 @@ def post_create(*, actor, campus_id: int, name: str, kind: str = DutyPost.Kind.T
                 radius_m: int = 150, idempotency_key: str | None = None) -> DutyPost:
     """Create an active duty post with a fresh QR generation 1 and a unique manual code.
     The same ``idempotency_key`` returns the first post."""
-    _require(actor, "traffic.manage_duty_posts")
+    perm_require(actor, "traffic.manage_duty_posts")
     existing = idempotency_lookup(scope=POST_CREATE_SCOPE, key=idempotency_key,
                                   model=DutyPost, user=actor)
     if existing is not None:
@@ -217,7 +212,7 @@ def post_update(*, actor, post_id: int, campus_id: int, name: str, kind: str,
                 place_id: int | None = None, duties: str = "", latitude=None, longitude=None,
                 radius_m: int = 150) -> DutyPost:
     """Change a post's name, place, duties and position (its code stays)."""
-    _require(actor, "traffic.manage_duty_posts")
+    perm_require(actor, "traffic.manage_duty_posts")
     fields = _post_fields(campus_id=campus_id, place_id=place_id, name=name, kind=kind,
                           duties=duties, latitude=latitude, longitude=longitude,
                           radius_m=radius_m)
@@ -247,7 +242,7 @@ def _locked_post(post_id) -> DutyPost:
 def post_set_active(*, actor, post_id: int, active: bool) -> DutyPost:
     """Take a post out of use (its duties are no longer planned, its code is refused) or
     back into use."""
-    _require(actor, "traffic.manage_duty_posts")
+    perm_require(actor, "traffic.manage_duty_posts")
     with transaction.atomic():
         post = _locked_post(post_id)
         if post.is_active == active:
@@ -263,7 +258,7 @@ def post_set_active(*, actor, post_id: int, active: bool) -> DutyPost:
 
 def post_rotate_code(*, actor, post_id: int) -> DutyPost:
     """Issue a new QR and manual code for a post; the old sign stops working."""
-    _require(actor, "traffic.manage_duty_posts")
+    perm_require(actor, "traffic.manage_duty_posts")
     with transaction.atomic():
         post = _locked_post(post_id)
         old = post.code_generation
@@ -283,7 +278,7 @@ def class_timetable_set(*, actor, campus_id: int,
     one ends. Periods kept by number are updated in place (duty times anchored to them follow
     the new times from the next planned day); a period that a duty time uses cannot be
     dropped. Raises DomainError with ``field_errors`` keyed ``period_<n>``."""
-    _require(actor, "traffic.manage_duty_posts")
+    perm_require(actor, "traffic.manage_duty_posts")
     campus = Campus.objects.filter(pk=campus_id).first()
     if campus is None:
         raise field_error("campus", _("Choose a campus."))
@@ -417,7 +412,7 @@ def duty_time_create(*, actor, post_id: int, name: str, anchor: str,
     anchored to ``class_period_id`` (``minutes_before`` before to ``minutes_after`` after its
     start or end). ``weekdays``: ISO digits, e.g. ``"12345"``. ``guard_ids``: standing guards
     copied onto each planned day. The same ``idempotency_key`` returns the first one."""
-    _require(actor, "traffic.manage_duty_posts")
+    perm_require(actor, "traffic.manage_duty_posts")
     existing = idempotency_lookup(scope=DUTY_TIME_CREATE_SCOPE, key=idempotency_key,
                                   model=PostDutyTime, user=actor)
     if existing is not None:
@@ -450,7 +445,7 @@ def duty_time_update(*, actor, duty_time_id: int, name: str, anchor: str,
     of use or no longer runs on their weekday, moved to the new times otherwise (each keeps
     its day's roster). Duties already started or signed in on stay as they were; new days
     are planned by :func:`post_duties_plan`."""
-    _require(actor, "traffic.manage_duty_posts")
+    perm_require(actor, "traffic.manage_duty_posts")
     with transaction.atomic():
         duty_time = (PostDutyTime.objects.select_for_update().select_related("post")
                      .filter(pk=duty_time_id).first())
@@ -548,7 +543,7 @@ def post_duties_plan(*, day: dt.date) -> int:
 
 def post_duty_roster_set(*, actor, duty_id: int, guard_ids: Iterable[int]) -> PostDuty:
     """Set the guards of one day's duty (the duty time's standing guards are unchanged)."""
-    _require(actor, "traffic.manage_duty_posts")
+    perm_require(actor, "traffic.manage_duty_posts")
     guards = _guards(guard_ids)
     with transaction.atomic():
         duty = PostDuty.objects.select_for_update().filter(pk=duty_id).first()
@@ -620,7 +615,7 @@ def post_sign_in(*, actor, code: str, signed_at: dt.datetime | None, client_id,
     makes it staffed. Raises DomainError for an unknown,
     forged or replaced code, a bad id, position or time; NotAllowed for a non-guard.
     """
-    _require(actor, "traffic.sign_in_post")
+    perm_require(actor, "traffic.sign_in_post")
     client_uuid = _client_uuid(client_id)
     stored = PostSignIn.objects.filter(guard=actor, client_id=client_uuid).first()
     if stored is not None:
@@ -692,7 +687,7 @@ def post_log_add(*, actor, post_id: int, text: str, kind: str = PostLogEntry.Kin
                  idempotency_key: str | None = None) -> PostLogEntry:
     """Add a line to a post's log, tied to the duty running then (if any). The same
     ``idempotency_key`` returns the first entry."""
-    _require(actor, "traffic.sign_in_post")
+    perm_require(actor, "traffic.sign_in_post")
     existing = idempotency_lookup(scope=LOG_SCOPE, key=idempotency_key, model=PostLogEntry,
                                   user=actor)
     if existing is not None:
