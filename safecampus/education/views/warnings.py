@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from safecampus.core.errors import DomainError
@@ -136,7 +137,8 @@ def followup_list(request):
                                                    state=dict(FOLLOWUP_TABS)[tab] or None)
     return render(request, "education/followups/list.html", {
         "page": paginate(request, rows, per_page=PER_PAGE), "tab": tab,
-        "tabs": [(key, {"open": _("Open"), "closed": _("Closed"), "all": _("All")}[key])
+        "tabs": [(key, {"open": pgettext("follow-up", "Open"),
+                        "closed": pgettext("follow-up", "Closed"), "all": _("All")}[key])
                  for key, _state in FOLLOWUP_TABS],
         "counts": followup_selectors.followup_counts(request.user),
         "today": followup_selectors.clock.local_today()})
