@@ -117,6 +117,10 @@ class Activity(ConcurrentTransitionMixin, BaseModel):
     audience_count = models.PositiveIntegerField(_("people reached"), null=True, blank=True)
     sign_in_open = models.BooleanField(_("sign-in open"), default=False)
     sign_in_generation = models.PositiveIntegerField(_("sign-in code generation"), default=1)
+    #: Typed on a phone whose camera cannot read the QR (random, no look-alike characters;
+    #: changes when the code is renewed). Empty until sign-in is first opened.
+    sign_in_manual_code = models.CharField(_("sign-in manual code"), max_length=12, blank=True,
+                                           db_index=True)
     sign_in_radius_m = models.PositiveIntegerField(_("allowed distance (m)"), default=300)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True,
                                    blank=True)
