@@ -284,7 +284,7 @@ SAFECAMPUS = {
     "CHECKER_MAX_HIGH_FP_RATE": 0.005,
     # ... and only if that evaluation had at least this many ordinary messages.
     "CHECKER_MIN_ORDINARY": env.get_int("SAFECAMPUS_CHECKER_MIN_ORDINARY", 5000),
-    "CHECKER_MAX_CHARS": env.get_int("SAFECAMPUS_CHECKER_MAX_CHARS", 5000),
+    "CHECKER_MAX_CHARS": env.get_int("SAFECAMPUS_CHECKER_MAX_CHARS", 20000),
     # Checks one address may make per minute (page and API; anonymous use is allowed).
     "CHECKER_CHECKS_PER_MINUTE": env.get_int("SAFECAMPUS_CHECKER_CHECKS_PER_MINUTE", 60),
     # Labelled messages (CSV label,content; 1 = spam) a rule set is evaluated against when no

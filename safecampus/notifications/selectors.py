@@ -1,5 +1,7 @@
 """Reading notifications."""
 
+from django.db.models import Count, Q
+
 from .models import Notification
 
 
@@ -13,6 +15,16 @@ def notification_unread_count(user) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_unread_counts(user) -> tuple[int, int]:
+    """``(unread notifications, of which unread warnings)`` of ``user`` in one query; (0, 0)
+    when signed out."""
+    if not user.is_authenticated:
+        return 0, 0
+    counts = Notification.objects.filter(recipient=user, read_at__isnull=True).aggregate(
+        total=Count("pk"), alerts=Count("pk", filter=Q(alert__isnull=False)))
+    return counts["total"], counts["alerts"]
 
 
 # --- warnings (预警) and their read receipts --------------------------------------------------
@@ -49,7 +61,6 @@ def alert_receipts(alert) -> dict:
     "by_college": [{"college", "total", "read", "unread", "percent"}, …]}`` — by the
     recipients' college (affiliation; "" for people without one), biggest first. Two
     aggregate queries whatever the number of recipients."""
-    from django.db.models import Count, Q
 
     base = Notification.objects.filter(alert=alert)
     totals = base.aggregate(total=Count("id"), read=Count("id", filter=Q(read_at__isnull=False)))
