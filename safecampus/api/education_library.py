@@ -8,7 +8,8 @@ points over the same selectors and services as the pages).
   a retry returns the first report with 200); the list is your own reports, or every report
   for police liaisons and office administrators (filter ``state``: ``open`` or a state);
   ``{id}/`` is 404 for anyone else. Steps for the handlers: ``{id}/receive/``,
-  ``{id}/refer/`` (``police_reference``), ``{id}/close/`` (``note``).
+  ``{id}/refer/`` (``police_reference``), ``{id}/close/`` (``note``), and
+  ``{id}/classify/`` (``fraud_type``: an active type's id or null for "not sure"; until closed).
 
 Errors: bad input 400 with per-field messages (nothing changed), not allowed 403, unknown or
 not yours 404, illegal in the current state 409.
@@ -110,8 +111,9 @@ class FraudReportDetailSerializer(FraudReportSerializer):
         request = self.context.get("request")
         if request is None or not selectors.handles(request.user):
             return []
-        return [name for name in ("receive", "refer", "close")
-                if services.step_offered(report, name)]
+        steps = [name for name in ("receive", "refer", "close")
+                 if services.step_offered(report, name)]
+        return steps + (["classify"] if services.classify_offered(report) else [])
 
 
 # --- input -----------------------------------------------------------------------------------
@@ -143,6 +145,11 @@ class FraudReportInput(serializers.Serializer):
                                          label=gettext_lazy("The suspicious message"))
     contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40,
                                           label=gettext_lazy("Your phone"))
+
+
+class FraudReportClassifyInput(serializers.Serializer):
+    fraud_type = IdField(allow_null=True, label=gettext_lazy("Fraud type"),
+                         help_text=gettext_lazy("An active type's id; null for “not sure”."))
 
 
 class FraudReportStepInput(serializers.Serializer):
@@ -312,6 +319,14 @@ class FraudReportViewSet(viewsets.GenericViewSet):
     def close(self, request, pk=None):
         return self._step(pk, FraudReportStepInput, lambda r, d: services.fraud_report_close(
             actor=request.user, report_id=r.pk, note=d.get("note", "")))
+
+    @_step_schema(FraudReportClassifyInput, gettext_lazy("Set the fraud type (until closed)"))
+    @action(detail=True, methods=["post"])
+    def classify(self, request, pk=None):
+        return self._step(pk, FraudReportClassifyInput,
+                          lambda r, d: services.fraud_report_classify(
+                              actor=request.user, report_id=r.pk,
+                              fraud_type_id=d.get("fraud_type")))
 
 
 routes = [

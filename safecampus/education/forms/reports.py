@@ -19,6 +19,13 @@ def checker_text(data) -> str:
     return str(data.get("text", "") or "")[:PREFILL_MAX]
 
 
+def checker_fraud_type(data) -> str:
+    """The code of the checker's top matched fraud type in its POST (``fraud_type``, a
+    :class:`~..models.FraudType` code, not an id); "" when there is none. An unknown or
+    inactive code is ignored by :class:`FraudReportForm`."""
+    return str(data.get("fraud_type", "") or "")[:32]
+
+
 class FraudReportForm(IdempotentFormMixin):
     """What happened, when, how it reached you, whether money was lost, the other side's
     number or link, your phone; the suspicious message itself (prefilled from the checker)."""
@@ -48,13 +55,18 @@ class FraudReportForm(IdempotentFormMixin):
                                                                   "inputmode": "tel",
                                                                   "autocomplete": "tel"}))
 
-    def __init__(self, *args, user=None, message: str = "", **kwargs):
+    def __init__(self, *args, user=None, message: str = "", fraud_type_code: str = "",
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["fraud_type"].queryset = FraudType.objects.filter(is_active=True).order_by(
             "position", "code")
         if not self.is_bound:
             if message:
                 self.initial["message_text"] = message[:PREFILL_MAX]
+            if fraud_type_code:
+                chosen = self.fields["fraud_type"].queryset.filter(code=fraud_type_code).first()
+                if chosen is not None:
+                    self.initial["fraud_type"] = chosen.pk
             if user is not None and getattr(user, "phone", ""):
                 self.initial["contact_phone"] = user.phone
         bootstrap(self)
@@ -69,6 +81,22 @@ class FraudReportForm(IdempotentFormMixin):
                 "message_text": d.get("message_text", ""),
                 "contact_phone": d.get("contact_phone", ""),
                 "idempotency_key": d.get("idempotency_key") or None}
+
+
+class ClassifyForm(forms.Form):
+    """A handler sets the report's fraud type (or "not sure")."""
+
+    fraud_type = forms.ModelChoiceField(label=_("Fraud type"), required=False,
+                                        queryset=FraudType.objects.none(),
+                                        empty_label=_("Not sure"))
+
+    def __init__(self, *args, report=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fraud_type"].queryset = FraudType.objects.filter(is_active=True).order_by(
+            "position", "code")
+        if report is not None and not self.is_bound:
+            self.initial["fraud_type"] = report.fraud_type_id
+        bootstrap(self)
 
 
 class ReceiveForm(forms.Form):

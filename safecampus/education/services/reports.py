@@ -4,7 +4,8 @@ station's case number and closes it with a note.
 
 State machine (declared once on :class:`~safecampus.education.models.FraudReport`):
 ``submitted`` → ``received`` → ``referred`` → ``closed``; ``refer`` may skip ``received`` and
-``close`` may come from any open state. Every change writes an
+``close`` may come from any open state. A handler may set or correct the fraud type
+(:func:`fraud_report_classify`) until the report is closed. Every change writes an
 :class:`~safecampus.core.models.ActivityEntry` (verbs ``education.fraud_report_<step>``)
 and tells the reporter in the app on commit.
 
@@ -263,6 +264,48 @@ def fraud_report_close(*, actor, report_id: int, note: str) -> FraudReport:
         report.closed_at = clock.now()
 
     return _handle(actor, report_id, "close", comment=note, before=set_note)
+
+
+def fraud_report_classify(*, actor, report_id: int, fraud_type_id: int | None) -> FraudReport:
+    """A handler sets or corrects the report's fraud type after it arrived (the reporter may
+    have chosen "not sure" or the wrong one): ``fraud_type_id`` an active type, or None for
+    "not sure". Allowed in every state but ``closed``; the state does not change. Writes an
+    ActivityEntry ``education.fraud_report_classify`` (data: the old and new type codes)
+    unless the type stays the same; the reporter is not notified (it is the handlers' sorting).
+
+    Raises NotAllowed (not a handler), DomainError (``fraud_type``: not an active type;
+    ``not_found``), Conflict (closed)."""
+    if actor is None or not actor.has_perm(HANDLE):
+        raise NotAllowed()
+    fraud_type = None
+    if fraud_type_id not in (None, ""):
+        fraud_type = (FraudType.objects.filter(pk=fraud_type_id, is_active=True).first()
+                      if id_or_none(fraud_type_id) else None)
+        if fraud_type is None:
+            raise_field_errors({"fraud_type": [
+                _("Choose a fraud type from the list, or “not sure”.")]})
+    with transaction.atomic():
+        report = _locked(report_id)
+        if report.state not in OPEN_STATES:
+            raise Conflict(msg_illegal(report), code="illegal_transition")
+        old = report.fraud_type
+        if (old.pk if old else None) == (fraud_type.pk if fraud_type else None):
+            return report
+        report.fraud_type = fraud_type
+        try:
+            report.save(update_fields=["fraud_type", "updated_at"])
+        except ConcurrentTransition as exc:
+            raise Conflict(_("Someone else changed this report meanwhile. Reload the page."),
+                           code="stale") from exc
+        activity_record(target=report, actor=actor, verb="education.fraud_report_classify",
+                        data={"from": old.code if old else None,
+                              "to": fraud_type.code if fraud_type else None})
+    return report
+
+
+def classify_offered(report: FraudReport) -> bool:
+    """Whether the pages and the API offer setting the fraud type now (until closed)."""
+    return report.state in OPEN_STATES
 
 
 def step_offered(report: FraudReport, name: str) -> bool:

@@ -345,7 +345,7 @@ def test_the_api_creates_lists_and_steps(client, org, people, taxonomy):
     response = client.post(reverse("api:fraud-report-refer", args=[pk]),
                            {"police_reference": "X-1"}, content_type="application/json")
     assert response.status_code == 200 and response.json()["state"] == "referred"
-    assert response.json()["actions"] == ["close"]
+    assert response.json()["actions"] == ["close", "classify"]
     response = client.post(reverse("api:fraud-report-receive", args=[pk]), {},
                            content_type="application/json")
     assert response.status_code == 409
@@ -370,3 +370,112 @@ def test_the_library_api_lists_active_types_and_published_cases(client, org, peo
     assert client.get(reverse("api:fraud-case-list"), {"type": "loan"}).json()["results"] == []
     client.logout()
     assert client.get(reverse("api:fraud-type-list")).status_code in (401, 403)
+
+
+# --- setting the fraud type after it arrived --------------------------------------------------
+def test_a_handler_sets_the_fraud_type_until_the_report_is_closed(org, people, taxonomy):
+    made = report(people.reporter)
+    assert made.fraud_type is None
+    for outsider in (people.reporter, people.counsellor, org.users.staff, org.users.leadership):
+        with pytest.raises(NotAllowed):
+            services.fraud_report_classify(actor=outsider, report_id=made.pk,
+                                           fraud_type_id=taxonomy["brushing"].pk)
+    done = services.fraud_report_classify(actor=people.police1, report_id=made.pk,
+                                          fraud_type_id=taxonomy["brushing"].pk)
+    assert done.fraud_type == taxonomy["brushing"] and done.state == State.SUBMITTED
+    entries = [e for e in activity_for(made) if e.verb == "education.fraud_report_classify"]
+    assert [(e.actor, e.data) for e in entries] == [
+        (people.police1, {"from": None, "to": "brushing"})]
+    # the same type again changes nothing and writes nothing
+    services.fraud_report_classify(actor=people.police1, report_id=made.pk,
+                                   fraud_type_id=taxonomy["brushing"].pk)
+    assert len([e for e in activity_for(made)
+                if e.verb == "education.fraud_report_classify"]) == 1
+    # an inactive or unknown type is refused with the field named, nothing changed
+    inactive = taxonomy["romance"]
+    inactive.is_active = False
+    inactive.save()
+    for bad in (inactive.pk, 10**30, "x"):
+        with pytest.raises(DomainError) as caught:
+            services.fraud_report_classify(actor=org.users.admin, report_id=made.pk,
+                                           fraud_type_id=bad)
+        assert list(caught.value.field_errors) == ["fraud_type"]
+    made.refresh_from_db()
+    assert made.fraud_type == taxonomy["brushing"]
+    # allowed while received and referred; back to "not sure" with None
+    _steps(made, people.police1, "receive", "refer")
+    services.fraud_report_classify(actor=org.users.admin, report_id=made.pk, fraud_type_id=None)
+    made.refresh_from_db()
+    assert made.fraud_type is None and made.state == State.REFERRED
+    _steps(made, people.police1, "close")
+    with pytest.raises(Conflict):
+        services.fraud_report_classify(actor=people.police1, report_id=made.pk,
+                                       fraud_type_id=taxonomy["brushing"].pk)
+    made.refresh_from_db()
+    assert made.fraud_type is None
+    with pytest.raises(DomainError) as caught:
+        services.fraud_report_classify(actor=people.police1, report_id=10**30,
+                                       fraud_type_id=None)
+    assert caught.value.code == "not_found"
+
+
+def test_the_liaison_sets_the_fraud_type_on_the_page_and_through_the_api(client, org, people,
+                                                                        taxonomy):
+    made = report(people.reporter)
+    page = reverse("education:fraud_report_detail", args=[made.pk])
+    url = reverse("education:fraud_report_classify", args=[made.pk])
+    login(client, people.reporter)
+    assert "classify" not in client.get(page).content.decode()
+    assert client.post(url, {"classify-fraud_type": taxonomy["brushing"].pk}).status_code == 403
+    login(client, people.other)
+    assert client.post(url, {"classify-fraud_type": taxonomy["brushing"].pk}).status_code == 404
+    login(client, people.police1)
+    assert "Set the fraud type" in text_of(client.get(page))
+    response = client.post(url, {"classify-fraud_type": "999999"})
+    assert response.status_code == 400 and "Select a valid choice." in text_of(response)
+    response = client.post(url, {"classify-fraud_type": taxonomy["brushing"].pk})
+    assert response.status_code == 302 and messages_of(response) == ["Fraud type set."]
+    made.refresh_from_db()
+    assert made.fraud_type == taxonomy["brushing"]
+    assert "Fraud type set" in text_of(client.get(page))  # on the timeline
+    api = reverse("api:fraud-report-classify", args=[made.pk])
+    response = client.post(api, {"fraud_type": taxonomy["romance"].pk},
+                           content_type="application/json")
+    assert response.status_code == 200 and response.json()["fraud_type"]["code"] == "romance"
+    response = client.post(api, {"fraud_type": None}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["fraud_type"] is None
+    assert client.post(api, {}, content_type="application/json").status_code == 400
+    _steps(made, people.police1, "close")
+    assert "Set the fraud type" not in text_of(client.get(page))
+    assert client.post(api, {"fraud_type": None},
+                       content_type="application/json").status_code == 409
+    assert client.post(url, {"classify-fraud_type": ""}).status_code == 400
+    login(client, people.reporter)
+    assert client.post(api, {"fraud_type": None},
+                       content_type="application/json").status_code == 403
+
+
+def test_the_checker_prefills_its_top_fraud_type_by_code(client, org, people, taxonomy):
+    login(client, people.reporter)
+    url = reverse("education:fraud_report")
+    response = client.post(url, {"from": "checker", "text": "刷单返利日结",
+                                 "fraud_type": "brushing"})
+    form = response.context["form"]
+    assert response.status_code == 200 and form.initial["fraud_type"] == taxonomy["brushing"].pk
+    assert f'<option value="{taxonomy["brushing"].pk}" selected>' in response.content.decode()
+    inactive = taxonomy["romance"]
+    inactive.is_active = False
+    inactive.save()
+    for ignored in ("no_such_code", "romance", str(taxonomy["brushing"].pk), "x" * 500):
+        response = client.post(url, {"from": "checker", "text": "x", "fraud_type": ignored})
+        assert response.status_code == 200, ignored
+        assert "fraud_type" not in response.context["form"].initial, ignored
+    assert not FraudReport.objects.exists()
+
+
+def test_a_report_without_a_loss_says_none_not_no(client, org, people):
+    made = report(people.reporter)
+    login(client, people.reporter)
+    response = client.get(reverse("education:fraud_report_detail", args=[made.pk]))
+    body = response.content.decode()
+    assert '<span id="no-loss">None</span>' in body and ">No<" not in body

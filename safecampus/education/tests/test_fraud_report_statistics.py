@@ -109,6 +109,10 @@ def test_the_statistics_page_export_and_who_sees_them(client, org, reports):
     assert "The end date is before the start date." in bad
     assert "我" not in text  # no report's content on the page
     with clock.frozen(local(2026, 4, 10, 12)):
+        charts = client.get(url).context["charts"]
+    assert [d["name"] for d in charts["loss"]["series"][0]["data"]] == [
+        "With money lost", "No money lost"]  # shares of reports, not an amount
+    with clock.frozen(local(2026, 4, 10, 12)):
         response = client.get(reverse("education:fraud_statistics_export"),
                               {"date_from": "2026-03-01"})
     assert response.status_code == 200

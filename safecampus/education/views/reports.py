@@ -38,15 +38,17 @@ def fraud_report_new(request):
     """The confidential report form; after sending, the report's own page.
 
     A POST with ``from=checker`` is not a report but the checker handing over the message
-    (``text``, cut to :data:`~..forms.reports.PREFILL_MAX` characters): the empty form is shown
-    with it filled in, without errors, and nothing is written. Any other POST is the form
-    itself. A signed-out POST is sent to sign in first (the message is dropped)."""
+    (``text``, cut to :data:`~..forms.reports.PREFILL_MAX` characters) and its top matched
+    fraud type (``fraud_type``, a type's code; unknown or inactive codes are ignored): the
+    empty form is shown with them filled in, without errors, and nothing is written. Any
+    other POST is the form itself. A signed-out POST is sent to sign in first (the message is dropped)."""
     require_perm(request, "education.report_fraud")
     from_checker = request.method == "POST" and request.POST.get("from") == "checker"
     if from_checker:
         return render(request, "education/reports/new.html", {
             "form": forms.FraudReportForm(user=request.user,
-                                          message=forms.checker_text(request.POST)),
+                                          message=forms.checker_text(request.POST),
+                                          fraud_type_code=forms.checker_fraud_type(request.POST)),
             "from_checker": True})
     form = forms.FraudReportForm(request.POST or None, user=request.user)
     status = 200
@@ -128,10 +130,19 @@ def _report_or_404(request, pk) -> FraudReport:
     return report
 
 
-def _detail(request, report, bound=None, status=200):
+def _classify_form(request, report, bound=None):
+    if bound is not None:
+        return bound
+    if selectors.handles(request.user) and services.classify_offered(report):
+        return forms.ClassifyForm(report=report, prefix="classify")
+    return None
+
+
+def _detail(request, report, bound=None, status=200, classify=None):
     return render(request, "education/reports/detail.html", {
         "report": report, "timeline": selectors.report_timeline(report),
         "steps": _steps(request, report, bound), "handles": selectors.handles(request.user),
+        "classify": _classify_form(request, report, classify),
     }, status=status)
 
 
@@ -171,6 +182,27 @@ def fraud_report_step(request, pk, action):
     return _detail(request, selectors.report_for(request.user, pk), (action, form), status=400)
 
 
+@login_required
+@require_POST
+def fraud_report_classify(request, pk):
+    """A handler sets the fraud type (until the report is closed); a refusal re-renders the
+    page with the form's error."""
+    report = _report_or_404(request, pk)
+    require_perm(request, "education.handle_fraud_report")
+    form = forms.ClassifyForm(request.POST, prefix="classify")
+    if form.is_valid():
+        chosen = form.cleaned_data.get("fraud_type")
+        try:
+            services.fraud_report_classify(actor=request.user, report_id=report.pk,
+                                           fraud_type_id=chosen.pk if chosen else None)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Fraud type set."))
+            return redirect("education:fraud_report_detail", pk=report.pk)
+    return _detail(request, selectors.report_for(request.user, pk), status=400, classify=form)
+
+
 # --- statistics -------------------------------------------------------------------------------
 def _charts(stats) -> dict:
     if not stats.total:
@@ -184,7 +216,7 @@ def _charts(stats) -> dict:
         "college": bars([r["name"] or unknown for r in stats.by_college],
                         [r["n"] for r in stats.by_college], reports),
         "month": month_line(stats.by_month, reports),
-        "loss": donut([(_("Money lost"), stats.with_loss),
+        "loss": donut([(_("With money lost"), stats.with_loss),
                        (_("No money lost"), stats.total - stats.with_loss)], reports,
                       colours=["#e03131", "#2f9e44"]),
     }
@@ -235,6 +267,7 @@ urls = [
     path("fraud-reports/mine/", fraud_reports_mine, name="fraud_reports_mine"),
     path("fraud-reports/", fraud_report_queue, name="fraud_report_queue"),
     path("fraud-reports/<int:pk>/", fraud_report_detail, name="fraud_report_detail"),
+    path("fraud-reports/<int:pk>/type/", fraud_report_classify, name="fraud_report_classify"),
     path("fraud-reports/<int:pk>/<slug:action>/", fraud_report_step, name="fraud_report_step"),
     path("fraud-reports/statistics/", fraud_statistics, name="fraud_statistics"),
     path("fraud-reports/statistics/export/", fraud_statistics_export,
