@@ -9,9 +9,9 @@ now), ``backdate()`` runs after it, ``counts`` goes into the summary.
   (``SAFECAMPUS_SHARED_DATA`` or ``../shared/data``), the 747 real lab-safety questions of
   ``other/lab-safety-exam-questions/seu_lab_safety_exam_questions.json`` imported through the
   mapping import. The demo does not depend on that folder.
-- **A closed quiz** (opened 35 days ago, closed 21 days ago): 实验室安全准入测试 for the
-  2024 year group (20 questions drawn from the lab bank, or the fire bank without it), about
-  85 % attempted, some twice.
+- **A closed quiz** (opened 35 days ago, closed 21 days ago) for the 2024 year group:
+  实验室安全准入测试 (20 questions drawn from the lab bank) when the real file is there, else
+  宿舍消防安全准入测试 (the whole fire bank); about 85 % attempted, some twice.
 - **Open now**: ``<year>秋季新生反诈知识测试`` for the 2025 year group (10 of the anti-fraud
   questions, 20 minutes, two attempts), opened five days ago; about 70 % have taken it with
   varied scores, some failing. 宿舍消防安全知识测验 for 化学学院 2024级, opened two days ago:
@@ -185,11 +185,16 @@ class QuizDemo:
 
     # --- quizzes ------------------------------------------------------------------------------
     def make_closed_quiz(self) -> None:
-        bank = self.banks.get("lab", self.banks["fire"])
-        count = 20 if "lab" in self.banks else None
+        # named for the bank it draws on: the lab bank only when the real file is there
+        if "lab" in self.banks:
+            bank, count = self.banks["lab"], 20
+            title, instructions = "实验室安全准入测试", "进入实验室前须通过本测试。"
+        else:
+            bank, count = self.banks["fire"], None
+            title, instructions = "宿舍消防安全准入测试", "入住宿舍前须通过本测试。"
         quiz = services.quiz_create(
-            actor=self.office(), bank_id=bank, title="实验室安全准入测试",
-            instructions="进入实验室前须通过本测试。", opens_at=clock.now(),
+            actor=self.office(), bank_id=bank, title=title,
+            instructions=instructions, opens_at=clock.now(),
             closes_at=self.ago(21, 22), audiences=[{"kind": AudienceKind.YEAR, "year": 2024}],
             question_count=count, time_limit_minutes=30, pass_mark=80, max_attempts=2,
             seed=2024)

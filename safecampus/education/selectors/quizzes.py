@@ -3,7 +3,9 @@
 Who a quiz is for: its :class:`~safecampus.education.models.QuizAssignment` rows, each an
 audience resolved by :mod:`safecampus.notifications.audiences`. :func:`assignments_matching`
 is the same rule seen from one person (their affiliation against the rows), so "my quizzes"
-is one query instead of resolving every audience.
+is one query instead of resolving every audience. A quiz set for a campus, college, year or
+class is for the students there (:attr:`Affiliation.Kind.STUDENT`): staff affiliated with it
+(counsellors, teachers) are not assigned; "everyone" means every active user.
 
 Results (:func:`quiz_results`) count people, not attempts: a person's best submitted score
 counts; "passed" means any submitted attempt passed. Assigned people are the audiences'
@@ -95,9 +97,9 @@ def assignments_matching(user) -> Q:
         return Q(pk__in=[])
     q = Q(audience_kind=AudienceKind.EVERYONE)
     aff = (Affiliation.objects.filter(user_id=user.pk)
-           .values("campus_id", "college_id", "enrolment_year", "class_group_id",
+           .values("kind", "campus_id", "college_id", "enrolment_year", "class_group_id",
                    "class_group__campus_id").first())
-    if aff is None:
+    if aff is None or aff["kind"] != Affiliation.Kind.STUDENT:
         return q
     campuses = {c for c in (aff["campus_id"], aff["class_group__campus_id"]) if c}
     if campuses:
@@ -123,11 +125,18 @@ def quiz_is_assigned(quiz_id: int, user) -> bool:
 
 
 def quiz_people_q(quiz: Quiz) -> Q:
-    """A filter on :class:`User` for everyone the quiz is assigned to now."""
+    """A filter on :class:`User` for everyone the quiz is assigned to now: every active user
+    for "everyone", else the students of the group."""
     rows = list(quiz.assignments.all())
     if not rows:
         return Q(pk__in=[])
-    return reduce(or_, (audience_q(**audience_of(row)) for row in rows))
+    return reduce(or_, (_students_only(row, audience_q(**audience_of(row))) for row in rows))
+
+
+def _students_only(row: QuizAssignment, q: Q) -> Q:
+    if row.audience_kind == AudienceKind.EVERYONE:
+        return q
+    return q & Q(affiliation__kind=Affiliation.Kind.STUDENT)
 
 
 def quiz_people(quiz: Quiz) -> QuerySet:

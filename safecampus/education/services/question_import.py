@@ -25,8 +25,11 @@ Reading an entry:
   A multiple-choice question with one correct option is allowed (real banks have them);
   single choice and true/false need exactly one. True/false options are stored as
   ``["正确", "错误"]``.
-* **Number**: the number column when mapped (positive, unique in the file and new to the
-  bank), else the bank's next numbers in file order.
+* **Number**: the number column when mapped (positive and unique in the file), else the
+  bank's next numbers in file order. When mapped numbers collide with numbers the bank
+  already holds, the whole file is appended: each number is moved up by the same amount so
+  the file's lowest becomes the bank's highest + 1 (file 1–747 into a bank of 1–196 → 197–943;
+  :attr:`QuestionValidation.renumbered` says so on the preview).
 
 A kept upload is deleted once imported, when the command rejects or only checks it
 (:func:`question_upload_discard`), and otherwise by the nightly
@@ -590,6 +593,32 @@ def _parse_entry(number: int, cells, table: Table, plan: QuestionImportPlan,
                           explanation=explanation, number=number_value)
 
 
+@dataclass(frozen=True)
+class Renumbering:
+    """The file's numbers ``first``–``last`` are stored as ``stored_first``–``stored_last``
+    (the bank already holds some of them)."""
+
+    first: int
+    last: int
+    shift: int
+
+    @property
+    def stored_first(self) -> int:
+        return self.first + self.shift
+
+    @property
+    def stored_last(self) -> int:
+        return self.last + self.shift
+
+    @property
+    def message(self) -> str:
+        return _("Numbers %(first)s–%(last)s in the file will be stored as "
+                 "%(stored_first)s–%(stored_last)s because the bank already has questions "
+                 "with these numbers.") % {
+            "first": self.first, "last": self.last,
+            "stored_first": self.stored_first, "stored_last": self.stored_last}
+
+
 @dataclass
 class QuestionValidation:
     """Every entry checked: ``questions`` read (all of them only when ``ok``), the first
@@ -601,6 +630,7 @@ class QuestionValidation:
     total_rows: int
     entry_word: str = "entry"
     kinds: dict = field(default_factory=dict)
+    renumbered: Renumbering | None = None
 
     @property
     def ok(self) -> bool:
@@ -614,7 +644,9 @@ class QuestionValidation:
 def questions_validate(table: Table, plan: QuestionImportPlan, *,
                        taken_numbers: set[int] | frozenset = frozenset()) -> QuestionValidation:
     """Check every entry of ``table`` under ``plan``. ``taken_numbers``: numbers the bank
-    already uses (a mapped number may not repeat them or another entry's)."""
+    already uses — a mapped number may not repeat another entry's; when any repeats one of
+    the bank's, every read question's number is moved past the bank's highest (see
+    :class:`Renumbering`)."""
     collector = ErrorCollector(MAX_ERRORS_KEPT)
     for problem in plan_problems(table, plan):
         collector.extend([RowError(0, "", problem)])
@@ -628,11 +660,7 @@ def questions_validate(table: Table, plan: QuestionImportPlan, *,
         parsed = _parse_entry(number, cells, table, plan, errors)
         if parsed is not None and parsed.number is not None:
             header = table.headers[plan.columns["number"]]
-            if parsed.number in taken_numbers:
-                errors.append(RowError(number, header, _(
-                    "number %(number)s is already in the bank") % {"number": parsed.number}))
-                parsed = None
-            elif parsed.number in first_of:
+            if parsed.number in first_of:
                 errors.append(RowError(number, header, _(
                     "number %(number)s repeats entry %(entry)s") % {
                         "number": parsed.number, "entry": first_of[parsed.number]}))
@@ -643,8 +671,27 @@ def questions_validate(table: Table, plan: QuestionImportPlan, *,
         if parsed is not None:
             questions.append(parsed)
     kinds = {k: sum(1 for q in questions if q.kind == k) for k in Kind.values}
+    renumbered = _renumber(questions, taken_numbers)
     return QuestionValidation(questions, collector.errors, collector.total, len(table.rows),
-                              getattr(table, "entry_word", "entry"), kinds)
+                              getattr(table, "entry_word", "entry"), kinds, renumbered)
+
+
+def _renumber(questions: list[ParsedQuestion], taken: set[int] | frozenset
+              ) -> Renumbering | None:
+    """Move every mapped number past the bank's highest when any is taken already."""
+    numbers = [q.number for q in questions if q.number is not None]
+    if not numbers or not taken or taken.isdisjoint(numbers):
+        return None
+    renumbered = Renumbering(min(numbers), max(numbers), max(taken) - min(numbers) + 1)
+    for q in questions:
+        if q.number is not None:
+            q.number += renumbered.shift
+    return renumbered
+
+
+def bank_numbers(bank_id: int) -> set[int]:
+    """The question numbers ``bank_id`` holds (the preview's ``taken_numbers``)."""
+    return set(Question.objects.filter(bank_id=bank_id).values_list("number", flat=True))
 
 
 # --- the services ----------------------------------------------------------------------------

@@ -289,19 +289,66 @@ def test_excel_with_option_columns_and_row_numbers_in_errors(org, empty_bank):
         (2, "option B is empty but option C is not"), (3, "answer “C” but only 2 options")]
 
 
-def test_numbers_from_the_file_must_be_new_to_the_bank(org, empty_bank):
-    run_import(org, empty_bank, json_file([{"index": "7", "question": "甲？",
-                                           "options": ["是", "不是"], "answer": "A"}]))
+def test_numbers_repeated_in_the_file_are_entry_errors(org, empty_bank):
     entries = [{"index": "7", "question": "乙？", "options": ["是", "不是"], "answer": "A"},
                {"index": "8", "question": "丙？", "options": ["是", "不是"], "answer": "A"},
                {"index": "8", "question": "丁？", "options": ["是", "不是"], "answer": "A"}]
     with pytest.raises(ImportRejected) as rejected:
         run_import(org, empty_bank, json_file(entries, "b.json"))
     assert [(e.row, e.message) for e in rejected.value.errors] == [
-        (1, "number 7 is already in the bank"), (3, "number 8 repeats entry 2")]
+        (3, "number 8 repeats entry 2")]
+    assert not empty_bank.questions.exists()
     # without the number field the questions follow on
     assert run_import(org, empty_bank, json_file(entries, "b.json"), {"number": None}) == 3
-    assert list(empty_bank.questions.values_list("number", flat=True)) == [7, 8, 9, 10]
+    assert list(empty_bank.questions.values_list("number", flat=True)) == [1, 2, 3]
+
+
+def test_numbers_the_bank_holds_already_move_the_file_past_its_highest(org, empty_bank):
+    run_import(org, empty_bank, json_file([{"index": str(n), "question": f"旧{n}？",
+                                           "options": ["是", "不是"], "answer": "A"}
+                                          for n in (1, 2, 5)]))
+    entries = [{"index": str(n), "question": f"新{n}？", "options": ["是", "不是"],
+                "answer": "B"} for n in (2, 3, 9)]
+    table = importing.read_questions_file(json.dumps(entries).encode(), "b.json")
+    check = importing.questions_validate(table, importing.suggest_plan(table),
+                                         taken_numbers=importing.bank_numbers(empty_bank.pk))
+    assert check.ok
+    assert (check.renumbered.first, check.renumbered.last) == (2, 9)
+    assert (check.renumbered.stored_first, check.renumbered.stored_last) == (6, 13)
+    assert check.renumbered.message == (
+        "Numbers 2–9 in the file will be stored as 6–13 because the bank already has "
+        "questions with these numbers.")
+    assert run_import(org, empty_bank, json_file(entries, "b.json")) == 3
+    assert list(empty_bank.questions.order_by("number").values_list("number", "stem")) == [
+        (1, "旧1？"), (2, "旧2？"), (5, "旧5？"), (6, "新2？"), (7, "新3？"), (13, "新9？")]
+    # numbers clear of the bank's are kept as they are
+    clear = [{"index": "20", "question": "后？", "options": ["是", "不是"], "answer": "A"}]
+    table = importing.read_questions_file(json.dumps(clear).encode(), "c.json")
+    check = importing.questions_validate(table, importing.suggest_plan(table),
+                                         taken_numbers=importing.bank_numbers(empty_bank.pk))
+    assert check.renumbered is None and check.questions[0].number == 20
+
+
+def test_the_seu_bank_follows_the_fudan_bank_in_one_bank(org, empty_bank, shared_data, client,
+                                                         english):
+    fudan = (shared_data / LAB / "fudan_lab_safety_exam_questions.json").read_bytes()
+    seu = (shared_data / LAB / "seu_lab_safety_exam_questions.json").read_bytes()
+    assert run_import(org, empty_bank, SimpleUploadedFile("fudan.json", fudan)) == 196
+    login(client, org.users.staff)
+    page = client.post(reverse("education:quiz_bank_import", args=[empty_bank.pk]),
+                       {"file": SimpleUploadedFile("seu.json", seu)})
+    assert page.status_code == 302
+    preview = client.get(page.url)
+    assert ("Numbers 1–747 in the file will be stored as 197–943 because the bank already "
+            "has questions with these numbers.") in text_of(preview)
+    form = preview.context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    assert client.post(page.url, {**data, "import": "1"}).status_code == 302
+    assert empty_bank.questions.count() == 943
+    numbers = list(empty_bank.questions.order_by("number").values_list("number", flat=True))
+    assert numbers == list(range(1, 944))
+    first_seu = empty_bank.questions.get(number=197)
+    assert first_seu.options[1] == "硫酸铜溶液（30g溶于一杯水中）催吐"
 
 
 # --- the command ------------------------------------------------------------------------------

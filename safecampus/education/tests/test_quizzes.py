@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from safecampus.accounts.models import Affiliation
 from safecampus.core import clock
 from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.education.models import Question, Quiz, QuizAttempt
@@ -167,13 +168,13 @@ def test_opening_is_announced_by_a_task_after_the_commit_in_batches(org, bank, r
     monkeypatch.setattr(services, "ANNOUNCE_BATCH", 2)
     callbacks[0]()  # the queued task (huey runs it at once in the tests)
     told = Notification.objects.filter(verb="education.quiz_open")
-    assert told.count() == 6  # chem: a1 a2 a3 b1 b2 and the teacher
+    assert told.count() == 5  # chem: a1 a2 a3 b1 b2 (students; not the teacher)
     entry = activity_for(quiz).get(verb="education.quiz_open")
-    assert entry.data == {"told": 6, "people": 6}
+    assert entry.data == {"told": 5, "people": 5}
     # a run that overlapped (before the entry was written) tells nobody twice
     entry.delete()
     assert services.quiz_open_announce(quiz_id=quiz.pk) == 0
-    assert told.count() == 6
+    assert told.count() == 5
     assert activity_for(quiz).filter(verb="education.quiz_open").count() == 1
 
 
@@ -212,11 +213,29 @@ def test_my_quizzes_matches_the_audience_resolver(org, bank, roster, at_now, kin
         else:
             values[key] = value
     quiz = make_quiz(org, bank, audiences=[{"kind": kind, **values}])
-    expected = set(audience_users(kind=kind, **values).values_list("username", flat=True))
+    expected = audience_users(kind=kind, **values)
+    if kind != "everyone":  # a group's quiz is for its students
+        expected = expected.filter(affiliation__kind=Affiliation.Kind.STUDENT)
+    expected = set(expected.values_list("username", flat=True))
     people = [*vars(roster.s).values(), roster.teacher, org.users.student]
     seeing = {u.username for u in people if selectors.my_quizzes(u).filter(pk=quiz.pk).exists()}
     assert seeing == expected & {u.username for u in people}
     assert "sm_gone" not in seeing
+
+
+def test_a_group_quiz_is_for_its_students_and_everyone_means_staff_too(org, bank, roster,
+                                                                       at_now):
+    college = make_quiz(org, bank, audiences=[{"kind": "college", "unit_id": org.unit_a.pk}])
+    campus = make_quiz(org, bank, audiences=[{"kind": "campus", "campus_id": org.campus1.pk}])
+    everyone = make_quiz(org, bank, audiences=[{"kind": "everyone"}])
+    teacher = roster.teacher  # staff affiliated with chem on campus1
+    mine = set(selectors.my_quizzes(teacher).values_list("pk", flat=True))
+    assert everyone.pk in mine and college.pk not in mine and campus.pk not in mine
+    assert not selectors.quiz_people(college).filter(pk=teacher.pk).exists()
+    assert selectors.quiz_people(everyone).filter(pk=teacher.pk).exists()
+    assert selectors.quiz_results(college).total.assigned == 5  # a1 a2 a3 b1 b2
+    with pytest.raises(NotAllowed):
+        services.attempt_start(actor=teacher, quiz_id=college.pk)
 
 
 # --- attempts --------------------------------------------------------------------------------
@@ -385,17 +404,16 @@ def taken(org, bank, roster, at_now):
 def test_results_per_college_and_per_class(org, roster, taken):
     results = selectors.quiz_results(taken)
     total = results.total
-    # chem: a1 a2 a3 b1 b2 + teacher (staff of chem) = 6; mech 2025: m1 m2 = 2
-    assert (total.assigned, total.attempted, total.passed) == (8, 4, 2)
-    assert total.pass_rate == Decimal("25.0")
+    # chem students: a1 a2 a3 b1 b2 = 5 (the teacher, staff of chem, is not); mech 2025: 2
+    assert (total.assigned, total.attempted, total.passed) == (7, 4, 2)
+    assert total.pass_rate == Decimal("28.6")
     assert total.average == Decimal("70.8")  # (100 + 50 + 100 + 33.3) / 4
     rows = {r.label: (r.assigned, r.attempted, r.passed, r.average) for r in results.groups}
-    assert rows == {"化学学院": (6, 3, 2, Decimal("83.3")), "机械学院": (2, 1, 0, Decimal("33.3"))}
+    assert rows == {"化学学院": (5, 3, 2, Decimal("83.3")), "机械学院": (2, 1, 0, Decimal("33.3"))}
     per_class = selectors.quiz_results(taken, college_id=org.unit_a.pk)
     assert per_class.group_kind == "class"
     rows = {r.label: (r.assigned, r.attempted, r.passed) for r in per_class.groups}
-    assert rows == {"化学2401": (2, 2, 1), "化学2402": (1, 0, 0), "化学2501": (2, 1, 1),
-                    "": (1, 0, 0)}
+    assert rows == {"化学2401": (2, 2, 1), "化学2402": (1, 0, 0), "化学2501": (2, 1, 1)}
     hardest = results.hardest
     # questions 3–6 were answered right only by a1 and b1 (and a2's 2nd for 3): 5 attempts
     assert hardest[0]["question"].number == 4 and hardest[0]["rate"] == Decimal("40.0")
@@ -432,7 +450,7 @@ def test_the_results_export(org, roster, taken, client):
     assert rows[0][:7] == ("College or unit", "Class", "Username", "Name", "Attempts",
                            "Best score (%)", "Passed")
     by_user = {r[2]: r for r in rows[1:]}
-    assert len(by_user) == 8
+    assert len(by_user) == 7  # the students assigned; not the chem teacher
     assert by_user["sa2"][4:7] == (2, 50, "no")
     assert by_user["sa1"][4:7] == (1, 100, "yes")
     assert by_user["sm2"][4:7] == (0, None, "no")
@@ -480,7 +498,7 @@ def test_a_question_field_with_a_non_ascii_digit_is_ignored_not_a_500(org, bank,
     attempt = services.attempt_start(actor=roster.s.a1, quiz_id=quiz.pk)
     login(client, roster.s.a1)
     response = client.post(reverse("education:quiz_attempt", args=[attempt.pk]),
-                           {"q²": "1", "q٣": "0"})
+                           {"q²": "1", "q٣": "0", "confirm_unanswered": "1"})
     assert response.status_code == 302
     assert QuizAttempt.objects.get().score == Decimal("0.0")
 
@@ -499,6 +517,46 @@ def test_a_late_submit_on_the_page_says_why_and_keeps_the_ticks(org, bank, roste
             in text_of(response))
     assert f'name="q{question.pk}" value="1" checked' in response.content.decode()
     assert QuizAttempt.objects.get().submitted_at is None
+
+
+def test_a_submit_with_unanswered_questions_asks_first_and_keeps_the_ticks(
+        org, bank, roster, at_now, client, english):
+    quiz = make_quiz(org, bank, max_attempts=1, time_limit_minutes=20)
+    attempt = services.attempt_start(actor=roster.s.a1, quiz_id=quiz.pk)
+    login(client, roster.s.a1)
+    url = reverse("education:quiz_attempt", args=[attempt.pk])
+    question = by_stem(bank, "火警电话是？")
+    asked = client.post(url, {f"q{question.pk}": "1"})
+    assert asked.status_code == 200
+    assert "5 questions unanswered — submit anyway?" in text_of(asked)
+    html = asked.content.decode()
+    assert f'name="q{question.pk}" value="1" checked' in html
+    assert 'name="confirm_unanswered" value="1"' in html
+    assert QuizAttempt.objects.get().submitted_at is None  # the only attempt is not used
+    with clock.frozen(NOW + 20 * MIN):  # time up: submitted within the grace, not asked
+        late = client.post(url, {f"q{question.pk}": "1"})
+    assert late.status_code == 302
+    assert QuizAttempt.objects.get(user=roster.s.a1).score == Decimal("16.7")
+    # every question answered: nothing asked
+    other = services.attempt_start(actor=roster.s.a2, quiz_id=quiz.pk)
+    login(client, roster.s.a2)
+    everything = {f"q{pk}": [str(i) for i in answer]
+                  for pk, answer in right_answers(other).items()}
+    done = client.post(reverse("education:quiz_attempt", args=[other.pk]), everything)
+    assert done.status_code == 302
+    assert QuizAttempt.objects.get(user=roster.s.a2).score == Decimal("100.0")
+
+
+def test_a_submit_confirmed_with_unanswered_questions_is_scored(org, bank, roster, at_now,
+                                                                client):
+    quiz = make_quiz(org, bank)
+    attempt = services.attempt_start(actor=roster.s.a1, quiz_id=quiz.pk)
+    login(client, roster.s.a1)
+    question = by_stem(bank, "火警电话是？")
+    response = client.post(reverse("education:quiz_attempt", args=[attempt.pk]),
+                           {f"q{question.pk}": "1", "confirm_unanswered": "1"})
+    assert response.status_code == 302
+    assert QuizAttempt.objects.get().score == Decimal("16.7")
 
 
 def test_someone_elses_attempt_is_not_found(org, bank, roster, at_now, client):

@@ -109,21 +109,30 @@ def quiz_start(request, pk: int):
 @login_required
 def quiz_attempt(request, pk: int):
     """The attempt: every question on one page (in progress) or the result (submitted).
-    POST submits; a refused submit shows why, with the answers as they were ticked."""
+    POST submits; a refused submit shows why, with the answers as they were ticked. A submit
+    leaving questions unanswered is shown again (answers kept) asking to confirm: only a
+    POST with ``confirm_unanswered=1`` submits it so (the API submits directly). Once the
+    attempt's time is up nothing is asked (a second round trip would miss the grace)."""
     attempt = selectors.attempt_get(pk)
     if attempt is None or attempt.user_id != request.user.pk:
         raise Http404(_("Attempt not found"))
     error = None
+    unanswered = 0
     chosen: dict[str, list[str]] = {}
     if request.method == "POST":
         chosen = answers_from_post(request.POST, attempt.question_order)
-        try:
-            attempt = services.attempt_submit(actor=request.user, attempt_id=attempt.pk,
-                                              answers=chosen)
-        except DomainError as refused:
-            error = refused
-        else:
-            return redirect("education:quiz_attempt", pk=attempt.pk)
+        unanswered = sum(1 for qid in attempt.question_order if str(qid) not in chosen)
+        if (attempt.submitted_at is not None or request.POST.get("confirm_unanswered") == "1"
+                or clock.now() >= services.attempt_deadline(attempt)):
+            unanswered = 0  # confirmed, or no time left to ask: submit (or say why not)
+        if not unanswered:
+            try:
+                attempt = services.attempt_submit(actor=request.user, attempt_id=attempt.pk,
+                                                  answers=chosen)
+            except DomainError as refused:
+                error = refused
+            else:
+                return redirect("education:quiz_attempt", pk=attempt.pk)
     if attempt.submitted_at is not None:
         reveal = selectors.attempt_reveals(attempt)
         return render(request, "education/quizzes/result.html", {
@@ -137,6 +146,7 @@ def quiz_attempt(request, pk: int):
                               for i, text in enumerate(q.options)])
                       for n, q in enumerate(questions, start=1)],
         "deadline": services.attempt_deadline(attempt), "now": clock.now(),
+        "unanswered": unanswered,
     }, status=400 if error else 200)
 
 
@@ -300,7 +310,8 @@ def bank_import_map(request, pk: int, token: str):
                 return redirect("education:quiz_bank", pk=bank.pk)
         else:
             form = QuestionMappingForm(table=table, plan=plan)
-    check = importing.questions_validate(table, plan)
+    check = importing.questions_validate(table, plan,
+                                         taken_numbers=importing.bank_numbers(bank.pk))
     return render(request, "education/quizzes/import_map.html", {
         "bank": bank, "upload": upload, "form": form, "table": table, "check": check,
         "rejected": rejected, "errors": (rejected.errors if rejected else check.errors)[:100],

@@ -65,13 +65,16 @@ class Command(BaseCommand):
                 table = importing.question_upload_table(upload)
                 plan = self._plan(table, options["map"])
                 if options["check"]:
-                    result = importing.questions_validate(table, plan)
+                    result = importing.questions_validate(
+                        table, plan, taken_numbers=importing.bank_numbers(bank.pk))
                     transaction.set_rollback(True)
                     if not result.ok:
                         raise ImportRejected(result.errors, total_rows=result.total_rows,
                                              error_total=result.error_total)
                     self.stdout.write(_("%(count)s entries checked: no problems.")
                                       % {"count": result.total_rows})
+                    if result.renumbered:
+                        self.stdout.write(result.renumbered.message)
                     return
                 count = importing.question_import_commit(actor=actor, upload=upload, plan=plan,
                                                          table=table)
