@@ -6,7 +6,7 @@ live rule set through :func:`safecampus.education.selectors.checker.message_chec
 as the page does, and is neither stored nor logged. An empty text is a 400 at ``text``;
 without a live rule set the answer is 503 (``not_configured``). Texts longer than
 ``SAFECAMPUS["CHECKER_MAX_CHARS"]`` are checked on their first that many characters
-(``truncated``).
+(``truncated``, and ``complete`` false: the level is that of the part read).
 """
 
 from django.urls import NoReverseMatch, reverse
@@ -58,7 +58,11 @@ class CheckOutput(serializers.Serializer):
     red_flags = RedFlagOutput(many=True)
     advice = serializers.ListField(child=serializers.CharField())
     hotline = serializers.CharField()
-    truncated = serializers.BooleanField()
+    truncated = serializers.BooleanField(help_text=gettext_lazy(
+        "Whether the text was cut: only the first checked_chars characters were read."))
+    complete = serializers.BooleanField(help_text=gettext_lazy(
+        "False when the text was cut: the level is that of the part read, and the rest may "
+        "hide fraud, so a cut text is never an all-clear."))
     checked_chars = serializers.IntegerField()
     total_chars = serializers.IntegerField()
     version = serializers.IntegerField(help_text=gettext_lazy("The rule set's version."))
@@ -120,6 +124,7 @@ class CheckerViewSet(viewsets.ViewSet):
                        "url": _type_url(t.code)} for t in result.types],
             "red_flags": result.red_flags, "advice": outcome.advice,
             "hotline": outcome.hotline, "truncated": result.truncated,
+            "complete": result.complete,
             "checked_chars": result.checked_chars, "total_chars": result.total_chars,
             "version": result.version}).data)
 

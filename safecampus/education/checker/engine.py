@@ -32,7 +32,8 @@ Scoring one message (:meth:`Engine.check`), in the folded text (:mod:`.normalise
    ``high`` from its high threshold.
 
 Texts longer than ``SAFECAMPUS["CHECKER_MAX_CHARS"]`` are checked on their first that many
-characters (:attr:`CheckResult.truncated`). Nothing is stored or logged.
+characters (:attr:`CheckResult.truncated`; such a result is not :attr:`CheckResult.complete`
+and is never shown as an all-clear). Nothing is stored or logged.
 """
 
 from __future__ import annotations
@@ -142,6 +143,12 @@ class CheckResult:
     checked_chars: int = 0
     total_chars: int = 0
     version: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether the whole text was read. A cut text is never an all-clear: what was not
+        read may hold the scam, whatever the checked part scored."""
+        return not self.truncated
 
     @property
     def top_type(self) -> TypeMatch | None:
@@ -255,7 +262,7 @@ class Engine:
     """A compiled rule set. Thread-safe to share (read only after construction)."""
 
     def __init__(self, specs: list[RuleSpec], types: dict[str, TypeInfo], *,
-                 medium: int, high: int, version: int | None = None, max_chars: int = 5000):
+                 medium: int, high: int, version: int | None = None, max_chars: int = 20000):
         if not 0 < medium < high:
             raise RuleProblem("thresholds must be 0 < medium < high")
         self.medium, self.high, self.version, self.max_chars = medium, high, version, max_chars

@@ -20,6 +20,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+from safecampus.core.activity import activity_for
 
 from ..checker.engine import CheckResult, Engine, compile_ruleset
 from ..models import CheckerRule, CheckerRuleSet, FraudType
@@ -84,8 +87,14 @@ class CheckOutcome:
 
 
 def advice_for(result: CheckResult, hotline: str) -> list[str]:
-    """What the reader should do: for medium and high the hotline and the rules that stop
-    every scam, then the best-matching type's own advice (first three points, no repeats)."""
+    """What the reader should do: first, when the text was cut, that the rest was not read;
+    for medium and high the hotline and the rules that stop every scam, then the
+    best-matching type's own advice (first three points, no repeats)."""
+    incomplete = []
+    if result.truncated:
+        incomplete = [_("Only the first %(count)s characters were checked; the rest may hide "
+                        "fraud. Paste the suspicious part and check it again.") % {
+            "count": result.checked_chars}]
     if result.level in ("medium", "high"):
         advice = [
             _("Stop: do not transfer money, pay a deposit or a fee, or lend your bank card."),
@@ -99,10 +108,13 @@ def advice_for(result: CheckResult, hotline: str) -> list[str]:
         advice = [_("A few signs of risk: check who really sent it through a channel you "
                     "know before you do anything it asks."),
                   _("If in doubt, call %(hotline)s.") % {"hotline": hotline}]
+    elif result.truncated:  # nothing found in the part read: no all-clear for the rest
+        advice = [_("If in doubt, call %(hotline)s.") % {"hotline": hotline}]
     else:
         advice = [_("No warning signs found. That does not prove it is safe: never transfer "
                     "money or tell codes to someone you have not checked."),
                   _("If in doubt, call %(hotline)s.") % {"hotline": hotline}]
+    advice = incomplete + advice
     for match in result.types[:1]:
         for line in match.advice[:3]:
             if line not in advice:
@@ -203,3 +215,34 @@ def fraud_type_choices() -> list[tuple[str, str]]:
 
 def fraud_type_codes() -> list[tuple[str, str]]:
     return [(t.code, t.name) for t in FraudType.objects.order_by("position", "code")]
+
+
+# What a version's history says for each of the services' verbs (a context of their own:
+# "Published" here is a version going live, not the library's publishing).
+VERB_LABELS = {
+    "education.checker_ruleset_create": pgettext_lazy("checker history", "Version created"),
+    "education.checker_ruleset_edit": pgettext_lazy("checker history", "Returned to draft by an edit"),
+    "education.checker_thresholds": pgettext_lazy("checker history", "Thresholds changed"),
+    "education.checker_rule_add": pgettext_lazy("checker history", "Rule added"),
+    "education.checker_rule_edit": pgettext_lazy("checker history", "Rule edited"),
+    "education.checker_rule_activate": pgettext_lazy("checker history", "Rule switched on"),
+    "education.checker_rule_deactivate": pgettext_lazy("checker history", "Rule switched off"),
+    "education.checker_rule_delete": pgettext_lazy("checker history", "Rule deleted"),
+    "education.checker_ruleset_evaluate": pgettext_lazy("checker history", "Evaluated"),
+    "education.checker_ruleset_publish": pgettext_lazy("checker history", "Published"),
+    "education.checker_ruleset_retire": pgettext_lazy("checker history", "Retired"),
+}
+
+
+def verb_label(verb: str) -> str:
+    """The translated label of a history verb (the verb itself when it has none)."""
+    label = VERB_LABELS.get(verb)
+    return str(label) if label is not None else verb
+
+
+def ruleset_timeline(ruleset: CheckerRuleSet, *, limit: int = 20) -> list:
+    """The version's latest history entries, newest first, each with its ``label``."""
+    entries = list(activity_for(ruleset).order_by("-occurred_at", "-id")[:limit])
+    for entry in entries:
+        entry.label = verb_label(entry.verb)
+    return entries

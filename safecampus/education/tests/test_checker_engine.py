@@ -260,6 +260,27 @@ def test_a_100_kb_paste_is_checked_on_its_first_5000_characters_quickly():
     assert wall.truncated and wall.level in ("medium", "low")
 
 
+def test_the_checked_length_comes_from_the_settings_and_reaches_a_late_scam(settings):
+    """The checker reads CHECKER_MAX_CHARS; 20,000 reach a scam after 6,392 ordinary
+    characters that a 5,000 cut missed (and reported as cut, not complete)."""
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHECKER_MAX_CHARS": 20_000}
+    base = engine()
+    specs = [rule.spec for rule in {id(r): r for rs in base.phrases.values() for r in rs}
+             .values()] + [rule.spec for rule in base.regex_rules]
+    long = compile_specs(specs, base.types, medium=base.medium, high=base.high)
+    assert long.max_chars == 20_000
+    notice = "本周四下午两点在图书馆三楼报告厅举行学术讲座，请按时到场并在门口签到。\n"
+    text = (notice * 300)[:6392] + "我是市公安局民警，你名下的银行卡涉嫌洗钱案，请将资金转到安全账户。"
+    cut = base.check(text)  # 5,000 characters
+    assert (cut.level, cut.truncated, cut.complete) == ("none", True, False)
+    found = long.check(text)
+    assert (found.level, found.truncated, found.complete) == ("high", False, True)
+    started = time.perf_counter()
+    huge = long.check((notice * 3000)[:100_000])
+    assert time.perf_counter() - started < 1.0
+    assert (huge.checked_chars, huge.total_chars, huge.complete) == (20_000, 100_000, False)
+
+
 # --- regular expressions: RE2, linear time ----------------------------------------------------
 @pytest.mark.parametrize(("pattern", "problem"), [
     ("(ab", "syntax"), ("[", "syntax"), (r"(a)\1", "backreference"), ("a*", "empty"),

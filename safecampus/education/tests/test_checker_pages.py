@@ -97,7 +97,70 @@ def test_empty_and_huge_texts_get_clear_answers(client, live):
     assert "Paste a message to check" in text_of(empty)
     huge = client.post(URL, {"text": "普通的文字。" * 20_000})
     assert huge.status_code == 200
-    assert "Only the first 5000 of 120000 characters were checked." in text_of(huge)
+    assert ("Only the first 20000 of 120000 characters were checked; the rest may hide fraud. "
+            "Paste the suspicious part and check it again.") in text_of(huge)
+
+
+ORDINARY = ("各位同学：本周四下午两点在图书馆三楼报告厅举行学术讲座，主题是城市水资源保护，"
+            "请按时到场并在门口签到。讲座结束后各班班长把出勤情况交到学院办公室。"
+            "期末考试安排已在教务网公布，请同学们认真复习，按时参加考试。\n")
+
+
+def _ordinary(length: int) -> str:
+    """``length`` characters of an everyday class notice, again and again."""
+    return (ORDINARY * (length // len(ORDINARY) + 1))[:length]
+
+
+def test_a_scam_after_6392_ordinary_characters_is_found(client, live, settings):
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHECKER_MAX_CHARS": 20_000}
+    ordinary = _ordinary(6392)
+    assert len(ordinary) == 6392
+    alone = client.post(API, {"text": ordinary}, content_type="application/json").json()
+    assert (alone["level"], alone["complete"]) == ("none", True)
+    data = client.post(API, {"text": ordinary + SCAM}, content_type="application/json").json()
+    assert (data["level"], data["truncated"], data["complete"]) == ("high", False, True)
+    assert data["checked_chars"] == data["total_chars"] == 6392 + len(SCAM)
+    assert {"安全账户", "涉嫌洗钱"} <= {f["text"] for f in data["red_flags"]}
+    assert all(f["start"] >= 6392 for f in data["red_flags"])
+    page = client.post(URL, {"text": ordinary + SCAM})
+    assert 'data-level="high"' in page.content.decode()
+    assert 'data-complete="true"' in page.content.decode()
+    assert "High risk: very likely a scam" in text_of(page)
+
+
+@pytest.mark.parametrize("tail", ["", SCAM])
+def test_a_cut_text_is_never_an_all_clear(client, live, settings, tail):
+    """100 KB: only the first CHECKER_MAX_CHARS are read; whatever the part read scores
+    (here nothing), the result is the amber 'incomplete' state, not the green all-clear."""
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHECKER_MAX_CHARS": 20_000}
+    text = _ordinary(100_000 - len(tail)) + tail
+    assert len(text) == 100_000
+    data = client.post(API, {"text": text}, content_type="application/json").json()
+    assert (data["truncated"], data["complete"]) == (True, False)
+    assert (data["checked_chars"], data["total_chars"]) == (20_000, 100_000)
+    assert data["level"] == "none"  # the level of the part read, kept
+    assert data["advice"][0] == ("Only the first 20000 characters were checked; the rest may "
+                                 "hide fraud. Paste the suspicious part and check it again.")
+    assert not any(line.startswith("No warning signs found") for line in data["advice"])
+    page = client.post(URL, {"text": text})
+    html, shown = page.content.decode(), text_of(page)
+    assert 'data-complete="false"' in html and "checker-incomplete" in html
+    assert 'class="alert alert-warning py-2" id="checker-truncated"' in html
+    assert "Incomplete check: not all of the text was read" in shown
+    assert "No warning signs found" not in shown
+    assert ("Only the first 20000 of 100000 characters were checked; the rest may hide fraud. "
+            "Paste the suspicious part and check it again.") in shown
+
+
+def test_a_cut_text_keeps_the_level_of_the_part_read(client, live, settings):
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHECKER_MAX_CHARS": 20_000}
+    text = SCAM + _ordinary(100_000 - len(SCAM))
+    data = client.post(API, {"text": text}, content_type="application/json").json()
+    assert (data["level"], data["complete"]) == ("high", False)
+    page = client.post(URL, {"text": text})
+    assert 'data-level="high"' in page.content.decode()
+    assert "High risk: very likely a scam" in text_of(page)
+    assert "the rest may hide fraud" in text_of(page)
 
 
 def test_without_a_live_rule_set_the_page_says_so(client, db):
@@ -136,6 +199,7 @@ def test_the_api_checks_anonymously_with_spans_into_the_text_sent(client, live):
     assert response.status_code == 200
     data = response.json()
     assert (data["level"], data["version"], data["truncated"]) == ("high", 1, False)
+    assert data["complete"] is True
     assert data["types"][0]["code"] == "police_impersonation"
     assert data["types"][0]["url"] == "/education/library/types/police_impersonation/"
     for flag in data["red_flags"]:
@@ -160,6 +224,7 @@ def test_the_api_answers_empty_and_unconfigured_clearly(client, db, taxonomy, no
         "Paste a message to check: a text message, chat text, a link or a phone number."]
     big = client.post(API, {"text": "普通" * 60_000}, content_type="application/json")
     assert big.status_code == 200 and big.json()["truncated"] is True
+    assert big.json()["complete"] is False
 
 
 # --- the hub card and the office pages ------------------------------------------------------
@@ -233,3 +298,29 @@ def test_the_office_makes_a_version_adds_rules_evaluates_and_publishes(
     v2.refresh_from_db()
     live.refresh_from_db()
     assert (v2.state, live.state) == ("live", "retired")
+
+
+def test_the_history_reads_labels_and_the_try_button_its_own_word(client, org, live):
+    from django.utils.translation import pgettext
+
+    from safecampus.education.selectors.checker import VERB_LABELS
+
+    staff = login(client, org.users.staff)
+    html = staff.get(reverse("education:checker_ruleset", args=[live.pk])).content.decode()
+    assert "education.checker_ruleset_publish" not in html.replace(
+        'data-verb="education.checker_ruleset_publish"', "")
+    assert '<span data-verb="education.checker_ruleset_publish">Published</span>' in html
+    # every verb the services record has a label
+    source = (settings.BASE_DIR / "safecampus/education/services/checker.py").read_text()
+    import re
+
+    verbs = set(re.findall(r'"(education\.checker_[a-z_]+)"', source))
+    assert len(verbs) >= 10 and verbs <= set(VERB_LABELS), verbs - set(VERB_LABELS)
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
+    chinese = staff.get(reverse("education:checker_ruleset", args=[live.pk])).content.decode()
+    with translation.override("zh-hans"):
+        label, button = str(VERB_LABELS["education.checker_ruleset_publish"]), pgettext(
+            "checker", "Try")
+        assert gettext("Try") == "可以试试"  # the word elsewhere, not the button's
+    assert f'data-verb="education.checker_ruleset_publish">{label}</span>' in chinese
+    assert f'type="submit">{button}</button>' in chinese and "可以试试" not in chinese

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from safecampus.core.activity import activity_for
 from safecampus.core.errors import DomainError
 from safecampus.core.forms import apply_domain_error
 from safecampus.core.pagination import paginate
@@ -104,7 +103,7 @@ def _detail(request, ruleset, *, status=200, **extra):
         "new_form": NewVersionForm(initial={"source": ruleset.pk}),
         "can_publish": request.user.has_perm("education.publish_checker_rules"),
         "max_fp_rate": services.max_fp_rate(), "min_ordinary": services.min_ordinary(),
-        "timeline": activity_for(ruleset).order_by("-occurred_at", "-id")[:20],
+        "timeline": selectors.ruleset_timeline(ruleset),
         **extra}
     return render(request, "education/checker/ruleset.html", context, status=status)
 

@@ -5,6 +5,7 @@ pressing "Report it" (a POST: the text never goes into a URL); signed out, the c
 answers an empty box clearly and offers a sign-in link to the report form instead."""
 
 import pytest
+from django.conf import settings
 
 from safecampus.education.tests.checker_helpers import _fresh_checker, live, no_corpus, taxonomy
 
@@ -40,8 +41,8 @@ def test_a_student_checks_a_suspicious_message_and_sees_why(browsing, org, live,
     browsing.shot(page, "02-result-full")
     # the textarea keeps what was pasted; the count shows its length
     assert page.input_value("#checker-form textarea") == MESSAGE
-    browsing.wait_until(page, "() => document.getElementById('checker-count').textContent"
-                              ".includes('/ 5000')")
+    browsing.wait_until(page, "(max) => document.getElementById('checker-count').textContent"
+                              ".includes('/ ' + max)", settings.SAFECAMPUS["CHECKER_MAX_CHARS"])
     assert page.get_attribute("#checker-report", "method") == "post"
     with page.expect_navigation():
         page.click("#checker-report button[type=submit]")
@@ -74,3 +75,27 @@ def test_signed_out_the_checker_answers_an_empty_box(browsing, live, viewport):
     assert page.locator("#checker-report-note").is_visible()
     assert browsing.overflow(page) == 0
     browsing.shot(page, "04-signed-out-result")
+
+
+def test_a_text_too_long_to_read_whole_is_shown_as_incomplete(browsing, live, viewport,
+                                                               settings):
+    """Past CHECKER_MAX_CHARS the result is the amber 'incomplete' state, never the green
+    all-clear, even though the part read has no warning signs."""
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHECKER_MAX_CHARS": 20_000}
+    notice = "本周四下午两点在图书馆三楼报告厅举行学术讲座，请按时到场并在门口签到。\n"
+    text = (notice * 1000)[:25_000]
+    page = browsing.new_page(viewport)
+    page.goto("/education/checker/")
+    page.fill("#checker-form textarea", text)
+    with page.expect_navigation():
+        page.click("#checker-submit")
+    page.wait_for_selector("#checker-result")
+    assert page.get_attribute("#checker-result", "data-complete") == "false"
+    assert page.get_attribute("#checker-result", "data-level") == "none"
+    header = page.locator("#checker-result .checker-level")
+    colour = header.evaluate("(el) => getComputedStyle(el).backgroundColor")
+    assert colour == "rgb(255, 193, 7)", colour  # amber, not the all-clear's green
+    assert "20000" in page.inner_text("#checker-truncated")
+    assert page.locator("#checker-truncated").is_visible()
+    assert browsing.overflow(page) == 0
+    browsing.shot(page, "04-incomplete", full_page=False)
