@@ -5,7 +5,8 @@
   groups reached, partners and materials; POST plans one (``Idempotency-Key``: a retry
   returns the first activity with 200).
 - ``v1/education/coverage/`` (GET): coverage of a term (default: the current term) by
-  ``dimension`` (dorms, colleges, classes, campuses), optionally of one ``topic``.
+  ``dimension`` (dorms, colleges, classes, campuses), optionally of one ``topic`` and of one
+  ``campaign`` (its activities only, in its term).
 
 Reads go through :mod:`safecampus.education.selectors.activities`, writes through
 :mod:`safecampus.education.services.activities`, as the pages do. ``topic``, ``kind`` and
@@ -214,6 +215,8 @@ class CoverageQuery(serializers.Serializer):
                                         default="dorms", label=gettext_lazy("Dimension"))
     topic = serializers.CharField(required=False, allow_blank=True, max_length=16,
                                   label=gettext_lazy("Topic"))
+    campaign = IdField(required=False, label=gettext_lazy("Campaign"), help_text=gettext_lazy(
+        "Only this campaign's activities count; its term is used."))
 
 
 class CoverageRowOutput(serializers.Serializer):
@@ -239,6 +242,7 @@ class CoverageRowOutput(serializers.Serializer):
 
 class CoverageOutput(serializers.Serializer):
     term = serializers.SerializerMethodField()
+    campaign = serializers.SerializerMethodField()
     topic = serializers.CharField()
     dimension = serializers.CharField()
     months = serializers.ListField(child=serializers.DateField(), help_text=gettext_lazy(
@@ -249,6 +253,10 @@ class CoverageOutput(serializers.Serializer):
     @extend_schema_field(NamedRefSerializer)
     def get_term(self, obj) -> dict:
         return {"id": obj.term.pk, "name": obj.term.name}
+
+    @extend_schema_field(NamedRefSerializer(allow_null=True))
+    def get_campaign(self, obj) -> dict | None:
+        return {"id": obj.campaign.pk, "name": obj.campaign.title} if obj.campaign else None
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_not_reached(self, obj) -> list[int]:
@@ -271,14 +279,19 @@ class CoverageViewSet(viewsets.GenericViewSet):
         if not request.user.has_perm("education.view_coverage"):
             raise NotAllowed()
         q = _query(CoverageQuery, request)
-        term = (Term.objects.filter(pk=q["term"]).first() if q.get("term")
-                else selectors.term_current())
+        if q.get("term") and not Term.objects.filter(pk=q["term"]).exists():
+            raise NotFound(_("No such term."))
+        term, campaign = selectors.coverage_scope(term_id=q.get("term"),
+                                                  campaign_id=q.get("campaign"))
+        if q.get("campaign") and campaign is None:
+            raise NotFound(_("No such campaign."))
         if term is None:
             raise NotFound(_("No such term."))
         topic = q.get("topic") or ""
         if topic and topic not in Topic.values:
             raise field_error("topic", _("Choose a topic."))
-        result = selectors.coverage(term=term, dimension=q["dimension"], topic=topic)
+        result = selectors.coverage(term=term, dimension=q["dimension"], topic=topic,
+                                    campaign=campaign)
         return Response(CoverageOutput(result).data)
 
 

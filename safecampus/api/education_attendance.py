@@ -4,8 +4,8 @@
 - ``attendance/?activity=<id>``: the activity's attendance list (by college or unit), for
   the office, leadership and the activity's organisers;
 - ``attendance/`` (POST): the signed-in user signs in with the code from the activity's QR
-  (its URL or the signed code), the phone's time and position. Idempotent: signing in again
-  returns the stored attendance with 200 instead of 201;
+  (its URL, the signed code or the typed manual code), the phone's time and position.
+  Idempotent: signing in again returns the stored attendance with 200 instead of 201;
 - ``attendance/mine/``: the user's own attendances, newest first.
 
 Reads go through :mod:`safecampus.education.selectors.attendance`, writes call
@@ -66,7 +66,8 @@ class AttendanceQuerySerializer(serializers.Serializer):
 class AttendanceSignInInput(serializers.Serializer):
     code = serializers.CharField(max_length=300, label=gettext_lazy("Sign-in code"),
                                  help_text=gettext_lazy(
-                                     "The QR code's content (its URL) or the signed code."))
+                                     "The QR code's content (its URL), the signed code, or "
+                                     "the manual code printed under the QR code."))
     signed_at = serializers.DateTimeField(required=False, allow_null=True,
                                           label=gettext_lazy("Signed in at"),
                                           help_text=gettext_lazy(

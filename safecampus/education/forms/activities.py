@@ -221,10 +221,14 @@ class CoverageForm(forms.Form):
     term = forms.CharField(required=False)
     topic = forms.ChoiceField(label=_("Topic"), required=False,
                               choices=[("", _("All topics")), *Topic.choices])
+    campaign = forms.CharField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["term"].widget = forms.Select(
             choices=[(t.pk, t.name) for t in selectors.term_list()])
         self.fields["term"].label = _("Term")
+        self.fields["campaign"].widget = forms.Select(
+            choices=[("", _("All campaigns")), *selectors.campaign_choices()])
+        self.fields["campaign"].label = pgettext_lazy("education", "Campaign")
         bootstrap(self)

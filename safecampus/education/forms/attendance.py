@@ -16,7 +16,7 @@ class SignInForm(forms.Form):
 
     code = forms.CharField(label=_("Sign-in code"), max_length=300, widget=forms.TextInput(
         attrs={"autocomplete": "off", "spellcheck": "false",
-               "placeholder": _("The address under the QR code"),
+               "placeholder": _("The code printed under the QR code"),
                "class": "form-control font-monospace"}))
     signed_at = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
     latitude = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)

@@ -2,11 +2,12 @@
 visible to a user, the pick lists of the activity form, and coverage (覆盖情况).
 
 Coverage of a term (:func:`coverage`): for every group of one dimension (dormitory buildings,
-colleges, classes, campuses) the held activities of the term (optionally of one topic) that
-named the group, by local (Asia/Shanghai) month, the last time one did and the people they
-reached (sum of their audience counts); for dormitories, colleges and classes also how many
-of the group's students (current :class:`~safecampus.accounts.models.Affiliation`) signed in
-at any held activity of the term (of the topic, if one is given) at least once, whether or not
+colleges, classes, campuses) the held activities of the term (optionally of one topic, or
+only one campaign's) that named the group, by local (Asia/Shanghai) month, the last time one
+did and the people they reached (sum of their audience counts); for dormitories, colleges and
+classes also how many of the group's students (current
+:class:`~safecampus.accounts.models.Affiliation`) signed in at any held activity of the term
+(of the topic and campaign, if given) at least once, whether or not
 that activity named the group. A group is "reached" only when an activity named it: a campus
 reached does not count for its buildings; attendance is shown beside, never mixed in.
 All figures come from four SQL queries whatever the number of groups.
@@ -103,7 +104,7 @@ def campaign_totals(campaign: Campaign) -> CampaignTotals:
 def activities_visible_to(user):
     """Activities ``user`` may see: all for the office and leadership; for unit contacts,
     leaders and counsellors those that reached one of their units or that they organised."""
-    qs = Activity.objects.select_related("campaign", "campus", "place", "organiser")
+    qs = Activity.objects.select_related("campaign", "campus", "place__building", "organiser")
     if not user.is_authenticated:
         return qs.none()
     if user.scope.sees_everything:
@@ -135,7 +136,7 @@ def activity_list(user, *, term: Term | None = None, topic: str = "", kind: str 
 
 
 def activity_detail(pk: int) -> Activity | None:
-    return (Activity.objects.select_related("campaign", "campus", "place", "organiser")
+    return (Activity.objects.select_related("campaign", "campus", "place__building", "organiser")
             .prefetch_related("partners", "campuses", "buildings", "colleges",
                               "class_groups__college", "materials", "photos")
             .filter(pk=pk).first())
@@ -260,6 +261,7 @@ class Coverage:
     dimension: str
     months: list[dt.date]
     rows: list[CoverageRow]
+    campaign: Campaign | None = None
 
     @property
     def uncovered(self) -> list[CoverageRow]:
@@ -293,17 +295,34 @@ def _groups(dimension: str) -> list[tuple[int, str, str]]:
     return [(c.pk, c.name, "") for c in Campus.objects.order_by("sort_order", "pk")]
 
 
-def held_in_term(term: Term, topic: str = ""):
-    """Held activities that started within the term (local days), of ``topic`` if given."""
+def held_in_term(term: Term, topic: str = "", campaign: Campaign | None = None):
+    """Held activities that started within the term (local days), of ``topic`` and of
+    ``campaign`` if given."""
     start, end = term_bounds(term)
     qs = Activity.objects.filter(state=Activity.State.HELD, starts_at__gte=start,
                                  starts_at__lte=end)
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
     return qs.filter(topic=topic) if topic else qs
 
 
-def coverage(*, term: Term, dimension: str, topic: str = "") -> Coverage:
+def coverage_scope(*, term_id: int | None, campaign_id: int | None,
+                   ) -> tuple[Term | None, Campaign | None]:
+    """The term and campaign a coverage request names: a campaign (if it exists) brings its
+    own term; else the term asked for, else the current term."""
+    campaign = (Campaign.objects.select_related("term").filter(pk=campaign_id).first()
+                if campaign_id else None)
+    if campaign is not None and campaign.term is not None:
+        return campaign.term, campaign
+    term = (Term.objects.filter(pk=term_id).first() if term_id else None) or term_current()
+    return term, campaign
+
+
+def coverage(*, term: Term, dimension: str, topic: str = "",
+             campaign: Campaign | None = None) -> Coverage:
     """Coverage of ``term`` by ``dimension`` (a key of :data:`DIMENSIONS`), rows in the
-    groups' natural order. Three queries (groups, per-month counts, affiliations)."""
+    groups' natural order; with ``campaign``, only that campaign's activities (and the
+    sign-ins at them) count. Three queries (groups, per-month counts, affiliations)."""
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
     relation, column, affiliation_field = _RELATION[dimension]
@@ -317,6 +336,8 @@ def coverage(*, term: Term, dimension: str, topic: str = "") -> Coverage:
         activity__starts_at__lte=end)
     if topic:
         through = through.filter(activity__topic=topic)
+    if campaign is not None:
+        through = through.filter(activity__campaign=campaign)
     zone = clock.local_zone()
     counts = (through.annotate(month=TruncMonth("activity__starts_at", tzinfo=zone))
               .values(column, "month")
@@ -338,7 +359,7 @@ def coverage(*, term: Term, dimension: str, topic: str = "") -> Coverage:
             row.last_at = item["last"]
     if affiliation_field is not None:
         attendees = Attendance.objects.filter(
-            activity__in=held_in_term(term, topic)).values("user_id")
+            activity__in=held_in_term(term, topic, campaign)).values("user_id")
         for item in (Affiliation.objects.filter(kind=Affiliation.Kind.STUDENT,
                                                 **{f"{affiliation_field}__isnull": False})
                      .values(affiliation_field)
@@ -352,7 +373,7 @@ def coverage(*, term: Term, dimension: str, topic: str = "") -> Coverage:
             if row.size is None:
                 row.size, row.attended = 0, 0
     return Coverage(term=term, topic=topic, dimension=dimension, months=months,
-                    rows=list(rows.values()))
+                    rows=list(rows.values()), campaign=campaign)
 
 
 def uncovered_counts(term: Term) -> dict[str, int]:

@@ -28,7 +28,7 @@ SEARCH_LIMIT = 30
 def activity_get(pk: int) -> Activity | None:
     """One activity with what the attendance pages show (campus, place, organiser, the
     groups it reached prefetched)."""
-    return (Activity.objects.select_related("campus", "place", "organiser")
+    return (Activity.objects.select_related("campus", "place__building", "organiser")
             .prefetch_related("colleges", "class_groups", "buildings")
             .filter(pk=pk).first())
 
@@ -122,7 +122,7 @@ def attendance_by_unit(activity: Activity) -> list[UnitRow]:
 def my_attendances(user) -> QuerySet:
     """``user``'s attendances, newest first, with the activity and its campus."""
     return (Attendance.objects.filter(user=user)
-            .select_related("activity", "activity__campus", "activity__place")
+            .select_related("activity", "activity__campus", "activity__place__building")
             .order_by("-signed_in_at", "-pk"))
 
 
@@ -165,7 +165,7 @@ def trainings(*, upcoming: bool) -> QuerySet:
     upcoming and running ones (not yet ended) soonest first, else past ones newest first."""
     now = clock.now()
     rows = (Activity.objects.filter(kind__in=TRAINING_KINDS)
-            .select_related("campus", "place")
+            .select_related("campus", "place__building")
             .annotate(attended=Count("attendances")))
     if upcoming:
         return rows.filter(ends_at__gte=now).order_by("starts_at", "pk")

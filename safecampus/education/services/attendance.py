@@ -76,24 +76,35 @@ def _locked_activity(activity_id) -> Activity:
 
 
 # --- codes -----------------------------------------------------------------------------------
-def activity_resolve(code: str) -> Activity:
-    """The activity a scanned code names (its URL or the signed code alone).
+def _unreadable(code: str) -> DomainError:
+    """A code that names no current activity: damaged, mistyped or not an activity's (the
+    reader is not told it is forged — a smudged poster or a typo is likelier)."""
+    return DomainError(_("This sign-in code cannot be read: scan again or type the code "
+                         "printed on the poster."), code=code)
 
-    Raises DomainError ``forged_code`` (signature wrong: not issued by SafeCampus for an
-    activity), ``unknown_code`` (not an activity's code, or the activity no longer exists) or
-    ``revoked_code`` (an earlier generation: the organiser renewed the code).
+
+def activity_resolve(code: str) -> Activity:
+    """The activity a scanned or typed code names: its URL, the signed code alone, or the
+    manual code printed under the QR (spaces, dashes and case ignored).
+
+    Raises DomainError ``forged_code`` (a signed code whose signature is wrong: damaged or not
+    issued by SafeCampus for an activity), ``unknown_code`` (no activity has this code, or the
+    activity no longer exists) or ``revoked_code`` (an earlier generation: the organiser
+    renewed the code).
     """
     try:
         signed = signer.parse(code)
     except qrcodes.ForgedCode:
-        raise DomainError(_("This sign-in code is forged or damaged: it was not issued by the "
-                            "security office. Ask the organiser for the current code."),
-                          code="forged_code") from None
+        raise _unreadable("forged_code") from None
+    activities = Activity.objects.select_related("campus", "place__building", "organiser")
     if signed is None:
-        raise DomainError(_("This is not the sign-in code of an activity. Scan the code on "
-                            "the activity's poster."), code="unknown_code")
-    activity = (Activity.objects.select_related("campus", "place", "organiser")
-                .filter(pk=signed.pk).first())
+        manual = qrcodes.manual_code_normalise(signer.extract(code))
+        activity = (activities.filter(sign_in_manual_code=manual).first()
+                    if manual and len(manual) <= 12 else None)
+        if activity is None:
+            raise _unreadable("unknown_code")
+        return activity
+    activity = activities.filter(pk=signed.pk).first()
     if activity is None:
         raise DomainError(_("This activity no longer exists."), code="unknown_code")
     if signed.generation != activity.sign_in_generation:
@@ -127,6 +138,15 @@ def sign_in_refusal(activity: Activity, at: dt.datetime) -> DomainError | None:
 
 
 # --- organiser: open, close, renew -----------------------------------------------------------
+def _unique_manual_code() -> str:
+    """A fresh manual code no activity has (an old activity's code is never reused, so a
+    code typed from an old poster is never taken for another activity's)."""
+    while True:
+        code = qrcodes.manual_code_new()
+        if not Activity.objects.filter(sign_in_manual_code=code).exists():
+            return code
+
+
 def _sign_in_set(*, actor, activity_id: int, open_: bool) -> Activity:
     with transaction.atomic():
         activity = _locked_activity(activity_id)
@@ -134,6 +154,10 @@ def _sign_in_set(*, actor, activity_id: int, open_: bool) -> Activity:
         if open_ and activity.state == Activity.State.CANCELLED:
             raise DomainError(_("This activity was cancelled; sign-in cannot be opened."),
                               code="cancelled")
+        if open_ and not activity.sign_in_manual_code:
+            # also for a sign-in opened before manual codes existed
+            activity.sign_in_manual_code = _unique_manual_code()
+            activity.save(update_fields=["sign_in_manual_code", "updated_at"])
         if activity.sign_in_open == open_:
             return activity
         activity.sign_in_open = open_
@@ -146,8 +170,9 @@ def _sign_in_set(*, actor, activity_id: int, open_: bool) -> Activity:
 
 
 def activity_sign_in_open(*, actor, activity_id: int) -> Activity:
-    """Let people sign in by the activity's code (within the time window). Opening it again
-    changes nothing. Refused for a cancelled activity."""
+    """Let people sign in by the activity's code (within the time window). The first opening
+    gives the activity its manual code (typed when the camera cannot read the QR). Opening it
+    again changes nothing. Refused for a cancelled activity."""
     return _sign_in_set(actor=actor, activity_id=activity_id, open_=True)
 
 
@@ -157,14 +182,17 @@ def activity_sign_in_close(*, actor, activity_id: int) -> Activity:
 
 
 def activity_sign_in_renew(*, actor, activity_id: int) -> Activity:
-    """Issue a new sign-in code: the generation goes up and every earlier code (a poster
-    photographed and passed round) is refused as replaced."""
+    """Issue a new sign-in code: the generation goes up, the manual code changes, and every
+    earlier QR code (a poster photographed and passed round) is refused as replaced (an old
+    manual code is unknown)."""
     with transaction.atomic():
         activity = _locked_activity(activity_id)
         perm_require(actor, "education.manage_attendance", activity)
         old = activity.sign_in_generation
         activity.sign_in_generation = old + 1
-        activity.save(update_fields=["sign_in_generation", "updated_at"])
+        activity.sign_in_manual_code = _unique_manual_code()
+        activity.save(update_fields=["sign_in_generation", "sign_in_manual_code",
+                                     "updated_at"])
         activity_record(target=activity, actor=actor, verb="education.sign_in_renew",
                         from_state=str(old), to_state=str(activity.sign_in_generation))
     return activity
@@ -231,7 +259,8 @@ def _affiliation_of(user) -> tuple[int | None, int | None]:
 
 def attendance_sign_in(*, actor, code: str, signed_at: dt.datetime | None = None,
                        latitude=None, longitude=None) -> SignInOutcome:
-    """``actor`` signs in at the activity named by ``code`` (scanned URL or signed code).
+    """``actor`` signs in at the activity named by ``code`` (scanned URL, signed code or the
+    manual code typed).
 
     ``signed_at``: the phone's clock (aware) or None; the window is always checked at the
     server's time. ``latitude``/``longitude``: WGS-84 degrees or None (both or neither; one

@@ -441,3 +441,39 @@ def test_a_bad_position_or_distance_is_a_field_error(edu, given, errors):
         plan(edu.staff, **given)
     assert error.value.field_errors == errors
     assert not Activity.objects.exists()
+
+
+def test_coverage_of_one_campaign_counts_only_its_activities_and_sign_ins(edu, org):
+    campaign = services.campaign_create(actor=edu.staff, title="反诈宣传月", topic="anti_fraud",
+                                        starts_on=dt.date(2026, 11, 1),
+                                        ends_on=dt.date(2026, 11, 30))
+    d1, d2, _d3 = edu.dorms
+    inside = plan(edu.staff, buildings=[d1], campaign_id=campaign.pk)
+    outside = plan(edu.staff, buildings=[d2])  # same topic and term, no campaign
+    hold(edu.staff, inside, 30)
+    hold(edu.staff, outside, 50)
+    attend(inside, edu.students[0])  # lives in d1
+    attend(outside, edu.students[2])  # lives in d2
+    whole = _rows(selectors.coverage(term=edu.term, dimension="dorms", topic="anti_fraud"))
+    assert (whole["d1公寓"].activities, whole["d2公寓"].activities) == (1, 1)
+    result = selectors.coverage(term=edu.term, dimension="dorms", campaign=campaign)
+    rows = _rows(result)
+    assert result.campaign == campaign
+    assert (rows["d1公寓"].activities, rows["d1公寓"].people, rows["d1公寓"].attended) == (
+        1, 30, 1)
+    assert (rows["d2公寓"].activities, rows["d2公寓"].attended) == (0, 0)
+    assert [r.label for r in result.uncovered] == ["d2公寓", "d3公寓"]
+
+
+def test_the_coverage_scope_takes_a_campaigns_term(edu):
+    with clock.frozen(local(2026, 12, 1, 9)):
+        spring = services.term_create(actor=edu.staff, name="2027春",
+                                      starts_on=dt.date(2027, 2, 20),
+                                      ends_on=dt.date(2027, 7, 10))
+        campaign = services.campaign_create(actor=edu.staff, title="春季", topic="fire",
+                                            starts_on=dt.date(2027, 3, 1),
+                                            ends_on=dt.date(2027, 3, 31))
+    assert selectors.coverage_scope(term_id=edu.term.pk, campaign_id=campaign.pk) == (
+        spring, campaign)
+    assert selectors.coverage_scope(term_id=None, campaign_id=None) == (edu.term, None)
+    assert selectors.coverage_scope(term_id=spring.pk, campaign_id=999999) == (spring, None)

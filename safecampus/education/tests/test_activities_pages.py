@@ -3,6 +3,7 @@ photos, the photo view's permission, the list's filters and query count, the cov
 its Excel export, the hub card, and the API (list, create with Idempotency-Key, coverage)."""
 # ruff: noqa: F811  (fixtures imported from activity_helpers)
 
+import datetime as dt
 import io
 
 import pytest
@@ -310,3 +311,54 @@ def test_the_form_and_the_api_take_the_sign_in_position(edu, org, client):
     assert refused.status_code == 400
     assert refused.json()["errors"] == {
         "latitude": ["The latitude must be between -90 and 90 degrees."]}
+
+
+def test_a_campaigns_coverage_button_opens_coverage_of_that_campaign(edu, org, client):
+    from safecampus.education.services import activities as services
+    campaign = services.campaign_create(actor=edu.staff, title="反诈宣传月", topic="anti_fraud",
+                                        starts_on=dt.date(2026, 11, 1),
+                                        ends_on=dt.date(2026, 11, 30))
+    hold(edu.staff, plan(edu.staff, buildings=[edu.dorms[0]], campaign_id=campaign.pk))
+    hold(edu.staff, plan(edu.staff, buildings=[edu.dorms[1]]))  # not the campaign's
+    login(client, edu.staff)
+    page = client.get(reverse("education:campaign_detail", args=[campaign.pk])).content.decode()
+    link = (f'{reverse("education:coverage")}?term={edu.term.pk}&amp;topic=anti_fraud'
+            f'&amp;campaign={campaign.pk}')
+    assert f'href="{link}"' in page
+    response = client.get(link.replace("&amp;", "&"))
+    text = text_of(response)
+    assert "Coverage · 2026秋 · 反诈宣传月" in text and "Not reached yet: 2 groups" in text
+    html = response.content.decode()
+    assert f'data-group="{edu.dorms[1].pk}" data-activities="0"' in html
+    assert f"campaign={campaign.pk}&amp;dimension=classes" in html  # the tabs keep it
+    assert f"&amp;campaign={campaign.pk}" in html.split('id="not-reached"')[1]  # plan links
+    export = client.get(reverse("education:coverage_export")
+                        + f"?campaign={campaign.pk}&dimension=dorms")
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert [(r[0], r[7]) for r in rows[1:]] == [("d1公寓", 1), ("d2公寓", 0), ("d3公寓", 0)]
+    assert "反诈宣传月" in export["Content-Disposition"] or "%E5%8F%8D" in \
+        export["Content-Disposition"]
+    api = client_for(edu.staff)
+    data = api.get(COVERAGE_API, {"campaign": campaign.pk}).json()
+    assert data["campaign"] == {"id": campaign.pk, "name": "反诈宣传月"}
+    assert data["not_reached"] == [edu.dorms[1].pk, edu.dorms[2].pk]
+    assert api.get(COVERAGE_API).json()["campaign"] is None
+    assert api.get(COVERAGE_API, {"campaign": 999999}).status_code == 404
+    assert api.get(COVERAGE_API, {"campaign": "99999999999999999999"}).status_code == 400
+
+
+def test_a_planned_activity_under_way_shows_in_progress_and_its_place_with_building(edu, org,
+                                                                                   client):
+    running = plan(edu.staff, title="正在进行", starts_at=local(2026, 11, 30, 9), hours=2,
+                   campus_id=org.campus1.pk, place_id=org.place_a.pk, location="")
+    later = plan(edu.staff, title="稍后", starts_at=local(2026, 11, 30, 14))
+    login(client, edu.staff)
+    listing = client.get(reverse("education:activity_list")).content.decode()
+    assert 'data-state="planned" data-running="1">In progress<' in listing
+    assert listing.count('data-running="1"') == 1
+    detail = client.get(reverse("education:activity_detail", args=[running.pk]))
+    assert "In progress" in text_of(detail)
+    assert f"{org.building_a.name} {org.place_a.name}" in text_of(detail)
+    assert Activity.objects.get(pk=running.pk).state == "planned"  # display only
+    assert "In progress" not in text_of(
+        client.get(reverse("education:activity_detail", args=[later.pk])))

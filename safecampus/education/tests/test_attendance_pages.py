@@ -73,7 +73,9 @@ def test_a_replaced_or_forged_code_shows_why(client, roster):
     assert response.status_code == 400
     assert "This sign-in code has been replaced by a new one." in response.content.decode()
     response = client.post(old[:-4] + "abc/", {})
-    assert response.status_code == 400 and "forged or damaged" in response.content.decode()
+    assert response.status_code == 400
+    assert "This sign-in code cannot be read: scan again or type the code printed on the " \
+        "poster." in response.content.decode()
     assert not Attendance.objects.exists()
 
 
@@ -97,7 +99,17 @@ def test_the_scanner_signs_in_with_a_pasted_address(client, roster):
     assert Attendance.objects.get().user == roster.mech_students[0]
     response = c.post(reverse("education:attendance_scan"), {"code": "nonsense"})
     assert response.status_code == 400
-    assert "This is not the sign-in code of an activity." in response.content.decode()
+    assert "This sign-in code cannot be read" in response.content.decode()
+
+
+def test_the_scanner_signs_in_with_the_typed_manual_code(client, org, roster):
+    code = services.activity_sign_in_open(actor=org.users.contact_a,
+                                          activity_id=roster.training.pk).sign_in_manual_code
+    c = _client(client, roster.mech_students[0])
+    typed = f" {code[:4].lower()} {code[4:]} "
+    response = c.post(reverse("education:attendance_scan"), {"code": typed})
+    assert response.status_code == 302
+    assert Attendance.objects.get().activity == roster.training
 
 
 # --- the organiser's list ---------------------------------------------------------------------
@@ -187,6 +199,12 @@ def test_the_poster_page_and_pdf(client, org, roster):
     html = c.get(reverse("education:attendance_poster", args=[roster.training.pk])) \
         .content.decode()
     assert activity_url(roster.training) in html and 'src="data:image/svg+xml' in html
+    assert 'id="poster-manual-code"' not in html  # opened before manual codes: none yet
+    code = services.activity_sign_in_open(actor=org.users.contact_a,
+                                          activity_id=roster.training.pk).sign_in_manual_code
+    html = c.get(reverse("education:attendance_poster", args=[roster.training.pk])) \
+        .content.decode()
+    assert f'id="poster-manual-code">{code[:4]} {code[4:]}<' in html
     response = c.get(reverse("education:attendance_poster_pdf", args=[roster.training.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     client.force_login(roster.chem_students[0])

@@ -162,9 +162,8 @@ def activity_photo(request, pk: int):
 # --- coverage ---------------------------------------------------------------------------------
 def _coverage_of(request):
     form = CoverageForm(request.GET or None)
-    term_id = id_or_none(request.GET.get("term"))
-    term = (Term.objects.filter(pk=term_id).first() if term_id else None) \
-        or selectors.term_current()
+    term, campaign = selectors.coverage_scope(term_id=id_or_none(request.GET.get("term")),
+                                              campaign_id=id_or_none(request.GET.get("campaign")))
     topic = request.GET.get("topic") or ""
     if topic not in Topic.values:
         topic = ""
@@ -172,8 +171,10 @@ def _coverage_of(request):
     if dimension not in selectors.DIMENSIONS:
         dimension = "dorms"
     if term is not None:
-        form = CoverageForm(initial={"term": term.pk, "topic": topic})
-    result = selectors.coverage(term=term, dimension=dimension, topic=topic) if term else None
+        form = CoverageForm(initial={"term": term.pk, "topic": topic,
+                                     "campaign": campaign.pk if campaign else ""})
+    result = (selectors.coverage(term=term, dimension=dimension, topic=topic, campaign=campaign)
+              if term else None)
     return form, term, topic, dimension, result
 
 
@@ -188,9 +189,13 @@ def coverage(request):
     uncovered = result.uncovered if result else []
     page = (paginate(request, uncovered if only_unreached else result.rows,
                      per_page=COVERAGE_PER_PAGE) if result else None)
-    query = {"term": term.pk if term else "", "topic": topic, "dimension": dimension}
+    campaign = result.campaign if result else None
+    scope = {"term": term.pk if term else "", "topic": topic,
+             **({"campaign": campaign.pk} if campaign else {})}
+    query = {**scope, "dimension": dimension}
     return render(request, "education/activities/coverage.html", {
         "form": form, "term": term, "topic": topic, "dimension": dimension,
+        "campaign": campaign, "scope_query": urlencode(scope),
         "dimensions": selectors.DIMENSIONS.items(), "coverage": result, "page": page,
         "uncovered": uncovered, "uncovered_shown": uncovered[:NOT_REACHED_SHOWN],
         "uncovered_more": max(len(uncovered) - NOT_REACHED_SHOWN, 0),
@@ -233,7 +238,8 @@ def coverage_export(request):
     data = write_xlsx(headers, rows, sheet_title=str(selectors.DIMENSIONS[dimension]))
     response = HttpResponse(data, content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-    name = f"{term.name}-{selectors.DIMENSIONS[dimension]}.xlsx"
+    name = "-".join([term.name, *([result.campaign.title] if result.campaign else []),
+                     str(selectors.DIMENSIONS[dimension])]) + ".xlsx"
     response["Content-Disposition"] = content_disposition(name, fallback="coverage.xlsx")
     return response
 

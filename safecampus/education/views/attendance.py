@@ -128,10 +128,10 @@ def scan(request):
                 "cameraStarting": _("Starting the camera…"),
                 "cameraReady": _("Point the camera at the QR code on the activity's poster."),
                 "scanned": _("Code read. Signing in…"),
-                "noCamera": _("This phone's browser cannot use the camera: paste the address "
-                              "under the QR code."),
-                "cameraRefused": _("The camera is not available (not allowed or in use): paste "
-                                   "the address under the QR code."),
+                "noCamera": _("This phone's browser cannot use the camera: type the sign-in "
+                              "code printed under the QR code."),
+                "cameraRefused": _("The camera is not available (not allowed or in use): type "
+                                   "the sign-in code printed under the QR code."),
             },
         },
     }, status=status)
