@@ -148,7 +148,7 @@ class HoldForm(forms.Form):
         super().__init__(*args, **kwargs)
         for i in range(MATERIAL_ROWS):
             self.fields[f"material_{i}_name"] = forms.CharField(
-                label=_("Item"), required=False, max_length=64,
+                label=pgettext_lazy("material", "Item"), required=False, max_length=64,
                 widget=forms.TextInput(attrs={"placeholder": _("e.g. 纸巾")}))
             self.fields[f"material_{i}_quantity"] = forms.IntegerField(
                 label=_("Quantity"), required=False, min_value=1, max_value=1_000_000)

@@ -23,7 +23,7 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class BankForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("question bank", "Name"), max_length=120)
     topic = forms.ChoiceField(label=gettext_lazy("Topic"), choices=Topic.choices)
     source = forms.CharField(label=gettext_lazy("Source"), max_length=200, required=False,
                              help_text=gettext_lazy("Where the questions come from."))

@@ -4,6 +4,7 @@ hub card; the office's rule-set pages (list, a version, adding a rule with a bad
 expression, evaluating an upload, publishing) and who may open them."""
 
 import logging
+import re
 from urllib.parse import quote
 
 import pytest
@@ -71,6 +72,9 @@ def test_a_signed_in_reader_reports_by_a_post_that_keeps_the_text_out_of_urls(cl
     assert 'name="csrfmiddlewaretoken"' in form
     assert '<input type="hidden" name="from" value="checker">' in form
     assert f'<input type="hidden" name="text" value="{SCAM}">' in form
+    # the type the checker found goes along, so the report starts classified
+    top = re.search(r'name="fraud_type" value="([a-z_]+)"', form).group(1)
+    assert top in html.split('id="checker-types"')[1].split("</ul>")[0]
     assert "checker-report-signin" not in html
 
 
