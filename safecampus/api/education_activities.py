@@ -3,7 +3,8 @@
 - ``v1/education/activities/``: activities visible to the caller, newest first, filtered by
   ``term``, ``topic``, ``kind``, ``state``, ``campaign``; ``{id}/`` one activity with its
   groups reached, partners and materials; POST plans one (``Idempotency-Key``: a retry
-  returns the first activity with 200).
+  returns the first activity with 200); PUT replaces a planned activity's details, PATCH
+  changes only the fields sent (the organiser or the office; held or cancelled: 409).
 - ``v1/education/coverage/`` (GET): coverage of a term (default: the current term) by
   ``dimension`` (dorms, colleges, classes, campuses), optionally of one ``topic`` and of one
   ``campaign`` (its activities only, in its term).
@@ -27,7 +28,7 @@ from safecampus.education.models import Activity, Term, Topic
 from safecampus.education.selectors import activities as selectors
 from safecampus.education.services import activities as services
 
-from .duty import TimeField, _parse, _query
+from .duty import TimeField, _checked, _parse, _query
 from .fields import IdField
 from .hazards import (
     IDEMPOTENCY_PARAMETER,
@@ -206,6 +207,43 @@ class ActivityViewSet(viewsets.GenericViewSet):
             sign_in_radius_m=d.get("sign_in_radius_m")))
         return Response(ActivityDetailSerializer(selectors.activity_detail(activity.pk)).data,
                         status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+
+    def _update(self, request, pk, *, partial: bool):
+        d = _checked(ActivityInput(data=request.data, partial=partial))
+        changes = {service_name: d[name] for name, service_name in _INPUT_NAMES.items()
+                   if name in d}
+        if not partial:  # PUT: a field left out is emptied, as on the form
+            for name, service_name in _INPUT_NAMES.items():
+                changes.setdefault(service_name, _EMPTY.get(name))
+        activity = selectors.activity_detail(pk)
+        if activity is None or not request.user.has_perm("education.view_activity", activity):
+            raise NotFound(_("Activity not found"))
+        services.activity_update(actor=request.user, activity_id=activity.pk, changes=changes)
+        return Response(ActivityDetailSerializer(selectors.activity_detail(activity.pk)).data)
+
+    @extend_schema(summary=gettext_lazy("Replace a planned activity's details"),
+                   request=ActivityInput,
+                   responses={200: ActivityDetailSerializer, **_errors(400, 403, 404, 409)})
+    def update(self, request, pk=None):
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(summary=gettext_lazy("Change some details of a planned activity"),
+                   request=ActivityInput(partial=True),
+                   responses={200: ActivityDetailSerializer, **_errors(400, 403, 404, 409)})
+    def partial_update(self, request, pk=None):
+        return self._update(request, pk, partial=True)
+
+
+#: API input name → :class:`services.ActivityInput` field; and what PUT gives a field left out.
+_INPUT_NAMES = {"title": "title", "topic": "topic", "kind": "kind", "starts_at": "starts_at",
+                "ends_at": "ends_at", "campaign": "campaign_id", "campus": "campus_id",
+                "place": "place_id", "location": "location", "description": "description",
+                "partners": "partner_ids", "campuses": "campus_ids",
+                "buildings": "building_ids", "colleges": "college_ids",
+                "class_groups": "class_ids", "latitude": "latitude",
+                "longitude": "longitude", "sign_in_radius_m": "sign_in_radius_m"}
+_EMPTY = {"location": "", "description": "", "partners": (), "campuses": (),
+          "buildings": (), "colleges": (), "class_groups": ()}
 
 
 class CoverageQuery(serializers.Serializer):

@@ -124,6 +124,21 @@ class ActivityForm(IdempotentFormMixin):
             self.fields[name].widget.attrs["size"] = 6
         bootstrap(self)
 
+    @staticmethod
+    def initial_of(activity) -> dict:
+        """The form's values for editing ``activity`` (times shown in local time)."""
+        data = ActivityInput.of(activity)
+        return {"title": data.title, "topic": data.topic, "kind": data.kind,
+                "starts_at": data.starts_at, "ends_at": data.ends_at,
+                "campaign": data.campaign_id or "", "campus": data.campus_id or "",
+                "place": data.place_id or "", "location": data.location,
+                "description": data.description, "partners": data.partner_ids,
+                "campuses": data.campus_ids, "buildings": data.building_ids,
+                "colleges": data.college_ids, "class_groups": data.class_ids,
+                "latitude": "" if data.latitude is None else str(data.latitude),
+                "longitude": "" if data.longitude is None else str(data.longitude),
+                "sign_in_radius_m": data.sign_in_radius_m}
+
     def service_input(self) -> ActivityInput:
         d = self.cleaned_data
         return ActivityInput(

@@ -16,11 +16,13 @@ Conflict` (409: a transition the state does not allow, or a concurrent change).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -296,6 +298,22 @@ class ActivityInput:
     longitude: Decimal | float | str | None = None
     sign_in_radius_m: int | str | None = None
 
+    @classmethod
+    def of(cls, activity: Activity) -> ActivityInput:
+        """What ``activity`` holds now, as input (the start of an edit)."""
+        def ids(name):
+            return sorted(getattr(activity, name).values_list("pk", flat=True))
+        return cls(
+            title=activity.title, topic=activity.topic, kind=activity.kind,
+            starts_at=activity.starts_at, ends_at=activity.ends_at,
+            campaign_id=activity.campaign_id, campus_id=activity.campus_id,
+            place_id=activity.place_id, location=activity.location,
+            description=activity.description, partner_ids=ids("partners"),
+            campus_ids=ids("campuses"), building_ids=ids("buildings"),
+            college_ids=ids("colleges"), class_ids=ids("class_groups"),
+            latitude=activity.latitude, longitude=activity.longitude,
+            sign_in_radius_m=activity.sign_in_radius_m)
+
 
 def _position(data: ActivityInput, errors: dict) -> dict:
     """The checked ``latitude``, ``longitude`` and ``sign_in_radius_m`` of ``data``."""
@@ -332,7 +350,10 @@ def _position(data: ActivityInput, errors: dict) -> dict:
     return values
 
 
-def _activity_fields(actor, data: ActivityInput) -> tuple[dict, dict]:
+def _activity_fields(actor, data: ActivityInput,
+                     activity: Activity | None = None) -> tuple[dict, dict]:
+    """The checked fields and groups of ``data`` (field errors raised together). Editing
+    ``activity``, its partners stay allowed after they were deactivated."""
     errors: dict[str, list[str]] = {}
     title = _text(data.title, field="title", limit=TITLE_MAX, errors=errors,
                   required_message=_("Give the activity a title."))
@@ -392,7 +413,9 @@ def _activity_fields(actor, data: ActivityInput) -> tuple[dict, dict]:
 
     partners = _rows(Partner, _ids(data.partner_ids, field="partners", errors=errors),
                      field="partners", errors=errors,
-                     queryset=Partner.objects.filter(is_active=True))
+                     queryset=Partner.objects.filter(
+                         Q(is_active=True) | Q(pk__in=activity.partners.values("pk"))
+                         if activity is not None else Q(is_active=True)))
     campuses = _rows(Campus, _ids(data.campus_ids, field="campuses", errors=errors),
                      field="campuses", errors=errors)
     buildings = _rows(Building, _ids(data.building_ids, field="buildings", errors=errors),
@@ -456,6 +479,54 @@ def activity_create(*, actor, data: ActivityInput,
         winner = idempotency_race_lost(scope=ACTIVITY_CREATE_SCOPE, key=idempotency_key,
                                        user=actor, result=activity)
     return winner or activity
+
+
+def msg_not_editable(activity: Activity) -> str:
+    return _("Only a planned activity can be edited; this one is already %(state)s.") % {
+        "state": activity.get_state_display()}
+
+
+def activity_update(*, actor, activity_id: int, changes: Mapping) -> Activity:
+    """Edit a planned activity: ``changes`` maps :class:`ActivityInput` field names to new
+    values (the others keep what the activity holds, read under the lock, so a partial edit
+    never undoes someone else's). The organiser or the office only
+    (``education.change_activity``); a held or cancelled activity is refused (Conflict).
+
+    Checked exactly as :func:`activity_create` (field errors, nothing written). One
+    ``education.activity_update`` entry names the changed fields (``data["changed"]``);
+    an edit that changes nothing writes nothing.
+    """
+    known = {f.name for f in dataclass_fields(ActivityInput)}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise DomainError(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)})
+    with transaction.atomic():
+        activity = _locked_activity(activity_id)
+        perm_require(actor, "education.change_activity", activity)
+        if activity.state != Activity.State.PLANNED:
+            raise Conflict(msg_not_editable(activity), code="illegal_transition")
+        before = ActivityInput.of(activity)
+        data = replace(before, **changes)
+        fields, relations = _activity_fields(actor, data, activity)
+        changed = [name for name, value in fields.items()
+                   if getattr(activity, name) != value]
+        for name in changed:
+            setattr(activity, name, fields[name])
+        for name, rows in relations.items():
+            if sorted(r.pk for r in rows) != sorted(
+                    getattr(activity, name).values_list("pk", flat=True)):
+                getattr(activity, name).set(rows)
+                changed.append(name)
+        if not changed:
+            return activity
+        scalar = [name for name in changed if name not in relations]
+        if scalar:
+            activity.save(update_fields=[*scalar, "updated_at"])
+        else:
+            activity.save(update_fields=["updated_at"])
+        activity_record(target=activity, actor=actor, verb="education.activity_update",
+                        data={"changed": sorted(changed)})
+    return activity
 
 
 def _locked_activity(activity_id) -> Activity:

@@ -3,6 +3,8 @@ record as held with materials and photos, cancel, detail with timeline), campaig
 their totals, terms, partners, and coverage of a term with its Excel export. Views are thin
 (house rule 5): parse, one service or selector call, render."""
 
+from dataclasses import asdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
@@ -93,6 +95,28 @@ def activity_create(request):
             return redirect("education:activity_detail", pk=activity.pk)
     return render(request, "education/activities/form.html", {"form": form},
                   status=400 if form.errors else 200)
+
+
+@login_required
+def activity_edit(request, pk: int):
+    """Edit a planned activity (organiser or office): the planning form, prefilled."""
+    activity = _activity_or_404(request, pk, "education.change_activity")
+    if activity.state != Activity.State.PLANNED:
+        messages.error(request, services.msg_not_editable(activity))
+        return redirect("education:activity_detail", pk=activity.pk)
+    form = ActivityForm(request.POST or None, initial=ActivityForm.initial_of(activity),
+                        user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_update(actor=request.user, activity_id=activity.pk,
+                                     changes=asdict(form.service_input()))
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Activity saved."))
+            return redirect("education:activity_detail", pk=activity.pk)
+    return render(request, "education/activities/form.html",
+                  {"form": form, "activity": activity}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -382,6 +406,7 @@ urls = [
     path("activities/", activity_list, name="activity_list"),
     path("activities/new/", activity_create, name="activity_create"),
     path("activities/<int:pk>/", activity_detail, name="activity_detail"),
+    path("activities/<int:pk>/edit/", activity_edit, name="activity_edit"),
     path("activities/<int:pk>/held/", activity_hold, name="activity_hold"),
     path("activities/<int:pk>/cancel/", activity_cancel, name="activity_cancel"),
     path("activities/photos/<int:pk>/", activity_photo, name="activity_photo"),
