@@ -23,6 +23,18 @@ class IdempotentFormMixin(forms.Form):
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
 
+class DateRangeMixin(forms.Form):
+    """A filter form with ``date_from`` / ``date_to``: a period that ends before it starts is
+    refused at ``date_to`` (statistics pages)."""
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+
 class VersionedFormMixin(forms.Form):
     """Carries the object's version so that a stale form is refused with a conflict."""
 

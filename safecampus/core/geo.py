@@ -50,6 +50,21 @@ def parse_degrees(value, *, limit: int) -> Decimal | None:
     return number.quantize(DEGREES_QUANTUM)
 
 
+def degrees_checked(value, *, limit: int, field: str) -> Decimal | None:
+    """:func:`parse_degrees` for a service: a bad value raises a translated
+    :class:`~safecampus.core.errors.DomainError` on ``field`` (code ``bad_location``)."""
+    from django.utils.translation import gettext as _
+
+    from .errors import field_error
+
+    try:
+        return parse_degrees(value, limit=limit)
+    except BadCoordinate as bad:
+        message = (_("The position is not a number.") if bad.reason == "not_a_number"
+                   else _("The position is out of range."))
+        raise field_error(field, message, code="bad_location") from None
+
+
 def distance_m(lat1, lon1, lat2, lon2) -> float:
     """Great-circle distance in metres between two WGS-84 points (haversine, R = 6 371 km).
     Degrees as numbers, Decimals or numeric strings."""

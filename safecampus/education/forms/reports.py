@@ -4,7 +4,7 @@ steps and the statistics filter. Rules live in :mod:`..services.reports`."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.core.forms import IdempotentFormMixin, LocalDateField, bootstrap
+from safecampus.core.forms import DateRangeMixin, IdempotentFormMixin, LocalDateField, bootstrap
 
 from ..models import FraudReport, FraudType
 from ..services.reports import TEXT_MAX
@@ -123,7 +123,7 @@ class CloseForm(forms.Form):
         bootstrap(self)
 
 
-class FraudStatsFilterForm(forms.Form):
+class FraudStatsFilterForm(DateRangeMixin):
     #: The period is the day the fraud happened (``occurred_on``), not the day of the report.
     date_from = LocalDateField(label=_("Happened from"))
     date_to = LocalDateField(label=_("Happened to"))
@@ -131,13 +131,6 @@ class FraudStatsFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bootstrap(self)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data
 
     def period(self) -> dict:
         """``{"date_from", "date_to"}`` to apply; bad values are left out (errors shown)."""

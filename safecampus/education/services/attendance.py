@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -34,13 +33,7 @@ from safecampus.accounts.models import Affiliation
 from safecampus.core import clock, qrcodes
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import DomainError, field_error, perm_require
-from safecampus.core.geo import (
-    LATITUDE_LIMIT,
-    LONGITUDE_LIMIT,
-    BadCoordinate,
-    distance_m,
-    parse_degrees,
-)
+from safecampus.core.geo import LATITUDE_LIMIT, LONGITUDE_LIMIT, degrees_checked, distance_m
 from safecampus.core.importing import ErrorCollector, RowCells, Target, suggest_columns
 from safecampus.core.spreadsheets import ImportRejected, RowError, normalise_text, read_table
 
@@ -230,15 +223,6 @@ class SignInOutcome:
     created: bool
 
 
-def _coordinate(value, limit: int, field: str) -> Decimal | None:
-    try:
-        return parse_degrees(value, limit=limit)
-    except BadCoordinate as bad:
-        message = (_("The position is not a number.") if bad.reason == "not_a_number"
-                   else _("The position is out of range."))
-        raise field_error(field, message, code="bad_location") from None
-
-
 def _signed_time(signed_at: dt.datetime | None, received: dt.datetime) -> dt.datetime:
     """The phone's time when it is believable (not ahead of the server by more than the skew,
     not older than :data:`STALE_AFTER`), else the server's."""
@@ -274,8 +258,8 @@ def attendance_sign_in(*, actor, code: str, signed_at: dt.datetime | None = None
     stored = Attendance.objects.filter(activity=activity, user=actor).first()
     if stored is not None:
         return SignInOutcome(stored, False)
-    lat = _coordinate(latitude, LATITUDE_LIMIT, "latitude")
-    lon = _coordinate(longitude, LONGITUDE_LIMIT, "longitude")
+    lat = degrees_checked(latitude, limit=LATITUDE_LIMIT, field="latitude")
+    lon = degrees_checked(longitude, limit=LONGITUDE_LIMIT, field="longitude")
     if (lat is None) != (lon is None):
         lat = lon = None
     received = clock.now()

@@ -3,14 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.core.forms import LocalDateField, bootstrap
+from safecampus.core.forms import DateRangeMixin, LocalDateField, bootstrap
 from safecampus.organisation.selectors import campuses
 
 from ..selectors import template_list_visible_to
 from ..stats import StatsFilters
 
 
-class StatisticsFilterForm(forms.Form):
+class StatisticsFilterForm(DateRangeMixin):
     date_from = LocalDateField(label=_("Finished from"))
     date_to = LocalDateField(label=_("Finished to"))
     campus = forms.ModelChoiceField(queryset=None, required=False, label=_("Campus"),
@@ -28,13 +28,6 @@ class StatisticsFilterForm(forms.Form):
         if not self.is_bound:
             self.initial = {"date_from": self.defaults.date_from, "date_to": self.defaults.date_to}
         bootstrap(self)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data
 
     def to_filters(self) -> StatsFilters:
         """The filters to apply: a field with a bad value is left out (its error is shown on

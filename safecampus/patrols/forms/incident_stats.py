@@ -4,14 +4,14 @@ category, source."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.core.forms import LocalDateField, bootstrap
+from safecampus.core.forms import DateRangeMixin, LocalDateField, bootstrap
 from safecampus.organisation.selectors import campuses
 
 from ..models import Incident
 from ..selectors.incident_stats import IncidentStatsFilters
 
 
-class IncidentStatsFilterForm(forms.Form):
+class IncidentStatsFilterForm(DateRangeMixin):
     date_from = LocalDateField(label=_("Occurred from"))
     date_to = LocalDateField(label=_("Occurred to"))
     campus = forms.ModelChoiceField(queryset=None, required=False, label=_("Campus"),
@@ -25,13 +25,6 @@ class IncidentStatsFilterForm(forms.Form):
         super().__init__(data, **kwargs)
         self.fields["campus"].queryset = campuses()
         bootstrap(self)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data
 
     def to_filters(self) -> IncidentStatsFilters:
         """The filters to apply; a field with a bad value is left out (its error is shown)."""

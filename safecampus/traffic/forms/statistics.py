@@ -4,13 +4,13 @@ source."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.core.forms import LocalDateField, bootstrap
+from safecampus.core.forms import DateRangeMixin, LocalDateField, bootstrap
 
 from ..models import Violation, ViolationKind
 from ..selectors.statistics import ViolationStatsFilters
 
 
-class ViolationStatsFilterForm(forms.Form):
+class ViolationStatsFilterForm(DateRangeMixin):
     date_from = LocalDateField(label=_("Seen from"))
     date_to = LocalDateField(label=_("Seen to"))
     kind = forms.ChoiceField(required=False, label=_("Violation type"),
@@ -24,13 +24,6 @@ class ViolationStatsFilterForm(forms.Form):
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
         bootstrap(self)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data
 
     def to_filters(self) -> ViolationStatsFilters:
         """The filters to apply; a field with a bad value is left out (its error is shown)."""

@@ -23,7 +23,6 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -39,7 +38,7 @@ from safecampus.accounts.selectors import office_people
 from safecampus.core import clock, qrcodes
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import DomainError, field_error, perm_require
-from safecampus.core.geo import BadCoordinate, client_uuid, distance_m, parse_degrees
+from safecampus.core.geo import client_uuid, degrees_checked, distance_m
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.notifications.services import notification_send
 from safecampus.organisation.models import Campus, Place
@@ -137,15 +136,6 @@ def _unique_manual_code() -> str:
 
 
 # --- posts -----------------------------------------------------------------------------------
-def _coordinate(value, limit: int, field: str) -> Decimal | None:
-    try:
-        return parse_degrees(value, limit=limit)
-    except BadCoordinate as error:
-        message = (_("The position is not a number.") if error.reason == "not_a_number"
-                   else _("The position is out of range."))
-        raise field_error(field, message, code="bad_location") from None
-
-
 def _post_fields(*, campus_id, place_id, name: str, kind: str, duties: str, latitude,
                  longitude, radius_m) -> dict:
     campus = Campus.objects.filter(pk=campus_id).first() if campus_id else None
@@ -171,8 +161,8 @@ def _post_fields(*, campus_id, place_id, name: str, kind: str, duties: str, lati
     if len(duties) > TEXT_MAX:
         raise field_error("duties", _("The text is too long (at most %(limit)s characters).")
                        % {"limit": TEXT_MAX})
-    lat = _coordinate(latitude, 90, "latitude")
-    lon = _coordinate(longitude, 180, "longitude")
+    lat = degrees_checked(latitude, limit=90, field="latitude")
+    lon = degrees_checked(longitude, limit=180, field="longitude")
     if (lat is None) != (lon is None):
         raise field_error("longitude", _("Give both latitude and longitude, or neither."),
                        code="bad_location")
@@ -623,8 +613,8 @@ def post_sign_in(*, actor, code: str, signed_at: dt.datetime | None, client_id,
     post, resolved_method = post_resolve(code)
     if method not in PostSignIn.Method.values:
         method = resolved_method
-    lat = _coordinate(latitude, 90, "latitude")
-    lon = _coordinate(longitude, 180, "longitude")
+    lat = degrees_checked(latitude, limit=90, field="latitude")
+    lon = degrees_checked(longitude, limit=180, field="longitude")
     if (lat is None) != (lon is None):
         lat = lon = None
     received = clock.now()
