@@ -11,6 +11,7 @@ urlpatterns = [
     path("patrols/", include("safecampus.patrols.urls")),
     path("traffic/", include("safecampus.traffic.urls")),
     path("education/", include("safecampus.education.urls")),
+    path("police/", include("safecampus.police.urls")),
     path("notifications/", include("safecampus.notifications.urls")),
     path("organisation/", include("safecampus.organisation.urls")),
     path("api/", include("safecampus.api.urls")),

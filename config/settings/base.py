@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "safecampus.patrols",
     "safecampus.traffic",
     "safecampus.education",
+    "safecampus.police",
     "safecampus.dashboards",
     "safecampus.api",
     "safecampus.demo",
@@ -294,6 +295,18 @@ SAFECAMPUS = {
     "FRAUD_HOTLINE": env.get("SAFECAMPUS_FRAUD_HOTLINE", "96110"),
     # A counsellor follow-up of a police warning is due this many days after it is opened.
     "FOLLOWUP_DUE_DAYS": env.get_int("SAFECAMPUS_FOLLOWUP_DUE_DAYS", 2),
+    # Risk register (安全风险分级管控). LEC: D = L × E × C is graded major from
+    # RISK_LEC_BANDS["major"], high from ["high"], moderate from ["moderate"], else low
+    # (lower bound included). Matrix: R = likelihood × severity (1–5 each), the same way.
+    "RISK_LEC_BANDS": {"major": 320, "high": 160, "moderate": 70},
+    "RISK_MATRIX_BANDS": {"major": 20, "high": 12, "moderate": 6},
+    # Days between reviews of a published risk point by level (when the point sets none).
+    "RISK_REVIEW_DAYS": {"major": 90, "high": 180, "moderate": 365, "low": 365},
+    # Rectification days offered on a notice by the highest risk level of its hazards' places.
+    "NOTICE_DAYS_BY_RISK": {"major": 3, "high": 5, "moderate": 7, "low": 7, "": 7},
+    # A meeting action is reminded to its owner this many days before it is due (and once
+    # when overdue).
+    "MEETING_ACTION_REMIND_DAYS": env.get_int("SAFECAMPUS_MEETING_ACTION_REMIND_DAYS", 3),
 }
 
 # The cache is shared by the web processes and the task consumer: Redis when configured,

@@ -18,6 +18,10 @@ from . import (
     hazards,
     inspections,
     patrols,
+    police_bulletins,
+    police_meetings,
+    police_partners,
+    police_risks,
     traffic_abandoned,
     traffic_charging,
     traffic_gates,
@@ -53,7 +57,8 @@ router.register("v1/traffic/notices", traffic_violations.NoticeViewSet,
                 basename="move-car-notice")
 for module in (traffic_abandoned, traffic_gates, traffic_posts, traffic_charging,
                education_activities, education_attendance, education_quizzes, education_library,
-               education_checker, education_warnings):
+               education_checker, education_warnings, police_partners, police_bulletins,
+               police_meetings, police_risks):
     for prefix, viewset, basename in module.routes:
         router.register(prefix, viewset, basename=basename)
 

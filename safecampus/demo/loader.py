@@ -66,6 +66,10 @@ from .education_warnings import WarningDemo
 from .images import campus_map_png, photo_jpeg
 from .inspections import InspectionDemo
 from .patrols import PatrolDemo
+from .police_bulletins import BulletinDemo
+from .police_meetings import MeetingDemo
+from .police_partners import PartnerDemo
+from .police_risks import RiskDemo
 from .traffic import TrafficDemo
 from .traffic_abandoned import AbandonedDemo
 from .traffic_charging import ChargingDemo
@@ -923,10 +927,14 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
     education_areas = [area(random.Random(seed + 11 + n), world, now) for n, area in
                        enumerate((LibraryDemo, CheckerDemo, ActivityDemo, AttendanceDemo,
                                   QuizDemo, WarningDemo))]
+    # Police cooperation and risk: partners first (bulletins and meetings name them).
+    police_areas = [area(random.Random(seed + 21 + n), world, now) for n, area in
+                    enumerate((PartnerDemo, RiskDemo, BulletinDemo, MeetingDemo))]
     replay.run(hazard_plans, now, progress=progress,
                extra=inspections.events() + patrols.events() + traffic.events()
                + [event for area in traffic_areas for event in area.events()]
-               + [event for area in education_areas for event in area.events()])
+               + [event for area in education_areas for event in area.events()]
+               + [event for area in police_areas for event in area.events()])
     with transaction.atomic():
         coverage_sweep()
     with transaction.atomic():
@@ -935,7 +943,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
         _backdate(first_ids, replay, now)
         patrols.backdate()
         traffic.backdate()
-        for area in traffic_areas + education_areas:
+        for area in traffic_areas + education_areas + police_areas:
             area.backdate()
     return {
         "campuses": Campus.objects.count(),
@@ -953,5 +961,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
            for key, value in area.counts.items()},
         **{f"roster_{key}": value for key, value in roster.counts.items()},
         **{f"education_{key}": value for area in education_areas
+           for key, value in area.counts.items()},
+        **{f"police_{key}": value for area in police_areas
            for key, value in area.counts.items()},
     }

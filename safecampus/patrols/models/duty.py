@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from safecampus.core.clock import local_zone
+from safecampus.core.incidents import IncidentCategory
 from safecampus.core.models import BaseModel
 
 
@@ -129,22 +130,7 @@ class Incident(BaseModel):
     """An incident (警情): what happened, when it occurred and was reported, where, who was
     involved, how it was disposed of and the police reference number."""
 
-    class Category(models.TextChoices):
-        THEFT = "theft", _("Theft")  # 盗窃
-        BURGLARY = "burglary", _("Burglary")  # 入室盗窃
-        FRAUD = "fraud", _("Fraud")  # 诈骗
-        ASSAULT = "assault", _("Fight or assault")  # 打架斗殴 / 伤害
-        HARASSMENT = "harassment", _("Harassment or threat")  # 骚扰 / 威胁
-        VANDALISM = "vandalism", _("Damage to property")  # 毁坏财物
-        TRESPASS = "trespass", _("Trespass or intruder")  # 非法闯入
-        FIRE = "fire", _("Fire or fire alarm")  # 火情 / 火警
-        MEDICAL = "medical", _("Injury or illness")  # 伤病 / 急救
-        TRAFFIC = "traffic", _("Traffic accident or offence")  # 交通事故 / 违法
-        DRUGS_ALCOHOL = "drugs_alcohol", _("Drugs or alcohol")  # 涉毒 / 醉酒
-        LOST_PROPERTY = "lost_property", _("Lost or found property")  # 失物招领
-        DISTURBANCE = "disturbance", _("Disturbance or suspicious person")  # 扰序 / 可疑人员
-        ASSISTANCE = "assistance", _("Assistance or service call")  # 求助
-        OTHER = "other", _("Other")  # 其他
+    Category = IncidentCategory
 
     class Disposition(models.TextChoices):
         OPEN = "open", pgettext_lazy("incident", "Open")  # 处置中

@@ -1,0 +1,3 @@
+"""REST API of the police module's partners area (under ``/api/v1/police/``)."""
+
+routes: list = []

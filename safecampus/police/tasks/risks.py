@@ -1,0 +1,1 @@
+"""Periodic tasks of the police module's risks area."""

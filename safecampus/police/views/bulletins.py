@@ -1,0 +1,3 @@
+"""Pages of the police module's bulletins area."""
+
+urls = []

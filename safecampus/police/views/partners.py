@@ -1,0 +1,3 @@
+"""Pages of the police module's partners area."""
+
+urls = []

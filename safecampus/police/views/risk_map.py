@@ -1,0 +1,3 @@
+"""Pages of the police module's risk_map area."""
+
+urls = []
