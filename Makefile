@@ -72,6 +72,7 @@ bench: install assets messages
 	$(PYTHON) benchmarks/traffic.py
 	$(PYTHON) benchmarks/gates.py
 	$(PYTHON) benchmarks/checker.py
+	$(PYTHON) benchmarks/risk_map.py
 
 lint: install
 	$(BIN)/ruff check .
