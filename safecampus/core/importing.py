@@ -534,3 +534,108 @@ def rejected(result: Validation, job, plan: MappingPlan):
             plan=plan.as_json(), updated_at=clock.now())
     return ImportRejected(result.errors, total_rows=result.total_rows,
                           error_total=result.error_total)
+
+
+class ValueMappingFormMixin:
+    """For a mapping form: one select per distinct value of the columns whose values are
+    mapped to ours (type → category, campus → campus …), initially the plan's choice or the
+    suggestion. Call :meth:`add_value_groups` in ``__init__``; the template iterates
+    :meth:`value_rows`; ``to_plan`` takes :meth:`mapped_values`."""
+
+    def add_value_groups(self, *, table: Table, plan: MappingPlan, kinds, value_columns: dict,
+                         labels: dict, suggestions, options, unmatched=None,
+                         blank_option: dict | None = None) -> None:
+        """``kinds``: value kinds in order; ``value_columns``: kind → our field whose column
+        holds the values; ``labels``: our field → label; ``suggestions(kind, values)`` →
+        {value key: our value or None}; ``options(kind)`` → choices; ``unmatched(kind,
+        value)`` True marks a row for a look; ``blank_option``: kind → label of a leading
+        empty choice."""
+        from django import forms
+
+        self.value_groups = []
+        for kind in kinds:
+            column = bound_column(self, value_columns[kind], table, plan)
+            if column is None:
+                continue
+            distinct = distinct_keyed(table, column)
+            suggested = suggestions(kind, [v for _k, v, _n in distinct])
+            chosen = plan.values.get(kind, {})
+            choices = list(options(kind))
+            if blank_option and kind in blank_option:
+                choices = [("", blank_option[kind]), *choices]
+            rows = []
+            for key, value, count in distinct[:MAX_DISTINCT_VALUES]:
+                name = value_field_name(kind, key)
+                initial = chosen.get(key) or suggested.get(key) or ""
+                self.fields[name] = forms.ChoiceField(
+                    choices=choices, required=False, label=value, initial=initial)
+                flagged = bool(unmatched and not chosen.get(key) and unmatched(kind, value))
+                rows.append((value, count, name, key, flagged))
+            self.value_groups.append({
+                "kind": kind, "label": labels[value_columns[kind]],
+                "header": table.headers[column], "rows": rows,
+                "hidden": max(0, len(distinct) - MAX_DISTINCT_VALUES),
+                "unmatched": sum(1 for row in rows if row[4]),
+            })
+
+    def value_rows(self):
+        """For the template: each group with rows (value, count, bound field, unmatched)."""
+        for group in self.value_groups:
+            yield {**group, "rows": [(v, n, self[name], flagged)
+                                     for v, n, name, _k, flagged in group["rows"]]}
+
+    def mapped_values(self) -> dict[str, dict[str, str]]:
+        """The plan's ``values`` from the cleaned data (choices left empty are left out)."""
+        values: dict[str, dict[str, str]] = {}
+        for group in self.value_groups:
+            for _v, _n, name, key, _u in group["rows"]:
+                if self.cleaned_data.get(name):
+                    values.setdefault(group["kind"], {})[key] = self.cleaned_data[name]
+        return values
+
+
+def file_digest(uploaded_file) -> str:
+    """SHA-256 (hex) of ``uploaded_file``'s bytes, read in chunks; the file is rewound."""
+    uploaded_file.seek(0)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: uploaded_file.read(1 << 20), b""):
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    return digest.hexdigest()
+
+
+def campus_index() -> dict[str, str]:
+    """Folded campus code and name → campus id (as text), for suggesting a campus for a
+    value as recorded (``north``, ``北校区``)."""
+    from safecampus.organisation.models import Campus
+
+    index: dict[str, str] = {}
+    for pk, code, name in Campus.objects.values_list("pk", "code", "name"):
+        index.setdefault(fold_key(code), str(pk))
+        index.setdefault(fold_key(name), str(pk))
+    return index
+
+
+def date_order_of(table: Table, plan: MappingPlan, keys) -> tuple[bool, bool]:
+    """``(day_first, decided_by_the_data)`` for a plan with a ``date_order`` (``auto``,
+    ``mdy``, ``dmy``): the order chosen, or with ``auto`` the order the slash dates in the
+    columns of our fields ``keys`` show (MM/DD when they do not tell)."""
+    if plan.date_order != "auto":
+        return plan.date_order == "dmy", False
+    columns = [plan.columns.get(k) for k in keys]
+    values = (cells[i] for i in columns if i is not None for cells in table.rows)
+    detected = detect_day_first(v for v in values if isinstance(v, str))
+    return bool(detected), detected is not None
+
+
+def value_maps(table: Table, plan: MappingPlan, *, kinds, value_columns: dict,
+               suggestions) -> dict[str, dict[str, str | None]]:
+    """Per value kind: value key → our value, the plan's choice over the suggestion
+    (``suggestions(kind, values)``) for every distinct value of the kind's column."""
+    maps = {}
+    for kind in kinds:
+        values = [v for _k, v, _n in distinct_keyed(table, plan.columns.get(value_columns[kind]))]
+        mapping = suggestions(kind, values)
+        mapping.update({k: v for k, v in plan.values.get(kind, {}).items() if v})
+        maps[kind] = mapping
+    return maps

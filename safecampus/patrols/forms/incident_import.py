@@ -8,13 +8,10 @@ from django.utils.translation import gettext_lazy
 
 from safecampus.core.forms import bootstrap
 from safecampus.core.importing import (
-    MAX_DISTINCT_VALUES,
     TIME_ZONES,
+    ValueMappingFormMixin,
     add_column_fields,
-    bound_column,
     columns_from,
-    distinct_keyed,
-    value_field_name,
 )
 from safecampus.core.spreadsheets import SpreadsheetUploadForm, Table
 from safecampus.organisation.models import Campus
@@ -31,7 +28,7 @@ DATE_ORDER_CHOICES = (
 )
 
 
-class IncidentMappingForm(forms.Form):
+class IncidentMappingForm(ValueMappingFormMixin, forms.Form):
     """Step 2: a column for each of our fields, a campus for rows without one, the file's
     time zone and date order, and one select per distinct type, disposition and campus value
     (initially the suggestion). ``value_groups`` lists the value selects for the template."""
@@ -64,52 +61,21 @@ class IncidentMappingForm(forms.Form):
         day_first, decided = importing.date_order_of(table, plan)
         self.detected_order = (
             (_("day first") if day_first else _("month first")) if decided else None)
-        self.value_groups = []
-        labels = {t.key: t.label for t in TARGETS}
-        for kind in VALUE_KINDS:
-            column = bound_column(self, VALUE_COLUMNS[kind], table, plan)
-            if column is None:
-                continue
-            distinct = distinct_keyed(table, column)
-            suggested = importing.value_suggestions(kind, [v for _k, v, _n in distinct])
-            chosen = plan.values.get(kind, {})
-            options = importing.value_options(kind)
-            if kind == "campus":
-                options = [("", _("— not mapped —")), *options]
-            rows = []
-            for key, value, count in distinct[:MAX_DISTINCT_VALUES]:
-                name = value_field_name(kind, key)
-                initial = chosen.get(key) or suggested.get(key) or ""
-                self.fields[name] = forms.ChoiceField(
-                    choices=options, required=False, label=value, initial=initial)
-                # "Other" for a type is what nothing matched: the page marks it for a look.
-                unmatched = kind == "category" and not chosen.get(key) and (
-                    importing.suggest_category(value) is None)
-                rows.append((value, count, name, key, unmatched))
-            self.value_groups.append({
-                "kind": kind, "label": labels[VALUE_COLUMNS[kind]],
-                "header": table.headers[column], "rows": rows,
-                "hidden": max(0, len(distinct) - MAX_DISTINCT_VALUES),
-                "unmatched": sum(1 for row in rows if row[4]),
-            })
+        self.add_value_groups(
+            table=table, plan=plan, kinds=VALUE_KINDS, value_columns=VALUE_COLUMNS,
+            labels={t.key: t.label for t in TARGETS}, suggestions=importing.value_suggestions,
+            options=importing.value_options, blank_option={"campus": _("— not mapped —")},
+            # "Other" for a type is what nothing matched: the page marks it for a look.
+            unmatched=lambda kind, value: (kind == "category"
+                                           and importing.suggest_category(value) is None))
         bootstrap(self)
 
     def column_bound_fields(self):
         return [self[name] for name in self.column_fields]
 
-    def value_rows(self):
-        """For the template: each group with rows (value, count, bound field, unmatched)."""
-        for group in self.value_groups:
-            yield {**group, "rows": [(v, n, self[name], unmatched)
-                                     for v, n, name, _k, unmatched in group["rows"]]}
-
     def to_plan(self) -> IncidentImportPlan:
         data = self.cleaned_data
-        values: dict[str, dict[str, str]] = {}
-        for group in self.value_groups:
-            for _v, _n, name, key, _u in group["rows"]:
-                if data.get(name):
-                    values.setdefault(group["kind"], {})[key] = data[name]
+        values = self.mapped_values()
         campus = data.get("default_campus")
         return IncidentImportPlan(
             columns=columns_from(data, TARGETS), values=values,

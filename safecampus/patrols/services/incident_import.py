@@ -34,7 +34,6 @@ alone is not unique; rows repeating within one file are kept, as the log has the
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -52,11 +51,10 @@ from safecampus.core.importing import (
     ErrorCollector,
     MappingPlan,
     Target,
+    campus_index,
     column_problems,
-    detect_day_first,
-    distinct_keyed,
+    file_digest,
     import_job_get,
-    keyword_match,
     keyword_patterns,
     lock_imports,
     parse_moment,
@@ -69,8 +67,11 @@ from safecampus.core.importing import (
     upload_name,
     upload_table,
     value_key,
+    value_maps,
 )
 from safecampus.core.importing import Validation as BaseValidation
+from safecampus.core.importing import date_order_of as importing_date_order
+from safecampus.core.incidents import suggest_category, suggest_choice
 from safecampus.core.spreadsheets import (
     CellError,
     ImportRejected,
@@ -127,35 +128,6 @@ FIELD_LIMITS = {"external_ref": 64, "type_label": 120, "disposition_label": 120,
                 "location_text": 200}
 DATE_ORDERS = ("auto", "mdy", "dmy")
 
-# Keywords that suggest a category for a type as recorded, tried in this order (the first
-# that matches wins, so "Identity Theft" is fraud and "Theft from Auto" theft). English
-# words are matched whole; Chinese ones anywhere in the text.
-CATEGORY_KEYWORDS: tuple[tuple[str, str], ...] = (
-    (Category.FRAUD, r"fraud|identity theft|deceptive|forgery|credit/debit card|bad checks?|"
-                     r"extortion|scam|swindl\w*|impersonation|诈骗|电诈|冒充|刷单|骗"),
-    (Category.BURGLARY, r"burglar\w*|break[- ]?in|入室|撬"),
-    (Category.THEFT, r"theft|larceny|stolen|shoplift\w*|robbery|carjacking|steal\w*|盗|偷|扒窃|"
-                     r"抢"),
-    (Category.DRUGS_ALCOHOL, r"dwi|dui|cds|dre|drugs?|alcohol|liquor|cannabis|meth|narcotics?|"
-                             r"overdose|intoxicat\w*|drunk|controlled substance|醉|毒|酒驾"),
-    (Category.ASSAULT, r"assault|battery|fight\w*|homicide|rape|sex offense|fondling|"
-                       r"strangulation|domestic|打架|斗殴|殴打|伤害"),
-    (Category.HARASSMENT, r"harass\w*|stalk\w*|threat\w*|intimidat\w*|hate|peeping|"
-                          r"indecent|exposure|lewd\w*|obscene|pornography|misuse|menacing|骚扰|威胁|恐吓"),
-    (Category.VANDALISM, r"vandal\w*|damage\w*|destruction|mischief|defac\w*|tamper\w*|"
-                         r"graffiti|毁|损坏|破坏"),
-    (Category.TRESPASS, r"trespass\w*|intruder|unauthori[sz]ed entry|闯入|翻墙|擅闯"),
-    (Category.FIRE, r"fire|alarm|arson|smoke|fireworks|火|烟感|报警器"),
-    (Category.TRAFFIC, r"traffic|accident|pedestrian|speeding|vehicular|parking|lane|"
-                       r"headlights?|taillights?|drivers?|licen[cs]e|交通|车祸|违停|剐蹭"),
-    (Category.MEDICAL, r"injured|injury|sick|medical|ill|emergency petition|suicide|death|"
-                       r"伤|病|急救|晕倒"),
-    (Category.LOST_PROPERTY, r"lost|found|recovered|mislaid|失物|遗失|丢失|招领|拾"),
-    (Category.DISTURBANCE, r"disorderly|suspicious|noise|disturb\w*|mob|urination|curfew|"
-                           r"juvenile|reckless|可疑|扰|喧哗|闹事"),
-    (Category.ASSISTANCE, r"assist\w*|service|welfare|information|missing|animal|求助|协助|"
-                          r"帮助|走失"),
-)
 DISPOSITION_KEYWORDS: tuple[tuple[str, str], ...] = (
     (Disposition.ARREST, r"arrest\w*|拘留|抓获|刑拘|逮捕"),
     (Disposition.UNFOUNDED, r"unfounded|false|不实|误报|无效"),
@@ -169,46 +141,13 @@ DISPOSITION_KEYWORDS: tuple[tuple[str, str], ...] = (
 )
 
 
-_CATEGORY_RES = keyword_patterns(CATEGORY_KEYWORDS)
 _DISPOSITION_RES = keyword_patterns(DISPOSITION_KEYWORDS)
-
-
-def _labels_index(choices) -> dict[str, str]:
-    """Folded code, English and Chinese label → value."""
-    index = {}
-    for value, label in choices:
-        index[fold_key(value)] = value
-        for language in ("en", "zh-hans"):
-            with translation.override(language):
-                index.setdefault(fold_key(str(label)), value)
-    return index
-
-
-def _suggest(text: str, choices, compiled) -> str | None:
-    index = _labels_index(choices)
-    if fold_key(text) in index:
-        return str(index[fold_key(text)])
-    return keyword_match(text, compiled)
-
-
-def suggest_category(type_label: str) -> str | None:
-    """Our category for a type as recorded (``Theft`` → theft, ``诈骗`` → fraud, ``DWI/DUI``
-    → drugs_alcohol), or None when no keyword matches (the form then offers "other")."""
-    return _suggest(type_label, Category.choices, _CATEGORY_RES)
 
 
 def suggest_disposition(label: str) -> str | None:
     """Our disposition for one as recorded (``Cleared by Arrest`` → arrest, ``CBE`` →
     closed, ``Investigation Pending`` → open, ``CCSO`` → referred), or None."""
-    return _suggest(label, Disposition.choices, _DISPOSITION_RES)
-
-
-def _campus_index() -> dict[str, str]:
-    index = {}
-    for pk, code, name in Campus.objects.values_list("pk", "code", "name"):
-        index.setdefault(fold_key(code), str(pk))
-        index.setdefault(fold_key(name), str(pk))
-    return index
+    return suggest_choice(label, Disposition.choices, _DISPOSITION_RES)
 
 
 def value_options(kind: str) -> list[tuple[str, str]]:
@@ -227,7 +166,7 @@ def value_suggestions(kind: str, values: list[str]) -> dict[str, str | None]:
     nothing matches are suggested as "other", dispositions as "open"; a campus must match a
     code or name."""
     if kind == "campus":
-        index = _campus_index()
+        index = campus_index()
         return {value_key(v): index.get(fold_key(v)) for v in values}
     suggest, fallback = ((suggest_category, Category.OTHER) if kind == "category"
                          else (suggest_disposition, Disposition.OPEN))
@@ -272,23 +211,7 @@ def plan_problems(table: Table, plan: IncidentImportPlan) -> list[str]:
 def date_order_of(table: Table, plan: IncidentImportPlan) -> tuple[bool, bool]:
     """``(day_first, decided_by_the_data)`` for ``plan``: the order chosen, or with ``auto``
     the order the file's date values show (MM/DD when they do not tell)."""
-    if plan.date_order != "auto":
-        return plan.date_order == "dmy", False
-    columns = [plan.columns.get(k) for k in ("occurred_at", "reported_at", "occurred_until")]
-    values = (cells[i] for i in columns if i is not None for cells in table.rows)
-    detected = detect_day_first(v for v in values if isinstance(v, str))
-    return bool(detected), detected is not None
-
-
-def _value_maps(table: Table, plan: IncidentImportPlan) -> dict[str, dict[str, str | None]]:
-    maps = {}
-    for kind in VALUE_KINDS:
-        column = plan.columns.get(VALUE_COLUMNS[kind])
-        values = [v for _k, v, _n in distinct_keyed(table, column)]
-        mapping = value_suggestions(kind, values)
-        mapping.update({k: v for k, v in plan.values.get(kind, {}).items() if v})
-        maps[kind] = mapping
-    return maps
+    return importing_date_order(table, plan, ("occurred_at", "reported_at", "occurred_until"))
 
 
 def incident_validate(table: Table, plan: IncidentImportPlan, *,
@@ -307,7 +230,8 @@ def incident_validate(table: Table, plan: IncidentImportPlan, *,
     local = clock.local_zone()
     day_first, _decided = date_order_of(table, plan)
     cols, headers = plan.columns, table.headers
-    maps = _value_maps(table, plan)
+    maps = value_maps(table, plan, kinds=VALUE_KINDS, value_columns=VALUE_COLUMNS,
+                      suggestions=value_suggestions)
     valid = {"category": set(Category.values), "disposition": set(Disposition.values),
              "campus": {str(pk) for pk in Campus.objects.values_list("pk", flat=True)}}
     default_campus = plan.default_campus
@@ -436,15 +360,6 @@ def _already_imported(rows: list[dict]) -> list[dict]:
 
 
 # --- writes (services) ---------------------------------------------------------------------
-def _digest(uploaded_file) -> str:
-    uploaded_file.seek(0)
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: uploaded_file.read(1 << 20), b""):
-        digest.update(chunk)
-    uploaded_file.seek(0)
-    return digest.hexdigest()
-
-
 def _refuse_imported(digest: str, *, field: str = "file") -> None:
     done = (IncidentImport.objects.filter(digest=digest, state=IncidentImport.State.IMPORTED)
             .order_by("imported_at").first())
@@ -465,7 +380,7 @@ def incident_import_upload(*, actor, uploaded_file) -> IncidentImport:
     if not actor.has_perm("patrols.import_incidents"):
         raise NotAllowed()
     table = upload_table(uploaded_file)
-    digest = _digest(uploaded_file)
+    digest = file_digest(uploaded_file)
     _refuse_imported(digest)
     pending = (IncidentImport.objects.filter(digest=digest, created_by=actor)
                .exclude(state=IncidentImport.State.IMPORTED).order_by("-created_at").first())

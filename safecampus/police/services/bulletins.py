@@ -1,0 +1,424 @@
+"""Incident bulletins (警情通报), writes: draft, edit, records while draft, publish, withdraw,
+and what the office does with a published record (a hazard, a warning).
+
+Who: ``police.draft_bulletin`` (a liaison for their partner, the office for any partner),
+``police.edit_bulletin`` / ``publish_bulletin`` (draft; the office or the partner's liaison),
+``police.withdraw_bulletin``, ``police.act_on_record`` (published; see ``police/rules.py``).
+
+Numbers: per partner and year (``2026-03``), taken under a lock on the partner row, so two
+drafts at once never share a number and a deleted draft's number is never given again (the
+next is the highest ever given + 1; drafts are not deleted, only their records are).
+
+Errors: DomainError with field errors (nothing written), NotAllowed, Conflict (state changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed
+
+from safecampus.accounts.models import Role
+from safecampus.accounts.selectors import office_people
+from safecampus.core import clock
+from safecampus.core.activity import activity_record
+from safecampus.core.errors import Conflict, DomainError, perm_require, raise_field_errors, text_checked
+from safecampus.core.forms import id_or_none
+from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
+from safecampus.core.incidents import IncidentCategory
+from safecampus.organisation.models import Campus, Place
+
+from ..models import Bulletin, BulletinRecord, Partner, RiskPoint
+from ..rules import liaison_partner_id
+
+DRAFT_SCOPE = "police.bulletin_draft"
+RECORD_SCOPE = "police.record_add"
+HAZARD_SCOPE = "police.record_open_hazard"
+WARNING_SCOPE = "police.record_send_warning"
+WARNING_TOPIC = "police"
+TITLE_MAX = 200
+SUMMARY_MAX = 5000
+
+
+# --- numbering -----------------------------------------------------------------------------
+def bulletin_number_take(*, partner_id: int, year: int) -> int:
+    """The next issue number of ``partner_id`` in ``year``: call inside a transaction; locks
+    the partner row so that concurrent drafts wait and each gets its own number."""
+    Partner.objects.select_for_update().filter(pk=partner_id).first()
+    top = (Bulletin.objects.filter(partner_id=partner_id, year=year)
+           .aggregate(top=Max("sequence"))["top"])
+    return (top or 0) + 1
+
+
+# --- checks --------------------------------------------------------------------------------
+def _bulletin_texts(*, title, period_start, period_end, summary) -> tuple[str, str]:
+    errors: dict[str, list[str]] = {}
+    title = text_checked(title, field="title", limit=TITLE_MAX, errors=errors,
+                         required=_("Give the bulletin a title."))
+    summary = text_checked(summary, field="summary", limit=SUMMARY_MAX, errors=errors)
+    if not isinstance(period_start, dt.date):
+        errors["period_start"] = [_("Give the first day of the period.")]
+    if not isinstance(period_end, dt.date):
+        errors["period_end"] = [_("Give the last day of the period.")]
+    elif isinstance(period_start, dt.date) and period_end < period_start:
+        errors["period_end"] = [_("The period ends before it starts.")]
+    elif period_end > clock.now().astimezone(clock.local_zone()).date() + dt.timedelta(days=1):
+        errors["period_end"] = [_("The period cannot end in the future.")]
+    raise_field_errors(errors)
+    return title, summary
+
+
+def _partner_for(actor, partner_id) -> int:
+    """The partner a new bulletin is for: the liaison's own; the office chooses one."""
+    own = liaison_partner_id(actor) if actor is not None else None
+    if own is not None:
+        return own
+    partner_id = id_or_none(partner_id)
+    if partner_id is None or not Partner.objects.filter(pk=partner_id, is_active=True).exists():
+        message = _("Choose the partner the bulletin is from.")
+        raise DomainError(message, field_errors={"partner": [message]})
+    return partner_id
+
+
+def _locked(bulletin_id, *, perm: str, actor, system: bool = False) -> Bulletin:
+    bulletin = Bulletin.objects.select_for_update().filter(pk=id_or_none(bulletin_id)).first()
+    if bulletin is None:
+        raise DomainError(_("This bulletin does not exist."), code="not_found")
+    perm_require(actor, perm, bulletin, system=system)
+    return bulletin
+
+
+def _conflict(bulletin: Bulletin) -> Conflict:
+    return Conflict(_("The bulletin is %(state)s now; reload the page.") % {
+        "state": bulletin.get_state_display()}, code="state_changed")
+
+
+# --- bulletins -----------------------------------------------------------------------------
+def bulletin_draft(*, actor, title: str, period_start: dt.date, period_end: dt.date,
+                   summary: str = "", partner_id: int | None = None,
+                   idempotency_key: str | None = None, system: bool = False) -> Bulletin:
+    """Start a draft bulletin of the actor's partner (a liaison) or of ``partner_id`` (the
+    office). The issue number is the next of the partner in the year the period ends (local
+    dates). Needs ``police.draft_bulletin``. One ``police.bulletin_draft`` entry. The same
+    ``idempotency_key`` returns the first draft."""
+    perm_require(actor, "police.draft_bulletin", system=system)
+    existing = idempotency_lookup(scope=DRAFT_SCOPE, key=idempotency_key, model=Bulletin,
+                                  user=actor)
+    if existing is not None:
+        return existing
+    partner_id = _partner_for(actor, partner_id)
+    title, summary = _bulletin_texts(title=title, period_start=period_start,
+                                     period_end=period_end, summary=summary)
+    with transaction.atomic():
+        year = period_end.year
+        sequence = bulletin_number_take(partner_id=partner_id, year=year)
+        bulletin = Bulletin.objects.create(
+            partner_id=partner_id, year=year, sequence=sequence, title=title,
+            period_start=period_start, period_end=period_end, summary=summary,
+            created_by=actor)
+        activity_record(target=bulletin, actor=actor, verb="police.bulletin_draft",
+                        to_state=bulletin.state, data={"number": bulletin.reference})
+        winner = idempotency_race_lost(scope=DRAFT_SCOPE, key=idempotency_key, user=actor,
+                                       result=bulletin)
+    return winner or bulletin
+
+
+def bulletin_update(*, actor, bulletin_id: int, title: str, period_start: dt.date,
+                    period_end: dt.date, summary: str = "") -> Bulletin:
+    """Change a draft's title, period and summary (``police.edit_bulletin``). The number
+    stays. Raises NotAllowed after publishing."""
+    title, summary = _bulletin_texts(title=title, period_start=period_start,
+                                     period_end=period_end, summary=summary)
+    with transaction.atomic():
+        bulletin = _locked(bulletin_id, perm="police.edit_bulletin", actor=actor)
+        Bulletin.objects.filter(pk=bulletin.pk).update(
+            title=title, period_start=period_start, period_end=period_end, summary=summary,
+            updated_at=clock.now())
+        bulletin.refresh_from_db()
+    return bulletin
+
+
+def bulletin_publish(*, actor, bulletin_id: int, system: bool = False) -> Bulletin:
+    """Draft → published (``police.publish_bulletin``; at least one record). Tells the office
+    staff and admins after commit. One ``police.bulletin_publish`` entry."""
+    with transaction.atomic():
+        bulletin = _locked(bulletin_id, perm="police.publish_bulletin", actor=actor,
+                           system=system)
+        if not bulletin.records.exists():
+            raise DomainError(_("Add at least one incident before publishing the bulletin."),
+                              code="no_records")
+        old = bulletin.state
+        try:
+            bulletin.publish()
+        except TransitionNotAllowed:
+            raise _conflict(bulletin) from None
+        bulletin.published_by = actor
+        bulletin.published_at = clock.now()
+        bulletin.save()
+        count = bulletin.records.count()
+        activity_record(target=bulletin, actor=actor, verb="police.bulletin_publish",
+                        from_state=old, to_state=bulletin.state, data={"records": count})
+        transaction.on_commit(lambda: _tell_office_published(bulletin.pk))
+    return bulletin
+
+
+def _tell_office_published(bulletin_id: int) -> None:
+    from safecampus.notifications.services import notification_send
+
+    bulletin = Bulletin.objects.select_related("partner").get(pk=bulletin_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Incident bulletin %(number)s from %(partner)s: %(title)s") % {
+            "number": bulletin.reference, "partner": bulletin.partner.name,
+            "title": bulletin.title[:120]}
+    notification_send(
+        recipients=office_people(Role.OFFICE_STAFF, Role.OFFICE_ADMIN),
+        verb="police.bulletin_published", title=title, url=bulletin.get_absolute_url(),
+        dedupe_key=f"police.bulletin_published:{bulletin.pk}", email=False)
+
+
+def bulletin_withdraw(*, actor, bulletin_id: int, reason: str) -> Bulletin:
+    """Published → withdrawn with a reason (``police.withdraw_bulletin``); it leaves the
+    statistics. One ``police.bulletin_withdraw`` entry with the reason."""
+    errors: dict[str, list[str]] = {}
+    reason = text_checked(reason, field="reason", limit=200, errors=errors,
+                          required=_("Say why the bulletin is withdrawn."))
+    raise_field_errors(errors)
+    with transaction.atomic():
+        bulletin = _locked(bulletin_id, perm="police.withdraw_bulletin", actor=actor)
+        old = bulletin.state
+        try:
+            bulletin.withdraw()
+        except TransitionNotAllowed:
+            raise _conflict(bulletin) from None
+        bulletin.withdrawn_reason = reason
+        bulletin.save()
+        activity_record(target=bulletin, actor=actor, verb="police.bulletin_withdraw",
+                        from_state=old, to_state=bulletin.state, comment=reason)
+    return bulletin
+
+
+# --- records -------------------------------------------------------------------------------
+def record_fields_checked(*, occurred_at, category, type_label="", proximity, campus_id=None,
+                          place_id=None, location_text="", summary="", relevance,
+                          external_ref="", disposition_label="") -> dict:
+    """The fields of one record checked (shared by the form, the API and the import):
+    returns the model field values; raises DomainError with every field's message.
+    ``occurred_at`` must be aware and not in the future; a place must be on the campus."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(occurred_at, dt.datetime) or occurred_at.tzinfo is None:
+        errors["occurred_at"] = [_("Give the time the incident occurred.")]
+    elif occurred_at > clock.now() + dt.timedelta(hours=1):
+        errors["occurred_at"] = [_("The incident cannot have occurred in the future.")]
+    if category not in IncidentCategory.values:
+        errors["category"] = [_("Choose the type of incident.")]
+    if proximity not in BulletinRecord.Proximity.values:
+        errors["proximity"] = [_("Choose where it happened.")]
+    if relevance not in BulletinRecord.Relevance.values:
+        errors["relevance"] = [_("Choose how it concerns the campus.")]
+    type_label = text_checked(type_label, field="type_label", limit=120, errors=errors)
+    location_text = text_checked(location_text, field="location_text", limit=200, errors=errors)
+    summary = text_checked(summary, field="summary", limit=SUMMARY_MAX, errors=errors)
+    external_ref = text_checked(external_ref, field="external_ref", limit=64, errors=errors)
+    disposition_label = text_checked(disposition_label, field="disposition_label", limit=120,
+                                     errors=errors)
+    campus_id, place_id = id_or_none(campus_id), id_or_none(place_id)
+    if campus_id and not Campus.objects.filter(pk=campus_id).exists():
+        errors["campus"] = [_("Choose a campus.")]
+    if place_id:
+        place_campus = Place.objects.filter(pk=place_id).values_list("campus_id", flat=True)
+        place_campus = place_campus.first()
+        if place_campus is None:
+            errors["place"] = [_("Choose a place.")]
+        elif campus_id and place_campus != campus_id:
+            errors["place"] = [_("The place is not on the chosen campus.")]
+        else:
+            campus_id = place_campus
+    if proximity == BulletinRecord.Proximity.ON_CAMPUS and not campus_id and not errors.get(
+            "campus"):
+        errors["campus"] = [_("Choose the campus it happened on.")]
+    raise_field_errors(errors)
+    return {"occurred_at": occurred_at, "category": category, "type_label": type_label,
+            "proximity": proximity, "campus_id": campus_id, "place_id": place_id,
+            "location_text": location_text, "summary": summary, "relevance": relevance,
+            "external_ref": external_ref, "disposition_label": disposition_label}
+
+
+def record_add(*, actor, bulletin_id: int, idempotency_key: str | None = None,
+               system: bool = False, **fields) -> BulletinRecord:
+    """Add one record to a draft (``police.edit_bulletin``) at the next position; ``fields``
+    as :func:`record_fields_checked` takes them."""
+    existing = idempotency_lookup(scope=RECORD_SCOPE, key=idempotency_key,
+                                  model=BulletinRecord, user=actor)
+    if existing is not None:
+        return existing
+    values = record_fields_checked(**fields)
+    with transaction.atomic():
+        bulletin = _locked(bulletin_id, perm="police.edit_bulletin", actor=actor, system=system)
+        top = bulletin.records.aggregate(top=Max("position"))["top"] or 0
+        record = BulletinRecord.objects.create(bulletin=bulletin, position=top + 1, **values)
+        winner = idempotency_race_lost(scope=RECORD_SCOPE, key=idempotency_key, user=actor,
+                                       result=record)
+    return winner or record
+
+
+def _locked_record(record_id, *, perm: str, actor) -> BulletinRecord:
+    record = (BulletinRecord.objects.select_related("bulletin")
+              .filter(pk=id_or_none(record_id)).first())
+    if record is None:
+        raise DomainError(_("This incident record does not exist."), code="not_found")
+    _locked(record.bulletin_id, perm=perm, actor=actor)
+    return BulletinRecord.objects.select_for_update().get(pk=record.pk)
+
+
+def record_update(*, actor, record_id: int, **fields) -> BulletinRecord:
+    """Change a record of a draft (``police.edit_bulletin`` on its bulletin)."""
+    values = record_fields_checked(**fields)
+    with transaction.atomic():
+        record = _locked_record(record_id, perm="police.edit_bulletin", actor=actor)
+        BulletinRecord.objects.filter(pk=record.pk).update(**values, updated_at=clock.now())
+        record.refresh_from_db()
+    return record
+
+
+def record_delete(*, actor, record_id: int) -> int:
+    """Delete a record of a draft (``police.edit_bulletin``); returns its bulletin's id.
+    Positions of the others stay (gaps are fine; a number is the order of entry)."""
+    with transaction.atomic():
+        record = _locked_record(record_id, perm="police.edit_bulletin", actor=actor)
+        bulletin_id = record.bulletin_id
+        record.delete()
+    return bulletin_id
+
+
+# --- acting on a published record ----------------------------------------------------------
+def _record_to_act_on(record_id, actor) -> BulletinRecord:
+    record = (BulletinRecord.objects.select_related("bulletin", "bulletin__partner", "place")
+              .filter(pk=id_or_none(record_id)).first())
+    if record is None:
+        raise DomainError(_("This incident record does not exist."), code="not_found")
+    perm_require(actor, "police.act_on_record", record.bulletin)
+    return record
+
+
+def record_open_hazard(*, actor, record_id: int, category_id: int, title: str = "",
+                       description: str = "", campus_id: int | None = None,
+                       idempotency_key: str | None = None):
+    """Open a hazard (source ``police``) from a published record: title, description, campus
+    and place default to the record's (``campus_id`` for a record without a campus). A
+    record opens one hazard: a second call returns the
+    first (``created`` False). Returns ``(hazard, created)``. Needs ``police.act_on_record``
+    and the hazards module's ``report_hazard``."""
+    from safecampus.hazards.models import Hazard
+    from safecampus.hazards.services import hazard_report
+
+    record = _record_to_act_on(record_id, actor)
+    if record.hazard_id:
+        return Hazard.objects.get(pk=record.hazard_id), False
+    category = record.get_category_display()
+    title = (title or "").strip() or _("%(type)s reported by %(partner)s") % {
+        "type": record.type_label or category, "partner": record.bulletin.partner.name}
+    description = (description or "").strip() or record_description(record)
+    with transaction.atomic():
+        locked = BulletinRecord.objects.select_for_update().get(pk=record.pk)
+        if locked.hazard_id:
+            return Hazard.objects.get(pk=locked.hazard_id), False
+        hazard = hazard_report(
+            reporter=actor, title=title[:200], category_id=category_id,
+            campus_id=record.campus_id or id_or_none(campus_id), place_id=record.place_id,
+            building_id=record.place.building_id if record.place else None,
+            description=description, location_text=record.location_text,
+            source="police", source_record=record, idempotency_key=idempotency_key)
+        BulletinRecord.objects.filter(pk=record.pk).update(hazard=hazard, updated_at=clock.now())
+        activity_record(target=record.bulletin, actor=actor, verb="police.record_open_hazard",
+                        data={"record": record.pk, "hazard": hazard.pk})
+    return hazard, True
+
+
+def record_description(record: BulletinRecord) -> str:
+    """The text a hazard or warning opened from ``record`` starts with (current language)."""
+    when = record.occurred_at.astimezone(clock.local_zone()).strftime("%Y-%m-%d %H:%M")
+    parts = [_("Incident bulletin %(number)s of %(partner)s, incident %(position)s, occurred "
+               "%(time)s.") % {"number": record.bulletin.reference,
+                              "partner": record.bulletin.partner.name,
+                              "position": record.position, "time": when}]
+    if record.location_text:
+        parts.append(record.location_text)
+    if record.summary:
+        parts.append(record.summary)
+    return "\n".join(parts)
+
+
+def record_send_warning(*, actor, record_id: int, title: str, body: str, level: str,
+                        audience_kind: str, campus_id: int | None = None,
+                        unit_id: int | None = None, year: int | None = None,
+                        idempotency_key: str | None = None):
+    """Send a warning (预警, topic ``police``) about a published record to one audience
+    (everyone / a campus / a college, optionally a year group / a year group, optionally on
+    a campus). A record sends one warning: a second call returns the first (``created``
+    False). Returns ``(alert, created)``."""
+    from safecampus.notifications.audiences import audience_check
+    from safecampus.notifications.models import Alert
+    from safecampus.notifications.services import alert_send
+
+    record = _record_to_act_on(record_id, actor)
+    if record.alert_id:
+        return Alert.objects.get(pk=record.alert_id), False
+    existing = idempotency_lookup(scope=WARNING_SCOPE, key=idempotency_key, model=Alert,
+                                  user=actor)
+    if existing is not None:
+        return existing, False
+    errors: dict[str, list[str]] = {}
+    title = text_checked(title, field="title", limit=TITLE_MAX, errors=errors,
+                         required=_("Give the warning a title."))
+    body = text_checked(body, field="body", limit=SUMMARY_MAX, errors=errors,
+                        required=_("Write what the warning says."))
+    if level not in Alert.Level.values:
+        errors["level"] = [_("Choose the level.")]
+    raise_field_errors(errors)
+    keep = {"everyone": (), "campus": ("campus_id",), "college": ("unit_id", "year"),
+            "year": ("year", "campus_id")}
+    if audience_kind not in keep:
+        message = _("Choose who the warning is for.")
+        raise DomainError(message, field_errors={"audience_kind": [message]})
+    values = {"campus_id": id_or_none(campus_id), "unit_id": id_or_none(unit_id),
+              "year": int(year) if year not in (None, "") else None}
+    values = {k: (v if k in keep[audience_kind] else None) for k, v in values.items()}
+    audience_check(kind=audience_kind, **values, class_id=None)
+    with transaction.atomic():
+        locked = BulletinRecord.objects.select_for_update().get(pk=record.pk)
+        if locked.alert_id:
+            return Alert.objects.get(pk=locked.alert_id), False
+        alert = alert_send(
+            sender=actor, title=title, body=body, level=level, topic=WARNING_TOPIC,
+            audience_kind=audience_kind, audience_campus_id=values["campus_id"],
+            audience_unit_id=values["unit_id"], audience_year=values["year"])
+        BulletinRecord.objects.filter(pk=record.pk).update(alert=alert, updated_at=clock.now())
+        activity_record(target=record.bulletin, actor=actor, verb="police.record_send_warning",
+                        data={"record": record.pk, "alert": alert.pk})
+        winner = idempotency_race_lost(scope=WARNING_SCOPE, key=idempotency_key, user=actor,
+                                       result=alert)
+    return (winner, False) if winner else (alert, True)
+
+
+def record_request_review(*, actor, record_id: int, risk_point_id: int, reason: str):
+    """Ask for a review of published risk point ``risk_point_id`` on the campus of published
+    record ``record_id`` (``police.act_on_record``), through
+    :func:`~.risk_reviews.risk_review_request` (which tells the point's responsible person).
+    Raises DomainError (field ``risk_point``) for a point not published or on another campus."""
+    from .risk_reviews import risk_review_request
+
+    record = _record_to_act_on(record_id, actor)
+    point = RiskPoint.objects.filter(pk=id_or_none(risk_point_id)).first()
+    if point is None or point.state != RiskPoint.State.PUBLISHED:
+        message = _("Choose a published risk point.")
+        raise DomainError(message, field_errors={"risk_point": [message]})
+    if record.campus_id and point.campus_id != record.campus_id:
+        message = _("Choose a risk point on the incident's campus.")
+        raise DomainError(message, field_errors={"risk_point": [message]})
+    return risk_review_request(actor=actor, risk_point_id=point.pk, reason=reason,
+                               record_id=record.pk)
