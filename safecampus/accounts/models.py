@@ -98,18 +98,24 @@ class Membership(BaseModel):
 class Scope:
     """What a user is and where: computed once from memberships (one query)."""
 
-    def __init__(self, roles, unit_ids, zone_ids, campus_ids, unit_roles):
+    def __init__(self, roles, unit_ids, zone_ids, campus_ids, unit_roles, area_campus_ids=None):
         self.roles: frozenset[str] = frozenset(roles)
         self.unit_ids: frozenset[int] = frozenset(unit_ids)
         self.zone_ids: frozenset[int] = frozenset(zone_ids)
         self.campus_ids: frozenset[int] = frozenset(campus_ids)
         self.unit_roles: dict[int, set[str]] = unit_roles
+        #: Campuses the user works on for the university (guards and others scoped to a
+        #: campus): a police liaison's campuses are the ones their partner serves, which
+        #: shows them what the office shares with partners, not everything on the campus.
+        self.area_campus_ids: frozenset[int] = frozenset(
+            campus_ids if area_campus_ids is None else area_campus_ids)
 
     @classmethod
     def for_user(cls, user) -> "Scope":
         if not getattr(user, "is_authenticated", False):
             return cls((), (), (), (), {})
         roles, units, zones, campuses, unit_roles = set(), set(), set(), set(), {}
+        area_campuses = set()
         for role, unit_id, zone_id, campus_id in Membership.objects.filter(user=user).values_list(
             "role", "unit_id", "zone_id", "campus_id"
         ):
@@ -121,9 +127,11 @@ class Scope:
                 zones.add(zone_id)
             if campus_id:
                 campuses.add(campus_id)
+                if role != Role.POLICE_LIAISON:
+                    area_campuses.add(campus_id)
         if user.is_superuser:
             roles.add(Role.OFFICE_ADMIN)
-        return cls(roles, units, zones, campuses, unit_roles)
+        return cls(roles, units, zones, campuses, unit_roles, area_campuses)
 
     @property
     def is_office(self) -> bool:

@@ -23,11 +23,12 @@ def acts_for_responsible_unit(user, hazard) -> bool:
 
 @rules.predicate
 def covers_hazard_area(user, hazard) -> bool:
-    """Grid officers see their zones; guards and others scoped to a campus see that campus."""
+    """Grid officers see their zones; guards and others scoped to a campus see that campus
+    (a police liaison's campuses do not count: partners see the hazards the police raised)."""
     if hazard is None:
         return False
     scope = user.scope
-    return (hazard.zone_id in scope.zone_ids) or (hazard.campus_id in scope.campus_ids)
+    return (hazard.zone_id in scope.zone_ids) or (hazard.campus_id in scope.area_campus_ids)
 
 
 @rules.predicate

@@ -32,8 +32,8 @@ def hazard_visibility_q(user) -> Q | None:
             q |= Q(responsible_unit_id__in=acting)
     if scope.zone_ids:
         q |= Q(zone_id__in=scope.zone_ids)
-    if scope.campus_ids:
-        q |= Q(campus_id__in=scope.campus_ids)
+    if scope.area_campus_ids:
+        q |= Q(campus_id__in=scope.area_campus_ids)
     if Role.POLICE_LIAISON in scope.roles:
         q |= Q(source="police")
     return q
@@ -186,6 +186,22 @@ def notice_hazards(notice: RectificationNotice) -> list[Hazard]:
 
 def categories_active() -> QuerySet[HazardCategory]:
     return HazardCategory.objects.filter(is_active=True).order_by("sort_order", "code")
+
+
+def notice_days_default(hazard_ids) -> int:
+    """Days a notice allows by default: ``SAFECAMPUS["NOTICE_DAYS_BY_RISK"]`` of the highest
+    risk level (set by the risk register on ``Place.risk_level``) among the places of the
+    hazards ``hazard_ids``; the entry for "" when none of them has a level (one query)."""
+    from django.conf import settings
+
+    by_risk = settings.SAFECAMPUS["NOTICE_DAYS_BY_RISK"]
+    ids = [int(h) for h in hazard_ids or () if str(h).isdigit()]
+    levels = set(Hazard.objects.filter(pk__in=ids).exclude(place__risk_level="")
+                 .values_list("place__risk_level", flat=True)) if ids else set()
+    for level in ("major", "high", "moderate", "low"):
+        if level in levels:
+            return by_risk[level]
+    return by_risk[""]
 
 
 def hazards_awaiting_notice(user, *, unit_id: int | None = None) -> QuerySet[Hazard]:
