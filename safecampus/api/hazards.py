@@ -625,7 +625,9 @@ class NoticeIssueInput(serializers.Serializer):
     hazard_ids = serializers.ListField(child=IdField(), required=False)
     requirements = serializers.CharField(required=False, allow_blank=True)
     deadline_days = serializers.IntegerField(required=False, allow_null=True,
-                                             help_text=gettext_lazy("1 to 180."))
+                                             help_text=gettext_lazy(
+        "1 to 180. Default: by the highest risk level of the hazards' places "
+        "(NOTICE_DAYS_BY_RISK)."))
     deadline_basis = serializers.ChoiceField(choices=DeadlineBasis.choices, required=False,
                                              default=DeadlineBasis.CALENDAR_DAYS)
 
@@ -970,7 +972,9 @@ class NoticeViewSet(viewsets.GenericViewSet):
         with _field_names({"hazards": "hazard_ids"}):
             notice = services.notice_issue(
                 actor=request.user, hazard_ids=d.get("hazard_ids", []),
-                requirements=d.get("requirements", ""), deadline_days=d.get("deadline_days"),
+                requirements=d.get("requirements", ""),
+                deadline_days=(d["deadline_days"] if d.get("deadline_days") is not None
+                               else selectors.notice_days_default(d.get("hazard_ids", []))),
                 deadline_basis=d.get("deadline_basis", DeadlineBasis.CALENDAR_DAYS),
                 idempotency_key=key)
         if notice.issued_by_id != request.user.pk:

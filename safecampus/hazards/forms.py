@@ -13,6 +13,7 @@ from safecampus.core.forms import (
 from safecampus.core.uploads import ACCEPT_ATTRIBUTE
 from safecampus.organisation.models import Building, Campus, Place, Unit
 
+from . import selectors
 from .models import DeadlineBasis, Grade, HazardCategory, Source, Status
 
 
@@ -236,19 +237,31 @@ class NoticeForm(IdempotentFormMixin):
             "measures until then, and submit photos of the rectified state in SafeCampus."
         ),
     )
-    deadline_days = forms.IntegerField(label=_("Days allowed"), min_value=1, max_value=180,
-                                       initial=7)
+    deadline_days = forms.IntegerField(
+        label=_("Days allowed"), min_value=1, max_value=180, required=False,
+        help_text=_("Empty: the default for the highest risk level of the hazards' places."))
     deadline_basis = forms.ChoiceField(choices=DeadlineBasis.choices, label=_("Counted in"),
                                        initial=DeadlineBasis.WORKING_DAYS)
 
     def __init__(self, *args, hazards_qs=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hazards"].queryset = hazards_qs
+        if not self.is_bound:
+            # The default follows the risk level of the places of the hazards chosen.
+            self.initial.setdefault("deadline_days", selectors.notice_days_default(
+                self.initial.get("hazards") or ()))
         self.fields["hazards"].label_from_instance = (
             lambda h: f"{h.reference} · {h.title} · {h.responsible_unit}"
         )
         bootstrap(self)
         self.fields["hazards"].widget.attrs["class"] = "form-check-input"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("deadline_days") is None and data.get("hazards") is not None:
+            data["deadline_days"] = selectors.notice_days_default(
+                [h.pk for h in data["hazards"]])
+        return data
 
 
 class LedgerFilterForm(forms.Form):
