@@ -24,8 +24,11 @@ FEATURED = [
     (Role.UNIT_LEADER, None, gettext_lazy("receives escalations of overdue hazards")),
     (Role.OFFICE_ADMIN, "office_head", gettext_lazy(
         "office head: escalations, approving inspection results, the whole picture")),
-    (Role.LEADERSHIP, "leadership", gettext_lazy("read-only overview of the university")),
-    (Role.POLICE_LIAISON, "police_xq", gettext_lazy("police bulletins and their hazards")),
+    (Role.LEADERSHIP, "leadership", gettext_lazy(
+        "read-only overview of the university, the four-colour risk maps")),
+    (Role.POLICE_LIAISON, "police_xq", gettext_lazy(
+        "police station liaison: post incident bulletins, open hazards from them, follow "
+        "up joint meeting actions")),
     (Role.GUARD, "guard_xq1", gettext_lazy("patrol on a phone, report what is found")),
     (Role.GUARD, "shift_leader", gettext_lazy(
         "shift leader: missed checkpoints in red, their alerts, completion rates")),

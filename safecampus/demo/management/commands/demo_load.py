@@ -69,6 +69,14 @@ class Command(BaseCommand):
             "reports, %(education_warnings)s warnings, %(education_followups)s counsellor "
             "follow-ups, fraud checker rules version %(education_checker_live_version)s live."
         ) % counts)
+        self.stdout.write(_(
+            "Police and risk: %(police_partners)s partners with %(police_liaisons)s liaisons, "
+            "%(police_bulletins)s incident bulletins with %(police_bulletin_records)s "
+            "incidents, %(police_meetings)s joint meetings with %(police_actions)s actions "
+            "(%(police_actions_open)s open), %(police_risk_published)s risk points on the "
+            "four-colour maps (%(police_risk_major)s major, %(police_risk_overdue)s due for "
+            "review)."
+        ) % counts)
         self.stdout.write(_("Every demo account's password is “%(password)s”; "
                             "run “manage.py demo_accounts” to see whom to sign in as.")
                           % {"password": "safecampus"})
