@@ -51,14 +51,16 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness import (  # noqa: E402 - the repository root must be importable first
     BENCH_VAR,
-    DOC,
+    add_run_arguments,
     available_backends,
+    backends_for,
     child_or_parent,
-    machine_info,
+    command_line,
     prepare_environment,
     run_child,
+    run_header,
     server_version,
-    write_doc,
+    write_results,
 )
 
 SQLITE_PATH = BENCH_VAR / "gates.sqlite3"
@@ -354,11 +356,7 @@ def _lines(run: dict) -> list[str]:
 
 
 def _report(runs: list[dict], command: str) -> str:
-    machine = machine_info()
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [BEGIN, "### Traffic: gate records", "", f"Run on {now}: `{command}`", "",
-             f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} memory, "
-             f"Python {machine['python']}, Django {machine['django']}.", "",
+    lines = [BEGIN, "### Traffic: gate records", "", *run_header(command),
              "The import is the whole job: pass 1 reads and checks every row, pass 2 reads "
              "the file again and writes it in one transaction (COPY on PostgreSQL). Detection "
              "is `long_stay_candidates(days=30)`: on PostgreSQL a skip scan over the plate index "
@@ -380,18 +378,15 @@ def parent(args) -> None:
         write_file(path, args.rows)
         print(f"wrote {path.relative_to(ROOT)} in {time.perf_counter() - started:.0f} s",
               file=sys.stderr)
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     runs = []
-    for backend in available_backends(backends):
+    for backend in available_backends(backends_for(args.backend)):
         options = ["--backend", backend, "--rows", str(args.rows), "--records",
                    str(args.records), "--repeat", str(args.repeat), "--file", str(path)]
         run = run_child(__file__, options)
         runs.append(run)
         print("\n".join(_lines(run)))
     if not args.no_doc:
-        write_doc(_report(runs, ("benchmarks/gates.py " + " ".join(sys.argv[1:])).strip()),
-                  BEGIN, END)
-        print(f"\nResults written to {DOC.relative_to(ROOT)}")
+        write_results(_report(runs, command_line(__file__)), BEGIN, END)
 
 
 def main() -> None:
@@ -401,9 +396,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000_000,
                         help="records generated for the detection on PostgreSQL (0: none)")
     parser.add_argument("--repeat", type=int, default=3, help="timed detection runs")
-    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
+    add_run_arguments(parser, keep=False)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     child_or_parent(parser.parse_args(), child, parent)
 

@@ -46,17 +46,21 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness import (  # noqa: E402 - the repository root must be importable first
     BENCH_VAR,
-    DOC,
     available_backends,
+    backends_for,
     child_or_parent,
+    command_line,
     machine_info,
     percentile,
     prepare_environment,
+    print_run,
     renice,
+    reuse_or_recreate,
     run_child,
+    run_header,
     server_version,
     time_page,
-    write_doc,
+    write_results,
 )
 
 SQLITE_PATH = BENCH_VAR / "inspections.sqlite3"
@@ -314,7 +318,6 @@ def child(args) -> dict:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
     from django.db.models import Count
     from django.test import Client
 
@@ -330,13 +333,9 @@ def child(args) -> dict:
     call_command("migrate", interactive=False, verbosity=0)
     log(f"migrated in {time.perf_counter() - t0:.1f} s")
     generation = None
-    plan = InspectionPlan.objects.filter(name="2026年春季校园安全大检查").first() if reuse else None
-    if reuse and plan is None:
-        log("existing database is not this benchmark's: regenerating")
-        connection.close()
-        _prepare_environment(args.backend, keep=False)
-        call_command("migrate", interactive=False, verbosity=0)
-        reuse = False
+    reuse = reuse_or_recreate(
+        args.backend, reuse, InspectionPlan.objects.filter(name="2026年春季校园安全大检查").exists,
+        log, sqlite_path=SQLITE_PATH, pg_db=PG_DB)
     if not reuse:
         log(f"generating a campaign of {PLACES:,} places × {ITEMS} items …")
         generation = generate(log)
@@ -460,10 +459,7 @@ def _verdicts(run: dict) -> list[str]:
 
 def _report(runs: list[dict], command: str, args) -> str:
     machine = machine_info()
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [BEGIN, f"Run on {now}: `{command}`", "",
-             f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} memory, "
-             f"Python {machine['python']}, Django {machine['django']}.", ""]
+    lines = [BEGIN, *run_header(command)]
     for run in runs:
         gen = run.get("generation")
         lines += [f"#### {run['server']} — campaign of {run['targets']:,} places × {ITEMS} items",
@@ -492,21 +488,15 @@ def _report(runs: list[dict], command: str, args) -> str:
 
 
 def parent(args) -> None:
-    backends = available_backends(
-        ["sqlite", "postgres"] if args.backend == "both" else [args.backend])
+    backends = available_backends(backends_for(args.backend))
     runs = []
     for backend in backends:
         run = _run_child(backend, args)
         runs.append(run)
-        print(f"\n== {run['server']}, campaign of {run['targets']:,} places (load average "
-              f"{run['load'][0]:.1f} → {run['load'][1]:.1f}) ==")
-        print(_table(run))
-        for verdict in _verdicts(run):
-            print(f"- {verdict}")
+        print_run(f"{run['server']}, campaign of {run['targets']:,} places (load average "
+                  f"{run['load'][0]:.1f} → {run['load'][1]:.1f})", _table(run), _verdicts(run))
     if not args.no_doc:
-        write_doc(_report(runs, ("benchmarks/inspections.py " + " ".join(sys.argv[1:])).strip(),
-                          args), BEGIN, END)
-        print(f"\nResults written to {DOC.relative_to(ROOT)}")
+        write_results(_report(runs, command_line(__file__), args), BEGIN, END)
 
 
 def main() -> None:
