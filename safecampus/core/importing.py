@@ -514,6 +514,14 @@ def import_job_get(model, user, pk: int, permission: str):
     return model.objects.filter(pk=pk, created_by=user).first()
 
 
+def pending_import(model, **filters):
+    """The newest import job of ``model`` matching ``filters`` (the same file, the same person)
+    that is not imported yet: uploading that file again carries on with it. None when there
+    is none."""
+    return (model.objects.filter(**filters).exclude(state=model.State.IMPORTED)
+            .order_by("-created_at").first())
+
+
 def refuse_imported(job) -> None:
     """Raise DomainError ``already_imported`` when ``job`` (if any) is imported already."""
     from .errors import DomainError
@@ -534,6 +542,35 @@ def rejected(result: Validation, job, plan: MappingPlan):
             plan=plan.as_json(), updated_at=clock.now())
     return ImportRejected(result.errors, total_rows=result.total_rows,
                           error_total=result.error_total)
+
+
+def init_time_fields(form, plan: MappingPlan, order: tuple[bool, bool]) -> None:
+    """Start a mapping form's ``time_zone`` field at the plan's zone (offered even when it is
+    not one of :data:`TIME_ZONES`) and its ``date_order`` field at the plan's order; set
+    ``form.detected_order`` ("day first" / "month first") when the file's dates decided
+    ``order`` (``(day_first, decided)`` of :func:`date_order_of`), else None."""
+    if plan.time_zone not in dict(TIME_ZONES):
+        form.fields["time_zone"].choices = [*TIME_ZONES, (plan.time_zone, plan.time_zone)]
+    form.fields["time_zone"].initial = plan.time_zone
+    form.fields["date_order"].initial = plan.date_order
+    day_first, decided = order
+    form.detected_order = (
+        (_("day first") if day_first else _("month first")) if decided else None)
+
+
+class PlanProblemsFormMixin:
+    """A mapping form whose ``clean()`` adds the problems of the plan it makes
+    (``plan_problems(self.table, self.to_plan())``, set as a staticmethod) as form errors
+    once its fields are valid."""
+
+    plan_problems = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            for problem in self.plan_problems(self.table, self.to_plan()):
+                self.add_error(None, problem)
+        return cleaned
 
 
 class ValueMappingFormMixin:
@@ -614,6 +651,20 @@ def campus_index() -> dict[str, str]:
         index.setdefault(fold_key(code), str(pk))
         index.setdefault(fold_key(name), str(pk))
     return index
+
+
+def campus_options() -> list[tuple[str, str]]:
+    """(campus id as text, name) choices of a campus value-mapping select, in campus order."""
+    from safecampus.organisation.models import Campus
+
+    return [(str(c.pk), c.name) for c in Campus.objects.order_by("sort_order", "id")]
+
+
+def campus_suggestions(values: list[str]) -> dict[str, str | None]:
+    """Value key → campus id (as text) for campus values as recorded, by code or name (None:
+    no campus matches)."""
+    index = campus_index()
+    return {value_key(v): index.get(fold_key(v)) for v in values}
 
 
 def date_order_of(table: Table, plan: MappingPlan, keys) -> tuple[bool, bool]:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from safecampus.core.forms import bootstrap
 from safecampus.core.importing import (
     TIME_ZONES,
+    PlanProblemsFormMixin,
     add_column_fields,
     bound_column,
     columns_from,
@@ -24,7 +25,7 @@ from .importing import TARGETS, VALUE_KINDS, ImportPlan
 __all__ = ["LedgerMappingForm", "SpreadsheetUploadForm"]
 
 
-class LedgerMappingForm(forms.Form):
+class LedgerMappingForm(PlanProblemsFormMixin, forms.Form):
     """Step 2: a source column for each of our fields, a campus for rows without one, the
     time zone of the file's times, and one select per distinct unit/category/status/campus
     value. ``value_groups`` lists the value selects for the template."""
@@ -35,6 +36,8 @@ class LedgerMappingForm(forms.Form):
     time_zone = forms.ChoiceField(
         choices=TIME_ZONES, initial="Asia/Shanghai", label=gettext_lazy("Times in the file are in"),
         help_text=gettext_lazy("Times without a zone are read as local time of this zone."))
+
+    plan_problems = staticmethod(importing.plan_problems)
 
     def __init__(self, *args, table: Table, plan: ImportPlan, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,10 +91,3 @@ class LedgerMappingForm(forms.Form):
         return ImportPlan(columns=columns, values=values,
                           default_campus=campus.pk if campus else None,
                           time_zone=data.get("time_zone") or settings.TIME_ZONE)
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            for problem in importing.plan_problems(self.table, self.to_plan()):
-                self.add_error(None, problem)
-        return cleaned

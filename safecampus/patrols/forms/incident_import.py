@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy
 from safecampus.core.forms import bootstrap
 from safecampus.core.importing import (
     TIME_ZONES,
+    PlanProblemsFormMixin,
     ValueMappingFormMixin,
     add_column_fields,
     columns_from,
+    init_time_fields,
 )
 from safecampus.core.spreadsheets import SpreadsheetUploadForm, Table
 from safecampus.organisation.models import Campus
@@ -28,7 +30,7 @@ DATE_ORDER_CHOICES = (
 )
 
 
-class IncidentMappingForm(ValueMappingFormMixin, forms.Form):
+class IncidentMappingForm(PlanProblemsFormMixin, ValueMappingFormMixin, forms.Form):
     """Step 2: a column for each of our fields, a campus for rows without one, the file's
     time zone and date order, and one select per distinct type, disposition and campus value
     (initially the suggestion). ``value_groups`` lists the value selects for the template."""
@@ -49,18 +51,14 @@ class IncidentMappingForm(ValueMappingFormMixin, forms.Form):
         help_text=gettext_lazy("A date whose first number is above 12 can only be day first; "
                                "detection uses such dates and falls back to month first."))
 
+    plan_problems = staticmethod(importing.plan_problems)
+
     def __init__(self, *args, table: Table, plan: IncidentImportPlan, **kwargs):
         super().__init__(*args, **kwargs)
         self.table = table
         self.column_fields = add_column_fields(self, TARGETS, table, plan)
         self.fields["default_campus"].initial = plan.default_campus
-        if plan.time_zone not in dict(TIME_ZONES):
-            self.fields["time_zone"].choices = [*TIME_ZONES, (plan.time_zone, plan.time_zone)]
-        self.fields["time_zone"].initial = plan.time_zone
-        self.fields["date_order"].initial = plan.date_order
-        day_first, decided = importing.date_order_of(table, plan)
-        self.detected_order = (
-            (_("day first") if day_first else _("month first")) if decided else None)
+        init_time_fields(self, plan, importing.date_order_of(table, plan))
         self.add_value_groups(
             table=table, plan=plan, kinds=VALUE_KINDS, value_columns=VALUE_COLUMNS,
             labels={t.key: t.label for t in TARGETS}, suggestions=importing.value_suggestions,
@@ -82,10 +80,3 @@ class IncidentMappingForm(ValueMappingFormMixin, forms.Form):
             default_campus=campus.pk if campus else None,
             time_zone=data.get("time_zone") or settings.TIME_ZONE,
             date_order=data.get("date_order") or "auto")
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            for problem in importing.plan_problems(self.table, self.to_plan()):
-                self.add_error(None, problem)
-        return cleaned

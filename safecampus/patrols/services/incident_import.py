@@ -51,7 +51,8 @@ from safecampus.core.importing import (
     ErrorCollector,
     MappingPlan,
     Target,
-    campus_index,
+    campus_options,
+    campus_suggestions,
     column_problems,
     file_digest,
     import_job_get,
@@ -59,6 +60,7 @@ from safecampus.core.importing import (
     lock_imports,
     parse_moment,
     parse_period,
+    pending_import,
     refuse_imported,
     rejected,
     store_upload,
@@ -77,7 +79,6 @@ from safecampus.core.spreadsheets import (
     ImportRejected,
     RowError,
     Table,
-    fold_key,
     normalise_text,
 )
 from safecampus.organisation.models import Campus
@@ -157,7 +158,7 @@ def value_options(kind: str) -> list[tuple[str, str]]:
     if kind == "disposition":
         return [(v, str(label)) for v, label in Disposition.choices]
     if kind == "campus":
-        return [(str(c.pk), c.name) for c in Campus.objects.order_by("sort_order", "id")]
+        return campus_options()
     raise ValueError(kind)
 
 
@@ -166,8 +167,7 @@ def value_suggestions(kind: str, values: list[str]) -> dict[str, str | None]:
     nothing matches are suggested as "other", dispositions as "open"; a campus must match a
     code or name."""
     if kind == "campus":
-        index = campus_index()
-        return {value_key(v): index.get(fold_key(v)) for v in values}
+        return campus_suggestions(values)
     suggest, fallback = ((suggest_category, Category.OTHER) if kind == "category"
                          else (suggest_disposition, Disposition.OPEN))
     return {value_key(v): str(suggest(v) or fallback) for v in values}
@@ -382,8 +382,7 @@ def incident_import_upload(*, actor, uploaded_file) -> IncidentImport:
     table = upload_table(uploaded_file)
     digest = file_digest(uploaded_file)
     _refuse_imported(digest)
-    pending = (IncidentImport.objects.filter(digest=digest, created_by=actor)
-               .exclude(state=IncidentImport.State.IMPORTED).order_by("-created_at").first())
+    pending = pending_import(IncidentImport, digest=digest, created_by=actor)
     if pending is not None:
         return pending
     name = upload_name(uploaded_file, "incidents")

@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy
 
 from safecampus.core import clock
 from safecampus.core.forms import DateRangeMixin, IdempotentFormMixin, LocalDateField, bootstrap
-from safecampus.core.importing import TIME_ZONES, ValueMappingFormMixin, add_column_fields, columns_from
+from safecampus.core.importing import (
+    TIME_ZONES,
+    PlanProblemsFormMixin,
+    ValueMappingFormMixin,
+    add_column_fields,
+    columns_from,
+    init_time_fields,
+)
 from safecampus.core.incidents import IncidentCategory
 from safecampus.core.spreadsheets import Table
 from safecampus.hazards.models import HazardCategory
@@ -233,7 +240,7 @@ DATE_ORDER_CHOICES = (
 )
 
 
-class BulletinMappingForm(ValueMappingFormMixin, forms.Form):
+class BulletinMappingForm(PlanProblemsFormMixin, ValueMappingFormMixin, forms.Form):
     """Step 2 of the import: a column per field, defaults, and one select per distinct type,
     campus and "where" value (initially the suggestion)."""
 
@@ -248,19 +255,15 @@ class BulletinMappingForm(ValueMappingFormMixin, forms.Form):
     date_order = forms.ChoiceField(choices=DATE_ORDER_CHOICES,
                                    label=gettext_lazy("Dates like 03/04/2024"))
 
+    plan_problems = staticmethod(importing.plan_problems)
+
     def __init__(self, *args, table: Table, plan: importing.BulletinImportPlan, **kwargs):
         super().__init__(*args, **kwargs)
         self.table = table
         self.column_fields = add_column_fields(self, importing.TARGETS, table, plan)
         self.fields["default_campus"].initial = plan.default_campus
         self.fields["default_proximity"].initial = plan.default_proximity
-        if plan.time_zone not in dict(TIME_ZONES):
-            self.fields["time_zone"].choices = [*TIME_ZONES, (plan.time_zone, plan.time_zone)]
-        self.fields["time_zone"].initial = plan.time_zone
-        self.fields["date_order"].initial = plan.date_order
-        day_first, decided = importing.date_order_of(table, plan)
-        self.detected_order = (
-            (_("day first") if day_first else _("month first")) if decided else None)
+        init_time_fields(self, plan, importing.date_order_of(table, plan))
         self.add_value_groups(
             table=table, plan=plan, kinds=importing.VALUE_KINDS,
             value_columns=importing.VALUE_COLUMNS,
@@ -283,13 +286,6 @@ class BulletinMappingForm(ValueMappingFormMixin, forms.Form):
             time_zone=d.get("time_zone") or settings.TIME_ZONE,
             date_order=d.get("date_order") or "auto",
             default_proximity=d.get("default_proximity") or BulletinRecord.Proximity.AREA)
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            for problem in importing.plan_problems(self.table, self.to_plan()):
-                self.add_error(None, problem)
-        return cleaned
 
 
 __all__ = ["BulletinFilterForm", "BulletinForm", "BulletinMappingForm", "BulletinStatsFilterForm",

@@ -37,13 +37,15 @@ from safecampus.core.importing import (
     RowCells,
     Target,
     Validation,
-    campus_index,
+    campus_options,
+    campus_suggestions,
     column_problems,
     file_digest,
     keyword_match,
     keyword_patterns,
     lock_imports,
     parse_period,
+    pending_import,
     refuse_imported,
     rejected,
     store_upload,
@@ -56,7 +58,7 @@ from safecampus.core.importing import (
 )
 from safecampus.core.importing import date_order_of as importing_date_order
 from safecampus.core.incidents import IncidentCategory, suggest_category
-from safecampus.core.spreadsheets import CellError, Table, fold_key
+from safecampus.core.spreadsheets import CellError, Table
 from safecampus.organisation.models import Campus
 
 from ..models import Bulletin, BulletinImport, BulletinRecord
@@ -120,7 +122,7 @@ def value_options(kind: str) -> list[tuple[str, str]]:
     if kind == "proximity":
         return [(v, str(label)) for v, label in Proximity.choices]
     if kind == "campus":
-        return [(str(c.pk), c.name) for c in Campus.objects.order_by("sort_order", "id")]
+        return campus_options()
     raise ValueError(kind)
 
 
@@ -128,8 +130,7 @@ def value_suggestions(kind: str, values: list[str]) -> dict[str, str | None]:
     """Value key → suggestion: a type nothing matches is "other", a "where" nothing matches
     is "elsewhere"; a campus must match a code or name (else None: not mapped)."""
     if kind == "campus":
-        index = campus_index()
-        return {value_key(v): index.get(fold_key(v)) for v in values}
+        return campus_suggestions(values)
     if kind == "proximity":
         return {value_key(v): suggest_proximity(v) or Proximity.AREA for v in values}
     return {value_key(v): str(suggest_category(v) or IncidentCategory.OTHER) for v in values}
@@ -266,8 +267,7 @@ def bulletin_import_upload(*, actor, bulletin_id: int, uploaded_file) -> Bulleti
     table = upload_table(uploaded_file)
     digest = file_digest(uploaded_file)
     _refuse_same_file(bulletin.pk, digest)
-    pending = (BulletinImport.objects.filter(bulletin=bulletin, digest=digest, created_by=actor)
-               .exclude(state=BulletinImport.State.IMPORTED).order_by("-created_at").first())
+    pending = pending_import(BulletinImport, bulletin=bulletin, digest=digest, created_by=actor)
     if pending is not None:
         return pending
     name = upload_name(uploaded_file, "incidents")

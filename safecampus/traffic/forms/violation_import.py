@@ -3,17 +3,18 @@ reading and checking the rows is :mod:`safecampus.traffic.services.violation_imp
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.core.forms import bootstrap
 from safecampus.core.importing import (
     MAX_DISTINCT_VALUES,
     TIME_ZONES,
+    PlanProblemsFormMixin,
     add_column_fields,
     bound_column,
     columns_from,
     distinct_keyed,
+    init_time_fields,
     value_field_name,
 )
 from safecampus.core.spreadsheets import Table
@@ -28,7 +29,7 @@ DATE_ORDER_CHOICES = (
 )
 
 
-class ViolationMappingForm(forms.Form):
+class ViolationMappingForm(PlanProblemsFormMixin, forms.Form):
     """Step 2: a column for each of our fields, the file's time zone and date order, whether
     W-codes are warnings, and one select per distinct type and status (initially the
     suggestion). ``value_rows`` lists the value selects for the template."""
@@ -47,18 +48,14 @@ class ViolationMappingForm(forms.Form):
         required=False, initial=True,
         label=gettext_lazy("Codes like W35A and types written “W- …” or with 警告 are warnings"))
 
+    plan_problems = staticmethod(importing.plan_problems)
+
     def __init__(self, *args, table: Table, plan: ViolationImportPlan, **kwargs):
         super().__init__(*args, **kwargs)
         self.table = table
         self.column_fields = add_column_fields(self, TARGETS, table, plan)
-        if plan.time_zone not in dict(TIME_ZONES):
-            self.fields["time_zone"].choices = [*TIME_ZONES, (plan.time_zone, plan.time_zone)]
-        self.fields["time_zone"].initial = plan.time_zone
-        self.fields["date_order"].initial = plan.date_order
         self.fields["warning_marker"].initial = plan.warning_marker
-        day_first, decided = importing.date_order_of(table, plan)
-        self.detected_order = (
-            (_("day first") if day_first else _("month first")) if decided else None)
+        init_time_fields(self, plan, importing.date_order_of(table, plan))
         self.value_groups = []
         labels = {t.key: t.label for t in TARGETS}
         for kind in VALUE_KINDS:
@@ -105,10 +102,3 @@ class ViolationMappingForm(forms.Form):
             time_zone=data.get("time_zone") or settings.TIME_ZONE,
             date_order=data.get("date_order") or "auto",
             warning_marker=bool(data.get("warning_marker")))
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            for problem in importing.plan_problems(self.table, self.to_plan()):
-                self.add_error(None, problem)
-        return cleaned

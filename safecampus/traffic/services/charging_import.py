@@ -41,7 +41,6 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -64,9 +63,11 @@ from safecampus.core.importing import (
     column_header,
     column_problems,
     detect_day_first,
+    file_digest,
     import_job_get,
     lock_imports,
     parse_moment,
+    pending_import,
     refuse_imported,
     rejected,
     store_upload,
@@ -500,15 +501,6 @@ def _existing_sessions(rows: list[dict]) -> set[tuple[int, str]]:
 
 
 # --- the job ----------------------------------------------------------------------------------
-def _digest(uploaded_file) -> str:
-    uploaded_file.seek(0)
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: uploaded_file.read(1 << 20), b""):
-        digest.update(chunk)
-    uploaded_file.seek(0)
-    return digest.hexdigest()
-
-
 def _refuse_imported(digest: str, content: str, *, field: str = "file") -> None:
     done = (ChargingImport.objects.filter(digest=digest, content=content,
                                           state=ChargingImport.State.IMPORTED)
@@ -531,10 +523,9 @@ def charging_import_upload(*, actor, uploaded_file, content: str) -> ChargingImp
     if content not in Content.values:
         raise DomainError(_("Unknown import."), code="invalid")
     table = upload_table(uploaded_file)
-    digest = _digest(uploaded_file)
+    digest = file_digest(uploaded_file)
     _refuse_imported(digest, content)
-    pending = (ChargingImport.objects.filter(digest=digest, content=content, created_by=actor)
-               .exclude(state=ChargingImport.State.IMPORTED).order_by("-created_at").first())
+    pending = pending_import(ChargingImport, digest=digest, content=content, created_by=actor)
     if pending is not None:
         return pending
     name = upload_name(uploaded_file, content)

@@ -42,7 +42,6 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 import re
@@ -68,6 +67,7 @@ from safecampus.core.importing import (
     column_problems,
     detect_day_first,
     distinct_keyed,
+    file_digest,
     keyword_match,
     keyword_patterns,
     lock_imports,
@@ -466,15 +466,6 @@ def _record_name(token: str) -> str:
     return f"{STORAGE_DIR}/{token}.json"
 
 
-def _digest(uploaded_file) -> str:
-    uploaded_file.seek(0)
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: uploaded_file.read(1 << 20), b""):
-        digest.update(chunk)
-    uploaded_file.seek(0)
-    return digest.hexdigest()
-
-
 def _imported_entry(digest: str) -> ActivityEntry | None:
     return (ActivityEntry.objects.filter(verb=VERB, data__digest=digest)
             .order_by("occurred_at").first())
@@ -497,7 +488,7 @@ def violation_import_upload(*, actor, uploaded_file) -> ViolationImportJob:
     if not actor.has_perm(PERMISSION):
         raise NotAllowed()
     table = upload_table(uploaded_file)
-    digest = _digest(uploaded_file)
+    digest = file_digest(uploaded_file)
     _refuse_imported(digest)
     name = upload_name(uploaded_file, "violations")
     token = uuid.uuid4().hex
