@@ -308,8 +308,7 @@ def test_the_review_sweep_reminds_once_per_due_date(risk, django_capture_on_comm
     assert major.review_reminded_for == dt.date(2026, 9, 13)
     told = Notification.objects.filter(verb="police.risk_review_due")
     assert sorted(n.recipient.username for n in told) == ["contact_a", "staff1", "staff2"]
-    assert told.first().title == ("Risk point FX-NORTH-0002 重大 is due for review "
-                                  "(2026-09-13).")
+    assert told.first().title == "风险点 FX-NORTH-0002 重大 已到复评日期（2026-09-13）。"
     # Reassessed: a new due date is reminded again, once; a moderate point tells no office staff.
     with clock.frozen(local(2026, 9, 14, 9)):
         assess_lec(org, major, 3, 6, 7)
