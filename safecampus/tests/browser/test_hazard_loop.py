@@ -299,7 +299,7 @@ def test_main_pages_fit_the_screen(browsing, org, viewport):
         staff.locator(".navbar-toggler").tap()
         staff.locator("#mainnav.collapse.show").wait_for()  # the opening animation is over
         assert inbox_link.is_visible()
-        assert staff.locator("#mainnav a[href='/hazards/']").is_visible()
+        assert staff.locator("#nav-hazards").is_visible()
         assert browsing.overflow(staff) == 0
         browsing.shot(staff, "menu", full_page=False)
 
