@@ -23,6 +23,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from safecampus.core.errors import NotAllowed
+from safecampus.core.forms import day_validators
 from safecampus.core.idempotency import idempotency_lookup
 from safecampus.police.models import Bulletin, BulletinRecord
 from safecampus.police.selectors import bulletins as selectors
@@ -36,15 +37,21 @@ from .pagination import CountlessPagination
 
 class BulletinOutput(serializers.ModelSerializer):
     partner = RefField()
-    reference = serializers.CharField()
+    reference = serializers.CharField(help_text=gettext_lazy(
+        "Year and issue number, machine form: 2026-07."))
+    label = serializers.SerializerMethodField(help_text=gettext_lazy(
+        "Year and issue number as people write it, in the request's language: 2026年第7期."))
     record_count = serializers.IntegerField(required=False)
 
     class Meta:
         model = Bulletin
-        fields = ["id", "partner", "year", "sequence", "reference", "title", "period_start",
-                  "period_end", "summary", "state", "published_at", "withdrawn_reason",
-                  "record_count"]
+        fields = ["id", "partner", "year", "sequence", "reference", "label", "title",
+                  "period_start", "period_end", "summary", "state", "published_at",
+                  "withdrawn_reason", "record_count"]
         read_only_fields = fields
+
+    def get_label(self, bulletin: Bulletin) -> str:
+        return services.bulletin_label(bulletin)
 
 
 class BulletinIncidentOutput(serializers.ModelSerializer):
@@ -66,8 +73,8 @@ class BulletinQuery(serializers.Serializer):
     partner = IdField(required=False)
     campus = IdField(required=False)
     state = serializers.CharField(required=False, allow_blank=True, max_length=12)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = serializers.DateField(required=False, validators=day_validators())
+    date_to = serializers.DateField(required=False, validators=day_validators())
 
 
 class BulletinInput(serializers.Serializer):
@@ -89,8 +96,8 @@ class BulletinIncidentQuery(serializers.Serializer):
     campus = IdField(required=False)
     category = serializers.CharField(required=False, allow_blank=True, max_length=16)
     proximity = serializers.CharField(required=False, allow_blank=True, max_length=12)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = serializers.DateField(required=False, validators=day_validators())
+    date_to = serializers.DateField(required=False, validators=day_validators())
     published = serializers.BooleanField(required=False, default=False)
 
 
@@ -110,6 +117,8 @@ class BulletinIncidentInput(serializers.Serializer):
     relevance = serializers.CharField(required=False, max_length=8, default="medium")
     external_ref = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                          default="")
+    disposition_label = serializers.CharField(required=False, allow_blank=True, max_length=120,
+                                              default="")
 
 
 class BulletinHazardInput(serializers.Serializer):
@@ -143,7 +152,8 @@ def _record_values(d) -> dict:
             "campus_id": d.get("campus"), "place_id": d.get("place"),
             "location_text": d.get("location_text", ""), "summary": d.get("summary", ""),
             "relevance": d.get("relevance") or "medium",
-            "external_ref": d.get("external_ref", "")}
+            "external_ref": d.get("external_ref", ""),
+            "disposition_label": d.get("disposition_label", "")}
 
 
 @extend_schema(tags=["police"])
@@ -304,7 +314,8 @@ class BulletinIncidentViewSet(viewsets.GenericViewSet):
                        "type_label": record.type_label, "proximity": record.proximity,
                        "campus": record.campus_id, "place": record.place_id,
                        "location_text": record.location_text, "summary": record.summary,
-                       "relevance": record.relevance, "external_ref": record.external_ref}
+                       "relevance": record.relevance, "external_ref": record.external_ref,
+                       "disposition_label": record.disposition_label}
             d = {**current, **d}
         services.record_update(actor=request.user, record_id=record.pk, **_record_values(d))
         return self._out(request, record.pk)

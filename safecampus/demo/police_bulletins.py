@@ -19,6 +19,7 @@ from safecampus.accounts.models import User
 from safecampus.core import clock
 from safecampus.organisation.models import Place
 from safecampus.police.models import Bulletin, BulletinRecord, PartnerLiaison
+from safecampus.police.selectors.bulletins import hazard_category_suggested
 from safecampus.police.services import bulletins as services
 
 OFFICE = "office_head"
@@ -127,7 +128,7 @@ class BulletinDemo:
                 actor=actor, bulletin_id=bulletin.pk, occurred_at=occurred, category=category,
                 type_label=label, proximity=proximity if spot is None else "on_campus",
                 campus_id=campus_id, place_id=spot.pk if spot else None,
-                location_text=spot.name if spot else "校门外", summary=summary,
+                location_text="" if spot else "校门外", summary=summary,
                 relevance=relevance, external_ref=f"J{occurred:%Y%m%d}{rng.randint(100, 999)}")
 
     # --- events ----------------------------------------------------------------------------
@@ -159,16 +160,16 @@ class BulletinDemo:
                   .first())
         if record is None:
             return
-        code = {"fraud": "fraud_cyber", "traffic": "traffic"}.get(record.category,
-                                                                   "public_order")
-        category = HazardCategory.objects.filter(code=code).first()
-        if category is not None:
+        category = (hazard_category_suggested(record.category)
+                    or HazardCategory.objects.filter(code="public_order").first())
+        if category is not None:  # the texts are the service's (site language)
             services.record_open_hazard(actor=actor, record_id=record.pk,
                                         category_id=category.pk)
         if not BulletinRecord.objects.filter(alert__isnull=False).exists():
+            texts = services.record_hazard_texts(record)
             services.record_send_warning(
-                actor=actor, record_id=record.pk, title=f"安全提醒：{record.type_label}",
-                body=services.record_description(record) + "\n请同学们提高警惕，发现可疑情况及时报警。",
+                actor=actor, record_id=record.pk, title=texts["warning_title"],
+                body=texts["description"] + "\n请同学们提高警惕，发现可疑情况及时报警。",
                 level="warning", audience_kind="campus", campus_id=record.campus_id)
 
     def draft_only(self, seed) -> None:

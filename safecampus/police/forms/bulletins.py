@@ -26,7 +26,7 @@ from safecampus.notifications.models import Alert
 from safecampus.organisation.models import STUDENT_UNIT_KINDS, Campus, Place, Unit
 
 from ..models import Bulletin, BulletinRecord, Partner, RiskPoint
-from ..selectors.bulletins import BulletinFilters, BulletinStatsFilters
+from ..selectors.bulletins import BulletinFilters, BulletinStatsFilters, hazard_category_suggested
 from ..services import bulletin_import as importing
 
 
@@ -54,6 +54,19 @@ class BulletinForm(IdempotentFormMixin):
         bootstrap(self)
 
 
+class PlaceSelect(forms.Select):
+    """A place select whose options carry their campus (``data-campus``), so that
+    ``police/bulletin_record.js`` shows only the chosen campus's places; without the script
+    every place is listed and the service refuses one on another campus."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-campus"] = str(instance.campus_id)
+        return option
+
+
 class RecordForm(IdempotentFormMixin):
     """One incident record; ``occurred_at`` is a local date and time."""
 
@@ -64,11 +77,13 @@ class RecordForm(IdempotentFormMixin):
     category = forms.ChoiceField(label=gettext_lazy("Type"), choices=IncidentCategory.choices)
     type_label = forms.CharField(label=gettext_lazy("Type as recorded"), max_length=120,
                                  required=False)
-    proximity = forms.ChoiceField(label=gettext_lazy("Where"),
+    proximity = forms.ChoiceField(label=gettext_lazy("On or off campus"),
                                   choices=BulletinRecord.Proximity.choices)
     campus = forms.ModelChoiceField(_campuses(), label=gettext_lazy("Campus"), required=False)
-    place = forms.ModelChoiceField(Place.objects.none(), label=gettext_lazy("Place"),
-                                   required=False)
+    place = forms.ModelChoiceField(
+        Place.objects.none(), label=gettext_lazy("Place"), required=False,
+        widget=PlaceSelect, help_text=gettext_lazy(
+            "A place on the chosen campus; leave it empty for an incident off campus."))
     location_text = forms.CharField(label=gettext_lazy("Location"), max_length=200,
                                     required=False)
     summary = forms.CharField(label=gettext_lazy("Summary"), required=False, max_length=5000,
@@ -78,6 +93,8 @@ class RecordForm(IdempotentFormMixin):
                                   initial=BulletinRecord.Relevance.MEDIUM)
     external_ref = forms.CharField(label=gettext_lazy("Police reference number"),
                                    max_length=64, required=False)
+    disposition_label = forms.CharField(label=gettext_lazy("Disposition as recorded"),
+                                        max_length=120, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,7 +114,8 @@ class RecordForm(IdempotentFormMixin):
                 "campus_id": d["campus"].pk if d.get("campus") else None,
                 "place_id": d["place"].pk if d.get("place") else None,
                 "location_text": d.get("location_text", ""), "summary": d.get("summary", ""),
-                "relevance": d["relevance"], "external_ref": d.get("external_ref", "")}
+                "relevance": d["relevance"], "external_ref": d.get("external_ref", ""),
+                "disposition_label": d.get("disposition_label", "")}
 
 
 def record_initial(record: BulletinRecord) -> dict:
@@ -105,7 +123,8 @@ def record_initial(record: BulletinRecord) -> dict:
             "category": record.category, "type_label": record.type_label,
             "proximity": record.proximity, "campus": record.campus_id, "place": record.place_id,
             "location_text": record.location_text, "summary": record.summary,
-            "relevance": record.relevance, "external_ref": record.external_ref}
+            "relevance": record.relevance, "external_ref": record.external_ref,
+            "disposition_label": record.disposition_label}
 
 
 class WithdrawForm(forms.Form):
@@ -116,7 +135,7 @@ class WithdrawForm(forms.Form):
         bootstrap(self)
 
 
-class BulletinFilterForm(forms.Form):
+class BulletinFilterForm(DateRangeMixin, forms.Form):
     partner = forms.ModelChoiceField(Partner.objects.all(), required=False,
                                      label=gettext_lazy("Partner"),
                                      empty_label=gettext_lazy("All partners"))
@@ -176,12 +195,15 @@ class OpenHazardForm(IdempotentFormMixin):
     def __init__(self, *args, record: BulletinRecord, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = HazardCategory.objects.filter(is_active=True)
+        suggested = hazard_category_suggested(record.category)
+        if suggested is not None:
+            self.fields["category"].initial = suggested.pk
         if record.campus_id:
             del self.fields["campus"]
         bootstrap(self)
 
 
-class RiskReviewForm(forms.Form):
+class RiskReviewForm(IdempotentFormMixin):
     risk_point = forms.ModelChoiceField(RiskPoint.objects.none(),
                                         label=gettext_lazy("Risk point"))
     reason = forms.CharField(label=gettext_lazy("Why review it"), max_length=2000,

@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, ExtractHour, NullIf, TruncMonth
 
 from safecampus.core import clock
 from safecampus.core.charts import month_axis
+from safecampus.core.incidents import IncidentCategory
 
-from ..models import Bulletin, BulletinImport, BulletinRecord
+from ..models import Bulletin, BulletinImport, BulletinRecord, RiskPoint
 from ..rules import liaison_partner_id
+from .risks import risk_points_visible_to
 
 TOP_TYPES = 15
 TOP_LOCATIONS = 15
@@ -126,6 +128,64 @@ def record_get(user, pk) -> BulletinRecord | None:
 
 def bulletin_imports(bulletin: Bulletin) -> QuerySet[BulletinImport]:
     return bulletin.imports.order_by("-created_at")
+
+
+# --- acting on a record --------------------------------------------------------------------
+def record_reviews_visible_to(user, record: BulletinRecord):
+    """The risk review requests ``record`` prompted whose risk point ``user`` may see (a
+    liaison does not learn the codes and names of points not shared with partners), newest
+    first, with their point."""
+    return (record.risk_reviews.filter(risk_point__in=risk_points_visible_to(user))
+            .select_related("risk_point").order_by("-id"))
+
+
+#: The hazard category (code, as the office seeds them: ``public_order`` 治安秩序,
+#: ``fraud_cyber`` 电信网络诈骗, ``traffic`` 交通安全, ``fire`` 消防安全) a hazard opened from an
+#: incident of each category most likely belongs to; categories absent here suggest none.
+HAZARD_CATEGORY_CODES: dict[str, str] = {
+    IncidentCategory.THEFT: "public_order",
+    IncidentCategory.BURGLARY: "public_order",
+    IncidentCategory.ASSAULT: "public_order",
+    IncidentCategory.HARASSMENT: "public_order",
+    IncidentCategory.VANDALISM: "public_order",
+    IncidentCategory.TRESPASS: "public_order",
+    IncidentCategory.DISTURBANCE: "public_order",
+    IncidentCategory.DRUGS_ALCOHOL: "public_order",
+    IncidentCategory.FRAUD: "fraud_cyber",
+    IncidentCategory.TRAFFIC: "traffic",
+    IncidentCategory.FIRE: "fire",
+}
+
+
+def hazard_category_suggested(category: str):
+    """The active hazard category an incident of ``category`` (an IncidentCategory code)
+    suggests, or None when none fits or the office has no such category."""
+    from safecampus.hazards.models import HazardCategory
+
+    code = HAZARD_CATEGORY_CODES.get(category)
+    if code is None:
+        return None
+    return HazardCategory.objects.filter(code=code, is_active=True).first()
+
+
+def review_points_for(user, record: BulletinRecord) -> QuerySet[RiskPoint]:
+    """Published risk points ``user`` sees that ``record`` may ask to review: on its campus
+    (any campus for a record without one), those at its place first, then in its place's
+    building, then the rest, each group by code."""
+    points = risk_points_visible_to(user).filter(state=RiskPoint.State.PUBLISHED)
+    if record.campus_id:
+        points = points.filter(campus_id=record.campus_id)
+    place = record.place
+    building_id = place.building_id if place is not None else None
+    nearness = [When(place_id=place.pk, then=Value(0))] if place is not None else []
+    if building_id:
+        nearness.append(When(building_id=building_id, then=Value(1)))
+        nearness.append(When(place__building_id=building_id, then=Value(1)))
+    if not nearness:
+        return points.order_by("code")
+    return points.annotate(nearness=Case(*nearness, default=Value(2),
+                                         output_field=IntegerField())).order_by("nearness",
+                                                                                 "code")
 
 
 # --- statistics ----------------------------------------------------------------------------

@@ -5,7 +5,8 @@
    bulletin; the same file (SHA-256) is imported into a bulletin once.
 2. The user maps columns (:data:`TARGETS`) and the distinct values of the type, campus and
    "where" columns to ours (types suggested by :func:`safecampus.core.incidents.suggest_category`).
-3. :func:`bulletin_import_commit` checks EVERY row and writes only when none fails: records
+3. :func:`bulletin_import_commit` checks EVERY row (times within the bulletin's period) and
+   writes only when none fails: records
    appended after the bulletin's last position, ``bulk_create`` in batches, one
    ``police.bulletin_import`` ActivityEntry on the bulletin.
 
@@ -30,7 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
-from safecampus.core.errors import DomainError, NotAllowed
+from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.importing import (
     ErrorCollector,
     MappingPlan,
@@ -62,10 +63,12 @@ from safecampus.core.spreadsheets import CellError, Table
 from safecampus.organisation.models import Campus
 
 from ..models import Bulletin, BulletinImport, BulletinRecord
+from .bulletins import outside_period, period_text, record_fields_checked
 
 BATCH_SIZE = 1000
 VERB = "police.bulletin_import"
 Proximity = BulletinRecord.Proximity
+Relevance = BulletinRecord.Relevance
 
 #: Our fields in the order the mapping form shows them. Earlier targets win a header.
 TARGETS: tuple[Target, ...] = (
@@ -182,9 +185,12 @@ def _time(row: RowCells, key: str, *, zone, day_first: bool):
 
 
 def bulletin_import_validate(table: Table, plan: BulletinImportPlan, *,
-                             now: dt.datetime | None = None) -> Validation:
+                             now: dt.datetime | None = None,
+                             period: tuple[dt.date, dt.date] | None = None) -> Validation:
     """Check every row of ``table`` under ``plan``; write nothing. ``rows`` (BulletinRecord
-    field values plus ``_row``) only when no row failed. Raises DomainError ``bad_plan``."""
+    field values plus ``_row``) only when no row failed. An occurred time on a local day
+    outside ``period`` (the bulletin's first and last day) fails its row, as the record form
+    refuses it. Raises DomainError ``bad_plan``."""
     problems = plan_problems(table, plan)
     if problems:
         raise DomainError(problems[0], code="bad_plan", field_errors={"__all__": problems})
@@ -194,8 +200,9 @@ def bulletin_import_validate(table: Table, plan: BulletinImportPlan, *,
     day_first, _decided = date_order_of(table, plan)
     maps = value_maps(table, plan, kinds=VALUE_KINDS, value_columns=VALUE_COLUMNS,
                       suggestions=value_suggestions)
+    campus_ids = set(Campus.objects.values_list("pk", flat=True))
     valid = {"category": set(IncidentCategory.values), "proximity": set(Proximity.values),
-             "campus": {str(pk) for pk in Campus.objects.values_list("pk", flat=True)}}
+             "campus": {str(pk) for pk in campus_ids}}
     collected = ErrorCollector()
     rows: list[dict] = []
     for number, cells in table.numbered():
@@ -231,13 +238,45 @@ def bulletin_import_validate(table: Table, plan: BulletinImportPlan, *,
             elif occurred > latest:
                 row.fail("occurred_at", _("%(time)s is in the future.") % {
                     "time": occurred.astimezone(local).strftime("%Y-%m-%d %H:%M")})
+            elif outside_period(occurred, period):
+                row.fail("occurred_at", _(
+                    "%(time)s is outside the bulletin's period (%(period)s).") % {
+                    "time": occurred.astimezone(local).strftime("%Y-%m-%d %H:%M"),
+                    "period": period_text(*period)})
             out["occurred_at"] = occurred
+        if not row.errors:
+            _record_rules(row, out, period=period, campus_ids=campus_ids)
         if row.errors:
             collected.extend(row.errors)
             continue
         rows.append(out)
     return Validation(rows=rows if not collected else [], errors=collected.errors,
                       error_total=collected.total, total_rows=len(table))
+
+
+#: The import column a record field's error belongs to (the rest have the same name).
+ERROR_COLUMNS = {"category": "type_label", "place": "location_text"}
+
+
+def _record_rules(row: RowCells, out: dict, *, period, campus_ids: set[int]) -> None:
+    """Check a row's values with the rules of the record form and API
+    (:func:`~.bulletins.record_fields_checked`: a row on campus names its campus …); each
+    field's message goes on ``row`` at its column."""
+    try:
+        record_fields_checked(
+            occurred_at=out["occurred_at"], category=out["category"],
+            type_label=out["type_label"], proximity=out["proximity"],
+            campus_id=out["campus_id"], location_text=out["location_text"],
+            summary=out["summary"], relevance=Relevance.MEDIUM,
+            external_ref=out["external_ref"], disposition_label=out["disposition_label"],
+            period=period, campus_ids=campus_ids)
+    except DomainError as error:
+        for field, messages in (error.field_errors or {"__all__": [error.message]}).items():
+            if field == "campus" and out["campus_id"] is None:
+                messages = [_("The incident is on campus but has no campus: map the campus "
+                              "column or choose a campus for rows without one.")]
+            for message in messages:
+                row.fail(ERROR_COLUMNS.get(field, field), message)
 
 
 # --- writes (services) ---------------------------------------------------------------------
@@ -310,20 +349,27 @@ def bulletin_import_commit(*, actor, job: BulletinImport, plan: BulletinImportPl
     """Step 3: check every row; when none fails, append all records to the draft in one
     transaction (positions after its last, file order), in batches of 1000, and mark the job
     imported. One ``police.bulletin_import`` entry on the bulletin. Raises NotAllowed (no
-    longer a draft one may edit), DomainError (plan, file imported), :class:`ImportRejected`
-    (the job turns ``rejected``; nothing written)."""
-    _draft_to_import_into(actor, job.bulletin_id)
+    longer a draft one may edit), DomainError (plan, file imported), Conflict (the period
+    changed while checking), :class:`ImportRejected` (the job turns ``rejected``; nothing
+    written)."""
+    bulletin = _draft_to_import_into(actor, job.bulletin_id)
     refuse_imported(job)
     table = table if table is not None else bulletin_import_table(job)
-    result = bulletin_import_validate(table, plan)
+    result = bulletin_import_validate(table, plan,
+                                      period=(bulletin.period_start, bulletin.period_end))
     if not result.ok:
         raise rejected(result, job, plan)
     now = clock.now()
     with transaction.atomic():
         lock_imports("safecampus.police.bulletin_import")
-        bulletin = Bulletin.objects.select_for_update().get(pk=job.bulletin_id)
-        if not actor.has_perm("police.edit_bulletin", bulletin):
+        locked = Bulletin.objects.select_for_update().get(pk=job.bulletin_id)
+        if not actor.has_perm("police.edit_bulletin", locked):
             raise NotAllowed()
+        if (locked.period_start, locked.period_end) != (bulletin.period_start,
+                                                        bulletin.period_end):
+            raise Conflict(_("The bulletin's period changed meanwhile; import again."),
+                           code="period_changed")
+        bulletin = locked
         job = BulletinImport.objects.select_for_update().get(pk=job.pk)
         refuse_imported(job)
         _refuse_same_file(bulletin.pk, job.digest, field="__all__")

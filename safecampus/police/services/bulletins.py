@@ -5,9 +5,10 @@ Who: ``police.draft_bulletin`` (a liaison for their partner, the office for any 
 ``police.edit_bulletin`` / ``publish_bulletin`` (draft; the office or the partner's liaison),
 ``police.withdraw_bulletin``, ``police.act_on_record`` (published; see ``police/rules.py``).
 
-Numbers: per partner and year (``2026-03``), taken under a lock on the partner row, so two
-drafts at once never share a number and a deleted draft's number is never given again (the
-next is the highest ever given + 1; drafts are not deleted, only their records are).
+Numbers: per partner and year (``2026-03``, shown as :func:`bulletin_label` "2026年第3期"),
+taken under a lock on the partner row, so two drafts at once never share a number and a
+deleted draft's number is never given again (the next is the highest ever given + 1; drafts
+are not deleted, only their records are).
 
 Errors: DomainError with field errors (nothing written), NotAllowed, Conflict (state changed).
 """
@@ -21,6 +22,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_fsm import TransitionNotAllowed
 
 from safecampus.accounts.models import Role
@@ -42,6 +44,10 @@ HAZARD_SCOPE = "police.record_open_hazard"
 WARNING_SCOPE = "police.record_send_warning"
 WARNING_TOPIC = "police"
 TITLE_MAX = 200
+#: The earliest first day of a bulletin's period (older police logs are imported into a
+#: bulletin whose period covers them; the oldest the office holds are from 2014).
+FIRST_PERIOD_DAY = dt.date(2000, 1, 1)
+HAZARD_TITLE_MAX = 120  # hazards.Hazard.title
 SUMMARY_MAX = 5000
 
 
@@ -53,6 +59,14 @@ def bulletin_number_take(*, partner_id: int, year: int) -> int:
     top = (Bulletin.objects.filter(partner_id=partner_id, year=year)
            .aggregate(top=Max("sequence"))["top"])
     return (top or 0) + 1
+
+
+# --- labels --------------------------------------------------------------------------------
+def bulletin_label(bulletin: Bulletin) -> str:
+    """The issue as people write it, in the current language: "2026 issue 7" /
+    "2026年第7期" (``reference`` ``2026-07`` stays the machine form)."""
+    return _("%(year)s issue %(number)s") % {"year": bulletin.year,
+                                              "number": bulletin.sequence}
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -67,8 +81,11 @@ def _bulletin_texts(*, title, period_start, period_end, summary) -> tuple[str, s
         errors["period_end"] = [_("Give the last day of the period.")]
     elif isinstance(period_start, dt.date) and period_end < period_start:
         errors["period_end"] = [_("The period ends before it starts.")]
-    elif period_end > clock.now().astimezone(clock.local_zone()).date() + dt.timedelta(days=1):
+    elif period_end > clock.local_today():
         errors["period_end"] = [_("The period cannot end in the future.")]
+    if isinstance(period_start, dt.date) and period_start < FIRST_PERIOD_DAY:
+        errors["period_start"] = [_("The period cannot start before %(date)s.") % {
+            "date": f"{FIRST_PERIOD_DAY:%Y-%m-%d}"}]
     raise_field_errors(errors)
     return title, summary
 
@@ -131,11 +148,30 @@ def bulletin_draft(*, actor, title: str, period_start: dt.date, period_end: dt.d
 def bulletin_update(*, actor, bulletin_id: int, title: str, period_start: dt.date,
                     period_end: dt.date, summary: str = "") -> Bulletin:
     """Change a draft's title, period and summary (``police.edit_bulletin``). The number
-    stays. Raises NotAllowed after publishing."""
+    stays, so the period must still end in the number's year (DomainError ``year_changed``).
+    Raises NotAllowed after publishing, DomainError (``records_outside``) when the new period
+    leaves out incidents already in the bulletin."""
     title, summary = _bulletin_texts(title=title, period_start=period_start,
                                      period_end=period_end, summary=summary)
     with transaction.atomic():
         bulletin = _locked(bulletin_id, perm="police.edit_bulletin", actor=actor)
+        if period_end.year != bulletin.year:
+            message = _("The bulletin is numbered %(label)s: its period must end in %(year)s "
+                        "(draft a new bulletin for another year).") % {
+                "label": bulletin_label(bulletin), "year": bulletin.year}
+            raise DomainError(message, code="year_changed",
+                              field_errors={"period_end": [message]})
+        outside = bulletin.records.exclude(
+            occurred_at__gte=clock.start_of_local_day(period_start),
+            occurred_at__lte=clock.end_of_local_day(period_end)).count()
+        if outside:
+            message = ngettext(
+                "%(count)s incident of the bulletin occurred outside this period; change "
+                "or delete it first.",
+                "%(count)s incidents of the bulletin occurred outside this period; change "
+                "or delete them first.", outside) % {"count": outside}
+            raise DomainError(message, code="records_outside",
+                              field_errors={"period_start": [message]})
         Bulletin.objects.filter(pk=bulletin.pk).update(
             title=title, period_start=period_start, period_end=period_end, summary=summary,
             updated_at=clock.now())
@@ -173,7 +209,7 @@ def _tell_office_published(bulletin_id: int) -> None:
     bulletin = Bulletin.objects.select_related("partner").get(pk=bulletin_id)
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Incident bulletin %(number)s from %(partner)s: %(title)s") % {
-            "number": bulletin.reference, "partner": bulletin.partner.name,
+            "number": bulletin_label(bulletin), "partner": bulletin.partner.name,
             "title": bulletin.title[:120]}
     notification_send(
         recipients=office_people(Role.OFFICE_STAFF, Role.OFFICE_ADMIN),
@@ -203,17 +239,42 @@ def bulletin_withdraw(*, actor, bulletin_id: int, reason: str) -> Bulletin:
 
 
 # --- records -------------------------------------------------------------------------------
+def period_text(start: dt.date, end: dt.date) -> str:
+    """``2026-05-01 – 2026-05-31``: a bulletin's period in messages."""
+    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+
+
+def outside_period(occurred_at: dt.datetime, period: tuple[dt.date, dt.date] | None) -> bool:
+    """True when ``occurred_at`` (aware) falls on a local day outside ``period`` (inclusive
+    local dates; None: no period to keep)."""
+    if period is None:
+        return False
+    day = occurred_at.astimezone(clock.local_zone()).date()
+    return not period[0] <= day <= period[1]
+
+
 def record_fields_checked(*, occurred_at, category, type_label="", proximity, campus_id=None,
                           place_id=None, location_text="", summary="", relevance,
-                          external_ref="", disposition_label="") -> dict:
-    """The fields of one record checked (shared by the form, the API and the import):
-    returns the model field values; raises DomainError with every field's message.
-    ``occurred_at`` must be aware and not in the future; a place must be on the campus."""
+                          external_ref="", disposition_label="",
+                          period: tuple[dt.date, dt.date] | None = None,
+                          campus_ids: set[int] | None = None) -> dict:
+    """The fields of one record checked, the one set of rules of the form, the API and each
+    row of an import: returns the model field values; raises DomainError with every field's
+    message. ``occurred_at`` must be aware, not in the future and on a local day of the
+    bulletin's ``period`` (first and last day); an incident on campus names its campus; a
+    place must be on the campus, and an incident elsewhere in the precinct has no place
+    (places are on campus). ``campus_ids``: the campuses that exist, when the caller knows
+    them (an import checks thousands of rows without a query each)."""
     errors: dict[str, list[str]] = {}
     if not isinstance(occurred_at, dt.datetime) or occurred_at.tzinfo is None:
         errors["occurred_at"] = [_("Give the time the incident occurred.")]
     elif occurred_at > clock.now() + dt.timedelta(hours=1):
         errors["occurred_at"] = [_("The incident cannot have occurred in the future.")]
+    elif outside_period(occurred_at, period):
+        errors["occurred_at"] = [_(
+            "The incident occurred on %(date)s, outside the bulletin's period (%(period)s).")
+            % {"date": occurred_at.astimezone(clock.local_zone()).strftime("%Y-%m-%d"),
+               "period": period_text(*period)}]
     if category not in IncidentCategory.values:
         errors["category"] = [_("Choose the type of incident.")]
     if proximity not in BulletinRecord.Proximity.values:
@@ -227,7 +288,8 @@ def record_fields_checked(*, occurred_at, category, type_label="", proximity, ca
     disposition_label = text_checked(disposition_label, field="disposition_label", limit=120,
                                      errors=errors)
     campus_id, place_id = id_or_none(campus_id), id_or_none(place_id)
-    if campus_id and not Campus.objects.filter(pk=campus_id).exists():
+    if campus_id and not (campus_id in campus_ids if campus_ids is not None
+                          else Campus.objects.filter(pk=campus_id).exists()):
         errors["campus"] = [_("Choose a campus.")]
     if place_id:
         place_campus = Place.objects.filter(pk=place_id).values_list("campus_id", flat=True)
@@ -241,6 +303,9 @@ def record_fields_checked(*, occurred_at, category, type_label="", proximity, ca
     if proximity == BulletinRecord.Proximity.ON_CAMPUS and not campus_id and not errors.get(
             "campus"):
         errors["campus"] = [_("Choose the campus it happened on.")]
+    if proximity == BulletinRecord.Proximity.AREA and place_id and not errors.get("place"):
+        errors["place"] = [_("A place is on campus: for an incident elsewhere in the precinct "
+                             "leave the place empty and write the location.")]
     raise_field_errors(errors)
     return {"occurred_at": occurred_at, "category": category, "type_label": type_label,
             "proximity": proximity, "campus_id": campus_id, "place_id": place_id,
@@ -251,14 +316,15 @@ def record_fields_checked(*, occurred_at, category, type_label="", proximity, ca
 def record_add(*, actor, bulletin_id: int, idempotency_key: str | None = None,
                system: bool = False, **fields) -> BulletinRecord:
     """Add one record to a draft (``police.edit_bulletin``) at the next position; ``fields``
-    as :func:`record_fields_checked` takes them."""
+    as :func:`record_fields_checked` takes them (the period is the bulletin's)."""
     existing = idempotency_lookup(scope=RECORD_SCOPE, key=idempotency_key,
                                   model=BulletinRecord, user=actor)
     if existing is not None:
         return existing
-    values = record_fields_checked(**fields)
     with transaction.atomic():
         bulletin = _locked(bulletin_id, perm="police.edit_bulletin", actor=actor, system=system)
+        values = record_fields_checked(
+            **fields, period=(bulletin.period_start, bulletin.period_end))
         top = bulletin.records.aggregate(top=Max("position"))["top"] or 0
         record = BulletinRecord.objects.create(bulletin=bulletin, position=top + 1, **values)
         winner = idempotency_race_lost(scope=RECORD_SCOPE, key=idempotency_key, user=actor,
@@ -271,15 +337,18 @@ def _locked_record(record_id, *, perm: str, actor) -> BulletinRecord:
               .filter(pk=id_or_none(record_id)).first())
     if record is None:
         raise DomainError(_("This incident record does not exist."), code="not_found")
-    _locked(record.bulletin_id, perm=perm, actor=actor)
-    return BulletinRecord.objects.select_for_update().get(pk=record.pk)
+    bulletin = _locked(record.bulletin_id, perm=perm, actor=actor)
+    locked = BulletinRecord.objects.select_for_update().get(pk=record.pk)
+    locked.bulletin = bulletin
+    return locked
 
 
 def record_update(*, actor, record_id: int, **fields) -> BulletinRecord:
     """Change a record of a draft (``police.edit_bulletin`` on its bulletin)."""
-    values = record_fields_checked(**fields)
     with transaction.atomic():
         record = _locked_record(record_id, perm="police.edit_bulletin", actor=actor)
+        values = record_fields_checked(
+            **fields, period=(record.bulletin.period_start, record.bulletin.period_end))
         BulletinRecord.objects.filter(pk=record.pk).update(**values, updated_at=clock.now())
         record.refresh_from_db()
     return record
@@ -309,26 +378,26 @@ def record_open_hazard(*, actor, record_id: int, category_id: int, title: str = 
                        description: str = "", campus_id: int | None = None,
                        idempotency_key: str | None = None):
     """Open a hazard (source ``police``) from a published record: title, description, campus
-    and place default to the record's (``campus_id`` for a record without a campus). A
-    record opens one hazard: a second call returns the
-    first (``created`` False). Returns ``(hazard, created)``. Needs ``police.act_on_record``
-    and the hazards module's ``report_hazard``."""
+    and place default to the record's (``campus_id`` for a record without a campus); the
+    default texts are written in the site language (:func:`record_hazard_texts`), whatever
+    the caller's. A record opens one hazard: a second call returns the first (``created``
+    False). Returns ``(hazard, created)``. Needs ``police.act_on_record`` and the hazards
+    module's ``report_hazard``."""
     from safecampus.hazards.models import Hazard
     from safecampus.hazards.services import hazard_report
 
     record = _record_to_act_on(record_id, actor)
     if record.hazard_id:
         return Hazard.objects.get(pk=record.hazard_id), False
-    category = record.get_category_display()
-    title = (title or "").strip() or _("%(type)s reported by %(partner)s") % {
-        "type": record.type_label or category, "partner": record.bulletin.partner.name}
-    description = (description or "").strip() or record_description(record)
+    defaults = record_hazard_texts(record)
+    title = (title or "").strip() or defaults["title"]
+    description = (description or "").strip() or defaults["description"]
     with transaction.atomic():
         locked = BulletinRecord.objects.select_for_update().get(pk=record.pk)
         if locked.hazard_id:
             return Hazard.objects.get(pk=locked.hazard_id), False
         hazard = hazard_report(
-            reporter=actor, title=title[:200], category_id=category_id,
+            reporter=actor, title=title[:HAZARD_TITLE_MAX], category_id=category_id,
             campus_id=record.campus_id or id_or_none(campus_id), place_id=record.place_id,
             building_id=record.place.building_id if record.place else None,
             description=description, location_text=record.location_text,
@@ -339,13 +408,29 @@ def record_open_hazard(*, actor, record_id: int, category_id: int, title: str = 
     return hazard, True
 
 
+def record_hazard_texts(record: BulletinRecord) -> dict[str, str]:
+    """``{"title", "description", "warning_title"}``: what a hazard or a warning opened from
+    ``record`` says unless the user writes otherwise, in the site language
+    (``settings.LANGUAGE_CODE``; stored texts are read by everyone in it)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        kind = record.type_label or str(record.get_category_display())
+        return {
+            "title": _("%(type)s reported by %(partner)s") % {
+                "type": kind, "partner": record.bulletin.partner.name},
+            "description": record_description(record),
+            "warning_title": _("Safety warning: %(type)s") % {"type": kind},
+        }
+
+
 def record_description(record: BulletinRecord) -> str:
-    """The text a hazard or warning opened from ``record`` starts with (current language)."""
+    """The text a hazard or warning opened from ``record`` starts with, in the site language:
+    the bulletin's issue, the incident's number and local time, location and summary."""
     when = record.occurred_at.astimezone(clock.local_zone()).strftime("%Y-%m-%d %H:%M")
-    parts = [_("Incident bulletin %(number)s of %(partner)s, incident %(position)s, occurred "
-               "%(time)s.") % {"number": record.bulletin.reference,
-                              "partner": record.bulletin.partner.name,
-                              "position": record.position, "time": when}]
+    with translation.override(settings.LANGUAGE_CODE):
+        parts = [_("Incident bulletin %(number)s of %(partner)s, incident %(position)s, "
+                   "occurred %(time)s.") % {"number": bulletin_label(record.bulletin),
+                                           "partner": record.bulletin.partner.name,
+                                           "position": record.position, "time": when}]
     if record.location_text:
         parts.append(record.location_text)
     if record.summary:
@@ -405,11 +490,13 @@ def record_send_warning(*, actor, record_id: int, title: str, body: str, level: 
     return (winner, False) if winner else (alert, True)
 
 
-def record_request_review(*, actor, record_id: int, risk_point_id: int, reason: str):
+def record_request_review(*, actor, record_id: int, risk_point_id: int, reason: str,
+                          idempotency_key: str | None = None):
     """Ask for a review of published risk point ``risk_point_id`` on the campus of published
     record ``record_id`` (``police.act_on_record``), through
-    :func:`~.risk_reviews.risk_review_request` (which tells the point's responsible person).
-    Raises DomainError (field ``risk_point``) for a point not published or on another campus."""
+    :func:`~.risk_reviews.risk_review_request` (which tells the point's responsible person;
+    the same ``idempotency_key`` returns the first request). Raises DomainError (field
+    ``risk_point``) for a point not published or on another campus."""
     from .risk_reviews import risk_review_request
 
     record = _record_to_act_on(record_id, actor)
@@ -421,4 +508,4 @@ def record_request_review(*, actor, record_id: int, risk_point_id: int, reason: 
         message = _("Choose a risk point on the incident's campus.")
         raise DomainError(message, field_errors={"risk_point": [message]})
     return risk_review_request(actor=actor, risk_point_id=point.pk, reason=reason,
-                               record_id=record.pk)
+                               record_id=record.pk, idempotency_key=idempotency_key)

@@ -3,6 +3,7 @@ rows, Cornell, UIUC), and bad files that write nothing."""
 # ruff: noqa: F811  (the bul fixture is imported from bulletins_helpers)
 
 import csv
+import datetime as dt
 import io
 import time
 from pathlib import Path
@@ -38,6 +39,12 @@ def real(name: str):
     return upload(name, (DATA / name).read_bytes())
 
 
+def logs_draft(actor):
+    """A draft whose period covers the real logs (UMD 2014–2022, Cornell 2017, UIUC
+    2023–2024): an incident outside the bulletin's period is refused."""
+    return draft(actor, start=dt.date(2014, 1, 1), end=dt.date(2026, 6, 10))
+
+
 def run(actor, bulletin, file, **plan_changes):
     job = importing.bulletin_import_upload(actor=actor, bulletin_id=bulletin.pk,
                                            uploaded_file=file)
@@ -49,7 +56,7 @@ def run(actor, bulletin, file, **plan_changes):
 
 @needs_data
 def test_umd_log_imports_whole(bul):
-    bulletin = draft(bul.liaison_xq)
+    bulletin = logs_draft(bul.liaison_xq)
     started = time.perf_counter()
     job, result = run(bul.liaison_xq, bulletin, real("umd_umpd_incident_log_2014_2022.csv"))
     seconds = time.perf_counter() - started
@@ -81,21 +88,23 @@ def blank_unreadable(name: str, column: int, rows: list[int]) -> bytes:
 
 @needs_data
 def test_cornell_log_lists_its_reversed_period_then_imports_fixed(bul):
-    bulletin = draft(bul.liaison_xq)
+    bulletin = logs_draft(bul.liaison_xq)
     with pytest.raises(ImportRejected) as error:
-        run(bul.liaison_xq, bulletin, real("cornell_cupd_crime_log_2017.csv"))
+        run(bul.liaison_xq, bulletin, real("cornell_cupd_crime_log_2017.csv"),
+            default_campus=bul.org.campus1.pk)  # its on-campus rows are on our campus 1
     assert [(e.row, e.column, e.message) for e in error.value.errors] == [
         (180, "Occurred", "“11/07/2017 16:00 - 11/07/2017 04:15” ends before it starts.")]
     assert not BulletinRecord.objects.exists()
     fixed = blank_unreadable("cornell_cupd_crime_log_2017.csv", 3, [180])
-    _job, cornell = run(bul.liaison_xq, bulletin, upload("cornell-fixed.csv", fixed))
+    _job, cornell = run(bul.liaison_xq, bulletin, upload("cornell-fixed.csv", fixed),
+                        default_campus=bul.org.campus1.pk)
     assert cornell.created == 350
     assert BulletinRecord.objects.filter(proximity="on_campus").count() > 100
 
 
 @needs_data
 def test_uiuc_log_lists_unreadable_dates_then_imports_fixed(bul):
-    bulletin = draft(bul.liaison_xq)
+    bulletin = logs_draft(bul.liaison_xq)
     with pytest.raises(ImportRejected) as error:
         run(bul.liaison_xq, bulletin, real("uiuc_daily_crime_log.csv"))
     bad = sorted({e.row for e in error.value.errors})
@@ -121,6 +130,18 @@ def test_a_bad_row_writes_nothing_and_lists_the_row(bul):
     assert "The type is empty." in [e.message for e in error.value.errors]
     assert not BulletinRecord.objects.exists()
     assert BulletinImport.objects.get().state == "rejected"
+
+
+def test_rows_outside_the_bulletins_period_write_nothing(bul):
+    # Given a draft of 1 April – 10 June 2026 and a file with one incident of March
+    bulletin = draft(bul.liaison_xq)
+    content = b"type,occurred\nTheft,2026-05-03 21:30\nTheft,2026-03-31 23:50\n"
+    with pytest.raises(ImportRejected) as error:
+        run(bul.liaison_xq, bulletin, upload("march.csv", content))
+    # Then the March row is listed and nothing is imported
+    assert [(e.row, e.message) for e in error.value.errors] == [
+        (3, "2026-03-31 23:50 is outside the bulletin's period (2026-04-01 – 2026-06-10).")]
+    assert not BulletinRecord.objects.exists()
 
 
 def test_future_time_is_refused(bul):
@@ -190,3 +211,20 @@ def test_import_pages_map_and_import(bul, client):
         bul.org.campus1, "on_campus", "theft")
 
 
+
+
+def test_an_on_campus_row_without_a_campus_is_refused_as_the_form_refuses_it(bul):
+    # Given a file whose "where" says on campus but which names no campus
+    bulletin = draft(bul.liaison_xq)
+    content = "类型,发案时间,校内外\n电动车被盗,2026-05-03 21:30,校内\n".encode()
+    with pytest.raises(ImportRejected) as error:
+        run(bul.liaison_xq, bulletin, upload("no-campus.csv", content))
+    assert [(e.row, e.column, e.message) for e in error.value.errors] == [
+        (2, "", "The incident is on campus but has no campus: map the campus column or "
+                "choose a campus for rows without one.")]
+    assert not BulletinRecord.objects.exists()
+    # With a campus for rows without one it imports
+    _job, result = run(bul.liaison_xq, bulletin, upload("no-campus-2.csv", content + b"\n"),
+                       default_campus=bul.org.campus1.pk)
+    assert result.created == 1
+    assert BulletinRecord.objects.get().campus == bul.org.campus1

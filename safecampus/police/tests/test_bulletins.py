@@ -38,6 +38,10 @@ def test_liaison_drafts_for_own_partner_and_numbers_run_per_partner_and_year(bul
     assert (first.partner, first.reference) == (bul.xq, "2026-01")
     assert (second.partner, second.reference) == (bul.xq, "2026-02")
     assert (other.partner, other.reference) == (bul.cx, "2026-01")
+    # People read the issue as "2026年第2期" (the reference stays the machine form)
+    assert services.bulletin_label(second) == "2026 issue 2"
+    with translation.override("zh-hans"):
+        assert services.bulletin_label(second) == "2026年第2期"
     assert [e.verb for e in activity_for(first)] == ["police.bulletin_draft"]
 
 
@@ -248,7 +252,8 @@ def test_liaison_opens_a_police_hazard_once(bul, client):
     record = pub.records.get()
     url = reverse("police:record_hazard", args=[record.pk])
     form = client.get(url).context["form"]
-    assert form.initial["title"] == "电动车被盗 reported by 新区派出所"
+    # The texts offered are the stored ones, in the site language (an English page too)
+    assert form.initial["title"] == "新区派出所通报：电动车被盗"
     response = client.post(url, {"category": bul.org.fire.pk, "title": "车棚电动车被盗",
                                  "description": "夜间车棚无人值守", "idempotency_key": "c" * 32})
     assert response.status_code == 302

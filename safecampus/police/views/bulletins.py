@@ -38,10 +38,9 @@ from ..forms.bulletins import (
     WithdrawForm,
     record_initial,
 )
-from ..models import BulletinRecord, RiskPoint
+from ..models import BulletinRecord
 from ..rules import liaison_partner_id
 from ..selectors import bulletins as selectors
-from ..selectors.risks import risk_points_visible_to
 from ..services import bulletin_import as importing
 from ..services import bulletins as services
 
@@ -145,7 +144,7 @@ def bulletin_publish(request, pk: int):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Bulletin %(number)s published.") % {
-            "number": bulletin.reference})
+            "number": services.bulletin_label(bulletin)})
     return redirect(bulletin)
 
 
@@ -163,7 +162,7 @@ def bulletin_withdraw(request, pk: int):
             apply_domain_error(form, error)
         else:
             messages.success(request, _("Bulletin %(number)s withdrawn.") % {
-                "number": bulletin.reference})
+                "number": services.bulletin_label(bulletin)})
             return redirect(bulletin)
     return render(request, "police/bulletins/withdraw.html", {"form": form,
                                                               "bulletin": bulletin})
@@ -228,7 +227,7 @@ def record_detail(request, pk: int):
     return render(request, "police/bulletins/record_detail.html", {
         "record": record, "bulletin": record.bulletin, "can_act": can_act,
         "can_edit": user.has_perm("police.edit_bulletin", record.bulletin),
-        "reviews": list(record.risk_reviews.select_related("risk_point").order_by("-id")),
+        "reviews": list(selectors.record_reviews_visible_to(user, record)),
         "can_see_hazard": bool(record.hazard_id)
         and user.has_perm("hazards.view_hazard", record.hazard),
     })
@@ -248,10 +247,8 @@ def record_hazard(request, pk: int):
     if record.hazard_id:
         messages.info(request, _("A hazard was already opened from this incident."))
         return redirect(record)
-    initial = {"title": _("%(type)s reported by %(partner)s") % {
-        "type": record.type_label or record.get_category_display(),
-        "partner": record.bulletin.partner.name},
-        "description": services.record_description(record)}
+    texts = services.record_hazard_texts(record)
+    initial = {"title": texts["title"], "description": texts["description"]}
     form = OpenHazardForm(request.POST or None, record=record, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -265,27 +262,27 @@ def record_hazard(request, pk: int):
             apply_domain_error(form, error)
         else:
             messages.success(request, _("Hazard %(number)s opened from the incident.") % {
-                "number": getattr(hazard, "number", hazard.pk)})
+                "number": hazard.reference})
             return redirect(record)
     return render(request, "police/bulletins/record_action.html", {
         "form": form, "record": record, "title": _("Open a hazard"),
-        "button": _("Open the hazard")})
+        "button": _("Open the hazard"), "show_record": True})
 
 
 @login_required
 def record_review(request, pk: int):
-    """Ask for a published risk point on the record's campus to be assessed again."""
+    """Ask for a published risk point on the record's campus to be assessed again (the points
+    at the record's place first, then in its building, then the campus's)."""
     record = _act_on(request, pk)
-    points = risk_points_visible_to(request.user).filter(state=RiskPoint.State.PUBLISHED)
-    if record.campus_id:
-        points = points.filter(campus_id=record.campus_id)
-    form = RiskReviewForm(request.POST or None, points=points.order_by("code"))
+    form = RiskReviewForm(request.POST or None,
+                          points=selectors.review_points_for(request.user, record))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             services.record_request_review(actor=request.user, record_id=record.pk,
                                            risk_point_id=d["risk_point"].pk,
-                                           reason=d["reason"])
+                                           reason=d["reason"],
+                                           idempotency_key=d.get("idempotency_key"))
         except DomainError as error:
             apply_domain_error(form, error)
         else:
@@ -294,7 +291,7 @@ def record_review(request, pk: int):
             return redirect(record)
     return render(request, "police/bulletins/record_action.html", {
         "form": form, "record": record, "title": _("Request a risk review"),
-        "button": _("Request the review")})
+        "button": _("Request the review"), "show_record": True})
 
 
 @login_required
@@ -304,10 +301,9 @@ def record_warning(request, pk: int):
     if record.alert_id:
         messages.info(request, _("A warning was already sent about this incident."))
         return redirect(record)
+    texts = services.record_hazard_texts(record)
     form = RecordWarningForm(request.POST or None, initial={
-        "title": _("Safety warning: %(type)s") % {
-            "type": record.type_label or record.get_category_display()},
-        "body": services.record_description(record),
+        "title": texts["warning_title"], "body": texts["description"],
         "audience_campus": record.campus_id,
         "audience_kind": "campus" if record.campus_id else "everyone"})
     if request.method == "POST" and form.is_valid():

@@ -43,6 +43,12 @@ def test_a_liaison_posts_a_bulletin_whose_incident_opens_a_hazard(
     page.select_option("select[name=category]", "theft")
     page.fill("input[name=type_label]", "电动车被盗")
     page.select_option("select[name=campus]", str(org.campus1.pk))
+    # The place list shows the chosen campus's places only (police/bulletin_record.js)
+    assert page.locator(f"select[name=place] option[value='{org.place_b.pk}']").count() == 0
+    page.select_option("select[name=place]", str(org.place_a.pk))
+    page.select_option("select[name=proximity]", "area")  # elsewhere: no campus place
+    assert page.locator("select[name=place]").is_disabled()
+    page.select_option("select[name=proximity]", "on_campus")
     page.select_option("select[name=place]", str(org.place_a.pk))
     page.select_option("select[name=relevance]", "high")
     assert browsing.overflow(page) == 0
