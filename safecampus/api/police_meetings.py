@@ -3,6 +3,7 @@
 - ``v1/police/meetings/``: meetings visible to the caller, newest first (filters ``state``,
   ``kind``, ``campus``, ``year``); ``{id}/`` one meeting with its agenda (carried-over actions
   with their live state), attendees and actions; POST plans one (office; ``Idempotency-Key``);
+  PUT ``{id}/`` edits a planned one (carried-over items recomputed);
   POST ``{id}/hold/`` records minutes, attendance and decisions (all or nothing);
   POST ``{id}/cancel/`` cancels with a reason.
 - ``v1/police/actions/``: actions visible to the caller (``mine=true``: those they answer
@@ -21,7 +22,7 @@ from rest_framework.decorators import action as route
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from safecampus.core.errors import NotAllowed
+from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.idempotency import idempotency_lookup
 from safecampus.police.models import Meeting, MeetingAction, Side
 from safecampus.police.selectors import meetings as selectors
@@ -34,12 +35,24 @@ from .pagination import CountlessPagination
 
 
 # --- output ---------------------------------------------------------------------------------
+class _ActionStates:
+    """The action states' labels in the words of supervised work (办理中/已办结/已撤销)."""
+
+    choices = services.ACTION_STATE_CHOICES
+
+
+class _MeetingStates:
+    """The meeting states' labels (待召开/已召开/已取消)."""
+
+    choices = services.MEETING_STATE_CHOICES
+
+
 class PoliceActionSerializer(serializers.ModelSerializer):
     meeting = serializers.IntegerField(source="meeting_id")
     side = serializers.CharField()
     side_display = LabelField(Side, source="side")
     state = serializers.CharField()
-    state_display = LabelField(MeetingAction.State, source="state")
+    state_display = LabelField(_ActionStates, source="state")
     live_state = serializers.SerializerMethodField(help_text=gettext_lazy(
         "open, overdue (open and due before today, local), done or cancelled."))
     owner_unit = serializers.SerializerMethodField()
@@ -71,15 +84,31 @@ class PoliceActionSerializer(serializers.ModelSerializer):
 
 
 class PoliceAgendaItemOutput(serializers.Serializer):
+    """An agenda item. A carried action the caller may not see (a campus action decided at a
+    meeting without their partner) is given as ``hidden_action: true`` with a neutral title
+    and no ``carried_action``."""
+
     position = serializers.IntegerField()
-    title = serializers.CharField()
+    title = serializers.SerializerMethodField()
     notes = serializers.CharField()
     carried_action = serializers.SerializerMethodField()
+    hidden_action = serializers.SerializerMethodField()
+
+    def _hidden(self, obj) -> bool:
+        shown = self.context.get("shown_actions")
+        return bool(obj.carried_action_id) and (shown is None
+                                                or obj.carried_action_id not in shown)
+
+    def get_title(self, obj) -> str:
+        return _("An action decided at another meeting") if self._hidden(obj) else obj.title
+
+    def get_hidden_action(self, obj) -> bool:
+        return self._hidden(obj)
 
     @extend_schema_field(PoliceActionSerializer(allow_null=True))
     def get_carried_action(self, obj):
         a = obj.carried_action
-        return PoliceActionSerializer(a).data if a is not None else None
+        return PoliceActionSerializer(a).data if a is not None and not self._hidden(obj) else None
 
 
 class PoliceAttendeeOutput(serializers.Serializer):
@@ -96,7 +125,7 @@ class PoliceMeetingSerializer(serializers.ModelSerializer):
     kind = serializers.CharField()
     kind_display = LabelField(Meeting.Kind, source="kind")
     state = serializers.CharField()
-    state_display = LabelField(Meeting.State, source="state")
+    state_display = LabelField(_MeetingStates, source="state")
     campus = serializers.SerializerMethodField(help_text=gettext_lazy(
         "Null: the whole university."))
     partners = serializers.SerializerMethodField()
@@ -194,6 +223,37 @@ class PoliceHoldInput(serializers.Serializer):
     actions = PoliceActionInput(many=True, required=False, label=gettext_lazy("Decisions"))
 
 
+class PoliceHoldParse(PoliceHoldInput):
+    """:class:`PoliceHoldInput` with the decision rows left raw: each is checked on its own by
+    :func:`_decision_rows`, so that a bad row reads "Decision N: …" as on the page."""
+
+    actions = serializers.ListField(child=serializers.JSONField(), required=False,
+                                    max_length=30, label=gettext_lazy("Decisions"))
+
+
+def _decision_rows(raw) -> list[dict]:
+    """Every decision row checked with :class:`PoliceActionInput`; raises one
+    :class:`DomainError` with one "Decision N: field: problem; …." message per bad row
+    (``field_errors["actions"]``), as the service words its own row checks."""
+    rows, messages = [], []
+    for n, item in enumerate(raw or (), start=1):
+        row = PoliceActionInput(data=item if isinstance(item, dict) else {})
+        if row.is_valid():
+            rows.append(row.validated_data)
+            continue
+        problems = []
+        for name, errors in row.errors.items():
+            message = str(errors[0] if isinstance(errors, list) else errors).rstrip(".。")
+            field = row.fields.get(name)
+            problems.append(_("%(field)s: %(message)s") % {
+                "field": field.label if field else name, "message": message})
+        messages.append(_("Decision %(number)s: %(problems)s.") % {
+            "number": n, "problems": _("; ").join(problems)})
+    if messages:
+        raise DomainError(messages[0], code="invalid", field_errors={"actions": messages})
+    return rows
+
+
 class PoliceReasonInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=8000,
                                    label=gettext_lazy("Reason"))
@@ -222,6 +282,17 @@ class PoliceActionQuery(serializers.Serializer):
     meeting = IdField(required=False, label=gettext_lazy("Meeting"))
 
 
+def _meeting_input(d) -> services.MeetingInput:
+    return services.MeetingInput(
+        kind=d["kind"], title=d["title"], starts_at=d["starts_at"],
+        campus_id=d.get("campus"), location=d.get("location", ""),
+        partner_ids=d.get("partners", ()), chair=d.get("chair", ""),
+        agenda=d.get("agenda", ()), campus_user_ids=d.get("campus_attendees", ()),
+        liaison_user_ids=d.get("police_attendees", ()),
+        guests=[services.GuestInput(g["name"], g.get("organisation", ""), g.get("post", ""))
+                for g in d.get("guests", ())])
+
+
 # --- views ----------------------------------------------------------------------------------
 @extend_schema(tags=["police"])
 class PoliceMeetingViewSet(viewsets.GenericViewSet):
@@ -240,8 +311,12 @@ class PoliceMeetingViewSet(viewsets.GenericViewSet):
         return meeting
 
     def _detail(self, pk, code=status.HTTP_200_OK) -> Response:
-        return Response(PoliceMeetingDetailSerializer(selectors.meeting_detail(pk)).data,
-                        status=code)
+        return Response(self._serialised(selectors.meeting_detail(pk)), status=code)
+
+    def _serialised(self, meeting: Meeting) -> dict:
+        shown = selectors.action_ids_visible_to(
+            self.request.user, [i.carried_action_id for i in meeting.agenda.all()])
+        return PoliceMeetingDetailSerializer(meeting, context={"shown_actions": shown}).data
 
     @extend_schema(summary=gettext_lazy("Meetings visible to you, newest first"),
                    parameters=[PoliceMeetingQuery],
@@ -258,7 +333,7 @@ class PoliceMeetingViewSet(viewsets.GenericViewSet):
     @extend_schema(summary=gettext_lazy("One meeting with agenda, attendees and actions"),
                    responses={200: PoliceMeetingDetailSerializer, **_errors(404)})
     def retrieve(self, request, pk=None):
-        return Response(PoliceMeetingDetailSerializer(self._meeting(pk)).data)
+        return Response(self._serialised(self._meeting(pk)))
 
     @extend_schema(summary=gettext_lazy("Plan a meeting (open actions are carried over)"),
                    request=PoliceMeetingInput, parameters=[IDEMPOTENCY_PARAMETER],
@@ -272,16 +347,20 @@ class PoliceMeetingViewSet(viewsets.GenericViewSet):
         replay = idempotency_lookup(scope=services.MEETING_PLAN_SCOPE, key=key, model=Meeting,
                                     user=request.user) is not None
         meeting = services.meeting_plan(actor=request.user, idempotency_key=key,
-                                        data=services.MeetingInput(
-            kind=d["kind"], title=d["title"], starts_at=d["starts_at"],
-            campus_id=d.get("campus"), location=d.get("location", ""),
-            partner_ids=d.get("partners", ()), chair=d.get("chair", ""),
-            agenda=d.get("agenda", ()), campus_user_ids=d.get("campus_attendees", ()),
-            liaison_user_ids=d.get("police_attendees", ()),
-            guests=[services.GuestInput(g["name"], g.get("organisation", ""),
-                                        g.get("post", "")) for g in d.get("guests", ())]))
+                                        data=_meeting_input(d))
         return self._detail(meeting.pk, status.HTTP_200_OK if replay
                             else status.HTTP_201_CREATED)
+
+    @extend_schema(summary=gettext_lazy("Edit a planned meeting (carried items recomputed)"),
+                   request=PoliceMeetingInput,
+                   responses={200: PoliceMeetingDetailSerializer, **_errors(400, 403, 404, 409)})
+    def update(self, request, pk=None):
+        if not request.user.has_perm("police.plan_meeting"):
+            raise NotAllowed()
+        meeting = self._meeting(pk)
+        d = _parse(PoliceMeetingInput, request)
+        services.meeting_update(actor=request.user, meeting_id=meeting.pk, data=_meeting_input(d))
+        return self._detail(meeting.pk)
 
     @extend_schema(summary=gettext_lazy("Record minutes, attendance and decisions"),
                    request=PoliceHoldInput,
@@ -289,7 +368,7 @@ class PoliceMeetingViewSet(viewsets.GenericViewSet):
     @route(detail=True, methods=["post"])
     def hold(self, request, pk=None):
         meeting = self._meeting(pk)
-        d = _parse(PoliceHoldInput, request)
+        d = _parse(PoliceHoldParse, request)
         services.meeting_hold(
             actor=request.user, meeting_id=meeting.pk, minutes=d["minutes"],
             attended_ids=d.get("attended", ()),
@@ -297,7 +376,7 @@ class PoliceMeetingViewSet(viewsets.GenericViewSet):
                 title=a["title"], detail=a.get("detail", ""), side=a["side"],
                 due_on=a["due_on"], owner_unit_id=a.get("owner_unit"),
                 owner_partner_id=a.get("owner_partner"), owner_id=a.get("owner"))
-                for a in d.get("actions", ())])
+                for a in _decision_rows(d.get("actions", ()))])
         return self._detail(meeting.pk)
 
     @extend_schema(summary=gettext_lazy("Cancel a planned meeting"), request=PoliceReasonInput,

@@ -62,13 +62,15 @@ class PartnerDemo:
             user = User.objects.get(username=username)
             services.liaison_add(actor=actor, partner_id=partners[code].pk, user_id=user.pk,
                                  post=post)
+        # A new account with an initial password: the published demo password, as every
+        # demo account has.
         liaison = services.liaison_add(
             actor=actor, partner_id=partners["traffic-brigade"].pk, username="police_traffic",
-            full_name="王建军", phone="13809110122", post="秩序中队民警")
+            full_name="王建军", phone="13809110122", post="秩序中队民警",
+            password=DEMO_PASSWORD)
         user = liaison.user
         user.employee_number = "P-TRAFFIC"
-        user.set_password(DEMO_PASSWORD)  # the published demo password, as every demo account
-        user.save(update_fields=["password", "employee_number"])
+        user.save(update_fields=["employee_number"])
         self.counts = {"partners": len(partners), "liaisons": len(LIAISONS) + 1}
 
     def backdate(self) -> None:

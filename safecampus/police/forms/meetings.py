@@ -7,30 +7,58 @@ from django.db.models import Q
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.accounts.models import Role, User
+from safecampus.core import clock
 from safecampus.core.forms import IdempotentFormMixin, LocalDateField, bootstrap, id_or_none
 from safecampus.organisation.models import Campus, Unit
 
 from ..models import Meeting, MeetingAction, Side
 from ..selectors import meetings as selectors
 from ..selectors import partners as partner_selectors
-from ..services.meetings import ActionInput, GuestInput, MeetingInput
+from ..services.meetings import (
+    ACTION_STATE_CHOICES,
+    MEETING_STATE_CHOICES,
+    ActionInput,
+    GuestInput,
+    MeetingInput,
+)
 
+#: The placeholder of the box that filters a long pick list as one types (police/meetings.js).
+FILTER_HINT = _("Type to filter…")
 #: Blank decision rows on the "record as held" page.
 ACTION_ROWS = 5
-#: Roles whose people are offered as campus-side attendees and owners.
-CAMPUS_ROLES = [Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.UNIT_SAFETY_CONTACT,
-                Role.UNIT_LEADER, Role.LEADERSHIP, Role.GRID_HEAD]
 
 
 def campus_people() -> list[tuple[int, str]]:
-    rows = (User.objects.filter(is_active=True, memberships__role__in=CAMPUS_ROLES)
-            .distinct().order_by("username").values_list("pk", "full_name", "username"))
-    return [(pk, full_name or username) for pk, full_name, username in rows]
+    """Campus people offered as attendees and responsible persons, by name: "name (user
+    name) · unit role, …" so that two people of one name are told apart and one can type a
+    unit to find its people."""
+    return [(pk, label) for pk, label, _units in selectors.campus_people_with_units()]
+
+
+class FilterSelect(forms.Select):
+    """A select the page lets one filter by typing (police/meetings.js adds the box); options
+    may carry ``data-units`` / ``data-partner`` so that a decision row offers only the people
+    of the chosen unit or partner."""
+
+    option_data: dict = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["attrs"].update(self.option_data.get(str(value), {}))
+        return option
+
+
+class FilterSelectMultiple(forms.SelectMultiple):
+    """A multiple select filtered by typing (police/meetings.js)."""
 
 
 def campus_choices() -> list[tuple[int, str]]:
     return list(Campus.objects.order_by("sort_order", "pk").values_list("pk", "name"))
+
+
+def liaison_label(liaison) -> str:
+    post = f" {liaison.post}" if liaison.post else ""
+    return f"{liaison.user} ({liaison.user.username}) · {liaison.partner.name}{post}"
 
 
 class LiaisonCheckboxes(forms.CheckboxSelectMultiple):
@@ -62,8 +90,10 @@ class MeetingForm(IdempotentFormMixin):
     agenda = forms.CharField(label=_("Agenda"), required=False, widget=forms.Textarea(
         attrs={"rows": 4}), help_text=_("One item a line. Open actions of earlier meetings "
                                          "are added by themselves."))
-    campus_attendees = forms.MultipleChoiceField(label=_("Campus side"), required=False,
-                                                 widget=forms.SelectMultiple(attrs={"size": 6}))
+    campus_attendees = forms.MultipleChoiceField(
+        label=_("Campus side"), required=False,
+        help_text=_("Type to filter by name, user name or unit; hold Ctrl (⌘) to pick several."),
+        widget=FilterSelectMultiple(attrs={"size": 8, "data-filter": FILTER_HINT}))
     police_attendees = forms.MultipleChoiceField(label=_("Police side: liaisons"),
                                                  required=False, widget=LiaisonCheckboxes)
     guests = forms.CharField(label=_("Police side: others"), required=False,
@@ -77,7 +107,7 @@ class MeetingForm(IdempotentFormMixin):
         self.fields["campus_attendees"].choices = campus_people()
         liaisons = list(partner_selectors.liaisons_active())
         self.fields["police_attendees"].choices = [
-            (li.user_id, f"{li.user} · {li.partner.name}") for li in liaisons]
+            (li.user_id, liaison_label(li)) for li in liaisons]
         widget = LiaisonCheckboxes()
         widget.partner_of = {str(li.user_id): str(li.partner_id) for li in liaisons}
         widget.choices = self.fields["police_attendees"].choices
@@ -85,6 +115,23 @@ class MeetingForm(IdempotentFormMixin):
         bootstrap(self)
         for name in ("partners", "police_attendees"):
             self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    @staticmethod
+    def initial_of(meeting: Meeting) -> dict:
+        """The form's initial values for editing a planned ``meeting``."""
+        attendees = list(meeting.attendees.all())
+        return {
+            "kind": meeting.kind, "title": meeting.title, "campus": meeting.campus_id or "",
+            "starts_at": meeting.starts_at.astimezone(clock.local_zone()).replace(tzinfo=None),
+            "location": meeting.location, "chair": meeting.chair,
+            "partners": [p.pk for p in meeting.partners.all()],
+            "agenda": "\n".join(i.title for i in meeting.agenda.all() if not i.carried_action_id),
+            "campus_attendees": [a.user_id for a in attendees
+                                 if a.side == Side.CAMPUS and a.user_id],
+            "police_attendees": [a.user_id for a in attendees
+                                 if a.side == Side.POLICE and a.user_id],
+            "guests": "\n".join(", ".join(x for x in (a.name, a.organisation, a.post) if x)
+                                for a in attendees if a.side == Side.POLICE and not a.user_id)}
 
     def service_input(self) -> MeetingInput:
         d = self.cleaned_data
@@ -111,18 +158,22 @@ class ActionRowForm(forms.Form):
     side = forms.ChoiceField(label=_("Side"), required=False,
                              choices=[("", "—"), *Side.choices])
     owner_unit = forms.CharField(label=_("Responsible unit"), required=False,
-                                 widget=forms.Select)
+                                 widget=forms.Select(attrs={"data-filter": FILTER_HINT}))
     owner_partner = forms.CharField(label=_("Responsible partner"), required=False,
                                     widget=forms.Select)
-    owner = forms.CharField(label=_("Responsible person"), required=False, widget=forms.Select)
+    owner = forms.CharField(label=_("Responsible person"), required=False,
+                            widget=FilterSelect(attrs={"data-filter": FILTER_HINT, "data-owner": "1"}),
+                            help_text=_("Only the people of the chosen unit or partner are "
+                                        "listed; type to filter."))
     due_on = LocalDateField(label=_("Complete by"))
 
     def __init__(self, *args, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        units, partners, people = choices
+        units, partners, people, option_data = choices
         self.fields["owner_unit"].widget.choices = [("", "—"), *units]
         self.fields["owner_partner"].widget.choices = [("", "—"), *partners]
         self.fields["owner"].widget.choices = [("", "—"), *people]
+        self.fields["owner"].widget.option_data = option_data
         bootstrap(self)
 
     def is_blank(self) -> bool:
@@ -142,13 +193,19 @@ ActionRows = formset_factory(ActionRowForm, extra=ACTION_ROWS, max_num=30)
 
 
 def action_choices():
-    """(units, partners, people) of the decision rows: people are campus people and active
-    liaisons (labelled with their partner)."""
+    """(units, partners, people, option data) of the decision rows: people are campus people
+    (labelled with their units and roles, ``data-units``) and active liaisons (labelled with
+    their partner and post, ``data-partner``)."""
     units = list(Unit.objects.order_by("code").values_list("pk", "name"))
     partners = partner_selectors.partner_choices()
-    people = campus_people() + [(li.user_id, f"{li.user} · {li.partner.name}")
-                                for li in partner_selectors.liaisons_active()]
-    return units, partners, people
+    people, data = [], {}
+    for pk, label, unit_ids in selectors.campus_people_with_units():
+        people.append((pk, label))
+        data[str(pk)] = {"data-units": " ".join(str(u) for u in unit_ids)}
+    for li in partner_selectors.liaisons_active():
+        people.append((li.user_id, liaison_label(li)))
+        data.setdefault(str(li.user_id), {})["data-partner"] = str(li.partner_id)
+    return units, partners, people, data
 
 
 class HoldForm(forms.Form):
@@ -170,7 +227,7 @@ class HoldForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False,
+    reason = forms.CharField(label=_("Reason"), required=False,
                              widget=forms.TextInput())
 
     def __init__(self, *args, **kwargs):
@@ -179,7 +236,8 @@ class ReasonForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
-    progress = forms.CharField(label=_("Progress so far"), required=False, max_length=8000,
+    # No max_length: the service gives the length message and the page keeps the text.
+    progress = forms.CharField(label=_("Progress so far"), required=False,
                                widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
@@ -188,7 +246,7 @@ class ProgressForm(forms.Form):
 
 
 class CompleteForm(forms.Form):
-    note = forms.CharField(label=_("How it was done"), required=False, max_length=8000,
+    note = forms.CharField(label=_("How it was done"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
@@ -198,7 +256,7 @@ class CompleteForm(forms.Form):
 
 class MeetingFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("State"), required=False,
-                              choices=[("", _("All")), *Meeting.State.choices])
+                              choices=[("", _("All")), *MEETING_STATE_CHOICES])
     kind = forms.ChoiceField(label=_("Kind"), required=False,
                              choices=[("", _("All")), *Meeting.Kind.choices])
     campus = forms.ChoiceField(label=_("Campus"), required=False)
@@ -224,7 +282,7 @@ class MeetingFilterForm(forms.Form):
 
 class ActionFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("State"), required=False,
-                              choices=[("", _("All")), *MeetingAction.State.choices])
+                              choices=[("", _("All")), *ACTION_STATE_CHOICES])
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     side = forms.ChoiceField(label=_("Side"), required=False,
                              choices=[("", _("All")), *Side.choices])

@@ -9,7 +9,6 @@ from safecampus.core.forms import IdempotentFormMixin, bootstrap
 from safecampus.organisation.models import Campus
 
 from ..models import Partner
-from ..selectors import partners as selectors
 from ..services.partners import PartnerInput
 
 
@@ -47,21 +46,32 @@ class PartnerForm(IdempotentFormMixin):
 
 
 class LiaisonForm(forms.Form):
-    """An existing user, or a new account by user name, full name and phone."""
+    """An existing user (typed: user name, name or staff number, with suggestions), or a new
+    account by user name, full name, phone and an initial password."""
 
-    user = forms.CharField(label=_("Existing user"), required=False, widget=forms.Select)
+    user = forms.CharField(
+        label=_("Existing user"), required=False, max_length=150,
+        help_text=_("Type a user name, name or staff/student number and pick from the list."),
+        widget=forms.TextInput(attrs={"autocapitalize": "off", "autocomplete": "off",
+                                      "list": "liaison-users", "type": "search"}))
     username = forms.CharField(label=_("Or a new account: user name"), required=False,
                                max_length=150, widget=forms.TextInput(
                                    attrs={"autocapitalize": "off"}))
     full_name = forms.CharField(label=_("Full name"), required=False, max_length=64)
     phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    password = forms.CharField(
+        label=_("Initial password"), required=False, strip=False,
+        help_text=_("For a new account. Give it to the liaison in person; they should change "
+                    "it after signing in. Leave empty if they sign in by single sign-on."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     post = forms.CharField(label=_("Post"), required=False, max_length=64,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. 社区民警")}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].widget.choices = [("", "—"), *[
-            (u.pk, f"{u.full_name or u.username} ({u.username})")
-            for u in selectors.liaison_candidates().only("pk", "username", "full_name")]]
         bootstrap(self)
+        if search_url:  # suggestions as one types (htmx swaps the datalist's options)
+            self.fields["user"].widget.attrs.update({
+                "hx-get": search_url, "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#liaison-users", "hx-swap": "innerHTML"})

@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from safecampus.accounts.models import Membership, Role
 from safecampus.core import clock
 from safecampus.core.activity import activity_for
 
@@ -20,6 +21,9 @@ from ..models import AgendaItem, Meeting, MeetingAction, MeetingAttendee, Side
 from ..rules import liaison_partner_id
 
 Open = MeetingAction.State.OPEN
+#: Roles whose people are offered as campus-side attendees and responsible persons.
+CAMPUS_ROLES = [Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.UNIT_SAFETY_CONTACT,
+                Role.UNIT_LEADER, Role.LEADERSHIP, Role.GRID_HEAD]
 
 
 # --- meetings -----------------------------------------------------------------------------
@@ -93,6 +97,30 @@ def meeting_years() -> list[int]:
     if first is None:
         return [clock.local_today().year]
     return list(range(last.astimezone(zone).year, first.astimezone(zone).year - 1, -1))
+
+
+# --- people --------------------------------------------------------------------------------
+def campus_people_with_units() -> list[tuple[int, str, list[int]]]:
+    """``(user id, label, unit ids)`` of :func:`campus_people` (one query)."""
+    rows = (Membership.objects.filter(role__in=CAMPUS_ROLES, user__is_active=True)
+            .select_related("user", "unit").order_by("user__username", "pk"))
+    people: dict[int, dict] = {}
+    for m in rows:
+        person = people.setdefault(m.user_id, {"user": m.user, "posts": [], "units": []})
+        role = m.get_role_display()
+        post = f"{m.unit.name} {role}" if m.unit_id else str(role)
+        if post not in person["posts"]:
+            person["posts"].append(post)
+        if m.unit_id and m.unit_id not in person["units"]:
+            person["units"].append(m.unit_id)
+    out = []
+    for pk, person in people.items():
+        user = person["user"]
+        name = user.full_name or user.username
+        label = f"{name} ({user.username}) · {'、'.join(person['posts'])}"
+        out.append((pk, label, person["units"]))
+    return out
+
 
 
 # --- actions ------------------------------------------------------------------------------
@@ -184,6 +212,18 @@ def actions_overdue(user, limit: int = 10) -> list[MeetingAction]:
     return list(actions_visible_to(user).filter(overdue_q())
                 .select_related("meeting", "owner_unit", "owner_partner", "owner")
                 .order_by("due_on", "pk")[:limit])
+
+
+def action_ids_visible_to(user, action_ids) -> set[int]:
+    """Of ``action_ids``, those ``user`` may see (one query; everything for the office and
+    leadership): a carried agenda item shows its action only to them — a liaison sees
+    "an action of another meeting" for a campus action decided without their partner."""
+    ids = {pk for pk in action_ids if pk}
+    if not ids:
+        return set()
+    if user.is_authenticated and user.scope.sees_everything:
+        return ids
+    return set(actions_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def action_live_state(action: MeetingAction, today: dt.date | None = None) -> str:

@@ -69,6 +69,23 @@ def liaison_candidates() -> QuerySet[User]:
             .exclude(police_liaison__is_active=True).distinct().order_by("username"))
 
 
+def liaison_user_search(text: str, *, limit: int = 20) -> list[User]:
+    """The "existing user" suggestions of adding a liaison: active users whose user name, full
+    name or staff/student number contains ``text`` (stripped; at least one character) and who
+    speak for no partner now, by user name; at most ``limit``. Without ``text``: the
+    :func:`liaison_candidates` (former liaisons and liaison-role holders)."""
+    text = (text or "").strip()[:64]
+    if not text:
+        return list(liaison_candidates().only("pk", "username", "full_name",
+                                              "employee_number")[:limit])
+    return list(User.objects.filter(is_active=True)
+                .filter(Q(username__icontains=text) | Q(full_name__icontains=text)
+                        | Q(employee_number__icontains=text))
+                .exclude(police_liaison__is_active=True)
+                .only("pk", "username", "full_name", "employee_number")
+                .order_by("username")[:limit])
+
+
 def liaisons_active() -> QuerySet[PartnerLiaison]:
     """Active liaisons of active partners, with user and partner (pick lists of meetings)."""
     return (PartnerLiaison.objects.filter(is_active=True, partner__is_active=True)

@@ -32,9 +32,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import can_proceed
 
-from safecampus.accounts.models import Role, User
+from safecampus.accounts.models import Membership, Role, User
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import (
@@ -46,6 +47,7 @@ from safecampus.core.errors import (
 )
 from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
+from safecampus.core.importing import lock_imports
 from safecampus.notifications.services import notification_send
 from safecampus.organisation.models import Campus, Unit
 
@@ -113,15 +115,54 @@ class ActionInput:
     owner_id: int | None = None
 
 
-# --- messages -----------------------------------------------------------------------------
+# --- labels and messages ------------------------------------------------------------------
+#: The states of an action in the words of supervised work (办理中/已办结/已撤销): the
+#: models' plain labels ("Open", "Done") already mean inspection states in the catalogue.
+ACTION_STATE_CHOICES = [
+    (MeetingAction.State.OPEN, pgettext_lazy("meeting action", "Open")),
+    (MeetingAction.State.DONE, pgettext_lazy("meeting action", "Done")),
+    (MeetingAction.State.CANCELLED, pgettext_lazy("meeting action", "Dropped")),
+]
+#: A meeting's states (待召开/已召开/已取消), for the same reason.
+MEETING_STATE_CHOICES = [
+    (Meeting.State.PLANNED, pgettext_lazy("meeting", "Planned")),
+    (Meeting.State.HELD, pgettext_lazy("meeting", "Held")),
+    (Meeting.State.CANCELLED, pgettext_lazy("meeting", "Cancelled")),
+]
+
+
+def action_state_label(state: str) -> str:
+    return str(dict(ACTION_STATE_CHOICES).get(state, state))
+
+
+def meeting_state_label(state: str) -> str:
+    return str(dict(MEETING_STATE_CHOICES).get(state, state))
+
+
 def msg_meeting_state(meeting: Meeting) -> str:
     return _("This meeting is %(state)s; only a planned meeting can be held or cancelled.") % {
-        "state": meeting.get_state_display()}
+        "state": meeting_state_label(meeting.state)}
+
+
+def msg_meeting_not_planned(meeting: Meeting) -> str:
+    return _("This meeting is %(state)s; only a planned meeting can be edited.") % {
+        "state": meeting_state_label(meeting.state)}
 
 
 def msg_action_state(action: MeetingAction) -> str:
     return _("This action is %(state)s; that cannot be done to it now.") % {
-        "state": action.get_state_display()}
+        "state": action_state_label(action.state)}
+
+
+def msg_too_early(meeting: Meeting) -> str:
+    start = meeting.starts_at.astimezone(clock.local_zone())
+    return _("The meeting has not started yet: minutes can be recorded from %(time)s.") % {
+        "time": start.strftime("%Y-%m-%d %H:%M")}
+
+
+def meeting_started(meeting: Meeting, now: dt.datetime | None = None) -> bool:
+    """True once ``meeting.starts_at`` has come (minutes may be recorded from then)."""
+    return meeting.starts_at <= (now or clock.now())
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -156,16 +197,36 @@ def _scope_q(campus_id: int | None, prefix: str = "") -> Q:
     return Q(**{f"{prefix}campus_id": campus_id}) | Q(**{f"{prefix}campus__isnull": True})
 
 
-def _agenda_carry(meeting: Meeting) -> int:
-    """Put on a planned ``meeting``'s agenda every open action from meetings that started
-    before it in an overlapping scope and is not there yet. Returns how many were added."""
+CARRY_LOCK = "police.meeting_carry"
+
+
+def _carry_lock() -> None:
+    """One lock for every write that carries actions (plan, edit, hold, cancel, reopen), taken
+    first in the transaction: a meeting planned while another is held then either sees the
+    held meeting's new actions or is seen by its carrying, never neither (PostgreSQL advisory
+    lock; SQLite has one writer at a time anyway)."""
+    lock_imports(CARRY_LOCK)
+
+
+def _carry_candidates(meeting: Meeting):
+    """Actions, in any state, that belong on ``meeting``'s agenda: decided at a meeting that
+    started before it in an overlapping scope, and owned by the campus side or by a partner
+    taking part in ``meeting`` (a partner not there cannot report on its action)."""
+    partner_ids = list(meeting.partners.values_list("pk", flat=True))
+    return MeetingAction.objects.filter(
+        _scope_q(meeting.campus_id, "meeting__"), meeting__starts_at__lt=meeting.starts_at,
+    ).filter(Q(side=Side.CAMPUS) | Q(side=Side.POLICE, owner_partner_id__in=partner_ids))
+
+
+def _agenda_carry(meeting: Meeting, *, actor=None, log: bool = True) -> int:
+    """Put on a planned ``meeting``'s agenda every open action of
+    :func:`_carry_candidates` that is not there yet. With ``log``, one timeline entry
+    (``police.meeting_carry``) says how many were added. Returns how many were added."""
     if meeting.state != Meeting.State.PLANNED:
         return 0
-    actions = list(MeetingAction.objects.filter(
-        _scope_q(meeting.campus_id, "meeting__"), meeting__starts_at__lt=meeting.starts_at,
-        state=MeetingAction.State.OPEN)
-        .exclude(agenda_items__meeting=meeting)
-        .select_related("meeting").order_by("meeting__starts_at", "number"))
+    actions = list(_carry_candidates(meeting).filter(state=MeetingAction.State.OPEN)
+                   .exclude(agenda_items__meeting=meeting)
+                   .select_related("meeting").order_by("meeting__starts_at", "number"))
     if not actions:
         return 0
     last = (meeting.agenda.order_by("-position").values_list("position", flat=True).first()
@@ -178,16 +239,28 @@ def _agenda_carry(meeting: Meeting) -> int:
                 "due": action.due_on.isoformat()})
             for n, action in enumerate(actions, start=1)]
     AgendaItem.objects.bulk_create(items, ignore_conflicts=True)
+    if log:
+        activity_record(target=meeting, actor=actor, verb="police.meeting_carry",
+                        data={"carried": len(items)})
     return len(items)
 
 
-def _carry_forward(*, after: dt.datetime, campus_id: int | None) -> None:
+def _agenda_uncarry(meeting: Meeting) -> int:
+    """Take off a planned ``meeting``'s agenda the carried items that no longer belong there
+    (its time, campus or partners changed). Returns how many were removed."""
+    stale = (meeting.agenda.filter(carried_action__isnull=False)
+             .exclude(carried_action__in=_carry_candidates(meeting)))
+    removed, _detail = stale.delete()
+    return removed
+
+
+def _carry_forward(*, after: dt.datetime, campus_id: int | None, actor=None) -> None:
     """Carry open actions onto every planned meeting starting after ``after`` whose scope
     overlaps ``campus_id``."""
     later = (Meeting.objects.filter(state=Meeting.State.PLANNED, starts_at__gt=after)
              .filter(_scope_q(campus_id)).order_by("starts_at", "pk"))
     for meeting in later:
-        _agenda_carry(meeting)
+        _agenda_carry(meeting, actor=actor)
 
 
 def _action_recipients(action: MeetingAction) -> list:
@@ -239,6 +312,9 @@ def _meeting_fields(data: MeetingInput) -> dict:
     partner_ids = _ids(data.partner_ids, field="partners", errors=errors)
     partners = list(Partner.objects.filter(pk__in=partner_ids, is_active=True))
     _missing("partners", partner_ids, [p.pk for p in partners], errors)
+    if data.kind == Meeting.Kind.JOINT and not partner_ids:
+        errors.setdefault("partners", []).append(
+            _("A joint meeting needs at least one partner taking part."))
     agenda = []
     for line in data.agenda or ():
         line = (line or "").strip()
@@ -281,6 +357,22 @@ def _meeting_fields(data: MeetingInput) -> dict:
             "users": users, "liaisons": liaisons, "guests": guests}
 
 
+def _attendee_rows(meeting: Meeting, f: dict) -> list[MeetingAttendee]:
+    rows = [MeetingAttendee(meeting=meeting, side=Side.CAMPUS, user=u,
+                            name=(u.full_name or u.username)[:64]) for u in f["users"]]
+    rows += [MeetingAttendee(meeting=meeting, side=Side.POLICE, user=li.user,
+                             name=(li.user.full_name or li.user.username)[:64],
+                             organisation=li.partner.name[:100], post=li.post)
+             for li in f["liaisons"]]
+    rows += [MeetingAttendee(meeting=meeting, side=Side.POLICE, name=g.name,
+                             organisation=g.organisation, post=g.post) for g in f["guests"]]
+    return rows
+
+
+def _attendee_keys(rows) -> list[tuple]:
+    return sorted((a.side, a.user_id or 0, a.name, a.organisation, a.post) for a in rows)
+
+
 def meeting_plan(*, actor, data: MeetingInput, idempotency_key: str | None = None) -> Meeting:
     """Plan a meeting (office). Its agenda gets the given items, then every open action from
     earlier meetings in an overlapping scope (carried over). Returns the meeting."""
@@ -291,6 +383,7 @@ def meeting_plan(*, actor, data: MeetingInput, idempotency_key: str | None = Non
         return earlier
     f = _meeting_fields(data)
     with transaction.atomic():
+        _carry_lock()
         meeting = Meeting.objects.create(
             kind=f["kind"], title=f["title"], campus=f["campus"], starts_at=f["starts_at"],
             location=f["location"], chair=f["chair"], created_by=actor)
@@ -298,21 +391,60 @@ def meeting_plan(*, actor, data: MeetingInput, idempotency_key: str | None = Non
         AgendaItem.objects.bulk_create([
             AgendaItem(meeting=meeting, position=n, title=title)
             for n, title in enumerate(f["agenda"], start=1)])
-        rows = [MeetingAttendee(meeting=meeting, side=Side.CAMPUS, user=u,
-                                name=(u.full_name or u.username)[:64]) for u in f["users"]]
-        rows += [MeetingAttendee(meeting=meeting, side=Side.POLICE, user=li.user,
-                                 name=(li.user.full_name or li.user.username)[:64],
-                                 organisation=li.partner.name[:100], post=li.post)
-                 for li in f["liaisons"]]
-        rows += [MeetingAttendee(meeting=meeting, side=Side.POLICE, name=g.name,
-                                 organisation=g.organisation, post=g.post) for g in f["guests"]]
-        MeetingAttendee.objects.bulk_create(rows)
-        carried = _agenda_carry(meeting)
+        MeetingAttendee.objects.bulk_create(_attendee_rows(meeting, f))
+        carried = _agenda_carry(meeting, log=False)
         activity_record(target=meeting, actor=actor, verb="police.meeting_plan",
                         to_state=meeting.state, data={"carried": carried})
         winner = idempotency_race_lost(scope=MEETING_PLAN_SCOPE, key=idempotency_key,
                                        user=actor, result=meeting)
     return winner or meeting
+
+
+def meeting_update(*, actor, meeting_id: int, data: MeetingInput) -> Meeting:
+    """Edit a planned meeting (office): kind, title, campus, time, place, chair, partners,
+    its own agenda items (in order, before the carried ones) and attendees (replaced). The
+    carried-over items are recomputed: those that no longer belong (time, campus or partners
+    changed) are taken off, newly due ones are added. One timeline entry names the changed
+    fields and how many carried items were added and removed. Raises :class:`Conflict` when
+    the meeting is no longer planned."""
+    perm_require(actor, "police.plan_meeting")
+    f = _meeting_fields(data)
+    with transaction.atomic():
+        _carry_lock()
+        meeting = _locked_meeting(meeting_id)
+        if meeting.state != Meeting.State.PLANNED:
+            raise Conflict(msg_meeting_not_planned(meeting))
+        changed = [k for k in ("kind", "title", "location", "chair", "starts_at")
+                   if getattr(meeting, k) != f[k]]
+        if meeting.campus_id != (f["campus"].pk if f["campus"] else None):
+            changed.append("campus")
+        if set(meeting.partners.values_list("pk", flat=True)) != {p.pk for p in f["partners"]}:
+            changed.append("partners")
+        for key in ("kind", "title", "location", "chair", "starts_at", "campus"):
+            setattr(meeting, key, f[key])
+        meeting.save()
+        meeting.partners.set(f["partners"])
+        own = meeting.agenda.filter(carried_action__isnull=True)
+        if list(own.order_by("position", "pk").values_list("title", flat=True)) != f["agenda"]:
+            changed.append("agenda")
+        own.delete()
+        AgendaItem.objects.bulk_create([
+            AgendaItem(meeting=meeting, position=n, title=title)
+            for n, title in enumerate(f["agenda"], start=1)])
+        for n, item in enumerate(meeting.agenda.filter(carried_action__isnull=False)
+                                 .order_by("position", "pk"), start=len(f["agenda"]) + 1):
+            if item.position != n:
+                AgendaItem.objects.filter(pk=item.pk).update(position=n)
+        rows = _attendee_rows(meeting, f)
+        if _attendee_keys(meeting.attendees.all()) != _attendee_keys(rows):
+            changed.append("attendees")
+            meeting.attendees.all().delete()
+            MeetingAttendee.objects.bulk_create(rows)
+        removed = _agenda_uncarry(meeting)
+        added = _agenda_carry(meeting, log=False)
+        activity_record(target=meeting, actor=actor, verb="police.meeting_update",
+                        data={"fields": changed, "carried": added, "uncarried": removed})
+    return meeting
 
 
 def _locked_meeting(meeting_id) -> Meeting:
@@ -323,8 +455,10 @@ def _locked_meeting(meeting_id) -> Meeting:
     return meeting
 
 
-def _check_actions(meeting: Meeting, rows: Sequence[ActionInput], errors: dict) -> list[dict]:
-    """Every row checked; problems go to ``errors["actions"]`` as "Decision N: …"."""
+def _check_actions(meeting: Meeting, rows: Sequence[ActionInput], errors: dict,
+                   row_errors: dict | None = None) -> list[dict]:
+    """Every row checked; problems go to ``errors["actions"]`` as "Decision N: …" and, when
+    ``row_errors`` is given, to ``row_errors[N]`` (N counts the given rows from 1)."""
     day = local_day(meeting.starts_at)
     checked = []
     units = {u.pk: u for u in Unit.objects.filter(pk__in=[
@@ -335,6 +469,8 @@ def _check_actions(meeting: Meeting, rows: Sequence[ActionInput], errors: dict) 
         id_or_none(r.owner_id) or 0 for r in rows], is_active=True)}
     liaison_of = dict(PartnerLiaison.objects.filter(
         user_id__in=list(owners), is_active=True).values_list("user_id", "partner_id"))
+    members = set(Membership.objects.filter(user_id__in=list(owners), unit_id__in=list(units))
+                  .values_list("user_id", "unit_id"))
     if len(rows) > ACTIONS_MAX:
         errors.setdefault("actions", []).append(
             _("At most %(count)s decisions at one meeting.") % {"count": ACTIONS_MAX})
@@ -367,6 +503,9 @@ def _check_actions(meeting: Meeting, rows: Sequence[ActionInput], errors: dict) 
                 problems.append(_("no such responsible person"))
             elif partner is not None and liaison_of.get(owner.pk) != partner.pk:
                 problems.append(_("the responsible person must be a liaison of the partner"))
+            elif unit is not None and (owner.pk, unit.pk) not in members:
+                problems.append(_("the responsible person must belong to the responsible "
+                                  "unit"))
         if not isinstance(row.due_on, dt.date):
             problems.append(_("give the due date"))
         elif row.due_on < day:
@@ -375,9 +514,11 @@ def _check_actions(meeting: Meeting, rows: Sequence[ActionInput], errors: dict) 
         elif row.due_on.year > day.year + YEARS_AHEAD:
             problems.append(_("the due date is too far ahead"))
         if problems:
-            errors.setdefault("actions", []).append(
-                _("Decision %(number)s: %(problems)s.") % {
-                    "number": n, "problems": _("; ").join(problems)})
+            message = _("Decision %(number)s: %(problems)s.") % {
+                "number": n, "problems": _("; ").join(problems)}
+            errors.setdefault("actions", []).append(message)
+            if row_errors is not None:
+                row_errors[n] = message
             continue
         checked.append({"number": n, "title": title, "detail": detail, "side": row.side,
                         "owner_unit": unit, "owner_partner": partner, "owner": owner,
@@ -389,24 +530,29 @@ def meeting_hold(*, actor, meeting_id: int, minutes: str, attended_ids: Sequence
                  actions: Sequence[ActionInput] = ()) -> Meeting:
     """Record a planned meeting as held: minutes (required), who attended (attendee ids;
     the rest are marked absent) and its decisions as actions (numbered 1…n). All or nothing:
-    one bad row refuses everything with a message per row. The new actions' owners are told
-    after commit and the actions are carried onto later planned meetings."""
+    one bad row refuses everything with a message per row (the raised error's ``row_errors``
+    maps each bad row's number to its message). Not before the meeting's start. The new
+    actions' owners are told after commit and the actions are carried onto later planned
+    meetings."""
     perm_require(actor, "police.record_minutes")
     errors: dict[str, list[str]] = {}
     minutes = text_checked(minutes, field="minutes", limit=TEXT_MAX * 4, errors=errors,
                            required=_("Record the minutes."))
     attended = _ids(attended_ids, field="attended", errors=errors)
     with transaction.atomic():
+        _carry_lock()
         meeting = _locked_meeting(meeting_id)
         if not can_proceed(meeting.hold):
             raise Conflict(msg_meeting_state(meeting))
-        if local_day(meeting.starts_at) > clock.local_today():
-            raise DomainError(_("The meeting has not taken place yet (it is on %(day)s).")
-                              % {"day": local_day(meeting.starts_at).isoformat()},
-                              code="too_early")
-        rows = _check_actions(meeting, list(actions), errors)
+        if not meeting_started(meeting):
+            raise DomainError(msg_too_early(meeting), code="too_early")
+        row_errors: dict[int, str] = {}
+        rows = _check_actions(meeting, list(actions), errors, row_errors)
         _missing("attended", attended, meeting.attendees.values_list("pk", flat=True), errors)
-        raise_field_errors(errors)
+        if errors:
+            error = DomainError(next(iter(errors.values()))[0], field_errors=errors)
+            error.row_errors = row_errors  # {decision number: its message}, for the page
+            raise error
         meeting.hold()
         meeting.minutes = minutes
         meeting.held_at = clock.now()
@@ -422,7 +568,7 @@ def meeting_hold(*, actor, meeting_id: int, minutes: str, attended_ids: Sequence
         activity_record(target=meeting, actor=actor, verb="police.meeting_hold",
                         from_state=Meeting.State.PLANNED, to_state=meeting.state,
                         data={"actions": len(created), "attended": len(attended)})
-        _carry_forward(after=meeting.starts_at, campus_id=meeting.campus_id)
+        _carry_forward(after=meeting.starts_at, campus_id=meeting.campus_id, actor=actor)
         transaction.on_commit(lambda: _notify_created(ids))
     return meeting
 
@@ -436,6 +582,7 @@ def meeting_cancel(*, actor, meeting_id: int, reason: str) -> Meeting:
                           required=_("Say why the meeting is cancelled."))
     raise_field_errors(errors)
     with transaction.atomic():
+        _carry_lock()
         meeting = _locked_meeting(meeting_id)
         if not can_proceed(meeting.cancel):
             raise Conflict(msg_meeting_state(meeting))
@@ -445,7 +592,7 @@ def meeting_cancel(*, actor, meeting_id: int, reason: str) -> Meeting:
         activity_record(target=meeting, actor=actor, verb="police.meeting_cancel",
                         from_state=Meeting.State.PLANNED, to_state=meeting.state,
                         comment=reason)
-        _carry_forward(after=meeting.starts_at, campus_id=meeting.campus_id)
+        _carry_forward(after=meeting.starts_at, campus_id=meeting.campus_id, actor=actor)
     return meeting
 
 
@@ -508,6 +655,7 @@ def action_reopen(*, actor, action_id: int, reason: str) -> MeetingAction:
                           required=_("Say why the action is reopened."))
     raise_field_errors(errors)
     with transaction.atomic():
+        _carry_lock()
         action = _locked_action(action_id)
         if not can_proceed(action.reopen):
             raise Conflict(msg_action_state(action))
@@ -518,7 +666,7 @@ def action_reopen(*, actor, action_id: int, reason: str) -> MeetingAction:
                         from_state=MeetingAction.State.DONE, to_state=action.state,
                         comment=reason)
         meeting = action.meeting
-        _carry_forward(after=meeting.starts_at, campus_id=meeting.campus_id)
+        _carry_forward(after=meeting.starts_at, campus_id=meeting.campus_id, actor=actor)
     return action
 
 

@@ -4,8 +4,10 @@ A liaison is a user with one ``police_liaison`` membership per campus their part
 their scope is exactly those campuses; :class:`~safecampus.police.models.PartnerLiaison` says
 which partner they speak for. A user liaises for one partner at most. When a partner's
 campuses change (or it is deactivated), its liaisons' memberships follow; deactivating a
-liaison removes them. New liaison accounts get no usable password (as the organisation import
-does): they sign in after an administrator sets one in the admin, or through single sign-on.
+liaison removes them. A new liaison account gets the initial password the office admin gives
+(checked by Django's password validators, stored hashed; the liaison is to change it), or
+none usable without one (as the organisation import does: an administrator sets one later,
+or they sign in through single sign-on).
 
 Every change writes one :class:`~safecampus.core.models.ActivityEntry` on the partner.
 Errors: :class:`~safecampus.core.errors.DomainError` (400, ``field_errors`` name the fields),
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -28,6 +31,7 @@ from safecampus.core.activity import activity_record
 from safecampus.core.errors import DomainError, perm_require, raise_field_errors, text_checked
 from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
+from safecampus.core.phones import PHONE_INVALID, phone_is_valid, phone_normalise
 from safecampus.organisation.models import Campus
 
 from ..models import Partner, PartnerLiaison
@@ -68,7 +72,9 @@ def _partner_fields(data: PartnerInput, *, partner_id: int | None = None) -> dic
     if data.kind not in Partner.Kind.values:
         errors["kind"] = [_("Choose the kind of partner.")]
     address = text_checked(data.address, field="address", limit=200, errors=errors)
-    phone = text_checked(data.phone, field="phone", limit=32, errors=errors)
+    phone = text_checked(phone_normalise(data.phone), field="phone", limit=32, errors=errors)
+    if phone and "phone" not in errors and not phone_is_valid(phone):
+        errors["phone"] = [str(PHONE_INVALID)]
     ids = []
     for value in data.campus_ids or ():
         number = id_or_none(value)
@@ -82,6 +88,9 @@ def _partner_fields(data: PartnerInput, *, partner_id: int | None = None) -> dic
     if missing:
         errors.setdefault("campuses", []).append(
             _("Unknown choices: %(ids)s.") % {"ids": ", ".join(str(i) for i in missing)})
+    elif not ids and "campuses" not in errors:
+        # A liaison's scope is the partner's campuses: without one they could see nothing.
+        errors["campuses"] = [_("Choose at least one campus the partner serves.")]
     raise_field_errors(errors)
     return {"code": code, "name": name, "kind": data.kind, "address": address, "phone": phone,
             "is_active": bool(data.is_active), "campuses": campuses}
@@ -103,7 +112,7 @@ def _liaison_sync(liaison: PartnerLiaison) -> None:
 
 
 def partner_create(*, actor, data: PartnerInput, idempotency_key: str | None = None) -> Partner:
-    """A new partner serving ``data.campus_ids``. Codes (case-insensitive) and names are
+    """A new partner serving ``data.campus_ids`` (at least one). Codes (case-insensitive) and names are
     unique: a taken one is a field error, also when two requests create it at once."""
     perm_require(actor, "police.manage_partners")
     earlier = idempotency_lookup(scope=PARTNER_CREATE_SCOPE, key=idempotency_key,
@@ -165,24 +174,55 @@ def msg_other_partner(partner: Partner) -> str:
              "at most.") % {"partner": partner.name}
 
 
-def liaison_add(*, actor, partner_id: int, user_id: int | None = None, username: str = "",
-                full_name: str = "", phone: str = "", post: str = "") -> PartnerLiaison:
-    """Make a user a liaison of a partner: an existing user (``user_id``) or a new account
-    (``username``, ``full_name``, ``phone``; no usable password). Gives them one
-    ``police_liaison`` membership per campus the partner serves. A user who is (or was) a
-    liaison of this partner is taken back; one who is an active liaison of another partner is
-    refused (an inactive one moves to this partner)."""
+def user_by_reference(reference: str) -> User | None:
+    """The active user a typed reference names: their user name (any case), else their staff
+    or student number, else their full name when exactly one active user has it. None when
+    nobody (or several people) match."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    active = User.objects.filter(is_active=True)
+    for query in ({"username__iexact": reference}, {"employee_number": reference},
+                  {"full_name": reference}):
+        found = list(active.filter(**query)[:2])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return None
+    return None
+
+
+def liaison_add(*, actor, partner_id: int, user_id: int | None = None, user_ref: str = "",
+                username: str = "", full_name: str = "", phone: str = "", post: str = "",
+                password: str = "") -> PartnerLiaison:
+    """Make a user a liaison of a partner: an existing user (``user_id``, or ``user_ref``:
+    their user name, staff number or unique full name) or a new account (``username``,
+    ``full_name``, ``phone`` checked by :mod:`safecampus.core.phones`, and an initial
+    ``password`` checked by Django's password validators; without one the account has no
+    usable password). Gives them one ``police_liaison`` membership per campus the partner
+    serves. A user who is (or was) a liaison of this partner is taken back; one who is an
+    active liaison of another partner is refused (an inactive one moves to this partner)."""
     perm_require(actor, "police.manage_partners")
     errors: dict[str, list[str]] = {}
     post = text_checked(post, field="post", limit=64, errors=errors)
-    new_account = user_id in (None, "")
+    user_ref = (user_ref or "").strip()
+    if user_id in (None, "") and user_ref:
+        found = user_by_reference(user_ref)
+        if found is None:
+            errors["user"] = [_("No active user has the user name, number or name "
+                                "“%(value)s”; pick one from the list.") % {"value": user_ref[:40]}]
+        else:
+            user_id = found.pk
+    new_account = user_id in (None, "") and not errors
     if new_account:
         username = text_checked(username, field="username", limit=150, errors=errors,
                                 required=_("Pick an existing user or give a user name for "
                                            "a new account."))
         full_name = text_checked(full_name, field="full_name", limit=64, errors=errors,
                                  required=_("Give the liaison's full name."))
-        phone = text_checked(phone, field="phone", limit=20, errors=errors)
+        phone = text_checked(phone_normalise(phone), field="phone", limit=20, errors=errors)
+        if phone and "phone" not in errors and not phone_is_valid(phone):
+            errors["phone"] = [str(PHONE_INVALID)]
         if username and "username" not in errors:
             try:
                 UnicodeUsernameValidator()(username)
@@ -192,15 +232,27 @@ def liaison_add(*, actor, partner_id: int, user_id: int | None = None, username:
                 if User.objects.filter(username__iexact=username).exists():
                     errors["username"] = [_("This user name is taken; pick the existing user "
                                             "instead.")]
+        if password:
+            try:
+                password_validation.validate_password(
+                    password, User(username=username, full_name=full_name))
+            except ValidationError as error:
+                errors["password"] = list(error.messages)
     raise_field_errors(errors)
     with transaction.atomic():
         partner = (Partner.objects.select_for_update()
                    .filter(pk=id_or_none(partner_id) or 0).first())
         if partner is None:
             raise DomainError(_("This partner does not exist."), code="not_found")
+        if not partner.campuses.exists():
+            raise DomainError(_("This partner serves no campus yet, so a liaison would see "
+                                "nothing: give it its campuses first."), code="no_campus")
         if new_account:
             user = User(username=username, full_name=full_name, phone=phone)
-            user.set_unusable_password()
+            if password:
+                user.set_password(password)
+            else:
+                user.set_unusable_password()
             try:
                 with transaction.atomic():
                     user.save()
@@ -228,7 +280,7 @@ def liaison_add(*, actor, partner_id: int, user_id: int | None = None, username:
         _liaison_sync(liaison)
         activity_record(target=partner, actor=actor, verb="police.liaison_add",
                         data={"user": user.username, "new_account": new_account,
-                              "name": str(user)})
+                              "name": str(user), "password_set": bool(new_account and password)})
     return liaison
 
 

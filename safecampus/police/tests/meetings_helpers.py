@@ -57,8 +57,11 @@ def police(org):
 
 def plan(actor, *, starts_at=None, campus=None, partners=(), title="联席会议", agenda=(),
          **extra):
+    """A meeting planned through the service: joint with ``partners``, else an (internal)
+    assessment meeting, since a joint meeting needs a partner."""
     return services.meeting_plan(actor=actor, data=services.MeetingInput(
-        kind=extra.pop("kind", "joint"), title=title, starts_at=starts_at or local(2026, 3, 1, 14),
+        kind=extra.pop("kind", "joint" if partners else "assessment"), title=title,
+        starts_at=starts_at or local(2026, 3, 1, 14),
         campus_id=campus.pk if campus else None, partner_ids=[p.pk for p in partners],
         agenda=list(agenda), **extra))
 

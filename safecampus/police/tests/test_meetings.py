@@ -159,11 +159,24 @@ def test_hold_records_attendance_numbers_actions_and_tells_owners(org, police,
                                                        "police.meeting_hold"]
 
 
-def test_a_meeting_cannot_be_held_before_its_day(org, police, english):
-    meeting = plan(police.staff, starts_at=local(2026, 3, 9, 14))
+def test_a_meeting_cannot_be_held_before_it_starts(org, police, english, client):
+    # Given a meeting later today (now is 10:00, it starts at 14:00)
+    meeting = plan(police.staff, starts_at=local(2026, 3, 2, 14))
+    # Then the service refuses, the page offers no "record minutes" and says from when
     with pytest.raises(DomainError) as error:
         hold(police.staff, meeting)
-    assert error.value.message == "The meeting has not taken place yet (it is on 2026-03-09)."
+    assert error.value.message == ("The meeting has not started yet: minutes can be recorded "
+                                   "from 2026-03-02 14:00.")
+    login(client, police.staff)
+    page = client.get(reverse("police:meeting_detail", args=[meeting.pk]))
+    assert 'id="record-minutes"' not in page.content.decode()
+    assert "minutes can be recorded from 2026-03-02 14:00" in text_of(page)
+    response = client.get(reverse("police:meeting_hold", args=[meeting.pk]))
+    assert response.status_code == 302 and messages_of(response) == [error.value.message]
+    # When it has started, the button is there
+    with clock.frozen(local(2026, 3, 2, 14)):
+        page = client.get(reverse("police:meeting_detail", args=[meeting.pk]))
+        assert 'id="record-minutes"' in page.content.decode()
 
 
 # --- every edge of the two state machines --------------------------------------------------
@@ -272,8 +285,8 @@ def test_unit_contact_updates_their_units_action_on_the_page(org, police, client
     page = client.get(reverse("police:action_list"))
     assert "整改南门照明" in text_of(page)
     response = client.post(reverse("police:action_complete", args=[action.pk]), {"note": ""})
-    assert messages_of(response) == ["Say how the action was done."]
-    client.get(response.url)  # the message shown
+    assert response.status_code == 400
+    assert "Say how the action was done." in text_of(response)
     response = client.post(reverse("police:action_complete", args=[action.pk]),
                            {"note": "已更换"})
     assert messages_of(response) == ["Action marked as done."]
@@ -341,7 +354,12 @@ def test_office_plans_and_holds_on_the_pages(org, police, client):
     url = reverse("police:meeting_hold", args=[meeting.pk])
     response = client.post(url, {"minutes": "纪要", **rows})
     assert response.status_code == 400
-    assert ("Decision 2: the due date is before the meeting (2026-03-02).") in text_of(response)
+    # The row's message is shown once, beside the row (not at the top)
+    html = response.content.decode()
+    message = "Decision 2: the due date is before the meeting (2026-03-02)."
+    assert text_of(response).count(message) == 1
+    row2 = html[html.index('id="action-row-2"'):html.index('id="action-row-template"')]
+    assert message in row2 and "row-error" in row2
     assert not MeetingAction.objects.exists()
     rows["actions-1-due_on"] = "2026-03-12"
     response = client.post(url, {"minutes": "纪要", **rows})
@@ -367,7 +385,8 @@ def test_list_pages_query_counts_are_flat(org, police, client):
                        starts_at=local(2026, 3, 1, 15 + n), agenda=["a", "b"])
         hold(police.staff, meeting, [campus_action(org.unit_a), police_action(police.station2)])
     assert [queries(url) for url in pages] == few
-    detail = plan(police.staff, starts_at=local(2026, 3, 20, 9), partners=[police.station1])
+    detail = plan(police.staff, starts_at=local(2026, 3, 20, 9),
+                  partners=[police.station1, police.station2])
     with CaptureQueriesContext(connection) as ctx:
         html = client.get(reverse("police:meeting_detail", args=[detail.pk])).content.decode()
     assert html.count("agenda-carried") == 13 and len(ctx) <= 20
@@ -387,3 +406,190 @@ def test_two_completions_at_once_one_wins(org, police):
     assert len(errors) == 1 and isinstance(errors[0], Conflict), errors
     assert errors[0].message == "This action is Done; that cannot be done to it now."
     assert [e.verb for e in activity_for(action)].count("police.action_complete") == 1
+
+
+# --- fix round: rules of planning, carrying and holding --------------------------------------
+def test_a_joint_meeting_needs_a_partner(org, police, english):
+    with pytest.raises(DomainError) as error:
+        plan(police.staff, kind="joint")
+    assert error.value.field_errors == {
+        "partners": ["A joint meeting needs at least one partner taking part."]}
+    assert plan(police.staff, kind="assessment").state == Meeting.State.PLANNED  # internal
+
+
+def test_police_actions_are_carried_only_when_their_partner_takes_part(org, police):
+    # Given a held meeting with a campus action and one action of each station
+    first = plan(police.staff, partners=[police.station1, police.station2])
+    unit, north, south = hold(police.staff, first, [
+        campus_action(org.unit_a), police_action(police.station1, title="北"),
+        police_action(police.station2, title="南")])
+    # When a meeting with station 1 only is planned
+    april = plan(police.staff, starts_at=local(2026, 4, 1, 14), partners=[police.station1])
+    # Then the campus action and station 1's are carried, not station 2's
+    assert carried(april) == [unit.pk, north.pk]
+    # When station 2 joins and station 1 leaves (edit), carrying is recomputed and logged
+    services.meeting_update(actor=police.staff, meeting_id=april.pk, data=services.MeetingInput(
+        kind="joint", title="四月联席会议", starts_at=local(2026, 4, 1, 14),
+        partner_ids=[police.station2.pk], agenda=["新议题"]))
+    assert carried(april) == [unit.pk, south.pk]
+    april.refresh_from_db()
+    assert april.title == "四月联席会议"
+    assert [(i.position, i.title) for i in april.agenda.order_by("position")][0] == (1, "新议题")
+    entry = activity_for(april).last()
+    assert entry.verb == "police.meeting_update"
+    assert entry.data == {"fields": ["title", "partners", "agenda"], "carried": 1,
+                          "uncarried": 1}
+
+
+def test_each_later_carry_is_on_the_timeline_with_its_count(org, police, client):
+    march = plan(police.staff)
+    april = plan(police.staff, starts_at=local(2026, 4, 1, 14))
+    hold(police.staff, march, [campus_action(org.unit_a), campus_action(org.unit_a)])
+    assert [(e.verb, e.data) for e in activity_for(april)] == [
+        ("police.meeting_plan", {"carried": 0}), ("police.meeting_carry", {"carried": 2})]
+    login(client, police.staff)
+    page = client.get(reverse("police:meeting_detail", args=[april.pk]))
+    assert "2 open actions carried over" in text_of(page)
+
+
+def test_only_a_planned_meeting_can_be_edited(org, police, english, client):
+    meeting = plan(police.staff)
+    hold(police.staff, meeting)
+    with pytest.raises(Conflict) as error:
+        services.meeting_update(actor=police.staff, meeting_id=meeting.pk,
+                                data=services.MeetingInput(kind="assessment", title="x",
+                                                           starts_at=local(2026, 3, 1, 14)))
+    assert error.value.message == ("This meeting is Held; only a planned meeting can be "
+                                   "edited.")
+    with pytest.raises(NotAllowed):
+        services.meeting_update(actor=police.liaison1, meeting_id=meeting.pk,
+                                data=services.MeetingInput(kind="assessment", title="x",
+                                                           starts_at=local(2026, 3, 1, 14)))
+
+
+def test_office_edits_a_planned_meeting_on_the_page(org, police, client):
+    meeting = plan(police.staff, starts_at=local(2026, 3, 20, 9), partners=[police.station1],
+                   agenda=["通报警情"], liaison_user_ids=[police.liaison1.pk],
+                   guests=[services.GuestInput("李支队", "文保支队", "副支队长")])
+    login(client, police.staff)
+    url = reverse("police:meeting_edit", args=[meeting.pk])
+    form = client.get(url).context["form"]
+    assert form.initial["agenda"] == "通报警情" and form.initial["guests"] == "李支队, 文保支队, 副支队长"
+    response = client.post(url, {
+        "kind": "joint", "title": "改期的联席会议", "campus": "", "starts_at": "2026-03-21T15:00",
+        "location": "行政楼 301", "partners": [police.station1.pk], "agenda": "通报警情\n交通",
+        "police_attendees": [police.liaison1.pk], "guests": "李支队, 文保支队, 副支队长",
+        "idempotency_key": form.initial["idempotency_key"]})
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.starts_at == local(2026, 3, 21, 15) and meeting.location == "行政楼 301"
+    assert [i.title for i in meeting.agenda.order_by("position")] == ["通报警情", "交通"]
+    assert meeting.attendees.count() == 2
+    page = client.get(reverse("police:meeting_detail", args=[meeting.pk]))
+    assert 'id="edit-meeting"' in page.content.decode() and "Meeting edited" in text_of(page)
+
+
+def test_a_campus_owner_must_belong_to_the_responsible_unit(org, police, english):
+    meeting = plan(police.staff)
+    with pytest.raises(DomainError) as error:
+        hold(police.staff, meeting, [campus_action(org.unit_a, owner=org.users.contact_b)])
+    assert error.value.field_errors["actions"] == [
+        "Decision 1: the responsible person must belong to the responsible unit."]
+    assert error.value.row_errors == {
+        1: "Decision 1: the responsible person must belong to the responsible unit."}
+    (action,) = hold(police.staff, meeting, [campus_action(org.unit_a,
+                                                           owner=org.users.contact_a)])
+    assert action.owner == org.users.contact_a
+
+
+def test_hold_page_offers_more_rows_and_people_with_their_units(org, police, client):
+    meeting = plan(police.staff, partners=[police.station1])
+    login(client, police.staff)
+    url = reverse("police:meeting_hold", args=[meeting.pk])
+    html = client.get(url).content.decode()
+    assert 'id="action-row-template"' in html and 'id="add-action-row"' in html
+    assert html.count('class="card card-body shadow-sm mb-2 action-row') == 6  # 5 + template
+    assert "(contact_a) · 化学学院" in html and f'data-units="{org.unit_a.pk}"' in html
+    assert f'data-partner="{police.station1.pk}"' in html and 'id="hold-back"' in html
+    # A sixth row (added by the script) is taken
+    rows = {"actions-TOTAL_FORMS": "6", "actions-INITIAL_FORMS": "0",
+            "actions-MIN_NUM_FORMS": "0", "actions-MAX_NUM_FORMS": "30",
+            "actions-5-title": "第六项", "actions-5-side": "campus",
+            "actions-5-owner_unit": str(org.unit_a.pk), "actions-5-due_on": "2026-03-10"}
+    assert client.post(url, {"minutes": "纪要", **rows}).status_code == 302
+    assert list(meeting.actions.values_list("title", flat=True)) == ["第六项"]
+
+
+def test_too_long_progress_keeps_the_text_and_says_why(org, police, client):
+    (action,) = hold(police.staff, plan(police.staff), [campus_action(org.unit_a)])
+    login(client, org.users.contact_a)
+    text = "进展" * 4001
+    response = client.post(reverse("police:action_progress", args=[action.pk]),
+                           {"progress": text})
+    assert response.status_code == 400
+    assert "At most 8000 characters." in text_of(response) and text in text_of(response)
+    assert 'maxlength' not in response.content.decode().split('id="progress-form"')[1][:600]
+
+
+def test_a_refused_cancel_keeps_the_reason_box_open(org, police, client):
+    meeting = plan(police.staff)
+    login(client, police.staff)
+    response = client.post(reverse("police:meeting_cancel", args=[meeting.pk]), {"reason": ""})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<details class="flex-grow-1 cancel-meeting" open>' in html
+    assert "Say why the meeting is cancelled." in text_of(response)
+    assert 'class="d-flex flex-wrap align-items-start gap-2 mb-3" id="meeting-buttons"' in html
+
+
+def test_states_read_as_supervised_work_in_chinese(org, police, client):
+    (action,) = hold(police.staff, plan(police.staff), [campus_action(org.unit_a)])
+    client.force_login(police.staff)  # default language: Chinese
+    page = client.get(reverse("police:action_list"))
+    options = page.content.decode().split('name="state"')[1].split("</select>")[0]
+    assert "办理中" in options and "已办结" in options and "已撤销" in options
+    assert "进入" not in options and "已检查" not in options
+    html = client.get(reverse("police:meeting_list")).content.decode()
+    assert ">操作<" not in html
+    with pytest.raises(Conflict) as error:
+        services.action_drop(actor=police.admin, action_id=action.pk, reason="x")
+        services.action_drop(actor=police.admin, action_id=action.pk, reason="x")
+    assert "已撤销" in error.value.message
+
+
+# --- code review: what a liaison sees of carried items; planning while holding ---------------
+def test_a_liaison_sees_no_content_of_a_carried_action_they_may_not_see(org, police, client):
+    # Given an internal meeting's campus action, carried onto a meeting with station 2
+    internal = plan(police.staff, title="内部研判会")
+    (secret,) = hold(police.staff, internal, [campus_action(org.unit_a, title="内部整改事项")])
+    joint = plan(police.staff, starts_at=local(2026, 4, 1, 14), partners=[police.station2])
+    assert carried(joint) == [secret.pk]
+    # Then station 2's liaison sees the meeting, but only a neutral line for that item
+    login(client, police.liaison2)
+    page = client.get(reverse("police:meeting_detail", args=[joint.pk]))
+    assert page.status_code == 200
+    assert "内部整改事项" not in text_of(page) and "内部研判会" not in text_of(page)
+    assert "An action decided at another meeting" in text_of(page)
+    # The office sees it all
+    login(client, police.staff)
+    assert "内部整改事项" in text_of(client.get(reverse("police:meeting_detail",
+                                                        args=[joint.pk])))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_meeting_planned_while_another_is_held_gets_its_actions(org, police):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks and parallel connections; SQLite serialises "
+                    "writers, so there is no race to test (run with DATABASE_URL=postgres://…)")
+    for n in range(3):
+        march = plan(police.staff, starts_at=local(2026, 3, 1, 9 + n))
+        outcomes = race([
+            lambda m=march, n=n: services.meeting_hold(
+                actor=police.staff, meeting_id=m.pk, minutes="纪要",
+                actions=[campus_action(org.unit_a, title=f"事项{n}")]),
+            lambda n=n: plan(police.staff, starts_at=local(2026, 4, 1 + n, 14))],
+            at=clock.now())
+        assert [error for _result, error in outcomes] == [None, None]
+        april = Meeting.objects.get(starts_at=local(2026, 4, 1 + n, 14))
+        action = MeetingAction.objects.get(meeting=march)
+        assert action.pk in carried(april)

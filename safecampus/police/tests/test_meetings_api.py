@@ -161,3 +161,49 @@ def test_api_list_query_counts_are_flat(org, police):
              [campus_action(org.unit_a, owner=org.users.contact_a),
               police_action(police.station2)])
     assert [queries(url) for url in urls] == few
+
+
+def test_put_edits_a_planned_meeting_and_action_states_read_as_supervised_work(org, police):
+    api = client_for(police.staff)
+    first = plan(police.staff, partners=[police.station2])
+    (south,) = hold(police.staff, first, [police_action(police.station2)])
+    later = plan(police.staff, starts_at=local(2026, 4, 1, 14), partners=[police.station1])
+    body = {"kind": "joint", "title": "四月联席会议", "starts_at": "2026-04-01T14:00:00",
+            "partners": [police.station1.pk, police.station2.pk]}
+    response = api.put(f"{MEETINGS}{later.pk}/", body, format="json")
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert [i["carried_action"]["id"] for i in data["agenda"]] == [south.pk]
+    chinese = client_for(police.staff, language="zh-hans").get(f"{MEETINGS}{later.pk}/").json()
+    assert chinese["agenda"][0]["carried_action"]["state_display"] == "办理中"
+    body["partners"] = []
+    response = api.put(f"{MEETINGS}{later.pk}/", body, format="json")
+    assert response.status_code == 400
+    assert client_for(police.liaison1).put(f"{MEETINGS}{later.pk}/", body,
+                                           format="json").status_code == 403
+
+
+def test_hold_api_words_a_bad_row_like_the_page(org, police):
+    meeting = plan(police.staff, partners=[police.station1])
+    api = client_for(police.staff)
+    response = api.post(f"{MEETINGS}{meeting.pk}/hold/", {"minutes": "纪要", "actions": [
+        {"title": "巡逻", "side": "police", "due_on": "2026-03-20",
+         "owner_partner": police.station1.pk},
+        {"title": "照明", "side": "campus", "due_on": "明天"}]}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"].startswith("Decision 2: Complete by: Date has wrong format")
+    assert "ErrorDetail" not in str(body) and "{" not in body["detail"]
+
+
+def test_a_liaison_gets_no_content_of_a_carried_action_they_may_not_see(org, police):
+    internal = plan(police.staff, title="内部研判会")
+    (secret,) = hold(police.staff, internal, [campus_action(org.unit_a, title="内部整改事项")])
+    joint = plan(police.staff, starts_at=local(2026, 4, 1, 14), partners=[police.station2])
+    data = client_for(police.liaison2).get(f"{MEETINGS}{joint.pk}/").json()
+    item = data["agenda"][0]
+    assert item["hidden_action"] is True and item["carried_action"] is None
+    assert item["title"] == "An action decided at another meeting"
+    assert "内部" not in str(data)
+    office = client_for(police.staff).get(f"{MEETINGS}{joint.pk}/").json()
+    assert office["agenda"][0]["carried_action"]["id"] == secret.pk

@@ -10,6 +10,7 @@ from django.urls import reverse
 from safecampus.accounts.models import Membership, Role, User
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import DomainError, NotAllowed
+from safecampus.organisation.models import Campus
 from safecampus.police.models import Partner, PartnerLiaison
 from safecampus.police.services import partners as services
 from safecampus.tests.pages import login, text_of
@@ -27,7 +28,9 @@ def liaison_campuses(user) -> set[int]:
 
 
 def data(**changes) -> services.PartnerInput:
-    fields = {"code": "new", "name": "新派出所", "kind": "police_station", "campus_ids": []}
+    campus = Campus.objects.order_by("pk").first()
+    fields = {"code": "new", "name": "新派出所", "kind": "police_station",
+              "campus_ids": [campus.pk]}
     return services.PartnerInput(**{**fields, **changes})
 
 
@@ -156,7 +159,7 @@ def test_office_admin_adds_a_partner_and_a_liaison_on_the_pages(org, police, cli
     assert response.status_code == 302
     assert liaison_campuses(User.objects.get(username="fire1")) == {org.campus2.pk}
     response = client.post(reverse("police:partner_detail", args=[partner.pk]), {
-        "user": str(police.liaison1.pk)})
+        "user": police.liaison1.username})
     assert response.status_code == 400
     assert ("This person is already a liaison of 北派出所; a user liaises for one partner at "
             "most.") in text_of(response)
@@ -179,3 +182,92 @@ def test_partner_list_query_count_is_flat(org, police, client):
         services.liaison_add(actor=police.admin, partner_id=partner.pk, username=f"l{n}",
                              full_name=f"民警{n}")
     assert queries() == few
+
+
+# --- fix round: picking existing users, initial passwords, phones ---------------------------
+def test_an_existing_user_is_found_by_user_name_number_or_name(org, police, english):
+    student = org.users.student
+    User.objects.filter(pk=student.pk).update(full_name="张学生", employee_number="2024001")
+    for reference in ("STUDENT1", "2024001", "张学生"):
+        liaison = services.liaison_add(actor=police.admin, partner_id=police.brigade.pk,
+                                       user_ref=reference)
+        assert liaison.user == student
+        services.liaison_deactivate(actor=police.admin, liaison_id=liaison.pk)
+    with pytest.raises(DomainError) as error:
+        services.liaison_add(actor=police.admin, partner_id=police.brigade.pk, user_ref="nobody")
+    assert error.value.field_errors == {"user": [
+        "No active user has the user name, number or name “nobody”; pick one from the list."]}
+
+
+def test_the_user_search_suggests_anyone_by_name_or_number(org, police, client):
+    User.objects.filter(pk=org.users.student.pk).update(full_name="张学生",
+                                                         employee_number="2024001")
+    login(client, police.admin)
+    url = reverse("police:partner_user_search", args=[police.brigade.pk])
+    for text in ("学生", "2024", "student1"):
+        html = client.get(url, {"user": text}).content.decode()
+        assert '<option value="student1">张学生 · 2024001</option>' in html
+    # Active liaisons are not offered; the page's own list is there without typing
+    assert "police1" not in client.get(url, {"user": "police"}).content.decode()
+    page = client.get(reverse("police:partner_detail", args=[police.brigade.pk]))
+    assert 'list="liaison-users"' in page.content.decode()
+    assert 'hx-get="' + url + '"' in page.content.decode()
+    login(client, police.staff)
+    assert client.get(url, {"user": "x"}).status_code == 403
+
+
+def test_a_new_account_gets_the_initial_password_checked_and_hashed(org, police, english):
+    with pytest.raises(DomainError) as error:
+        services.liaison_add(actor=police.admin, partner_id=police.brigade.pk,
+                             username="traffic2", full_name="李警官", phone="abc",
+                             password="123")
+    assert error.value.field_errors["phone"] == [
+        "Enter a phone number (digits, with spaces, +, - or brackets)."]
+    assert error.value.field_errors["password"][0] == (
+        "This password is too short. It must contain at least 8 characters.")
+    assert not User.objects.filter(username="traffic2").exists()
+    liaison = services.liaison_add(actor=police.admin, partner_id=police.brigade.pk,
+                                   username="traffic2", full_name="李警官",
+                                   phone="１３８ 0000 0000", password="Jiaojing-2026!")
+    user = liaison.user
+    assert user.check_password("Jiaojing-2026!") and "Jiaojing" not in user.password
+    assert user.phone == "138 0000 0000"
+    assert activity_for(police.brigade).last().data["password_set"] is True
+
+
+def test_a_partners_duty_phone_is_checked(org, police, english):
+    with pytest.raises(DomainError) as error:
+        services.partner_create(actor=police.admin, data=data(phone="abc"))
+    assert error.value.field_errors == {
+        "phone": ["Enter a phone number (digits, with spaces, +, - or brackets)."]}
+
+
+def test_adding_a_new_liaison_with_a_password_on_the_page(org, police, client):
+    login(client, police.admin)
+    url = reverse("police:partner_detail", args=[police.brigade.pk])
+    response = client.post(url, {"username": "traffic3", "full_name": "周警官",
+                                 "phone": "13900000000", "password": "Jiaojing-2026!"})
+    assert response.status_code == 302
+    assert "ask them to change the password" in " ".join(
+        str(m) for m in response.wsgi_request._messages)
+    assert User.objects.get(username="traffic3").check_password("Jiaojing-2026!")
+    response = client.post(url, {"username": "traffic4", "full_name": "吴警官",
+                                 "phone": "abc", "password": "Jiaojing-2026!"})
+    assert response.status_code == 400
+    assert "Enter a phone number" in text_of(response)
+    assert 'value="Jiaojing-2026!"' not in response.content.decode()  # never echoed
+
+
+def test_a_partner_serves_at_least_one_campus(org, police, english):
+    with pytest.raises(DomainError) as error:
+        services.partner_create(actor=police.admin, data=data(campus_ids=[]))
+    assert error.value.field_errors == {
+        "campuses": ["Choose at least one campus the partner serves."]}
+    # One left without campuses (from before the rule) gets no liaison
+    police.brigade.campuses.clear()
+    with pytest.raises(DomainError) as error:
+        services.liaison_add(actor=police.admin, partner_id=police.brigade.pk,
+                             username="t9", full_name="无校区")
+    assert error.value.message == ("This partner serves no campus yet, so a liaison would see "
+                                   "nothing: give it its campuses first.")
+    assert not User.objects.filter(username="t9").exists()

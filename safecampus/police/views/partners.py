@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -83,26 +83,42 @@ def partner_detail(request, pk: int):
     require_perm(request, "police.view_partners")
     partner = _partner_or_404(request, pk)
     can_manage = request.user.has_perm("police.manage_partners")
-    form = LiaisonForm(request.POST or None) if can_manage else None
+    form = (LiaisonForm(request.POST or None, search_url=reverse(
+        "police:partner_user_search", args=[partner.pk])) if can_manage else None)
     if request.method == "POST":
         require_perm(request, "police.manage_partners")
         if form.is_valid():
             d = form.cleaned_data
             try:
                 liaison = services.liaison_add(
-                    actor=request.user, partner_id=partner.pk, user_id=d["user"] or None,
+                    actor=request.user, partner_id=partner.pk, user_ref=d["user"],
                     username=d["username"], full_name=d["full_name"], phone=d["phone"],
-                    post=d["post"])
+                    post=d["post"], password=d["password"])
             except DomainError as error:
                 apply_domain_error(form, error)
             else:
                 messages.success(request, _("%(name)s is now a liaison of %(partner)s.") % {
                     "name": liaison.user, "partner": partner.name})
+                if d["password"] and not d["user"]:
+                    messages.info(request, _(
+                        "Give %(name)s their user name “%(username)s” and the initial password "
+                        "in person, and ask them to change the password.") % {
+                        "name": liaison.user, "username": liaison.user.username})
                 return redirect("police:partner_detail", pk=partner.pk)
     return render(request, "police/partners/detail.html", {
         "partner": partner, "liaison_form": form, "can_manage": can_manage,
+        "suggestions": selectors.liaison_user_search("") if can_manage else (),
         "timeline": selectors.partner_timeline(partner) if can_manage else ()},
         status=400 if form is not None and form.errors else 200)
+
+
+@login_required
+def partner_user_search(request, pk: int):
+    """The options of the "existing user" list (htmx, as the office admin types)."""
+    require_perm(request, "police.manage_partners")
+    _partner_or_404(request, pk)
+    return render(request, "police/partners/_user_options.html", {
+        "suggestions": selectors.liaison_user_search(request.GET.get("user", ""))})
 
 
 @login_required
@@ -126,5 +142,6 @@ urls = [
     path("partners/new/", partner_create, name="partner_create"),
     path("partners/<int:pk>/", partner_detail, name="partner_detail"),
     path("partners/<int:pk>/edit/", partner_edit, name="partner_edit"),
+    path("partners/<int:pk>/users/", partner_user_search, name="partner_user_search"),
     path("liaisons/<int:pk>/deactivate/", liaison_deactivate, name="liaison_deactivate"),
 ]
