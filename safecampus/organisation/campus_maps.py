@@ -4,7 +4,9 @@ map (安全风险四色图) and other maps draw on.
 :func:`campus_map_upload` replaces a campus's map with an uploaded PNG, JPEG (MPO too), WebP
 or HEIC image: turned upright by its EXIF orientation, re-encoded from pixels only (no
 location or device data), bounded to :data:`MAP_MAX_SIDE_PX` on the long side. A file that is
-too large or not an image is refused with a translated message and the old map stays. The
+too large, not an image, or a picture smaller than :data:`MAP_MIN_SIDE_PX` on its long side (an
+icon or a thumbnail, on which no point can be placed) is refused with a translated message and
+the old map stays. The
 change is one :class:`~safecampus.core.models.ActivityEntry` on the campus
 (``organisation.campus_map_upload``); the old file is deleted after the commit.
 
@@ -33,6 +35,9 @@ from .models import Campus
 MANAGE = "organisation.manage_organisation"
 #: The long side of a stored map, in pixels (enough for an A3 print at about 200 dpi).
 MAP_MAX_SIDE_PX = 4096
+#: The smallest long side accepted, in pixels: below this a campus's buildings cannot be told
+#: apart and the printed map would be a blur.
+MAP_MIN_SIDE_PX = 600
 _SIZE_CACHE_SECONDS = 7 * 24 * 3600
 
 
@@ -42,7 +47,8 @@ def campus_map_upload(*, actor, campus_id: int, upload) -> Campus:
     Needs ``organisation.manage_organisation`` (office administrators; ``actor`` None is the
     system). Transparent images are stored as PNG, others as JPEG. Returns the campus.
     Raises :class:`DomainError` at field ``image`` for a file too large
-    (``SAFECAMPUS["PHOTO_MAX_BYTES"]``) or unreadable, :class:`NotAllowed`; nothing is written
+    (``SAFECAMPUS["PHOTO_MAX_BYTES"]``), unreadable or smaller than :data:`MAP_MIN_SIDE_PX` on
+    its long side, :class:`NotAllowed`; nothing is written
     then and the old map stays.
     """
     perm_require(actor, MANAGE, system=True)
@@ -108,6 +114,12 @@ def _map_encode(upload) -> tuple[ContentFile, int, int]:
             "name": name}
         raise DomainError(message, code="map_unreadable",
                           field_errors={"image": [message]}) from exc
+    if max(image.size) < MAP_MIN_SIDE_PX:
+        message = _("%(name)s is too small (%(width)s × %(height)s pixels); a campus map needs "
+                    "at least %(minimum)s pixels on its long side.") % {
+            "name": name, "width": image.width, "height": image.height,
+            "minimum": MAP_MIN_SIDE_PX}
+        raise DomainError(message, code="map_too_small", field_errors={"image": [message]})
     transparent = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info)
     image = image.convert("RGBA" if transparent else "RGB")

@@ -274,8 +274,9 @@ def test_query_count_is_constant(org, story, client, django_assert_max_num_queri
     cache.clear()
     client.force_login(org.users.staff)
     # (14 for the hazards, 2 for the inspections card: inspections and assigned places, 3 for
-    # the patrols card: next round, missed on led shifts, open duty-log items)
-    with django_assert_max_num_queries(19):
+    # the patrols card: next round, missed on led shifts, open duty-log items, 3 for the police
+    # and risk card: risk points per level, reviews overdue, meeting actions overdue)
+    with django_assert_max_num_queries(22):
         client.get(reverse("dashboards:home") + f"?campus={org.campus1.pk}")
     # a student's page lists their 8 latest reports without a query per row
     client.force_login(org.users.student)

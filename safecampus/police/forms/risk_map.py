@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.core.forms import bootstrap
 from safecampus.core.uploads import ACCEPT_ATTRIBUTE
+from safecampus.organisation.campus_maps import MAP_MIN_SIDE_PX
 from safecampus.organisation.models import Campus, RiskLevel
 
 from ..models import RiskPoint
@@ -41,14 +42,25 @@ class RiskMapFilterForm(forms.Form):
 
 
 class CampusMapUploadForm(forms.Form):
+    """The campus and the new map image; :meth:`selected_campus_id` names the campus whose
+    current map the page previews."""
+
     campus = forms.ModelChoiceField(label=_("Campus"), queryset=Campus.objects.all(),
                                     empty_label=None)
     image = forms.FileField(
         label=_("Campus map image"),
-        help_text=_("PNG, JPEG, WebP or HEIC. North up; points are placed by their position "
-                    "on this picture, so keep the same layout when you replace it."),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Formatted here, in the reader's language (a lazy text formatted at import would not).
+        self.fields["image"].help_text = _(
+            "PNG, JPEG, WebP or HEIC, at least %(minimum)s pixels on the long side. North up; "
+            "points are placed by their position on this picture, so keep the same layout "
+            "when you replace it.") % {"minimum": MAP_MIN_SIDE_PX}
         bootstrap(self)
+
+    def selected_campus_id(self) -> int | None:
+        """The campus chosen (posted, else initial), else None (the first of the list)."""
+        raw = self["campus"].value()
+        return int(raw) if str(raw or "").isdigit() else None

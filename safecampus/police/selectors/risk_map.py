@@ -36,7 +36,8 @@ LEVEL_TIERS = {
 }
 _RANK = {level.value: i for i, level in enumerate(LEVEL_ORDER)}
 POINT_FIELDS = ("pk", "code", "name", "kind", "level")
-PDF_FIELDS = (*POINT_FIELDS, "location_text", "responsible_unit__name")
+PDF_FIELDS = (*POINT_FIELDS, "location_text", "building__name", "place__name",
+              "responsible_unit__name")
 
 
 def map_points_visible_to(user):

@@ -86,10 +86,12 @@ def actions_summary(user, *, limit: int = OVERDUE_SHOWN) -> dict:
 def bulletin_summary(user) -> dict:
     """``published``: bulletins published in the last 30 days; ``top_types``: the incident
     types most reported in published bulletins' records of the last 90 days
-    (``[{"category", "label", "count"}]``, at most five). Office and leadership only."""
-    if not user.scope.sees_everything:
-        return {"published": 0, "top_types": []}
+    (``[{"category", "label", "count"}]``, at most five); ``since``: the local date those 90
+    days start (for the statistics link). Office and leadership only."""
     now = clock.now()
+    since = clock.local_today() - dt.timedelta(days=INCIDENT_DAYS)
+    if not user.scope.sees_everything:
+        return {"published": 0, "top_types": [], "since": since}
     published = Bulletin.objects.filter(
         state=Bulletin.State.PUBLISHED,
         published_at__gte=now - dt.timedelta(days=BULLETIN_DAYS)).count()
@@ -99,24 +101,31 @@ def bulletin_summary(user) -> dict:
                    occurred_at__gte=now - dt.timedelta(days=INCIDENT_DAYS))
            .order_by().values("category").annotate(n=Count("id")).order_by("-n", "category")
            [:TOP_TYPES])
-    return {"published": published,
+    return {"published": published, "since": since,
             "top_types": [{"category": r["category"], "label": labels.get(r["category"],
                                                                           r["category"]),
                            "count": r["n"]} for r in top]}
 
 
-def overview_card(user) -> dict:
-    """The dashboard card's figures: published points per level (legend), reviews overdue
-    (count) and overdue actions (count); four queries."""
-    counts = dict(map_points_visible_to(user).order_by().values_list("level")
+def overview_card(user, *, campus_id: int | None = None) -> dict:
+    """The dashboard card's figures for ``user``, over every campus or campus ``campus_id``:
+    published points per level (legend), reviews overdue (count), overdue actions (count; on
+    one campus, the actions of that campus's meetings and of whole-university meetings,
+    which bind every campus) and ``campus_id`` itself; three queries."""
+    points = map_points_visible_to(user)
+    actions = MeetingAction.objects.filter(state=MeetingAction.State.OPEN)
+    if campus_id is not None:
+        points = points.filter(campus_id=campus_id)
+        actions = actions.filter(Q(meeting__campus_id=campus_id)
+                                 | Q(meeting__campus__isnull=True))
+    counts = dict(points.order_by().values_list("level")
                   .annotate(n=Count("id")).values_list("level", "n"))
     today = clock.local_today()
     return {
         "levels": legend(counts),
         "total": sum(counts.values()),
-        "reviews_overdue": map_points_visible_to(user)
-        .filter(next_review_on__lt=today).count(),
-        "actions_overdue": MeetingAction.objects.filter(
-            state=MeetingAction.State.OPEN, due_on__lt=today).count()
+        "campus_id": campus_id,
+        "reviews_overdue": points.filter(next_review_on__lt=today).count(),
+        "actions_overdue": actions.filter(due_on__lt=today).count()
         if user.scope.sees_everything else 0,
     }

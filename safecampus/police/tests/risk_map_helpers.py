@@ -47,13 +47,13 @@ def liaison(campus, *, username="liaison1", partner_code="ps1"):
 
 
 def point(campus, code, *, level="moderate", kind="lab", x=50, y=50, state="published",
-          shared=True, name=None, unit=None, location=""):
+          shared=True, name=None, unit=None, location="", building=None, place=None):
     """One risk point (published by default) at ``x``/``y`` % of the map (None: not placed)."""
     return RiskPoint.objects.create(
         code=code, name=name or f"风险点{code}", kind=kind, campus=campus, level=level,
         map_x=None if x is None else Decimal(str(x)), map_y=None if y is None else Decimal(str(y)),
         hazard_factors="危险有害因素", state=state, shared_with_partners=shared,
-        responsible_unit=unit, location_text=location)
+        responsible_unit=unit, location_text=location, building=building, place=place)
 
 
 def many_points(campus, n, *, prefix="P"):

@@ -20,7 +20,7 @@ URL = reverse("police:campus_map_upload")
 
 
 def _upload(name="map.png", data=None, content_type="image/png"):
-    return SimpleUploadedFile(name, data if data is not None else png_bytes((500, 250)),
+    return SimpleUploadedFile(name, data if data is not None else png_bytes((900, 450)),
                               content_type=content_type)
 
 
@@ -48,10 +48,10 @@ def test_an_admin_uploads_a_map_and_it_is_on_the_timeline(client, org,
     org.campus1.refresh_from_db()
     assert org.campus1.map_image.name.endswith(".png")
     assert org.campus1.map_image.name != old_name and not storage.exists(old_name)
-    assert campus_map_size(org.campus1) == (500, 250)
+    assert campus_map_size(org.campus1) == (900, 450)
     entry = activity_for(org.campus1).get()
     assert entry.verb == "organisation.campus_map_upload" and entry.actor == org.users.admin
-    assert entry.data["width"] == 500 and entry.data["replaced"] == old_name
+    assert entry.data["width"] == 900 and entry.data["replaced"] == old_name
 
 
 def test_a_phone_photo_is_turned_upright_and_loses_its_metadata(org):
@@ -59,18 +59,18 @@ def test_a_phone_photo_is_turned_upright_and_loses_its_metadata(org):
     exif[0x0112] = 6  # rotated 90° clockwise
     exif[0x010F] = "PhoneMaker"
     buffer = io.BytesIO()
-    Image.new("RGB", (80, 40), (10, 200, 10)).save(buffer, format="JPEG", exif=exif)
+    Image.new("RGB", (800, 400), (10, 200, 10)).save(buffer, format="JPEG", exif=exif)
     campus_map_upload(actor=org.users.admin, campus_id=org.campus1.pk,
                       upload=_upload("photo.jpg", buffer.getvalue(), "image/jpeg"))
     image = _stored(org.campus1)
-    assert image.size == (40, 80)
+    assert image.size == (400, 800)
     assert image.format == "JPEG" and not image.getexif()
 
 
 def test_a_large_map_is_bounded(org, monkeypatch):
-    monkeypatch.setattr(campus_maps, "MAP_MAX_SIDE_PX", 200)
+    monkeypatch.setattr(campus_maps, "MAP_MAX_SIDE_PX", 700)
     campus_map_upload(actor=org.users.admin, campus_id=org.campus1.pk, upload=_upload())
-    assert _stored(org.campus1).size == (200, 100)
+    assert _stored(org.campus1).size == (700, 350)
 
 
 @pytest.mark.usefixtures("english")
@@ -116,3 +116,50 @@ def test_the_size_is_read_once_and_cached(org):
     assert campus_map_size(org.campus1) == (321, 123)
     assert cache.get(f"campus-map-size:{org.campus1.map_image.name}") == (321, 123)
     assert campus_map_size(org.campus2) is None
+
+
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize("size", [(40, 30), (599, 400), (300, 599)])
+def test_a_map_too_small_is_refused_and_the_old_map_stays(client, org, size):
+    # Given campus1 has a map
+    give_map(org.campus1, (800, 600))
+    old_name = org.campus1.map_image.name
+    client.force_login(org.users.admin)
+    # When the admin uploads an icon-sized picture
+    response = client.post(URL, {"campus": org.campus1.pk,
+                                 "image": _upload("icon.png", png_bytes(size))})
+    # Then it is refused with its size and the minimum, and nothing changed
+    assert response.status_code == 200
+    width, height = size
+    assert (f"icon.png is too small ({width} × {height} pixels); a campus map needs at least "
+            "600 pixels on its long side.") in response.content.decode()
+    org.campus1.refresh_from_db()
+    assert org.campus1.map_image.name == old_name
+    assert not activity_for(org.campus1).exists()
+
+
+def test_a_map_of_600_pixels_on_its_long_side_is_accepted(org):
+    campus_map_upload(actor=org.users.admin, campus_id=org.campus1.pk,
+                      upload=_upload("edge.png", png_bytes((400, 600))))
+    assert _stored(org.campus1).size == (400, 600)
+
+
+@pytest.mark.usefixtures("english")
+def test_the_upload_page_previews_the_current_map(client, org):
+    # Given campus1 with a map, campus2 without
+    give_map(org.campus1, (800, 600))
+    client.force_login(org.users.admin)
+    # When the admin opens the page for campus1
+    html = client.get(URL, {"campus": org.campus1.pk}).content.decode()
+    previews = html[html.index('id="campus-map-previews"'):]
+    # Then campus1's map shows with its size, campus2's line is there but hidden
+    assert f'<figure class="card card-body shadow-sm mb-0" data-campus="{org.campus1.pk}">' \
+        in previews
+    assert f'src="/organisation/campuses/{org.campus1.pk}/map/?v=' in previews
+    assert "800 × 600 pixels. It stays until a new one is saved." in previews
+    assert f'data-campus="{org.campus2.pk}" hidden>' in previews
+    assert "has no map yet." in previews
+    assert "at least 600 pixels on the long side" in html
+    # When it is opened for campus2, campus2's line shows instead
+    html = client.get(URL, {"campus": org.campus2.pk}).content.decode()
+    assert f'data-campus="{org.campus1.pk}" hidden>' in html

@@ -1,14 +1,16 @@
 """The four-colour risk map page and its PDF: who sees which points, filters, colours in the
 SVG, the list and the points without a position, constant queries, the PDF's text and paper."""
 
+import io
 import re
 import shutil
 import subprocess
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
-from safecampus.police.documents_risk_map import point_url_pattern
+from safecampus.police.documents_risk_map import map_box, map_jpeg, point_url_pattern
 from safecampus.police.selectors.risk_map import map_campuses, map_points
 
 from .risk_map_helpers import english, give_map, liaison, many_points, point  # noqa: F401
@@ -19,7 +21,17 @@ PDF = reverse("police:risk_map_pdf")
 
 
 def _codes(response) -> set[str]:
-    return set(re.findall(r"<circle[^>]*><title>(\S+) ", response.content.decode()))
+    """Codes of the points drawn on the SVG map (each point's title starts with its code)."""
+    html = response.content.decode()
+    if "<svg" not in html:
+        return set()
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    return set(re.findall(r"<title>(\S+) ", svg))
+
+
+def _visible(html: str) -> int:
+    """The visible circles on the map (each point also has an invisible ``rm-hit`` one)."""
+    return html.count("<circle cx=")
 
 
 @pytest.fixture
@@ -30,11 +42,13 @@ def points(org):
     give_map(org.campus1, (400, 300))
     return {
         "major": point(org.campus1, "R-MAJ", level="major", x=10, y=20, unit=org.unit_a),
-        "high": point(org.campus1, "R-HI", level="high", x=50, y=50),
+        "high": point(org.campus1, "R-HI", level="high", x=50, y=50,
+                      building=org.building_a, place=org.place_a),
         "moderate": point(org.campus1, "R-MOD", level="moderate", kind="dormitory", x=75, y=25),
         "low": point(org.campus1, "R-LOW", level="low", x=90, y=90),
         "off": point(org.campus1, "R-OFF", level="low", x=None, y=None),
-        "private": point(org.campus1, "R-PRIV", level="high", shared=False),
+        "private": point(org.campus1, "R-PRIV", level="high", shared=False,
+                         location="东门岗亭"),
         "draft": point(org.campus1, "R-DRAFT", level="major", state="draft"),
         "nolevel": point(org.campus1, "R-NOLV", level=""),
         "south": point(org.campus2, "S-1", level="moderate"),
@@ -87,12 +101,37 @@ def test_points_are_coloured_by_level_and_linked_with_a_title(client, org, point
     # blue is drawn first, red last (on top)
     assert svg.index("rm-low") < svg.index("rm-moderate") < svg.index("rm-high") \
         < svg.index("rm-major")
-    # x% of the width, y% of the height
-    assert '<circle cx="40.0" cy="60.0"' in svg
+    # x% of the width, y% of the height; the radius 0.6 % of the long side (400 px)
+    assert '<circle cx="40.0" cy="60.0" r="2.4"/>' in svg
+    # each point has an invisible twin of the same place for fingers
+    assert '<circle class="rm-hit" cx="40.0" cy="60.0" r="3.8"/>' in svg
     assert "<title>R-MAJ 风险点R-MAJ · 重大风险（红）</title>" in svg
     pattern = point_url_pattern()
     if pattern:
-        assert f'<a href="{pattern.format(pk=points["major"].pk)}"><circle' in svg
+        assert f'<a href="{pattern.format(pk=points["major"].pk)}"><title>R-MAJ ' in svg
+
+
+@pytest.mark.parametrize(("size", "radius"), [((4000, 3000), "24.0"), ((1000, 750), "6.0"),
+                                              ((40, 30), "0.2")])
+def test_points_keep_their_size_relative_to_the_map(client, org, size, radius):
+    # Given the same point on maps of very different pixel sizes
+    give_map(org.campus1, size)
+    point(org.campus1, "R-1", level="major", x=50, y=50)
+    client.force_login(org.users.staff)
+    # When the map is drawn
+    html = client.get(MAP, {"campus": org.campus1.pk}).content.decode()
+    # Then the point's radius is the same share (0.6 %) of the map's long side
+    cx, cy = size[0] / 2, size[1] / 2
+    assert f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius}"/>' in html
+
+
+def test_the_map_has_a_way_back_and_wrapping_campus_tabs(client, org, points):
+    client.force_login(org.users.leadership)
+    html = client.get(MAP).content.decode()
+    assert f'<a href="{reverse("police:home")}"><i class="bi bi-chevron-left" ' in html
+    assert "警校协作与风险管控" in html
+    tabs = html[html.index('id="campus-tabs"') - 60:html.index('id="campus-tabs"')]
+    assert "nav-pills rm-tabs" in tabs and "nav-tabs" not in tabs
 
 
 def test_filters_by_kind_and_level_keep_the_legend_of_the_campus(client, org, points):
@@ -156,7 +195,7 @@ def test_the_list_is_paginated(client, org):
     rows = re.compile(r'class="list-group-item[^"]*d-flex')
     assert len(rows.findall(first)) == 50 and len(rows.findall(second)) == 10
     # every point is still on the map of either page
-    assert first.count("<circle") == 60
+    assert _visible(first) == 60
 
 
 def test_queries_do_not_grow_with_the_points(client, org, django_assert_max_num_queries):
@@ -169,7 +208,7 @@ def test_queries_do_not_grow_with_the_points(client, org, django_assert_max_num_
     many_points(org.campus1, 190, prefix="B")
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(MAP).content.decode()
-    assert html.count("<circle") == 200
+    assert _visible(html) == 200
 
 
 def test_map_points_is_one_query(org, django_assert_num_queries):
@@ -217,3 +256,81 @@ def test_pdf_follows_the_filters_and_the_liaisons_view(client, org, points, tmp_
     text = _pdf_text(response.content, tmp_path)
     assert "R-HI" in text and "R-PRIV" not in text and "R-MAJ" not in text
     assert "风险等级：较大风险（橙）" in text
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_numbers_the_red_and_orange_points_and_says_where_they_are(client, org, points,
+                                                                       tmp_path):
+    client.force_login(org.users.leadership)
+    response = client.get(PDF, {"campus": org.campus1.pk, "paper": "A3"})
+    text = _pdf_text(response.content, tmp_path)
+    # Then the table's numbers follow the order of the points (most severe, then code)
+    assert re.search(r"^\s*1\s+R-MAJ ", text, re.M)
+    assert re.search(r"^\s*2\s+R-HI ", text, re.M)
+    assert re.search(r"^\s*3\s+R-PRIV ", text, re.M)
+    # And the location reads building, place or the location text
+    assert "化学楼 101实验室" in text and "东门岗亭" in text
+    assert "图中红、橙色点旁的数字为附表图号" in re.sub(r"\s+", "", text)  # wrapped
+
+
+def test_the_numbers_are_drawn_beside_their_points(org):
+    # Given a white map with one red point in the middle
+    give_map(org.campus1, (1000, 1000))
+    red = point(org.campus1, "R-1", level="major", x=50, y=50)
+    data = map_points(org.users.staff, campus_id=org.campus1.pk)
+
+    def label_area(numbers):
+        jpeg, size = map_jpeg(org.campus1, data, numbers=numbers, side=1000)
+        image = Image.open(io.BytesIO(jpeg)).convert("L")
+        assert size == (1000, 1000)
+        # up and to the right of the point (radius 6 px), where the number goes
+        return image.crop((505, 470, 540, 494))
+
+    # When it is drawn without and with its number
+    plain, numbered = label_area(None), label_area({red.pk: 7})
+    # Then only the numbered map has dark text there
+    assert plain.getextrema()[0] > 200
+    assert numbered.getextrema()[0] < 80
+
+
+@pytest.mark.parametrize(("paper", "size", "expected"), [
+    # a wide map: the legend goes under it, the map as high as the room allows
+    ("A3", (1200, 800), {"layout": "below", "width": 327.0, "height": 218.0}),
+    # a tall map: the legend beside it, the map as high as the page
+    ("A3", (800, 1200), {"layout": "side", "width": 172.0, "height": 258.0}),
+    ("A4", (1600, 1100), {"layout": "below", "width": 192.0, "height": 132.0}),
+])
+def test_the_map_fills_the_page(paper, size, expected):
+    assert map_box(paper, size) == expected
+
+
+@pytest.mark.skipif(shutil.which("pdfimages") is None, reason="poppler-utils not installed")
+def test_the_printed_map_is_as_wide_as_its_room(client, org, points, tmp_path):
+    # Given campus1's 400 × 300 map (legend beside: 396 − 82 = 314 mm of room across)
+    client.force_login(org.users.leadership)
+    response = client.get(PDF, {"campus": org.campus1.pk, "paper": "A3"})
+    path = tmp_path / "map.pdf"
+    path.write_bytes(response.content)
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+    # page num type width height color comp bpc enc interp object ID x-ppi y-ppi ...
+    row = listing[2].split()
+    width_px, x_ppi = int(row[3]), int(row[12])
+    # Then the map is printed 314 mm wide (within a millimetre of rounding)
+    assert abs(width_px / x_ppi * 25.4 - 314) < 1.5
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils not installed")
+@pytest.mark.parametrize("paper", ["A3", "A4"])
+@pytest.mark.parametrize("size", [(1200, 800), (800, 1200)])
+def test_the_map_and_its_legend_stay_on_the_first_page(client, org, paper, size):
+    # Given a wide or a tall map (legend under or beside it) and a red point
+    give_map(org.campus1, size)
+    point(org.campus1, "R-1", level="major")
+    client.force_login(org.users.leadership)
+    # When it is printed
+    response = client.get(PDF, {"campus": org.campus1.pk, "paper": paper})
+    info = subprocess.run(["pdfinfo", "-"], input=response.content, capture_output=True,
+                          check=True).stdout.decode()
+    # Then the map page and the table page, no page with a spilled legend row between
+    assert re.search(r"^Pages:\s+2$", info, re.M)

@@ -100,13 +100,33 @@ def test_reviews_actions_and_bulletins(client, org, world):
     assert "2 points overdue for review" in reviews
     assert reviews.index("N-2") < reviews.index("N-3") and "S-2" not in reviews
     assert "due 2026-06-01" in reviews
+    # each overdue point opens its page
+    late = RiskPoint.objects.get(code="N-2")
+    assert f'<a href="{reverse("police:risk_detail", args=[late.pk])}">N-2 ' in reviews
     actions = html[html.index('id="overview-actions"'):html.index('id="overview-bulletins"')]
     assert "2 open, 1 overdue" in actions
     assert "加装监控" in actions and "整治停车" not in actions
+    overdue = MeetingAction.objects.get(title="加装监控")
+    assert f'<a href="{reverse("police:action_detail", args=[overdue.pk])}">加装监控</a>' \
+        in actions
+    assert "due 2026-06-10" in actions
     bulletins = html[html.index('id="overview-bulletins"'):]
     assert "1 bulletin published in the last 30 days" in bulletins
-    assert re.search(r"Theft <span[^>]*>2</span>.*Fraud <span[^>]*>1</span>", bulletins,
-                     re.S)
+    # each incident type opens the statistics of the last 90 days for that type
+    stats = reverse("police:bulletin_statistics")
+    assert re.search(rf'<a href="{stats}\?date_from=2026-03-17&amp;category=theft">Theft</a> '
+                     r'<span[^>]*>2</span>.*>Fraud</a> <span[^>]*>1</span>', bulletins, re.S)
+    # and the page leads back to the police hub
+    assert f'<a href="{reverse("police:home")}"><i class="bi bi-chevron-left"' in html
+
+
+def test_review_and_action_due_dates_have_their_own_words(client, org, world):
+    # The same English "due …" means a review due date on a point and a deadline on an action:
+    # each has its own context, so Chinese says 复评到期 and 办理期限 (not 应检日期, an
+    # inspection's date).
+    client.force_login(org.users.staff)
+    html = client.get(URL).content.decode()
+    assert "应检日期" not in html
 
 
 def test_only_office_and_leadership_open_the_overview(client, org, world):
@@ -123,6 +143,9 @@ def test_the_dashboard_card(org, world):
     html = template.render(Context({"request": request}))
     assert "Reviews overdue: 2 · Meeting actions overdue: 1" in html
     assert reverse("police:risk_overview") in html
+    # links, not actions (leadership's dashboard has no action buttons); apart from the next
+    assert "btn-outline-primary" not in html and 'class="card shadow-sm mb-3"' in html
+    assert f'href="{reverse("police:risk_map")}">' in html
     request.user = org.users.student
     assert "police-overview-card" not in Template(
         "{% load police_overview %}{% police_overview_card %}").render(
@@ -140,3 +163,38 @@ def test_the_overview_counts_in_sql_whatever_the_points(client, org, frozen,
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(URL)
     assert RiskPoint.objects.count() == 305
+
+
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize("how", ["argument", "page"])
+def test_the_dashboard_card_follows_the_campus_shown(org, world, how):
+    # Given the dashboard showing campus2 (chosen with ?campus=, the page's campus_id)
+    request = RequestFactory().get("/")
+    request.user = org.users.leadership
+    meeting = Meeting.objects.create(kind=Meeting.Kind.JOINT, title="南校区会议",
+                                     campus=org.campus1, starts_at=NOW - dt.timedelta(days=3))
+    MeetingAction.objects.create(meeting=meeting, number=1, title="北校区事项", side="campus",
+                                 owner_unit=org.unit_a, due_on=dt.date(2026, 6, 12))
+    if how == "argument":
+        html = Template("{% load police_overview %}{% police_overview_card campus_id=c %}").render(
+            Context({"request": request, "c": org.campus2.pk}))
+    else:
+        html = Template("{% load police_overview %}{% police_overview_card %}").render(
+            Context({"request": request, "campus_id": org.campus2.pk}))
+    # Then only campus2's points count (S-1, S-2 low; S-2 due today is not overdue)
+    counts = re.findall(r"<strong>(\d+)</strong>", html)
+    assert counts == ["0", "0", "0", "2"]
+    # and the actions of campus1's meeting do not, the whole university's do
+    assert "Reviews overdue: 0 · Meeting actions overdue: 1" in html
+    # and the map opens on campus2
+    assert f'href="{reverse("police:risk_map")}?campus={org.campus2.pk}"' in html
+
+
+def test_the_dashboard_card_is_three_queries(org, world, django_assert_num_queries):
+    # (the dashboard's query-count test counts on these three)
+    request = RequestFactory().get("/")
+    request.user = org.users.leadership
+    assert request.user.has_perm("police.view_risk_overview")  # roles read once, before
+    template = Template("{% load police_overview %}{% police_overview_card campus_id=c %}")
+    with django_assert_num_queries(3):
+        template.render(Context({"request": request, "c": org.campus1.pk}))

@@ -19,7 +19,7 @@ from safecampus.core.pagination import page_of
 from safecampus.core.spreadsheets import content_disposition
 from safecampus.core.views import require_perm
 from safecampus.organisation.campus_maps import campus_map_size, campus_map_upload
-from safecampus.organisation.models import RiskLevel
+from safecampus.organisation.models import Campus, RiskLevel
 
 from ..documents_risk_map import map_svg, point_url_pattern, risk_map_pdf_bytes
 from ..forms.risk_map import CampusMapUploadForm, RiskMapFilterForm
@@ -135,7 +135,21 @@ def campus_map_upload_page(request):
         if campus_id.isascii() and campus_id.isdigit():
             initial["campus"] = int(campus_id)
         form = CampusMapUploadForm(initial=initial)
-    return render(request, "police/risk_map/upload.html", {"form": form})
+    return render(request, "police/risk_map/upload.html", {
+        "form": form, "previews": _previews(form.selected_campus_id())})
+
+
+def _previews(selected_id: int | None) -> list[dict]:
+    """Every campus's current map for the upload page: ``campus``, ``url`` and ``size``
+    (pixels) when it has one, and ``selected`` (the form's campus, else the first)."""
+    rows = []
+    for campus in Campus.objects.all():
+        size = campus_map_size(campus) if campus.map_image else None
+        rows.append({"campus": campus, "size": size, "url": _map_url(campus) if size else "",
+                     "selected": campus.pk == selected_id})
+    if rows and not any(row["selected"] for row in rows):
+        rows[0]["selected"] = True
+    return rows
 
 
 @login_required
@@ -154,8 +168,9 @@ def risk_overview_page(request):
 
 
 urls = [
-    path("risk/map/", risk_map, name="risk_map"),
-    path("risk/map/pdf/", risk_map_pdf, name="risk_map_pdf"),
-    path("risk/map/upload/", campus_map_upload_page, name="campus_map_upload"),
-    path("risk/overview/", risk_overview_page, name="risk_overview"),
+    # Under the register's ``risks/`` (``risks/<int:pk>/`` cannot take these words).
+    path("risks/map/", risk_map, name="risk_map"),
+    path("risks/map/pdf/", risk_map_pdf, name="risk_map_pdf"),
+    path("risks/map/upload/", campus_map_upload_page, name="campus_map_upload"),
+    path("risks/overview/", risk_overview_page, name="risk_overview"),
 ]
