@@ -15,7 +15,7 @@ levels about 5 % red, 15 % orange, 35 % yellow, 45 % blue; 2 % without a map pos
 written with ``bulk_create``.
 
 Timed as a university leader with Django's test client (session, permission, template):
-the map page of that campus (``/police/risk/map/?campus=…``) unfiltered and filtered by level,
+the map page of that campus (``/police/risks/map/?campus=…``) unfiltered and filtered by level,
 and the PDF on A3 and A4. Targets: the page's p95 ≤ 150 ms, the PDF's median ≤ 3 s. Medians,
 p95 and SQL counts are printed and written between the markers in ``docs/benchmarks.md``
 (unless ``--no-doc``).
@@ -147,7 +147,7 @@ def child(args) -> dict:
     leader = User.objects.filter(username__startswith="leadership").order_by("pk").first()
     client = Client()
     client.force_login(leader)
-    base = f"/police/risk/map/?campus={campus.pk}"
+    base = f"/police/risks/map/?campus={campus.pk}"
     results = []
     for scenario in ({"name": "map page, every level", "url": base, "target": True},
                      {"name": "map page, level=high", "url": f"{base}&level=high",
@@ -157,7 +157,7 @@ def child(args) -> dict:
         row["bytes"] = len(response.content)
         results.append(row)
     for paper in ("A3", "A4"):
-        url = f"/police/risk/map/pdf/?campus={campus.pk}&paper={paper}"
+        url = f"/police/risks/map/pdf/?campus={campus.pk}&paper={paper}"
         response = client.get(url)  # warm-up (fonts, templates)
         times, cpu = timed(lambda url=url: client.get(url), args.pdf_repeat)
         row = {"name": f"PDF {paper}", "url": url, **summary(times, cpu), "queries": None,
@@ -199,10 +199,12 @@ def _report(runs: list[dict], command: str) -> str:
              "One campus with a 1,600 × 1,100 pixel map and 2,000 published risk points, read "
              "by a university leader through the test client (session, permission, template). "
              "The page reads the points in one query as dictionaries and writes the SVG as one "
-             "string (a circle and a title per point, grouped by level), so neither queries nor "
-             "template work grow with the points; the list under the map shows 50. The PDF draws "
-             "the points onto one copy of the map with Pillow (2,400 pixels on the long side), "
-             "so WeasyPrint lays out one image, a legend and the table of red and orange points. "
+             "string (a title, a visible circle and an invisible tap target per point, grouped "
+             "by level), so neither queries nor template work grow with the points; the list "
+             "under the map shows 50. The PDF draws the points onto one copy of the map with "
+             "Pillow (2,400 pixels on the long side), numbering the red and orange ones as in "
+             "their table, so WeasyPrint lays out one image scaled to fill the page, a legend and "
+             "the table of red and orange points (with building, place and location). "
              "SQL counts one request; the PDF rows are medians of a few requests. The CPU column is "
              "this process's own time: on a shared, loaded machine the wall times wait for a CPU "
              "(see the load average).", ""]
