@@ -7,7 +7,7 @@ the pages:
   ``{id}/`` one point with its measures, assessments and open review requests;
   POST registers a draft (``Idempotency-Key``); PUT/PATCH edit it.
 - POST ``{id}/assess/`` (LEC or matrix), ``{id}/publish/``, ``{id}/retire/``,
-  ``{id}/measures/`` (a control measure), ``{id}/request-review/``.
+  ``{id}/measures/`` (a control measure), ``{id}/request-review/`` (``Idempotency-Key``).
 
 People's phone numbers are shown only to callers with ``police.view_contacts`` (never to
 police liaisons). ``kind``, ``state``, ``level`` and ``method`` are plain strings (the
@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from safecampus.core.errors import NotAllowed
 from safecampus.core.idempotency import idempotency_lookup
 from safecampus.organisation.models import Campus, RiskLevel, Unit
-from safecampus.police.models import ControlMeasure, RiskAssessment, RiskPoint
+from safecampus.police.models import ControlMeasure, RiskAssessment, RiskPoint, RiskReview
 from safecampus.police.models.risks import ControlTier
 from safecampus.police.selectors import risks as selectors
 from safecampus.police.services import risk_reviews as review_services
@@ -151,7 +151,8 @@ class RiskPointQuery(serializers.Serializer):
                                   help_text=gettext_lazy("draft, published or retired."))
     unit = IdField(required=False, label=gettext_lazy("Responsible unit"))
     overdue = serializers.BooleanField(required=False, default=False, help_text=gettext_lazy(
-        "Only published points whose review is due today or earlier."))
+        "Only published points whose review date has passed (a review due today is not yet "
+        "overdue)."))
     q = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
@@ -173,9 +174,13 @@ class RiskPointInput(serializers.Serializer):
     responsible_unit = IdField(required=False, allow_null=True)
     responsible_person = IdField(required=False, allow_null=True)
     review_cycle_days = serializers.IntegerField(required=False, allow_null=True)
-    shared_with_partners = serializers.BooleanField(required=False, default=True)
+    # No default here: a create without it shares the point (_EMPTY), an update without it
+    # keeps the point's current setting.
+    shared_with_partners = serializers.BooleanField(required=False)
 
 
+#: Fields a full update (PUT) that omits them leaves as they are, rather than emptying them.
+_KEPT_ON_UPDATE = {"shared_with_partners"}
 #: API input name → service key.
 _INPUT_NAMES = {"name": "name", "kind": "kind", "campus": "campus_id",
                 "building": "building_id", "place": "place_id",
@@ -295,7 +300,8 @@ class RiskPointViewSet(viewsets.GenericViewSet):
         changes = {service: d[name] for name, service in _INPUT_NAMES.items() if name in d}
         if not partial:
             for name, service in _INPUT_NAMES.items():
-                changes.setdefault(service, _EMPTY.get(name))
+                if name not in _KEPT_ON_UPDATE:
+                    changes.setdefault(service, _EMPTY.get(name))
         services.risk_point_update(actor=request.user, risk_point_id=point.pk, changes=changes)
         return self._detail(request, point.pk)
 
@@ -361,15 +367,20 @@ class RiskPointViewSet(viewsets.GenericViewSet):
         return self._detail(request, point.pk, code=status.HTTP_201_CREATED)
 
     @extend_schema(summary=gettext_lazy("Request a review of a risk point"),
-                   request=RiskReasonInput,
-                   responses={201: RiskPointDetailSerializer, **_errors(400, 403, 404, 409)})
+                   request=RiskReasonInput, parameters=[IDEMPOTENCY_PARAMETER],
+                   responses={201: RiskPointDetailSerializer, 200: RiskPointDetailSerializer,
+                              **_errors(400, 403, 404, 409)})
     @action(detail=True, methods=["post"], url_path="request-review")
     def request_review(self, request, pk=None):
         d = _parse(RiskReasonInput, request)
         point = self._point(request, pk)
+        key = _idempotency_key(request)
+        replay = idempotency_lookup(scope=review_services.REVIEW_SCOPE, key=key,
+                                    model=RiskReview, user=request.user) is not None
         review_services.risk_review_request(actor=request.user, risk_point_id=point.pk,
-                                            reason=d["reason"])
-        return self._detail(request, point.pk, code=status.HTTP_201_CREATED)
+                                            reason=d["reason"], idempotency_key=key)
+        return self._detail(request, point.pk, code=status.HTTP_200_OK if replay
+                            else status.HTTP_201_CREATED)
 
 
 routes = [("v1/police/risk-points", RiskPointViewSet, "police-risk-point")]

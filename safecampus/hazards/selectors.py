@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from safecampus.accounts.models import Role
 from safecampus.core import clock
+from safecampus.core.forms import id_or_none
 
 from .models import (
     OPEN_STATES,
@@ -195,7 +196,9 @@ def notice_days_default(hazard_ids) -> int:
     from django.conf import settings
 
     by_risk = settings.SAFECAMPUS["NOTICE_DAYS_BY_RISK"]
-    ids = [int(h) for h in hazard_ids or () if str(h).isdigit()]
+    # Query values: "²" passes str.isdigit() but not int(), and a 23-digit id overflows the
+    # database's integer; id_or_none drops both.
+    ids = [i for i in (id_or_none(h) for h in hazard_ids or ()) if i is not None]
     levels = set(Hazard.objects.filter(pk__in=ids).exclude(place__risk_level="")
                  .values_list("place__risk_level", flat=True)) if ids else set()
     for level in ("major", "high", "moderate", "low"):

@@ -14,10 +14,12 @@ Risk matrix (风险矩阵法): likelihood and severity are integers 1–5 (:data
 ``SAFECAMPUS["RISK_MATRIX_BANDS"]`` the same way (20 / 12 / 6).
 
 The control tier (管控层级) a level needs: major → university, high → unit, moderate → team,
-low → post (:data:`TIER_BY_LEVEL`).
+low → post (:data:`TIER_BY_LEVEL`); a measure at that tier or a higher one controls it
+(:func:`tiers_for_level`).
 
-Bad input (a value outside the method's table, text, None) raises
-:class:`~safecampus.core.errors.DomainError` with a field error naming the allowed values.
+Bad input raises :class:`~safecampus.core.errors.DomainError` with a field error: a blank
+factor (None or empty text) asks for it by name and meaning ("Choose L (the likelihood of an
+accident)."); a value outside the method's table, or text, names the allowed values.
 """
 
 from __future__ import annotations
@@ -85,6 +87,19 @@ MATRIX_SEVERITY = (
 
 TIER_BY_LEVEL = {MAJOR: ControlTier.UNIVERSITY, HIGH: ControlTier.UNIT,
                  MODERATE: ControlTier.TEAM, LOW: ControlTier.POST}
+#: Tiers from the lowest (post) to the highest (university).
+TIER_RANK = {ControlTier.POST: 1, ControlTier.TEAM: 2, ControlTier.UNIT: 3,
+             ControlTier.UNIVERSITY: 4}
+
+
+def tiers_for_level(level: str) -> list[str]:
+    """The control tiers that may control a risk of ``level``: the tier it needs
+    (:data:`TIER_BY_LEVEL`) and every higher one (a university-level measure also controls a
+    moderate risk). Empty for no level."""
+    needed = TIER_BY_LEVEL.get(level)
+    if needed is None:
+        return []
+    return [tier for tier, rank in TIER_RANK.items() if rank >= TIER_RANK[needed]]
 
 
 @dataclass(frozen=True)
@@ -139,7 +154,26 @@ def _decimal_of(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def msg_value_missing(field: str) -> str:
+    """The message for a factor left blank, naming what the factor means."""
+    messages = {
+        "lec_l": _("Choose L (the likelihood of an accident)."),
+        "lec_e": _("Choose E (how often people are exposed to the hazard)."),
+        "lec_c": _("Choose C (the consequence of an accident)."),
+        "likelihood": _("Choose the likelihood."),
+        "severity": _("Choose the severity."),
+    }
+    return messages[field]
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _pick(value, table, *, field: str, name: str, errors: dict):
+    if _blank(value):
+        errors[field] = [msg_value_missing(field)]
+        return None
     number = _decimal_of(value)
     for allowed, _label in table:
         if number is not None and number == allowed:

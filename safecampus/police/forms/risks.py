@@ -97,13 +97,20 @@ class RiskPointForm(IdempotentFormMixin):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         blank = [("", "—")]
-        self.fields["campus"].widget.choices = blank + _campus_choices()
+        campuses = list(Campus.objects.order_by("sort_order", "pk"))
+        buildings = list(Building.objects.select_related("campus").order_by("campus_id", "name"))
+        places = list(Place.objects.select_related("campus", "building")
+                      .order_by("campus_id", "code"))
+        self.fields["campus"].widget.choices = blank + [(c.pk, c.name) for c in campuses]
         self.fields["building"].widget.choices = blank + [
-            (b.pk, f"{b.campus.name} · {b.name}")
-            for b in Building.objects.select_related("campus").order_by("campus_id", "name")]
+            (b.pk, f"{b.campus.name} · {b.name}") for b in buildings]
         self.fields["place"].widget.choices = blank + [
-            (p.pk, f"{p.campus.name} · {p}") for p in
-            Place.objects.select_related("campus", "building").order_by("campus_id", "code")]
+            (p.pk, f"{p.campus.name} · {p}") for p in places]
+        #: Campuses with a map image, for click-to-place on the form (risks_form.js).
+        self.campus_maps = [c for c in campuses if c.map_image]
+        #: The campus of every building and place, so the script shows the right map.
+        self.campus_of = {"building": {str(b.pk): str(b.campus_id) for b in buildings},
+                          "place": {str(p.pk): str(p.campus_id) for p in places}}
         self.fields["responsible_unit"].widget.choices = blank + _unit_choices()
         self.fields["responsible_person"].widget.choices = blank + _person_choices()
         bootstrap(self)
@@ -199,3 +206,7 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bootstrap(self)
+
+
+class ReviewRequestForm(IdempotentFormMixin, ReasonForm):
+    """Why a point should be reassessed, with the key that makes a double tap one request."""

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from safecampus.core.models import BaseModel
@@ -24,12 +25,13 @@ from safecampus.organisation.models import PERCENT, RiskLevel
 
 
 class ControlTier(models.TextChoices):
-    """Who controls a risk (分级管控): the higher the level, the higher the tier."""
+    """Who controls a risk (分级管控): the higher the level, the higher the tier. The labels
+    carry the context "control tier": "Post" is 岗位级 here, not a person's post (职务)."""
 
-    UNIVERSITY = "university", _("University")  # 学校级 (重大风险)
-    UNIT = "unit", _("College or department")  # 学院/部门级 (较大风险)
-    TEAM = "team", _("Team or laboratory")  # 科室/实验室/班组级 (一般风险)
-    POST = "post", _("Post")  # 岗位级 (低风险)
+    UNIVERSITY = "university", pgettext_lazy("control tier", "University")  # 学校级 (重大风险)
+    UNIT = "unit", pgettext_lazy("control tier", "College or department")  # 学院（部门）级
+    TEAM = "team", pgettext_lazy("control tier", "Team or laboratory")  # 科室（实验室、班组）级
+    POST = "post", pgettext_lazy("control tier", "Post")  # 岗位级 (低风险)
 
 
 class AssessmentMethod(models.TextChoices):
@@ -56,7 +58,8 @@ class RiskPoint(ConcurrentTransitionMixin, BaseModel):
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")  # 草稿
         PUBLISHED = "published", _("Published")  # 已发布
-        RETIRED = "retired", _("Retired")  # 已撤销
+        # 已撤销: the context keeps it apart from other "Retired" states (已停用).
+        RETIRED = "retired", pgettext_lazy("risk point", "Retired")  # 已撤销
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=120)

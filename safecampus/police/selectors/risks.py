@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from safecampus.core import clock
 from safecampus.core.activity import activity_for
 
+from .. import grading
 from ..models import ControlMeasure, RiskAssessment, RiskPoint, RiskReview
 from ..rules import liaison_partner_id
 
@@ -37,7 +38,8 @@ def risk_point_list(user, *, campus=None, kind: str = "", level: str = "", state
                     overdue: bool = False, unit=None, q: str = "") -> QuerySet[RiskPoint]:
     """The register as ``user`` may see it, filtered, with what a list row shows joined.
     ``level`` "none" is the points never assessed; ``overdue``: published points whose review
-    date (local) is today or past; ``q`` searches code, name, location and hazard factors."""
+    date (local) has passed (the due date itself runs to the end of that local day); ``q``
+    searches code, name, location and hazard factors."""
     rows = (risk_points_visible_to(user)
             .select_related("campus", "building", "place", "responsible_unit",
                             "responsible_person")
@@ -54,7 +56,7 @@ def risk_point_list(user, *, campus=None, kind: str = "", level: str = "", state
         rows = rows.filter(state=state)
     if overdue:
         rows = rows.filter(state=RiskPoint.State.PUBLISHED,
-                           next_review_on__lte=clock.local_today())
+                           next_review_on__lt=clock.local_today())
     if unit is not None:
         rows = rows.filter(responsible_unit=unit)
     q = (q or "").strip()
@@ -77,6 +79,17 @@ def risk_point_measures(point: RiskPoint) -> list[ControlMeasure]:
                 .order_by("-is_active", "id"))
 
 
+def risk_point_tier_missing(point: RiskPoint, measures) -> str:
+    """The control tier ``point``'s level needs when none of ``measures`` (the point's, as
+    :func:`risk_point_measures` gives them; no query) is in force at that tier or higher with
+    a responsible person — the publish rule — else "" (also for a point not assessed)."""
+    tiers = grading.tiers_for_level(point.level)
+    if not tiers or any(m.is_active and m.tier in tiers and m.responsible_person_id
+                        for m in measures):
+        return ""
+    return grading.TIER_BY_LEVEL[point.level]
+
+
 def risk_point_assessments(point: RiskPoint) -> list[RiskAssessment]:
     """The assessment history, newest first."""
     return list(point.assessments.select_related("assessed_by"))
@@ -93,13 +106,15 @@ def risk_point_timeline(point: RiskPoint):
 
 def risk_summary(user) -> dict:
     """The hub card's figures for ``user``'s visible published points: ``levels`` (count by
-    level, highest first), ``overdue`` (review due today or past) and ``mine`` (points the
+    level, highest first), ``overdue`` (review date passed; the due date runs to the end of
+    its local day), ``due_today`` (review due today) and ``mine`` (points the
     user answers for that are due within 30 days or overdue, at most 5). Three queries."""
     visible = risk_points_visible_to(user).filter(state=RiskPoint.State.PUBLISHED)
     counts = dict(visible.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
     levels = [(level, counts.get(level, 0)) for level in ("major", "high", "moderate", "low")]
     today = clock.local_today()
-    overdue = visible.filter(next_review_on__lte=today).count()
+    review = visible.aggregate(overdue=Count("id", filter=Q(next_review_on__lt=today)),
+                               due_today=Count("id", filter=Q(next_review_on=today)))
     mine = []
     if user.is_authenticated:
         scope = user.scope
@@ -109,5 +124,6 @@ def risk_summary(user) -> dict:
             state=RiskPoint.State.PUBLISHED,
             next_review_on__lte=today + dt.timedelta(days=30))
             .order_by("next_review_on", "code")[:5])
-    return {"levels": levels, "overdue": overdue, "mine": mine, "today": today,
+    return {"levels": levels, "overdue": review["overdue"], "due_today": review["due_today"],
+            "mine": mine, "today": today,
             "total": sum(n for _level, n in levels)}

@@ -21,20 +21,29 @@ from safecampus.core.errors import (
     text_checked,
 )
 from safecampus.core.forms import id_or_none
+from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
 from safecampus.notifications.services import notification_send
 
 from ..models import BulletinRecord, RiskPoint, RiskReview
 
 REASON_MAX = 2000
+REVIEW_SCOPE = "police.risk_review_request"
 
 
 def risk_review_request(*, actor, risk_point_id: int, reason: str,
-                        record_id: int | None = None) -> RiskReview:
-    """Open a review request on a draft or published point the actor may see
+                        record_id: int | None = None,
+                        idempotency_key: str | None = None) -> RiskReview:
+    """Open a review request on a published point the actor may see
     (``police.request_risk_review`` and ``police.view_risk_point``). ``record_id``: the
     bulletin record that prompted it (optional). The responsible person (else the unit's
     safety contacts) is told after commit. Raises DomainError (no reason, no such point or
-    record), NotAllowed, Conflict (a retired point)."""
+    record), NotAllowed, Conflict (a draft — not assessed and published yet, so there is
+    nothing to review — or a retired point). The same ``idempotency_key`` by the same actor
+    returns the first request (one request and one notification for a double tap)."""
+    earlier = idempotency_lookup(scope=REVIEW_SCOPE, key=idempotency_key, model=RiskReview,
+                                 user=actor)
+    if earlier is not None:
+        return earlier
     errors: dict[str, list[str]] = {}
     reason = text_checked(reason, field="reason", limit=REASON_MAX, errors=errors,
                           required=_("Say why the risk point should be reviewed."))
@@ -52,7 +61,7 @@ def risk_review_request(*, actor, risk_point_id: int, reason: str,
         if point is None:
             raise DomainError(_("This risk point does not exist."), code="not_found")
         perm_require(actor, "police.view_risk_point", point, system=True)
-        if point.state == RiskPoint.State.RETIRED:
+        if point.state != RiskPoint.State.PUBLISHED:
             raise Conflict(_("This cannot be done while the risk point is “%(state)s”.") % {
                 "state": point.get_state_display()})
         review = RiskReview.objects.create(risk_point=point, record=record, reason=reason,
@@ -69,4 +78,6 @@ def risk_review_request(*, actor, risk_point_id: int, reason: str,
         transaction.on_commit(lambda: notification_send(
             recipients=recipients, verb="police.risk_review_request", title=title, body=reason,
             url=url))
-    return review
+        winner = idempotency_race_lost(scope=REVIEW_SCOPE, key=idempotency_key, user=actor,
+                                       result=review)
+    return winner or review

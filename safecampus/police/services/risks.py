@@ -27,6 +27,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django_fsm import can_proceed
 
 from safecampus.accounts.models import Role, User
@@ -84,6 +85,17 @@ def msg_not_assessed() -> str:
 def msg_no_measure() -> str:
     return _("Add at least one control measure in force, with its responsible unit, before "
              "publishing.")
+
+
+def msg_measure_tier(level: str) -> str:
+    """No measure in force at the tier ``level`` needs (or higher) with a responsible person."""
+    return _("Add a control measure in force at the “%(tier)s” tier or higher, with its "
+             "responsible person, before publishing.") % {
+        "tier": ControlTier(grading.TIER_BY_LEVEL[level]).label}
+
+
+def msg_unit_kept() -> str:
+    return _("A published risk point keeps its responsible unit.")
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -278,7 +290,8 @@ def risk_point_register(*, actor, data: dict, idempotency_key: str | None = None
 
 def risk_point_update(*, actor, risk_point_id: int, changes: dict) -> RiskPoint:
     """Edit a draft or published point (``changes``: some of ``POINT_FIELDS``). A published
-    point moved to another place updates both places' levels. Retired points are refused."""
+    point moved to another place updates both places' levels; it cannot lose its responsible
+    person or unit (DomainError at that field). Retired points are refused."""
     with transaction.atomic():
         point = _point_locked(risk_point_id)
         perm_require(actor, "police.manage_risk_points", point, system=True)
@@ -286,6 +299,15 @@ def risk_point_update(*, actor, risk_point_id: int, changes: dict) -> RiskPoint:
             raise Conflict(msg_state(point))
         fields = _point_fields({k: v for k, v in changes.items() if k in POINT_FIELDS},
                                current=point)
+        if point.state == RiskPoint.State.PUBLISHED:
+            # What publishing required stays: a published point is never left without the
+            # person (or the unit) who answers for it.
+            errors: dict[str, list[str]] = {}
+            if fields["responsible_person"] is None:
+                errors["responsible_person"] = [msg_no_responsible_person()]
+            if fields["responsible_unit"] is None and point.responsible_unit_id:
+                errors["responsible_unit"] = [msg_unit_kept()]
+            raise_field_errors(errors)
         old_place_id = point.place_id
         changed = []
         for key, value in fields.items():
@@ -357,8 +379,9 @@ def risk_point_assess(*, actor, risk_point_id: int, method: str, lec_l=None, lec
 
 def risk_point_publish(*, actor, risk_point_id: int) -> RiskPoint:
     """Draft → published. Refused (every reason at once) unless the point is assessed, has a
-    responsible person and at least one control measure in force with a responsible unit.
-    The place's level follows."""
+    responsible person and at least one control measure in force at the control tier its
+    level needs or higher (:func:`~safecampus.police.grading.tiers_for_level`) with a
+    responsible person. The place's level follows."""
     with transaction.atomic():
         point = _point_locked(risk_point_id)
         perm_require(actor, "police.manage_risk_points", point, system=True)
@@ -369,8 +392,13 @@ def risk_point_publish(*, actor, risk_point_id: int) -> RiskPoint:
             problems.append(msg_not_assessed())
         if not point.responsible_person_id:
             problems.append(msg_no_responsible_person())
-        if not point.measures.filter(is_active=True, responsible_unit__isnull=False).exists():
-            problems.append(msg_no_measure())
+        in_force = point.measures.filter(is_active=True, responsible_unit__isnull=False)
+        if not point.level:
+            if not in_force.exists():
+                problems.append(msg_no_measure())
+        elif not in_force.filter(tier__in=grading.tiers_for_level(point.level),
+                                 responsible_person__isnull=False).exists():
+            problems.append(msg_measure_tier(point.level))
         if problems:
             raise DomainError(problems[0], code="not_ready",
                               field_errors={"__all__": problems})
@@ -500,7 +528,7 @@ def control_measure_withdraw(*, actor, measure_id: int, reason: str = "") -> Con
         measure, point = _measure_locked(measure_id)
         perm_require(actor, "police.assess_risk_point", point, system=True)
         if not measure.is_active:
-            raise Conflict(_("This measure is already withdrawn."))
+            raise Conflict(pgettext("control measure", "This measure is already withdrawn."))
         if (point.state == RiskPoint.State.PUBLISHED
                 and not point.measures.filter(is_active=True).exclude(pk=measure.pk).exists()):
             raise DomainError(_("A published risk point keeps at least one control measure in "

@@ -109,7 +109,7 @@ def test_matrix_band_edges_themselves():
 
 
 # --- refused values ---------------------------------------------------------------------------
-@pytest.mark.parametrize("bad", [4, "4", "abc", None, "", 0, -1, "1e9", "NaN", True, 0.3])
+@pytest.mark.parametrize("bad", [4, "4", "abc", 0, -1, "1e9", "NaN", True, 0.3])
 def test_an_lec_likelihood_outside_the_method_is_refused(bad):
     with pytest.raises(DomainError) as error:
         grading.grade_lec(bad, 6, 7)
@@ -126,14 +126,46 @@ def test_every_bad_lec_factor_is_named_at_once():
 
 
 @pytest.mark.parametrize(("li", "se", "field"), [
-    (6, 3, "likelihood"), (0, 3, "likelihood"), ("abc", 3, "likelihood"), (None, 3, "likelihood"),
-    (3, 6, "severity"), (3, "2.5", "severity"), (3, None, "severity")])
+    (6, 3, "likelihood"), (0, 3, "likelihood"), ("abc", 3, "likelihood"),
+    (3, 6, "severity"), (3, "2.5", "severity")])
 def test_a_matrix_grade_outside_1_to_5_is_refused(li, se, field):
     with pytest.raises(DomainError) as error:
         grading.grade_matrix(li, se)
     name = "Likelihood" if field == "likelihood" else "Severity"
     assert error.value.field_errors == {
         field: [f"{name} must be one of the method's values: 5, 4, 3, 2, 1."]}
+
+
+@pytest.mark.parametrize("blank", [None, "", "  "])
+def test_blank_lec_factors_are_asked_for_by_name_and_meaning(blank):
+    # Given no factor chosen, when grading, then each one is asked for, not "refused"
+    with pytest.raises(DomainError) as error:
+        grading.grade_lec(blank, blank, blank)
+    assert error.value.field_errors == {
+        "lec_l": ["Choose L (the likelihood of an accident)."],
+        "lec_e": ["Choose E (how often people are exposed to the hazard)."],
+        "lec_c": ["Choose C (the consequence of an accident)."]}
+    assert error.value.message == "Choose L (the likelihood of an accident)."
+
+
+def test_blank_matrix_grades_are_asked_for_and_a_blank_beside_a_bad_value_too():
+    with pytest.raises(DomainError) as error:
+        grading.grade_matrix(None, "")
+    assert error.value.field_errors == {"likelihood": ["Choose the likelihood."],
+                                        "severity": ["Choose the severity."]}
+    with pytest.raises(DomainError) as error:
+        grading.grade_lec("", 4, 7)
+    assert error.value.field_errors == {
+        "lec_l": ["Choose L (the likelihood of an accident)."],
+        "lec_e": ["E must be one of the method's values: 10, 6, 3, 2, 1, 0.5."]}
+
+
+def test_a_level_is_controlled_at_its_tier_or_a_higher_one():
+    assert grading.tiers_for_level("major") == ["university"]
+    assert grading.tiers_for_level("high") == ["unit", "university"]
+    assert grading.tiers_for_level("moderate") == ["team", "unit", "university"]
+    assert grading.tiers_for_level("low") == ["post", "team", "unit", "university"]
+    assert grading.tiers_for_level("") == []
 
 
 def test_an_unknown_method_is_refused():

@@ -156,6 +156,16 @@ def test_a_review_request_is_resolved_by_the_next_assessment(risk, django_captur
     assert error.value.field_errors == {"reason": ["Say why the risk point should be reviewed."]}
 
 
+def test_a_draft_cannot_be_asked_for_a_review(risk):
+    # Given a draft (not assessed, not published), when a review is requested, then it is
+    # refused as the state's conflict and nothing is written
+    draft = register(risk.org)
+    with pytest.raises(Conflict) as error:
+        risk_review_request(actor=risk.staff, risk_point_id=draft.pk, reason="警情")
+    assert error.value.message == "This cannot be done while the risk point is “Draft”."
+    assert RiskReview.objects.count() == 0
+
+
 # --- publishing -------------------------------------------------------------------------------
 def test_publish_refusals_name_every_missing_piece(risk):
     org = risk.org
@@ -174,6 +184,71 @@ def test_publish_refusals_name_every_missing_piece(risk):
     assert error.value.message == "A risk point without a responsible person cannot be published."
     point.refresh_from_db()
     assert point.state == "draft" and point.published_at is None
+
+
+def test_publishing_needs_a_measure_at_the_levels_tier_or_higher_with_a_person(risk):
+    # Given a major point (university tier) with a person, measures at a lower tier and one at
+    # the right tier without a responsible person
+    org = risk.org
+    point = register(org)
+    assess_lec(org, point, 10, 6, 40)  # 2400: major
+    measure(org, point, tier="unit")
+    services.control_measure_add(
+        actor=risk.staff, risk_point_id=point.pk, kind="management", description="校级督查",
+        tier="university", responsible_unit_id=org.unit_a.pk)
+    # When publishing, then it is refused naming the tier needed
+    with pytest.raises(DomainError) as error:
+        services.risk_point_publish(actor=risk.staff, risk_point_id=point.pk)
+    assert error.value.field_errors["__all__"] == [
+        "Add a control measure in force at the “University” tier or higher, with its "
+        "responsible person, before publishing."]
+    # And a university-level measure with its person lets it through
+    measure(org, point, tier="university")
+    assert services.risk_point_publish(actor=risk.staff, risk_point_id=point.pk).state == (
+        "published")
+
+
+def test_a_lower_level_is_controlled_by_a_higher_tier(risk):
+    org = risk.org
+    point = register(org)
+    assess_lec(org, point, 1, 1, 1)  # 1: low, post tier
+    measure(org, point, tier="university")
+    assert services.risk_point_publish(actor=risk.staff, risk_point_id=point.pk).state == (
+        "published")
+
+
+def test_a_published_point_keeps_its_responsible_person_and_unit(risk):
+    org = risk.org
+    point = published(org)
+    with pytest.raises(DomainError) as error:
+        services.risk_point_update(actor=risk.staff, risk_point_id=point.pk,
+                                   changes={"responsible_person_id": None,
+                                            "responsible_unit_id": ""})
+    assert error.value.field_errors == {
+        "responsible_person": ["A risk point without a responsible person cannot be published."],
+        "responsible_unit": ["A published risk point keeps its responsible unit."]}
+    point.refresh_from_db()
+    assert (point.responsible_person, point.responsible_unit) == (risk.contact_a, org.unit_a)
+    # A draft may still be left without them (publishing asks for the person)
+    draft = register(org, name="草稿")
+    services.risk_point_update(actor=risk.staff, risk_point_id=draft.pk,
+                               changes={"responsible_person_id": None})
+    draft.refresh_from_db()
+    assert draft.responsible_person is None
+
+
+def test_the_same_key_requests_a_review_once(risk, django_capture_on_commit_callbacks):
+    point = published(risk.org)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = risk_review_request(actor=risk.liaison, risk_point_id=point.pk, reason="警情",
+                                    idempotency_key="review-key-01")
+        again = risk_review_request(actor=risk.liaison, risk_point_id=point.pk, reason="警情",
+                                    idempotency_key="review-key-01")
+    assert first.pk == again.pk and RiskReview.objects.count() == 1
+    assert Notification.objects.filter(verb="police.risk_review_request").count() == 1
+    with pytest.raises(Conflict):  # someone else's key never replays another's request
+        risk_review_request(actor=risk.staff, risk_point_id=point.pk, reason="警情",
+                            idempotency_key="review-key-01")
 
 
 def test_a_withdrawn_measure_does_not_count_and_the_last_one_stays(risk):

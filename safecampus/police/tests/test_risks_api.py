@@ -50,9 +50,21 @@ def test_the_whole_flow_through_the_api(risk, api):
     assert response.status_code == 200
     assert (response.json()["level"], response.json()["score"]) == ("moderate", "70.00")
     response = _post(api, url + "measures/", {"kind": "management", "description": "高峰执勤",
-                                               "tier": "team",
-                                               "responsible_unit": org.logistics.pk})
+                                               "tier": "post",
+                                               "responsible_unit": org.logistics.pk,
+                                               "responsible_person": risk.contact_a.pk})
     assert response.status_code == 201 and len(response.json()["measures"]) == 1
+    api.patch(url, {"responsible_person": risk.contact_a.pk}, content_type="application/json")
+    response = _post(api, url + "publish/")  # a post-level measure cannot control a moderate risk
+    assert response.status_code == 400
+    assert response.json()["errors"]["__all__"] == [
+        "Add a control measure in force at the “Team or laboratory” tier or higher, with its "
+        "responsible person, before publishing."]
+    response = _post(api, url + "measures/", {"kind": "management", "description": "高峰执勤",
+                                               "tier": "unit",
+                                               "responsible_unit": org.logistics.pk,
+                                               "responsible_person": risk.contact_a.pk})
+    assert response.status_code == 201 and len(response.json()["measures"]) == 2
     response = api.patch(url, {"responsible_person": risk.contact_a.pk},
                          content_type="application/json")
     assert response.status_code == 200
@@ -61,8 +73,12 @@ def test_the_whole_flow_through_the_api(risk, api):
     assert response.status_code == 200 and response.json()["state"] == "published"
     org.place_a.refresh_from_db()
     assert org.place_a.risk_level == "moderate"
-    response = _post(api, url + "request-review/", {"reason": "附近发生交通事故"})
+    response = _post(api, url + "request-review/", {"reason": "附近发生交通事故"},
+                     HTTP_IDEMPOTENCY_KEY="review-key-01")
     assert response.status_code == 201 and len(response.json()["open_reviews"]) == 1
+    response = _post(api, url + "request-review/", {"reason": "附近发生交通事故"},
+                     HTTP_IDEMPOTENCY_KEY="review-key-01")  # a retry: the same request
+    assert response.status_code == 200 and len(response.json()["open_reviews"]) == 1
     response = _post(api, url + "assess/", {"method": "matrix", "likelihood": 5,
                                              "severity": 4, "reason": "incident"})
     detail = response.json()
@@ -98,3 +114,30 @@ def test_the_schema_is_valid():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     validate_schema(schema)
     assert "/api/v1/police/risk-points/{id}/assess/" in schema["paths"]
+
+
+def test_a_full_update_keeps_sharing_and_cannot_drop_the_responsible_person(risk, api):
+    # Given a published point not shared with the police
+    org = risk.org
+    point = published(org, shared_with_partners=False)
+    api.force_login(risk.staff)
+    body = {"name": "危化品库房", "kind": "hazardous_goods", "place": org.place_a.pk,
+            "hazard_factors": "易燃易爆化学品储存", "responsible_unit": org.unit_a.pk,
+            "responsible_person": risk.contact_a.pk}
+    # When a PUT leaves out shared_with_partners, then the point stays unshared
+    response = api.put(f"{URL}{point.pk}/", body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    point.refresh_from_db()
+    assert point.shared_with_partners is False
+    # When a PUT leaves out the responsible person, then it is refused with the publish rule
+    del body["responsible_person"]
+    response = api.put(f"{URL}{point.pk}/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "responsible_person": ["A risk point without a responsible person cannot be published."]}
+    point.refresh_from_db()
+    assert point.responsible_person == risk.contact_a
+    # And a create without it still shares the point
+    response = _post(api, URL, {"name": "东门", "kind": "gate", "campus": org.campus1.pk,
+                                "hazard_factors": "人车混行"})
+    assert response.status_code == 201 and response.json()["shared_with_partners"] is True

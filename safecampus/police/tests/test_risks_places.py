@@ -55,6 +55,20 @@ def test_notice_days_follow_the_highest_level_of_the_hazards_places(risk, client
     assert response.json()["deadline_days"] == 5
 
 
+def test_junk_hazard_ids_fall_back_to_the_default_and_the_page_never_fails(risk, client):
+    # Given query values that look like digits but are not ids ("²") or overflow the database
+    lab = _hazard(risk.org, risk.org.place_a, "危化品混放")
+    published(risk.org)  # moderate → 7
+    junk = ["²", "1" * 23, "-1", "0", "", None, "abc"]
+    assert hazard_selectors.notice_days_default(junk) == 7
+    assert hazard_selectors.notice_days_default([*junk, str(lab.pk)]) == 7
+    # When the office opens the notice form with them, then the page renders
+    client.force_login(risk.org.users.staff)
+    for value in ("²", "1" * 23):
+        response = client.get("/hazards/notices/new/", {"hazard": value})
+        assert response.status_code == 200
+
+
 def test_a_published_major_point_makes_a_risk_following_plan_visit_every_7_days(risk):
     org = risk.org
     today = dt.date(2026, 6, 15)

@@ -12,18 +12,27 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from safecampus.core import clock
 from safecampus.core.errors import DomainError
 from safecampus.core.forms import apply_domain_error
+from safecampus.core.idempotency import clean_key
 from safecampus.core.pagination import paginate
 from safecampus.core.spreadsheets import content_disposition, write_xlsx
 from safecampus.core.views import require_perm
 from safecampus.organisation.models import RiskLevel
 
 from .. import grading
-from ..forms.risks import AssessForm, MeasureForm, ReasonForm, RiskFilterForm, RiskPointForm
+from ..forms.risks import (
+    AssessForm,
+    MeasureForm,
+    ReasonForm,
+    ReviewRequestForm,
+    RiskFilterForm,
+    RiskPointForm,
+)
 from ..models import ControlMeasure, RiskPoint
 from ..selectors import risks as selectors
 from ..services import risk_reviews as review_services
@@ -65,7 +74,7 @@ def risk_export(request):
         Prefetch("measures", queryset=ControlMeasure.objects.filter(is_active=True)
                  .select_related("responsible_unit", "responsible_person")))[:EXPORT_MAX]
     contacts = request.user.has_perm("police.view_contacts")
-    headers = [_("Code"), _("Name"), _("Kind"), _("Campus"), _("Location"),
+    headers = [_("Code"), _("Risk point name"), _("Kind"), _("Campus"), _("Location"),
                _("Hazard factors"), _("Possible accidents"), _("Risk level"), _("Score"),
                _("Method"), _("Control tier"), _("Control measures"), _("Responsible unit"),
                _("Responsible person")]
@@ -146,24 +155,32 @@ def risk_detail(request, pk: int):
     current = point.state != RiskPoint.State.RETIRED
     measures = selectors.risk_point_measures(point)
     required_tier = grading.TIER_BY_LEVEL.get(point.level)
+    today = clock.local_today()
     return render(request, "police/risks/detail.html", {
         "point": point, "measures": measures,
         "assessments": selectors.risk_point_assessments(point),
         "reviews": selectors.risk_point_open_reviews(point),
         "timeline": selectors.risk_point_timeline(point),
-        "today": clock.local_today(),
+        "today": today,
+        "review_overdue": point.state == RiskPoint.State.PUBLISHED and point.next_review_on
+        is not None and point.next_review_on < today,
+        "review_due_today": point.state == RiskPoint.State.PUBLISHED
+        and point.next_review_on == today,
         "required_tier": required_tier,
+        "tier_missing": current and selectors.risk_point_tier_missing(point, measures),
         "can_manage": user.has_perm("police.manage_risk_points", point),
         "can_assess": current and user.has_perm("police.assess_risk_point", point),
         "can_publish": point.state == RiskPoint.State.DRAFT
         and user.has_perm("police.manage_risk_points", point),
         "can_retire": point.state == RiskPoint.State.PUBLISHED
         and user.has_perm("police.manage_risk_points", point),
-        "can_request": current and user.has_perm("police.request_risk_review"),
+        # A draft has no level yet: there is nothing to review until it is published.
+        "can_request": point.state == RiskPoint.State.PUBLISHED
+        and user.has_perm("police.request_risk_review"),
         "show_contacts": user.has_perm("police.view_contacts"),
         "measure_form": MeasureForm(initial={
             "tier": required_tier or "", "responsible_unit": point.responsible_unit_id or ""}),
-        "reason_form": ReasonForm()})
+        "reason_form": ReasonForm(), "review_form": ReviewRequestForm()})
 
 
 @login_required
@@ -221,7 +238,7 @@ def measure_withdraw(request, pk: int, measure_pk: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Control measure withdrawn."))
+        messages.success(request, pgettext("control measure", "Control measure withdrawn."))
     return redirect(point)
 
 
@@ -259,8 +276,9 @@ def risk_retire(request, pk: int):
 def risk_review_request(request, pk: int):
     point = _point_or_404(request, pk, "police.request_risk_review")
     try:
-        review_services.risk_review_request(actor=request.user, risk_point_id=point.pk,
-                                            reason=request.POST.get("reason", ""))
+        review_services.risk_review_request(
+            actor=request.user, risk_point_id=point.pk, reason=request.POST.get("reason", ""),
+            idempotency_key=clean_key(request.POST.get("idempotency_key")))
     except DomainError as error:
         messages.error(request, error.message)
     else:
