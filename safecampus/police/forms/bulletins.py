@@ -168,6 +168,9 @@ class BulletinStatsFilterForm(DateRangeMixin, forms.Form):
                                      empty_label=gettext_lazy("All partners"))
     campus = forms.ModelChoiceField(_campuses(), required=False, label=gettext_lazy("Campus"),
                                     empty_label=gettext_lazy("All campuses"))
+    category = forms.ChoiceField(
+        choices=[("", gettext_lazy("All categories")), *IncidentCategory.choices],
+        required=False, label=gettext_lazy("Type"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,7 +183,8 @@ class BulletinStatsFilterForm(DateRangeMixin, forms.Form):
         return BulletinStatsFilters(
             date_from=d.get("date_from"), date_to=d.get("date_to"),
             partner_id=d["partner"].pk if d.get("partner") else None,
-            campus_id=d["campus"].pk if d.get("campus") else None)
+            campus_id=d["campus"].pk if d.get("campus") else None,
+            category=d.get("category") or "")
 
 
 # --- acting on a record --------------------------------------------------------------------

@@ -191,12 +191,14 @@ def review_points_for(user, record: BulletinRecord) -> QuerySet[RiskPoint]:
 # --- statistics ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BulletinStatsFilters:
-    """Records occurred between two local dates (inclusive; None = open), partner, campus."""
+    """Records occurred between two local dates (inclusive; None = open), partner, campus and
+    incident category (``""``: all)."""
 
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     partner_id: int | None = None
     campus_id: int | None = None
+    category: str = ""
 
 
 @dataclass
@@ -231,6 +233,8 @@ def records_for_statistics(user, filters: BulletinStatsFilters) -> QuerySet[Bull
         qs = qs.filter(bulletin__partner_id=filters.partner_id)
     if filters.campus_id:
         qs = qs.filter(campus_id=filters.campus_id)
+    if filters.category:
+        qs = qs.filter(category=filters.category)
     return qs
 
 

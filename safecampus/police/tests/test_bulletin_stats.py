@@ -69,6 +69,16 @@ def test_period_and_campus_filters(known):
     assert stats.total == 3
 
 
+def test_the_type_filter_the_overview_links_to(known, client):
+    stats = bulletin_statistics(known.staff, BulletinStatsFilters(category="fraud"))
+    assert stats.total == 1 and [r["category"] for r in stats.by_category] == ["fraud"]
+    client.force_login(known.staff)
+    response = client.get(reverse("police:bulletin_statistics") + "?category=theft")
+    assert response.context["stats"].total == 3
+    response = client.get(reverse("police:bulletin_statistics") + "?category=nonsense")
+    assert response.status_code == 200 and response.context["form"].errors["category"]
+
+
 def test_people_without_the_permission_count_nothing(known):
     assert bulletin_statistics(known.org.users.student, BulletinStatsFilters()).total == 0
 
