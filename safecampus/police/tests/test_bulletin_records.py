@@ -53,7 +53,7 @@ def test_an_incident_outside_the_bulletins_period_is_refused(bul, client):
 def test_moving_the_period_past_its_incidents_is_refused(bul):
     bulletin = draft(bul.liaison_xq)
     add(bul.liaison_xq, bulletin, bul.org)  # 3 May
-    with pytest.raises(DomainError) as error:
+    with pytest.raises(DomainError) as error, translation.override("en"):
         services.bulletin_update(actor=bul.liaison_xq, bulletin_id=bulletin.pk, title="六月",
                                  period_start=dt.date(2026, 6, 1),
                                  period_end=dt.date(2026, 6, 10))
