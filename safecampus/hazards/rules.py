@@ -38,10 +38,13 @@ def is_reporter(user, hazard) -> bool:
 
 @rules.predicate
 def is_police_liaison_for(user, hazard) -> bool:
+    """A police liaison sees the hazards the police raised on the campuses their partner
+    serves (their liaison memberships), not other partners' on other campuses."""
     return (
         hazard is not None
         and Role.POLICE_LIAISON in user.scope.roles
         and hazard.source == "police"
+        and hazard.campus_id in user.scope.campus_ids
     )
 
 

@@ -36,7 +36,7 @@ def hazard_visibility_q(user) -> Q | None:
     if scope.area_campus_ids:
         q |= Q(campus_id__in=scope.area_campus_ids)
     if Role.POLICE_LIAISON in scope.roles:
-        q |= Q(source="police")
+        q |= Q(source="police", campus_id__in=scope.campus_ids)
     return q
 
 

@@ -14,7 +14,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import translation
 
-from safecampus.accounts.models import User
+from safecampus.accounts.models import Membership, Role, User
 from safecampus.core.models import ActivityEntry
 from safecampus.hazards import selectors, services
 from safecampus.hazards.models import Evidence, ExtensionRequest, Hazard, RectificationPlan, Status
@@ -62,6 +62,9 @@ def english():
 def world(org):
     """The five hazards, each with a photo and on its own notice (so notices exist too)."""
     student = org.users.student
+    # the liaison's partner serves the south campus, where the police hazard is
+    Membership.objects.create(user=org.users.police, role=Role.POLICE_LIAISON,
+                              campus=org.campus2)
     User.objects.filter(pk=student.pk).update(full_name="匿名举报人王小明")
     student.refresh_from_db()
     hazards = {
@@ -305,6 +308,9 @@ def test_anonymous_reporter_is_named_nowhere_but_to_himself(org, client, tmp_pat
                                                            django_capture_on_commit_callbacks):
     # given an anonymous report by a student, walked through the whole loop
     student = org.users.student
+    # the liaison's partner serves the south campus, where the police hazard is
+    Membership.objects.create(user=org.users.police, role=Role.POLICE_LIAISON,
+                              campus=org.campus2)
     User.objects.filter(pk=student.pk).update(full_name="匿名举报人王小明")
     student.refresh_from_db()
     names = ("匿名举报人王小明", student.username)
@@ -365,6 +371,9 @@ def test_anonymous_reporter_is_named_nowhere_but_to_himself(org, client, tmp_pat
 
 def test_anonymous_report_on_the_ledger_and_my_reports(org, client):
     student = org.users.student
+    # the liaison's partner serves the south campus, where the police hazard is
+    Membership.objects.create(user=org.users.police, role=Role.POLICE_LIAISON,
+                              campus=org.campus2)
     User.objects.filter(pk=student.pk).update(full_name="匿名举报人王小明")
     hazard = reported(org, reporter=student, is_anonymous=True, title="楼道堆放杂物")
     _login(client, org.users.staff)

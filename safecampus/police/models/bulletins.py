@@ -133,7 +133,12 @@ class BulletinRecord(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.bulletin.reference} #{self.position}"
+        """``兴庆路派出所 2026年第7期 第2起`` (in the current language)."""
+        from django.utils.translation import gettext
+
+        return gettext("%(partner)s, %(year)s issue %(number)s, incident %(position)s") % {
+            "partner": self.bulletin.partner.name, "year": self.bulletin.year,
+            "number": self.bulletin.sequence, "position": self.position}
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

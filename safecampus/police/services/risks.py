@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -72,6 +73,21 @@ def msg_not_found() -> str:
 def msg_state(point: RiskPoint) -> str:
     return _("This cannot be done while the risk point is “%(state)s”.") % {
         "state": point.get_state_display()}
+
+
+def _check_person_in_unit(person, unit, errors: dict) -> None:
+    """The responsible person belongs to the responsible unit (a membership there), or is the
+    security office's, which answers for any unit; else a field error."""
+    if person is None or unit is None:
+        return
+    from safecampus.accounts.models import Membership
+
+    if Membership.objects.filter(user=person).filter(
+            Q(unit=unit) | Q(role__in=(Role.OFFICE_ADMIN, Role.OFFICE_STAFF))).exists():
+        return
+    errors["responsible_person"] = [
+        _("%(person)s is not a member of %(unit)s: choose someone of the responsible unit.")
+        % {"person": person, "unit": unit}]
 
 
 def msg_no_responsible_person() -> str:
@@ -194,6 +210,7 @@ def _point_fields(data: dict, *, current: RiskPoint | None = None) -> dict:
         person = User.objects.filter(pk=id_or_none(person_id) or 0, is_active=True).first()
         if person is None:
             errors["responsible_person"] = [_("No such person.")]
+    _check_person_in_unit(person, unit, errors)
     cycle = get("review_cycle_days")
     if cycle in ("",):
         cycle = None
@@ -462,6 +479,7 @@ def _measure_fields(*, kind, description, tier, responsible_unit_id,
                                      is_active=True).first()
         if person is None:
             errors["responsible_person"] = [_("No such person.")]
+    _check_person_in_unit(person, unit, errors)
     raise_field_errors(errors)
     return {"kind": kind, "description": description, "tier": tier,
             "responsible_unit": unit, "responsible_person": person}

@@ -193,6 +193,12 @@ def test_liaison_does_not_see_the_offices_hazards(bul, client):
     assert not hazard_list_visible_to(liaison).filter(pk=office_hazard.pk).exists()
     client.force_login(liaison)
     assert client.get(reverse("hazards:detail", args=[office_hazard.pk])).status_code == 404
+    # nor a hazard the police raised on a campus their partner does not serve
+    elsewhere = hazard_report(reporter=bul.staff, title="南校区电动车被盗", source="police",
+                              category_id=bul.org.fire.pk, campus_id=bul.org.campus2.pk)
+    assert bul.org.campus2.pk not in liaison.scope.campus_ids
+    assert not liaison.has_perm("hazards.view_hazard", elsewhere)
+    assert not hazard_list_visible_to(liaison).filter(pk=elsewhere.pk).exists()
 
 
 def test_list_query_count_is_flat(bul, client, django_assert_max_num_queries):

@@ -411,3 +411,31 @@ def test_two_publishing_at_once_one_wins(org):
     assert errors[0].message == "This cannot be done while the risk point is “Published”."
     assert [e.verb for e in activity_for(point)].count("police.risk_point_publish") == 1
     assert RiskReview.objects.count() == 0
+
+
+def test_a_responsible_person_belongs_to_the_responsible_unit(risk):
+    """A point's or a measure's responsible person is of the responsible unit (or of the
+    security office); someone of another unit is refused and nothing is written."""
+    org = risk.org
+    with pytest.raises(DomainError) as error:
+        services.risk_point_register(actor=org.users.staff, data={
+            "name": "北门", "kind": "gate", "campus_id": org.campus1.pk,
+            "hazard_factors": "人车混行", "responsible_unit_id": org.logistics.pk,
+            "responsible_person_id": risk.contact_a.pk})
+    assert list(error.value.field_errors) == ["responsible_person"]
+    point = services.risk_point_register(actor=org.users.staff, data={
+        "name": "北门", "kind": "gate", "campus_id": org.campus1.pk,
+        "hazard_factors": "人车混行", "responsible_unit_id": org.unit_a.pk,
+        "responsible_person_id": risk.contact_a.pk})
+    with pytest.raises(DomainError) as error:
+        services.control_measure_add(actor=org.users.staff, risk_point_id=point.pk,
+                                     kind="management", description="高峰执勤", tier="unit",
+                                     responsible_unit_id=org.logistics.pk,
+                                     responsible_person_id=risk.contact_a.pk)
+    assert list(error.value.field_errors) == ["responsible_person"]
+    assert not ControlMeasure.objects.exists()
+    services.control_measure_add(actor=org.users.staff, risk_point_id=point.pk,
+                                 kind="management", description="高峰执勤", tier="unit",
+                                 responsible_unit_id=org.logistics.pk,
+                                 responsible_person_id=org.users.staff.pk)  # the office
+    assert ControlMeasure.objects.count() == 1

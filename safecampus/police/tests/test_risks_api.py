@@ -51,7 +51,7 @@ def test_the_whole_flow_through_the_api(risk, api):
     assert (response.json()["level"], response.json()["score"]) == ("moderate", "70.00")
     response = _post(api, url + "measures/", {"kind": "management", "description": "高峰执勤",
                                                "tier": "post",
-                                               "responsible_unit": org.logistics.pk,
+                                               "responsible_unit": org.unit_a.pk,
                                                "responsible_person": risk.contact_a.pk})
     assert response.status_code == 201 and len(response.json()["measures"]) == 1
     api.patch(url, {"responsible_person": risk.contact_a.pk}, content_type="application/json")
@@ -62,7 +62,7 @@ def test_the_whole_flow_through_the_api(risk, api):
         "responsible person, before publishing."]
     response = _post(api, url + "measures/", {"kind": "management", "description": "高峰执勤",
                                                "tier": "unit",
-                                               "responsible_unit": org.logistics.pk,
+                                               "responsible_unit": org.unit_a.pk,
                                                "responsible_person": risk.contact_a.pk})
     assert response.status_code == 201 and len(response.json()["measures"]) == 2
     response = api.patch(url, {"responsible_person": risk.contact_a.pk},

@@ -99,7 +99,7 @@ def test_register_assess_with_a_refused_value_then_publish(risk, en):
     assert (point.level, point.score) == ("high", 12)
     response = en.post(reverse("police:risk_measure_add", args=[point.pk]), {
         "kind": "engineering", "description": "加装护栏和夜间照明", "tier": "unit",
-        "responsible_unit": org.logistics.pk, "responsible_person": risk.contact_a.pk,
+        "responsible_unit": org.unit_a.pk, "responsible_person": risk.contact_a.pk,
         "idempotency_key": "form-key-02"})
     assert response.status_code == 302
     response = en.post(reverse("police:risk_edit", args=[point.pk]), {
