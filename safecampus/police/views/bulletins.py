@@ -177,12 +177,14 @@ def record_new(request, pk: int):
     form = RecordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_add(actor=request.user, bulletin_id=bulletin.pk,
-                                idempotency_key=form.cleaned_data.get("idempotency_key"),
-                                **form.values())
+            record = services.record_add(
+                actor=request.user, bulletin_id=bulletin.pk,
+                idempotency_key=form.cleaned_data.get("idempotency_key"), **form.values())
         except DomainError as error:
             apply_domain_error(form, error)
         else:
+            messages.success(request, _("Incident %(position)s saved.")
+                             % {"position": record.position})
             if "another" in request.POST:
                 return redirect("police:record_new", pk=bulletin.pk)
             return redirect(bulletin)
