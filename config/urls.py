@@ -12,6 +12,8 @@ urlpatterns = [
     path("traffic/", include("safecampus.traffic.urls")),
     path("education/", include("safecampus.education.urls")),
     path("police/", include("safecampus.police.urls")),
+    path("community/", include("safecampus.community.urls")),
+    path("open311/v2/", include("safecampus.community.open311.urls")),
     path("notifications/", include("safecampus.notifications.urls")),
     path("organisation/", include("safecampus.organisation.urls")),
     path("api/", include("safecampus.api.urls")),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "safecampus.traffic",
     "safecampus.education",
     "safecampus.police",
+    "safecampus.community",
     "safecampus.dashboards",
     "safecampus.api",
     "safecampus.demo",
@@ -322,6 +323,13 @@ SAFECAMPUS = {
     # A meeting action is reminded to its owner this many days before it is due (and once
     # when overdue).
     "MEETING_ACTION_REMIND_DAYS": env.get_int("SAFECAMPUS_MEETING_ACTION_REMIND_DAYS", 3),
+    # A closed concern may be reopened once by its submitter within this many days.
+    "CONCERN_REOPEN_DAYS": env.get_int("SAFECAMPUS_CONCERN_REOPEN_DAYS", 7),
+    # Open311 GeoReport v2: the one jurisdiction served, and what GET requests returns when
+    # asked without dates (the last N days) and at most.
+    "OPEN311_JURISDICTION_ID": env.get("SAFECAMPUS_OPEN311_JURISDICTION_ID", "safecampus"),
+    "OPEN311_LIST_DAYS": 90,
+    "OPEN311_LIST_MAX": 1000,
 }
 
 # The cache is shared by the web processes and the task consumer: Redis when configured,

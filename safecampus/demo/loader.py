@@ -56,6 +56,10 @@ from safecampus.notifications.models import Delivery, Notification
 from safecampus.organisation.models import Building, Campus, Place, Unit, Zone
 
 from . import data
+from .community_bookings import ServiceDemo
+from .community_concerns import ConcernDemo
+from .community_open311 import Open311Demo
+from .community_surveys import SurveyDemo
 from .education_activities import ActivityDemo
 from .education_attendance import AttendanceDemo
 from .education_checker import CheckerDemo
@@ -930,11 +934,16 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
     # Police cooperation and risk: partners first (bulletins and meetings name them).
     police_areas = [area(random.Random(seed + 21 + n), world, now) for n, area in
                     enumerate((PartnerDemo, RiskDemo, BulletinDemo, MeetingDemo))]
+    # Community voice: concern categories and the service catalogue first (Open311 requests
+    # name the categories).
+    community_areas = [area(random.Random(seed + 31 + n), world, now) for n, area in
+                       enumerate((ConcernDemo, ServiceDemo, SurveyDemo, Open311Demo))]
     replay.run(hazard_plans, now, progress=progress,
                extra=inspections.events() + patrols.events() + traffic.events()
                + [event for area in traffic_areas for event in area.events()]
                + [event for area in education_areas for event in area.events()]
-               + [event for area in police_areas for event in area.events()])
+               + [event for area in police_areas for event in area.events()]
+               + [event for area in community_areas for event in area.events()])
     with transaction.atomic():
         coverage_sweep()
     with transaction.atomic():
@@ -943,7 +952,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
         _backdate(first_ids, replay, now)
         patrols.backdate()
         traffic.backdate()
-        for area in traffic_areas + education_areas + police_areas:
+        for area in traffic_areas + education_areas + police_areas + community_areas:
             area.backdate()
     return {
         "campuses": Campus.objects.count(),
@@ -963,5 +972,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
         **{f"education_{key}": value for area in education_areas
            for key, value in area.counts.items()},
         **{f"police_{key}": value for area in police_areas
+           for key, value in area.counts.items()},
+        **{f"community_{key}": value for area in community_areas
            for key, value in area.counts.items()},
     }

@@ -77,6 +77,16 @@ class Command(BaseCommand):
             "four-colour maps (%(police_risk_major)s major, %(police_risk_overdue)s due for "
             "review)."
         ) % counts)
+        self.stdout.write(_(
+            "Community voice: %(community_concerns)s concerns (%(community_concerns_public)s "
+            "on the public board), %(community_service_requests)s service requests for "
+            "%(community_services)s services, %(community_surveys)s surveys with "
+            "%(community_survey_responses)s answers, %(community_open311_clients)s Open311 "
+            "client(s)."
+        ) % {key: counts.get(key, 0) for key in (
+            "community_concerns", "community_concerns_public", "community_service_requests",
+            "community_services", "community_surveys", "community_survey_responses",
+            "community_open311_clients")})
         self.stdout.write(_("Every demo account's password is “%(password)s”; "
                             "run “manage.py demo_accounts” to see whom to sign in as.")
                           % {"password": "safecampus"})

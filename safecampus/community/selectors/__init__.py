@@ -1,0 +1,1 @@
+"""Community voice reads: one module per area (concerns, bookings, surveys, reports)."""

@@ -1,0 +1,1 @@
+"""Community voice writes: one module per area (concerns, bookings, surveys, open311)."""

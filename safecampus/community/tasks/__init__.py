@@ -1,0 +1,1 @@
+"""Community voice tasks: one module per area, imported here so the task consumer finds them."""

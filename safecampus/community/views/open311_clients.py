@@ -1,0 +1,3 @@
+"""Community voice pages: open311_clients."""
+
+urls = []

@@ -1,0 +1,3 @@
+"""Community voice pages: reports."""
+
+urls = []
