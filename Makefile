@@ -73,6 +73,7 @@ bench: install assets messages
 	$(PYTHON) benchmarks/gates.py
 	$(PYTHON) benchmarks/checker.py
 	$(PYTHON) benchmarks/risk_map.py
+	$(PYTHON) benchmarks/open311.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,8 +12,10 @@ def sequence_next(*, kind: str, year: int) -> int:
     back record gives its number back."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sequence_next must run inside a transaction")
-    Sequence.objects.get_or_create(kind=kind, year=year)
-    row = Sequence.objects.select_for_update().get(kind=kind, year=year)
+    row = Sequence.objects.select_for_update().filter(kind=kind, year=year).first()
+    if row is None:
+        Sequence.objects.get_or_create(kind=kind, year=year)
+        row = Sequence.objects.select_for_update().get(kind=kind, year=year)
     row.last_number += 1
     row.save(update_fields=["last_number"])
     return row.last_number

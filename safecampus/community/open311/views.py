@@ -1,0 +1,242 @@
+"""The GeoReport v2 methods. Thin: parse the parameters, one selector or service call,
+write the document in the format the path's suffix names (``.json`` or ``.xml``).
+
+Errors are the specification's error list with the HTTP status: 400 for a missing or bad
+parameter (a missing required attribute is named), 403 for a missing, unknown or revoked
+``api_key`` (on POST, where it is needed, and on GET when one is given), 404 for an unknown
+format, service code, request or jurisdiction. Language: the client's Accept-Language (a
+program states the language it wants), else Chinese. No session, no CSRF token: clients
+prove who they are by key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+
+from django.conf import settings
+from django.db.models import Max
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.core.forms import FIRST_DAY, LAST_DAY
+from safecampus.core.idempotency import clean_key
+
+from ..models import ConcernCategory
+from ..selectors import open311 as selectors
+from ..selectors.concerns import concern_expected_at, concern_expected_for
+from ..services import open311 as services
+from . import documents
+
+
+class Refused(Exception):
+    """A request the endpoint answers with the error list (``errors``: ``(code, text)``)."""
+
+    def __init__(self, status: int, *messages: str):
+        super().__init__(messages[0] if messages else "")
+        self.status = status
+        self.errors = [(status, message) for message in messages]
+
+
+_ATTRIBUTE_RE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+STATUSES = frozenset({"open", "closed"})
+
+
+def _params(request):
+    return request.POST if request.method == "POST" else request.GET
+
+
+def endpoint(methods: tuple[str, ...]):
+    """Wrap a method: the format from the suffix (404 otherwise), the language, the
+    jurisdiction check and the error list for :class:`Refused`."""
+
+    def wrap(view):
+        @functools.wraps(view)
+        @csrf_exempt
+        def wrapped(request, fmt: str, **kwargs):
+            fmt_ok = fmt in documents.FORMATS
+            with translation.override(translation.get_language_from_request(request)):
+                out_fmt = fmt if fmt_ok else "xml"
+                try:
+                    if not fmt_ok:
+                        raise Refused(404, _("Unknown format “%(format)s”: use json or xml.")
+                                      % {"format": fmt[:10]})
+                    if request.method not in methods:
+                        response = documents.errors_response(
+                            [(405, _("Method not allowed."))], fmt=out_fmt, status=405)
+                        response["Allow"] = ", ".join(methods)
+                        return response
+                    jurisdiction = _params(request).get("jurisdiction_id", "").strip()
+                    if jurisdiction and jurisdiction != (
+                            settings.SAFECAMPUS["OPEN311_JURISDICTION_ID"]):
+                        raise Refused(404, _("Unknown jurisdiction_id “%(id)s”.") % {
+                            "id": jurisdiction[:64]})
+                    return view(request, fmt, **kwargs)
+                except Refused as refused:
+                    return documents.errors_response(refused.errors, fmt=out_fmt,
+                                                     status=refused.status)
+        return wrapped
+    return wrap
+
+
+def _client(request, *, required: bool):
+    """The client whose ``api_key`` the request carries; Refused(403) for a bad key, or
+    for none when ``required``."""
+    key = _params(request).get("api_key", "").strip()
+    if not key:
+        if required:
+            raise Refused(403, _("An api_key is required to create a request."))
+        return None
+    client = services.api_client_authenticate(key=key)
+    if client is None:
+        raise Refused(403, _("The api_key is not valid or was revoked."))
+    return client
+
+
+# --- discovery and services ------------------------------------------------------------------
+@endpoint(("GET",))
+def discovery(request, fmt):
+    changed = ConcernCategory.objects.aggregate(at=Max("updated_at"))["at"]
+    return documents.render(documents.discovery_document(changed), root="discovery", fmt=fmt)
+
+
+@endpoint(("GET",))
+def services_list(request, fmt):
+    return documents.render([documents.service_document(c) for c in selectors.service_list()],
+                            root="services", fmt=fmt)
+
+
+@endpoint(("GET",))
+def service_definition(request, fmt, code: str):
+    category = selectors.service_get(code)
+    if category is None:
+        raise Refused(404, _("No service has the code “%(code)s”.") % {"code": code[:64]})
+    return documents.render(documents.definition_document(category),
+                            root="service_definition", fmt=fmt)
+
+
+# --- requests --------------------------------------------------------------------------------
+def parse_datetime(text: str, *, name: str) -> dt.datetime:
+    """A W3C date-time with its offset (``Z`` or ``+08:00``) in the years the date filters
+    accept (1900–2999); Refused(400) otherwise."""
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or not (
+            FIRST_DAY.year <= moment.year <= LAST_DAY.year):
+        raise Refused(400, _("%(name)s must be a W3C date and time with its offset, e.g. "
+                             "2026-05-01T14:30:00+08:00.") % {"name": name})
+    return moment
+
+
+def _list(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for part in text.split(","):
+        if part.strip():
+            seen.setdefault(part.strip(), None)
+    return list(seen)
+
+
+def parse_filters(params) -> selectors.RequestFilters:
+    """GET requests' query as :class:`RequestFilters`; Refused(400/404) for bad values."""
+    ids = _list(params.get("service_request_id", ""))
+    if len(ids) > selectors.MAX_IDS:
+        raise Refused(400, _("At most %(count)s service_request_id values at once.") % {
+            "count": selectors.MAX_IDS})
+    if ids:
+        return selectors.RequestFilters(ids=ids)
+    codes = _list(params.get("service_code", ""))
+    if codes:
+        known = set(ConcernCategory.objects.filter(code__in=codes).values_list("code", flat=True))
+        unknown = [code for code in codes if code not in known]
+        if unknown:
+            raise Refused(404, *[_("No service has the code “%(code)s”.") % {"code": c[:64]}
+                                 for c in unknown])
+    start = params.get("start_date", "").strip()
+    end = params.get("end_date", "").strip()
+    start = parse_datetime(start, name="start_date") if start else None
+    end = parse_datetime(end, name="end_date") if end else None
+    if start and end and start > end:
+        raise Refused(400, _("end_date is before start_date."))
+    status = frozenset(s.lower() for s in _list(params.get("status", "")))
+    if status - STATUSES:
+        raise Refused(400, _("status must be open, closed or both (comma-separated)."))
+    return selectors.RequestFilters(service_codes=codes, start=start, end=end, status=status)
+
+
+def parse_attributes(params) -> dict:
+    """``attribute[code]`` (one value, or several) and ``attribute[code][]`` (a list) as
+    ``{code: value or [values]}``."""
+    out: dict[str, object] = {}
+    for key in params:
+        match = _ATTRIBUTE_RE.match(key)
+        if not match:
+            continue
+        values = [v for v in params.getlist(key)]
+        code = match.group(1)
+        if match.group(2) or len(values) > 1:
+            previous = out.get(code, [])
+            out[code] = [*(previous if isinstance(previous, list) else [previous]), *values]
+        else:
+            out.setdefault(code, values[0] if values else "")
+    return out
+
+
+POST_FIELDS = ("lat", "long", "address_string", "address_id", "email", "device_id",
+               "account_id", "first_name", "last_name", "phone", "description", "media_url")
+
+
+def _create(request, fmt):
+    client = _client(request, required=True)
+    params = request.POST
+    try:
+        concern = services.open311_request_create(
+            client=client, service_code=params.get("service_code", ""),
+            fields={name: params.get(name, "") for name in POST_FIELDS},
+            attributes=parse_attributes(params),
+            idempotency_key=clean_key(request.headers.get("Idempotency-Key")))
+    except NotAllowed as error:
+        raise Refused(403, error.message) from None
+    except Conflict as error:
+        raise Refused(409, error.message) from None
+    except DomainError as error:
+        if error.code == "not_found":
+            raise Refused(404, error.message) from None
+        messages = [f"{field}: {message}" for field, texts in error.field_errors.items()
+                    for message in texts] or [error.message]
+        raise Refused(400, *messages) from None
+    return documents.render([documents.created_document(concern)], root="service_requests",
+                            fmt=fmt)
+
+
+@endpoint(("GET", "POST"))
+def requests_view(request, fmt):
+    """GET: the requests the caller may see; POST: create one (needs ``api_key``)."""
+    if request.method == "POST":
+        return _create(request, fmt)
+    client = _client(request, required=False)
+    filters = parse_filters(request.GET)
+    rows = concern_expected_for(selectors.request_list(client=client, filters=filters))
+    return documents.render([documents.request_document(c, at) for c, at in rows],
+                            root="service_requests", fmt=fmt)
+
+
+@endpoint(("GET",))
+def request_detail(request, fmt, number: str):
+    client = _client(request, required=False)
+    concern = selectors.request_get(client=client, number=number)
+    if concern is None:
+        raise Refused(404, _("No service request has the id “%(id)s”.") % {"id": number[:40]})
+    return documents.render([documents.request_document(concern, concern_expected_at(concern))],
+                            root="service_requests", fmt=fmt)
+
+
+def root(request) -> HttpResponse:
+    """The endpoint's base URL: where discovery is."""
+    return documents.errors_response(
+        [(404, _("See discovery.xml or discovery.json."))], fmt="xml", status=404)
