@@ -7,7 +7,8 @@
   (median, nearest-rank p95, max, samples, CPU median), :func:`percentile`,
   :func:`time_page` (warm-up, timed requests, one more under ``CaptureQueriesContext`` for
   the SQL count), :func:`renice`;
-* the run: :func:`add_run_arguments` (the options every script takes), :func:`backends_for`,
+* the run: :func:`add_run_arguments` (the options every script takes),
+  :func:`add_backend_argument`, :func:`run_backends` (a parent's whole run), :func:`backends_for`,
   :func:`reuse_or_recreate` (a kept database that is not the benchmark's is emptied),
   :func:`run_child` (one backend per child process, its result as JSON),
   :func:`child_or_parent`, :func:`server_version`, :func:`machine_info`, :func:`run_header`,
@@ -211,6 +212,30 @@ def add_run_arguments(parser, *, keep: bool = True) -> None:
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+
+
+def add_backend_argument(parser) -> None:
+    """``--backend``: auto (PostgreSQL when DATABASE_URL points at it), sqlite, postgres or
+    both."""
+    parser.add_argument("--backend", choices=["auto", "sqlite", "postgres", "both"],
+                        default="auto", help="auto: PostgreSQL when DATABASE_URL points at it")
+
+
+def run_backends(script: str, args, options: list[str], *, title, table, verdicts, report,
+                 begin: str, end: str) -> list[dict]:
+    """A parent's run: ``script`` in one child per available backend of ``args.backend``
+    with ``options`` (and ``--keep`` when asked), each run printed (``title(run)``,
+    ``table(run)``, ``verdicts(run)``), then ``report(runs, command)`` written between
+    ``begin`` and ``end`` in ``docs/benchmarks.md`` unless ``--no-doc``. Returns the runs."""
+    runs = []
+    for backend in available_backends(backends_for(args.backend)):
+        run = run_child(script, ["--backend", backend, *options,
+                                 *(["--keep"] if getattr(args, "keep", False) else [])])
+        runs.append(run)
+        print_run(title(run), table(run), verdicts(run))
+    if not args.no_doc:
+        write_results(report(runs, command_line(script)), begin, end)
+    return runs
 
 
 def run_child(script: str, options: list[str]) -> dict:

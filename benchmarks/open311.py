@@ -43,21 +43,17 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness import (  # noqa: E402 - the repository root must be importable first
     BENCH_VAR,
+    add_backend_argument,
     add_run_arguments,
-    available_backends,
-    backends_for,
     child_or_parent,
-    command_line,
     prepare_environment,
-    print_run,
     reuse_or_recreate,
-    run_child,
+    run_backends,
     run_header,
     server_version,
     summary,
     time_page,
     timed,
-    write_results,
 )
 
 SQLITE_PATH = BENCH_VAR / "open311.sqlite3"
@@ -260,8 +256,8 @@ def _report(runs: list[dict], command: str) -> str:
              "POST creates each concern through the real service one after another (key check, "
              "category and its questions, the yearly number under a row lock, the timeline, the "
              "office's notifications on commit). GET requests answers with at most 1,000 of the "
-             "newest requests of the last 90 days in three queries (key, concerns with their "
-             "category, place, unit and hazard joined, photos) plus one for the working-day "
+             "newest requests of the last 90 days in two queries (key, concerns with their "
+             "category, place, unit and hazard joined) plus one for the working-day "
              "calendar of each day and answer time that requests awaiting the office share; "
              "its time is mostly writing 1,000 documents. SQL counts one request. The CPU "
              "column is this process's own time: on a shared, loaded machine the wall times "
@@ -281,22 +277,15 @@ def _report(runs: list[dict], command: str) -> str:
 
 
 def parent(args) -> None:
-    runs = []
-    for backend in available_backends(backends_for(args.backend)):
-        options = ["--backend", backend, "--concerns", str(args.concerns), "--repeat",
-                   str(args.repeat), "--posts", str(args.posts)] \
-            + (["--keep"] if args.keep else [])
-        run = run_child(__file__, options)
-        runs.append(run)
-        print_run(f"{run['server']}, {run['stored']:,} requests", _table(run), _verdicts(run))
-    if not args.no_doc:
-        write_results(_report(runs, command_line(__file__)), BEGIN, END)
+    run_backends(__file__, args, ["--concerns", str(args.concerns), "--repeat", str(args.repeat),
+                                  "--posts", str(args.posts)],
+                 title=lambda run: f"{run['server']}, {run['stored']:,} requests", table=_table,
+                 verdicts=_verdicts, report=_report, begin=BEGIN, end=END)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=["auto", "sqlite", "postgres", "both"],
-                        default="auto", help="auto: PostgreSQL when DATABASE_URL points at it")
+    add_backend_argument(parser)
     parser.add_argument("--concerns", type=int, default=DEFAULT_CONCERNS)
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per GET")
     parser.add_argument("--posts", type=int, default=300, help="timed sequential POSTs")

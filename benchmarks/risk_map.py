@@ -35,21 +35,17 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness import (  # noqa: E402 - the repository root must be importable first
     BENCH_VAR,
+    add_backend_argument,
     add_run_arguments,
-    available_backends,
-    backends_for,
     child_or_parent,
-    command_line,
     prepare_environment,
-    print_run,
     reuse_or_recreate,
-    run_child,
+    run_backends,
     run_header,
     server_version,
     summary,
     time_page,
     timed,
-    write_results,
 )
 
 SQLITE_PATH = BENCH_VAR / "risk_map.sqlite3"
@@ -220,22 +216,15 @@ def _report(runs: list[dict], command: str) -> str:
 
 
 def parent(args) -> None:
-    runs = []
-    for backend in available_backends(backends_for(args.backend)):
-        options = ["--backend", backend, "--points", str(args.points), "--repeat",
-                   str(args.repeat), "--pdf-repeat", str(args.pdf_repeat)] \
-            + (["--keep"] if args.keep else [])
-        run = run_child(__file__, options)
-        runs.append(run)
-        print_run(f"{run['server']}, {run['points']:,} points", _table(run), _verdicts(run))
-    if not args.no_doc:
-        write_results(_report(runs, command_line(__file__)), BEGIN, END)
+    run_backends(__file__, args, ["--points", str(args.points), "--repeat", str(args.repeat),
+                                  "--pdf-repeat", str(args.pdf_repeat)],
+                 title=lambda run: f"{run['server']}, {run['points']:,} points", table=_table,
+                 verdicts=_verdicts, report=_report, begin=BEGIN, end=END)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=["auto", "sqlite", "postgres", "both"],
-                        default="auto", help="auto: PostgreSQL when DATABASE_URL points at it")
+    add_backend_argument(parser)
     parser.add_argument("--points", type=int, default=DEFAULT_POINTS)
     parser.add_argument("--repeat", type=int, default=40, help="timed requests per page")
     parser.add_argument("--pdf-repeat", type=int, default=5, help="timed requests per PDF")

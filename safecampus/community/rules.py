@@ -4,7 +4,8 @@
   rates and (once) reopens their own; the office triages, moderates and publishes; a unit
   asked to carry out a planned concern sees it; leadership reads everything.
 - Services: safety contacts and leaders book for their unit and rate what was delivered;
-  the office decides, schedules and delivers; staff assigned see their bookings.
+  the office decides, schedules and delivers; staff (guards too) see the bookings they
+  are assigned to, in the list and the calendar.
 - Surveys: the office writes and sends them; people in the audience answer once; the
   office and leadership read results.
 - Open311 keys: office administrators issue and revoke them.
@@ -87,6 +88,15 @@ def assigned_to_request(user, request) -> bool:
 
 
 @rules.predicate
+def is_service_staff(user) -> bool:
+    """Someone the office can assign to deliver services (office staff and guards): they
+    see the calendar and the list with the bookings they are assigned to."""
+    from .services.bookings import STAFF_ROLES
+
+    return user.is_authenticated and bool(user.scope.roles & STAFF_ROLES)
+
+
+@rules.predicate
 def request_delivered_unrated(user, request) -> bool:
     return request is not None and request.state == "delivered" and request.rating is None
 
@@ -98,7 +108,8 @@ def request_cancellable(user, request) -> bool:
 
 rules.add_perm("community.view_catalogue", is_signed_in)
 rules.add_perm("community.book_service", has_unit_role)
-rules.add_perm("community.view_service_requests", is_office | is_leadership | has_unit_role)
+rules.add_perm("community.view_service_requests", is_office | is_leadership | has_unit_role
+               | is_service_staff)
 rules.add_perm("community.view_service_request", is_office | is_leadership | books_for_unit
                | assigned_to_request)
 rules.add_perm("community.decide_service_request", is_office)
@@ -106,7 +117,7 @@ rules.add_perm("community.deliver_service_request", is_office)
 rules.add_perm("community.cancel_service_request", request_cancellable
                & (is_office | books_for_unit))
 rules.add_perm("community.rate_service_request", books_for_unit & request_delivered_unrated)
-rules.add_perm("community.view_service_calendar", is_office | is_leadership)
+rules.add_perm("community.view_service_calendar", is_office | is_leadership | is_service_staff)
 rules.add_perm("community.view_service_reports", is_office | is_leadership)
 rules.add_perm("community.manage_catalogue", is_office_admin)
 

@@ -66,6 +66,17 @@ def raise_field_errors(errors: dict[str, list[str]]) -> None:
         raise DomainError(next(iter(errors.values()))[0], field_errors=errors)
 
 
+#: C0 control characters other than tab, line feed and carriage return, and DEL: invisible,
+#: refused by PostgreSQL (NUL) and by XML 1.0, never meant by a person typing.
+_CONTROL_CHARACTERS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` without the control characters a person never means to type (NUL, bell,
+    escape … but not tab and line breaks)."""
+    return text.translate(_CONTROL_CHARACTERS)
+
+
 def text_checked(value, *, field: str, limit: int, errors: dict[str, list[str]],
                  required: str = "") -> str:
     """A service's free-text argument, stripped; problems are added to ``errors`` for
@@ -73,9 +84,10 @@ def text_checked(value, *, field: str, limit: int, errors: dict[str, list[str]],
 
     ``value``: the text as given (None is ""). ``limit``: the most characters allowed after
     stripping. ``required``: the translated message when the text is empty (empty allowed when
-    ""). Returns the stripped text even when it is refused; sets ``errors[field]`` to one
-    message (empty, or "At most N characters.") and never raises."""
-    value = (value or "").strip()
+    ""). Control characters are dropped (:func:`without_control_characters`). Returns the
+    stripped text even when it is refused; sets ``errors[field]`` to one message (empty, or
+    "At most N characters.") and never raises."""
+    value = without_control_characters(value or "").strip()
     if required and not value:
         errors[field] = [required]
     elif len(value) > limit:

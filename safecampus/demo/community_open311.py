@@ -146,13 +146,14 @@ class Open311Demo:
         self.stamps.append((concern.submitted_at, -concern.pk))
 
     def backdate(self) -> None:
-        """``created_at`` of the client and its requests: when they happened in the replay;
-        then the demo key is printed (once the demo is loaded)."""
+        """``created_at`` of the client and its requests, and ``updated_at`` of the requests
+        (their ``updated_datetime`` while open): when they happened in the replay; then the
+        demo key is printed (once the demo is loaded)."""
         for at, pk in self.stamps:
             if pk > 0:
                 ApiClient.objects.filter(pk=pk).update(created_at=at)
             else:
-                Concern.objects.filter(pk=-pk).update(created_at=at)
+                Concern.objects.filter(pk=-pk).update(created_at=at, updated_at=at)
         if self.client is not None:
             print(_("Open311: the demo client “%(name)s” posts with api_key=%(key)s to "
                     "/open311/v2/requests.json") % {"name": CLIENT_NAME, "key": DEMO_KEY})

@@ -11,6 +11,8 @@ from django.utils.translation import pgettext_lazy
 
 from safecampus.core import clock
 from safecampus.core.forms import (
+    FIRST_DAY,
+    LAST_DAY,
     DateRangeMixin,
     IdempotentFormMixin,
     LocalDateField,
@@ -134,14 +136,23 @@ class StaffCheckboxes(forms.ModelMultipleChoiceField):
         return obj.full_name or obj.username
 
 
+def moment_in_bounds(value: dt.datetime) -> None:
+    """A day and time between :data:`~safecampus.core.forms.FIRST_DAY` and ``LAST_DAY`` (as
+    the date filters), so that it can be stored and compared at all; the service's own
+    rule (near the booked date) comes after."""
+    if value is not None and not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise forms.ValidationError(_("Give a day from %(first)s to %(last)s.") % {
+            "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}, code="out_of_range")
+
+
 class ScheduleForm(forms.Form):
     """Accept or reschedule: when, who (and who is in charge), a note to the unit, and
     whether an overlap with the staff's other bookings is wanted."""
 
     scheduled_start = forms.DateTimeField(label=pgettext_lazy("time", "From"), widget=forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"), validators=[moment_in_bounds])
     scheduled_end = forms.DateTimeField(label=pgettext_lazy("time", "Until"), widget=forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"), validators=[moment_in_bounds])
     staff = StaffCheckboxes(queryset=None, label=pgettext_lazy("service request", "Staff"),
                             widget=forms.CheckboxSelectMultiple)
     lead = forms.TypedChoiceField(label=_("In charge"), coerce=int, required=False,

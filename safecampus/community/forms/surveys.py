@@ -5,10 +5,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.accounts.models import AudienceKind
+from safecampus.core.errors import without_control_characters
 from safecampus.core.forms import IdempotentFormMixin, bootstrap
 from safecampus.organisation.models import STUDENT_UNIT_KINDS, Campus, ClassGroup, Unit
 
 from ..models import SurveyQuestion
+from ..selectors.surveys import KIND_LABELS
+from ..services.surveys import QUESTION_MAX
 
 CLASS_CHOICES_MAX = 2000
 
@@ -84,9 +87,9 @@ class SurveyForm(IdempotentFormMixin):
 class QuestionForm(forms.Form):
     """One question: its kind decides which of the other fields count."""
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=SurveyQuestion.Kind.choices,
+    kind = forms.ChoiceField(label=_("Kind"), choices=list(KIND_LABELS.items()),
                              initial=SurveyQuestion.Kind.SINGLE)
-    text = forms.CharField(label=_("Question"), max_length=300)
+    text = forms.CharField(label=_("Question"), max_length=QUESTION_MAX)
     required = forms.BooleanField(label=_("An answer is required"), required=False,
                                   initial=True)
     options = forms.CharField(
@@ -127,12 +130,13 @@ class QuestionForm(forms.Form):
 
 def answers_from_post(questions, data) -> dict:
     """``{question id: raw answer}`` from the answer page's POST: field ``q<id>`` (a list
-    for multiple choice)."""
+    for multiple choice), without control characters (a NUL would not even reach the
+    database)."""
     answers = {}
     for question in questions:
         name = f"q{question.pk}"
         if question.kind == SurveyQuestion.Kind.MULTIPLE:
-            answers[question.pk] = data.getlist(name)
+            answers[question.pk] = [without_control_characters(v) for v in data.getlist(name)]
         else:
-            answers[question.pk] = data.get(name, "")
+            answers[question.pk] = without_control_characters(data.get(name, ""))
     return answers

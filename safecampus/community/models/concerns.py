@@ -222,6 +222,10 @@ class Concern(ConcurrentTransitionMixin, BaseModel):
     def is_open(self) -> bool:
         return self.state != self.State.CLOSED
 
+    def is_visible_to(self, user) -> bool:
+        """Whether ``user`` may open this concern (the hazard page links back only then)."""
+        return user.has_perm("community.view_concern", self)
+
     # --- transitions (called only from services) ------------------------------------------
     @transition(field=state, source=State.SUBMITTED, target=State.CLOSED)
     def close(self) -> None:

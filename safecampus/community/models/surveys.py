@@ -2,8 +2,8 @@
 
 Who answered (:class:`SurveyParticipation`) and what was answered (:class:`SurveyResponse`,
 :class:`SurveyAnswer`) are kept apart. In an anonymous survey a response has no respondent,
-no time of day (only the local date) and a random id, and the participation row holds no
-time and no link to the response, so nothing stored ties a person to their answers.
+no date or time and a random id, and the participation row holds no time, a random id and
+no link to the response, so nothing stored ties a person to their answers.
 
 Lifecycle: draft ──send──▶ open ──close (or closes_at passes)──▶ closed.
 """
@@ -92,8 +92,10 @@ class SurveyQuestion(BaseModel):
 
 
 class SurveyParticipation(models.Model):
-    """That ``user`` answered ``survey`` (one per person). Deliberately no timestamps."""
+    """That ``user`` answered ``survey`` (one per person). Deliberately no timestamps and a
+    random id, so nothing orders who answered against the responses."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="participations",
                                verbose_name=_("survey"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
@@ -110,7 +112,8 @@ class SurveyParticipation(models.Model):
 
 
 class SurveyResponse(models.Model):
-    """One person's answers. Random id; in an anonymous survey no respondent and no time."""
+    """One person's answers. Random id; in an anonymous survey no respondent, no date and no
+    time."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses",
@@ -118,7 +121,8 @@ class SurveyResponse(models.Model):
     respondent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("respondent"))
-    submitted_on = models.DateField(_("answered on"))
+    submitted_on = models.DateField(_("answered on"), null=True, blank=True,
+                                    help_text=_("Not kept for anonymous surveys."))
     submitted_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:

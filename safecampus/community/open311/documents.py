@@ -5,6 +5,8 @@ A document is a dict (one object) or a list of dicts (a collection). Values are 
 numbers, booleans, None (JSON ``null``, an empty XML element), nested lists of dicts
 (``attributes``, ``values``, ``endpoints``) or lists of text (``formats``). Date-times are
 W3C (ISO 8601 with the offset) in Beijing time, e.g. ``2026-06-16T10:00:00+08:00``.
+Text is written without the control characters XML 1.0 forbids (rows stored before input
+was cleaned may hold them), so every XML answer parses.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from xml.etree import ElementTree as ET
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from safecampus.core import clock
+from safecampus.core.errors import without_control_characters
 
 from ..models import CategoryAttribute, Concern, ConcernCategory
 
@@ -57,7 +60,7 @@ def _xml_text(value) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return without_control_characters(str(value))
 
 
 def _xml_fill(parent: ET.Element, name: str, value) -> None:
@@ -138,7 +141,10 @@ def service_document(category: ConcernCategory) -> dict:
     }
 
 
-def attribute_document(attribute: CategoryAttribute) -> dict:
+def attribute_document(attribute: CategoryAttribute, *, order: int) -> dict:
+    """One attribute of a service definition; ``order``: its position in the definition
+    (1, 2, …: positive and unique, as the specification asks, whatever the stored sort
+    keys are)."""
     lists = (CategoryAttribute.Datatype.SINGLE, CategoryAttribute.Datatype.MULTI)
     values = [{"key": str(v.get("key", "")), "name": str(v.get("name", v.get("key", "")))}
               for v in attribute.values or [] if isinstance(v, dict)]
@@ -148,7 +154,7 @@ def attribute_document(attribute: CategoryAttribute) -> dict:
         "datatype": attribute.datatype,
         "required": attribute.required,
         "datatype_description": attribute.datatype_description or None,
-        "order": attribute.order,
+        "order": order,
         "description": attribute.description,
         "values": values if attribute.datatype in lists else [],
     }
@@ -157,7 +163,8 @@ def attribute_document(attribute: CategoryAttribute) -> dict:
 def definition_document(category: ConcernCategory) -> dict:
     """GET service definition: the category's attributes in order (``attribute_list``)."""
     return {"service_code": category.code,
-            "attributes": [attribute_document(a) for a in category.attribute_list]}
+            "attributes": [attribute_document(a, order=position) for position, a
+                           in enumerate(category.attribute_list, start=1)]}
 
 
 def service_notice(concern: Concern) -> str:
@@ -168,24 +175,25 @@ def service_notice(concern: Concern) -> str:
         "days": concern.category.answer_days}
 
 
-def _photo_url(concern: Concern) -> str | None:
-    photos = getattr(concern, "visible_photos", None)
-    if not photos:
-        return None
-    try:
-        return public_url(reverse("community:concern_photo", args=[photos[0].pk, "full"]))
-    except NoReverseMatch:
-        return None
-
-
 def _address(concern: Concern) -> str | None:
-    if concern.location_text:
+    """The address given (``location_text``), else the place or building. When a moderator
+    hid the text, only the place or building: the free text may name people."""
+    if concern.location_text and not concern.text_hidden:
         return concern.location_text
     if concern.place_id:
         return str(concern.place)
     if concern.building_id:
         return concern.building.name
     return None
+
+
+def _media_url(concern: Concern) -> str | None:
+    """The client's ``media_url``. Photos uploaded on the web are served only to signed-in
+    people who may see the concern, which no Open311 client is, so they are never linked;
+    nothing when a moderator hid the text."""
+    if concern.text_hidden:
+        return None
+    return concern.media_url or None
 
 
 def _agency(concern: Concern) -> str:
@@ -198,17 +206,17 @@ def _agency(concern: Concern) -> str:
 
 
 def updated_at(concern: Concern) -> dt.datetime:
-    """The last thing that happened to the request (submitted, answered, closed, reopened,
-    rated, published or moderated), from the service times the office's steps record."""
-    moments = [concern.submitted_at, concern.answered_at, concern.closed_at,
-               concern.reopened_at, concern.rated_at, concern.published_at,
-               concern.moderated_at]
-    return max(m for m in moments if m is not None)
+    """When the request last changed: its close time when closed (as the specification
+    says), else the row's last change."""
+    if concern.state == Concern.State.CLOSED and concern.closed_at is not None:
+        return concern.closed_at
+    return concern.updated_at
 
 
 def request_document(concern: Concern, expected_at: dt.datetime | None) -> dict:
     """One service request of GET requests, in the specification's field order. Never the
-    submitter or contact details; hidden text is replaced by a placeholder.
+    submitter or contact details. When a moderator hid the text, the description is a
+    placeholder, the address only the place or building and there is no media link.
     ``expected_at``: :func:`concern_expected_at` (for a list, ``concern_expected_for``,
     which reads the working-day calendar once)."""
     if concern.text_hidden:
@@ -233,7 +241,7 @@ def request_document(concern: Concern, expected_at: dt.datetime | None) -> dict:
         "zipcode": None,
         "lat": concern.latitude,
         "long": concern.longitude,
-        "media_url": concern.media_url or _photo_url(concern),
+        "media_url": _media_url(concern),
     }
 
 

@@ -1,11 +1,20 @@
 """The GeoReport v2 methods. Thin: parse the parameters, one selector or service call,
 write the document in the format the path's suffix names (``.json`` or ``.xml``).
 
-Errors are the specification's error list with the HTTP status: 400 for a missing or bad
-parameter (a missing required attribute is named), 403 for a missing, unknown or revoked
-``api_key`` (on POST, where it is needed, and on GET when one is given), 404 for an unknown
-format, service code, request or jurisdiction. Language: the client's Accept-Language (a
-program states the language it wants), else Chinese. No session, no CSRF token: clients
+Errors are the specification's error list with the HTTP status, and only the three codes
+it names: 403 for a missing, unknown or revoked ``api_key`` (on POST, where it is needed,
+and on GET when one is given), 404 for an unknown format, service code, request or
+jurisdiction, and 400 for everything else: a missing or bad parameter (a missing required
+attribute is named), a reused idempotency key, a method the path does not take (with an
+``Allow`` header).
+
+GET requests covers at most 90 days (``OPEN311_LIST_DAYS``), as the specification says:
+with only ``start_date`` the 90 days after it, with only ``end_date`` the 90 days before
+it, and both dates further apart than that are refused (400).
+
+Control characters (NUL and the like) in any parameter name or value, and in the ids of
+the path, are dropped before anything reads them. Language: the client's Accept-Language
+(a program states the language it wants), else Chinese. No session, no CSRF token: clients
 prove who they are by key.
 """
 
@@ -17,12 +26,12 @@ import re
 
 from django.conf import settings
 from django.db.models import Max
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.core.errors import DomainError, NotAllowed, without_control_characters
 from safecampus.core.forms import FIRST_DAY, LAST_DAY
 from safecampus.core.idempotency import clean_key
 
@@ -46,13 +55,20 @@ _ATTRIBUTE_RE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 STATUSES = frozenset({"open", "closed"})
 
 
-def _params(request):
-    return request.POST if request.method == "POST" else request.GET
+def cleaned_params(query: QueryDict) -> QueryDict:
+    """``query`` (GET or POST parameters) without control characters in names and values."""
+    out = QueryDict(mutable=True)
+    for name, values in query.lists():
+        name = without_control_characters(name)
+        out.setlist(name, [*out.getlist(name),
+                           *(without_control_characters(v) for v in values)])
+    return out
 
 
 def endpoint(methods: tuple[str, ...]):
     """Wrap a method: the format from the suffix (404 otherwise), the language, the
-    jurisdiction check and the error list for :class:`Refused`."""
+    parameters cleaned (:func:`cleaned_params`, passed as ``params``), the jurisdiction
+    check and the error list for :class:`Refused`."""
 
     def wrap(view):
         @functools.wraps(view)
@@ -67,15 +83,20 @@ def endpoint(methods: tuple[str, ...]):
                                       % {"format": fmt[:10]})
                     if request.method not in methods:
                         response = documents.errors_response(
-                            [(405, _("Method not allowed."))], fmt=out_fmt, status=405)
+                            [(400, _("This method takes %(methods)s only.") % {
+                                "methods": ", ".join(methods)})], fmt=out_fmt, status=400)
                         response["Allow"] = ", ".join(methods)
                         return response
-                    jurisdiction = _params(request).get("jurisdiction_id", "").strip()
+                    params = cleaned_params(
+                        request.POST if request.method == "POST" else request.GET)
+                    kwargs = {name: without_control_characters(value)
+                              for name, value in kwargs.items()}
+                    jurisdiction = params.get("jurisdiction_id", "").strip()
                     if jurisdiction and jurisdiction != (
                             settings.SAFECAMPUS["OPEN311_JURISDICTION_ID"]):
                         raise Refused(404, _("Unknown jurisdiction_id “%(id)s”.") % {
                             "id": jurisdiction[:64]})
-                    return view(request, fmt, **kwargs)
+                    return view(request, fmt, params, **kwargs)
                 except Refused as refused:
                     return documents.errors_response(refused.errors, fmt=out_fmt,
                                                      status=refused.status)
@@ -83,10 +104,10 @@ def endpoint(methods: tuple[str, ...]):
     return wrap
 
 
-def _client(request, *, required: bool):
+def _client(params, *, required: bool):
     """The client whose ``api_key`` the request carries; Refused(403) for a bad key, or
     for none when ``required``."""
-    key = _params(request).get("api_key", "").strip()
+    key = params.get("api_key", "").strip()
     if not key:
         if required:
             raise Refused(403, _("An api_key is required to create a request."))
@@ -99,19 +120,19 @@ def _client(request, *, required: bool):
 
 # --- discovery and services ------------------------------------------------------------------
 @endpoint(("GET",))
-def discovery(request, fmt):
+def discovery(request, fmt, params):
     changed = ConcernCategory.objects.aggregate(at=Max("updated_at"))["at"]
     return documents.render(documents.discovery_document(changed), root="discovery", fmt=fmt)
 
 
 @endpoint(("GET",))
-def services_list(request, fmt):
+def services_list(request, fmt, params):
     return documents.render([documents.service_document(c) for c in selectors.service_list()],
                             root="services", fmt=fmt)
 
 
 @endpoint(("GET",))
-def service_definition(request, fmt, code: str):
+def service_definition(request, fmt, params, code: str):
     category = selectors.service_get(code)
     if category is None:
         raise Refused(404, _("No service has the code “%(code)s”.") % {"code": code[:64]})
@@ -163,6 +184,10 @@ def parse_filters(params) -> selectors.RequestFilters:
     end = parse_datetime(end, name="end_date") if end else None
     if start and end and start > end:
         raise Refused(400, _("end_date is before start_date."))
+    days = settings.SAFECAMPUS["OPEN311_LIST_DAYS"]
+    if start and end and end - start > dt.timedelta(days=days):
+        raise Refused(400, _("start_date and end_date may not span more than %(days)s days.")
+                      % {"days": days})
     status = frozenset(s.lower() for s in _list(params.get("status", "")))
     if status - STATUSES:
         raise Refused(400, _("status must be open, closed or both (comma-separated)."))
@@ -191,9 +216,8 @@ POST_FIELDS = ("lat", "long", "address_string", "address_id", "email", "device_i
                "account_id", "first_name", "last_name", "phone", "description", "media_url")
 
 
-def _create(request, fmt):
-    client = _client(request, required=True)
-    params = request.POST
+def _create(request, fmt, params):
+    client = _client(params, required=True)
     try:
         concern = services.open311_request_create(
             client=client, service_code=params.get("service_code", ""),
@@ -202,8 +226,6 @@ def _create(request, fmt):
             idempotency_key=clean_key(request.headers.get("Idempotency-Key")))
     except NotAllowed as error:
         raise Refused(403, error.message) from None
-    except Conflict as error:
-        raise Refused(409, error.message) from None
     except DomainError as error:
         if error.code == "not_found":
             raise Refused(404, error.message) from None
@@ -215,20 +237,20 @@ def _create(request, fmt):
 
 
 @endpoint(("GET", "POST"))
-def requests_view(request, fmt):
+def requests_view(request, fmt, params):
     """GET: the requests the caller may see; POST: create one (needs ``api_key``)."""
     if request.method == "POST":
-        return _create(request, fmt)
-    client = _client(request, required=False)
-    filters = parse_filters(request.GET)
+        return _create(request, fmt, params)
+    client = _client(params, required=False)
+    filters = parse_filters(params)
     rows = concern_expected_for(selectors.request_list(client=client, filters=filters))
     return documents.render([documents.request_document(c, at) for c, at in rows],
                             root="service_requests", fmt=fmt)
 
 
 @endpoint(("GET",))
-def request_detail(request, fmt, number: str):
-    client = _client(request, required=False)
+def request_detail(request, fmt, params, number: str):
+    client = _client(params, required=False)
     concern = selectors.request_get(client=client, number=number)
     if concern is None:
         raise Refused(404, _("No service request has the id “%(id)s”.") % {"id": number[:40]})

@@ -174,11 +174,15 @@ class CalendarMonth:
     count: int
 
 
-def calendar_month(month: dt.date, *, staff_id: int | None = None) -> CalendarMonth:
+def calendar_month(month: dt.date, *, viewer, staff_id: int | None = None) -> CalendarMonth:
     """Accepted and delivered bookings whose scheduled start falls in ``month`` (Beijing
     days), optionally only those ``staff_id`` is assigned to, laid out in weeks from Monday
-    (with the neighbouring months' days to fill them) and as a list of booked days. Two
-    queries: the bookings (service and unit joined) and their staff."""
+    (with the neighbouring months' days to fill them) and as a list of booked days. A
+    ``viewer`` who does not see everything (a guard) gets only their own assignments,
+    whatever ``staff_id`` says. Two queries: the bookings (service and unit joined) and
+    their staff."""
+    if not viewer.scope.sees_everything:
+        staff_id = viewer.pk
     first, last = month_bounds(month)
     rows = (ServiceRequest.objects.filter(
         state__in=(State.ACCEPTED, State.DELIVERED),

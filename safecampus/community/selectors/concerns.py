@@ -124,13 +124,20 @@ class TimelineRow:
     to_state: str
 
 
+#: The submitter's own words on the timeline (reopen reason, rating comment): hidden with
+#: the concern's text (:func:`concern_shows_text`).
+SUBMITTER_VERBS = ("community.rate", "community.reopen")
+
+
 def concern_timeline(concern: Concern, user) -> list[TimelineRow]:
     """Every step of ``concern``, oldest first, for ``user``. The submitter's own steps name
     them only to those who may know who it is (themselves; the office for non-anonymous
-    concerns); others read "the submitter"."""
+    concerns); others read "the submitter". When the text is hidden, the submitter's own
+    words (reopen reason, rating comment) are left out for those who may not read it."""
     contact = concern_contact(concern, user)
     shows_submitter = concern.submitter_id == user.pk or (
         contact is not None and not contact.anonymous)
+    shows_text = concern_shows_text(concern, user)
     rows = []
     for entry in activity_for(concern):
         if entry.actor_id is not None and entry.actor_id == concern.submitter_id:
@@ -142,7 +149,10 @@ def concern_timeline(concern: Concern, user) -> list[TimelineRow]:
                    else _("The system"))
         else:
             who = entry.actor.full_name or entry.actor.username
-        rows.append(TimelineRow(verb=entry.verb, data=entry.data, comment=entry.comment,
+        comment = entry.comment
+        if not shows_text and entry.verb in SUBMITTER_VERBS:
+            comment = ""
+        rows.append(TimelineRow(verb=entry.verb, data=entry.data, comment=comment,
                                 occurred_at=entry.occurred_at, who=who,
                                 from_state=entry.from_state, to_state=entry.to_state))
     return rows
@@ -308,9 +318,13 @@ def concern_open_count(user) -> int:
         state=Concern.State.CLOSED).count()
 
 
-def concern_answers(concern: Concern) -> list[tuple[str, str]]:
+def concern_answers(concern: Concern, user) -> list[tuple[str, str]]:
     """The answers to the category's questions as (question, answer in words), in the
-    category's order: list keys become their names, several joined by "、"."""
+    category's order: list keys become their names, several joined by "、". None for
+    ``user`` when the concern's text is hidden from them (:func:`concern_shows_text`): free
+    answers may say as much as the description."""
+    if not concern_shows_text(concern, user):
+        return []
     rows = []
     given = concern.attributes or {}
     for attribute in concern.category.attributes.order_by("order", "id"):

@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from safecampus.core import clock
 
-from ..models import ApiClient, CategoryAttribute, Concern, ConcernCategory, ConcernPhoto
+from ..models import ApiClient, CategoryAttribute, Concern, ConcernCategory
 
 #: The most ids one ``service_request_id`` list may name.
 MAX_IDS = 1000
@@ -61,28 +61,28 @@ def _with_related(queryset: QuerySet) -> QuerySet:
     return queryset.select_related(
         "category", "place__building", "building", "handling_unit",
         "hazard__responsible_unit",
-    ).prefetch_related(Prefetch(
-        "photos", queryset=ConcernPhoto.objects.filter(
-            stage=ConcernPhoto.Stage.SUBMITTED, redacted=False).order_by("id"),
-        to_attr="visible_photos"))
+    )
 
 
 def request_list(*, client: ApiClient | None, filters: RequestFilters) -> list[Concern]:
     """The requests of GET requests, newest first, at most ``OPEN311_LIST_MAX``.
 
     With ``filters.ids`` exactly those the caller may see (unknown ones are left out).
-    Otherwise filtered by service codes, status and the period; without a start or end
-    date the last ``OPEN311_LIST_DAYS`` days (or that many days before ``end``). Three
-    queries (concerns with their joins, photos, hazards none: joined)."""
+    Otherwise filtered by service codes, status and the period, which spans at most
+    ``OPEN311_LIST_DAYS`` days (the specification's 90): without dates the last ones, with
+    only ``end`` those before it, with only ``start`` those after it (a longer span of
+    both dates is refused by the view). One query (concerns with their joins)."""
     limit = settings.SAFECAMPUS["OPEN311_LIST_MAX"]
+    span = dt.timedelta(days=settings.SAFECAMPUS["OPEN311_LIST_DAYS"])
     queryset = Concern.objects.filter(_visible(client))
     if filters.ids:
         queryset = queryset.filter(number__in=list(filters.ids)[:MAX_IDS])
     else:
         end, start = filters.end, filters.start
         if start is None:
-            start = (end or clock.now()) - dt.timedelta(
-                days=settings.SAFECAMPUS["OPEN311_LIST_DAYS"])
+            start = (end or clock.now()) - span
+        elif end is None:
+            end = start + span
         queryset = queryset.filter(submitted_at__gte=start)
         if end is not None:
             queryset = queryset.filter(submitted_at__lte=end)

@@ -92,16 +92,36 @@ def _answered(user):
     return Exists(SurveyParticipation.objects.filter(survey=OuterRef("pk"), user=user))
 
 
-def _taking_answers_q() -> Q:
+def taking_answers_q() -> Q:
+    """The filter on :class:`Survey` for the surveys taking answers now: open, before their
+    closing time."""
     return Q(state=Survey.State.OPEN) & (Q(closes_at__isnull=True)
                                          | Q(closes_at__gt=clock.now()))
+
+
+def _audience_closed_q() -> Q:
+    """Surveys whose college or class was closed after sending: they reach nobody now
+    (:func:`audience_users` refuses the audience), so they wait for nobody's answer."""
+    return (Q(audience_kind=AudienceKind.COLLEGE, audience_unit__is_active=False)
+            | Q(audience_kind=AudienceKind.CLASS, audience_class__is_active=False))
+
+
+def survey_recipients(survey: Survey) -> QuerySet:
+    """The people ``survey``'s audience reaches now: its active users, not the service
+    accounts of Open311 clients. Raises DomainError when the audience is no longer complete
+    (its college or class was closed since)."""
+    return audience_users(**audience_of(survey)).filter(open311_client__isnull=True)
+
+
+def _waiting_for(user) -> Q:
+    return taking_answers_q() & audience_includes_q(user) & ~_audience_closed_q()
 
 
 def surveys_for(user) -> QuerySet:
     """"我的问卷": surveys taking answers whose audience includes ``user``, and every sent
     survey they answered; each with ``answered``. Waiting ones first, then newest sent."""
     mine = SurveyParticipation.objects.filter(user=user).values("survey_id")
-    return (Survey.objects.filter((_taking_answers_q() & audience_includes_q(user))
+    return (Survey.objects.filter(_waiting_for(user)
                                   | Q(pk__in=mine, state__in=(Survey.State.OPEN,
                                                               Survey.State.CLOSED)))
             .annotate(answered=_answered(user))
@@ -111,7 +131,7 @@ def surveys_for(user) -> QuerySet:
 def surveys_waiting(user) -> QuerySet:
     """Surveys taking answers, sent to ``user`` and not answered yet; the soonest closing
     first."""
-    return (Survey.objects.filter(_taking_answers_q() & audience_includes_q(user))
+    return (Survey.objects.filter(_waiting_for(user))
             .exclude(_answered(user))
             .order_by(F("closes_at").asc(nulls_last=True), "-sent_at", "-id"))
 
@@ -253,7 +273,8 @@ def answer_cell(question: SurveyQuestion, answer: SurveyAnswer | None):
 
 
 def export_responses(survey: Survey, questions: list[SurveyQuestion]):
-    """One row per response: anonymous ``[n, answered on, answers…]`` in random-id order;
+    """One row per response: anonymous ``[n, answers…]`` in random-id order (no date: none is
+    kept);
     named ``[n, name, staff or student number, answered at, answers…]`` oldest first.
     Streams in chunks (answers prefetched per chunk)."""
     rows = SurveyResponse.objects.filter(survey=survey).prefetch_related("answers")
@@ -265,28 +286,31 @@ def export_responses(survey: Survey, questions: list[SurveyQuestion]):
         by_question = {a.question_id: a for a in response.answers.all()}
         answers = [answer_cell(q, by_question.get(q.pk)) for q in questions]
         if survey.is_anonymous:
-            yield [number, response.submitted_on, *answers]
+            yield [number, *answers]
         else:
             person = response.respondent
             yield [number, person.full_name or person.username if person else "",
-                   person.employee_number if person else "", response.submitted_at, *answers]
+                   person.employee_number if person else "", response.submitted_on, *answers]
+
+
+def survey_summary_facts(survey: Survey) -> list[list]:
+    """The top of the summary sheet: the survey's figures, one ``[name, value]`` a row."""
+    return [
+        [_("Survey"), survey.title],
+        [_("Anonymous"), _("Yes") if survey.is_anonymous else _("No")],
+        [_("Audience"), audience_label(survey)],
+        [_("Recipients"), survey.recipient_count],
+        [_("Responses"), survey.response_count],
+        [_("Response rate (%)"), response_rate(survey)],
+        [_("Sent at"), survey.sent_at],
+        [_("Closes at"), survey.closes_at],
+    ]
 
 
 def survey_summary_rows(survey: Survey, results: list[QuestionResult]) -> list[list]:
-    """The summary sheet: the survey's figures, then per question its options or points with
+    """The summary sheet's table under its figures: per question its options or points with
     counts and shares, the mean of a scale, the number of text answers."""
-    rate = response_rate(survey)
-    rows: list[list] = [
-        [_("Survey"), survey.title, None, None],
-        [_("Anonymous"), _("Yes") if survey.is_anonymous else _("No"), None, None],
-        [_("Audience"), audience_label(survey), None, None],
-        [_("Recipients"), survey.recipient_count, None, None],
-        [_("Responses"), survey.response_count, None, None],
-        [_("Response rate (%)"), rate, None, None],
-        [_("Sent at"), survey.sent_at, None, None],
-        [_("Closes at"), survey.closes_at, None, None],
-        [None, None, None, None],
-    ]
+    rows: list[list] = []
     for number, result in enumerate(results, start=1):
         question = result.question
         rows.append([_("Q%(number)s. %(question)s") % {"number": number,
@@ -304,6 +328,6 @@ def audience_reach(survey: Survey) -> tuple[int | None, str]:
     """``(people the survey's audience reaches now, "")``, or ``(None, message)`` when the
     audience is incomplete (e.g. its college was closed since)."""
     try:
-        return audience_users(**audience_of(survey)).count(), ""
+        return survey_recipients(survey).count(), ""
     except DomainError as error:
         return None, error.message

@@ -14,6 +14,8 @@ Rules:
 - Staff: active office staff and guards. A person already assigned to another accepted
   booking whose schedule overlaps is refused, naming the booking and its time, unless the
   office says the overlap is wanted (``allow_overlap``).
+- Schedule: the start falls on a Beijing day at most ``SCHEDULE_WINDOW_DAYS`` (30) days
+  before or after the booked service date, and the service lasts at most a week.
 - Delivery: only once the scheduled start has come; ``delivered_on_time`` says whether it
   was delivered for the booked date (the scheduled start falls on the service date).
 
@@ -37,6 +39,7 @@ from django.utils.translation import ngettext, pgettext
 from django_fsm import can_proceed
 
 from safecampus.accounts.models import OFFICE_ROLES, UNIT_ROLES, Role, User
+from safecampus.accounts.selectors import office_people, unit_people
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import (
@@ -68,6 +71,9 @@ ANSWER_SHORT_MAX, ANSWER_LONG_MAX = 200, 2000
 #: How far ahead a service can be booked, and the longest scheduled service.
 BOOK_AHEAD_DAYS = 366
 LONGEST_SERVICE = dt.timedelta(days=7)
+#: The office schedules a service to start at most this many days before or after the date
+#: the unit booked (moved with the unit's agreement; ``delivered_on_time`` says if it moved).
+SCHEDULE_WINDOW_DAYS = 30
 PEOPLE_MAX = 1_000_000
 #: The office is reminded of a request whose SLA ends within this time (and once overdue).
 SLA_REMIND_BEFORE = dt.timedelta(hours=4)
@@ -287,9 +293,9 @@ def answers_clean(fields: Iterable[ServiceField], raw: Mapping[str, object] | No
 
 
 # --- who is told --------------------------------------------------------------------------------
-def office_people():
+def _office_people() -> list:
     """Active office staff and administrators (they run the queue)."""
-    return User.objects.filter(is_active=True, memberships__role__in=OFFICE_ROLES).distinct()
+    return office_people(*OFFICE_ROLES)
 
 
 def staff_people():
@@ -298,12 +304,12 @@ def staff_people():
             .distinct().order_by("full_name", "username"))
 
 
-def unit_people(request: ServiceRequest) -> list:
-    """The person who booked and the unit's safety contacts and leaders."""
-    people = list(User.objects.filter(memberships__unit_id=request.unit_id,
-                                      memberships__role__in=UNIT_ROLES).distinct())
-    if request.requested_by_id and all(p.pk != request.requested_by_id for p in people):
-        people.insert(0, request.requested_by)
+def _unit_people(request: ServiceRequest) -> list:
+    """The person who booked and the unit's active safety contacts and leaders."""
+    people = unit_people(request.unit_id, *UNIT_ROLES)
+    booker = request.requested_by
+    if booker is not None and booker.is_active and all(p.pk != booker.pk for p in people):
+        people.insert(0, booker)
     return people
 
 
@@ -428,7 +434,7 @@ def service_request_submit(
             "date": day_text(service_date)})
         body = _stored(lambda: _("Decide by %(due)s.") % {"due": moment_text(
             request.sla_due_at)})
-        _tell(request, office_people, "community.service_submit", title, "submitted", body)
+        _tell(request, _office_people, "community.service_submit", title, "submitted", body)
     return request
 
 
@@ -441,13 +447,43 @@ def _locked(request_id) -> ServiceRequest:
     return request
 
 
+def _local_day(moment: dt.datetime) -> dt.date | None:
+    """The Beijing day of an aware datetime; None when it cannot be one (year 1 or 9999)."""
+    try:
+        return moment.astimezone(clock.local_zone()).date()
+    except (OverflowError, ValueError):
+        return None
+
+
+def schedule_window(request: ServiceRequest) -> tuple[dt.date, dt.date]:
+    """The first and last Beijing day a service may be scheduled to start on:
+    :data:`SCHEDULE_WINDOW_DAYS` days either side of the booked service date."""
+    around = dt.timedelta(days=SCHEDULE_WINDOW_DAYS)
+    return request.service_date - around, request.service_date + around
+
+
+def msg_schedule_window(request: ServiceRequest) -> str:
+    first, last = schedule_window(request)
+    return _("The service was booked for %(date)s: schedule it to start between %(first)s and "
+             "%(last)s.") % {"date": day_text(request.service_date), "first": day_text(first),
+                             "last": day_text(last)}
+
+
 def _schedule_checked(request: ServiceRequest, *, scheduled_start, scheduled_end, staff_ids,
                       lead_id, allow_overlap: bool, errors: dict) -> tuple[list, User | None]:
-    """The staff (lead first) for a schedule, after checking times, people and overlaps."""
+    """The staff (lead first) for a schedule, after checking times, people and overlaps.
+    The staff's user rows are locked (in id order) before the overlap check, so two office
+    members assigning one person to overlapping bookings at once cannot both pass."""
     times_ok = True
     if not isinstance(scheduled_start, dt.datetime) or scheduled_start.tzinfo is None:
         errors["scheduled_start"] = [_("Give the day and time the service starts.")]
         times_ok = False
+    else:
+        first, last = schedule_window(request)
+        day = _local_day(scheduled_start)
+        if day is None or not first <= day <= last:
+            errors["scheduled_start"] = [msg_schedule_window(request)]
+            times_ok = False
     if not isinstance(scheduled_end, dt.datetime) or scheduled_end.tzinfo is None:
         errors["scheduled_end"] = [_("Give the day and time the service ends.")]
         times_ok = False
@@ -482,6 +518,8 @@ def _schedule_checked(request: ServiceRequest, *, scheduled_start, scheduled_end
     else:
         lead = people.get(lead_number)
     if times_ok and people and not allow_overlap and "staff" not in errors:
+        list(User.objects.select_for_update().filter(pk__in=sorted(people)).order_by("pk")
+             .values_list("pk", flat=True))
         clash = (ServiceAssignment.objects
                  .filter(user_id__in=list(people), request__state=ServiceRequest.State.ACCEPTED,
                          request__scheduled_start__lt=scheduled_end,
@@ -563,7 +601,7 @@ def service_request_accept(*, actor, request_id, scheduled_start: dt.datetime,
         title = _stored(lambda: _("%(number)s accepted: %(service)s on %(start)s") % {
             "number": request.number, "service": request.item.name,
             "start": moment_text(scheduled_start)})
-        _tell(request, lambda: unit_people(request), "community.service_accept", title,
+        _tell(request, lambda: _unit_people(request), "community.service_accept", title,
               "accepted", office_note)
         _tell_staff(request, staff, key="assigned")
     return request
@@ -613,7 +651,7 @@ def service_request_reschedule(*, actor, request_id, scheduled_start: dt.datetim
             title = _stored(lambda: _("%(number)s moved: %(service)s now on %(start)s") % {
                 "number": request.number, "service": request.item.name,
                 "start": moment_text(scheduled_start)})
-            _tell(request, lambda: unit_people(request), "community.service_reschedule",
+            _tell(request, lambda: _unit_people(request), "community.service_reschedule",
                   title, f"moved:{moment_text(scheduled_start)}", office_note)
         told = staff if moved else [u for u in staff if u.pk in new_ids]
         if told:
@@ -644,7 +682,7 @@ def service_request_decline(*, actor, request_id, reason: str) -> ServiceRequest
                         comment=reason, data={"sla_met": request.sla_met})
         title = _stored(lambda: _("%(number)s declined: %(service)s") % {
             "number": request.number, "service": request.item.name})
-        _tell(request, lambda: unit_people(request), "community.service_decline", title,
+        _tell(request, lambda: _unit_people(request), "community.service_decline", title,
               "declined", reason)
     return request
 
@@ -706,7 +744,7 @@ def service_request_deliver(*, actor, request_id, delivery_note: str,
                             "people": reached, "on_time": request.delivered_on_time})
         title = _stored(lambda: _("%(number)s delivered: %(service)s. Please rate it.") % {
             "number": request.number, "service": request.item.name})
-        _tell(request, lambda: unit_people(request), "community.service_deliver", title,
+        _tell(request, lambda: _unit_people(request), "community.service_deliver", title,
               "delivered")
     return request
 
@@ -736,8 +774,8 @@ def service_request_cancel(*, actor, request_id, reason: str) -> ServiceRequest:
             "number": request.number, "service": request.item.name,
             "date": day_text(request.service_date)})
         staff = list(User.objects.filter(pk__in=request.assignments.values("user_id")))
-        others = (lambda: unit_people(request) + staff) if by_office else (
-            lambda: list(office_people()) + staff)
+        others = (lambda: _unit_people(request) + staff) if by_office else (
+            lambda: _office_people() + staff)
         _tell(request, others, "community.service_cancel", title, "cancelled", reason)
     return request
 
@@ -769,7 +807,7 @@ def service_request_rate(*, actor, request_id, rating, comment: str = "") -> Ser
                         comment=comment, data={"rating": score})
         title = _stored(lambda: _("%(number)s rated %(rating)s/5 by %(unit)s") % {
             "number": request.number, "rating": score, "unit": request.unit.name})
-        _tell(request, office_people, "community.service_rate", title, "rated", comment)
+        _tell(request, _office_people, "community.service_rate", title, "rated", comment)
     return request
 
 
@@ -784,7 +822,7 @@ def service_request_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     counts = {"sla_soon": 0, "sla_passed": 0, "tomorrow": 0}
     waiting = (ServiceRequest.objects.filter(state=ServiceRequest.State.SUBMITTED)
                .select_related("item", "unit").order_by("sla_due_at", "pk"))
-    office = list(office_people())
+    office = _office_people()
     with translation.override(settings.LANGUAGE_CODE):
         for request in waiting.filter(sla_due_at__lte=now + SLA_REMIND_BEFORE):
             passed = request.sla_due_at <= now

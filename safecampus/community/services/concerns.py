@@ -23,8 +23,8 @@ from django.utils.translation import gettext_noop
 from django_fsm import can_proceed
 from PIL import Image, ImageFilter
 
-from safecampus.accounts.models import Role, User
-from safecampus.accounts.selectors import unit_people
+from safecampus.accounts.models import Role
+from safecampus.accounts.selectors import office_people, unit_people
 from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import (
@@ -34,6 +34,7 @@ from safecampus.core.errors import (
     perm_require,
     raise_field_errors,
     text_checked,
+    without_control_characters,
 )
 from safecampus.core.geo import LATITUDE_LIMIT, LONGITUDE_LIMIT, BadCoordinate, parse_degrees
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
@@ -53,6 +54,10 @@ TITLE_MAX, TEXT_MAX, LOCATION_MAX = 120, 5000, 200
 MAX_PHOTOS = 9
 #: Longest answer to one attribute: short (string, number, datetime) and long (text).
 ATTRIBUTE_SHORT_MAX, ATTRIBUTE_TEXT_MAX = 200, 2000
+#: Longest number answer (the web form's limit too).
+ATTRIBUTE_NUMBER_MAX = 40
+#: The years a date-time answer may fall in.
+ATTRIBUTE_FIRST_YEAR, ATTRIBUTE_LAST_YEAR = 1900, 2999
 
 
 def concern_number(year: int, sequence: int) -> str:
@@ -86,9 +91,10 @@ def attributes_clean(category: ConcernCategory, raw: Mapping[str, object] | None
         field = attribute_field(attribute.code)
         value = raw.get(attribute.code)
         if isinstance(value, (list, tuple)):
-            values = [str(v).strip() for v in value if str(v).strip()]
+            values = [v for v in (without_control_characters(str(v)).strip() for v in value)
+                      if v]
         else:
-            text = str(value).strip() if value is not None else ""
+            text = without_control_characters(str(value)).strip() if value is not None else ""
             values = [v.strip() for v in text.split(",") if v.strip()] if (
                 attribute.datatype == CategoryAttribute.Datatype.MULTI) else (
                 [text] if text else [])
@@ -107,6 +113,10 @@ def attributes_clean(category: ConcernCategory, raw: Mapping[str, object] | None
             else:
                 clean[attribute.code] = values
             continue
+        if len(values) > 1:
+            errors[field] = [_("Give one answer to “%(question)s”.") % {
+                "question": attribute.description}]
+            continue
         value = values[0]
         if kind == CategoryAttribute.Datatype.SINGLE:
             if value not in keys:
@@ -115,6 +125,10 @@ def attributes_clean(category: ConcernCategory, raw: Mapping[str, object] | None
             else:
                 clean[attribute.code] = value
         elif kind == CategoryAttribute.Datatype.NUMBER:
+            if len(value) > ATTRIBUTE_NUMBER_MAX:
+                errors[field] = [_("At most %(count)s characters.") % {
+                    "count": ATTRIBUTE_NUMBER_MAX}]
+                continue
             try:
                 number = Decimal(value)
                 if not number.is_finite():
@@ -125,13 +139,21 @@ def attributes_clean(category: ConcernCategory, raw: Mapping[str, object] | None
             else:
                 clean[attribute.code] = str(number)
         elif kind == CategoryAttribute.Datatype.DATETIME:
-            moment = _parse_datetime(value)
+            try:
+                moment = _parse_datetime(value)
+            except _YearOutOfRange:
+                errors[field] = [_("“%(question)s” needs a date between the years %(first)s "
+                                   "and %(last)s.") % {
+                                       "question": attribute.description,
+                                       "first": ATTRIBUTE_FIRST_YEAR,
+                                       "last": ATTRIBUTE_LAST_YEAR}]
+                continue
             if moment is None:
                 errors[field] = [_("“%(question)s” needs a date and time such as "
                                    "2026-05-01T14:30:00+08:00.") % {
                                        "question": attribute.description}]
             else:
-                clean[attribute.code] = moment.astimezone(clock.local_zone()).isoformat()
+                clean[attribute.code] = moment.isoformat()
         else:
             limit = ATTRIBUTE_TEXT_MAX if kind == CategoryAttribute.Datatype.TEXT else (
                 ATTRIBUTE_SHORT_MAX)
@@ -143,14 +165,29 @@ def attributes_clean(category: ConcernCategory, raw: Mapping[str, object] | None
     return clean
 
 
+class _YearOutOfRange(ValueError):
+    pass
+
+
 def _parse_datetime(text: str) -> dt.datetime | None:
-    """ISO 8601 / W3C date-time; without an offset it is Beijing time."""
+    """ISO 8601 / W3C date-time in Beijing time (without an offset it is Beijing time), or
+    None when it is not one. Raises :class:`_YearOutOfRange` when its year (as given or in
+    Beijing time) is outside ATTRIBUTE_FIRST_YEAR…ATTRIBUTE_LAST_YEAR."""
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    years = range(ATTRIBUTE_FIRST_YEAR, ATTRIBUTE_LAST_YEAR + 1)
+    if moment.year not in years:
+        raise _YearOutOfRange(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.local_zone())
+    try:
+        moment = moment.astimezone(clock.local_zone())
+    except OverflowError:
+        raise _YearOutOfRange(text) from None
+    if moment.year not in years:
+        raise _YearOutOfRange(text)
     return moment
 
 
@@ -207,8 +244,8 @@ def _coordinate(value, *, limit: int, field: str, errors: dict[str, list[str]]):
 
 
 def _office_people():
-    return User.objects.filter(is_active=True, memberships__role__in=(
-        Role.OFFICE_STAFF, Role.OFFICE_ADMIN)).distinct()
+    """Who hears of new and reopened concerns: office staff and administrators."""
+    return office_people(Role.OFFICE_STAFF, Role.OFFICE_ADMIN)
 
 
 def concern_submit(
@@ -352,7 +389,7 @@ def concern_submit(
                 "number": concern.number, "title": concern.title}
         # One bulk insert for the whole office: Open311 clients post concerns in bursts.
         transaction.on_commit(lambda: notification_send_bulk(
-            recipients=_office_people().values_list("pk", "email"), verb="community.submit",
+            recipients=[(p.pk, p.email) for p in _office_people()], verb="community.submit",
             title=title_text, body=str(category), url=url,
             dedupe_key=f"concern:{concern.pk}:submitted"))
     return concern
@@ -715,7 +752,8 @@ def concern_mark_duplicate(*, actor, concern_id, duplicate_of_number: str,
                            version: int | None = None) -> Concern:
     """Submitted or planned → closed / duplicate of the concern numbered
     ``duplicate_of_number`` (``SQ-2026-000123``; followed to its original when that one is a
-    duplicate too). The answer names the other concern, which the submitter can follow."""
+    duplicate too). The answer names the other concern by its number, and by its title too
+    when the submitter may read it (on the board, or their own)."""
     parsed = concern_number_parse(duplicate_of_number)
     if parsed is None:
         raise_field_errors({"duplicate_of": [
@@ -736,8 +774,16 @@ def concern_mark_duplicate(*, actor, concern_id, duplicate_of_number: str,
             raise_field_errors({"duplicate_of": [
                 _("A concern cannot repeat itself; give the other concern's number.")]})
         concern.duplicate_of = original
-        answer = _site_text(gettext_noop("This concern repeats %(number)s (“%(title)s”); it is handled "
-                            "there."), number=original.number, title=original.title)
+        # The other concern's title only when its submitter may read it anyway: it is on
+        # the board, or it is their own. Otherwise its number alone.
+        if original.is_public or (concern.submitter_id is not None
+                                  and original.submitter_id == concern.submitter_id):
+            answer = _site_text(gettext_noop("This concern repeats %(number)s (“%(title)s”); "
+                                             "it is handled there."),
+                                number=original.number, title=original.title)
+        else:
+            answer = _site_text(gettext_noop("This concern repeats %(number)s; it is handled "
+                                             "there."), number=original.number)
         entry = _close(concern, actor=actor, transition_name="mark_duplicate",
                        resolution=Resolution.DUPLICATE, answer=answer,
                        verb="community.mark_duplicate",
@@ -865,8 +911,9 @@ def concern_reopen_until(concern: Concern) -> dt.datetime | None:
 
 def concern_reopen(*, actor, concern_id, reason: str) -> Concern:
     """Closed → submitted: the submitter is not satisfied (``reason`` required, ≤ 500).
-    Once, within CONCERN_REOPEN_DAYS days of closing. The rating is cleared (the old one is
-    kept on the timeline entry) and the office is told. Refusals say why."""
+    Once, within CONCERN_REOPEN_DAYS days of closing. The rating, resolution and "duplicate
+    of" are cleared (the old values are kept in the timeline entry's data) and the office is
+    told. Refusals say why."""
     errors: dict[str, list[str]] = {}
     reason = text_checked(reason, field="reason", limit=REASON_MAX, errors=errors,
                           required=_("Say why you are not satisfied."))
@@ -880,7 +927,8 @@ def concern_reopen(*, actor, concern_id, reason: str) -> Concern:
             raise Conflict(refusal)
         perm_require(actor, "community.reopen_concern", concern)
         old = {"rating": concern.rating, "rating_comment": concern.rating_comment,
-               "resolution": concern.resolution}
+               "resolution": concern.resolution,
+               "duplicate_of": concern.duplicate_of.number if concern.duplicate_of_id else ""}
         concern.reopen()
         now = clock.now()
         concern.reopen_count += 1
@@ -891,6 +939,7 @@ def concern_reopen(*, actor, concern_id, reason: str) -> Concern:
         concern.rated_at = None
         concern.resolution = ""
         concern.closed_at = None
+        concern.duplicate_of = None
         concern.save()
         activity_record(target=concern, actor=_submitter_actor(concern, actor),
                         verb="community.reopen", from_state=Concern.State.CLOSED,

@@ -122,8 +122,8 @@ def api_client_authenticate(*, key: str | None) -> ApiClient | None:
     key = (key or "").strip()
     if not _KEY_RE.match(key):
         return None
-    client = (ApiClient.objects.select_related("user").order_by()
-              .filter(key_hash=key_digest(key), is_active=True).first())
+    client = next(iter(ApiClient.objects.select_related("user")
+                       .filter(key_hash=key_digest(key), is_active=True)[:1]), None)
     if client is None or not client.user.is_active:
         return None
     now = clock.now()
@@ -162,8 +162,8 @@ def open311_request_create(*, client: ApiClient, service_code: str,
     if not code:
         message = _("Give a service_code.")
         raise DomainError(message, code="missing", field_errors={"service_code": [message]})
-    category_id = (ConcernCategory.objects.filter(code=code[:64], is_active=True)
-                   .values_list("pk", flat=True).first())
+    category_id = next(iter(ConcernCategory.objects.filter(code=code[:64], is_active=True)
+                            .order_by().values_list("pk", flat=True)[:1]), None)
     if category_id is None:
         raise DomainError(_("No service has the code “%(code)s”.") % {"code": code[:64]},
                           code="not_found")

@@ -7,9 +7,12 @@ Questions are written only while the survey is a draft.
 Answering (:func:`survey_answer`) writes who answered (:class:`SurveyParticipation`, unique
 per survey and person: the database decides between two submits at the same moment) and
 what was answered (:class:`SurveyResponse` + :class:`SurveyAnswer`) in one transaction. In an
-anonymous survey the response has no respondent and no time of day, its id is random, the
-participation has no time and no link to it, and nothing else (timeline, notification,
-idempotency key) is written, so nothing stored ties a person to their answers.
+anonymous survey the response has no respondent, no date and no time, its id is random, the
+participation has no time, a random id and no link to it, and nothing else (timeline,
+notification, idempotency key) is written, so nothing stored ties a person to their answers.
+
+Recipients are people (:func:`~..selectors.surveys.survey_recipients`): the audience's
+active users without the Open311 clients' service accounts.
 
 Errors: :class:`DomainError` with field errors (nothing written), :class:`NotAllowed`,
 :class:`Conflict` (the survey's state does not allow it).
@@ -35,17 +38,19 @@ from safecampus.core.errors import (
     perm_require,
     raise_field_errors,
     text_checked,
+    without_control_characters,
 )
 from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
-from safecampus.notifications.audiences import audience_check, audience_of, audience_users
+from safecampus.notifications.audiences import audience_check
 from safecampus.notifications.services import notification_send_bulk
 
 from ..models import Survey, SurveyAnswer, SurveyParticipation, SurveyQuestion, SurveyResponse
+from ..selectors.surveys import survey_recipients, taking_answers_q
 
 CREATE_SCOPE = "community.survey_create"
 TITLE_MAX, INTRO_MAX = 200, 3000
-QUESTION_MAX, OPTION_MAX, LABEL_MAX, ANSWER_TEXT_MAX = 300, 100, 32, 2000
+QUESTION_MAX, OPTION_MAX, LABEL_MAX, ANSWER_TEXT_MAX = 200, 100, 32, 2000
 OPTIONS_MIN, OPTIONS_MAX = 2, 20
 POINTS_MIN, POINTS_MAX = 2, 10
 SCALE_LOWEST, SCALE_HIGHEST = 0, 10
@@ -192,8 +197,7 @@ def survey_send(*, actor, survey_id) -> Survey:
         errors: dict[str, list[str]] = {}
         if not survey.questions.exists():
             errors["questions"] = [_("Add at least one question before sending.")]
-        recipients = list(audience_users(**audience_of(survey)).order_by()
-                          .values_list("pk", "email"))
+        recipients = list(survey_recipients(survey).order_by().values_list("pk", "email"))
         count = len(recipients)
         if count == 0:
             errors["audience_kind"] = [_("Nobody is in this audience; choose another.")]
@@ -275,6 +279,8 @@ def _question_checked(*, kind, text, options, scale_min, scale_max, scale_min_la
             errors["scale_min"] = [_("Start the scale at a whole number from %(low)s to "
                                      "%(high)s.") % {"low": SCALE_LOWEST,
                                                       "high": SCALE_HIGHEST}]
+        elif high is not None and high <= low:
+            errors["scale_max"] = [_("The highest value must be greater than the lowest.")]
         elif high is None or not POINTS_MIN <= high - low + 1 <= POINTS_MAX:
             errors["scale_max"] = [_("A scale has %(low)s to %(high)s points: end it between "
                                      "%(first)s and %(last)s.") % {
@@ -444,7 +450,7 @@ def _answer_checked(question: SurveyQuestion, raw, errors: dict) -> SurveyAnswer
                 "low": question.scale_min, "high": question.scale_max}]
             return None
         return SurveyAnswer(question=question, number=number)
-    text = str(values[0]).strip()
+    text = without_control_characters(str(values[0])).strip()
     if not text:
         if question.required:
             errors[field] = [_("Answer this question.")]
@@ -456,8 +462,17 @@ def _answer_checked(question: SurveyQuestion, raw, errors: dict) -> SurveyAnswer
 
 
 def survey_in_audience(survey: Survey, user) -> bool:
-    """True when ``user`` (active) is in ``survey``'s audience now."""
-    return audience_users(**audience_of(survey)).filter(pk=user.pk).exists()
+    """True when ``user`` (active, a person) is in ``survey``'s audience now; False too when
+    the audience is no longer complete (its college or class was closed since it was
+    sent)."""
+    try:
+        return survey_recipients(survey).filter(pk=user.pk).exists()
+    except DomainError:
+        return False
+
+
+def msg_closed() -> str:
+    return _("This survey is closed; it takes no more answers.")
 
 
 def survey_answer_refusal(survey: Survey, user) -> str:
@@ -467,7 +482,7 @@ def survey_answer_refusal(survey: Survey, user) -> str:
         return _("This survey has not been sent yet.")
     if survey.state == Survey.State.CLOSED or (
             survey.closes_at is not None and survey.closes_at <= clock.now()):
-        return _("This survey is closed; it takes no more answers.")
+        return msg_closed()
     if SurveyParticipation.objects.filter(survey=survey, user=user).exists():
         return msg_already_answered()
     if not survey_in_audience(survey, user):
@@ -487,7 +502,10 @@ def survey_answer(*, actor, survey_id, answers: Mapping) -> SurveyResponse:
     its closing time; ``actor`` not in the audience; already answered (code
     ``already_answered``, "You have already answered this survey."). A second submit at the
     same moment (double tap, second tab) is stopped by the unique participation and gets the
-    same refusal; nothing of it is written.
+    same refusal; nothing of it is written. An answer whose survey was closed meanwhile (by
+    hand or by the task, between the check and the write) is refused with :class:`Conflict`
+    and rolled back: the count is raised only on a survey still taking answers, and on
+    PostgreSQL that update waits for a close in progress and checks again.
     """
     perm_require(actor, "community.answer_surveys")
     with transaction.atomic():
@@ -511,13 +529,17 @@ def survey_answer(*, actor, survey_id, answers: Mapping) -> SurveyResponse:
                 SurveyParticipation.objects.create(survey=survey, user=actor)
         except IntegrityError:
             raise DomainError(msg_already_answered(), code="already_answered") from None
-        now = clock.now()
-        response = SurveyResponse.objects.create(
-            survey=survey, submitted_on=clock.local_today(),
-            respondent=None if survey.is_anonymous else actor,
-            submitted_at=None if survey.is_anonymous else now)
+        counted = (Survey.objects.filter(taking_answers_q(), pk=survey.pk)
+                   .update(response_count=F("response_count") + 1))
+        if not counted:
+            raise Conflict(msg_closed(), code="closed")
+        if survey.is_anonymous:
+            response = SurveyResponse.objects.create(survey=survey)
+        else:
+            response = SurveyResponse.objects.create(
+                survey=survey, respondent=actor, submitted_at=clock.now(),
+                submitted_on=clock.local_today())
         for row in rows:
             row.response = response
         SurveyAnswer.objects.bulk_create(rows)
-        Survey.objects.filter(pk=survey.pk).update(response_count=F("response_count") + 1)
     return response

@@ -236,6 +236,34 @@ def test_overlap_refusal_shows_on_the_page_and_can_be_overridden(client, catalog
     assert second.state == State.ACCEPTED
 
 
+def test_schedule_far_from_the_booked_date_is_a_field_error_not_a_crash(client, catalogue):
+    users = catalogue.users
+    request = book(catalogue)
+    url = f"/community/services/requests/{request.pk}/"
+    login(client, users.admin)
+    for start, end, message in [
+            ("0001-01-01T00:00", "0001-01-01T01:00", "Give a day from 1900-01-01 to 2999-12-31."),
+            ("9999-12-31T23:00", "9999-12-31T23:30", "Give a day from 1900-01-01 to 2999-12-31."),
+            ("2026-08-01T09:00", "2026-08-01T10:00",
+             "The service was booked for 22 June 2026: schedule it to start between "
+             "23 May 2026 and 22 July 2026.")]:
+        response = client.post(url + "accept/", {
+            "scheduled_start": start, "scheduled_end": end, "staff": [users.staff.pk],
+            "lead": users.staff.pk})
+        assert response.status_code == 400, start
+        assert message in text_of(response)
+    request.refresh_from_db()
+    assert request.state == State.SUBMITTED and not request.assignments.exists()
+    accept(catalogue, request)
+    response = client.post(url + "reschedule/", {
+        "scheduled_start": "0001-01-01T00:00", "scheduled_end": "2026-06-22T16:00",
+        "staff": [users.staff.pk]})
+    assert response.status_code == 400
+    assert "Give a day from 1900-01-01 to 2999-12-31." in text_of(response)
+    request.refresh_from_db()
+    assert request.scheduled_start == local(2026, 6, 22, 14)
+
+
 def test_decline_and_cancel_on_the_page(client, catalogue):
     users = catalogue.users
     first, second = book(catalogue), book(catalogue, item="drill")
@@ -287,6 +315,43 @@ def test_calendar_shows_accepted_and_delivered_by_beijing_day_and_filters_staff(
     assert client.get("/community/services/calendar/?month=rubbish").status_code == 200
     login(client, users.contact_a)
     assert client.get("/community/services/calendar/").status_code == 403
+
+
+def test_a_guard_sees_only_their_own_assignments_in_the_calendar_and_the_list(
+        client, catalogue, django_assert_num_queries):
+    users = catalogue.users
+    login(client, users.guard)
+    empty = client.get("/community/services/calendar/?month=2026-06")
+    assert empty.status_code == 200 and empty.context["cal"].count == 0
+    assert client.get("/community/services/requests/").status_code == 200
+    hub = client.get("/community/").content.decode()
+    assert 'href="/community/services/calendar/"' in hub
+    assert 'href="/community/services/requests/"' in hub
+    theirs = book(catalogue)
+    accept(catalogue, theirs, staff=[users.staff, users.guard])
+    other = book(catalogue, item="drill")
+    accept(catalogue, other, start=local(2026, 6, 30, 9), staff=[users.staff])
+    book(catalogue, item="drill", service_date=dt.date(2026, 6, 25))  # not assigned
+    client.get("/community/services/calendar/?month=2026-06")
+    # session, user, memberships, the bookings, their staff, unread notifications, the
+    # user's model permissions (2): no staff list for the filter
+    with django_assert_num_queries(8):
+        response = client.get(
+            f"/community/services/calendar/?month=2026-06&staff={users.staff.pk}")
+    cal = response.context["cal"]
+    assert [(d.day, [b.pk for b in d.bookings]) for d in cal.booked_days] == [
+        (dt.date(2026, 6, 22), [theirs.pk])]
+    html = response.content.decode()
+    assert 'id="calendar-filter"' not in html and 'id="calendar-mine"' in html
+    assert 'href="?month=2026-07"' in html
+    assert [r.pk for r in client.get("/community/services/requests/").context["page"]] == [
+        theirs.pk]
+    assert client.get(f"/community/services/requests/{other.pk}/").status_code == 404
+    # students and police liaisons still have no calendar or list
+    for outsider in (users.student, users.police):
+        login(client, outsider)
+        assert client.get("/community/services/calendar/").status_code == 403
+        assert client.get("/community/services/requests/").status_code == 403
 
 
 def test_calendar_query_count_does_not_grow_with_bookings(client, catalogue,

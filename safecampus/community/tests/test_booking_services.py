@@ -212,6 +212,56 @@ def test_accept_checks_times_and_staff(catalogue, english):
     assert request.state == State.SUBMITTED and not request.assignments.exists()
 
 
+def test_schedule_must_start_within_30_days_of_the_booked_date(catalogue, english):
+    users = catalogue.users
+    request = book(catalogue)  # booked for Monday 22 June 2026
+    window = ("The service was booked for 22 June 2026: schedule it to start between "
+              "23 May 2026 and 22 July 2026.")
+    end = local(2026, 6, 22, 16)
+    for start in (dt.datetime(1, 1, 1, tzinfo=clock.local_zone()),
+                  dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC),
+                  local(2026, 5, 22, 23, 59), local(2026, 7, 23, 0, 0)):
+        errors = _error(services.service_request_accept, actor=users.admin,
+                        request_id=request.pk, scheduled_start=start, scheduled_end=end,
+                        staff_ids=[users.staff.pk])
+        assert errors == {"scheduled_start": [window]}, start
+    request.refresh_from_db()
+    assert request.state == State.SUBMITTED and request.decided_at is None
+    assert not request.assignments.exists()
+    # the last day of the window is allowed, and so is moving back to the first
+    accept(catalogue, request, start=local(2026, 7, 22, 22), hours=1)
+    services.service_request_reschedule(
+        actor=users.admin, request_id=request.pk, scheduled_start=local(2026, 5, 23, 0),
+        scheduled_end=local(2026, 5, 23, 2), staff_ids=[users.staff.pk])
+    errors = _error(services.service_request_reschedule, actor=users.admin,
+                    request_id=request.pk, scheduled_start=dt.datetime(
+                        1, 1, 1, tzinfo=clock.local_zone()), scheduled_end=end,
+                    staff_ids=[users.staff.pk])
+    assert errors == {"scheduled_start": [window]}
+    request.refresh_from_db()
+    assert request.scheduled_start == local(2026, 5, 23, 0)
+
+
+def test_schedule_window_message_in_chinese(catalogue):
+    request = book(catalogue)
+    with translation.override("zh-hans"):
+        errors = _error(accept, catalogue, request, start=local(2026, 8, 1, 9))
+    assert errors == {"scheduled_start": [
+        "该服务预约日期为2026年6月22日：开始时间须安排在2026年5月23日至2026年7月22日之间。"]}
+
+
+def test_unit_people_told_are_active_and_by_the_accounts_selector(catalogue):
+    users = catalogue.users
+    request = book(catalogue)
+    assert {u.username for u in services._unit_people(request)} == {"contact_a", "leader_a"}
+    users.leader_a.is_active = False
+    users.leader_a.save(update_fields=["is_active"])
+    users.contact_a.is_active = False
+    users.contact_a.save(update_fields=["is_active"])
+    assert services._unit_people(request) == []
+    assert {u.username for u in services._office_people()} >= {"staff1", "admin1"}
+
+
 def test_staff_on_an_overlapping_booking_are_refused_unless_the_overlap_is_wanted(
         catalogue, english):
     users = catalogue.users

@@ -263,3 +263,94 @@ def test_expected_time_counts_working_days(community):
     from safecampus.community.selectors.concerns import concern_expected_at
 
     assert concern_expected_at(concern).date() == dt.date(2026, 6, 22)
+
+
+def test_hidden_text_hides_the_answers_and_the_submitters_words(community, client):
+    # given a published lighting concern whose answers, rating comment and reopen reason
+    # name people
+    concern = published(community, category="lighting", title="路灯不亮",
+                        attributes={"road": "3号楼 王小明宿舍旁", "when": "night"})
+    student = community.users.student
+    services.concern_rate(actor=student, concern_id=concern.pk, rating=2,
+                          comment="宿管李阿姨电话13900000000")
+    services.concern_reopen(actor=student, concern_id=concern.pk, reason="王小明说还是黑的")
+    services.concern_answer(actor=community.users.staff, concern_id=concern.pk,
+                            answer="已更换灯泡。")
+    services.concern_rate(actor=student, concern_id=concern.pk, rating=3,
+                          comment="赵同学也这么说")
+    words = ("3号楼 王小明宿舍旁", "深夜", "宿管李阿姨电话", "王小明说还是黑的", "赵同学也这么说")
+    login(client, community.users.student2)
+    _r, html = page(client, "concern_detail", concern.pk)
+    assert all(word in html for word in words)  # shown while the text is not hidden
+    # when a moderator hides its text
+    services.concern_moderate(actor=community.users.staff, concern_id=concern.pk,
+                              hide_text=True, reason="含个人信息")
+    # then board readers see none of it (the rating itself stays)
+    _r, html = page(client, "concern_detail", concern.pk)
+    assert not any(word in html for word in words)
+    assert "已更换灯泡。" in html and "Satisfaction: 3 of 5" in html
+    assert "Rated the handling 2 of 5" in html and "Reopened" in html
+    # and the office and the submitter still do
+    for reader in (community.users.staff, student):
+        login(client, reader)
+        _r, html = page(client, "concern_detail", concern.pk)
+        assert all(word in html for word in words)
+
+
+def test_the_duplicate_link_only_when_the_other_may_be_seen(community, client):
+    original = submit(community, title="东门停车难")
+    again = submit(community, actor=community.users.student2, title="东门车位不够")
+    services.concern_mark_duplicate(actor=community.users.staff, concern_id=again.pk,
+                                    duplicate_of_number=original.number)
+    link = f'href="/community/concerns/{original.pk}/"'
+    login(client, community.users.student2)
+    _r, html = page(client, "concern_detail", again.pk)
+    assert f'id="concern-duplicate-of">{original.number}<' in html and link not in html
+    assert "东门停车难" not in html
+    services.concern_answer(actor=community.users.staff, concern_id=original.pk,
+                            answer="已增设车位。")
+    services.concern_publish(actor=community.users.staff, concern_id=original.pk)
+    _r, html = page(client, "concern_detail", again.pk)
+    assert link in html
+    login(client, community.users.staff)
+    _r, html = page(client, "concern_detail", again.pk)
+    assert link in html
+
+
+def test_photos_are_asked_for_again_so_a_blurred_one_replaces_the_original(
+        community, client, django_capture_on_commit_callbacks):
+    concern = submit(community, photos=[photo_upload()])
+    photo = concern.photos.get()
+    url = reverse("community:concern_photo", args=[photo.pk, "thumb"])
+    login(client, community.users.student)
+    response = client.get(url)
+    original = b"".join(response.streaming_content)
+    assert response["Cache-Control"] == "private, no-cache"
+    etag = response["ETag"]
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 304 and response["Cache-Control"] == "private, no-cache"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.concern_photo_redact(actor=community.users.staff, photo_id=photo.pk,
+                                      reason="有人脸")
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 200 and response["ETag"] != etag
+    assert b"".join(response.streaming_content) != original
+
+
+def test_an_open311_request_without_a_description(community, client):
+    concern = submit(community, actor=community.users.staff, channel="open311",
+                     title="", description="", campus_id=None, latitude="34.2583",
+                     longitude="108.9286")
+    assert concern.title == "停车难"
+    concern = services.concern_answer(actor=community.users.staff, concern_id=concern.pk,
+                                      answer="已安排巡查。")
+    services.concern_publish(actor=community.users.staff, concern_id=concern.pk)
+    for reader, name, args in [("staff", "concern_queue", ()), ("staff", "concern_detail",
+                                                                 (concern.pk,)),
+                               ("student2", "board", ()),
+                               ("student2", "concern_detail", (concern.pk,))]:
+        login(client, getattr(community.users, reader))
+        response, html = page(client, name, *args)
+        assert response.status_code == 200 and "停车难" in html
+        if name == "concern_detail":
+            assert 'id="concern-title">停车难<' in html and 'id="concern-text"' not in html

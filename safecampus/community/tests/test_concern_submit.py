@@ -3,7 +3,7 @@ straight path into the hazard loop, and idempotency."""
 
 import pytest
 
-from safecampus.community.models import Concern, ConcernPhoto
+from safecampus.community.models import CategoryAttribute, Concern, ConcernPhoto
 from safecampus.core.errors import DomainError
 from safecampus.core.models import ActivityEntry
 from safecampus.hazards.models import Hazard
@@ -78,3 +78,45 @@ def test_same_key_creates_one_concern(community):
     first = submit(community, idempotency_key="key-12345678")
     again = submit(community, idempotency_key="key-12345678")
     assert first.pk == again.pk and Concern.objects.count() == 1
+
+
+@pytest.fixture
+def asked_when(community):
+    """A date-time question on the lighting category."""
+    return CategoryAttribute.objects.create(
+        category=community.lighting, code="seen", description="何时发现",
+        datatype="datetime", order=4)
+
+
+@pytest.mark.parametrize("answers,errors", [
+    # years beyond what a date-time can hold once moved to Beijing time
+    ({"seen": "0001-01-01T00:00:00+14:00"},
+     {"attribute[seen]": ["“何时发现” needs a date between the years 1900 and 2999."]}),
+    ({"seen": "9999-12-31T23:59:59-12:00"},
+     {"attribute[seen]": ["“何时发现” needs a date between the years 1900 and 2999."]}),
+    ({"seen": "1899-12-31T12:00:00+08:00"},
+     {"attribute[seen]": ["“何时发现” needs a date between the years 1900 and 2999."]}),
+    ({"seen": "2999-12-31T23:00:00-12:00"},  # 3000 in Beijing time
+     {"attribute[seen]": ["“何时发现” needs a date between the years 1900 and 2999."]}),
+    ({"seen": "yesterday"},
+     {"attribute[seen]": ["“何时发现” needs a date and time such as "
+                          "2026-05-01T14:30:00+08:00."]}),
+    # one choice only, never silently the first of several
+    ({"when": ["evening", "night"]}, {"attribute[when]": ["Give one answer to “什么时段”."]}),
+    # numbers as long as the web form allows
+    ({"lamps": "1" * 41}, {"attribute[lamps]": ["At most 40 characters."]}),
+])
+def test_out_of_range_answers_are_field_errors(community, english, asked_when, answers,
+                                              errors):
+    with pytest.raises(DomainError) as caught:
+        submit(community, category="lighting", attributes={"road": "银杏大道", **answers})
+    assert caught.value.field_errors == errors
+    assert not Concern.objects.exists()
+
+
+def test_answers_at_the_edges_are_kept(community, asked_when):
+    concern = submit(community, category="lighting", attributes={
+        "road": "银杏\x00大道\x1b", "lamps": "1" * 40, "when": ["night"],
+        "seen": "2026-06-15T14:00:00Z"})
+    assert concern.attributes == {"road": "银杏大道", "lamps": "1" * 40, "when": "night",
+                                  "seen": "2026-06-15T22:00:00+08:00"}

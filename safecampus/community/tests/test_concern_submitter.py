@@ -3,12 +3,14 @@ CONCERN_REOPEN_DAYS days (with the reason the page gives when it is not allowed)
 anonymity of their steps on the timeline."""
 
 import pytest
+from django.urls import reverse
 
 from safecampus.community.models import Concern
 from safecampus.community.services import concerns as services
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.models import ActivityEntry
 from safecampus.notifications.models import Notification
+from safecampus.tests.pages import login
 
 from .concerns_helpers import answered, fresh, later
 from .helpers import NOW, submit
@@ -77,7 +79,8 @@ def test_reopen_once_clears_the_rating_and_tells_the_office(
     assert (concern.rating, concern.rating_comment, concern.resolution) == (None, "", "")
     assert concern.reopen_reason == "晚上还是没车位" and concern.closed_at is None
     entry = ActivityEntry.objects.get(target_id=concern.pk, verb="community.reopen")
-    assert entry.data == {"rating": 2, "rating_comment": "没解决", "resolution": "answered"}
+    assert entry.data == {"rating": 2, "rating_comment": "没解决", "resolution": "answered",
+                          "duplicate_of": ""}
     assert (entry.from_state, entry.to_state, entry.comment) == ("closed", "submitted",
                                                                  "晚上还是没车位")
     told = Notification.objects.filter(verb="community.reopen")
@@ -131,3 +134,27 @@ def test_only_the_submitter_reopens_a_closed_concern(community, english):
             services.concern_reopen(actor=getattr(community.users, other),
                                     concern_id=concern.pk, reason="没解决")
     assert fresh(concern).state == Concern.State.CLOSED
+
+
+def test_reopening_a_duplicate_forgets_the_other_concern(community, english, client):
+    # given a concern closed as a duplicate of an earlier one
+    original = submit(community, title="东门停车难")
+    again = submit(community, actor=community.users.student2, title="东门车位不够")
+    services.concern_mark_duplicate(actor=community.users.staff, concern_id=again.pk,
+                                    duplicate_of_number=original.number)
+    assert fresh(again).duplicate_of == original
+    # when its submitter reopens it
+    services.concern_reopen(actor=community.users.student2, concern_id=again.pk,
+                            reason="那边一直没处理")
+    # then it no longer says which concern it repeated; the timeline entry keeps it
+    again = fresh(again)
+    assert again.duplicate_of is None and again.resolution == ""
+    entry = ActivityEntry.objects.get(target_id=again.pk, verb="community.reopen")
+    assert entry.data["duplicate_of"] == original.number
+    # and after the office's new answer its page does not call it a duplicate
+    services.concern_answer(actor=community.users.staff, concern_id=again.pk,
+                            answer="已在东门增设临时车位。")
+    login(client, community.users.student2)
+    html = client.get(reverse("community:concern_detail", args=[again.pk])).content.decode()
+    assert 'id="concern-duplicate-of"' not in html and "Duplicate of" not in html
+    assert "已在东门增设临时车位。" in html

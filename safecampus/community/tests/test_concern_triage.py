@@ -154,7 +154,32 @@ def test_duplicate_names_the_other(community, english):
     again = fresh(again)
     assert (again.state, again.resolution, again.duplicate_of) == (
         Concern.State.CLOSED, Resolution.DUPLICATE, original)
-    assert again.answer == f"此诉求与 {original.number}（“东门晚上停车位不够”）重复，将在该诉求中一并办理。"
+    # the other concern is someone else's and not on the board: its number only
+    assert again.answer == f"此诉求与 {original.number} 重复，将在该诉求中一并办理。"
+
+
+@pytest.mark.parametrize("case,titled", [
+    ("private, someone else's", False),
+    ("anonymous, someone else's", False),
+    ("on the board", True),
+    ("the same submitter's", True),
+    ("anonymous, the same submitter's", True),
+])
+def test_duplicate_answer_names_the_title_only_when_the_submitter_may_read_it(
+        community, case, titled):
+    original = submit(community, title="宿舍区夜间有陌生人",
+                      is_anonymous=case.startswith("anonymous"))
+    if case == "on the board":
+        services.concern_answer(actor=community.users.staff, concern_id=original.pk,
+                                answer="已加强巡逻。")
+        services.concern_publish(actor=community.users.staff, concern_id=original.pk)
+    actor = (community.users.student if case.endswith("the same submitter's")
+             else community.users.student2)
+    again = submit(community, actor=actor)
+    services.concern_mark_duplicate(actor=community.users.staff, concern_id=again.pk,
+                                    duplicate_of_number=original.number)
+    title = "（“宿舍区夜间有陌生人”）" if titled else " "
+    assert fresh(again).answer == f"此诉求与 {original.number}{title}重复，将在该诉求中一并办理。"
 
 
 # --- every edge ---------------------------------------------------------------------------

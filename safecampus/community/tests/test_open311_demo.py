@@ -38,6 +38,8 @@ def test_demo_client_and_requests(community, capsys):
     assert made.filter(category=community.lighting).exclude(attributes={}).count() == (
         made.filter(category=community.lighting).count())
     assert min(made.values_list("submitted_at", flat=True)) >= client.created_at
+    # Untouched since posted: created and last changed when they were posted.
+    assert all(c.created_at == c.updated_at == c.submitted_at for c in made)
     assert DEMO_KEY in capsys.readouterr().out
 
 

@@ -4,6 +4,7 @@ and the page's query count."""
 
 import datetime as dt
 import io
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -150,16 +151,31 @@ def test_excel_export(known, community, client):
     page_client(client, community.users.leadership)
     response = client.get(reverse("community:reports_xlsx"), {"category": community.parking.pk})
     assert response.status_code == 200
-    assert "concern-reports.xlsx" in response["Content-Disposition"]
+    start, end = default_period()
+    name = f"concern-report-{start:%Y-%m-%d}-{end:%Y-%m-%d}.xlsx"
+    assert response["Content-Disposition"] == (
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [tuple(c.value for c in row) for row in sheet.iter_rows()]
     assert rows[0] == ("Figure", "Value", "Number")
+    assert rows[1] == ("Period", f"{start:%Y-%m-%d} to {end:%Y-%m-%d}", None)
     assert ("Concerns", None, 2) in rows and ("Closed concerns", None, 2) in rows
     assert ("Fixed at once", "50.0%", 1) in rows
     assert ("Median time to answer (hours)", "6.0", 2) in rows
     assert ("Mean satisfaction", "4.50", 2) in rows
     assert ("Campus", "南校区", 1) in rows and ("Campus", "北校区", 1) in rows
     assert ("Month", "2026-05", 1) in rows and ("Channel", "Web or phone browser", 2) in rows
+
+
+def test_excel_export_in_chinese(known, community, client):
+    page_client(client, community.users.leadership, language="zh-hans")
+    response = client.get(reverse("community:reports_xlsx"), {
+        "date_from": "2026-01-01", "date_to": "2026-06-16"})
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"concern-report-2026-01-01-2026-06-16.xlsx\"; "
+        "filename*=UTF-8''" + quote("诉求统计-2026-01-01-2026-06-16.xlsx"))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [c.value for c in sheet[2]] == ["统计时段", "2026-01-01 至 2026-06-16", None]
 
 
 @pytest.mark.parametrize("who, status", [("staff", 200), ("admin", 200), ("leadership", 200),

@@ -4,10 +4,12 @@ stored with nothing that leads back to the person."""
 # ruff: noqa: F811  (fixtures imported from surveys_helpers)
 
 import datetime as dt
+import io
 import uuid
 
 import pytest
 from django.db import connection
+from openpyxl import load_workbook
 
 from safecampus.community.models import (
     Survey,
@@ -15,9 +17,12 @@ from safecampus.community.models import (
     SurveyParticipation,
     SurveyResponse,
 )
+from safecampus.community.selectors import surveys as selectors
 from safecampus.community.services import surveys as services
+from safecampus.community.services.open311 import api_client_issue
+from safecampus.community.views.surveys_export import survey_workbook
 from safecampus.core import clock
-from safecampus.core.errors import DomainError
+from safecampus.core.errors import Conflict, DomainError
 from safecampus.core.models import ActivityEntry, IdempotencyKey
 from safecampus.notifications.models import Notification
 from safecampus.tests.threads import race
@@ -201,15 +206,16 @@ def test_nothing_stored_links_a_person_to_an_anonymous_answer(roster, django_cap
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             response = _answer(survey, roster.students.a1, *GOOD)
     assert callbacks == []  # nothing goes out after the answer
-    # The participation: who answered, with no time and no link to the response.
+    # The participation: who answered, with a random id, no time and no link to the response.
     participation = SurveyParticipation.objects.get()
     assert {f.name for f in SurveyParticipation._meta.concrete_fields} == {"id", "survey", "user"}
     assert (participation.survey_id, participation.user_id) == (survey.pk,
                                                                 roster.students.a1.pk)
-    # The response: no person, no time of day, a random id, the local day only.
+    assert isinstance(participation.pk, uuid.UUID) and participation.pk.version == 4
+    # The response: no person, no day, no time, a random id.
     row = SurveyResponse.objects.values().get()
     assert row == {"id": response.pk, "survey_id": survey.pk, "respondent_id": None,
-                   "submitted_on": dt.date(2026, 6, 16), "submitted_at": None}
+                   "submitted_on": None, "submitted_at": None}
     assert isinstance(response.pk, uuid.UUID) and response.pk.version == 4
     # The answers: no person, random ids; nothing in them names anyone.
     fields = {f.name for f in SurveyAnswer._meta.concrete_fields}
@@ -233,7 +239,40 @@ def test_two_anonymous_answers_cannot_be_told_apart_by_person(roster):
     assert users == {roster.students.a1.pk, roster.students.a2.pk}
     rows = list(SurveyResponse.objects.values_list("respondent_id", "submitted_at",
                                                    "submitted_on"))
-    assert rows == [(None, None, dt.date(2026, 6, 16))] * 2
+    assert rows == [(None, None, None)] * 2
+
+
+def test_anonymous_answers_on_different_days_keep_no_order_or_date(roster, client):
+    """Three people answer on three days: no stored value, list or export puts the answers
+    in the order they came, so the order of the participations cannot be matched to them."""
+    survey = sent(roster, closes_at=local(2026, 6, 30, 18))
+    people = (roster.students.a1, roster.students.a2, roster.students.b1)
+    texts = ("第一天", "第二天", "第三天")
+    for day, (person, text) in enumerate(zip(people, texts, strict=True)):
+        with clock.frozen(local(2026, 6, 16 + day, 11 + 3 * day)):
+            _answer(survey, person, "0", [], "3", text)
+    responses = list(SurveyResponse.objects.values_list("submitted_on", "submitted_at"))
+    assert responses == [(None, None)] * 3
+    assert set(SurveyParticipation.objects.values_list("user_id", flat=True)) == {
+        p.pk for p in people}
+    for participation in SurveyParticipation.objects.all():
+        assert isinstance(participation.pk, uuid.UUID) and participation.pk.version == 4
+    # Everything that lists them goes by the random ids of the answers or responses.
+    question = survey.questions.get(kind="text")
+    by_answer_id = [a.text for a in SurveyAnswer.objects.filter(question=question)
+                    .order_by("id")]
+    assert [a.text for a in selectors.text_answers(survey, question)] == by_answer_id
+    results = selectors.survey_results(survey)
+    assert [a.text for a in results[3].texts] == by_answer_id
+    by_response_id = [r.answers.get(question=question).text
+                      for r in SurveyResponse.objects.order_by("id")]
+    exported = list(selectors.export_responses(survey, selectors.survey_questions(survey)))
+    assert [row[-1] for row in exported] == by_response_id
+    assert [row[0] for row in exported] == [1, 2, 3]
+    assert all(len(row) == 1 + 4 for row in exported)  # number and answers, no date
+    sheet = load_workbook(io.BytesIO(survey_workbook(survey))).worksheets[-1]
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    assert not any(isinstance(c, (dt.date, dt.datetime)) for c in cells)
 
 
 def test_a_named_survey_stores_the_respondent_and_the_time(roster):
@@ -244,11 +283,73 @@ def test_a_named_survey_stores_the_respondent_and_the_time(roster):
     assert response.submitted_at == NOW and response.submitted_on == dt.date(2026, 6, 16)
 
 
-def test_the_answer_day_is_the_local_day(roster):
-    survey = sent(roster, closes_at=local(2026, 6, 30, 18))
+def test_the_answer_day_of_a_named_survey_is_the_local_day(roster):
+    survey = sent(roster, anonymous=False, closes_at=local(2026, 6, 30, 18))
     with clock.frozen(local(2026, 6, 17, 0, 30)):  # 16:30 UTC on the 16th
         response = _answer(survey, roster.students.a1, *GOOD)
     assert response.submitted_on == dt.date(2026, 6, 17)
+
+
+def test_control_characters_in_a_text_answer_are_dropped(roster):
+    """A NUL would be refused by PostgreSQL (500 before); the other invisible control
+    characters are dropped too, tabs and line breaks kept."""
+    survey = sent(roster)
+    response = _answer(survey, roster.students.a1, "0", [], "3", "路灯\x00坏了\x07\n\t东门")
+    assert response.answers.get(question__kind="text").text == "路灯坏了\n\t东门"
+
+
+def test_a_text_answer_of_control_characters_only_is_blank(roster, english):
+    survey = sent(roster, questions=[("text", "还有什么建议？", True, {})])
+    error = _refused(survey, roster.students.a1, "\x00\x01")
+    assert error.field_errors == {
+        f"q{survey.questions.get().pk}": ["Answer this question."]}
+    _nothing_written()
+
+
+def test_an_answer_whose_survey_closed_after_the_check_is_rolled_back(roster, english,
+                                                                       monkeypatch):
+    """The check ran while the survey was open, then the office (or the task) closed it
+    before the answer was written: the answer is refused and nothing of it stays."""
+    survey = sent(roster)
+    services.survey_close(actor=roster.users.staff, survey_id=survey.pk)
+    monkeypatch.setattr(services, "survey_answer_refusal", lambda survey, user: "")
+    with pytest.raises(Conflict) as excinfo:
+        _answer(survey, roster.students.a1, *GOOD)
+    assert excinfo.value.message == "This survey is closed; it takes no more answers."
+    _nothing_written()
+    assert Survey.objects.get(pk=survey.pk).response_count == 0
+
+
+def test_an_answer_past_the_closing_time_after_the_check_is_rolled_back(roster, english,
+                                                                        monkeypatch):
+    survey = sent(roster, closes_at=local(2026, 6, 17, 18))
+    monkeypatch.setattr(services, "survey_answer_refusal", lambda survey, user: "")
+    with clock.frozen(local(2026, 6, 17, 18)), pytest.raises(Conflict):
+        _answer(survey, roster.students.a1, *GOOD)
+    _nothing_written()
+
+
+def test_open311_service_accounts_may_not_answer_a_survey_to_everyone(roster, english):
+    api, _key = api_client_issue(actor=roster.users.admin, name="随手拍")
+    survey = sent(roster)
+    assert _refused(survey, api.user, *GOOD).message == "This survey was not sent to you."
+    assert not services.survey_in_audience(survey, api.user)
+    assert services.survey_in_audience(survey, roster.students.a1)
+    _nothing_written()
+
+
+@pytest.mark.parametrize("closed", ["class", "college"])
+def test_a_survey_whose_class_or_college_was_closed_is_not_sent_to_anyone(roster, english,
+                                                                           closed):
+    audience = ({"audience_kind": "class", "class_id": roster.c24.pk} if closed == "class"
+                else {"audience_kind": "college", "unit_id": roster.org.unit_a.pk})
+    survey = sent(roster, audience=audience)
+    group = roster.c24 if closed == "class" else roster.org.unit_a
+    type(group).objects.filter(pk=group.pk).update(is_active=False)
+    assert not services.survey_in_audience(survey, roster.students.a1)
+    error = _refused(survey, roster.students.a1, *GOOD)
+    assert error.message == "This survey was not sent to you."
+    _nothing_written()
 
 
 # --- two submits at the same moment (PostgreSQL) -------------------------------------------------

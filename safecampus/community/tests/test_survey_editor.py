@@ -128,7 +128,8 @@ def test_twenty_options_and_trimmed_texts_are_kept(roster):
 
 
 @pytest.mark.parametrize(("low", "high", "field", "message"), [
-    (1, 1, "scale_max", "A scale has 2 to 10 points: end it between 2 and 10."),
+    (1, 1, "scale_max", "The highest value must be greater than the lowest."),
+    (5, 3, "scale_max", "The highest value must be greater than the lowest."),
     (1, 11, "scale_max", "A scale has 2 to 10 points: end it between 2 and 10."),
     (0, 10, "scale_max", "A scale has 2 to 10 points: end it between 1 and 9."),
     (-1, 3, "scale_min", "Start the scale at a whole number from 0 to 10."),
@@ -146,6 +147,15 @@ def test_a_ten_point_scale_from_zero_is_allowed(roster):
     survey = draft(roster, questions=[])
     question = _add(roster, survey, kind="scale", scale_min=0, scale_max=9)
     assert (question.scale_min, question.scale_max, question.options) == (0, 9, [])
+
+
+def test_a_question_has_at_most_200_characters(roster, english):
+    survey = draft(roster, questions=[])
+    assert _add(roster, survey, text="问" * 200).text == "问" * 200
+    with pytest.raises(DomainError) as excinfo:
+        _add(roster, survey, text="问" * 201)
+    assert list(_errors(excinfo)) == ["text"]
+    assert survey.questions.count() == 1
 
 
 def test_a_question_needs_a_text_and_a_known_kind(roster, english):

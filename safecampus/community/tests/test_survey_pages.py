@@ -100,6 +100,41 @@ def test_the_answer_page_refuses_people_outside_the_audience(client, roster, eng
     assert client.get(reverse("community:survey_answer", args=[a_draft.pk])).status_code == 404
 
 
+def test_a_survey_whose_class_was_closed_after_sending_is_not_offered(client, roster,
+                                                                     english_pages):
+    """The class the survey went to was closed since: the answer page says it was not sent to
+    me (a 500 before) and neither "my surveys" nor the hub card lists it."""
+    survey = sent(roster, title="班级问卷", audience={"audience_kind": "class",
+                                                     "class_id": roster.c24.pk})
+    type(roster.c24).objects.filter(pk=roster.c24.pk).update(is_active=False)
+    client.force_login(roster.students.a1)
+    page = client.get(reverse("community:survey_answer", args=[survey.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="survey-refusal">This survey was not sent to you.' in html
+    assert 'id="survey-answer-form"' not in html
+    assert "班级问卷" not in client.get(reverse("community:survey_mine")).content.decode()
+    assert "班级问卷" not in client.get(reverse("community:home")).content.decode()
+    posted = client.post(reverse("community:survey_answer", args=[survey.pk]), follow=True)
+    assert "This survey was not sent to you." in posted.content.decode()
+    assert not SurveyResponse.objects.exists()
+
+
+def test_a_nul_in_an_answer_is_dropped_not_a_server_error(client, roster, english_pages):
+    """PostgreSQL refuses NUL in text (a 500 before); the page drops control characters from
+    every answer (run on both databases)."""
+    survey = sent(roster)
+    single, multiple, scale, text = survey.questions.order_by("position")
+    client.force_login(roster.students.a1)
+    done = client.post(reverse("community:survey_answer", args=[survey.pk]),
+                       {f"q{single.pk}": "0", f"q{multiple.pk}": ["1\x00"],
+                        f"q{scale.pk}": "3", f"q{text.pk}": "a\x00b"})
+    assert done.status_code == 302 and done["Location"] == reverse("community:survey_mine")
+    response = SurveyResponse.objects.get()
+    assert response.answers.get(question=text).text == "ab"
+    assert response.answers.get(question=multiple).choices == [1]
+
+
 def test_my_surveys(client, roster, english_pages, django_assert_num_queries):
     waiting = sent(roster, title="等我回答")
     answered = sent(roster, title="已经答过")
@@ -196,3 +231,35 @@ def test_the_editor_moves_and_deletes_from_the_page(client, roster, english_page
     assert "The survey has been sent; its questions can no longer change." in (
         refused.content.decode())
     assert survey.questions.count() == 3
+
+
+def test_the_editor_names_kinds_consistently_and_asks_before_irreversible_steps(client, roster):
+    survey = draft(roster, questions=[])
+    client.force_login(roster.users.staff)
+    html = client.get(survey.get_absolute_url()).content.decode()
+    assert 'id="question-list"' not in html and 'id="question-list-empty">还没有题目。' in html
+    kinds = re.search(r'<select[^>]*name="kind".*?</select>', html, re.S).group(0)
+    assert re.findall(r">([^<]+)</option>", kinds) == ["单选题", "多选题", "量表题", "填空题"]
+    assert 'data-confirm="发送给18人后题目不能再修改，确定发送？"' in html
+    question = services.question_add(actor=roster.users.staff, survey_id=survey.pk,
+                                     kind="text", text="建议？")
+    html = client.get(survey.get_absolute_url()).content.decode()
+    assert 'id="question-list"' in html and 'id="question-list-empty"' not in html
+    delete = reverse("community:survey_question_delete", args=[survey.pk, question.pk])
+    assert f'action="{delete}" data-confirm="确定删除这道题目？"' in html
+    too_long = client.post(reverse("community:survey_question_add", args=[survey.pk]),
+                           {"kind": "text", "text": "问" * 201, "required": "on"})
+    assert too_long.status_code == 200 and survey.questions.count() == 1
+    services.survey_send(actor=roster.users.staff, survey_id=survey.pk)
+    html = client.get(survey.get_absolute_url()).content.decode()
+    assert 'data-confirm="确定现在结束问卷？' in html
+
+
+def test_a_scale_without_end_labels_says_which_end_is_which(client, roster):
+    survey = draft(roster, questions=[])
+    services.question_add(actor=roster.users.staff, survey_id=survey.pk, kind="scale",
+                          text="总体满意度", scale_min=1, scale_max=5)
+    services.survey_send(actor=roster.users.staff, survey_id=survey.pk)
+    client.force_login(roster.students.a1)
+    html = client.get(reverse("community:survey_answer", args=[survey.pk])).content.decode()
+    assert "<span>1 = 最低</span>" in html and '<span class="text-end">5 = 最高</span>' in html

@@ -149,20 +149,24 @@ def test_excel_of_an_anonymous_survey(client, roster, english_pages):
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["Summary", "Responses"]
     summary = [list(r) for r in book["Summary"].iter_rows(values_only=True)]
-    assert summary[0] == ["Item", "Value", "Count", "Share (%)"]
-    assert summary[1] == ["Survey", "校园安全感调查", None, None]
-    assert summary[2] == ["Anonymous", "Yes", None, None]
-    assert summary[4][:2] == ["Recipients", 18] and summary[5][:2] == ["Responses", 4]
-    assert summary[6][:2] == ["Response rate (%)", 22]
+    # the survey's figures, a blank row, then the table under its own header row
+    assert summary[0] == ["Survey", "校园安全感调查", None, None]
+    assert summary[1] == ["Anonymous", "Yes", None, None]
+    assert summary[3][:2] == ["Recipients", 18] and summary[4][:2] == ["Responses", 4]
+    assert summary[5][:2] == ["Response rate (%)", 22]
+    assert summary[6][0] == "Sent at" and book["Summary"]["B7"].number_format == "yyyy-mm-dd hh:mm"
+    assert summary[8] == [None, None, None, None]
+    assert summary[9] == ["Item", "Value", "Count", "Share (%)"]
+    assert summary[10] == ["Q1. 晚上走在校园里你感到安全吗？", "Single choice", "Answered", 4]
     assert ["Q1. 晚上走在校园里你感到安全吗？", "Single choice", "Answered", 4] in summary
     assert [None, "比较安全", 2, 50] in summary
     assert [None, "Mean", 3.75, None] in summary
     rows = [list(r) for r in book["Responses"].iter_rows(values_only=True)]
-    assert rows[0] == ["No.", "Answered on", "Q1. 晚上走在校园里你感到安全吗？",
+    assert rows[0] == ["No.", "Q1. 晚上走在校园里你感到安全吗？",
                        "Q2. 哪些地方让你感到不安全？", "Q3. 对校园安保工作总体满意度",
                        "Q4. 还有什么建议？"]
     assert len(rows) == 5 and [r[0] for r in rows[1:]] == [1, 2, 3, 4]
-    cells = {tuple(r[2:]) for r in rows[1:]}
+    cells = {tuple(r[1:]) for r in rows[1:]}
     assert ("很安全", "东门外；地下车库", 5, "东门外路灯太暗") in cells
     # a formula typed as an answer stays text
     assert ("比较安全", None, 4, "'=HYPERLINK(\"http://x\")") in cells
@@ -177,9 +181,10 @@ def test_excel_of_a_named_survey_has_names_and_numbers(client, roster, english_p
     book = load_workbook(io.BytesIO(client.get(
         reverse("community:survey_export", args=[survey.pk])).content))
     rows = [list(r) for r in book["Responses"].iter_rows(values_only=True)]
-    assert rows[0][:4] == ["No.", "Name", "Staff or student number", "Answered at"]
+    assert rows[0][:4] == ["No.", "Name", "Staff or student number", "Answered on"]
     assert rows[1][1:3] == [roster.students.a1.full_name, "2024001"]
-    assert str(rows[1][3]) == "2026-06-16 10:00:00"
+    assert rows[1][3].date() == dt.date(2026, 6, 16)
+    assert book["Responses"]["D2"].number_format == "yyyy-mm-dd"
     assert book["Responses"]["C2"].data_type == "s"
 
 

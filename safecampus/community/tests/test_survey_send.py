@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 
 from safecampus.community.models import Survey
+from safecampus.community.selectors.surveys import audience_reach
 from safecampus.community.services import surveys as services
+from safecampus.community.services.open311 import api_client_issue
 from safecampus.community.tasks.surveys import surveys_close_due
 from safecampus.core import clock
 from safecampus.core.activity import activity_for
@@ -43,6 +45,20 @@ def test_sending_fixes_the_recipients_and_tells_them_once(roster, django_capture
     again = notification_send_bulk(recipients=[(s.a1.pk, "")], verb="community.survey_send",
                                    title="x", dedupe_key=f"survey:{survey.pk}:sent")
     assert again == 0
+
+
+def test_open311_service_accounts_are_not_recipients(roster, django_capture_on_commit_callbacks):
+    """A survey to everyone reaches people only: an Open311 client's service account (an
+    active community member) is neither counted nor told."""
+    api, _key = api_client_issue(actor=roster.users.admin, name="随手拍")
+    survey = draft(roster)
+    assert audience_reach(survey) == (18, "")  # the same as without the client
+    with django_capture_on_commit_callbacks(execute=True):
+        survey = services.survey_send(actor=roster.users.staff, survey_id=survey.pk)
+    assert survey.recipient_count == 18
+    told = Notification.objects.filter(dedupe_key=f"survey:{survey.pk}:sent")
+    assert told.count() == 18
+    assert not told.filter(recipient=api.user).exists()
 
 
 def test_a_named_survey_says_nothing_about_anonymity(roster, django_capture_on_commit_callbacks):

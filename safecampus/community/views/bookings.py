@@ -20,7 +20,7 @@ from safecampus.core.errors import Conflict, DomainError
 from safecampus.core.forms import apply_domain_error
 from safecampus.core.pagination import paginate
 from safecampus.core.spreadsheets import XLSX_CONTENT_TYPE, content_disposition, write_xlsx
-from safecampus.core.views import require_perm
+from safecampus.core.views import query_without_page, require_perm
 from safecampus.organisation.models import Unit
 from safecampus.organisation.selectors import place_picker_data
 
@@ -40,12 +40,6 @@ from ..selectors import bookings as selectors
 from ..services import bookings as services
 
 PER_PAGE = 25
-
-
-def _query(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _request_or_404(request, pk: int) -> ServiceRequest:
@@ -103,7 +97,8 @@ def request_list(request):
     page = paginate(request, selectors.service_request_list(user, **filters.filters()),
                     per_page=PER_PAGE)
     return render(request, "community/bookings/list.html", {
-        "page": page, "filters": filters, "query": _query(request), "sees_all": sees_all})
+        "page": page, "filters": filters, "query": query_without_page(request),
+        "sees_all": sees_all})
 
 
 def _detail_context(request, booking: ServiceRequest, **forms) -> dict:
@@ -236,19 +231,22 @@ def request_rate(request, pk: int):
 @login_required
 def service_calendar(request):
     """``?month=2026-06`` (default: this month), ``?staff=<id>``; ``?mine=1`` is the
-    signed-in member of staff's own assignments."""
+    signed-in member of staff's own assignments. Guards see only their own."""
     require_perm(request, "community.view_service_calendar")
+    user = request.user
     month = parse_month(request.GET.get("month")) or clock.local_today().replace(day=1)
-    staff = list(selectors.staff_choices())
+    sees_all = user.scope.sees_everything
+    staff = list(selectors.staff_choices()) if sees_all else []
     query = request.GET.copy()
     if query.get("mine") == "1":
-        query["staff"] = str(request.user.pk)
+        query["staff"] = str(user.pk)
     filters = CalendarFilterForm(query if "staff" in query else None, staff=staff)
-    staff_id = filters.staff_id()
+    staff_id = filters.staff_id() if sees_all else user.pk
     return render(request, "community/bookings/calendar.html", {
-        "cal": selectors.calendar_month(month, staff_id=staff_id), "filters": filters,
-        "staff_id": staff_id, "today": clock.local_today(), "weekdays": weekday_labels(),
-        "is_staff": any(u.pk == request.user.pk for u in staff)})
+        "cal": selectors.calendar_month(month, viewer=user, staff_id=staff_id),
+        "filters": filters, "staff_id": staff_id, "today": clock.local_today(),
+        "weekdays": weekday_labels(), "sees_all": sees_all,
+        "is_staff": sees_all and any(u.pk == user.pk for u in staff)})
 
 
 @login_required
@@ -261,7 +259,7 @@ def report(request):
         return _report_xlsx(rows, totals, date_from, date_to)
     return render(request, "community/bookings/report.html", {
         "form": form, "rows": rows, "totals": totals, "date_from": date_from,
-        "date_to": date_to, "query": _query(request)})
+        "date_to": date_to, "query": query_without_page(request)})
 
 
 def _share(value):

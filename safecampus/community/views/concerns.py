@@ -4,12 +4,15 @@ expected time, the answer, rating and reopening; the office's triage, publishing
 moderation), the office's queue and the public board. Views are thin (house rule 5):
 parse, one service or selector call, render; concerns the user may not see are 404."""
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,7 +21,7 @@ from safecampus.core import clock
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.forms import apply_domain_error, id_or_none
 from safecampus.core.pagination import paginate
-from safecampus.core.views import require_perm
+from safecampus.core.views import query_without_page, require_perm
 from safecampus.organisation.selectors import place_picker_data
 
 from ..forms.concerns import (
@@ -40,12 +43,6 @@ from ..selectors import concerns as selectors
 from ..services import concerns as services
 
 PER_PAGE = 25
-
-
-def _query(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _concern_or_404(request, pk) -> Concern:
@@ -123,7 +120,7 @@ def concern_queue(request):
     page = paginate(request, selectors.concern_queue(request.user, filters), per_page=PER_PAGE)
     rows = selectors.concern_expected_for(page)
     return render(request, "community/concerns/queue.html", {
-        "form": form, "page": page, "rows": rows, "query": _query(request),
+        "form": form, "page": page, "rows": rows, "query": query_without_page(request),
         "now": clock.now()})
 
 
@@ -133,7 +130,7 @@ def board(request):
     form = BoardFilterForm(request.GET or None)
     page = paginate(request, selectors.concern_board(**form.filters()), per_page=PER_PAGE)
     return render(request, "community/board/list.html", {
-        "form": form, "page": page, "query": _query(request),
+        "form": form, "page": page, "query": query_without_page(request),
         "can_moderate": request.user.has_perm("community.moderate_concern")})
 
 
@@ -187,10 +184,12 @@ def _detail_context(request, concern: Concern, *, bound_action: str = "",
         "expected_at": selectors.concern_expected_at(concern),
         "timeline": selectors.concern_timeline(concern, user),
         "contact": selectors.concern_contact(concern, user),
-        "answers": selectors.concern_answers(concern),
+        "answers": selectors.concern_answers(concern, user),
         "shows_text": selectors.concern_shows_text(concern, user),
         "submitted_photos": [p for p in photos if p.stage == ConcernPhoto.Stage.SUBMITTED],
         "answer_photos": [p for p in photos if p.stage == ConcernPhoto.Stage.ANSWER],
+        "duplicate_link": concern.duplicate_of is not None and user.has_perm(
+            "community.view_concern", concern.duplicate_of),
         "hazard": hazard,
         "hazard_link": hazard is not None and user.has_perm("hazards.view_hazard", hazard),
         "reopen_until": services.concern_reopen_until(concern) if "reopen" in forms else None,
@@ -334,8 +333,15 @@ def concern_photo(request, pk: int, size: str):
     if photo is None or selectors.concern_detail(request.user, photo.concern_id) is None:
         raise Http404
     field = photo.thumbnail if size == "thumb" else photo.image
-    response = FileResponse(field.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
+    # Redaction replaces the file under the same address: browsers must ask again every
+    # time (an unchanged file costs a 304), never show a cached original.
+    etag = quote_etag(hashlib.sha256(field.name.encode()).hexdigest()[:32])
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+    else:
+        response = FileResponse(field.open("rb"), content_type="image/jpeg")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
     return response
 
 

@@ -73,8 +73,9 @@ def _percent(share) -> str:
 def reports_xlsx(request):
     """The report's figures as one sheet: figure, value, number."""
     _form, report = _report(request)
+    period = {"start": report.date_from.isoformat(), "end": report.date_to.isoformat()}
     rows = [
-        (_("Period"), f"{report.date_from:%Y-%m-%d} – {report.date_to:%Y-%m-%d}", None),
+        (_("Period"), pgettext("concern report", "%(start)s to %(end)s") % period, None),
         (_("Concerns"), "", report.total),
         (_("Open concerns"), "", report.open),
         (_("Closed concerns"), "", report.closed),
@@ -95,8 +96,9 @@ def reports_xlsx(request):
                        pgettext("concern report", "Number")], rows, text_columns=[1],
                       widths=[28, 40, 12], sheet_title=_("Concern reports"))
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition("诉求统计.xlsx",
-                                                          fallback="concern-reports.xlsx")
+    response["Content-Disposition"] = content_disposition(
+        _("concern-report-%(start)s-%(end)s.xlsx") % period,
+        fallback="concern-report-{start}-{end}.xlsx".format(**period))
     return response
 
 

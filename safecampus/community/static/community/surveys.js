@@ -1,5 +1,6 @@
 // Survey pages (CSP: no inline JS): show only the audience fields the chosen kind uses, and
-// only the question fields its kind uses (options for choices, the scale for a scale).
+// only the question fields its kind uses (options for choices, the scale for a scale); ask
+// before a step that cannot be undone (forms with data-confirm: send, close, delete).
 (function () {
   "use strict";
   function toggle(form, selectName, attribute) {
@@ -18,4 +19,9 @@
   if (survey) { toggle(survey, "audience_kind", "data-audience"); }
   var question = document.getElementById("question-form");
   if (question) { toggle(question, "kind", "data-question-kinds"); }
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
 })();
