@@ -23,5 +23,5 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "full_name", "email", "phone", "is_active")
     search_fields = ("username", "full_name", "email", "phone")
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("SafeCampus", {"fields": ("full_name", "phone", "employee_number")}),
+        ("SafeCampus", {"fields": ("full_name", "phone", "employee_number", "cas_linked")}),
     )

@@ -37,6 +37,15 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=64, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     employee_number = models.CharField(_("staff or student number"), max_length=32, blank=True)
+    # Single sign-on never maps a CAS person onto an administrator account, nor (when matching
+    # by user name) onto an account with its own password, unless the office ticks this.
+    cas_linked = models.BooleanField(
+        _("linked to unified identity authentication"), default=False,
+        help_text=_("Lets the unified identity authentication (CAS) sign this account in even "
+                    "though it is an administrator or has its own password."))
+    # Raised when two-factor authentication is turned on: every session started before it ends.
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0,
+                                                     editable=False)
 
     class Meta:
         verbose_name = _("user")

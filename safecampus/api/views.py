@@ -4,8 +4,15 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+
+from safecampus.accounts.services import api_token_issue
+
+from .exceptions import ErrorSerializer
 
 #: The app that ships Swagger UI as static files (PyPI: drf-spectacular-sidecar).
 ASSETS_APP = "drf_spectacular_sidecar"
@@ -29,15 +36,47 @@ class ApiDocsView(TemplateView):
         return context
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    """User name and password, plus the current two-factor code when the account has one."""
+
+    otp = serializers.CharField(
+        label=gettext_lazy("Two-factor code"), required=False, allow_blank=True, max_length=32,
+        write_only=True, help_text=gettext_lazy(
+            "The 6 digits the authenticator app shows now, or a backup code; required when "
+            "the account has two-factor authentication on."))
+
+
 @extend_schema(
     tags=["auth"],
     summary=gettext_lazy("Exchange a username and password for an API token"),
     description=gettext_lazy(
         "Send the token as `Authorization: Token <key>` on every other request. Repeated "
-        "failures lock the account for a while, as on the sign-in page."),
+        "failures lock the account for a while, as on the sign-in page. An account with "
+        "two-factor authentication on must send its current code as `otp` too (403 "
+        "`two_factor_required` without it); an office account that must still set "
+        "two-factor authentication up gets no token. Turning two-factor authentication on "
+        "deletes the account's tokens."),
+    request=TokenRequestSerializer,
+    responses={
+        200: inline_serializer("ApiToken", {"token": serializers.CharField()}),
+        400: OpenApiResponse(ErrorSerializer, description=gettext_lazy(
+            "Wrong user name or password, or a wrong or throttled two-factor code.")),
+        403: OpenApiResponse(ErrorSerializer, description=gettext_lazy(
+            "Two-factor authentication required (code `two_factor_required`).")),
+    },
 )
 class TokenView(ObtainAuthToken):
-    """DRF's token endpoint (one token per user), documented under "auth"."""
+    """DRF's token endpoint (one token per user) with the two-factor check of
+    :func:`~safecampus.accounts.services.api_token_issue`."""
+
+    serializer_class = TokenRequestSerializer
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = api_token_issue(user=serializer.validated_data["user"],
+                              otp=serializer.validated_data.get("otp", ""))
+        return Response({"token": key})
 
 
 def not_found(request, *args, **kwargs):
