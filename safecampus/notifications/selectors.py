@@ -110,3 +110,71 @@ def alert_notification_of(user, alert_id: int):
         return None
     return (Notification.objects.select_related("alert", "alert__sent_by")
             .filter(recipient=user, alert_id=alert_id).first())
+
+
+# --- channels: preferences, robots, the delivery log ------------------------------------------
+def notification_preference_of(user):
+    """``user``'s :class:`NotificationPreference`, or an unsaved one with the defaults
+    (e-mail on, SMS and digest off, no quiet hours) when they never saved one."""
+    from .models import NotificationPreference
+
+    return (NotificationPreference.objects.filter(user=user).first()
+            or NotificationPreference(user=user))
+
+
+def robot_list():
+    """Every group robot (active first, then by name) with its campus joined."""
+    from .models import GroupRobot
+
+    return GroupRobot.objects.select_related("campus").order_by("-active", "name", "id")
+
+
+def delivery_log(*, channel: str = "", state: str = ""):
+    """E-mail and SMS deliveries, newest first, with notification and recipient joined;
+    optionally of one ``channel`` (``email``/``sms``) and ``state``. In-app deliveries (always
+    sent at once) are left out. Rows whose notification is ``private`` (about an anonymous
+    report) must be shown without recipient or text. Paginate the result."""
+    from .models import Delivery
+
+    qs = (Delivery.objects.exclude(channel=Delivery.Channel.IN_APP)
+          .select_related("notification__recipient").order_by("-created_at", "-id"))
+    if channel:
+        qs = qs.filter(channel=channel)
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def delivery_failures() -> dict[str, int]:
+    """How many e-mail/SMS deliveries (``deliveries``), robot messages (``robots``) and
+    daily digests (``digests``) are FAILED — the log's quick filters. Three index-backed
+    counts."""
+    from .models import Attempts, Delivery, Digest, RobotMessage
+
+    failed = Attempts.State.FAILED
+    return {"deliveries": Delivery.objects.filter(state=failed).exclude(
+                channel=Delivery.Channel.IN_APP).count(),
+            "robots": RobotMessage.objects.filter(state=failed).count(),
+            "digests": Digest.objects.filter(state=failed).count()}
+
+
+def digest_log(*, state: str = ""):
+    """Daily digests, newest first, with the user joined; optionally of one ``state``.
+    Paginate the result."""
+    from .models import Digest
+
+    qs = Digest.objects.select_related("user").order_by("-created_at", "-id")
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def robot_message_log(*, state: str = ""):
+    """Robot messages, newest first, with the robot joined; optionally of one ``state``.
+    Paginate the result."""
+    from .models import RobotMessage
+
+    qs = RobotMessage.objects.select_related("robot").order_by("-created_at", "-id")
+    if state:
+        qs = qs.filter(state=state)
+    return qs

@@ -52,3 +52,34 @@ def alert_read(request, pk: int):
     if alert_mark_read(user=request.user, alert_id=id_or_none(pk)) is None:
         raise Http404
     return redirect("notifications:alert", pk=pk)
+
+
+# --- preferences ----------------------------------------------------------------------------
+@login_required
+def preferences(request):
+    """The signed-in user's own channels, digest, quiet hours and mobile number."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from safecampus.core.errors import DomainError
+    from safecampus.core.forms import apply_domain_error
+
+    from .forms import PreferenceForm
+    from .selectors import notification_preference_of
+    from .services import preference_update
+
+    pref = notification_preference_of(request.user)
+    form = PreferenceForm(request.POST or None, initial={
+        "email_enabled": pref.email_enabled, "sms_enabled": pref.sms_enabled,
+        "digest": pref.digest, "quiet_start": pref.quiet_start, "quiet_end": pref.quiet_end,
+        "phone": request.user.phone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            preference_update(user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Your notification settings were saved."))
+            return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html",
+                  {"form": form, "has_email": bool(request.user.email)})

@@ -46,7 +46,8 @@ def test_one_notification_per_recipient_with_in_app_and_email_deliveries(org, se
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [users.contact_a.email, users.leader_a.email])
     assert mail.outbox[0].subject == "化学楼整改通知"
-    assert mail.outbox[0].body == "请签收"
+    # the body, then the link made absolute with PUBLIC_URL
+    assert mail.outbox[0].body == "请签收\n\nhttp://127.0.0.1:8000/hazards/1/"
 
 
 def test_same_dedupe_key_never_notifies_twice(org, send):
@@ -82,48 +83,56 @@ def test_long_title_is_cut_to_the_column(org, send):
     assert len(Notification.objects.get(pk=note.pk).title) == 200
 
 
-def test_failed_email_is_retried_then_recorded_as_failed(org, send, monkeypatch):
-    from huey.contrib.djhuey import HUEY
+def test_failed_email_is_retried_with_back_off_then_recorded_as_failed(org, send,
+                                                                       monkeypatch):
+
+    from django.core.mail import EmailMessage
+
+    from safecampus.core import clock
 
     calls = []
 
-    def broken(**kwargs):
-        calls.append(kwargs)
+    def broken(self, fail_silently=False):
+        calls.append(self.to)
         raise ConnectionRefusedError("mail relay down")
 
-    monkeypatch.setattr(services, "send_mail", broken)
-    HUEY.flush()
-    try:
-        # when the relay refuses the first attempt
+    monkeypatch.setattr(EmailMessage, "send", broken)
+    start = clock.now()
+    # when the relay refuses the first attempt (made by the task after commit)
+    with clock.frozen(start):
         send(recipients=[org.users.staff], dedupe_key="x")
-        delivery = Delivery.objects.get(channel="email")
-        # then the attempt and the error are recorded, and huey holds a retry for later
-        assert len(calls) == 1
-        assert (delivery.attempts, delivery.state, delivery.last_error) == (
-            1, Delivery.State.PENDING, "mail relay down")
-        scheduled = HUEY.scheduled()
-        assert [t.name for t in scheduled] == ["deliver_email"] and scheduled[0].retries == 1
-        # when the retries fail too, the delivery is given up after the third attempt
-        for _retry in (1, 2):  # as the consumer would, a minute later each time
-            later = HUEY.scheduled()[0].eta + dt.timedelta(seconds=1)
-            for task in HUEY.read_schedule(later):
-                HUEY.execute(task, timestamp=later)
-        delivery.refresh_from_db()
-        assert len(calls) == 3
-        assert (delivery.attempts, delivery.state) == (3, Delivery.State.FAILED)
-        assert delivery.last_error == "mail relay down"
-        # and the in-app copy is there regardless
-        assert Delivery.objects.get(channel="in_app").state == Delivery.State.SENT
-        # a later attempt leaves a finished delivery alone
-        monkeypatch.setattr(services, "send_mail", lambda **kw: calls.append(kw))
-        assert services.delivery_attempt_email(delivery_id=delivery.pk).attempts == 3
-        assert len(calls) == 3
-    finally:
-        HUEY.flush()
+    delivery = Delivery.objects.get(channel="email")
+    # then the attempt and the error are recorded, and the next attempt waits a minute
+    assert len(calls) == 1
+    assert (delivery.attempts, delivery.state, delivery.last_error) == (
+        1, Delivery.State.PENDING, "mail relay down")
+    assert delivery.next_attempt_at == start + dt.timedelta(minutes=1)
+    # the periodic sender leaves it alone before then, and retries after 1, 5 and 30 minutes
+    with clock.frozen(start + dt.timedelta(seconds=59)):
+        services.deliveries_send_due()
+    assert len(calls) == 1
+    at = start
+    for wait in (1, 5, 30):
+        at += dt.timedelta(minutes=wait)
+        with clock.frozen(at):
+            services.deliveries_send_due()
+    delivery.refresh_from_db()
+    assert len(calls) == 4
+    assert (delivery.attempts, delivery.state, delivery.next_attempt_at) == (
+        4, Delivery.State.FAILED, None)
+    assert delivery.last_error == "mail relay down"
+    # and the in-app copy is there regardless
+    assert Delivery.objects.get(channel="in_app").state == Delivery.State.SENT
+    # a later attempt leaves a finished delivery alone
+    monkeypatch.setattr(EmailMessage, "send", lambda self, fail_silently=False: calls.append(1))
+    with clock.frozen(at + dt.timedelta(days=1)):
+        services.deliveries_send_due()
+        assert services.delivery_attempt_email(delivery_id=delivery.pk).attempts == 4
+    assert len(calls) == 4
 
 
 def test_pending_email_is_picked_up_by_the_periodic_retry(org, monkeypatch):
-    from safecampus.notifications.tasks import retry_pending_email
+    from safecampus.notifications.tasks import send_due as retry_pending_email
 
     # given an e-mail left pending (the consumer was down: no on-commit run here)
     services.notification_send(recipients=[org.users.staff], verb="v", title="待发送",
