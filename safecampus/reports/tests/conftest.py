@@ -1,0 +1,1 @@
+from .helpers import frozen_now, november  # noqa: F401
