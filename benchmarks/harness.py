@@ -89,6 +89,34 @@ def prepare_environment(backend: str, *, sqlite_path: Path, pg_db: str, keep: bo
     return False
 
 
+def child_setup(args, name: str, *, sqlite_path: Path, pg_db: str, matches, generate):
+    """The start of every benchmark child process: point Django at the benchmark database
+    (:func:`prepare_environment`), ``django.setup()``, migrate, keep the database when
+    ``--keep`` and ``matches()`` says it holds this benchmark's data (else empty it and call
+    ``generate(log)``), then ``ANALYZE``. ``matches`` and ``generate`` import their models
+    themselves (Django is set up only here). Returns ``(log, generation)``: ``log(message)``
+    prints ``[name backend] message`` on stderr; ``generation`` is what ``generate``
+    returned, None when the database was reused."""
+    reuse = prepare_environment(args.backend, sqlite_path=sqlite_path, pg_db=pg_db,
+                                keep=args.keep)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from benchmarks.generate import analyze
+
+    def log(message: str) -> None:
+        print(f"[{name} {args.backend}] {message}", file=sys.stderr, flush=True)
+
+    call_command("migrate", interactive=False, verbosity=0)
+    reuse = reuse_or_recreate(args.backend, reuse, matches, log, sqlite_path=sqlite_path,
+                              pg_db=pg_db)
+    generation = None if reuse else generate(log)
+    analyze()
+    return log, generation
+
+
 def backends_for(choice: str) -> list[str]:
     """The backends ``--backend choice`` names: ``both`` is SQLite and PostgreSQL, ``auto``
     PostgreSQL when ``DATABASE_URL`` points at it (else SQLite)."""
