@@ -74,6 +74,8 @@ bench: install assets messages
 	$(PYTHON) benchmarks/checker.py
 	$(PYTHON) benchmarks/risk_map.py
 	$(PYTHON) benchmarks/open311.py
+	$(PYTHON) benchmarks/reports.py
+	$(PYTHON) benchmarks/cockpit.py
 
 lint: install
 	$(BIN)/ruff check .

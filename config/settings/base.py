@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "safecampus.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -113,6 +114,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (CAS): only answers authenticate(ticket=…, service=…) and only when
+    # CAS_SERVER_URL is set; maps the CAS person to a SafeCampus user.
+    "safecampus.accounts.backends.CASBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -167,6 +171,8 @@ else:
     }
 
 EMAIL_BACKEND = env.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Seconds an SMTP connection may take (a hung mail server must not hold a sender forever).
+EMAIL_TIMEOUT = env.get_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "safecampus@localhost")
 
 REST_FRAMEWORK = {
@@ -243,10 +249,58 @@ CONTENT_SECURITY_POLICY = {
 AXES_FAILURE_LIMIT = 10
 AXES_VERBOSE = False
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # CAS tickets are not counted (accounts.backends)
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "safecampus.core.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
+
+# Single sign-on through CAS 2.0/3.0 (统一身份认证), on when SAFECAMPUS_CAS_SERVER_URL is set
+# (e.g. https://authserver.example.edu.cn/authserver/). Local accounts keep working beside it.
+CAS_SERVER_URL = env.get("SAFECAMPUS_CAS_SERVER_URL") or None
+CAS_VERSION = env.get("SAFECAMPUS_CAS_VERSION", "3")  # "2" or "3"
+CAS_ROOT_PROXIED_AS = env.get("SAFECAMPUS_CAS_SERVICE_ROOT") or None  # behind a proxy
+CAS_CREATE_USER = False  # our backend creates and maps users itself
+CAS_APPLY_ATTRIBUTES_TO_USER = False  # … and copies only name and e-mail, on creation
+CAS_STORE_NEXT = False
+CAS_IGNORE_REFERER = True
+CAS_CHECK_NEXT = True
+CAS_LOGIN_MSG = None
+CAS_LOGGED_MSG = None
+CAS_RETRY_LOGIN = False
+CAS_LOGOUT_COMPLETELY = True
+CAS_REDIRECT_URL = "/"
+# The CAS attribute holding the person's id ("cas:user" = the CAS user name itself).
+CAS_USERNAME_ATTRIBUTE = env.get("SAFECAMPUS_CAS_USERNAME_ATTRIBUTE", "cas:user")
+SAFECAMPUS_CAS = {
+    # Which SafeCampus field the CAS id is matched against: "employee_number" (学工号, as the
+    # roster import fills it; case-insensitive) or "username" (exact). Administrators, and by
+    # user name accounts with their own password, are only mapped when the office ticks
+    # "linked to unified identity authentication" (User.cas_linked).
+    "MATCH_FIELD": env.get("SAFECAMPUS_CAS_MATCH_FIELD", "employee_number"),
+    # Attributes tried in order for a new account's name, e-mail and (when matching by
+    # user name) staff/student number.
+    "NAME_ATTRIBUTES": env.get_list("SAFECAMPUS_CAS_NAME_ATTRIBUTE", ["cn", "displayName", "name"]),
+    "EMAIL_ATTRIBUTES": env.get_list("SAFECAMPUS_CAS_EMAIL_ATTRIBUTE", ["mail", "email"]),
+    "NUMBER_ATTRIBUTES": env.get_list("SAFECAMPUS_CAS_NUMBER_ATTRIBUTE", ["employeeNumber"]),
+    # Role of a NEW account by an attribute value, e.g. "eduPersonAffiliation" with
+    # "staff:community_member,faculty:community_member"; default community_member (师生).
+    # Existing users keep their roles: CAS never changes them.
+    "ROLE_ATTRIBUTE": env.get("SAFECAMPUS_CAS_ROLE_ATTRIBUTE", ""),
+    "ROLE_MAP": dict(item.split(":", 1) for item in env.get_list("SAFECAMPUS_CAS_ROLE_MAP", [])
+                     if ":" in item),
+    # Seconds to wait for the CAS server when validating a ticket.
+    "TIMEOUT_SECONDS": env.get_int("SAFECAMPUS_CAS_TIMEOUT_SECONDS", 10),
+    # Accept the CAS server's single-logout POST (logoutRequest). Off by default: the request
+    # is not signed, so anyone who knows a service ticket could end that session.
+    "SINGLE_LOGOUT": env.get_bool("SAFECAMPUS_CAS_SINGLE_LOGOUT", False),
+}
+
+# Two-factor authentication (TOTP, django-otp): optional for office staff; with
+# SAFECAMPUS_OFFICE_2FA_REQUIRED office roles must set a device up at their next sign-in.
+OFFICE_2FA_REQUIRED = env.get_bool("SAFECAMPUS_OFFICE_2FA_REQUIRED", False)
+OTP_TOTP_ISSUER = env.get("SAFECAMPUS_OTP_ISSUER", "SafeCampus")
+OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled after each wrong code (django-otp)
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # WeasyPrint: a CJK font for notices. SAFECAMPUS_PDF_FONT may name a .ttf/.otf/.ttc file.
 PDF_FONT_PATH = env.get("SAFECAMPUS_PDF_FONT")
@@ -267,6 +321,11 @@ SAFECAMPUS = {
     "DUPLICATE_RADIUS_DAYS": 30,
     # The whole university's dashboard figures are recomputed this often (minutes).
     "DASHBOARD_REFRESH_MINUTES": env.get_int("SAFECAMPUS_DASHBOARD_REFRESH_MINUTES", 5),
+    # Safety work reports: a queued or running report silent this long is marked failed
+    # (a worker killed mid-build, a lost task); a failed scheduled report is retried this many
+    # times by the schedules' run.
+    "REPORT_STUCK_MINUTES": env.get_int("SAFECAMPUS_REPORT_STUCK_MINUTES", 30),
+    "REPORT_AUTO_RETRIES": env.get_int("SAFECAMPUS_REPORT_AUTO_RETRIES", 2),
     # Inspections: days between checks of a place by its risk level (四色图), when a plan
     # follows the risk level; a failed item failed again at the same place within this many
     # months is a repeat finding; rectification days when a plan gives none.
@@ -336,6 +395,32 @@ SAFECAMPUS = {
     "OPEN311_JURISDICTION_ID": env.get("SAFECAMPUS_OPEN311_JURISDICTION_ID", "safecampus"),
     "OPEN311_LIST_DAYS": 90,
     "OPEN311_LIST_MAX": 1000,
+    # Notification channels: group-robot webhooks and SMS time out after this many seconds
+    # (a timeout is a failed attempt, retried after 1, 5 and 30 minutes).
+    "WEBHOOK_TIMEOUT_SECONDS": env.get_int("SAFECAMPUS_WEBHOOK_TIMEOUT_SECONDS", 5),
+    "SMS_TIMEOUT_SECONDS": env.get_int("SAFECAMPUS_SMS_TIMEOUT_SECONDS", 5),
+    # A message being sent is reserved for its worker this long (longer than any timeout).
+    "SEND_LEASE_SECONDS": 300,
+    # Group-robot webhooks: https only and public addresses only, unless turned on here
+    # (tests against a loopback server turn both on).
+    "ROBOT_ALLOW_HTTP": env.get_bool("SAFECAMPUS_ROBOT_ALLOW_HTTP", False),
+    "ROBOT_ALLOW_PRIVATE": env.get_bool("SAFECAMPUS_ROBOT_ALLOW_PRIVATE", False),
+    # Each kind's webhook must be on its vendor's host (qyapi.weixin.qq.com, …) unless on.
+    "ROBOT_ALLOW_ANY_HOST": env.get_bool("SAFECAMPUS_ROBOT_ALLOW_ANY_HOST", False),
+    # SMS provider (dotted path): the logging one sends nothing; Tencent Cloud sends for real.
+    "SMS_PROVIDER": env.get("SAFECAMPUS_SMS_PROVIDER",
+                            "safecampus.notifications.sms.LoggingSmsProvider"),
+    "TENCENT_SMS_SECRET_ID": env.get("SAFECAMPUS_TENCENT_SMS_SECRET_ID", ""),
+    "TENCENT_SMS_SECRET_KEY": env.get("SAFECAMPUS_TENCENT_SMS_SECRET_KEY", ""),
+    "TENCENT_SMS_APP_ID": env.get("SAFECAMPUS_TENCENT_SMS_APP_ID", ""),
+    "TENCENT_SMS_SIGN": env.get("SAFECAMPUS_TENCENT_SMS_SIGN", ""),
+    "TENCENT_SMS_TEMPLATE_ID": env.get("SAFECAMPUS_TENCENT_SMS_TEMPLATE_ID", ""),
+    "TENCENT_SMS_REGION": env.get("SAFECAMPUS_TENCENT_SMS_REGION", "ap-guangzhou"),
+    "TENCENT_SMS_ENDPOINT": env.get("SAFECAMPUS_TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com"),
+    # Characters of the title passed as the SMS template's one parameter.
+    "SMS_TEMPLATE_PARAM_MAX": env.get_int("SAFECAMPUS_SMS_TEMPLATE_PARAM_MAX", 20),
+    # The daily digest e-mail goes out at this local hour (Asia/Shanghai).
+    "DIGEST_HOUR": 8,
 }
 
 # The cache is shared by the web processes and the task consumer: Redis when configured,

@@ -56,6 +56,8 @@ from safecampus.notifications.models import Delivery, Notification
 from safecampus.organisation.models import Building, Campus, Place, Unit, Zone
 
 from . import data
+from .channels import ChannelDemo
+from .cockpit import CockpitDemo
 from .community_bookings import ServiceDemo
 from .community_concerns import ConcernDemo
 from .community_open311 import Open311Demo
@@ -74,6 +76,7 @@ from .police_bulletins import BulletinDemo
 from .police_meetings import MeetingDemo
 from .police_partners import PartnerDemo
 from .police_risks import RiskDemo
+from .reports import ReportDemo
 from .traffic import TrafficDemo
 from .traffic_abandoned import AbandonedDemo
 from .traffic_charging import ChargingDemo
@@ -938,6 +941,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
     # name the categories).
     community_areas = [area(random.Random(seed + 31 + n), world, now) for n, area in
                        enumerate((ConcernDemo, ServiceDemo, SurveyDemo, Open311Demo))]
+    channels = ChannelDemo(random.Random(seed + 41), world, now)
     replay.run(hazard_plans, now, progress=progress,
                extra=inspections.events() + patrols.events() + traffic.events()
                + [event for area in traffic_areas for event in area.events()]
@@ -954,6 +958,13 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
         traffic.backdate()
         for area in traffic_areas + education_areas + police_areas + community_areas:
             area.backdate()
+        channels.backdate()
+    # Safety work reports last: they are written from the year of data (a few seconds).
+    reports = ReportDemo(now)
+    reports.run()
+    # The whole university's wall display (big screen), with the demo's fixed address.
+    cockpit = CockpitDemo()
+    cockpit.run()
     return {
         "campuses": Campus.objects.count(),
         "units": Unit.objects.count(),
@@ -975,4 +986,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, hazards: int = DEFAULT_HAZARDS,
            for key, value in area.counts.items()},
         **{f"community_{key}": value for area in community_areas
            for key, value in area.counts.items()},
+        **{f"channels_{key}": value for key, value in channels.counts.items()},
+        **{f"reports_{key}": value for key, value in reports.counts.items()},
+        **{f"cockpit_{key}": value for key, value in cockpit.counts.items()},
     }

@@ -273,7 +273,8 @@ class LedgerFilterForm(forms.Form):
     grade = forms.ChoiceField(choices=[("", _("All grades"))] + Grade.choices, required=False,
                               label=_("Grade"))
     status = forms.ChoiceField(
-        choices=[("", _("All statuses")), ("open", _("All open"))] + Status.choices,
+        choices=[("", _("All statuses")), ("open", _("All open")),
+                 ("valid", _("All but rejected and duplicates"))] + Status.choices,
         required=False,
         label=_("Status"),
     )

@@ -14,6 +14,7 @@ from safecampus.core.forms import id_or_none
 from .models import (
     OPEN_STATES,
     UNIT_STATES,
+    VOID_STATES,
     Hazard,
     HazardCategory,
     RectificationNotice,
@@ -81,6 +82,8 @@ def hazard_ledger(user, filters: LedgerFilters) -> QuerySet[Hazard]:
         qs = qs.filter(grade=filters.grade)
     if filters.status == "open":
         qs = qs.filter(status__in=OPEN_STATES)
+    elif filters.status == "valid":  # rejected and duplicate reports are not hazards
+        qs = qs.exclude(status__in=VOID_STATES)
     elif filters.status:
         qs = qs.filter(status=filters.status)
     if filters.overdue:

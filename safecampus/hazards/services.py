@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -26,7 +27,7 @@ from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, perm_require
 from safecampus.core.idempotency import idempotency_lookup, idempotency_remember
 from safecampus.core.uploads import photo_process
-from safecampus.notifications.services import notification_send
+from safecampus.notifications.services import notification_send, robot_broadcast
 from safecampus.organisation.models import Building, Campus, Place, Unit
 
 from .models import (
@@ -297,6 +298,13 @@ def hazard_report(
                                         user=reporter)
             transaction.set_rollback(True)
             return winner
+        if hazard.grade == Grade.MAJOR:  # the office's group chats hear of it at once
+            with translation.override(settings.LANGUAGE_CODE):  # not the reporter's language
+                robot_broadcast(
+                    topic="hazards", campus_id=campus.pk, url=_hazard_url(hazard), urgent=True,
+                    title=_("Major hazard reported: %(title)s") % {"title": hazard.title},
+                    body=_("%(campus)s · %(category)s") % {"campus": campus.name,
+                                                           "category": category})
         if not notify_office:
             return hazard
         _notify_on_commit(
@@ -430,6 +438,7 @@ def _tell_reporter(hazard: Hazard, template: str, *, body: str = "") -> None:
         body=body,
         url=_hazard_url(hazard),
         dedupe_key=f"hazard:{hazard.pk}:reporter:{hazard.status}:{hazard.version}",
+        private=hazard.is_anonymous,  # logs and the admin never name an anonymous reporter
     )
 
 
@@ -1086,6 +1095,12 @@ def _deadline_step(hazard: Hazard, *, level: int) -> None:
             title = _("Escalated to the office head: overdue since %(deadline)s: %(title)s") % (
                 values)
         verb = "hazards.escalate"
+        with translation.override(settings.LANGUAGE_CODE):
+            robot_broadcast(topic="hazards", url=_hazard_url(hazard), campus_id=hazard.campus_id,
+                            title=(_("Escalated to the unit leader: overdue since %(deadline)s: "
+                                     "%(title)s") if level == 1 else
+                                   _("Escalated to the office head: overdue since "
+                                     "%(deadline)s: %(title)s")) % values)
     activity_record(target=hazard, actor=None, verb=verb, data={"level": level})
     _notify_on_commit(
         recipients=recipients,

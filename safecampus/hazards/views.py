@@ -93,12 +93,18 @@ def ledger(request):
     if not request.user.has_perm("hazards.view_ledger"):
         raise PermissionDenied
     form = LedgerFilterForm(request.GET or None)
-    rows = selectors.hazard_ledger(request.user, form.to_filters())
+    filters = form.to_filters()
+    rows = selectors.hazard_ledger(request.user, filters)
     page = paginate(request, rows, per_page=50)
     query = request.GET.copy()
     query.pop("page", None)
+    # How many rows match, shown when the ledger is narrowed by status, grade, overdue or
+    # dates (e.g. a cockpit drill-down): one count of a filtered set, never of the whole table.
+    narrowed = filters.status or filters.grade or filters.overdue or filters.date_from \
+        or filters.date_to
     return render(request, "hazards/ledger.html", {
         "form": form, "page": page, "query": query.urlencode(),
+        "matching": rows.order_by().count() if narrowed else None,
         "can_export": request.user.has_perm("hazards.export_ledger"),
         "can_import": request.user.has_perm("hazards.import_ledger"),
     })

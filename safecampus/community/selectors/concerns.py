@@ -6,6 +6,7 @@ submitter; contact details go only to holders of ``community.view_concern_contac
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -39,6 +40,39 @@ def concern_expected_at(concern: Concern, *, calendar: WorkCalendar | None = Non
     since = concern.reopened_at or concern.submitted_at
     day = since.astimezone(clock.local_zone()).date()
     return clock.end_of_local_day(_answer_day(day, concern.category.answer_days, calendar))
+
+
+def answer_due_day(day: dt.date, days: int, calendar: WorkCalendar | None = None) -> dt.date:
+    """The last local day to answer a concern submitted on local day ``day`` whose category
+    allows ``days`` working days (answered on time: first answered by the end of it)."""
+    return _answer_day(day, days, calendar)
+
+
+def answer_due_days(first: dt.date, last: dt.date, days: int,
+                    calendar: WorkCalendar | None = None) -> dict[dt.date, dt.date]:
+    """:func:`answer_due_day` of every local day from ``first`` to ``last`` (both included),
+    the working days read in one pass rather than once per day."""
+    span = (last - first).days + 1
+    if days < 1:
+        return {first + dt.timedelta(days=i): first + dt.timedelta(days=i) for i in range(span)}
+    end = last + dt.timedelta(days=days * 3 + 30)
+    calendar = calendar or WorkCalendar(first, end)
+    working: list[dt.date] = []
+    day = first
+    try:
+        while day < end:
+            day += dt.timedelta(days=1)
+            if calendar.is_working_day(day):
+                working.append(day)
+    except DomainError:  # a year without official holidays: those days one by one
+        pass
+    out = {}
+    for i in range(span):
+        submitted = first + dt.timedelta(days=i)
+        index = bisect.bisect_right(working, submitted) + days - 1
+        out[submitted] = (working[index] if index < len(working)
+                          else _answer_day(submitted, days, calendar))
+    return out
 
 
 def _answer_day(day: dt.date, days: int, calendar: WorkCalendar | None) -> dt.date:

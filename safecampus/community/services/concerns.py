@@ -516,7 +516,8 @@ def _tell_submitter(concern: Concern, *, verb: str, title: str, entry, body: str
     submitter, url = concern.submitter, concern.get_absolute_url()
     transaction.on_commit(lambda: notification_send(
         recipients=[submitter], verb=verb, title=title, body=body, url=url,
-        dedupe_key=f"concern:{concern.pk}:entry:{entry.pk}", email=False))
+        dedupe_key=f"concern:{concern.pk}:entry:{entry.pk}", email=False,
+        private=concern.is_anonymous))  # logs and the admin never name an anonymous sender
 
 
 def _site_text(template: str, **values) -> str:

@@ -58,6 +58,17 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
                      r"abandoned-vehicle cases, [1-9]\d* gate records, [1-9]\d* duty posts, "
                      r"[1-9]\d* charging stations with [1-9]\d* sessions\.",
                      output), output
+    # and the whole university's wall display has the demo's fixed address, printed and open
+    from django.test import Client
+
+    from safecampus.dashboards.models import DisplayToken
+    from safecampus.demo.cockpit import DEMO_TOKEN
+
+    assert f"http://127.0.0.1:8000/screen/{DEMO_TOKEN}/" in output
+    assert DisplayToken.objects.get().campus_id is None
+    with clock.frozen(NOW):
+        screen = Client().get(f"/screen/{DEMO_TOKEN}/")
+    assert screen.status_code == 200 and "逾期隐患" in screen.content.decode()
 
     # then the university has four campuses, the security office and 11 categories
     assert sorted(Campus.objects.values_list("name", flat=True)) == sorted(

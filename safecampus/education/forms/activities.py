@@ -207,6 +207,8 @@ class ActivityFilterForm(forms.Form):
                               choices=[("", _("All states")), *Activity.State.choices])
     campus = forms.CharField(required=False)
     campaign = forms.CharField(required=False)
+    date_from = LocalDateField(label=_("From"))
+    date_to = LocalDateField(label=_("To"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,7 +231,8 @@ class ActivityFilterForm(forms.Form):
         return {"term": Term.objects.filter(pk=term_id).first() if term_id else None,
                 "topic": d.get("topic") or "", "kind": d.get("kind") or "",
                 "state": d.get("state") or "", "campus_id": id_or_none(d.get("campus")),
-                "campaign_id": id_or_none(d.get("campaign"))}
+                "campaign_id": id_or_none(d.get("campaign")),
+                "date_from": d.get("date_from"), "date_to": d.get("date_to")}
 
 
 class CoverageForm(forms.Form):

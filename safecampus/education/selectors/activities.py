@@ -116,9 +116,15 @@ def activities_visible_to(user):
 
 def activity_list(user, *, term: Term | None = None, topic: str = "", kind: str = "",
                   campus_id: int | None = None, campaign_id: int | None = None,
-                  state: str = ""):
-    """Visible activities, newest first, narrowed by the list's filters."""
+                  state: str = "", date_from: dt.date | None = None,
+                  date_to: dt.date | None = None):
+    """Visible activities, newest first, narrowed by the list's filters; ``date_from`` and
+    ``date_to`` are local (Asia/Shanghai) days of the start, both included."""
     qs = activities_visible_to(user)
+    if date_from:
+        qs = qs.filter(starts_at__gte=clock.start_of_local_day(date_from))
+    if date_to:
+        qs = qs.filter(starts_at__lt=clock.start_of_local_day(date_to + dt.timedelta(days=1)))
     if term is not None:
         start, end = term_bounds(term)
         qs = qs.filter(starts_at__gte=start, starts_at__lte=end)

@@ -270,6 +270,8 @@ class IncidentFilterForm(forms.Form):
                                choices=[("", _("All sources")), *Incident.Source.choices])
     date_from = LocalDateField(label=_("From"))
     date_to = LocalDateField(label=_("To"))
+    campus = forms.ModelChoiceField(Campus.objects.all(), required=False, label=_("Campus"),
+                                    empty_label=_("All campuses"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -288,4 +290,5 @@ class IncidentFilterForm(forms.Form):
         d = getattr(self, "cleaned_data", {})
         return {"category": d.get("category") or "", "disposition": d.get("disposition") or "",
                 "source": d.get("source") or "", "date_from": d.get("date_from"),
-                "date_to": d.get("date_to"), "text": d.get("q") or ""}
+                "date_to": d.get("date_to"), "text": d.get("q") or "",
+                "campus_id": d["campus"].pk if d.get("campus") else None}

@@ -51,14 +51,17 @@ def incident_list_allowed(user) -> bool:
 
 def incident_search(user, *, category: str = "", disposition: str = "", source: str = "",
                     date_from: dt.date | None = None, date_to: dt.date | None = None,
-                    text: str = "") -> QuerySet[Incident]:
+                    text: str = "", campus_id: int | None = None) -> QuerySet[Incident]:
     """The incident list's filters over what ``user`` may see, newest occurred first.
 
-    Dates are local (Asia/Shanghai) days of the time the incident occurred, both included.
+    Dates are local (Asia/Shanghai) days of the time the incident occurred, both included;
+    ``campus_id`` keeps the incidents recorded on that campus.
     ``text`` matches a reference (``JQ2026-00042``) exactly, else summary, type as
     recorded, location, place name, police reference or number in an imported log.
     """
     rows = incident_list_visible_to(user)
+    if campus_id:
+        rows = rows.filter(campus_id=campus_id)
     if category:
         rows = rows.filter(category=category)
     if disposition:

@@ -44,7 +44,7 @@ from safecampus.core.models import ActivityEntry
 from safecampus.core.phones import phone_is_valid, phone_normalise
 from safecampus.hazards import services as hazard_services
 from safecampus.hazards.models import Grade, Hazard, Source
-from safecampus.notifications.services import notification_send
+from safecampus.notifications.services import notification_send, robot_broadcast
 from safecampus.organisation.models import Campus, Place
 
 from ..models import DutyLogEntry, DutyShift, Incident
@@ -638,6 +638,18 @@ def _incident_create(*, actor, source: str, reported_at, occurred_at, **values) 
     return incident
 
 
+def _incident_broadcast(incident: Incident) -> None:
+    """Tell the group robots of topic "incidents" that the duty room recorded an incident
+    (number, category and campus only — the summary may name people), in the site
+    language, after commit."""
+    with translation.override(settings.LANGUAGE_CODE):
+        robot_broadcast(
+            topic="incidents", campus_id=incident.campus_id, url=incident.get_absolute_url(),
+            title=_("New incident %(reference)s: %(category)s") % {
+                "reference": incident.reference, "category": incident.get_category_display()},
+            body=incident.campus.name if incident.campus_id else "")
+
+
 def incident_record(
     *,
     actor,
@@ -691,6 +703,7 @@ def incident_record(
                             result=incident)
         if winner is not None:
             return winner
+        _incident_broadcast(incident)
     return incident
 
 
@@ -746,6 +759,7 @@ def duty_entry_to_incident(
                               "entry": entry.pk})
         activity_record(target=entry, actor=actor, verb="patrols.duty_entry_to_incident",
                         data={"incident": incident.pk, "reference": incident.reference})
+        _incident_broadcast(incident)
     return incident
 
 

@@ -44,7 +44,7 @@ from safecampus.core.geo import (
     distance_m,
     parse_degrees,
 )
-from safecampus.notifications.services import notification_send
+from safecampus.notifications.services import notification_send, robot_broadcast
 
 from ..models import Checkpoint, CheckpointScan, PatrolRound, PatrolSchedule, PatrolShift
 
@@ -713,11 +713,11 @@ def patrol_sweep(*, at: dt.datetime | None = None) -> dict[str, int]:
                     activity_record(target=round_, actor=None, verb="patrols.missed_checkpoints",
                                     from_state=old_state, to_state=round_.state,
                                     data={"missed": missed})
-                _alert_missed(round_, missed)
+                _alert_missed(round_, missed, first=round_.state != old_state)
     return {"shifts": shifts, "rounds_closed": closed, "rounds_incomplete": incomplete}
 
 
-def _alert_missed(round_: PatrolRound, missed: int) -> None:
+def _alert_missed(round_: PatrolRound, missed: int, *, first: bool = True) -> None:
     leader = round_.shift.leader
     recipients = [leader] if leader is not None else office_people(Role.OFFICE_ADMIN)
     start = round_.window_start.astimezone(clock.local_zone())
@@ -729,3 +729,6 @@ def _alert_missed(round_: PatrolRound, missed: int) -> None:
         recipients=recipients, verb="patrols.missed_checkpoints", title=title,
         url=round_.get_absolute_url(), dedupe_key=f"patrols:round:{round_.pk}:missed",
     ))
+    if first:  # the group chats hear of a round once, when it closes incomplete
+        robot_broadcast(topic="patrols", title=title, url=round_.get_absolute_url(),
+                        campus_id=round_.route.campus_id)

@@ -106,6 +106,8 @@ class ViolationFilterForm(forms.Form):
                               choices=[("", _("All states"))] + Violation.State.choices)
     date_from = LocalDateField(label=_("From"))
     date_to = LocalDateField(label=_("To"))
+    campus = forms.ModelChoiceField(Campus.objects.all(), required=False, label=_("Campus"),
+                                    empty_label=_("All campuses"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,9 +116,10 @@ class ViolationFilterForm(forms.Form):
     def filters(self) -> dict:
         """The valid filters (a bad one is left out and shown as the form's error)."""
         data = self.cleaned_data if self.is_bound else {}
+        campus = data.get("campus")
         return {"plate": data.get("plate") or "", "kind": data.get("kind") or "",
                 "state": data.get("state") or "", "date_from": data.get("date_from"),
-                "date_to": data.get("date_to")}
+                "date_to": data.get("date_to"), "campus_id": campus.pk if campus else None}
 
 
 class OffenderRuleForm(forms.Form):

@@ -49,11 +49,13 @@ def violation_list_visible_to(user):
 
 def violation_search(user, *, kind: str = "", state: str = "", level: str = "",
                      date_from: dt.date | None = None, date_to: dt.date | None = None,
-                     plate: str = ""):
+                     plate: str = "", campus_id: int | None = None):
     """The visible violations filtered as the list page and the API offer: type, state,
-    level, local days seen (inclusive), and a plate or part of one (normalised, so
+    level, local days seen (inclusive), campus, and a plate or part of one (normalised, so
     ``"陕a 123"`` finds 陕A12345)."""
     rows = violation_list_visible_to(user)
+    if campus_id:
+        rows = rows.filter(campus_id=campus_id)
     if kind:
         rows = rows.filter(kind=kind)
     if state:

@@ -87,6 +87,17 @@ class Command(BaseCommand):
             "community_concerns", "community_concerns_public", "community_service_requests",
             "community_services", "community_surveys", "community_survey_responses",
             "community_open311_clients")})
+        self.stdout.write(_(
+            "Safety work reports: %(reports_done)s reports of %(reports_period)s generated (the "
+            "whole university's by its monthly schedule, sent to %(reports_sent_to)s "
+            "recipients, and one campus's)."
+        ) % {key: counts.get(key, 0) for key in (
+            "reports_done", "reports_period", "reports_sent_to")})
+        if counts.get("cockpit_screen_path"):
+            self.stdout.write(_(
+                "Big screen of the whole university (a wall display, no sign-in): "
+                "%(path)s on this server, e.g. http://127.0.0.1:8000%(path)s"
+            ) % {"path": counts["cockpit_screen_path"]})
         self.stdout.write(_("Every demo account's password is “%(password)s”; "
                             "run “manage.py demo_accounts” to see whom to sign in as.")
                           % {"password": "safecampus"})
