@@ -41,6 +41,8 @@ migrate: install
 	mkdir -p var
 	$(MANAGE) migrate --no-input -v 0
 
+# The demo prints links and QR codes for the port it serves on (unless told otherwise).
+demo: export SAFECAMPUS_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 demo: install assets messages migrate
 	$(MANAGE) demo_load --if-empty
 	$(MANAGE) demo_accounts

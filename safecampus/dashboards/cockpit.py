@@ -60,8 +60,12 @@ Metric keys (stable; the reports use them) and what each counts:
                                 to answer after the local day submitted
                                 (``community.selectors.concerns.answer_due_day``), or not
                                 answered yet and not overdue now (``community`` ``overdue_q``).
-``risk_major`` … ``risk_low``   state: published risk points at that level (重大/较大/一般/低);
-                                no history is kept, so None for a past period.
+``risk_major`` … ``risk_low``   state: published risk points at that level (重大/较大/一般/低).
+                                For a past period: the points published before its end
+                                (``published_at``, else ``created_at``) that are still
+                                published, at their
+                                current level (the register keeps no level history on the
+                                point; retired points drop out of every period).
 
 Campus: the hazard's, inspection's, route's, violation's, case's, activity's, incident's,
 concern's or risk point's campus; records without a campus count only for the university.
@@ -512,11 +516,13 @@ def _risks(viewer, campus_id, buckets, now) -> dict:
     points = risk_points_visible_to(viewer).filter(state=RiskPoint.State.PUBLISHED).order_by()
     if campus_id:
         points = points.filter(campus_id=campus_id)
-    levels = {}
-    if any(_is_now(b, now) for b in buckets):
-        levels = points.aggregate(**{lv: Count("pk", filter=Q(level=lv)) for lv in RISK_LEVELS})
-    return {b.name: {f"risk_{lv}": levels.get(lv) if _is_now(b, now) else None
-                     for lv in RISK_LEVELS} for b in buckets}
+    counted = points.aggregate(**{
+        f"{b.name}_{lv}": Count("pk", filter=Q(level=lv) if _is_now(b, now)
+                                else Q(level=lv) & (Q(published_at__lt=b.end) | Q(
+                                    published_at__isnull=True, created_at__lt=b.end)))
+        for b in buckets if not _is_future(b, now) for lv in RISK_LEVELS})
+    return {b.name: {f"risk_{lv}": counted.get(f"{b.name}_{lv}") for lv in RISK_LEVELS}
+            for b in buckets}
 
 
 #: The sections in module order: key, title, metric definitions (key, label, unit, better),

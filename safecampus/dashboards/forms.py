@@ -55,7 +55,10 @@ class CockpitFilterForm(forms.Form):
                 self.add_error("date_from", _("Give the first day of a custom period."))
             if not last and "date_to" not in self.errors:
                 self.add_error("date_to", _("Give the last day of a custom period."))
-            if first and last:
+            if first and first > clock.local_today():
+                self.add_error("date_from", _("This period has not started yet; choose a "
+                                              "period up to today."))
+            elif first and last:
                 try:
                     data["custom"] = custom_period(first, last)
                 except DomainError as error:

@@ -30,8 +30,14 @@ class PreferenceForm(forms.Form):
                    "text messages wait until the end; urgent ones are sent at once and the "
                    "inbox is always immediate.")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, has_email: bool = True, **kwargs):
+        """``has_email`` False: the e-mail and digest choices are shown disabled and
+        unticked (nothing can be e-mailed to the user)."""
         super().__init__(*args, **kwargs)
+        if not has_email:
+            for name in ("email_enabled", "digest"):
+                self.fields[name].disabled = True
+                self.initial[name] = False
         bootstrap(self)
 
 

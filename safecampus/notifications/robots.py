@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import re
 import socket
 import time
 from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
@@ -77,9 +78,26 @@ def host_problem(kind: str, url: str) -> str:
         host = ""
     hosts = ROBOT_HOSTS.get(kind, ())
     if host in hosts:
-        return ""
+        return _shape_problem(kind, url)
     return _("This kind of robot's address is on %(hosts)s; copy it from the group's robot "
              "settings.") % {"hosts": " / ".join(hosts)}
+
+
+def _shape_problem(kind: str, url: str) -> str:
+    """Why ``url`` (on the right host) lacks the part that names the robot: WeCom's
+    ``key=``, DingTalk's ``access_token=`` or Feishu's ``/open-apis/bot/v2/hook/<id>``."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    if kind == "wecom" and not query.get("key", "").strip():
+        return _("A WeCom robot's address must contain key=…; copy the whole address from "
+                 "the group's robot settings.")
+    if kind == "dingtalk" and not query.get("access_token", "").strip():
+        return _("A DingTalk robot's address must contain access_token=…; copy the whole "
+                 "address from the group's robot settings.")
+    if kind == "feishu" and not re.fullmatch(r"/open-apis/bot/v2/hook/[^/]+/?", parts.path):
+        return _("A Feishu robot's address must have the path /open-apis/bot/v2/hook/<id>; "
+                 "copy the whole address from the group's robot settings.")
+    return ""
 
 
 def url_problem(url: str, *, resolve: bool = True) -> str:

@@ -725,6 +725,23 @@ def robot_deactivate(*, actor, robot_id: int) -> GroupRobot:
     return robot
 
 
+def robot_reactivate(*, actor, robot_id: int) -> GroupRobot:
+    """Send to a deactivated robot again. Needs ``notifications.manage_channels``;
+    ActivityEntry ``notifications.robot_reactivate`` (nothing when it is already active)."""
+    from safecampus.core.activity import activity_record
+    from safecampus.core.errors import perm_require
+
+    perm_require(actor, "notifications.manage_channels")
+    with transaction.atomic():
+        robot = GroupRobot.objects.select_for_update().get(pk=robot_id)
+        if not robot.active:
+            robot.active = True
+            robot.save(update_fields=["active", "updated_at"])
+            activity_record(target=robot, actor=actor, verb="notifications.robot_reactivate",
+                            from_state="inactive", to_state="active", comment=robot.name)
+    return robot
+
+
 def robot_test(*, actor, robot_id: int) -> RobotMessage:
     """Send a test message to robot ``robot_id`` now (also an inactive one) and return it
     with the outcome: SENT, or FAILED with the reason (one attempt, no retries). Needs

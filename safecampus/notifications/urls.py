@@ -16,6 +16,8 @@ urlpatterns = [
     path("robots/<int:pk>/", views_channels.robot_edit, name="robot_edit"),
     path("robots/<int:pk>/deactivate/", views_channels.robot_deactivate,
          name="robot_deactivate"),
+    path("robots/<int:pk>/reactivate/", views_channels.robot_reactivate,
+         name="robot_reactivate"),
     path("robots/<int:pk>/test/", views_channels.robot_test, name="robot_test"),
     path("deliveries/", views_channels.delivery_log, name="deliveries"),
     path("deliveries/<str:kind>/<int:pk>/retry/", views_channels.delivery_retry,

@@ -69,17 +69,21 @@ def preferences(request):
     from .services import preference_update
 
     pref = notification_preference_of(request.user)
-    form = PreferenceForm(request.POST or None, initial={
+    has_email = bool(request.user.email)
+    form = PreferenceForm(request.POST or None, has_email=has_email, initial={
         "email_enabled": pref.email_enabled, "sms_enabled": pref.sms_enabled,
         "digest": pref.digest, "quiet_start": pref.quiet_start, "quiet_end": pref.quiet_end,
         "phone": request.user.phone})
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not has_email:  # the disabled e-mail choices keep what is stored
+            data = {**data, "email_enabled": pref.email_enabled, "digest": pref.digest}
         try:
-            preference_update(user=request.user, **form.cleaned_data)
+            preference_update(user=request.user, **data)
         except DomainError as error:
             apply_domain_error(form, error)
         else:
             messages.success(request, _("Your notification settings were saved."))
             return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html",
-                  {"form": form, "has_email": bool(request.user.email)})
+                  {"form": form, "has_email": has_email})

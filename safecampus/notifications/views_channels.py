@@ -83,6 +83,16 @@ def robot_deactivate(request, pk: int):
 
 @login_required
 @require_POST
+def robot_reactivate(request, pk: int):
+    _require(request, MANAGE)
+    robot = services.robot_reactivate(actor=request.user, robot_id=_robot_or_404(pk).pk)
+    messages.success(request, _("The group robot “%(name)s” receives messages again.") % {
+        "name": robot.name})
+    return redirect("notifications:robots")
+
+
+@login_required
+@require_POST
 def robot_test(request, pk: int):
     """Send a test message now and say how it went (the reason when it failed)."""
     _require(request, MANAGE)
@@ -104,8 +114,10 @@ def delivery_log(request):
     _require(request, VIEW)
     form = DeliveryFilterForm(request.GET or None)
     channel = state = ""
-    if form.is_valid():
-        channel, state = form.cleaned_data["channel"], form.cleaned_data["state"]
+    if form.is_bound:  # an invalid filter is reported on the page and not applied
+        form.is_valid()
+        channel = form.cleaned_data.get("channel", "")
+        state = form.cleaned_data.get("state", "")
     robots = channel == DeliveryFilterForm.ROBOT
     digests = channel == DeliveryFilterForm.DIGEST
     rows = (selectors.robot_message_log(state=state) if robots

@@ -107,6 +107,8 @@ class ReportFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("State"), required=False)
 
     def __init__(self, *args, user, **kwargs):
+        # ids ``filter_<field>``: the generate form on the same page has ``id_<field>``
+        kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
         from .models import ReportKind
 

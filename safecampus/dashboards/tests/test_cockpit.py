@@ -57,6 +57,7 @@ from safecampus.patrols.selectors.incidents import incident_search
 from safecampus.patrols.selectors.reports import ReportFilters as PatrolFilters
 from safecampus.patrols.selectors.reports import completion_totals
 from safecampus.patrols.services.duty import incident_record
+from safecampus.police.models import RiskPoint
 from safecampus.police.selectors.risks import risk_point_list
 from safecampus.police.tests.risk_map_helpers import point
 from safecampus.tests.factories import user_with_role
@@ -240,6 +241,9 @@ def story(org):
     point(org.campus1, "R-2", level="low")
     point(org.campus2, "R-3", level="high")
     point(org.campus1, "R-4", level="major", state="draft")
+    # Published: R-1 in October, R-2 and R-3 in November (the register's publication times)
+    for code, day in (("R-1", (2026, 10, 15)), ("R-2", (2026, 11, 10)), ("R-3", (2026, 11, 20))):
+        RiskPoint.objects.filter(code=code).update(published_at=local(*day, 10))
     with clock.frozen(NOW):
         cache.clear()
         yield org
@@ -327,8 +331,8 @@ EXPECTED_OCTOBER = {
     "patrol_completion": 75.0, "patrol_missed_checkpoints": 1,  # the night across 1 Nov
     "traffic_violations": 1, "abandoned_vehicles": 0, "education_activities": 1,
     "education_coverage": 50.0, "incidents": 1, "concerns_received": 0,
-    "concerns_answered_on_time": None, "risk_major": None, "risk_high": None,
-    "risk_moderate": None, "risk_low": None,
+    "concerns_answered_on_time": None, "risk_major": 1, "risk_high": 0,
+    "risk_moderate": 0, "risk_low": 0,  # R-1 only was published by the end of October
 }
 
 
@@ -452,8 +456,9 @@ def test_rates_previous_period_change_and_trend(story):
     assert m["concerns_answered_on_time"]["value"] == 25.0
     # Open at the end of October (a past period): the October hazard only
     assert m["hazards_open"]["previous"] == 1
-    # Risk levels have no history: no previous figure
-    assert m["risk_major"]["previous"] is None and m["risk_major"]["change"] is None
+    # Risk points at the end of October: R-1 (major) was published; R-2 (low) only in November
+    assert (m["risk_major"]["previous"], m["risk_major"]["change"]) == (1, 0)
+    assert (m["risk_low"]["value"], m["risk_low"]["previous"]) == (1, 0)
     # The trend: 12 local months ending with November, oldest first
     trend = m["hazards_reported"]["trend"]
     assert [d for d, _v in trend][0] == dt.date(2025, 12, 1)
@@ -672,6 +677,8 @@ def test_period_switcher(story, client):
      "A period can be at most 731 days long."),
     ({"date_to": "2026-11-01"}, "date_from", "Give the first day of a custom period."),
     ({"date_from": "2026-11-41", "date_to": "2026-11-01"}, "date_from", "Enter a valid date."),
+    ({"date_from": "2027-01-01", "date_to": "2027-02-01"}, "date_from",
+     "This period has not started yet; choose a period up to today."),
 ])
 def test_custom_period_errors_are_shown_and_this_month_is_used(story, client, params, field,
                                                                message):

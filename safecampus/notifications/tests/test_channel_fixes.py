@@ -381,3 +381,87 @@ def test_the_log_names_the_page_and_links_failures_of_every_channel(org, client,
     client.force_login(org.users.admin)
     form = client.get(reverse("notifications:robot_create")).content.decode()
     assert re.search(r'for="id_name"[^>]*>\s*名称', form), "the robot's name is 名称"
+
+
+# --- final fixes -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("kind", "url", "message"), [
+    ("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send",
+     "企业微信机器人的地址必须包含 key=…，请从群机器人设置中复制完整地址。"),
+    ("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=",
+     "企业微信机器人的地址必须包含 key=…，请从群机器人设置中复制完整地址。"),
+    ("dingtalk", "https://oapi.dingtalk.com/robot/send?key=abc",
+     "钉钉机器人的地址必须包含 access_token=…，请从群机器人设置中复制完整地址。"),
+    ("feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/",
+     "飞书机器人的地址路径必须是 /open-apis/bot/v2/hook/<id>，请从群机器人设置中复制完整地址。"),
+    ("feishu", "https://open.feishu.cn/other/abc",
+     "飞书机器人的地址路径必须是 /open-apis/bot/v2/hook/<id>，请从群机器人设置中复制完整地址。"),
+])
+def test_a_robot_address_without_its_token_is_refused(org, settings, kind, url, message):
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "ROBOT_ALLOW_ANY_HOST": False}
+    with translation.override("zh-hans"), pytest.raises(DomainError) as error:
+        services.robot_save(actor=org.users.admin, name="n", kind=kind, webhook_url=url,
+                            topics=["alerts"])
+    assert error.value.field_errors == {"webhook_url": [message]}
+    assert not GroupRobot.objects.exists()
+    services.robot_save(actor=org.users.admin, name="企业微信群", kind="wecom", topics=["alerts"],
+                        webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1")
+
+
+def test_a_deactivated_robot_offers_reactivate_and_no_test_message(org, client, hook):
+    given = robot(hook.url + "/x", active=False)
+    client.force_login(org.users.admin)
+    with translation.override("zh-hans"):
+        page = client.get(reverse("notifications:robots")).content.decode()
+    test_url = reverse("notifications:robot_test", args=[given.pk])
+    again_url = reverse("notifications:robot_reactivate", args=[given.pk])
+    assert test_url not in page and "发送测试消息" not in page
+    assert again_url in page and "重新启用" in page
+    assert client.get(again_url).status_code == 405
+    client.force_login(org.users.staff)
+    assert client.post(again_url).status_code == 403
+    given.refresh_from_db()
+    assert given.active is False
+    client.force_login(org.users.admin)
+    answer = client.post(again_url, follow=True)
+    given.refresh_from_db()
+    assert given.active is True
+    page = answer.content.decode()
+    assert f"群机器人“{given.name}”已重新启用，将再次接收消息。" in page
+    assert test_url in page and again_url not in page
+
+
+def test_invalid_delivery_filters_are_reported(org, client):
+    client.force_login(org.users.admin)
+    with translation.override("zh-hans"):
+        page = client.get(reverse("notifications:deliveries"),
+                          {"channel": "zzz", "state": "failed"}).content.decode()
+    assert "以下筛选条件无效，未生效：" in page
+    assert re.search(r'id="filter-errors".*<strong>渠道</strong>', page)
+    assert "<strong>状态</strong>" not in page
+    page = client.get(reverse("notifications:deliveries"), {"state": "zzz"}).content.decode()
+    assert "<strong>状态</strong>" in page
+    page = client.get(reverse("notifications:deliveries"), {"state": "failed"}).content.decode()
+    assert "以下筛选条件无效" not in page
+
+
+def test_without_an_email_address_the_email_choices_are_disabled(org, client):
+    user = org.users.student
+    user.email = ""
+    user.save(update_fields=["email"])
+    NotificationPreference.objects.create(user=user, email_enabled=True, digest=True)
+    client.force_login(user)
+    url = reverse("notifications:preferences")
+    page = client.get(url).content.decode()
+    assert "您的账号没有电子邮箱地址，无法向您发送邮件。" in page
+    for name in ("email_enabled", "digest"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+        assert "disabled" in tag and "checked" not in tag
+    # a forged tick changes nothing; the stored choice is kept
+    assert client.post(url, {"email_enabled": "on", "digest": "on"}).status_code == 302
+    pref = NotificationPreference.objects.get(user=user)
+    assert (pref.email_enabled, pref.digest) == (True, True)
+    user.email = "s@example.com"
+    user.save(update_fields=["email"])
+    tag = re.search(r'<input[^>]*name="email_enabled"[^>]*>',
+                    client.get(url).content.decode()).group(0)
+    assert "disabled" not in tag and "checked" in tag

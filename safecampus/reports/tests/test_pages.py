@@ -200,3 +200,17 @@ def test_office_admins_manage_schedules(november, client):
     client.post(reverse("reports:schedule_deactivate", args=[schedule.pk]))
     schedule.refresh_from_db()
     assert schedule.active is False
+
+
+def test_the_reports_page_has_unique_ids_and_labels_point_to_their_fields(org, client):
+    import re
+
+    login(client, org.users.staff)
+    html = client.get(reverse("reports:list"), {"campus": str(org.campus1.pk)}).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert 'id="id_campus"' in html and 'id="filter_campus"' in html
+    for target in re.findall(r'<label[^>]*\sfor="([^"]+)"', html):
+        assert target in ids, target
+    # the filter still reads the plain query names
+    assert re.search(r'<select name="campus"[^>]*id="filter_campus"', html)

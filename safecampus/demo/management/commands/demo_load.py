@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -95,9 +96,8 @@ class Command(BaseCommand):
             "reports_done", "reports_period", "reports_sent_to")})
         if counts.get("cockpit_screen_path"):
             self.stdout.write(_(
-                "Big screen of the whole university (a wall display, no sign-in): "
-                "%(path)s on this server, e.g. http://127.0.0.1:8000%(path)s"
-            ) % {"path": counts["cockpit_screen_path"]})
+                "Big screen of the whole university (a wall display, no sign-in): %(url)s"
+            ) % {"url": settings.SAFECAMPUS["PUBLIC_URL"] + counts["cockpit_screen_path"]})
         self.stdout.write(_("Every demo account's password is “%(password)s”; "
                             "run “manage.py demo_accounts” to see whom to sign in as.")
                           % {"password": "safecampus"})
