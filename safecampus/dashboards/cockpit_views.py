@@ -24,8 +24,8 @@ from . import services
 from .cockpit import STATE_KEYS, cockpit_figures
 from .cockpit_map import LAYERS, layer_svg, map_layer
 from .forms import PERIOD_FIELDS, CockpitFilterForm, DisplayTokenForm, MapFilterForm
-from .models import DisplayToken
 from .rules import WHOLE_UNIVERSITY, cockpit_fixed_campus
+from .selectors import display_list
 
 #: Colours of a change: good, bad, neutral.
 TREND_COLOUR = "#1c7ed6"
@@ -159,8 +159,7 @@ def displays(request):
                 form = DisplayTokenForm(campuses=choices)
     else:
         form = DisplayTokenForm(campuses=choices)
-    rows = DisplayToken.objects.select_related("campus", "created_by").order_by(
-        "revoked_at", "-created_at", "-id")
+    rows = display_list()
     response = render(request, "dashboards/displays.html", {
         "form": form, "displays": rows, "created": created})
     if created:  # the token is on this page only: never keep it in a cache

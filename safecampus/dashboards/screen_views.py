@@ -22,20 +22,13 @@ from .cockpit import SystemViewer, cockpit_figures, cockpit_tables
 from .cockpit_views import map_context
 from .models import DisplayToken
 from .periods import current_period
+from .selectors import display_by_token
 
 #: The screen's chosen figures, in order (big tiles).
 SCREEN_TILES = ("hazards_open", "hazards_overdue", "hazards_major", "hazards_on_time_rate",
                 "inspection_coverage", "patrol_completion", "incidents", "traffic_violations",
                 "abandoned_vehicles", "education_activities", "concerns_received", "risk_major")
 REFRESH_SECONDS = 60
-
-
-def _display(token: str) -> DisplayToken | None:
-    if not token or len(token) > 128:
-        return None
-    return (DisplayToken.objects.select_related("campus")
-            .filter(token_hash=services.display_token_hash(token), revoked_at__isnull=True)
-            .first())
 
 
 def _denied(request):
@@ -86,7 +79,7 @@ def _screen_context(request, display: DisplayToken, token: str) -> dict:
 def _render_screen(request, token: str, template: str):
     """The page and its fragment alike: the display of ``token`` (else the 403 page), its
     last-seen time recorded, ``template`` rendered in Chinese with :func:`_screen_context`."""
-    display = _display(token)
+    display = display_by_token(token)
     if display is None:
         return _denied(request)
     services.display_seen(display=display)
@@ -111,7 +104,7 @@ def screen_data(request, token: str):
 @require_GET
 def screen_map(request, token: str):
     """The display's campus map image (media files are not public)."""
-    display = _display(token)
+    display = display_by_token(token)
     if display is None:
         return _denied(request)
     campus = display.campus

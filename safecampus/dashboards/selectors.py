@@ -436,3 +436,26 @@ def inspection_work(user) -> dict | None:
     if not any(work.values()):
         return None
     return work
+
+
+# --- big-screen display links ------------------------------------------------------------------
+def display_list():
+    """Every display link (QuerySet of :class:`~.models.DisplayToken` with campus and creator),
+    live ones first, newest first. Only office administrators see this list."""
+    from .models import DisplayToken
+
+    return DisplayToken.objects.select_related("campus", "created_by").order_by(
+        "revoked_at", "-created_at", "-id")
+
+
+def display_by_token(token: str):
+    """The live (not revoked) :class:`~.models.DisplayToken` whose secret is ``token`` (the
+    text in the screen's address; only its sha256 is stored), or None for an unknown, revoked,
+    empty or over-long (> 128 characters) token."""
+    from .models import DisplayToken
+    from .services import display_token_hash
+
+    if not token or len(token) > 128:
+        return None
+    return (DisplayToken.objects.select_related("campus")
+            .filter(token_hash=display_token_hash(token), revoked_at__isnull=True).first())
