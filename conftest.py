@@ -5,6 +5,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests check behaviour, not speed (speed is measured by `make bench`): no per-example
+# deadline, which a loaded CI machine would otherwise turn into random failures.
+hypothesis_settings.register_profile("safecampus", deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("safecampus")
 
 SHARED_DATA = Path(
     os.environ.get("SAFECAMPUS_SHARED_DATA", Path(__file__).resolve().parent.parent / "shared" / "data")

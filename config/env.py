@@ -25,9 +25,20 @@ def get_bool(name: str, default: bool = False) -> bool:
 
 
 def get_int(name: str, default: int) -> int:
-    """Read ``name`` as an integer; raises ValueError on a malformed value."""
+    """Read ``name`` as a whole number (surrounding spaces allowed), ``default`` when unset
+    or empty. Raises django.core.exceptions.ImproperlyConfigured naming the variable and the
+    bad value ("SAFECAMPUS_BACKUP_KEEP must be a whole number, got 'abc'") otherwise, so a
+    typo stops every command with one clear line rather than a ValueError traceback."""
     raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw.strip())
+    except ValueError:
+        # Imported here: Django's own settings import this module before Django is set up.
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from None
 
 
 def get_list(name: str, default: list[str] | None = None) -> list[str]:

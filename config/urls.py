@@ -15,6 +15,7 @@ urlpatterns = [
     path("community/", include("safecampus.community.urls")),
     path("open311/v2/", include("safecampus.community.open311.urls")),
     path("reports/", include("safecampus.reports.urls")),
+    path("operations/", include("safecampus.operations.urls")),
     path("notifications/", include("safecampus.notifications.urls")),
     path("organisation/", include("safecampus.organisation.urls")),
     path("api/", include("safecampus.api.urls")),

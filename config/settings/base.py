@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+import redis
 from django.utils.translation import gettext_lazy as _
 
 from config import env
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "safecampus.community",
     "safecampus.dashboards",
     "safecampus.reports",
+    "safecampus.operations",
     "safecampus.api",
     "safecampus.demo",
 ]
@@ -155,7 +157,9 @@ if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": env.get("HUEY_NAME", "safecampus"),
-        "url": REDIS_URL,
+        # A pool rather than a bare URL, so that a Redis host that silently drops packets
+        # cannot hang a page or a consumer while connecting.
+        "connection_pool": redis.ConnectionPool.from_url(REDIS_URL, socket_connect_timeout=5),
         "immediate": env.get_bool("HUEY_IMMEDIATE", False),
         "utc": False,
         "consumer": {"workers": 2, "worker_type": "thread"},
@@ -337,6 +341,8 @@ SAFECAMPUS = {
     # Patrols: QR codes on checkpoint stickers point at this address (the site as guards'
     # phones reach it), never at the host a request happened to come from.
     "PUBLIC_URL": env.get("SAFECAMPUS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+    # The git commit the operations page shows, for deployments that ship no .git folder.
+    "COMMIT": env.get("SAFECAMPUS_COMMIT", ""),
     # A scan whose phone time is this many minutes ahead of the server is not trusted; one
     # this many hours old when it arrives is flagged (offline queues upload within hours).
     "PATROL_FUTURE_TOLERANCE_MINUTES": 5,
@@ -421,6 +427,12 @@ SAFECAMPUS = {
     "SMS_TEMPLATE_PARAM_MAX": env.get_int("SAFECAMPUS_SMS_TEMPLATE_PARAM_MAX", 20),
     # The daily digest e-mail goes out at this local hour (Asia/Shanghai).
     "DIGEST_HOUR": 8,
+    # Backups: archives go to BACKUP_DIR, the newest BACKUP_KEEP are kept; the nightly backup
+    # runs at BACKUP_HOUR:30 local time unless SAFECAMPUS_BACKUP_SCHEDULE=0.
+    "BACKUP_DIR": Path(env.get("SAFECAMPUS_BACKUP_DIR", str(VAR_DIR / "backups"))),
+    "BACKUP_KEEP": env.get_int("SAFECAMPUS_BACKUP_KEEP", 14),
+    "BACKUP_HOUR": env.get_int("SAFECAMPUS_BACKUP_HOUR", 2),
+    "BACKUP_SCHEDULE": env.get_bool("SAFECAMPUS_BACKUP_SCHEDULE", True),
 }
 
 # The cache is shared by the web processes and the task consumer: Redis when configured,

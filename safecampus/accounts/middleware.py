@@ -31,7 +31,7 @@ VERIFY, SETUP = "verify", "setup"
 
 #: Views a session waiting for its code may open (by URL name).
 VERIFY_EXEMPT = frozenset({"accounts:logout", "accounts:cas_logout", "accounts:two_factor_verify",
-                           "set_language"})
+                           "set_language", "operations:healthz"})
 #: … and a session that must set two-factor authentication up first.
 SETUP_EXEMPT = VERIFY_EXEMPT | {"accounts:two_factor", "accounts:two_factor_start",
                                 "accounts:two_factor_confirm", "accounts:two_factor_qr"}

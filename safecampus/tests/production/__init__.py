@@ -1,0 +1,1 @@
+"""Production start: settings, deploy samples, two web nodes and two task consumers."""
