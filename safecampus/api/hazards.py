@@ -598,6 +598,8 @@ class RelocateInput(VersionedInput):
     place = IdField(required=False, allow_null=True)
     location_text = serializers.CharField(required=False, allow_blank=True, max_length=200)
     grade = serializers.ChoiceField(choices=Grade.choices, required=False)
+    responsible_unit = IdField(required=False, allow_null=True, help_text=gettext_lazy(
+        "Another active unit than the current one: assigned instead of the routed unit."))
 
 
 class ExtensionRequestInput(VersionedInput):
@@ -855,7 +857,7 @@ class HazardViewSet(viewsets.GenericViewSet):
         return self._render(pk)
 
     @_transition_schema(RelocateInput, gettext_lazy(
-        "Change category, grade or place; routing is recomputed (office)"))
+        "Change category, grade, place or unit; routing is recomputed (office)"))
     @action(detail=True, methods=["post"])
     def relocate(self, request, pk=None):
         hazard = self._visible(pk)
@@ -864,7 +866,8 @@ class HazardViewSet(viewsets.GenericViewSet):
             actor=request.user, hazard_id=hazard.pk, version=d.get("version"),
             category_id=d.get("category"), campus_id=d.get("campus"),
             building_id=d.get("building"), place_id=d.get("place"),
-            location_text=d.get("location_text", ""), grade=d.get("grade"))
+            location_text=d.get("location_text", ""), grade=d.get("grade"),
+            responsible_unit_id=d.get("responsible_unit"))
         return self._render(pk)
 
     @_transition_schema(ExtensionRequestInput, gettext_lazy("Ask for a later deadline (unit)"))

@@ -14,7 +14,7 @@ from safecampus.core.uploads import ACCEPT_ATTRIBUTE
 from safecampus.organisation.models import Building, Campus, Place, Unit
 
 from . import selectors
-from .models import DeadlineBasis, Grade, HazardCategory, Source, Status
+from .models import NOTICE_DAYS_MAX, DeadlineBasis, Grade, HazardCategory, Source, Status
 
 
 def _photo_field(label=None, required=False):
@@ -155,6 +155,10 @@ class EvidenceForm(IdempotentFormMixin, VersionedFormMixin):
 class LocationForm(VersionedFormMixin, LocationFieldsMixin):
     category = forms.ModelChoiceField(HazardCategory.objects.all(), label=_("Category"))
     grade = forms.ChoiceField(choices=Grade.choices, label=_("Grade"))
+    responsible_unit = forms.ModelChoiceField(
+        Unit.objects.filter(is_active=True), label=_("Responsible unit"), required=False,
+        help_text=_("Left as it is, the unit follows the routing rules of the place and "
+                    "category; another unit chosen here is assigned instead."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,16 +170,25 @@ class ExtensionRequestForm(forms.Form):
     requested_deadline = forms.DateField(
         label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("Give the reason for the extension.")})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The date picker offers no later day than the service accepts.
+        latest = selectors.extension_latest_date()
+        self.fields["requested_deadline"].widget.attrs["max"] = latest.isoformat()
+        self.fields["requested_deadline"].help_text = _(
+            "At most %(days)s days from today (%(date)s).") % {
+                "days": NOTICE_DAYS_MAX, "date": latest.isoformat()}
         bootstrap(self)
 
 
 class ExtensionDecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("grant", _("Grant")), ("refuse", _("Refuse"))],
-                                 label=_("Decision"))
+    # Nothing preselected: the officer chooses grant or refuse every time.
+    decision = forms.ChoiceField(
+        choices=[("", _("— choose —")), ("grant", _("Grant")), ("refuse", _("Refuse"))],
+        label=_("Decision"))
     comment = forms.CharField(label=_("Comment"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -238,18 +251,30 @@ class NoticeForm(IdempotentFormMixin):
         ),
     )
     deadline_days = forms.IntegerField(
-        label=_("Days allowed"), min_value=1, max_value=180, required=False,
-        help_text=_("Empty: the default for the highest risk level of the hazards' places."))
+        label=_("Days allowed"), min_value=1, max_value=NOTICE_DAYS_MAX, required=False)
     deadline_basis = forms.ChoiceField(choices=DeadlineBasis.choices, label=_("Counted in"),
                                        initial=DeadlineBasis.WORKING_DAYS)
 
     def __init__(self, *args, hazards_qs=None, **kwargs):
+        from django.conf import settings
+
         super().__init__(*args, **kwargs)
         self.fields["hazards"].queryset = hazards_qs
-        if not self.is_bound:
-            # The default follows the risk level of the places of the hazards chosen.
-            self.initial.setdefault("deadline_days", selectors.notice_days_default(
-                self.initial.get("hazards") or ()))
+        # The days start empty: left so, they follow the highest risk level of the places of
+        # the hazards finally chosen (see clean), which the help text spells out.
+        by_risk = settings.SAFECAMPUS["NOTICE_DAYS_BY_RISK"]
+        self.fields["deadline_days"].help_text = _(
+            "Leave empty for the default of the highest risk level among the chosen hazards' "
+            "places: major risk %(major)s days, high %(high)s, moderate %(moderate)s, low "
+            "%(low)s, not assessed %(none)s.") % {
+                "major": by_risk["major"], "high": by_risk["high"],
+                "moderate": by_risk["moderate"], "low": by_risk["low"], "none": by_risk[""]}
+        self.fields["deadline_days"].widget.attrs["placeholder"] = _("By risk level")
+        # The service's own words (and the guide's), not Django's "ensure this value …".
+        out_of_range = _("The deadline must be between 1 and %(max)s days.") % {
+            "max": NOTICE_DAYS_MAX}
+        self.fields["deadline_days"].error_messages.update(
+            {"min_value": out_of_range, "max_value": out_of_range})
         self.fields["hazards"].label_from_instance = (
             lambda h: f"{h.reference} · {h.title} · {h.responsible_unit}"
         )

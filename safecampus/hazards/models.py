@@ -284,6 +284,20 @@ class Hazard(ConcurrentTransitionMixin, BaseModel):
     def is_open(self) -> bool:
         return self.status in OPEN_STATES
 
+    @property
+    def days_overdue(self) -> int | None:
+        """Local (Asia/Shanghai) days from the deadline's day to today for an open hazard past
+        its deadline (0 when it fell due earlier today); None when it is not overdue."""
+        from safecampus.core import clock
+
+        if not self.is_open or self.deadline is None:
+            return None
+        now = clock.now()
+        if self.deadline >= now:
+            return None
+        zone = clock.local_zone()
+        return (now.astimezone(zone).date() - self.deadline.astimezone(zone).date()).days
+
     # --- transitions (called only from services) -------------------------------------
     @transition(field=status, source=Status.REPORTED, target=Status.CONFIRMED)
     def confirm(self):
@@ -423,6 +437,11 @@ class NoticeSequence(models.Model):
 class DeadlineBasis(models.TextChoices):
     CALENDAR_DAYS = "calendar", _("Calendar days")  # 自然日
     WORKING_DAYS = "working", _("Working days")  # 工作日
+
+
+#: Longest rectification time in days: a notice allows 1 to this many days, and an extension
+#: may move a deadline to at most this many calendar days after today (local).
+NOTICE_DAYS_MAX = 180
 
 
 class RectificationNotice(BaseModel):

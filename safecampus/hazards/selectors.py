@@ -5,16 +5,18 @@ another unit's work by any route."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from safecampus.accounts.models import Role
 from safecampus.core import clock
 from safecampus.core.forms import id_or_none
 
 from .models import (
+    NOTICE_DAYS_MAX,
     OPEN_STATES,
     UNIT_STATES,
     VOID_STATES,
+    ExtensionRequest,
     Hazard,
     HazardCategory,
     RectificationNotice,
@@ -129,7 +131,10 @@ def hazard_detail(user, pk: int) -> Hazard | None:
             "duplicate_of",
             "reporter",
         )
-        .prefetch_related("photos", "evidence__photos", "extensions", "plan__milestones")
+        .prefetch_related(
+            "photos", "evidence__photos", "plan__milestones",
+            Prefetch("extensions", queryset=ExtensionRequest.objects.select_related(
+                "requested_by", "decided_by")))
         .filter(pk=pk)
         .first()
     )
@@ -178,14 +183,29 @@ def notice_list_visible_to(user) -> QuerySet[RectificationNotice]:
     return qs.filter(unit_id__in=acting)
 
 
+def extension_latest_date() -> dt.date:
+    """The latest local date an extension may ask for: today (Asia/Shanghai) plus
+    ``NOTICE_DAYS_MAX`` (180) calendar days, the longest a new notice may allow."""
+    return clock.now().astimezone(clock.local_zone()).date() + dt.timedelta(days=NOTICE_DAYS_MAX)
+
+
 def notice_hazards(notice: RectificationNotice) -> list[Hazard]:
-    """The hazards listed on ``notice`` (in order, cancelled items excluded)."""
-    return [
+    """The hazards listed on ``notice`` (in order, cancelled items excluded).
+
+    The hazard's ``deadline`` is the one in force (an extension granted for one hazard moves
+    only that hazard's); the notice keeps the deadline it was issued with. Each hazard gets
+    ``extended_deadline``: its own deadline (aware) when it differs from the notice's, else
+    None."""
+    hazards = [
         item.hazard
         for item in notice.items.filter(cancelled_at__isnull=True)
         .select_related("hazard__category", "hazard__place", "hazard__building", "hazard__campus")
         .order_by("position")
     ]
+    for hazard in hazards:
+        hazard.extended_deadline = (hazard.deadline if hazard.deadline is not None
+                                    and hazard.deadline != notice.deadline else None)
+    return hazards
 
 
 def categories_active() -> QuerySet[HazardCategory]:

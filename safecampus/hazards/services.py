@@ -30,7 +30,9 @@ from safecampus.core.uploads import photo_process
 from safecampus.notifications.services import notification_send, robot_broadcast
 from safecampus.organisation.models import Building, Campus, Place, Unit
 
+from . import selectors
 from .models import (
+    NOTICE_DAYS_MAX,
     UNIT_STATES,
     DeadlineBasis,
     Evidence,
@@ -369,18 +371,35 @@ def hazard_reject(*, actor, hazard_id: int, reason: str, version: int | None = N
 def hazard_mark_duplicate(
     *, actor, hazard_id: int, duplicate_of_id: int, version: int | None = None, comment: str = ""
 ) -> Hazard:
-    """Merge a report into an existing hazard; the reporter is pointed to it."""
+    """Merge a report into an existing hazard; the reporter is pointed to it.
+
+    ``duplicate_of_id`` is the other hazard's number (its id); a hazard merged already leads
+    to the one it was merged into. Raises DomainError on ``duplicate_of`` when no hazard has
+    that number, when it is this hazard, or when it was merged into this hazard; Conflict
+    (not a report, or stale), NotAllowed.
+    """
     _check_length("comment", comment, COMMENT_MAX)
     with transaction.atomic():
         hazard = _lock_hazard(hazard_id, version)
         perm_require(actor, "hazards.confirm_hazard", hazard)
-        original = Hazard.objects.filter(pk=duplicate_of_id).first()
-        if original is not None and original.status == Status.DUPLICATE:
+        given = isinstance(duplicate_of_id, int) and not isinstance(duplicate_of_id, bool)
+        original = (Hazard.objects.filter(pk=duplicate_of_id).first()
+                    if given and 0 < duplicate_of_id < 2**63 else None)
+        message = ""
+        if not given:
+            message = _("Give the number of the hazard this one repeats.")
+        elif original is None:
+            message = _("There is no hazard numbered %(number)s.") % {"number": duplicate_of_id}
+        elif original.pk == hazard.pk:
+            message = _("A hazard cannot repeat itself: give the number of another hazard.")
+        elif original.status == Status.DUPLICATE:
             original = original.duplicate_of or original
-        # Checked after following the chain: merging A into B when B was merged into A would
-        # make A its own duplicate and lose the hazard.
-        if original is None or original.pk == hazard.pk:
-            message = _("Choose the hazard this one repeats.")
+            # Checked after following the chain: merging A into B when B was merged into A
+            # would make A its own duplicate and lose the hazard.
+            if original.pk == hazard.pk:
+                message = _("%(ref)s was merged into this hazard already.") % {
+                    "ref": Hazard.objects.get(pk=duplicate_of_id).reference}
+        if message:
             raise DomainError(message, field_errors={"duplicate_of": [message]})
         hazard.duplicate_of = original
         _transition(
@@ -480,7 +499,7 @@ def notice_issue(
 ) -> RectificationNotice:
     """Issue one numbered notice listing confirmed hazards of a single responsible unit.
 
-    ``deadline_days``: 1–180, counted in calendar or working days from today (local).
+    ``deadline_days``: 1–``NOTICE_DAYS_MAX`` (180), counted in calendar or working days from today (local).
     Raises DomainError for an empty list, mixed units, or bad days; Conflict if a hazard is no
     longer confirmed (e.g. another officer issued it a moment ago).
     """
@@ -496,8 +515,9 @@ def notice_issue(
         errors["hazards"] = [_("Choose at least one hazard for the notice.")]
     if not requirements:
         errors["requirements"] = [_("Write the rectification requirements.")]
-    if not isinstance(deadline_days, int) or not 1 <= deadline_days <= 180:
-        errors["deadline_days"] = [_("The deadline must be between 1 and 180 days.")]
+    if not isinstance(deadline_days, int) or not 1 <= deadline_days <= NOTICE_DAYS_MAX:
+        errors["deadline_days"] = [_("The deadline must be between 1 and %(max)s days.")
+                                   % {"max": NOTICE_DAYS_MAX}]
     if deadline_basis not in DeadlineBasis.values:
         errors["deadline_basis"] = [_("Choose calendar days or working days.")]
     if errors:
@@ -832,16 +852,27 @@ def hazard_update_location(
     place_id: int | None = None,
     location_text: str = "",
     grade: str | None = None,
+    responsible_unit_id: int | None = None,
 ) -> Hazard:
-    """Change category, grade or place; routing is recomputed.
+    """Change category, grade, place or responsible unit; routing is recomputed.
 
-    When the responsible unit changes while a notice is out, the old unit's notice item is
-    cancelled, the hazard goes back to ``confirmed`` for a new notice, and the old unit is
-    told. Everything is on the timeline.
+    The unit comes from the routing rules of the (new) place and category, else stays as it
+    was. ``responsible_unit_id``, when it names an active unit other than the current one,
+    is the office's choice and wins over routing (e.g. an outdoor place no rule covers, or a
+    hazard confirmed without a unit). When the responsible unit changes while a notice is
+    out, the old unit's notice item is cancelled, the hazard goes back to ``confirmed`` for a
+    new notice, and the old unit is told. Everything is on the timeline. Raises DomainError
+    (unknown category, place or unit), Conflict (finished or stale), NotAllowed.
     """
     category = HazardCategory.objects.filter(pk=category_id).first()
     if category is None:
         raise DomainError(_("Choose a category."), field_errors={"category": [_("Choose a category.")]})
+    chosen_unit = None
+    if responsible_unit_id:
+        chosen_unit = Unit.objects.filter(pk=responsible_unit_id, is_active=True).first()
+        if chosen_unit is None:
+            message = _("Choose a responsible unit from the list.")
+            raise DomainError(message, field_errors={"responsible_unit": [message]})
     campus, building, place, zone_id = _resolve_location(
         campus_id=campus_id, building_id=building_id, place_id=place_id
     )
@@ -864,8 +895,11 @@ def hazard_update_location(
         hazard.location_text = (location_text or "").strip()[:200]
         if grade in Grade.values:
             hazard.grade = grade
-        new_unit_id = hazard_route(category_id=category.pk, campus_id=campus.pk, place=place,
-                                   building=building) or old_unit_id
+        if chosen_unit is not None and chosen_unit.pk != old_unit_id:
+            new_unit_id = chosen_unit.pk
+        else:
+            new_unit_id = hazard_route(category_id=category.pk, campus_id=campus.pk, place=place,
+                                       building=building) or old_unit_id
         hazard.responsible_unit_id = new_unit_id
         data = {"before": old, "after": {
             "category": str(category), "place": str(place or building or campus),
@@ -924,7 +958,10 @@ def _cancel_notice_if_empty(notice_id: int | None, *, actor) -> None:
 def extension_request(
     *, actor, hazard_id: int, requested_deadline: dt.date, reason: str
 ) -> ExtensionRequest:
-    """The unit asks for a later deadline (a local date, after the current deadline)."""
+    """The unit asks for a later deadline: ``requested_deadline`` is a local date after the
+    current deadline and at most ``NOTICE_DAYS_MAX`` (180) calendar days after today (local),
+    the longest a new notice may allow. Raises DomainError (bad date or no reason), Conflict
+    (nothing due, or a request already waiting), NotAllowed."""
     _check_length("reason", reason, COMMENT_MAX)
     reason = (reason or "").strip()
     if not reason:
@@ -939,6 +976,11 @@ def extension_request(
         if not isinstance(requested_deadline, dt.date) or requested_deadline <= current:
             message = _("The new deadline must be after the current one (%(date)s).") % {
                 "date": current.isoformat()}
+            raise DomainError(message, field_errors={"requested_deadline": [message]})
+        latest = selectors.extension_latest_date()
+        if requested_deadline > latest:
+            message = _("The new deadline can be at most %(days)s days from today (%(date)s).") % {
+                "days": NOTICE_DAYS_MAX, "date": latest.isoformat()}
             raise DomainError(message, field_errors={"requested_deadline": [message]})
         if hazard.extensions.filter(state=ExtensionRequest.State.PENDING).exists():
             raise Conflict(_("An extension request is already waiting for a decision."))

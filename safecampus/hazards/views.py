@@ -127,6 +127,8 @@ def _render_detail(request, hazard, *, bound_action: str = "", bound_form=None, 
         "notice_items": hazard.notice_items.select_related("notice").order_by("-created_at"),
         "pending_extension": next(
             (e for e in hazard.extensions.all() if e.state == "pending"), None),
+        # every request, latest first, with its state and the office's decision once made
+        "extensions": list(hazard.extensions.all()),
         "plan": getattr(hazard, "plan", None) if hazard.grade == Grade.MAJOR else None,
         "source_record": selectors.hazard_source_record(hazard, user),
     }
@@ -154,11 +156,14 @@ def _render_detail(request, hazard, *, bound_action: str = "", bound_form=None, 
         forms["location"] = LocationForm(initial={
             **version, "category": hazard.category_id, "grade": hazard.grade,
             "campus": hazard.campus_id, "building": hazard.building_id,
-            "place": hazard.place_id, "location_text": hazard.location_text})
+            "place": hazard.place_id, "location_text": hazard.location_text,
+            "responsible_unit": hazard.responsible_unit_id})
         # Render only the hazard's campus; the picker (static/js/app.js) refills the lists
         # from the JSON below when the campus changes. A university has thousands of places.
         forms["location"].limit_to_campus(hazard.campus_id)
         ctx["picker"] = place_picker_data()
+        # A hazard confirmed without a unit waits here for one before a notice can go out.
+        ctx["needs_unit"] = s == Status.CONFIRMED and not hazard.responsible_unit_id
     if (s in ("notice_issued", "acknowledged", "rectifying", "returned")
             and user.has_perm("hazards.request_extension", hazard)
             and not ctx["pending_extension"]):
@@ -216,7 +221,9 @@ ACTIONS = {
         grade=d["grade"], campus_id=d["campus"].pk,
         building_id=d["building"].pk if d.get("building") else None,
         place_id=d["place"].pk if d.get("place") else None,
-        location_text=d.get("location_text", "")), gettext_lazy("Hazard updated.")),
+        location_text=d.get("location_text", ""),
+        responsible_unit_id=d["responsible_unit"].pk if d.get("responsible_unit") else None),
+        gettext_lazy("Hazard updated.")),
     "extension": (ExtensionRequestForm, lambda u, pk, d, f: services.extension_request(
         actor=u, hazard_id=pk, requested_deadline=d["requested_deadline"], reason=d["reason"]),
         gettext_lazy("Extension requested.")),

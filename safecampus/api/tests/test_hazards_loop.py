@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from safecampus.core.clock import frozen
+from safecampus.core.clock import frozen, local_today
 from safecampus.hazards.models import Hazard, RectificationNotice, Status
 from safecampus.notifications.models import Notification
 from safecampus.tests.factories import photo_upload
@@ -177,9 +177,10 @@ def test_reject_duplicate_fix_on_spot_return_relocate_extension_and_plan(org):
     response = staff.post(hazard_url(hazard.pk, "return"), {"reason": "照片不清楚"},
                           format="json")
     assert response.json()["status"] == "returned"
-    # an extension is requested by the unit and granted by the office
+    # an extension is requested by the unit (at most 180 days ahead) and granted by the office
+    later = local_today() + dt.timedelta(days=90)
     response = contact.post(hazard_url(hazard.pk, "extension-request"), {
-        "requested_deadline": "2099-01-31", "reason": "等待采购"}, format="json")
+        "requested_deadline": later.isoformat(), "reason": "等待采购"}, format="json")
     assert response.status_code == 200, response.content
     extension = response.json()["extensions"][0]
     assert (extension["state"], extension["state_display"]) == ("pending", "Pending")
@@ -187,7 +188,7 @@ def test_reject_duplicate_fix_on_spot_return_relocate_extension_and_plan(org):
                           {"decision": "grant"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["extensions"][0]["state"] == "granted"
-    assert response.json()["deadline"].startswith("2099-01-31T23:59:59")
+    assert response.json()["deadline"].startswith(f"{later.isoformat()}T23:59:59")
     # a major hazard gets a plan; relocating it to traffic re-routes it to logistics
     major = confirmed(org, grade="major", reporter=org.users.staff)
     response = staff.post(hazard_url(major.pk, "plan"), {

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 
+from safecampus.core import clock
 from safecampus.hazards.models import Hazard, RectificationNotice
 from safecampus.hazards.tests.helpers import (
     acknowledged,
@@ -137,7 +138,8 @@ def test_extension_decisions_are_the_offices(org, name):
 
     hazard, _ = acknowledged(org)
     extension = services.extension_request(actor=org.users.contact_a, hazard_id=hazard.pk,
-                                           requested_deadline=dt.date(2099, 1, 1), reason="采购")
+                                           requested_deadline=clock.local_today() + dt.timedelta(days=90),
+                                           reason="采购")
     client = client_for(getattr(org.users, name))
     response = client.post(f"/api/v1/hazards/extensions/{extension.pk}/decide/",
                            {"decision": "refuse", "comment": "不同意"}, format="json")

@@ -365,8 +365,9 @@ def test_merging_a_hazard_into_its_own_duplicate_is_refused(org):
     with pytest.raises(DomainError) as excinfo:
         services.hazard_mark_duplicate(actor=org.users.staff, hazard_id=a.pk, duplicate_of_id=b.pk)
     # then it is refused: A would be its own duplicate and the hazard lost
-    assert excinfo.value.message == "Choose the hazard this one repeats."
-    assert excinfo.value.field_errors == {"duplicate_of": ["Choose the hazard this one repeats."]}
+    message = f"{b.reference} was merged into this hazard already."
+    assert excinfo.value.message == message
+    assert excinfo.value.field_errors == {"duplicate_of": [message]}
     assert _snapshot(a) == before
     assert fresh(a).duplicate_of_id is None
 

@@ -339,3 +339,142 @@ def test_duplicate_accepts_the_reference_people_see(org, client):
     client.post(reverse("hazards:action", args=[copy.pk, "duplicate"]),
                 {"duplicate_of": original.reference, "version": copy.version})
     assert fresh(copy).duplicate_of_id == original.pk
+
+
+# --- the new-notice form: days left empty follow the risk level ---------------------------------
+def test_new_notice_leaves_the_days_empty_and_a_major_risk_hazard_gets_its_default(org, client):
+    from safecampus.organisation.models import Place
+
+    # given a confirmed hazard in a place the risk register rates 重大风险 (major: 3 days)
+    hazard = confirmed(org)
+    Place.objects.filter(pk=org.place_a.pk).update(risk_level="major")
+    _login(client, org.users.staff)
+    # when the office opens the new-notice form for the unit
+    page = client.get(reverse("hazards:notice_new") + f"?unit={org.unit_a.pk}")
+    # then the days field is empty and its help text states the rule with the real numbers
+    field = page.context["form"]["deadline_days"]
+    assert field.value() is None
+    assert 'name="deadline_days"' in page.content.decode()
+    assert 'name="deadline_days" value=' not in page.content.decode()
+    assert field.help_text == (
+        "Leave empty for the default of the highest risk level among the chosen hazards' "
+        "places: major risk 3 days, high 5, moderate 7, low 7, not assessed 7.")
+    # when it issues the notice with the days left empty
+    response = client.post(reverse("hazards:notice_new"), {
+        "unit": org.unit_a.pk, "hazards": [hazard.pk], "requirements": "立即整改",
+        "deadline_days": "", "deadline_basis": "calendar", "idempotency_key": "notice-key-major"})
+    # then the notice allows the 3 days of a major risk
+    notice = RectificationNotice.objects.get()
+    assert response.status_code == 302
+    assert (notice.deadline_days, notice.deadline_basis) == (3, "calendar")
+
+
+@pytest.mark.parametrize("days", ["0", "181"])
+def test_days_out_of_range_are_refused_in_the_office_words(org, client, days):
+    hazard = confirmed(org)
+    _login(client, org.users.staff)
+    response = client.post(reverse("hazards:notice_new"), {
+        "unit": org.unit_a.pk, "hazards": [hazard.pk], "requirements": "立即整改",
+        "deadline_days": days, "deadline_basis": "calendar"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["deadline_days"] == [
+        "The deadline must be between 1 and 180 days."]
+    assert not RectificationNotice.objects.exists()
+
+
+def test_days_out_of_range_read_as_the_guide_says_in_chinese(org, client):
+    hazard = confirmed(org)
+    client.force_login(org.users.staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    with translation.override("zh-hans"):
+        response = client.post(reverse("hazards:notice_new"), {
+            "unit": org.unit_a.pk, "hazards": [hazard.pk], "requirements": "立即整改",
+            "deadline_days": "0", "deadline_basis": "calendar"})
+        assert response.context["form"].errors["deadline_days"] == ["整改时限须在 1 至 180 天之间。"]
+
+
+# --- extension requests on the hazard page --------------------------------------------------------
+def _ask_extension(org, hazard, reason="等待采购新的灭火器"):
+    deadline = fresh(hazard).deadline.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return services.extension_request(actor=org.users.contact_a, hazard_id=hazard.pk,
+                                      requested_deadline=deadline + dt.timedelta(days=10),
+                                      reason=reason)
+
+
+def test_a_pending_extension_shows_it_awaits_approval_then_the_decision(org, client):
+    from .helpers import rectifying
+
+    # given a unit contact who asked for an extension
+    hazard, _notice = rectifying(org)
+    extension = _ask_extension(org, hazard)
+    asked = extension.requested_deadline.isoformat()
+    _login(client, org.users.contact_a)
+    # when the contact opens the hazard, then the request is marked as awaiting approval
+    html = client.get(reverse("hazards:detail", args=[hazard.pk])).content.decode()
+    assert 'data-state="pending"' in html and "Awaiting approval" in html
+    assert f"New deadline asked for: {asked}" in html
+    assert "Reason: 等待采购新的灭火器" in html
+    # when the office refuses it with a comment
+    services.extension_decide(actor=org.users.staff, extension_id=extension.pk, grant=False,
+                              comment="请先落实临时管控措施")
+    # then the contact sees the decision, who made it and the comment
+    html = client.get(reverse("hazards:detail", args=[hazard.pk])).content.decode()
+    assert 'data-state="refused"' in html and "Awaiting approval" not in html
+    assert f"Refused by {org.users.staff}" in html and "the deadline stays." in html
+    assert "Office’s comment: 请先落实临时管控措施" in html
+
+
+def test_a_pending_extension_reads_in_chinese_with_chinese_punctuation(org, client):
+    from .helpers import rectifying
+
+    hazard, _notice = rectifying(org)
+    extension = _ask_extension(org, hazard)
+    client.force_login(org.users.contact_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    with translation.override("zh-hans"):
+        html = client.get(reverse("hazards:detail", args=[hazard.pk])).content.decode()
+    assert "待审批" in html
+    assert f"申请延期至：{extension.requested_deadline.isoformat()}" in html
+    assert "延期理由：等待采购新的灭火器" in html
+    assert f"延期至 {extension.requested_deadline.isoformat()}:" not in html
+
+
+def test_an_empty_extension_reason_asks_for_one(org, client):
+    from .helpers import rectifying
+
+    hazard, _notice = rectifying(org)
+    client.force_login(org.users.contact_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    deadline = fresh(hazard).deadline.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    with translation.override("zh-hans"):
+        response = client.post(reverse("hazards:action", args=[hazard.pk, "extension"]), {
+            "requested_deadline": (deadline + dt.timedelta(days=5)).isoformat(), "reason": ""})
+        assert response.status_code == 400
+        assert response.context["forms"]["extension"].errors["reason"] == ["请填写延期原因。"]
+    assert not fresh(hazard).extensions.exists()
+
+
+# --- the ledger's phone cards show the deadline and how late --------------------------------------
+def test_overdue_cards_show_the_deadline_and_the_days_overdue(org, client):
+    # given a hazard on a notice whose deadline passed five local days ago, and one not yet due
+    late, _notice = noticed(org, title="灭火器过期")
+    due, _other = noticed(org, title="应急灯不亮")
+    deadline = late.deadline.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    Hazard.objects.filter(pk=due.pk).update(deadline=late.deadline + dt.timedelta(days=30))
+    _login(client, org.users.staff)
+    with clock.frozen(late.deadline + dt.timedelta(days=5)):
+        # when the office opens the overdue ledger
+        page = client.get(reverse("hazards:ledger") + "?overdue=on")
+        html = page.content.decode()
+        # then the phone card (list-group) shows the deadline and the days overdue
+        cards = html.split('<div class="list-group d-md-none">', 1)[1]
+        assert f"Deadline {deadline.isoformat()}" in cards
+        assert '<span class="badge text-bg-danger overdue-days" data-days="5">5 days overdue</span>' \
+            in cards
+        assert fresh(late).days_overdue == 5
+        # and a card not yet due shows its deadline without an overdue badge
+        everything = client.get(reverse("hazards:ledger")).content.decode()
+    cards = everything.split('<div class="list-group d-md-none">', 1)[1]
+    later = (deadline + dt.timedelta(days=30)).isoformat()
+    assert f"Deadline {later}" in cards
+    assert cards.count("overdue-days") == 1
