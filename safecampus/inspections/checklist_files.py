@@ -286,7 +286,11 @@ def _item(raw: dict, *, line: int | None, categories: Categories,
     item.hazard_grade = read("grade", parse_grade, "hazard_grade")
     item.is_veto = read("veto", parse_veto, "is_veto")
     scoring = read("scoring", parse_scoring, "scoring")
+    told = len(problems)
     points = read("points", parse_points, "points")
+    if len(problems) > told:
+        # the bad cell is told already; a placeholder keeps "needs points" from telling it twice
+        points = Decimal("1")
     if scoring is None:
         # No scoring word: points alone say it (positive earn, negative deduct).
         scoring = (Scoring.NONE if not points else

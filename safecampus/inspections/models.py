@@ -141,6 +141,9 @@ class ChecklistItem(BaseModel):
         ordering = ["version", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["version", "code"], name="checklist_item_code_unique"),
+            # points are a magnitude for every scoring (see Scoring); services say why in words
+            models.CheckConstraint(condition=models.Q(points__gte=0),
+                                   name="checklist_item_points_not_negative"),
         ]
 
     def __str__(self) -> str:

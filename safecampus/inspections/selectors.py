@@ -101,3 +101,11 @@ def version_contents(version: ChecklistVersion) -> list:
     items = ChecklistItem.objects.select_related("hazard_category").order_by("position", "id")
     return list(version.sections.order_by("position", "id").prefetch_related(
         Prefetch("items", queryset=items, to_attr="item_list")))
+
+
+def inspection_reported_hazard_references(inspection: Inspection) -> list[str]:
+    """References (``YH2026-000123``) of the hazards the inspection's failed items opened, in
+    checklist order; empty before it is released or when every item complied (one query)."""
+    results = (inspection.results.filter(hazard__isnull=False).select_related("hazard")
+               .order_by("item__position", "pk"))
+    return [result.hazard.reference for result in results]

@@ -24,6 +24,7 @@ from django.db.models import Case, Max, When
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 from PIL import Image, UnidentifiedImageError
 
@@ -59,6 +60,15 @@ MAX_PHOTOS_PER_ITEM = 9
 NAME_MAX, TEXT_MAX, NOTE_MAX, CODE_MAX = 120, 2000, 2000, 24
 SIGNATURE_MAX_BYTES = 512 * 1024
 #: Item codes such as ``1``, ``1.1`` or ``1.1.1`` (letters allowed: ``A3``, ``B.2``).
+# Points are a magnitude for every kind of scoring (a deduction item's points are what it
+# takes off), so they are never negative; a scored, bonus or deduction item must carry some.
+POINTS_MAX = Decimal("1000")
+POINTED_SCORINGS = frozenset({Scoring.SCORED, Scoring.BONUS, Scoring.DEDUCTION})
+POINTS_NEGATIVE = gettext_lazy("Points cannot be negative: write them as a positive number (a "
+                               "deduction item's points are what it takes off).")
+POINTS_TOO_HIGH = gettext_lazy("Points must be at most 1000.")
+POINTS_NEEDED = gettext_lazy("A scored, bonus or deduction item needs points above 0 (choose "
+                             "“Not scored” for an item without points).")
 CODE_CHARS = frozenset("0123456789.-_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
@@ -125,7 +135,8 @@ def checklist_validate(data: ChecklistData) -> list[tuple[int | None, str]]:
 
     Rules: a name and a code; at least one item; item codes present, at most 24 characters
     of letters, digits and ``. - _``, and unique within the version; item text present;
-    scoring known; points a number between −1000 and 1000; category/grade known.
+    scoring known; points a number from 0 to 1000, above 0 for a scored, bonus or deduction
+    item; category/grade known.
     """
     problems: list[tuple[int | None, str]] = []
     if not (data.name or "").strip():
@@ -187,10 +198,17 @@ def _item_problems(item: ItemData) -> list[tuple[str, str]]:
                          % {"value": item.hazard_grade}))
     try:
         points = Decimal(item.points)
-        if not Decimal("-1000") <= points <= Decimal("1000"):
+        if not points.is_finite():
             raise InvalidOperation
     except (InvalidOperation, TypeError, ValueError):
-        problems.append(("points", _("Points must be a number between -1000 and 1000.")))
+        problems.append(("points", _("Points must be a number between 0 and 1000.")))
+    else:
+        if points < 0:
+            problems.append(("points", str(POINTS_NEGATIVE)))
+        elif points > POINTS_MAX:
+            problems.append(("points", str(POINTS_TOO_HIGH)))
+        elif points == 0 and item.scoring in POINTED_SCORINGS:
+            problems.append(("points", str(POINTS_NEEDED)))
     return problems
 
 
@@ -422,6 +440,39 @@ def _interval_days(plan: InspectionPlan, place: Place) -> int | None:
     return plan.interval_days
 
 
+#: No plan starts before this day: nothing on this platform is older (a year like 1926 or
+#: 2206 is a typo); a plan starts at most PLAN_START_AHEAD days ahead, and a campaign, a
+#: drive with an end, lasts at most CAMPAIGN_MAX_DAYS (longer checks are a recurring schedule).
+PLAN_EARLIEST_DAY = dt.date(2000, 1, 1)
+PLAN_START_AHEAD = 366
+CAMPAIGN_MAX_DAYS = 366
+
+
+def _plan_date_problems(kind: str, starts_on: dt.date | None,
+                        ends_on: dt.date | None) -> dict[str, list[str]]:
+    """Field errors of a plan's local dates. A campaign that has already ended is allowed:
+    registered afterwards, it puts a drive already run on record, and the inspections done
+    at its places within its dates count for it (the others show as late)."""
+    errors: dict[str, list[str]] = {}
+    if starts_on is None:
+        errors["starts_on"] = [_("Give the start date.")]
+        return errors
+    latest_start = clock.local_today() + dt.timedelta(days=PLAN_START_AHEAD)
+    if starts_on < PLAN_EARLIEST_DAY:
+        errors["starts_on"] = [_("A plan cannot start before %(date)s; check the year.")
+                               % {"date": PLAN_EARLIEST_DAY.isoformat()}]
+    elif starts_on > latest_start:
+        errors["starts_on"] = [_("A plan can start at most one year from today (by %(date)s); "
+                                 "check the year.") % {"date": latest_start.isoformat()}]
+    if ends_on and ends_on < starts_on:
+        errors["ends_on"] = [_("The end date is before the start date.")]
+    elif (ends_on and kind == PlanKind.CAMPAIGN
+          and (ends_on - starts_on).days + 1 > CAMPAIGN_MAX_DAYS):
+        errors["ends_on"] = [_("A campaign lasts at most one year; for checks that go on "
+                               "longer, make a recurring schedule.")]
+    return errors
+
+
 def plan_create(
     *,
     actor,
@@ -444,8 +495,10 @@ def plan_create(
 
     Inspectors are assigned to targets in turn, keeping a unit's places with one inspector.
     Dates are local (Asia/Shanghai). Raises DomainError for a missing name/template/place,
-    an unpublished template, ``ends_on`` before ``starts_on``, a campaign without an end, or
-    a recurring plan without an interval (unless it follows the risk level). With the same
+    an unpublished template, ``ends_on`` before ``starts_on``, a campaign without an end or
+    longer than a year, a start before 2000-01-01 or more than a year ahead (see
+    :func:`_plan_date_problems`; a campaign that has already ended is allowed), or a
+    recurring plan without an interval (unless it follows the risk level). With the same
     ``idempotency_key`` a second call returns the first plan.
     """
     _require(actor, "inspections.manage_plans")
@@ -475,8 +528,7 @@ def plan_create(
         errors["places"] = [_("Some of the chosen places do not exist.")]
     if kind == PlanKind.CAMPAIGN and not ends_on:
         errors["ends_on"] = [_("A campaign needs an end date.")]
-    if ends_on and starts_on and ends_on < starts_on:
-        errors["ends_on"] = [_("The end date is before the start date.")]
+    errors.update(_plan_date_problems(kind, starts_on, ends_on))
     if kind == PlanKind.RECURRING and not by_risk_level and not (
             isinstance(interval_days, int) and 1 <= interval_days <= 366):
         errors["interval_days"] = [_("Repeat every 1 to 366 days, or follow the risk level.")]

@@ -12,12 +12,19 @@ from safecampus.hazards.models import Grade, HazardCategory
 
 from ..checklist_files import EXTENSIONS, FIELDS, MAX_BYTES
 from ..models import ChecklistTemplate, Scoring
-from ..services import ItemData
+from ..services import POINTS_MAX, POINTS_NEGATIVE, POINTS_TOO_HIGH, ItemData
+
+# Django's stock slug message speaks of a "slug"; say plainly what a checklist code may hold.
+CODE_INVALID = gettext_lazy("The code may contain only English letters, digits, hyphens (-) and "
+                            "underscores (_), with no spaces or Chinese characters, e.g. "
+                            "lab-2026.")
 
 
 class TemplateForm(forms.Form):
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=48,
-                           help_text=gettext_lazy("Letters, digits and hyphens, e.g. lab-2026."))
+                           error_messages={"invalid": CODE_INVALID},
+                           help_text=gettext_lazy("English letters, digits, hyphens and "
+                                                  "underscores, e.g. lab-2026."))
     name = forms.CharField(label=gettext_lazy("Checklist name"), max_length=120)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ChecklistTemplate.Kind.choices,
                              initial=ChecklistTemplate.Kind.GENERAL)
@@ -57,8 +64,10 @@ class ItemForm(forms.Form):
     scoring = forms.ChoiceField(label=gettext_lazy("Scoring"), choices=Scoring.choices,
                                 initial=Scoring.NONE)
     points = forms.DecimalField(label=gettext_lazy("Points"), max_digits=6, decimal_places=1,
-                                min_value=Decimal("-1000"), max_value=Decimal("1000"),
-                                initial=Decimal("0"), required=False)
+                                min_value=Decimal("0"), max_value=POINTS_MAX,
+                                initial=Decimal("0"), required=False,
+                                error_messages={"min_value": POINTS_NEGATIVE,
+                                                "max_value": POINTS_TOO_HIGH})
 
     def __init__(self, *args, sections=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,7 +124,8 @@ class ImportForm(forms.Form):
         label=gettext_lazy("Add as a new version of"),
         empty_label=gettext_lazy("— a new checklist —"),
         help_text=gettext_lazy("An unpublished draft of that checklist is replaced."))
-    code = forms.SlugField(label=gettext_lazy("Code"), max_length=48, required=False)
+    code = forms.SlugField(label=gettext_lazy("Code"), max_length=48, required=False,
+                           error_messages={"invalid": CODE_INVALID})
     name = forms.CharField(label=gettext_lazy("Checklist name"), max_length=120, required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ChecklistTemplate.Kind.choices,
                              initial=ChecklistTemplate.Kind.GENERAL)

@@ -2,16 +2,20 @@
 an end, a recurring plan an interval, a published checklist …) live in ``services.plan_create``
 so that the page and the API give the same messages."""
 
+import datetime as dt
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.accounts.models import OFFICE_ROLES, User
+from safecampus.core import clock
 from safecampus.core.forms import IdempotentFormMixin, bootstrap
 from safecampus.organisation.models import Building, Campus, Place, Unit
 
 from ..models import Coverage
 from ..selectors import templates_runnable
+from ..services import PLAN_EARLIEST_DAY, PLAN_START_AHEAD
 
 #: The three ways a plan repeats, as the form offers them (``risk`` is a recurring plan whose
 #: interval follows each place's risk level).
@@ -122,6 +126,17 @@ class PlanForm(IdempotentFormMixin, PlaceFilterMixin):
         self.fields["building"].empty_label = _("Any building")
         for name in ("campus", "unit", "place_kind", "inspectors"):
             self.fields[name].widget.attrs["size"] = 5
+        # The date pickers offer the days the service accepts (it says why for the others).
+        latest = clock.local_today() + dt.timedelta(days=PLAN_START_AHEAD)
+        self.fields["starts_on"].widget.attrs.update(
+            {"min": PLAN_EARLIEST_DAY.isoformat(), "max": latest.isoformat()})
+        self.fields["ends_on"].widget.attrs["min"] = PLAN_EARLIEST_DAY.isoformat()
+        # The service's words, not Django's "ensure this value is less than or equal to …".
+        for name, message in (
+                ("interval_days", _("Repeat every 1 to 366 days, or follow the risk level.")),
+                ("deadline_days", _("The deadline must be between 1 and 180 days."))):
+            self.fields[name].error_messages.update({"min_value": message,
+                                                     "max_value": message})
 
     def service_arguments(self) -> dict:
         """Keyword arguments for ``services.plan_create`` except ``actor`` and ``place_ids``."""

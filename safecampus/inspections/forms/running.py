@@ -83,13 +83,22 @@ class ResultPhotoForm(forms.Form):
         return self.cleaned_data["stage"] or ResultPhoto.Stage.FINDING
 
 
+class _SignerNameField(forms.CharField):
+    """Required for an office inspection (marked so on the page), but an empty name is
+    reported by ``inspection_submit`` together with everything else still missing."""
+
+    def validate(self, value):
+        if value not in self.empty_values:
+            super().validate(value)
+
+
 class SubmitForm(forms.Form):
     """Overall remarks, the unit representative's name and on-screen signature."""
 
     summary = forms.CharField(label=_("Overall remarks"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
-    signer_name = forms.CharField(label=_("Unit representative"), required=False, max_length=64,
-                                  help_text=_("The person of the inspected unit who signs."))
+    signer_name = _SignerNameField(label=_("Unit representative"), required=False, max_length=64,
+                                   help_text=_("The person of the inspected unit who signs."))
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
     row_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -98,6 +107,9 @@ class SubmitForm(forms.Form):
         if inspection is not None and inspection.kind == Inspection.Kind.SELF:
             self.fields["signer_name"].help_text = _(
                 "Optional for a self-inspection: who signs for the unit.")
+        elif inspection is not None:
+            # inspection_submit: an office inspection needs the representative's name.
+            self.fields["signer_name"].required = True
         bootstrap(self)
 
 

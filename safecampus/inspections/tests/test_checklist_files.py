@@ -333,3 +333,45 @@ def test_exported_cells_cannot_run_as_formulas(org):
     csv_text = checklist_files.version_csv(version).decode("utf-8")
     assert csv_text.startswith("\ufeff分类编号,分类,编号,检查内容")
     assert "'=HYPERLINK" in csv_text and "\n=" not in csv_text and ",=" not in csv_text
+
+
+NEGATIVE = ("Points cannot be negative: write them as a positive number (a deduction item's "
+            "points are what it takes off).")
+NEEDED = ("A scored, bonus or deduction item needs points above 0 (choose “Not scored” for an "
+          "item without points).")
+
+
+@pytest.mark.parametrize("name", ["bad.csv", "bad.xlsx"])
+def test_a_scored_item_with_negative_or_no_points_is_refused_in_a_sheet(org, name):
+    # given a sheet whose 得分项 has −5 points and whose 加分项 has none (a 减分项 may say −20)
+    rows = [["编号", "检查内容", "类型", "分值"], ["1", "地面洁净", "得分项", "-5"],
+            ["2", "整体美观", "加分项", ""], ["3", "宿舍内吸烟", "减分项", "-20"]]
+    if name.endswith(".csv"):
+        content = "\n".join(",".join(row) for row in rows).encode()
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        for row in rows:
+            book.active.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        content = buffer.getvalue()
+    table = checklist_files.read_upload(_upload(name, content)).table
+    # when it is imported, then each bad line is named and nothing is written
+    with pytest.raises(services.DomainError) as error:
+        checklist_files.table_checklist(table, checklist_files.guess_columns(table.headers),
+                                        code="dorm", name="宿舍")
+    assert _problems(error) == [f"Line 2: {NEGATIVE}", f"Line 3: {NEEDED}"]
+    assert not ChecklistTemplate.objects.exists() and not ChecklistItem.objects.exists()
+
+
+def test_a_yaml_item_with_negative_points_is_refused_with_its_line(org):
+    raw = ("code: dorm\nname: 宿舍\nsections:\n  - title: 内务\n    items:\n"
+           "      - code: '1'\n        text: 地面洁净\n        scoring: scored\n"
+           "        points: -5\n")
+    with pytest.raises(services.DomainError) as error:
+        services.checklist_import(actor=org.users.admin,
+                                  data=checklist_files.yaml_checklist(raw.encode()))
+    assert [p.split(": ", 1)[1] for p in _problems(error)] == [NEGATIVE]
+    assert not ChecklistItem.objects.exists()

@@ -380,3 +380,93 @@ def test_excel_and_csv_exports_of_a_version(org, client):
     assert csv.content.decode("utf-8").splitlines()[2].startswith("1,安全设施,1.2,检查项2")
     assert client.get(reverse("inspections:checklist_export",
                               args=[version.pk, "pdf"])).status_code == 404
+
+
+# --- points are a magnitude: never negative, above 0 when the item is scored -------------------
+NEGATIVE = ("Points cannot be negative: write them as a positive number (a deduction item's "
+            "points are what it takes off).")
+NEEDED = ("A scored, bonus or deduction item needs points above 0 (choose “Not scored” for an "
+          "item without points).")
+
+
+@pytest.mark.parametrize(("scoring", "points", "message"), [
+    ("scored", "-5", NEGATIVE),
+    ("deduction", "-5", NEGATIVE),
+    ("none", "-1", NEGATIVE),
+    ("scored", "0", NEEDED),
+    ("bonus", "", NEEDED),
+    ("deduction", "0", NEEDED),
+], ids=["scored-negative", "deduction-negative", "unscored-negative", "scored-zero",
+        "bonus-empty", "deduction-zero"])
+def test_the_item_form_refuses_negative_or_missing_points_beside_the_field(
+        org, client, scoring, points, message):
+    # given a draft with a section
+    draft = services.template_create(actor=org.users.staff, code="dorm", name="宿舍评分表")
+    section = draft.sections.get()
+    login(client, org.users.staff)
+    # when the office saves an item with such points
+    response = client.post(reverse("inspections:checklist_item_new", args=[draft.pk]), {
+        "code": "1", "section": section.pk, "text": "地面洁净", "hazard_grade": "general",
+        "scoring": scoring, "points": points})
+    # then it is refused beside the points field and nothing is saved
+    assert response.status_code == 400
+    assert response.context["form"].errors["points"] == [message]
+    assert not draft.items.exists()
+
+
+def test_item_save_refuses_negative_points_even_past_the_form(org):
+    # given a draft (the service is what the API and any other entry point call)
+    draft = services.template_create(actor=org.users.staff, code="dorm", name="宿舍评分表")
+    section = draft.sections.get()
+    # when an item of -5 points comes in, then it is refused on the points field
+    with pytest.raises(services.DomainError) as error:
+        services.item_save(actor=org.users.staff, version_id=draft.pk, section_id=section.pk,
+                           data=ItemData("1", "地面洁净", scoring=Scoring.SCORED,
+                                         points=Decimal("-5")))
+    assert error.value.field_errors == {"points": [NEGATIVE]}
+    assert not draft.items.exists()
+
+
+def test_the_database_refuses_a_negative_item_whatever_writes_it(org):
+    from django.db import IntegrityError, transaction
+
+    version = published_checklist(org.users.admin, code="lab", items=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        version.items.update(points=Decimal("-5"))
+
+
+def test_a_scored_item_earns_its_points_toward_a_max_made_of_positive_points(org):
+    # given a scored item of 5 and one of 5 (what "-5 and +5" must be written as now)
+    version = published_checklist(org.users.admin, code="dorm", items=2,
+                                  scoring=Scoring.SCORED, points="5")
+    inspection = services.inspection_start(actor=org.users.staff, place_id=org.place_a.pk,
+                                           template_id=version.template_id)
+    # when one complies and one fails
+    answer_all(inspection, org.users.staff, fails={"1.1": "地面有垃圾"})
+    figures = services.inspection_figures(inspection)
+    # then the score is 5 of 10
+    assert (figures.score, figures.max_score) == (Decimal("5"), Decimal("10"))
+
+
+@pytest.mark.parametrize("code", ["实验室", "lab 2026", "lab.2026"])
+def test_a_checklist_code_with_other_characters_says_what_a_code_may_hold(org, client, code):
+    login(client, org.users.staff)
+    response = client.post(reverse("inspections:checklist_new"),
+                           {"code": code, "name": "实验室安全检查表", "kind": "general"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["code"] == [
+        "The code may contain only English letters, digits, hyphens (-) and underscores (_), "
+        "with no spaces or Chinese characters, e.g. lab-2026."]
+    assert not ChecklistTemplate.objects.exists()
+
+
+def test_the_checklist_list_heads_its_name_column_with_the_word_for_a_things_name(org, client):
+    from django.conf import settings
+    from django.utils import translation
+
+    published_checklist(org.users.admin, code="lab")
+    client.force_login(org.users.staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    with translation.override("zh-hans"):
+        html = client.get(reverse("inspections:checklist_list")).content.decode()
+    assert "<th>名称</th>" in html and "姓名" not in html

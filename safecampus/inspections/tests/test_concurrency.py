@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from safecampus.core import clock
 from safecampus.core.errors import Conflict
 from safecampus.core.models import ActivityEntry
 from safecampus.hazards.models import Hazard, RectificationNotice
@@ -40,7 +41,7 @@ def _answered(org, *, review=False):
         plan = services.plan_create(
             actor=org.users.admin, kind="campaign", name="专项检查",
             template_id=version.template_id, place_ids=[org.place_a.pk],
-            starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2030, 12, 31),
+            starts_on=clock.local_today(), ends_on=clock.local_today() + dt.timedelta(days=300),
             inspector_ids=[org.users.staff.pk], needs_review=True)
         inspection = services.inspection_start(actor=org.users.staff,
                                                target_id=plan.targets.get().pk)

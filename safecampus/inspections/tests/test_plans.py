@@ -146,6 +146,13 @@ BAD_PLANS = [
     ("unpublished checklist", {"template": "{draft}"}, "template",
      "This checklist has no published version yet."),
     ("no name", {"name": "  "}, "name", "Give the plan a name."),
+    ("start before 2000", {"starts_on": "1926-04-01", "ends_on": "1926-04-30"}, "starts_on",
+     "A plan cannot start before 2000-01-01; check the year."),
+    ("campaign longer than a year", {"ends_on": "2027-06-30"}, "ends_on",
+     "A campaign lasts at most one year; for checks that go on longer, make a recurring "
+     "schedule."),
+    ("deadline days out of range", {"deadline_days": "181"}, "deadline_days",
+     "The deadline must be between 1 and 180 days."),
 ]
 
 
@@ -515,3 +522,35 @@ def test_an_unknown_campus_is_refused_and_nothing_written(org):
             starts_on=TODAY, interval_days=7, campus_id=999999)
     assert error.value.field_errors == {"campus": ["Choose a campus from the list."]}
     assert not InspectionPlan.objects.exists()
+
+
+def test_a_plan_starting_more_than_a_year_ahead_is_refused_as_a_likely_typo(org):
+    version = _checklist(org)
+    with clock.frozen(_at(TODAY)), pytest.raises(services.DomainError) as error:
+        services.plan_create(
+            actor=org.users.admin, kind=PlanKind.CAMPAIGN, name="专项检查",
+            template_id=version.template_id, place_ids=[org.place_a.pk],
+            starts_on=dt.date(2206, 4, 1), ends_on=dt.date(2206, 4, 30))
+    assert error.value.field_errors["starts_on"] == [
+        "A plan can start at most one year from today (by 2027-04-02); check the year."]
+    assert not InspectionPlan.objects.exists()
+
+
+def test_a_campaign_that_already_ended_may_be_recorded_and_counts_inspections_in_its_dates(org):
+    # given an inspection of place A done on 3 April with the campaign's checklist
+    version = _checklist(org)
+    with clock.frozen(_at(TODAY + dt.timedelta(days=2))):
+        inspection = services.inspection_start(actor=org.users.staff, place_id=org.place_a.pk,
+                                               template_id=version.template_id)
+        answer_all(inspection, org.users.staff)
+        services.inspection_submit(actor=org.users.staff, inspection_id=inspection.pk,
+                                   signer_name="王老师", signature=signature_png())
+    # when, in May, the office records the April campaign that has already ended
+    with clock.frozen(_at(dt.date(2026, 5, 10))):
+        plan = services.plan_create(
+            actor=org.users.admin, kind=PlanKind.CAMPAIGN, name="四月实验室安全大检查",
+            template_id=version.template_id, place_ids=[org.place_a.pk, org.place_b.pk],
+            starts_on=TODAY, ends_on=dt.date(2026, 4, 30))
+    # then it is accepted: place A counts as done within its dates, place B as late
+    coverage = dict(plan.targets.values_list("place_id", "coverage"))
+    assert coverage == {org.place_a.pk: Coverage.DONE, org.place_b.pk: Coverage.LATE}

@@ -14,6 +14,7 @@ from safecampus.hazards.models import Hazard, RectificationNotice
 from safecampus.inspections import services
 from safecampus.inspections.models import Inspection, Outcome, PlanKind, ResultPhoto
 from safecampus.tests.factories import photo_upload
+from safecampus.tests.pages import text_of
 
 from .helpers import answer_all, login, messages_of, published_checklist, signature_png
 
@@ -494,3 +495,57 @@ def test_cancel_with_a_reason(org, client):
     login(client, org.users.contact_b)
     assert client.post(reverse("inspections:action", args=[inspection.pk, "reopen"]),
                        {"reason": "x"}).status_code == 404
+
+
+# --- what finishing a self-inspection says -----------------------------------------------------
+def _self_inspection(org, *, items=3):
+    version = published_checklist(org.users.admin, category_id=org.fire.pk, items=items)
+    return services.inspection_start(actor=org.users.contact_a, place_id=org.place_a.pk,
+                                     template_id=version.template_id)
+
+
+def test_finishing_a_self_inspection_says_its_findings_went_to_the_office_as_hazards(
+        org, client, django_capture_on_commit_callbacks):
+    # given a unit contact's self-inspection with two failed items
+    inspection = _self_inspection(org)
+    answer_all(inspection, org.users.contact_a, fails={"1.1": "通道堆放纸箱", "1.3": "灭火器过期"})
+    login(client, org.users.contact_a)
+    # when the contact finishes it
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("inspections:submit", args=[inspection.pk]),
+                               {"row_version": inspection.row_version})
+    inspection.refresh_from_db()
+    # then the message says the failed items were reported to the office, naming the hazards
+    references = [h.reference for h in Hazard.objects.order_by("pk")]
+    assert len(references) == 2
+    assert messages_of(response) == [
+        f"Self-inspection {inspection.reference} finished: 2 failed items were reported to the "
+        f"security office as hazards {'、'.join(references)}."]
+    assert all(h.status == "reported" for h in Hazard.objects.all())
+    # and its page says the same, not "sent to the unit"
+    page = text_of(client.get(reverse("inspections:detail", args=[inspection.pk])))
+    assert "Finished; failed items reported to the security office" in page
+    assert "sent to the unit" not in page
+
+
+def test_finishing_a_self_inspection_with_one_or_no_finding_says_so(org, client):
+    one = _self_inspection(org)
+    answer_all(one, org.users.contact_a, fails={"1.2": "通道堆放纸箱"})
+    login(client, org.users.contact_a)
+    response = client.post(reverse("inspections:submit", args=[one.pk]),
+                           {"row_version": one.row_version})
+    one.refresh_from_db()
+    hazard = Hazard.objects.get()
+    assert messages_of(response) == [
+        f"Self-inspection {one.reference} finished: 1 failed item was reported to the security "
+        f"office as hazard {hazard.reference}."]
+    clean = services.inspection_start(actor=org.users.contact_a, place_id=org.place_a.pk,
+                                      template_id=one.version.template_id)
+    answer_all(clean, org.users.contact_a)
+    response = client.post(reverse("inspections:submit", args=[clean.pk]),
+                           {"row_version": clean.row_version})
+    clean.refresh_from_db()
+    assert messages_of(response)[-1] == (
+        f"Self-inspection {clean.reference} finished: every item complies, so no hazard was "
+        "reported.")
+    assert "the results went to the unit" not in str(messages_of(response))

@@ -82,11 +82,29 @@ def test_failed_bonus_item_adds_nothing_and_is_never_in_the_maximum(org):
     assert _figures(inspection) == (Decimal("100.0"), Decimal("100.0"), False)
 
 
-@pytest.mark.parametrize("sign", ["", "-"], ids=["points-positive", "points-negative"])
-def test_failed_deduction_items_take_their_points_off(org, sign):
-    # a file may write deduction points as 10 or as -10: both take 10 off
-    inspection = _inspect(org, fails=("X1", "X2"), deduction_sign=sign)
+def test_failed_deduction_items_take_their_points_off(org):
+    inspection = _inspect(org, fails=("X1", "X2"))
     assert _figures(inspection) == (Decimal("90.0"), Decimal("100.0"), False)  # 100 + 10 − 20
+
+
+def test_a_deduction_written_as_minus_10_in_a_file_is_read_as_10_and_never_stored_negative(org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from safecampus.inspections import checklist_files
+
+    # given a file that writes a deduction as −10 (as real score sheets do)
+    table = checklist_files.read_upload(SimpleUploadedFile(
+        "dorm.csv", "编号,检查内容,类型,分值\nX1,使用违章电器,减分项,-10\n".encode())).table
+    data = checklist_files.table_checklist(table, checklist_files.guess_columns(table.headers),
+                                           code="dorm", name="宿舍")
+    # then the file reader takes it as the 10 points the item takes off
+    [item] = data.sections[0].items
+    assert (item.scoring, item.points) == (Scoring.DEDUCTION, Decimal("10"))
+    # but −10 handed to the service directly is refused: points are never stored negative
+    with pytest.raises(services.DomainError) as error:
+        services.checklist_import(actor=org.users.admin,
+                                  data=_dormitory_sheet(deduction_sign="-"))
+    assert error.value.message == "2 problems, nothing was saved."
 
 
 def test_not_applicable_items_leave_the_maximum(org):

@@ -13,6 +13,7 @@ import io
 import pytest
 from PIL import Image
 
+from safecampus.core import clock
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.models import ActivityEntry
@@ -44,7 +45,7 @@ def _started(org, *, review=False, items=3):
     plan = services.plan_create(
         actor=org.users.admin, kind="campaign", name="实验室安全专项检查",
         template_id=version.template_id, place_ids=[org.place_a.pk],
-        starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2030, 12, 31),
+        starts_on=clock.local_today(), ends_on=clock.local_today() + dt.timedelta(days=300),
         inspector_ids=[org.users.staff.pk], needs_review=True)
     target = plan.targets.get()
     return services.inspection_start(actor=org.users.staff, target_id=target.pk)

@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from safecampus.core.activity import activity_for
@@ -26,7 +26,7 @@ from safecampus.core.pagination import paginate
 from safecampus.core.uploads import ACCEPT_ATTRIBUTE
 from safecampus.organisation.selectors import place_picker_data
 
-from .. import services
+from .. import selectors, services
 from ..forms.running import (
     InspectionFilterForm,
     ReasonForm,
@@ -355,8 +355,7 @@ def submit(request, pk: int):
                 messages.success(request, _("Inspection %(ref)s submitted; it goes out when it "
                                             "is approved.") % {"ref": inspection.reference})
             else:
-                messages.success(request, _("Inspection %(ref)s finished; the results went to "
-                                            "the unit.") % {"ref": inspection.reference})
+                messages.success(request, _released_message(inspection))
             return redirect("inspections:detail", pk=pk)
     elif request.method == "POST":
         status = 400
@@ -368,6 +367,37 @@ def submit(request, pk: int):
             "pending": _("%(count)s change(s) on this phone are not saved yet. Go back to the "
                          "items and let them be sent first.")}},
     }, status=status)
+
+
+def _released_message(inspection: Inspection, *, approved: bool = False) -> str:
+    """What releasing the results did, in words: an office inspection's results go to the
+    unit; a self-inspection's failed items go to the security office as reported hazards
+    (their references named), since the unit already has its own results."""
+    if inspection.kind != Inspection.Kind.SELF:
+        if approved:
+            return _("Approved; the results went to the unit.")
+        return _("Inspection %(ref)s finished; the results went to the unit.") % {
+            "ref": inspection.reference}
+    references = selectors.inspection_reported_hazard_references(inspection)
+    values = {"ref": inspection.reference, "count": len(references),
+              "numbers": "、".join(references)}
+    if not references:
+        if approved:
+            return _("Approved: every item of self-inspection %(ref)s complies, so no hazard "
+                     "was reported.") % values
+        return _("Self-inspection %(ref)s finished: every item complies, so no hazard was "
+                 "reported.") % values
+    if approved:
+        return ngettext(
+            "Approved: %(count)s failed item of self-inspection %(ref)s was reported to the "
+            "security office as hazard %(numbers)s.",
+            "Approved: %(count)s failed items of self-inspection %(ref)s were reported to the "
+            "security office as hazards %(numbers)s.", len(references)) % values
+    return ngettext(
+        "Self-inspection %(ref)s finished: %(count)s failed item was reported to the security "
+        "office as hazard %(numbers)s.",
+        "Self-inspection %(ref)s finished: %(count)s failed items were reported to the "
+        "security office as hazards %(numbers)s.", len(references)) % values
 
 
 # --- the inspection's page ------------------------------------------------------------------
@@ -470,6 +500,8 @@ def action(request, pk: int, action: str):
         except DomainError as refused:
             error = refused
         else:
+            if action == "approve":
+                done = _released_message(Inspection.objects.get(pk=pk), approved=True)
             messages.success(request, done)
             return redirect("inspections:detail", pk=pk)
     messages.error(request, error.message)
