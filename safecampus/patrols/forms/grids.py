@@ -231,7 +231,11 @@ class DashboardFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
+        if start and start > clock.local_today():
+            # As the cockpit says it: a period that has not begun has no visits to count.
+            self.add_error("date_from", _("This period has not started yet; choose a "
+                                          "period up to today."))
+        elif start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))
         elif start and end and (end - start).days > 366:
             self.add_error("date_to", _("Choose a period of at most a year."))

@@ -142,7 +142,8 @@ class Incident(BaseModel):
 
     class Source(models.TextChoices):
         DUTY_LOG = "duty_log", _("Duty log")  # 值班日志
-        MANUAL = "manual", _("Entered by the office")  # 手工录入
+        # By hand on the form or the API, by the office or a guard: the label names no one.
+        MANUAL = "manual", _("Entered by hand")  # 手工录入
         IMPORT = "import", _("Imported log")  # 导入
 
     year = models.PositiveSmallIntegerField(_("year"))

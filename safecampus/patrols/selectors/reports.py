@@ -39,12 +39,14 @@ LEADER_DAYS = 7
 
 @dataclass(frozen=True)
 class ReportFilters:
-    """What a report covers: local shift dates (inclusive); ids may be None (all)."""
+    """What a report covers: local shift dates (inclusive); ids may be None (all).
+    ``leader_id`` narrows it to the shifts one shift leader leads (his page's figures)."""
 
     date_from: dt.date
     date_to: dt.date
     campus_id: int | None = None
     route_id: int | None = None
+    leader_id: int | None = None
 
     @classmethod
     def default(cls, today: dt.date | None = None) -> ReportFilters:
@@ -74,6 +76,8 @@ def rounds_in_period(filters: ReportFilters, *, at: dt.datetime | None = None) -
         qs = qs.filter(route__campus_id=filters.campus_id)
     if filters.route_id:
         qs = qs.filter(route_id=filters.route_id)
+    if filters.leader_id:
+        qs = qs.filter(shift__leader_id=filters.leader_id)
     return qs
 
 
@@ -171,20 +175,35 @@ def flagged_scans(filters: ReportFilters, *, page: int = 1) -> Page:
     return result
 
 
+def leader_window(user, *, until: dt.date | None = None) -> ReportFilters:
+    """The shift leader's page's period: the local shift dates ``until`` (default today) and
+    the :data:`LEADER_DAYS` days before, of the shifts ``user`` leads."""
+    until = until or clock.local_today()
+    return ReportFilters(date_from=until - dt.timedelta(days=LEADER_DAYS), date_to=until,
+                         leader_id=user.pk)
+
+
+def leads_shifts(user) -> bool:
+    """Whether ``user`` is (or was) the leader of any patrol shift (one query)."""
+    return user.is_authenticated and PatrolShift.objects.filter(leader_id=user.pk).exists()
+
+
 def shifts_led_by(user, *, today: dt.date | None = None) -> QuerySet[PatrolShift]:
-    """The shifts ``user`` leads dated today (local) or in the :data:`LEADER_DAYS` days
-    before, newest first (tonight on top), each with its route and its rounds in order
-    (``rounds`` prefetched, guard joined) and the shift's sums ``expected``, ``done``,
-    ``missed`` and ``flagged``."""
+    """The shifts ``user`` leads dated ``today`` (local; default today) or in the
+    :data:`LEADER_DAYS` days before, newest first (tonight on top), each with its route and
+    its rounds in order (``rounds`` prefetched, guard joined) and the shift's sums
+    ``expected``, ``done``, ``missed``, ``flagged`` and ``completion_rate`` (done ÷ expected
+    × 100 so far, None when nothing is expected)."""
     today = today or clock.local_today()
     rounds = PatrolRound.objects.select_related("guard").order_by("sequence")
+    done = Sum(F("rounds__checkpoints_on_time") + F("rounds__checkpoints_late"))
     return (PatrolShift.objects.filter(leader_id=user.pk,
                                        shift_date__gte=today - dt.timedelta(days=LEADER_DAYS),
                                        shift_date__lte=today)
             .select_related("route", "schedule")
-            .annotate(expected=Sum("rounds__checkpoints_expected"),
-                      done=Sum(F("rounds__checkpoints_on_time") + F("rounds__checkpoints_late")),
+            .annotate(expected=Sum("rounds__checkpoints_expected"), done=done,
                       missed=Sum("rounds__checkpoints_missed"),
                       flagged=Sum("rounds__flagged_scans"))
+            .annotate(completion_rate=_rate(F("done"), F("expected")))
             .prefetch_related(Prefetch("rounds", queryset=rounds))
             .order_by("-shift_date", "-starts_at", "route__code"))

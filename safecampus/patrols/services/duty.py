@@ -59,6 +59,14 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 #: Nothing the duty room records happened before this (and older times do not fit the
 #: databases' UTC columns once converted).
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+#: How far back an incident entered by hand (form or API) may have occurred or been
+#: reported. Older incidents come from old logs and go through the incident import (a
+#: column mapping, every row checked first); a year covers an incident found out late, while
+#: 1990 for 2025 is a typo that would sit unseen at the bottom of every list and statistic.
+MANUAL_INCIDENT_MAX_AGE = dt.timedelta(days=366)
+#: How far back a new duty-log entry's time may lie: the log is the shift's record of calls
+#: and events; an older event is an incident (entered as one), and 1990 is a typo.
+DUTY_ENTRY_MAX_AGE = dt.timedelta(days=7)
 
 ENTRY_SCOPE = "patrols.duty_entry_log"
 INCIDENT_SCOPE = "patrols.incident_record"
@@ -430,6 +438,14 @@ def duty_entry_log(
         return existing
     now = clock.now()
     errors: dict[str, list[str]] = {}
+    if (occurred_at is not None and occurred_at.tzinfo is not None
+            and EARLIEST <= occurred_at < now - DUTY_ENTRY_MAX_AGE):
+        errors.setdefault("occurred_at", []).append(
+            _("This time is more than %(days)s days ago (before %(date)s). The duty log records "
+              "the shift's calls and events; enter an older event as an incident.") % {
+                "days": DUTY_ENTRY_MAX_AGE.days,
+                "date": (now - DUTY_ENTRY_MAX_AGE).astimezone(clock.local_zone())
+                .strftime("%Y-%m-%d")})
     values = _entry_fields(errors, now=now, occurred_at=occurred_at, kind=kind,
                            campus_id=campus_id, place_id=place_id, location_text=location_text,
                            caller_name=caller_name, caller_phone=caller_phone, summary=summary,
@@ -605,6 +621,28 @@ def _incident_times(errors: dict, *, now, reported_at, occurred_at, occurred_unt
     return reported_at, occurred_at
 
 
+def _incident_recent(errors: dict, *, now, changed: dict) -> None:
+    """Refuse times in ``changed`` (``{field: aware datetime or None}``) more than
+    :data:`MANUAL_INCIDENT_MAX_AGE` before ``now`` (see there why)."""
+    floor = now - MANUAL_INCIDENT_MAX_AGE
+    for name, value in changed.items():
+        if value is not None and value.tzinfo is not None and EARLIEST <= value < floor:
+            errors.setdefault(name, []).append(
+                _("This time is more than a year ago (before %(date)s). Older incidents are "
+                  "entered through the import of an incident log.") % {
+                    "date": floor.astimezone(clock.local_zone()).strftime("%Y-%m-%d")})
+
+
+def _incident_referral(errors: dict, values: dict) -> None:
+    """An incident referred to the police (移交公安) carries the police's case number: the
+    station gives it with the receipt of the referral, and without it the office cannot
+    follow the case up with the station."""
+    if (values["disposition"] == Incident.Disposition.REFERRED
+            and not values["police_reference"]):
+        errors.setdefault("police_reference", []).append(
+            _("Give the police case number: the incident is referred to the police."))
+
+
 def _incident_texts(errors: dict, *, category, type_label, summary, people_involved,
                     disposition, police_reference, location_text) -> dict:
     values = {
@@ -671,7 +709,9 @@ def incident_record(
     year it was reported (``reported_at`` defaults to now, ``occurred_at`` to reported_at).
 
     Raises DomainError for an unknown category/disposition/campus/place, a missing summary,
-    a time in the future, occurred after reported, or "occurred until" before occurred.
+    a time in the future or more than a year back (:data:`MANUAL_INCIDENT_MAX_AGE`: older
+    ones go through the import), occurred after reported, "occurred until" before
+    occurred, or disposition "referred to police" without the police case number.
     With the same ``idempotency_key`` a second call returns the first incident.
     """
     _require(actor, "patrols.record_incident")
@@ -687,6 +727,10 @@ def incident_record(
     if not values["summary"]:
         errors.setdefault("summary", []).append(_("Say in a few words what happened."))
     campus, place = _resolve_place(errors, campus_id=campus_id, place_id=place_id)
+    _incident_referral(errors, values)
+    _incident_recent(errors, now=now, changed={"reported_at": reported_at,
+                                               "occurred_at": occurred_at,
+                                               "occurred_until": occurred_until})
     reported_at, occurred_at = _incident_times(errors, now=now, reported_at=reported_at,
                                                occurred_at=occurred_at,
                                                occurred_until=occurred_until)
@@ -724,7 +768,8 @@ def duty_entry_to_incident(
 
     Reported at = the entry's time; ``occurred_at`` may be earlier (defaults to the entry's
     time); campus, place and location come from the entry, the summary too unless given.
-    Refused (Conflict, with the incident's number) when the entry already is an incident.
+    Refused (Conflict, with the incident's number) when the entry already is an incident;
+    DomainError for the checks of :func:`incident_record`.
     """
     _require(actor, "patrols.record_incident")
     errors: dict[str, list[str]] = {}
@@ -732,8 +777,11 @@ def duty_entry_to_incident(
                              summary=summary or "", people_involved=people_involved,
                              disposition=disposition, police_reference=police_reference,
                              location_text="")
-    _raise_all(errors)
+    _incident_referral(errors, values)
     now = clock.now()
+    _incident_recent(errors, now=now, changed={"occurred_at": occurred_at,
+                                               "occurred_until": occurred_until})
+    _raise_all(errors)
     with transaction.atomic():
         entry = _lock_entry(entry_id)
         if entry.incident_id:
@@ -787,7 +835,9 @@ def incident_update(
 ) -> Incident:
     """Change an incident (every field given): disposition, police reference, people involved,
     summary, category, times and place. The reported time and the number never change.
-    The timeline records the fields changed and the disposition's old and new value."""
+    The timeline records the fields changed and the disposition's old and new value.
+    A time changed here more than a year back, or a referral to the police being entered
+    without the case number, is refused (DomainError), as in :func:`incident_record`."""
     _require(actor, "patrols.record_incident")
     now = clock.now()
     errors: dict[str, list[str]] = {}
@@ -806,6 +856,16 @@ def incident_update(
             raise NotAllowed()
         _incident_times(errors, now=now, reported_at=incident.reported_at,
                         occurred_at=occurred_at, occurred_until=occurred_until)
+        # An imported incident keeps its old times; only a time changed here is bounded.
+        _incident_recent(errors, now=now, changed={
+            name: value for name, value in (("occurred_at", occurred_at),
+                                            ("occurred_until", occurred_until))
+            if value != getattr(incident, name)})
+        # A referral (or its case number) being entered needs the number; an imported
+        # "referred" incident without one can still be corrected otherwise.
+        if (values["disposition"] != incident.disposition
+                or values["police_reference"] != incident.police_reference):
+            _incident_referral(errors, values)
         _raise_all(errors)
         values.update(occurred_at=occurred_at, occurred_until=occurred_until, campus=campus,
                       place=place)

@@ -39,10 +39,11 @@ PEOPLE_MAX = 1000
 CLOCK_SKEW = dt.timedelta(minutes=2)
 #: Visits are logged within this long of the visit (older ones go to the office).
 BACKDATE_MAX = dt.timedelta(days=30)
-#: Hazards found on a grid visit count as found by the office's own people (保卫处发现):
-#: grid officers are security staff working their grid, not members of the public
-#: reporting a problem; ``Source.OFFICE`` keeps the "reports from campus" figures clean.
-VISIT_HAZARD_SOURCE = Source.OFFICE
+#: Hazards found on a grid visit are patrol findings (巡查, ``Source.PATROL``): a grid
+#: officer walking his grid finds them as a guard on a round does, not the office's own
+#: staff at their desks (保卫处发现) nor the public (师生报告), so the ledger's "by source"
+#: figures show what grid work finds. The hazard loop has no source of its own for grids.
+VISIT_HAZARD_SOURCE = Source.PATROL
 
 
 def _invalid(field: str, message: str) -> DomainError:

@@ -100,6 +100,7 @@ def checkpoint_resolve(code: str) -> tuple[Checkpoint, str]:
                           code="forged_code") from None
     if signed is None:
         manual = qrcodes.manual_code_normalise(_signer.extract(code))
+        _check_manual_shape(manual, typed=code)
         checkpoint = (Checkpoint.objects.select_related("route", "place")
                       .filter(manual_code=manual).first() if manual else None)
         if checkpoint is None:
@@ -117,6 +118,27 @@ def checkpoint_resolve(code: str) -> tuple[Checkpoint, str]:
                             "your shift leader."), code="revoked_code")
     _check_in_use(checkpoint)
     return checkpoint, CheckpointScan.Method.QR
+
+
+def _check_manual_shape(manual: str, *, typed: str) -> None:
+    """Refuse a typed code that cannot be a manual code (wrong length or characters) with a
+    message that says what one looks like (DomainError ``unknown_code``). Nothing typed is
+    refused as such; an address with no code in it is left to the lookup (unknown)."""
+    if not (typed or "").strip():
+        raise DomainError(_("Type the code printed under the QR code."), code="unknown_code")
+    if not manual:
+        return
+    shown = manual if len(manual) <= 20 else manual[:20] + "…"
+    if len(manual) != MANUAL_LENGTH:
+        raise DomainError(_("The code printed under the QR code has %(length)s characters; "
+                            "“%(code)s” has %(count)s. Check the sticker and type it again.")
+                          % {"length": MANUAL_LENGTH, "code": shown, "count": len(manual)},
+                          code="unknown_code")
+    if any(c not in MANUAL_ALPHABET for c in manual):
+        raise DomainError(_("The code printed under the QR code has only the digits 2 to 9 and "
+                            "letters other than I, L and O; “%(code)s” has other characters. "
+                            "Check the sticker and type it again.") % {"code": shown},
+                          code="unknown_code")
 
 
 def _check_in_use(checkpoint: Checkpoint) -> None:

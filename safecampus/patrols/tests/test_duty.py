@@ -97,6 +97,19 @@ def test_an_entry_time_may_be_earlier_but_not_in_the_future(org):
     assert DutyLogEntry.objects.count() == 1
 
 
+def test_an_entry_time_more_than_a_week_back_is_refused(org):
+    # a week back is a late entry; 1990 is a typo that would sink to the log's bottom unseen
+    on_duty(org)
+    week = log(org, occurred_at=NOW - dt.timedelta(days=7))
+    assert week.occurred_at == NOW - dt.timedelta(days=7)
+    for when in (NOW - dt.timedelta(days=7, minutes=1), dt.datetime(1990, 1, 1, tzinfo=dt.UTC)):
+        with pytest.raises(DomainError) as error:
+            log(org, occurred_at=when, summary=f"旧事 {when:%Y}")
+        assert error.value.field_errors["occurred_at"][0].startswith(
+            "This time is more than 7 days ago (before ")
+    assert DutyLogEntry.objects.count() == 1
+
+
 @pytest.mark.parametrize(("kwargs", "field", "message"), [
     ({"summary": "  "}, "summary", "Say in a few words what happened."),
     ({"place_id": 999999}, "place", "Choose a place from the list."),

@@ -195,10 +195,11 @@ def test_hazard_found_on_a_visit_links_back_to_it(grids, client):
         again = services.grid_visit_hazard_report(
             actor=org.users.grid, visit_id=record.pk, title="消防通道堆放杂物",
             category_id=org.fire.pk, idempotency_key="hazard-key-0001")
-    # then one hazard, found by the office's people, in the grid, with the visit as source
+    # then one hazard, a patrol finding (not "found by the office"), in the grid, with the
+    # visit as source
     assert hazard.pk == again.pk and Hazard.objects.count() == 1
     assert (hazard.source, hazard.zone, hazard.building, hazard.location_text) == (
-        Source.OFFICE, org.zone1, org.building_a, "化学楼")
+        Source.PATROL, org.zone1, org.building_a, "化学楼")
     assert (hazard.source_type, hazard.source_id) == (
         ContentType.objects.get_for_model(GridVisit), record.pk)
     assert [e.verb for e in activity_for(record)] == ["patrols.grid_visit_log",
@@ -460,3 +461,15 @@ def test_grid_pages_query_counts_do_not_grow(grids, client, django_assert_max_nu
         client.get(urls[0])
     with django_assert_max_num_queries(12), clock.frozen(NOW):
         client.get(urls[1])
+
+
+def test_a_dashboard_period_that_has_not_started_is_refused(grids, client):
+    org = grids
+    login(client, org.users.grid)
+    with clock.frozen(NOW):
+        page = client.get(reverse("patrols:grid_dashboard"),
+                          {"date_from": "2030-01-01", "date_to": "2030-01-31"})
+    assert page.status_code == 200
+    assert page.context["form"].errors["date_from"] == [
+        "This period has not started yet; choose a period up to today."]
+    assert page.context["board"].date_from == dt.date(2026, 3, 1)  # the default: this month

@@ -24,6 +24,11 @@ OCCURRED_AFTER = ("An incident cannot have occurred after it was reported (repor
                   "2026-03-12 21:00).")
 
 
+TOO_OLD = ("This time is more than a year ago (before 2025-03-11). Older incidents are "
+           "entered through the import of an incident log.")
+NO_CASE_NUMBER = "Give the police case number: the incident is referred to the police."
+
+
 @pytest.fixture(autouse=True)
 def _now():
     with clock.frozen(NOW):
@@ -88,6 +93,12 @@ def test_a_manual_incident_keeps_what_was_given(org):
     ({"category": "alien"}, "category", "Choose the category of the incident."),
     ({"disposition": "shrug"}, "disposition", "Choose a disposition."),
     ({"summary": ""}, "summary", "Say in a few words what happened."),
+    ({"occurred_at": local(1990, 1, 1, 8, 0)}, "occurred_at", TOO_OLD),
+    ({"reported_at": local(2025, 3, 1, 9, 0), "occurred_at": local(2025, 3, 1, 8, 0)},
+     "reported_at", TOO_OLD),
+    ({"disposition": "referred"}, "police_reference", NO_CASE_NUMBER),
+    ({"disposition": "referred", "police_reference": "  "}, "police_reference",
+     NO_CASE_NUMBER),
 ])
 def test_bad_incidents_are_refused_and_use_no_number(org, kwargs, field, message):
     with pytest.raises(DomainError) as error:
@@ -166,6 +177,64 @@ def test_incident_update_changes_disposition_and_records_it(org):
         "An incident cannot have occurred after it was reported")
     with pytest.raises(NotAllowed):
         services.incident_update(actor=org.users.leadership, incident_id=incident.pk, **fields)
+
+
+@pytest.mark.django_db
+def test_a_year_back_is_taken_and_older_goes_through_the_import(org):
+    # a theft found out late, 360 days on, is recorded by hand
+    late = record(org, occurred_at=NOW - dt.timedelta(days=360))
+    assert late.occurred_at == NOW - dt.timedelta(days=360)
+    # an entry of the duty log cannot become an incident of 1990
+    entry = entry_on_duty(org, occurred_at=local(2026, 3, 12, 21, 0))
+    with pytest.raises(DomainError) as error:
+        services.duty_entry_to_incident(actor=org.users.guard, entry_id=entry.pk,
+                                        category="theft", occurred_at=local(1990, 1, 1, 8, 0))
+    assert error.value.field_errors == {"occurred_at": [TOO_OLD]}
+    assert Incident.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_imported_old_incident_can_still_be_edited_but_not_moved_further_back(org):
+    # given an incident of 2019 (as the import writes it) referred without a case number
+    old = record(org)
+    Incident.objects.filter(pk=old.pk).update(
+        reported_at=local(2019, 5, 1, 10, 0), occurred_at=local(2019, 5, 1, 9, 0),
+        source="import", disposition="referred", police_reference="")
+    old.refresh_from_db()
+    fields = {"category": "theft", "summary": "补记：失主已报案",
+              "occurred_at": old.occurred_at, "disposition": "referred",
+              "police_reference": ""}
+    # when its summary is corrected, it is saved (its old time and missing number stand)
+    changed = services.incident_update(actor=org.users.staff, incident_id=old.pk, **fields)
+    assert changed.summary == "补记：失主已报案"
+    # but a time changed to another old one is refused
+    with pytest.raises(DomainError) as error:
+        services.incident_update(actor=org.users.staff, incident_id=old.pk,
+                                 **{**fields, "occurred_at": local(2019, 4, 30, 9, 0)})
+    assert error.value.field_errors == {"occurred_at": [
+        "This time is more than a year ago (before 2025-03-11). Older incidents are entered "
+        "through the import of an incident log."]}
+
+
+@pytest.mark.django_db
+def test_referring_an_incident_to_the_police_needs_the_case_number(org):
+    incident = record(org, occurred_at=NOW - dt.timedelta(hours=1))
+    fields = {"category": "theft", "summary": incident.summary,
+              "occurred_at": incident.occurred_at, "disposition": "referred",
+              "police_reference": ""}
+    with pytest.raises(DomainError) as error:
+        services.incident_update(actor=org.users.staff, incident_id=incident.pk, **fields)
+    assert error.value.field_errors == {"police_reference": [NO_CASE_NUMBER]}
+    incident.refresh_from_db()
+    assert incident.disposition == "open"
+    entry = entry_on_duty(org, occurred_at=local(2026, 3, 12, 21, 0))
+    with pytest.raises(DomainError) as error:
+        services.duty_entry_to_incident(actor=org.users.guard, entry_id=entry.pk,
+                                        category="theft", disposition="referred")
+    assert error.value.field_errors == {"police_reference": [NO_CASE_NUMBER]}
+    referred = services.incident_update(actor=org.users.staff, incident_id=incident.pk,
+                                        **{**fields, "police_reference": "JJ-2026-9"})
+    assert (referred.disposition, referred.police_reference) == ("referred", "JJ-2026-9")
 
 
 # --- hazards ---------------------------------------------------------------------------------------
@@ -318,7 +387,7 @@ def test_guards_see_duty_log_incidents_and_their_own_only(org, client):
 def test_incident_list_filters(org, client):
     theft = record(org, occurred_at=local(2026, 3, 1, 0, 30), police_reference="JJ-1")
     fraud = record(org, category="fraud", summary="刷单返利诈骗", disposition="referred",
-                   occurred_at=local(2026, 3, 10, 12, 0))
+                   police_reference="FZ-2026-3", occurred_at=local(2026, 3, 10, 12, 0))
     entry = entry_on_duty(org, summary="有人打架")
     fight = services.duty_entry_to_incident(actor=org.users.staff, entry_id=entry.pk,
                                             category="assault")
@@ -526,3 +595,13 @@ def test_concurrent_incidents_get_unique_consecutive_numbers(org, postgres):
     sequences = sorted(r.sequence for r, _e in outcomes)
     assert sequences == list(range(1, 9))
     assert IncidentSequence.objects.get(year=2026).last_number == 8
+
+
+@pytest.mark.django_db
+def test_a_guards_incident_entered_by_hand_is_not_labelled_as_the_offices(org):
+    from django.utils import translation
+
+    incident = record(org, actor=org.users.guard)
+    assert incident.source == Incident.Source.MANUAL
+    with translation.override("zh-hans"):
+        assert incident.get_source_display() == "手工录入"

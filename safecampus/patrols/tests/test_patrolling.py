@@ -57,13 +57,35 @@ def test_a_code_for_another_checkpoint_cannot_be_forged(night):
 
 
 def test_unknown_codes_are_refused_with_a_clear_message(night):
-    for text in ("", "hello", "ZZZZ2222", "https://evil.example/c/"):
+    # A code of the right shape that no checkpoint has
+    for text in ("ZZZZ2222", "zzzz-2222", "https://evil.example/c/"):
         with pytest.raises(DomainError) as error:
             patrolling.checkpoint_resolve(text)
         assert error.value.code == "unknown_code"
         assert error.value.message == (
             "This code is not a checkpoint code in use: it may be mistyped or replaced. Check "
             "the sticker; if it has been replaced, tell your shift leader.")
+
+
+def test_a_typed_code_of_the_wrong_shape_is_told_what_a_code_looks_like(night):
+    # a too short or too long code: the length of a real one (8) is said
+    for text, shown, count in (("QQ", "QQ", 2), ("hello", "HELLO", 5),
+                               ("https://evil.example/x/", "HTTPS://EVIL.EXAMPLE…", 23)):
+        with pytest.raises(DomainError) as error:
+            patrolling.checkpoint_resolve(text)
+        assert error.value.code == "unknown_code"
+        assert error.value.message == (
+            f"The code printed under the QR code has 8 characters; “{shown}” has {count}. "
+            "Check the sticker and type it again.")
+    # eight characters, but some a manual code never has (0, 1, I, L, O)
+    with pytest.raises(DomainError) as error:
+        patrolling.checkpoint_resolve("ABCD0123")
+    assert error.value.message == (
+        "The code printed under the QR code has only the digits 2 to 9 and letters other than "
+        "I, L and O; “ABCD0123” has other characters. Check the sticker and type it again.")
+    with pytest.raises(DomainError) as error:
+        patrolling.checkpoint_resolve("  ")
+    assert error.value.message == "Type the code printed under the QR code."
 
 
 def test_rotating_a_code_revokes_the_old_sticker_and_manual_code(night, org):

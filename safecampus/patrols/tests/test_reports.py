@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from safecampus.accounts.models import Role
 from safecampus.core import clock
-from safecampus.patrols.models import PatrolRoute
+from safecampus.patrols.models import PatrolRoute, PatrolShift
 from safecampus.patrols.selectors import reports
 from safecampus.patrols.selectors.reports import ReportFilters
 from safecampus.patrols.services import patrolling
@@ -301,7 +301,8 @@ def test_shift_leader_sees_tonight_first_and_missed_checkpoints_in_red(
     assert reverse("patrols:my_shifts") == MY
     tonight = patrolling.shift_plan(schedule=patrolled.a.schedule, day=NEXT)
     login(client, org.users.staff)
-    with clock.frozen(local(2026, 12, 1, 23, 0)), django_assert_max_num_queries(8):
+    # 9: session, user, scope, shifts and rounds, the period's totals, pager count …
+    with clock.frozen(local(2026, 12, 1, 23, 0)), django_assert_max_num_queries(9):
         response = client.get(MY)
     shifts = list(response.context["shifts"])
     assert [s.pk for s in shifts] == [tonight.pk, patrolled.a.shift.pk]
@@ -317,20 +318,65 @@ def test_shift_leader_sees_tonight_first_and_missed_checkpoints_in_red(
     # more shifts do not mean more queries
     for day in range(24, 30):
         patrolling.shift_plan(schedule=patrolled.a.schedule, day=dt.date(2026, 11, day))
-    with clock.frozen(local(2026, 12, 1, 23, 0)), django_assert_max_num_queries(8):
+    with clock.frozen(local(2026, 12, 1, 23, 0)), django_assert_max_num_queries(9):
         assert len(client.get(MY).context["shifts"]) == 8  # tonight and the 7 days before
 
 
-def test_a_guard_who_leads_nothing_sees_an_empty_page(patrolled, client, org):
+def test_a_guard_who_has_never_led_a_shift_is_told_so(patrolled, client, org):
     login(client, org.users.guard)
     with clock.frozen(local(2026, 12, 1, 23, 0)):
         response = client.get(MY)
     assert response.status_code == 200
-    assert list(response.context["shifts"]) == []
-    assert "You do not lead any patrol shift tonight or in the last days." in (
-        response.content.decode())
+    html = response.content.decode()
+    # who names leaders, and no empty figures or week links to page through
+    assert 'id="leads-none"' in html and "You are not the leader of any patrol shift." in html
+    assert "The office names each shift's leader" in html
+    assert 'id="leader-totals"' not in html and 'id="leader-earlier"' not in html
+    assert "shifts" not in response.context
     # another leader's shifts are not listed: staff2 leads route B only
     login(client, org.users.staff2)
     with clock.frozen(local(2026, 12, 1, 23, 0)):
         shifts = list(client.get(MY).context["shifts"])
     assert [s.route_id for s in shifts] == [patrolled.b.route.pk, patrolled.b.route.pk]
+
+
+def test_a_guard_who_leads_a_shift_sees_its_completion_and_reaches_earlier_weeks(
+        patrolled, client, org):
+    # given guard1 (no report permission) leads route A's shift of 30 November
+    PatrolShift.objects.filter(pk=patrolled.a.shift.pk).update(leader=org.users.guard)
+    login(client, org.users.guard)
+    # when he opens the patrol report, then he is taken to the shifts he leads
+    with clock.frozen(local(2026, 12, 1, 23, 0)):
+        response = client.get(reverse("patrols:reports"))
+        assert response.status_code == 302 and response.url == MY
+        assert reverse("patrols:my_shifts") in client.get(reverse("patrols:home")).content.decode()
+        page = client.get(MY)
+    # and sees the completion of his shift only (route B is staff2's): 10 of 16, 6 missed
+    totals = page.context["totals"]
+    assert (totals["expected"], totals["done"], totals["missed"]) == (16, 10, 6)
+    assert totals["completion_rate"] == 62.5
+    assert [s.pk for s in page.context["shifts"]] == [patrolled.a.shift.pk]
+    assert list(page.context["shifts"])[0].completion_rate == 62.5
+    assert 'data-rate="62.5"' in page.content.decode()
+    # three weeks later the shift is out of the default eight days, one tap back finds it
+    with clock.frozen(local(2026, 12, 20, 10, 0)):
+        now_page = client.get(MY)
+        assert list(now_page.context["shifts"]) == []
+        assert "You do not lead any patrol shift tonight or in the last days." in (
+            now_page.content.decode())
+        assert now_page.context["totals"]["completion_rate"] is None
+        assert 'href="?until=2026-12-12"' in now_page.content.decode()
+        back = client.get(MY, {"until": "2026-12-01"})
+        assert [s.pk for s in back.context["shifts"]] == [patrolled.a.shift.pk]
+        assert back.context["totals"]["missed"] == 6
+        assert "Shifts of 2026-11-24 to 2026-12-01" in back.content.decode()
+        # a future or unreadable date is today
+        assert client.get(MY, {"until": "2030-01-01"}).context["until"] == dt.date(2026, 12, 20)
+        assert client.get(MY, {"until": "x"}).context["until"] == dt.date(2026, 12, 20)
+
+
+def test_the_report_stays_closed_to_a_guard_who_leads_nothing(patrolled, client, org):
+    login(client, patrolled.guard2)
+    assert client.get(reverse("patrols:reports")).status_code == 403
+    assert reverse("patrols:my_shifts") not in client.get(
+        reverse("patrols:home")).content.decode()

@@ -33,6 +33,7 @@ from ..forms.patrolling import (
 )
 from ..models import Checkpoint, CheckpointScan, PatrolRound
 from ..selectors import grids as grid_selectors
+from ..selectors import reports as report_selectors
 from ..selectors import rounds as selectors
 from ..services import patrolling
 
@@ -96,6 +97,11 @@ def home(request):
         "open_rounds": selectors.rounds_open_now(user, at=now) if oversees else [],
         "missed_rounds": selectors.rounds_missed_recently(user, at=now) if oversees else [],
         "links": links,
+        # A shift leader's completion and missed checkpoints of the shifts he leads.
+        "my_shifts_url": reverse("patrols:my_shifts")
+        if report_selectors.leads_shifts(user) else "",
+        # The phone's waiting scans go up from here too when the network returns.
+        "scan_config": _scan_config(request) if patrols else None,
     })
 
 
@@ -131,6 +137,8 @@ def _round_page(request, round_: PatrolRound, *, end_form=None, status: int = 20
         "end_form": end_form or EndEarlyForm(),
         "can_report_incident": user.has_perm("patrols.record_incident"),
         "incident_url": _url_or("patrols:incident_create", "/patrols/incidents/new/"),
+        # The phone's waiting scans go up from here too when the network returns.
+        "scan_config": _scan_config(request) if may_patrol else None,
     }, status=status)
 
 
@@ -182,6 +190,7 @@ def _scan_config(request, *, round_=None, code: str = "") -> dict:
         "roundId": round_.pk if round_ is not None else None,
         "code": code,
         "jsqrUrl": static("vendor/jsqr/jsQR.js"),
+        "timeZone": clock.local_zone().key,  # every time on the page in campus time
         "text": {
             "waitingOne": _("%(count)s scan waiting to upload"),
             "waitingMany": _("%(count)s scans waiting to upload"),
@@ -210,6 +219,7 @@ def _scan_config(request, *, round_=None, code: str = "") -> dict:
             "cameraStarting": _("Opening the camera…"),
             "emptyCode": _("Type the code printed under the QR code."),
             "scanned": _("Scanned. Waiting to upload…"),
+            "reloadToSee": _("Reload the page to see them counted."),
         },
     }
 

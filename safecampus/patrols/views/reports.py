@@ -1,8 +1,12 @@
 """Patrol reports (巡逻统计): completion per route, guard, zone and night, rounds with missed
 checkpoints (漏巡, in red), flagged scans and the Excel export of the per-route table, for
 the office and leadership (``patrols.view_patrol_reports``); and the shift leader's page of
-the shifts he leads, open to anyone (it lists only the shifts the user leads)."""
+the shifts he leads, open to anyone (it lists only the shifts the user leads): eight days at
+a time with their completion rate, earlier weeks a tap away. The full report stays the
+office's and leadership's (patrols/rules.py); a shift leader who opens it is taken to his
+page."""
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
@@ -37,6 +41,16 @@ def _page_number(request, name: str) -> int:
 def _require_reports(user) -> None:
     if not user.has_perm("patrols.view_patrol_reports"):
         raise PermissionDenied
+
+
+def _until(request, today: dt.date) -> dt.date:
+    """The last shift date of the leader's page (``?until=YYYY-MM-DD``): today when absent,
+    unreadable or in the future (a future night has nothing to show yet)."""
+    try:
+        until = dt.date.fromisoformat(request.GET.get("until", "")[:10])
+    except ValueError:
+        return today
+    return min(until, today)
 
 
 def _percent(value) -> float | None:
@@ -76,7 +90,13 @@ def night_chart(rows: list[dict]) -> dict | None:
 
 @login_required
 def report(request):
-    """The completion report; filters (shift dates, campus, route) in the query string."""
+    """The completion report; filters (shift dates, campus, route) in the query string. A
+    shift leader without the report's permission is taken to the shifts he leads."""
+    if (not request.user.has_perm("patrols.view_patrol_reports")
+            and reports.leads_shifts(request.user)):
+        messages.info(request, _("The patrol report covers every route and is for the "
+                                 "office; here are the shifts you lead."))
+        return redirect("patrols:my_shifts")
     _require_reports(request.user)
     form = ReportFilterForm(request.GET or None)
     filters = form.to_filters()
@@ -143,14 +163,28 @@ def report_export(request):
 
 @login_required
 def my_shifts(request):
-    """The shifts the user leads, tonight first, then the last seven days: each round with
-    checkpoints done of expected, missed ones in red, flagged scans."""
+    """The shifts the user leads, tonight first, then the last seven days (or the eight
+    days up to ``?until=``): the completion rate of their closed rounds, each shift's rate,
+    each round with checkpoints done of expected, missed ones in red, flagged scans; links
+    to the eight days before and after. Someone who has never led a shift is told so, with
+    no figures and no week links."""
     today = clock.local_today()
-    page = page_of(reports.shifts_led_by(request.user, today=today),
+    until = _until(request, today)
+    window = reports.leader_window(request.user, until=until)
+    page = page_of(reports.shifts_led_by(request.user, today=until),
                    _page_number(request, "page"), per_page=SHIFTS_PER_PAGE)
+    if not page.object_list and not reports.leads_shifts(request.user):
+        return render(request, "patrols/reports/my_shifts.html", {"leads_none": True})
+    step = dt.timedelta(days=reports.LEADER_DAYS + 1)
+    later = until + step
     return render(request, "patrols/reports/my_shifts.html", {
-        "shifts": page, "today": today, "now": clock.now(),
-        "days": reports.LEADER_DAYS,
+        "shifts": page, "today": today, "now": clock.now(), "until": until,
+        "window": window, "days": reports.LEADER_DAYS,
+        "totals": reports.completion_totals(window),
+        "earlier": until - step,
+        "later": None if until >= today else (None if later >= today else later),
+        "later_is_today": until < today and later >= today,
+        "pager_query": f"until={until:%Y-%m-%d}" if until < today else "",
     })
 
 

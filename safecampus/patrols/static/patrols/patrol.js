@@ -6,8 +6,10 @@
  * queue first (one localStorage key per user), then is uploaded as {"scans": [...]} to the
  * JSON endpoint. A scan leaves the queue only when the server has answered for it (created,
  * duplicate or refused); offline (navigator.onLine false, or fetch failing) it waits and is
- * sent on the "online" event, on a retry timer and when a scan page is opened again, with its
- * original time. The server stores each client_id once, so a repeated upload is harmless.
+ * sent on the "online" event, on a retry timer and when a page that loads this script is opened
+ * (the scan page, a round, the patrol home), with its original time. The server stores each
+ * client_id once, so a repeated upload is harmless. On the round page and the patrol home the
+ * queue box (data-only-waiting) shows only while scans wait, or once they went up from there.
  */
 (function () {
   "use strict";
@@ -35,6 +37,7 @@
   var again = false;
   var retryTimer = null;
   var retryDelay = 3000;
+  var uploadedHere = false;  // this page sent scans (the round page's rows are then stale)
 
   function fmt(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_m, name) { return String(values[name]); });
@@ -129,6 +132,7 @@
                                    { client_id: e.client_id }));
       });
       write(resultsKey, kept.slice(0, KEEP_RESULTS));
+      if (Object.keys(answered).length) uploadedHere = true;
       showRoundProgress(data.results || []);
       problem = "";
       retryDelay = 3000;
@@ -176,9 +180,20 @@
     return i;
   }
 
+  // Every time on the page is campus time (Asia/Shanghai, from the server), whatever zone the
+  // phone is set to: a queued scan shows the same time before and after its upload.
+  var clockFormat = null;
+  try {
+    clockFormat = new Intl.DateTimeFormat("en-GB", { timeZone: config.timeZone || "Asia/Shanghai",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+  } catch (e) { clockFormat = null; }
+
   function timeOf(iso) {
-    var match = /T(\d\d:\d\d:\d\d)/.exec(iso || "");
-    return match ? match[1] : "";
+    var at = new Date(iso || "");
+    if (isNaN(at.getTime())) return "";
+    if (clockFormat) return clockFormat.format(at);
+    // Without time-zone support: China has kept UTC+8 without summer time since 1991.
+    return new Date(at.getTime() + 8 * 3600000).toISOString().slice(11, 19);
   }
 
   function queuedItem(entry) {
@@ -241,12 +256,16 @@
       var shown = state || (count ? (problem || "waiting") : (problem === "auth" ? "auth" : "idle"));
       queueEl.setAttribute("data-state", shown);
       queueEl.setAttribute("data-count", String(count));
+      var onlyWaiting = queueEl.hasAttribute("data-only-waiting");
       var detail = shown === "offline" ? text.offline : shown === "uploading" ? text.uploading
         : shown === "server" ? text.retrying : shown === "auth" ? text.signedOut : "";
       var headline = count ? fmt(count === 1 ? text.waitingOne : text.waitingMany, { count: count })
         : (detail || text.allUploaded);
       queueText.querySelector("[data-queue-count]").textContent = headline;
-      queueText.querySelector("[data-queue-detail]").textContent = headline === detail ? "" : detail;
+      // Uploaded from a page whose figures the server drew before: say how to see them.
+      var note = onlyWaiting && uploadedHere && shown === "idle" ? text.reloadToSee : "";
+      queueText.querySelector("[data-queue-detail]").textContent = headline === detail ? "" : (detail || note);
+      if (onlyWaiting) queueEl.hidden = !(count || shown !== "idle" || uploadedHere);
       if (queueIcon) {
         queueIcon.className = "bi fs-5 " + (shown === "idle" ? "bi-cloud-check text-success"
           : shown === "offline" || shown === "auth" ? "bi-wifi-off text-danger" : "bi-cloud-arrow-up text-warning");
@@ -261,22 +280,35 @@
   }
 
   // --- typed codes ------------------------------------------------------------------------
-  if (form) {
-    var input = form.querySelector("input[name=code]");
-    var error = document.getElementById("manual-error");
+  var input = form ? form.querySelector("input[name=code]") : null;
+  var error = document.getElementById("manual-error");
+
+  // The "type the code" message goes with the next attempt: typing, a typed code or a camera
+  // scan. (d-block shows it outside the input group; it would beat the hidden attribute.)
+  function clearError() {
+    if (error) { error.textContent = ""; error.hidden = true; error.classList.remove("d-block"); }
+    if (input) input.classList.remove("is-invalid");
+  }
+
+  function scanned(code) {
+    clearError();
+    return record(code);
+  }
+
+  if (form && input) {
+    input.addEventListener("input", function () { if (input.value.trim()) clearError(); });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var code = input.value.trim();
       if (!code) {
         error.textContent = text.emptyCode;
         error.hidden = false;
+        error.classList.add("d-block");
         input.classList.add("is-invalid");
         input.focus();
         return;
       }
-      error.hidden = true;
-      input.classList.remove("is-invalid");
-      record(code);
+      scanned(code);
       input.value = "";
       input.focus();
     });
@@ -299,7 +331,7 @@
       video: video, frame: document.getElementById("scan-camera"),
       canvas: document.getElementById("scan-canvas"), toggle: toggle,
       message: document.getElementById("camera-message"), jsqrUrl: config.jsqrUrl, text: text,
-      onCode: record, onFailed: cameraFailed,
+      onCode: scanned, onFailed: cameraFailed,
     });
   }
 
