@@ -80,11 +80,36 @@ class PermitSerializer(serializers.ModelSerializer):
     vehicle = serializers.IntegerField(source="vehicle_id", read_only=True)
     plate = serializers.CharField(source="vehicle.plate", read_only=True)
     issued_by = PersonField(allow_null=True)
+    standing = serializers.SerializerMethodField(help_text=gettext_lazy(
+        "The permit's status today (local date): valid, upcoming (starts later), expired, "
+        "suspended or revoked. `state` alone stays active after the last day."))
+    standing_display = serializers.SerializerMethodField()
 
     class Meta:
         model = Permit
         fields = ["id", "vehicle", "plate", "kind", "kind_display", "valid_from", "valid_until",
-                  "state", "state_display", "issued_by", "note"]
+                  "state", "state_display", "standing", "standing_display", "issued_by", "note"]
+        read_only_fields = fields
+
+    def get_standing(self, permit) -> str:
+        return selectors.permit_standing(permit)
+
+    def get_standing_display(self, permit) -> str:
+        return str(selectors.PERMIT_STANDINGS[selectors.permit_standing(permit)][0])
+
+
+class PermitWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=gettext_lazy(
+        "overlap: the new permit shares days with another active permit of the vehicle."))
+    message = serializers.CharField()
+    permit = serializers.IntegerField(help_text=gettext_lazy("The other permit."))
+
+
+class PermitIssuedSerializer(PermitSerializer):
+    warnings = PermitWarningSerializer(many=True, read_only=True)
+
+    class Meta(PermitSerializer.Meta):
+        fields = PermitSerializer.Meta.fields + ["warnings"]
         read_only_fields = fields
 
 
@@ -259,11 +284,13 @@ class PermitViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary=gettext_lazy("Issue a permit"),
         description=gettext_lazy(
-            "Refused with 400 (code permit_overlap, naming the permit) when the period overlaps "
-            "a permit of the vehicle that is not revoked. With an Idempotency-Key a retry "
-            "returns the first permit with 200."),
+            "Refused with 400 when the last day is already past (local date), and (code "
+            "permit_overlap, naming the permit) when the period overlaps a suspended permit of "
+            "the vehicle. Overlapping an active permit is allowed (a renewal); `warnings` "
+            "names it. With an Idempotency-Key a retry returns the first permit with 200."),
         request=PermitInput, parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: PermitSerializer, 200: PermitSerializer, **_errors(400, 403, 409)})
+        responses={201: PermitIssuedSerializer, 200: PermitIssuedSerializer,
+                   **_errors(400, 403, 409)})
     def create(self, request):
         if not request.user.has_perm("traffic.manage_vehicles"):
             raise NotAllowed()
@@ -275,8 +302,11 @@ class PermitViewSet(viewsets.GenericViewSet):
             actor=request.user, vehicle_id=d["vehicle"], kind=d["kind"],
             valid_from=d["valid_from"], valid_until=d["valid_until"], note=d.get("note", ""),
             idempotency_key=key)
-        return self._render(permit.pk,
-                            code=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+        issued = selectors.permit_list_visible_to(request.user).get(pk=permit.pk)
+        issued.warnings = [{"code": "overlap", "message": services.msg_permit_overlaps(other),
+                            "permit": other.pk} for other in selectors.permit_overlaps(issued)]
+        return Response(PermitIssuedSerializer(issued, context=self.get_serializer_context()).data,
+                        status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
 
     @extend_schema(summary=gettext_lazy("Revoke a permit (a reason is required)"),
                    request=RevokeInput,

@@ -111,6 +111,36 @@ class ViolationDetailSerializer(ViolationSerializer):
         read_only_fields = fields
 
 
+class RecordWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=gettext_lazy(
+        "recent_duplicate (an identical violation was recorded just before) or "
+        "notice_not_sent (the owner was not notified; the message says why)."))
+    message = serializers.CharField()
+    violation = serializers.IntegerField(allow_null=True, help_text=gettext_lazy(
+        "The earlier identical violation, for recent_duplicate."))
+
+
+class ViolationRecordedSerializer(ViolationDetailSerializer):
+    warnings = RecordWarningSerializer(many=True, read_only=True)
+
+    class Meta(ViolationDetailSerializer.Meta):
+        fields = ViolationDetailSerializer.Meta.fields + ["warnings"]
+        read_only_fields = fields
+
+
+def _record_warnings(violation: Violation) -> list[dict]:
+    """What the guard should know about a violation just recorded, as the page warns."""
+    warnings = []
+    if violation.recent_duplicate is not None:
+        warnings.append({"code": "recent_duplicate",
+                         "message": services.msg_recent_duplicate(violation.recent_duplicate),
+                         "violation": violation.recent_duplicate.pk})
+    if violation.notice is None and violation.notice_problem:
+        warnings.append({"code": "notice_not_sent", "message": violation.notice_problem,
+                         "violation": None})
+    return warnings
+
+
 # --- input -----------------------------------------------------------------------------------
 class ViolationQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ViolationKind.choices, required=False,
@@ -220,11 +250,13 @@ class ViolationViewSet(viewsets.GenericViewSet):
         description=gettext_lazy(
             "JSON (a warning without photos), or multipart/form-data with 1 to 6 `photos`. "
             "An invalid plate is a 400 with the reason (code bad_plate). With an "
-            "Idempotency-Key a retry returns the first violation with 200 instead of 201."),
+            "Idempotency-Key a retry returns the first violation with 200 instead of 201. "
+            "`warnings` lists what the guard should be told: the same vehicle recorded just "
+            "before (recent_duplicate), or why the owner was not notified (notice_not_sent)."),
         request={"application/json": ViolationInput,
                  "multipart/form-data": ViolationMultipartInput},
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: ViolationDetailSerializer, 200: ViolationDetailSerializer,
+        responses={201: ViolationRecordedSerializer, 200: ViolationRecordedSerializer,
                    **_errors(400, 403, 409)},
     )
     def create(self, request):
@@ -241,8 +273,11 @@ class ViolationViewSet(viewsets.GenericViewSet):
             note=d.get("note", ""), photos=_photos(request), idempotency_key=key)
         if violation.recorded_by_id != request.user.pk:
             raise _key_reused()
-        return self._render(violation.pk,
-                            code=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+        recorded = self._visible(violation.pk)
+        recorded.warnings = [] if replay else _record_warnings(violation)
+        return Response(ViolationRecordedSerializer(
+            recorded, context=self.get_serializer_context()).data,
+            status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
 
     @extend_schema(summary=gettext_lazy("Close: the vehicle was moved or towed"),
                    request=ViolationCloseInput,

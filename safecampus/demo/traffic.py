@@ -344,9 +344,13 @@ class TrafficDemo:
                 else:
                     periods = [this_year]
             for start, end in periods:
-                vehicle_services.permit_issue(
-                    actor=office, vehicle_id=vehicle.pk, valid_from=start, valid_until=end,
-                    note="驻校单位车辆" if plan["owner_kind"] == "contractor" else "")
+                # A permit whose last day is past is refused: last year's was issued then.
+                issued_at = (self.setup_at if end >= self.setup_at.astimezone(
+                    clock.local_zone()).date() else _local(start, dt.time(9, 0)))
+                with clock.frozen(issued_at):
+                    vehicle_services.permit_issue(
+                        actor=office, vehicle_id=vehicle.pk, valid_from=start, valid_until=end,
+                        note="驻校单位车辆" if plan["owner_kind"] == "contractor" else "")
                 self.counts["permits"] += 1
 
     def temporary_permit(self) -> None:

@@ -70,23 +70,47 @@ def test_lookup_and_visibility(org):
     assert [r["id"] for r in office] == [other.pk]
 
 
-def test_permits_issue_overlap_revoke(org):
+@pytest.fixture
+def in_march():
+    with clock.frozen(dt.datetime(2026, 3, 1, 9, tzinfo=clock.local_zone())):
+        yield
+
+
+def test_permits_issue_overlap_revoke(org, in_march):
     vehicle = _vehicle(org)
     api = client_for(org.users.staff)
     body = {"vehicle": vehicle.pk, "valid_from": "2026-01-01", "valid_until": "2026-12-31"}
     first = api.post(PERMITS, body, format="json", HTTP_IDEMPOTENCY_KEY="permit-key-1")
     assert first.status_code == 201, first.json()
+    assert (first.json()["standing"], first.json()["warnings"]) == ("valid", [])
     again = api.post(PERMITS, body, format="json", HTTP_IDEMPOTENCY_KEY="permit-key-1")
     assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
-    overlap = api.post(PERMITS, {**body, "valid_from": "2026-06-01"}, format="json")
+    # A renewal starting before the first one ends is issued, with a warning naming it
+    renewal = api.post(PERMITS, {**body, "valid_from": "2026-12-01",
+                                 "valid_until": "2027-12-31"}, format="json")
+    assert renewal.status_code == 201, renewal.json()
+    assert renewal.json()["standing"] == "upcoming"
+    assert renewal.json()["warnings"] == [{
+        "code": "overlap", "permit": first.json()["id"],
+        "message": "The new permit overlaps the Long-term permit valid 2026-01-01 – 2026-12-31. "
+                   "If it replaces that one, revoke the old permit."}]
+    Permit.objects.filter(pk=renewal.json()["id"]).update(state=Permit.State.SUSPENDED)
+    overlap = api.post(PERMITS, {**body, "valid_from": "2027-06-01",
+                                 "valid_until": "2027-06-30"}, format="json")
     assert overlap.status_code == 400
     assert overlap.json()["code"] == "permit_overlap"
+    past = api.post(PERMITS, {**body, "valid_from": "2020-01-01", "valid_until": "2020-01-10"},
+                    format="json")
+    assert past.status_code == 400
+    assert past.json()["errors"]["valid_until"] == [
+        "The last day (2020-01-10) is already past: a permit must be valid until today "
+        "(2026-03-01) or later."]
     reversed_ = api.post(PERMITS, {**body, "valid_from": "2027-02-01",
                                    "valid_until": "2027-01-01"}, format="json")
     assert reversed_.json()["errors"]["valid_until"] == ["The last day is before the first day."]
-    with clock.frozen(dt.datetime(2026, 3, 1, 9, tzinfo=clock.local_zone())):
-        status = api.get(f"{VEHICLES}{vehicle.pk}/").json()["permit_status"]
+    status = api.get(f"{VEHICLES}{vehicle.pk}/").json()["permit_status"]
     assert (status["code"], status["valid_until"]) == ("valid", "2026-12-31")
+    Permit.objects.filter(pk=renewal.json()["id"]).delete()
     url = f"{PERMITS}{first.json()['id']}/revoke/"
     assert api.post(url, {"reason": ""}, format="json").status_code == 400
     done = api.post(url, {"reason": "Left campus"}, format="json")
@@ -94,4 +118,14 @@ def test_permits_issue_overlap_revoke(org):
     assert api.post(url, {"reason": "again"}, format="json").status_code == 409
     assert Permit.objects.get().state == Permit.State.REVOKED
     listed = api.get(PERMITS, {"vehicle": vehicle.pk}).json()["results"]
-    assert [p["plate"] for p in listed] == ["陕A12345"]
+    assert [(p["plate"], p["standing"], p["standing_display"]) for p in listed] == [
+        ("陕A12345", "revoked", "Revoked")]
+
+
+def test_permit_listed_as_expired_after_its_last_day(org):
+    vehicle = _vehicle(org)
+    Permit.objects.create(vehicle=vehicle, valid_from=dt.date(2020, 1, 1),
+                          valid_until=dt.date(2020, 1, 10))
+    listed = client_for(org.users.staff).get(PERMITS, {"vehicle": vehicle.pk}).json()["results"]
+    assert [(p["state"], p["standing"], p["standing_display"]) for p in listed] == [
+        ("active", "expired", "Expired")]

@@ -30,6 +30,26 @@ def test_a_guard_records_with_photos_once_per_key(org):
                      HTTP_IDEMPOTENCY_KEY="api-key-0001")
     assert again.status_code == 200 and again.json()["id"] == data["id"]
     assert Violation.objects.count() == 1
+    assert data["warnings"] == [] and again.json()["warnings"] == []
+
+
+def test_recording_the_same_vehicle_twice_warns_as_the_page_does(org):
+    vehicle(owner=owner_user())
+    api = client_for(org.users.guard)
+    body = {"plate": "陕A12345", "kind": "fire_lane", "level": "warning",
+            "campus": org.campus1.pk, "location_text": "北门"}
+    first = api.post(VIOLATIONS, body, format="json").json()
+    second = api.post(VIOLATIONS, {**body, "location_text": "北门东"}, format="json")
+    assert second.status_code == 201
+    assert second.json()["warnings"] == [
+        {"code": "recent_duplicate", "violation": first["id"],
+         "message": "An identical violation (陕A12345, Blocking a fire lane, 北校区) was "
+                    "recorded 1 min ago. If it is the same vehicle seen twice, void this "
+                    "record."},
+        {"code": "notice_not_sent", "violation": None,
+         "message": "A move-car notice was sent less than 10 minutes ago; you can send it "
+                    "again in 10 min."}]
+    assert Violation.objects.count() == 2 and MoveCarNotice.objects.count() == 1
 
 
 def test_a_bad_plate_and_a_missing_photo_are_400_with_the_reason(org):

@@ -84,12 +84,23 @@ class AppealForm(forms.Form):
         self.fields["photo"].widget.attrs["accept"] = "image/*"
         bootstrap(self)
 
+    def clean_photo(self):
+        """One photo: several files under ``photo`` (a crafted request, an old page) are
+        refused rather than all but one dropped silently."""
+        files = self.files
+        sent = files.getlist(self.add_prefix("photo")) if hasattr(files, "getlist") else []
+        if len(sent) > 1:
+            raise forms.ValidationError(_("Send one photo only (%(count)s were sent).")
+                                        % {"count": len(sent)}, code="several")
+        return self.cleaned_data.get("photo")
+
 
 class AppealDecideForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, choices=[
         ("grant", _("Grant: the violation becomes void")),
         ("refuse", _("Refuse: the violation stands"))])
-    note = forms.CharField(label=_("Reason for the decision"), max_length=2000,
+    #: No max_length here: the service refuses a longer note saying how long it is.
+    note = forms.CharField(label=_("Reason for the decision"),
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):

@@ -189,6 +189,20 @@ class Violation(ConcurrentTransitionMixin, BaseModel):
 
         return reverse("traffic:violation_detail", args=[self.pk])
 
+    @property
+    def is_ledger_history(self) -> bool:
+        """An imported ticket the old ledger had already dealt with: kept as history, with no
+        move-car notices and no voiding here (its handling happened before this system)."""
+        return self.source == self.Source.IMPORT and self.state != self.State.OPEN
+
+    @property
+    def where_parts(self) -> list[str]:
+        """Where it was seen, as the pages join it: campus, place and the location as
+        written, only those that are set (an imported row often has only the last)."""
+        return [part for part in (self.campus.name if self.campus_id else "",
+                                  self.place.name if self.place_id else "", self.location_text)
+                if part]
+
     @transition(field=state, source=State.OPEN, target=State.MOVED)
     def mark_moved(self):
         """The owner moved the vehicle (after a move-car notice or on their own)."""

@@ -9,6 +9,11 @@ Permit status (:func:`permit_status`), for the local day ``today``:
 - ``upcoming``: an active permit starts later;
 - ``expired``: the vehicle had permits, the last active one ended before today;
 - ``none``: no permit, or only revoked ones.
+
+One permit's own status (:func:`permit_standing`), for the page's and the API's permit lists:
+``revoked``, else ``expired`` (its last day is before today), ``upcoming`` (its first day is
+after today), ``suspended``, or ``valid``. The stored ``state`` alone says "active" for a
+permit that ran out long ago.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from safecampus.core import clock
 
@@ -220,9 +226,59 @@ def permit_list_visible_to(user) -> QuerySet[Permit]:
             .select_related("vehicle", "issued_by"))
 
 
-def vehicle_permits(vehicle: Vehicle) -> list[Permit]:
-    """All permits of ``vehicle`` (revoked too), newest validity first."""
-    return list(vehicle.permits.select_related("issued_by").order_by("-valid_until", "-id"))
+#: One permit's status today (:func:`permit_standing`): label, Bootstrap badge classes.
+PERMIT_STANDINGS = {
+    "valid": (pgettext_lazy("permit", "Valid"), "text-bg-success"),
+    "upcoming": (pgettext_lazy("permit", "Not yet valid"), "text-bg-info"),
+    "expired": (pgettext_lazy("permit", "Expired"), "text-bg-warning"),
+    "suspended": (_("Suspended"), "text-bg-danger"),
+    "revoked": (_("Revoked"), "text-bg-secondary"),
+}
+
+
+def permit_standing(permit: Permit, *, today: dt.date | None = None) -> str:
+    """One permit's status on the local day ``today`` (default: today in Asia/Shanghai):
+    ``revoked``, ``expired``, ``upcoming``, ``suspended`` or ``valid`` (see the module's
+    docstring). Its label and badge are in :data:`PERMIT_STANDINGS`."""
+    today = today or clock.local_today()
+    if permit.state == Permit.State.REVOKED:
+        return "revoked"
+    if permit.valid_until < today:
+        return "expired"
+    if permit.valid_from > today:
+        return "upcoming"
+    if permit.state == Permit.State.SUSPENDED:
+        return "suspended"
+    return "valid"
+
+
+def with_permit_standing(permits: list[Permit], *, today: dt.date | None = None) -> list[Permit]:
+    """Set ``standing`` (code), ``standing_label`` and ``standing_badge`` on each permit."""
+    today = today or clock.local_today()
+    for permit in permits:
+        permit.standing = permit_standing(permit, today=today)
+        permit.standing_label, permit.standing_badge = PERMIT_STANDINGS[permit.standing]
+    return permits
+
+
+def vehicle_permits(vehicle: Vehicle, *, today: dt.date | None = None) -> list[Permit]:
+    """All permits of ``vehicle`` (revoked too), newest validity first, each with its status
+    on the local day ``today`` (:func:`with_permit_standing`)."""
+    return with_permit_standing(
+        list(vehicle.permits.select_related("issued_by").order_by("-valid_until", "-id")),
+        today=today)
+
+
+def permit_overlaps(permit: Permit, *, today: dt.date | None = None) -> list[Permit]:
+    """The vehicle's other permits that are not revoked, not expired on the local day
+    ``today`` and share a day with ``permit`` (earliest first). Issuing one that overlaps an
+    active permit is allowed (a renewal often starts before the old permit ends); the office
+    is told which, so it can revoke a permit the new one replaces."""
+    today = today or clock.local_today()
+    return list(Permit.objects.filter(vehicle_id=permit.vehicle_id, valid_until__gte=today)
+                .exclude(pk=permit.pk).exclude(state=Permit.State.REVOKED)
+                .filter(valid_from__lte=permit.valid_until, valid_until__gte=permit.valid_from)
+                .order_by("valid_from", "id"))
 
 
 def vehicle_filter(rows: QuerySet[Vehicle], *, kind: str = "", owner_kind: str = "",

@@ -15,6 +15,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from safecampus.accounts.models import Role
 from safecampus.core import clock
 from safecampus.core.activity import activity_for
+from safecampus.core.models import ActivityEntry
 
 from ..models import (
     Appeal,
@@ -93,8 +94,31 @@ def violation_appeal(violation: Violation) -> Appeal | None:
             .filter(violation=violation).first())
 
 
-def violation_timeline(violation: Violation):
-    return activity_for(violation).order_by("occurred_at", "id")
+def violation_timeline(violation: Violation) -> list:
+    """The violation's timeline entries, oldest first, each with ``to_label``: the state it
+    moved to in words (an appeal's state for the appeal entries, else the violation's;
+    "" when the entry moved no state)."""
+    appeal_states, violation_states = dict(Appeal.State.choices), dict(Violation.State.choices)
+    timeline = list(activity_for(violation).order_by("occurred_at", "id"))
+    for entry in timeline:
+        labels = appeal_states if entry.verb.startswith("traffic.appeal") else violation_states
+        entry.to_label = labels.get(entry.to_state, entry.to_state) if entry.to_state else ""
+    return timeline
+
+
+def violation_import_origin(violation: Violation) -> ActivityEntry | None:
+    """Where an imported violation (``source=import``) came from: the
+    ``traffic.violations_import`` entry of the import that created it (``comment``, and in
+    ``data`` the file name and the id range), with its actor; None for a violation recorded
+    on campus, or when that entry is gone. One query."""
+    if violation.source != Violation.Source.IMPORT:
+        return None
+    entries = ActivityEntry.objects.filter(
+        verb="traffic.violations_import",  # services.violation_import.VERB
+        data__first_id__lte=violation.pk, data__last_id__gte=violation.pk)
+    if violation.recorded_by_id:
+        entries = entries.filter(actor_id=violation.recorded_by_id)
+    return entries.select_related("actor").order_by("-occurred_at", "-id").first()
 
 
 def my_violations(user):

@@ -12,9 +12,11 @@ normal form; an e-bike may instead carry only its campus tag (校内电动车号
 registered once (a database constraint): a second registration is refused naming the vehicle
 that has it, also when two arrive at once.
 
-Permits. Validity is in local (Asia/Shanghai) dates, both ends inclusive. A vehicle's
-permits may not overlap unless the older one is revoked (a suspended permit still blocks:
-issuing a new one must not lift a suspension).
+Permits. Validity is in local (Asia/Shanghai) dates, both ends inclusive; a permit whose
+last day is already past is refused (it would be listed as issued but never be valid). A new
+permit may overlap an active one of the same vehicle (a renewal often starts before the old
+one ends; the pages and the API warn with :func:`msg_permit_overlaps`), but not a suspended
+one: issuing a new permit must not lift a suspension.
 
 Errors: DomainError (bad input, 400; nothing changed), NotAllowed (403), Conflict (409).
 """
@@ -29,6 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from safecampus.accounts.models import User
+from safecampus.core import clock
 from safecampus.core.activity import activity_record
 from safecampus.core.errors import Conflict, DomainError, NotAllowed, raise_field_errors
 from safecampus.core.forms import id_or_none
@@ -278,13 +281,24 @@ def msg_permit_overlap(permit: Permit) -> str:
         "end": permit.valid_until.isoformat(), "state": permit.get_state_display()}
 
 
+def msg_permit_overlaps(permit: Permit) -> str:
+    """The warning after issuing a permit that overlaps ``permit`` (active, same vehicle)."""
+    return _("The new permit overlaps the %(kind)s valid %(start)s – %(end)s. If it replaces "
+             "that one, revoke the old permit.") % {
+        "kind": permit.get_kind_display(), "start": permit.valid_from.isoformat(),
+        "end": permit.valid_until.isoformat()}
+
+
 def permit_issue(*, actor, vehicle_id, valid_from: dt.date | None, valid_until: dt.date | None,
                  kind: str = Permit.Kind.LONG_TERM, note: str = "",
                  idempotency_key: str | None = None) -> Permit:
     """Issue a campus entry permit to an active vehicle for ``valid_from`` … ``valid_until``
-    (local dates, inclusive; at most ten years). Refused when it overlaps a permit of the
-    vehicle that is not revoked (the message names it). A repeat with the same
-    ``idempotency_key`` returns the first permit."""
+    (local dates, inclusive; at most ten years). Refused (DomainError on ``valid_until``)
+    when ``valid_until`` is before today (local date), and (code ``permit_overlap``, the
+    message names it) when it overlaps a suspended permit of the vehicle. Overlapping an
+    active permit is allowed: a renewal may start before the old one ends (the caller
+    warns, :func:`~safecampus.traffic.selectors.vehicles.permit_overlaps`).
+    A repeat with the same ``idempotency_key`` returns the first permit."""
     _require(actor)
     earlier = idempotency_lookup(scope=PERMIT_SCOPE, key=idempotency_key, model=Permit,
                                  user=actor)
@@ -302,6 +316,11 @@ def permit_issue(*, actor, vehicle_id, valid_from: dt.date | None, valid_until: 
             _add(errors, "valid_until", _("The last day is before the first day."))
         elif (valid_until - valid_from).days >= PERMIT_MAX_DAYS:
             _add(errors, "valid_until", _("A permit is valid for at most ten years."))
+    today = clock.local_today()
+    if valid_until is not None and valid_until < today and "valid_until" not in errors:
+        _add(errors, "valid_until", _("The last day (%(end)s) is already past: a permit must "
+                                      "be valid until today (%(today)s) or later.") % {
+            "end": valid_until.isoformat(), "today": today.isoformat()})
     note = _text(note)
     _check_length(errors, "note", note)
     raise_field_errors(errors)
@@ -311,7 +330,7 @@ def permit_issue(*, actor, vehicle_id, valid_from: dt.date | None, valid_until: 
             raise Conflict(_("%(vehicle)s is deactivated; it cannot get a permit.")
                            % {"vehicle": vehicle.plate or vehicle.tag_number},
                            code="vehicle_inactive")
-        overlap = (vehicle.permits.exclude(state=Permit.State.REVOKED)
+        overlap = (vehicle.permits.filter(state=Permit.State.SUSPENDED)
                    .filter(valid_from__lte=valid_until, valid_until__gte=valid_from)
                    .order_by("valid_from").first())
         if overlap is not None:

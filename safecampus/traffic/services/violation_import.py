@@ -33,7 +33,9 @@ Decisions:
 * **Plates**, when the ledger has them, must pass :func:`~safecampus.traffic.plates.
   plate_check` (a bad plate is the row's error with the reason) and are linked to the
   registered vehicle with that plate. Ledgers without plates name the vehicle in
-  ``vehicle_ref`` (Philadelphia's anonymised ``car_id``).
+  ``vehicle_ref`` (Philadelphia's anonymised ``car_id``). When the plan maps a plate or a
+  vehicle column, a row with neither is an error (the ticket would name no vehicle); a
+  ledger with no such column at all (UCSC's sample) imports its tickets without a vehicle.
 * **Once**: the same file (SHA-256) is imported once (recorded by a
   ``traffic.violations_import`` ActivityEntry on the importing account); a row whose number
   in the ledger is already an imported violation, or repeats within the file, is an error.
@@ -344,6 +346,12 @@ def violation_validate(table: Table, plan: ViolationImportPlan, *,
             except DomainError as error:
                 fail("plate", _("“%(plate)s” is not a valid plate. %(reason)s") % {
                     "plate": raw_plate, "reason": error.message})
+
+        names_vehicles = cols.get("plate") is not None or cols.get("vehicle_ref") is not None
+        if names_vehicles and not raw_plate and not out["vehicle_ref"]:
+            fail("plate" if cols.get("plate") is not None else "vehicle_ref",
+                 _("Neither a plate nor the ledger's vehicle number: each ticket must name "
+                   "its vehicle."))
 
         out["kind"] = ViolationKind.OTHER
         if out["kind_label"]:

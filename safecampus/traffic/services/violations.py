@@ -60,6 +60,10 @@ REASON_MAX = 2000
 #: A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = dt.timedelta(minutes=2)
 
+#: A violation recorded later than this after it was seen (a paper record typed in) gets no
+#: move-car notice on recording: the car is most likely gone. One can still be sent by hand.
+FIRST_NOTICE_WITHIN = dt.timedelta(hours=2)
+
 
 
 
@@ -76,6 +80,21 @@ def msg_resend_wait(minutes: int) -> str:
     return _("A move-car notice was sent less than %(interval)s minutes ago; you can send it "
              "again in %(minutes)s min.") % {
         "interval": _setting("MOVE_CAR_RESEND_MINUTES"), "minutes": minutes}
+
+
+def msg_recent_duplicate(earlier: Violation) -> str:
+    """The warning after recording a violation identical to ``earlier`` (plain text)."""
+    return _("An identical violation (%(plate)s, %(kind)s, %(campus)s) was recorded "
+             "%(minutes)s min ago. If it is the same vehicle seen twice, void this record.") % {
+        "plate": earlier.plate, "kind": earlier.get_kind_display(),
+        "campus": earlier.campus.name if earlier.campus_id else "—",
+        "minutes": minutes_ago(earlier.observed_at)}
+
+
+def msg_seen_long_ago() -> str:
+    return _("Seen more than %(hours)s hours ago: no move-car notice was sent. If the vehicle "
+             "is still there, send one from this page.") % {
+        "hours": int(FIRST_NOTICE_WITHIN.total_seconds() // 3600)}
 
 
 def msg_daily_cap(cap: int) -> str:
@@ -158,8 +177,12 @@ def violation_record(
     campus, then to the actor's only campus. The same ``idempotency_key`` returns the first
     record. Needs ``traffic.record_violation``.
 
-    Returns the violation; its attribute ``notice`` is the first notice (or None) and
-    ``notice_problem`` the reason no notice was sent (e.g. the daily cap), or "".
+    Returns the violation; its attribute ``notice`` is the first notice (or None),
+    ``notice_problem`` the reason no notice was sent (e.g. the daily cap, or a notice to the
+    same vehicle within ``MOVE_CAR_RESEND_MINUTES``, or a violation seen more than
+    :data:`FIRST_NOTICE_WITHIN` ago), or "", and ``recent_duplicate`` an
+    identical violation (:func:`violation_recent_duplicate`) recorded just before, or None:
+    the record is kept, the caller warns.
     Raises DomainError with field errors (``plate``, ``kind``, ``level``, ``campus``,
     ``place``, ``observed_at``, ``note``, ``photos``), NotAllowed.
     """
@@ -168,7 +191,7 @@ def violation_record(
     existing = idempotency_lookup(scope=RECORD_SCOPE, key=idempotency_key, model=Violation,
                                   user=actor)
     if existing is not None:
-        existing.notice, existing.notice_problem = None, ""
+        existing.notice, existing.notice_problem, existing.recent_duplicate = None, "", None
         return existing
     number = plate_check(plate).number
     errors: dict[str, list[str]] = {}
@@ -194,6 +217,8 @@ def violation_record(
 
     with transaction.atomic():
         vehicle = Vehicle.objects.filter(plate=number, is_active=True).first()
+        recent = violation_recent_duplicate(plate=number, kind=kind, campus_id=campus.pk,
+                                            observed_at=observed_at)
         violation = Violation.objects.create(
             plate=number, vehicle=vehicle, kind=kind, level=level, campus=campus, place=place,
             location_text=location_text, observed_at=observed_at, recorded_by=actor, note=note,
@@ -207,10 +232,13 @@ def violation_record(
         winner = idempotency_race_lost(scope=RECORD_SCOPE, key=idempotency_key, user=actor,
                                        result=violation)
         if winner is not None:
-            winner.notice, winner.notice_problem = None, ""
+            winner.notice, winner.notice_problem, winner.recent_duplicate = None, "", None
             return winner
         violation.notice, violation.notice_problem = None, ""
-        if vehicle is not None:
+        violation.recent_duplicate = recent
+        if vehicle is not None and now - observed_at > FIRST_NOTICE_WITHIN:
+            violation.notice_problem = msg_seen_long_ago()
+        elif vehicle is not None:
             try:
                 with transaction.atomic():
                     violation.notice = _notice_send(actor=actor, violation=violation)
@@ -221,6 +249,26 @@ def violation_record(
             if vehicle_id:
                 transaction.on_commit(lambda: offender_rules_apply(vehicle_id=vehicle_id))
     return violation
+
+
+def violation_recent_duplicate(*, plate: str, kind: str, campus_id: int,
+                               observed_at: dt.datetime) -> Violation | None:
+    """The latest violation (not void) of the same normalised ``plate``, ``kind`` and campus
+    seen within ``MOVE_CAR_RESEND_MINUTES`` of ``observed_at`` (aware): most likely the same
+    one recorded twice (two guards, or a double tap without the form's key). None if none.
+    Empty plates (imported rows) never match."""
+    if not plate:
+        return None
+    window = dt.timedelta(minutes=_setting("MOVE_CAR_RESEND_MINUTES"))
+    return (Violation.objects.filter(plate=plate, kind=kind, campus_id=campus_id,
+                                     observed_at__gte=observed_at - window,
+                                     observed_at__lte=observed_at + window)
+            .exclude(state=Violation.State.VOID).order_by("-observed_at", "-pk").first())
+
+
+def minutes_ago(at: dt.datetime) -> int:
+    """Whole minutes from ``at`` (aware) until now, at least 1."""
+    return max(1, math.ceil((clock.now() - at).total_seconds() / 60))
 
 
 # --- move-car notices ---------------------------------------------------------------------------
@@ -236,9 +284,12 @@ def _owner_notices(vehicle: Vehicle):
 
 def notice_wait_minutes(violation: Violation, *, at: dt.datetime | None = None) -> int:
     """Whole minutes (rounded up) until a notice about ``violation`` may be sent again;
-    0 when it may be sent now (or none was sent yet)."""
-    last = (MoveCarNotice.objects.filter(violation=violation).order_by("-sent_at")
-            .values_list("sent_at", flat=True).first())
+    0 when it may be sent now (or none was sent yet). The interval counts from the last
+    notice to the same vehicle, whichever violation it was about: the same car recorded
+    twice is not notified twice."""
+    sent = (MoveCarNotice.objects.filter(vehicle_id=violation.vehicle_id)
+            if violation.vehicle_id else MoveCarNotice.objects.filter(violation=violation))
+    last = sent.order_by("-sent_at").values_list("sent_at", flat=True).first()
     if last is None:
         return 0
     at = at or clock.now()
@@ -314,7 +365,8 @@ def move_car_notice_send(*, actor, violation_id: int) -> MoveCarNotice:
     The owner with an account is told in-app and by e-mail; otherwise the notice records
     that the guard phones the owner (channel ``phone``) or that there is no way to reach
     them (``none``). Refused (DomainError) before ``MOVE_CAR_RESEND_MINUTES`` since the last
-    notice (with the minutes left, code ``notice_too_soon``) and beyond
+    notice to the vehicle, about any violation (with the minutes left, code
+    ``notice_too_soon``) and beyond
     ``MOVE_CAR_DAILY_CAP`` notices to one owner in a local day across all their vehicles
     (code ``notice_daily_cap``); Conflict when the violation is closed. Needs
     ``traffic.send_move_car_notice``.
@@ -374,7 +426,8 @@ def _void(violation: Violation, *, actor, reason: str, verb: str) -> None:
 def violation_void(*, actor, violation_id: int, reason: str) -> Violation:
     """Void a violation recorded by mistake; ``reason`` is required. Void violations do not
     count for the repeat-offender rules. Needs ``traffic.close_violation``; Conflict when it
-    is void already."""
+    is void already (code ``not_open``) or is ledger history, an imported ticket the old
+    ledger had closed (code ``ledger_history``)."""
     if not actor.has_perm("traffic.close_violation"):
         raise NotAllowed()
     reason = (reason or "").strip()
@@ -386,6 +439,9 @@ def violation_void(*, actor, violation_id: int, reason: str) -> Violation:
         violation = _locked_violation(violation_id)
         if violation.state == Violation.State.VOID:
             raise Conflict(msg_not_open(violation), code="not_open")
+        if violation.is_ledger_history:
+            raise Conflict(_("This ticket was dealt with in the imported ledger and is kept "
+                             "as history; it cannot be voided here."), code="ledger_history")
         _void(violation, actor=actor, reason=reason, verb="traffic.violation_void")
     return violation
 
@@ -607,7 +663,8 @@ def appeal_decide(*, actor, appeal_id: int, grant: bool, note: str) -> Appeal:
     if not note:
         raise field_error("note", _("Write the decision."))
     if len(note) > REASON_MAX:
-        raise field_error("note", _("At most %(count)s characters.") % {"count": REASON_MAX})
+        raise field_error("note", _("At most %(limit)s characters (this has %(length)s).")
+                          % {"limit": REASON_MAX, "length": len(note)})
     with transaction.atomic():
         appeal = (Appeal.objects.select_for_update().filter(pk=appeal_id).first()
                   if id_or_none(appeal_id) else None)

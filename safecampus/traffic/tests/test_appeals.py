@@ -267,3 +267,74 @@ def test_the_queue_selector_sees_nothing_without_the_permission(org):
     assert appeal_queue(owner).count() == 0
     assert appeal_queue(org.users.staff).count() == 1
     assert appeal_queue(org.users.staff, state="granted").count() == 0
+
+
+def test_a_too_long_decision_note_is_refused_saying_how_long_it_is(client, org):
+    owner = owner_user()
+    vehicle(owner=owner)
+    violation = record(org)
+    appeal = services.appeal_submit(actor=owner, violation_id=violation.pk, reason="Loading")
+    login(client, org.users.staff)
+    # Given a decision and a 6,000-character note: the length is the reason given
+    response = client.post(f"/traffic/violations/{violation.pk}/appeal/decide/",
+                           {"decision": "refuse", "note": "理" * 6000})
+    assert messages_of(response) == ["At most 2000 characters (this has 6000)."]
+    appeal.refresh_from_db()
+    assert appeal.state == "pending"
+    # Without a decision the form still asks for both
+    response = client.post(f"/traffic/violations/{violation.pk}/appeal/decide/",
+                           {"note": "理由"})
+    assert messages_of(response)[-1] == "Choose the decision and give its reason."
+    response = client.post(f"/traffic/violations/{violation.pk}/appeal/decide/",
+                           {"decision": "refuse", "note": "理" * 2000})
+    assert messages_of(response)[-1] == "Appeal refused: the violation stands."
+
+
+def test_the_appeal_photo_is_one_photo_and_a_second_one_is_refused(client, org):
+    owner = owner_user()
+    vehicle(owner=owner)
+    violation = record(org)
+    login(client, owner)
+    # The appeal's photo input takes one photo and says so
+    page = client.get(f"/traffic/violations/{violation.pk}/").content.decode()
+    field = re.search(r'<input type="file" name="photo"[^>]*>', page).group(0)
+    assert " multiple" not in field
+    box = page[page.index('<input type="file" name="photo"'):]
+    box = box[:box.index("</label>")]
+    assert "Take or choose a photo" in box and "one photo" in box
+    assert "several at once" not in box
+    # Given two photos sent at once (a crafted request): refused, nothing dropped silently
+    response = client.post(f"/traffic/violations/{violation.pk}/appeal/", {
+        "reason": "I was loading", "photo": [photo_upload(), photo_upload()]})
+    assert messages_of(response) == ["Send one photo only (2 were sent)."]
+    assert not Appeal.objects.exists()
+    response = client.post(f"/traffic/violations/{violation.pk}/appeal/", {
+        "reason": "I was loading", "photo": photo_upload()})
+    assert messages_of(response)[-1] == "Appeal sent; the office will decide."
+    assert Appeal.objects.get().photo
+
+
+def test_multi_photo_inputs_still_take_several(client, org):
+    login(client, org.users.guard)
+    page = client.get("/traffic/violations/record/").content.decode()
+    field = re.search(r'<input type="file" name="photos"[^>]*>', page).group(0)
+    assert " multiple" in field
+    assert "several at once" in page
+
+
+def test_the_timeline_names_states_in_words(client, org):
+    owner = owner_user()
+    vehicle(owner=owner)
+    violation = record(org)
+    appeal = services.appeal_submit(actor=owner, violation_id=violation.pk, reason="Loading")
+    services.appeal_decide(actor=org.users.staff, appeal_id=appeal.pk, grant=False,
+                           note="The photo shows the plate")
+    services.violation_close(actor=org.users.guard, violation_id=violation.pk, outcome="moved")
+    login(client, org.users.staff)
+    html = client.get(f"/traffic/violations/{violation.pk}/").content.decode()
+    timeline = re.sub(r"\s+", " ", html[html.index('<ol class="timeline'):])
+    timeline = timeline[:timeline.index("</ol>")]
+    # Appeal entries in the appeal's words, the others in the violation's; no raw codes
+    assert "→ Pending decision" in timeline and "→ Refused: violation stands" in timeline
+    assert "→ Moved" in timeline
+    assert not re.search(r"→ (pending|refused|moved|open)\b", timeline)

@@ -211,3 +211,15 @@ def test_the_offender_list_shows_counts_and_the_latest_action(
     assert "陕A12340" in text and "陕A12342" in text and rules["warning_letter"].name in text
     login(client, org.users.student)
     assert client.get("/traffic/offenders/").status_code == 403
+
+
+def test_the_vehicle_timeline_names_the_rule_applied_in_words(
+        client, org, rules, django_capture_on_commit_callbacks):
+    car = vehicle(owner=owner_user())
+    _record_days(org, [0, 1, 2], capture=django_capture_on_commit_callbacks)
+    login(client, org.users.staff)
+    html = client.get(f"/traffic/vehicles/{car.pk}/").content.decode()
+    entry = html[html.index('data-verb="traffic.offender_action"'):]
+    entry = entry[:entry.index("</li>")]
+    assert "Repeat-offender rule applied" in entry
+    assert "traffic.offender_action<" not in entry.replace(" ", "").replace("\n", "")

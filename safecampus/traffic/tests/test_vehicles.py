@@ -3,6 +3,7 @@ deactivating, permits (dates, overlaps, revoking), the plate lookup, who sees wh
 pages (lookup with htmx, list query count, detail, register, edit, my vehicles)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.conf import settings
@@ -26,6 +27,13 @@ TODAY = dt.date(2026, 5, 20)
 @pytest.fixture(autouse=True)
 def english():
     with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def on_today():
+    """Permits are checked against today (a past last day is refused): today is TODAY."""
+    with clock.frozen(dt.datetime(2026, 5, 20, 9, 0, tzinfo=clock.local_zone())):
         yield
 
 
@@ -184,28 +192,75 @@ def test_permit_dates_are_checked(org):
     assert not Permit.objects.exists()
 
 
-def test_overlapping_permit_is_refused_naming_it(org):
+def test_permit_whose_last_day_is_past_is_refused(org):
+    # Given a vehicle, when a temporary permit for days already past is issued, it is refused
+    vehicle = register(org)
+    with pytest.raises(DomainError) as caught:
+        services.permit_issue(actor=org.users.staff, vehicle_id=vehicle.pk,
+                              kind=Permit.Kind.TEMPORARY, valid_from=dt.date(2020, 1, 1),
+                              valid_until=dt.date(2020, 1, 10))
+    assert caught.value.field_errors == {"valid_until": [
+        "The last day (2020-01-10) is already past: a permit must be valid until today "
+        "(2026-05-20) or later."]}
+    assert not Permit.objects.exists()
+    # A permit that started earlier but ends today is still accepted.
+    services.permit_issue(actor=org.users.staff, vehicle_id=vehicle.pk,
+                          valid_from=dt.date(2026, 5, 1), valid_until=TODAY)
+    assert Permit.objects.count() == 1
+
+
+def test_permit_standing_follows_today(org):
+    vehicle = register(org)
+    permit = Permit(vehicle=vehicle, valid_from=dt.date(2026, 1, 1),
+                    valid_until=dt.date(2026, 3, 31))
+    assert selectors.permit_standing(permit, today=TODAY) == "expired"
+    assert selectors.permit_standing(permit, today=dt.date(2026, 3, 31)) == "valid"
+    assert selectors.permit_standing(permit, today=dt.date(2025, 12, 31)) == "upcoming"
+    permit.state = Permit.State.SUSPENDED
+    assert selectors.permit_standing(permit, today=dt.date(2026, 2, 1)) == "suspended"
+    permit.state = Permit.State.REVOKED
+    assert selectors.permit_standing(permit, today=dt.date(2026, 2, 1)) == "revoked"
+
+
+def test_overlapping_an_active_permit_is_allowed_with_a_warning(org):
+    # Given a permit for this year, a renewal starting before it ends is issued
     vehicle = register(org)
     first = services.permit_issue(actor=org.users.staff, vehicle_id=vehicle.pk,
                                   valid_from=dt.date(2026, 1, 1),
                                   valid_until=dt.date(2026, 12, 31))
+    renewal = services.permit_issue(actor=org.users.staff, vehicle_id=vehicle.pk,
+                                    kind=Permit.Kind.TEMPORARY, valid_from=dt.date(2026, 12, 31),
+                                    valid_until=dt.date(2027, 1, 5))
+    assert selectors.permit_overlaps(renewal) == [first]
+    assert services.msg_permit_overlaps(first) == (
+        "The new permit overlaps the Long-term permit valid 2026-01-01 – 2026-12-31. If it "
+        "replaces that one, revoke the old permit.")
+    assert selectors.permit_overlaps(services.permit_issue(
+        actor=org.users.staff, vehicle_id=vehicle.pk, valid_from=dt.date(2027, 1, 6),
+        valid_until=dt.date(2027, 2, 1))) == []
+    services.permit_revoke(actor=org.users.staff, permit_id=first.pk, reason="Replaced")
+    assert selectors.permit_overlaps(renewal) == []
+
+
+def test_overlapping_a_suspended_permit_is_refused_naming_it(org):
+    # A new permit must not lift a repeat offender's suspension
+    vehicle = register(org)
+    Permit.objects.create(vehicle=vehicle, valid_from=dt.date(2026, 1, 1),
+                          valid_until=dt.date(2026, 12, 31), state=Permit.State.SUSPENDED)
     with pytest.raises(DomainError) as caught:
         services.permit_issue(actor=org.users.staff, vehicle_id=vehicle.pk,
                               kind=Permit.Kind.TEMPORARY, valid_from=dt.date(2026, 12, 31),
                               valid_until=dt.date(2027, 1, 5))
     assert caught.value.code == "permit_overlap"
     assert caught.value.message == (
-        "This period overlaps the Long-term permit valid 2026-01-01 – 2026-12-31 (Active); "
+        "This period overlaps the Long-term permit valid 2026-01-01 – 2026-12-31 (Suspended); "
         "revoke it first or choose other dates.")
-    # The next day is fine; after revoking, the same period is too.
+    assert Permit.objects.count() == 1
+    # The next day is fine.
     services.permit_issue(actor=org.users.staff, vehicle_id=vehicle.pk,
                           valid_from=dt.date(2027, 1, 1), valid_until=dt.date(2027, 1, 5))
-    services.permit_revoke(actor=org.users.staff, permit_id=first.pk, reason="Left campus")
-    services.permit_issue(actor=org.users.staff, vehicle_id=vehicle.pk,
-                          valid_from=dt.date(2026, 6, 1), valid_until=dt.date(2026, 6, 30))
     verbs = [e.verb for e in activity_for(vehicle)]
-    assert verbs == ["traffic.vehicle_register", "traffic.permit_issue", "traffic.permit_issue",
-                     "traffic.permit_revoke", "traffic.permit_issue"]
+    assert verbs == ["traffic.vehicle_register", "traffic.permit_issue"]
 
 
 def test_revoke_needs_a_reason_and_happens_once(org):
@@ -426,3 +481,48 @@ def test_register_edit_and_permit_pages(client, org):
     login(client, org.users.student2)
     assert client.get(reverse("traffic:vehicle_detail", args=[vehicle.pk])).status_code == 404
     assert client.get(reverse("traffic:vehicle_register")).status_code == 403
+
+
+def test_permit_page_refuses_a_past_period_lists_status_today_and_warns_of_overlap(client, org):
+    vehicle = register(org)
+    login(client, org.users.staff)
+    issue = reverse("traffic:permit_issue", args=[vehicle.pk])
+    # Given the office issues a temporary permit for January 2020: refused, nothing listed
+    past = client.post(issue, {"permit-kind": "temporary", "permit-valid_from": "2020-01-01",
+                               "permit-valid_until": "2020-01-10"})
+    assert past.status_code == 400
+    assert ("The last day (2020-01-10) is already past: a permit must be valid until today "
+            "(2026-05-20) or later.") in past.content.decode()
+    assert not Permit.objects.exists()
+    # A permit that ran out (stored as active) is listed as expired, not as valid
+    Permit.objects.create(vehicle=vehicle, valid_from=dt.date(2025, 9, 1),
+                          valid_until=dt.date(2026, 5, 19))
+    ok = client.post(issue, {"permit-kind": "long_term", "permit-valid_from": "2026-05-01",
+                             "permit-valid_until": "2026-12-31"})
+    assert messages_of(ok) == ["Permit issued: valid 2026-05-01 – 2026-12-31."]  # old: expired
+    # A renewal starting before the current permit ends is issued, with a warning naming it
+    renewal = client.post(issue, {"permit-kind": "long_term", "permit-valid_from": "2026-12-01",
+                                  "permit-valid_until": "2027-12-31"})
+    assert messages_of(renewal)[-2:] == [
+        "Permit issued: valid 2026-12-01 – 2027-12-31.",
+        "The new permit overlaps the Long-term permit valid 2026-05-01 – 2026-12-31. If it "
+        "replaces that one, revoke the old permit."]
+    Permit.objects.create(vehicle=vehicle, valid_from=dt.date(2026, 1, 1),
+                          valid_until=dt.date(2026, 1, 31), state=Permit.State.REVOKED)
+    page = client.get(reverse("traffic:vehicle_detail", args=[vehicle.pk])).content.decode()
+    badges = re.findall(r'data-standing="(\w+)">([^<]+)<', page)
+    assert badges == [("upcoming", "Not yet valid"), ("valid", "Valid"),
+                      ("expired", "Expired"), ("revoked", "Revoked")]
+
+
+def test_the_hub_and_my_vehicles_link_to_my_vehicles_violations(client, org):
+    target = reverse("traffic:my_violations")
+    login(client, org.users.student)
+    # Without a vehicle there is nothing to link to
+    assert 'id="my-violations-link"' not in client.get(reverse("traffic:home")).content.decode()
+    register(org, owner_id=org.users.student.pk)
+    for page in ("traffic:home", "traffic:my_vehicles"):
+        html = client.get(reverse(page)).content.decode()
+        link = re.search(r'<a [^>]*id="my-violations-link"[^>]*>.*?</a>', html, re.S).group(0)
+        assert f'href="{target}"' in link and "My vehicles' violations" in link
+    assert client.get(target).status_code == 200

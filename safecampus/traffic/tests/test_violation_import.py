@@ -5,6 +5,7 @@ pages and who may use them."""
 import csv
 import datetime as dt
 import io
+import re
 import time
 
 import pytest
@@ -13,14 +14,16 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import translation
 
+from safecampus.api.tests.helpers import client_for
 from safecampus.core import clock
 from safecampus.core.errors import DomainError, NotAllowed
 from safecampus.core.importing import suggest_columns
 from safecampus.core.models import ActivityEntry
 from safecampus.core.spreadsheets import ImportRejected
-from safecampus.tests.pages import login
+from safecampus.tests.pages import login, text_of
 from safecampus.traffic.models import Vehicle, Violation, ViolationKind
 from safecampus.traffic.services import violation_import as imp
+from safecampus.traffic.services import violations as violation_services
 
 pytestmark = pytest.mark.django_db
 
@@ -172,6 +175,33 @@ def test_one_bad_row_writes_nothing_and_is_listed(org):
     assert imp.violation_import_get(org.users.staff, job.pk).state == "rejected"
 
 
+def test_a_row_naming_no_vehicle_is_listed_and_nothing_is_imported(org):
+    # Given a ledger with a plate column and a vehicle column, one row has neither
+    job = upload(org.users.staff, "ledger.csv", csv_bytes([
+        ["车牌号", "车辆编号", "违章时间", "地点", "违章类型", "状态"],
+        ["京A12345", "", "2026-10-05 07:00", "NAZ 东门", "占用消防通道", "已处理"],
+        ["", "C-17", "2026-10-05 07:30", "NAZ 北门", "占用消防通道", "已处理"],
+        ["", "", "2026-10-05 08:00", "NAZ 无车牌行", "占用消防通道", "已处理"]]))
+    with clock.frozen(local(2026, 11, 1, 9, 0)):
+        with pytest.raises(ImportRejected) as rejected:
+            commit(org.users.staff, job)
+    assert [str(e) for e in rejected.value.errors] == [
+        "Row 4, column “车牌号”: Neither a plate nor the ledger's vehicle number: each ticket "
+        "must name its vehicle."]
+    assert not Violation.objects.exists()
+    # Without a vehicle column the plate column alone decides; the message names it too
+    only_plates = upload(org.users.staff, "plates.csv", csv_bytes([
+        ["车牌号", "违章时间", "地点", "违章类型", "状态"],
+        ["", "2026-10-05 08:00", "NAZ 无车牌行", "占用消防通道", "已处理"]]))
+    with clock.frozen(local(2026, 11, 1, 9, 0)):
+        with pytest.raises(ImportRejected) as rejected:
+            commit(org.users.staff, only_plates)
+    assert [str(e) for e in rejected.value.errors] == [
+        "Row 2, column “车牌号”: Neither a plate nor the ledger's vehicle number: each ticket "
+        "must name its vehicle."]
+    assert not Violation.objects.exists()
+
+
 def test_plates_are_normalised_and_linked_to_registered_vehicles(org):
     car = Vehicle.objects.create(plate="京A12345", owner_name="Wang", owner_kind="staff")
     job = upload(org.users.staff, "ledger.csv", chinese_rows(
@@ -287,3 +317,63 @@ def test_mapping_page_query_count(client, org, django_assert_max_num_queries):
         *[[f"T{i}", "京A12345", f"type {i}", "2025-03-01 08:00", "", f"s{i}"] for i in range(50)]))
     with django_assert_max_num_queries(8):
         assert client.get(reverse("traffic:violation_import_map", args=[job.pk])).status_code == 200
+
+
+def test_an_imported_ticket_reads_as_ledger_history(client, org):
+    # Given a ledger imported by the office (no campus: the ledger only names the spot)
+    commit(org.users.staff, upload(org.users.staff, "ledger-2025.csv", chinese_rows(
+        ["T1", "京A12345", "占用消防通道", "2025-03-01 08:00", "图书馆北侧", "已处理"])))
+    violation = Violation.objects.get()
+    login(client, org.users.staff)
+    page = client.get(reverse("traffic:violation_detail", args=[violation.pk]))
+    html, text = page.content.decode(), text_of(page)
+    # No "not sent yet" notice prompt, no voiding of a closed ticket
+    assert 'id="notices"' not in html and "None sent." not in text
+    assert "Void this record" not in text
+    # Where it came from, instead of an empty timeline
+    assert "From an imported ledger" in text
+    assert "Imported from ledger-2025.csv on " in text
+    assert "Number in the ledger: T1" in text and "Type as recorded: 占用消防通道" in text
+    timeline = html[html.index('<ol class="timeline'):]
+    timeline = timeline[:timeline.index("</ol>")]
+    assert "Imported from the ledger ledger-2025.csv" in timeline
+    assert "Nothing yet." not in timeline
+    assert "Imported by" in text and "Where 图书馆北侧 " in text
+    # The list row starts with the spot, not a stray separator
+    listed = client.get(reverse("traffic:violation_list")).content.decode()
+    row = re.search(r'<div class="small text-secondary">([^<]*)', listed).group(1)
+    assert row.strip() == "图书馆北侧"
+    assert "Imported ledger" in listed
+
+
+def test_ledger_history_cannot_be_voided_by_the_service_or_the_api(org):
+    # Given a closed ticket from the old ledger
+    commit(org.users.staff, upload(org.users.staff, "ledger-2025.csv", chinese_rows(
+        ["T1", "京A12345", "占用消防通道", "2025-03-01 08:00", "图书馆北侧", "已处理"])))
+    violation = Violation.objects.get()
+    assert violation.is_ledger_history
+    before = (violation.state, violation.close_reason)
+    # When the office voids it, it is refused and nothing changes
+    with pytest.raises(DomainError) as refused:
+        violation_services.violation_void(actor=org.users.staff, violation_id=violation.pk,
+                                          reason="录入错误")
+    assert refused.value.code == "ledger_history"
+    assert "kept as history" in str(refused.value)
+    answer = client_for(org.users.staff).post(
+        f"/api/v1/traffic/violations/{violation.pk}/void/", {"reason": "录入错误"},
+        format="json")
+    assert answer.status_code == 409 and answer.json()["code"] == "ledger_history"
+    violation.refresh_from_db()
+    assert (violation.state, violation.close_reason) == before
+    assert not ActivityEntry.objects.filter(verb="traffic.violation_void").exists()
+
+
+def test_a_violation_recorded_on_campus_keeps_its_notices_card(client, org):
+    violation = violation_services.violation_record(
+        actor=org.users.guard, plate="京A12345", kind="fire_lane", level="warning",
+        campus_id=org.campus1.pk, location_text="北门")
+    login(client, org.users.staff)
+    page = client.get(reverse("traffic:violation_detail", args=[violation.pk]))
+    html = page.content.decode()
+    assert 'id="notices"' in html and 'id="origin"' not in html
+    assert "Void this record" in text_of(page)

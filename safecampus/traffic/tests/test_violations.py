@@ -66,6 +66,30 @@ def test_without_an_account_the_notice_says_to_phone_the_owner(org):
     assert record(org, plate="陕A54321").notice.channel == MoveCarNotice.Channel.NONE
 
 
+def test_a_violation_typed_in_long_after_it_was_seen_sends_no_notice(org):
+    # A paper record typed in the next day: the car is gone, the owner is not told to move it
+    vehicle(owner=owner_user())
+    now = local(2026, 3, 3, 9, 0)
+    with clock.frozen(now):
+        late = services.violation_record(
+            actor=org.users.guard, plate="陕A12345", kind="fire_lane", level="violation",
+            campus_id=org.campus1.pk, location_text="北门", photos=[photo_upload()],
+            observed_at=now - dt.timedelta(hours=2, minutes=1))
+    assert late.notice is None and not MoveCarNotice.objects.exists()
+    assert late.notice_problem == ("Seen more than 2 hours ago: no move-car notice was sent. "
+                                   "If the vehicle is still there, send one from this page.")
+    # It does not hold back the notice about a car seen now, and can be sent by hand
+    with clock.frozen(now):
+        fresh = services.violation_record(
+            actor=org.users.guard, plate="陕A12345", kind="fire_lane", level="violation",
+            campus_id=org.campus1.pk, location_text="图书馆", photos=[photo_upload()],
+            observed_at=now - dt.timedelta(hours=2))
+    assert fresh.notice is not None and fresh.notice_problem == ""
+    with clock.frozen(now + dt.timedelta(minutes=11)):
+        by_hand = services.move_car_notice_send(actor=org.users.guard, violation_id=late.pk)
+    assert by_hand.violation == late and by_hand.sequence == 1
+
+
 @pytest.mark.parametrize(("plate", "message"), [
     ("", "Enter the plate number."),
     ("A12345", "A plate starts with a province abbreviation such as 京, 陕 or 粤."),

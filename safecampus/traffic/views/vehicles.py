@@ -192,6 +192,8 @@ def permit_issue(request, pk: int):
         else:
             messages.success(request, _("Permit issued: valid %(start)s – %(end)s.") % {
                 "start": permit.valid_from.isoformat(), "end": permit.valid_until.isoformat()})
+            for other in selectors.permit_overlaps(permit):
+                messages.warning(request, services.msg_permit_overlaps(other))
             return redirect("traffic:vehicle_detail", vehicle.pk)
     return _detail(request, vehicle, permit_form=form, status=400)
 

@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.html import conditional_escape, format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -43,6 +45,21 @@ def _violation_or_404(request, pk: int) -> Violation:
     return violation
 
 
+def _recent_duplicate_message(violation: Violation):
+    """The warning, with a link to the identical violation recorded just before (HTML)."""
+    earlier = violation.recent_duplicate
+    link = format_html('<a href="{}" class="alert-link">{}</a>', earlier.get_absolute_url(),
+                       _("open it"))
+    text = conditional_escape(_(
+        "An identical violation (%(plate)s, %(kind)s, %(campus)s) was recorded %(minutes)s "
+        "min ago (%(link)s). If it is the same vehicle seen twice, void this record."))
+    values = {"plate": earlier.plate, "kind": earlier.get_kind_display(),
+              "campus": earlier.campus.name if earlier.campus_id else "—",
+              "minutes": services.minutes_ago(earlier.observed_at)}
+    return mark_safe(text % {**{k: conditional_escape(v) for k, v in values.items()},  # noqa: S308 - every part escaped
+                             "link": link})
+
+
 @login_required
 def violation_record(request):
     """The guard's phone form; after saving, the violation's page."""
@@ -59,6 +76,8 @@ def violation_record(request):
             else:
                 messages.success(request, _("Violation of %(plate)s recorded.")
                                  % {"plate": violation.plate})
+                if violation.recent_duplicate is not None:
+                    messages.warning(request, _recent_duplicate_message(violation))
                 if violation.notice is not None:
                     messages.info(request, _("Move-car notice sent: %(channel)s.")
                                   % {"channel": violation.notice.get_channel_display()})
@@ -80,14 +99,17 @@ def violation_detail(request, pk: int):
     appeal = selectors.violation_appeal(violation)
     can_appeal = (appeal is None and violation.state != Violation.State.VOID
                   and user.has_perm("traffic.appeal_violation", violation))
+    # An imported ticket that the ledger had closed is history: no notice prompt, no voiding.
+    history = violation.is_ledger_history
     return render(request, "traffic/violations/detail.html", {
         "violation": violation, "vehicle": vehicle,
         "phone_masked": services.phone_masked(vehicle.owner_phone) if vehicle else "",
         "can_call": can_call, "wait_minutes": wait,
         "can_send": bool(vehicle) and is_open and can_call,
         "can_close": is_open and user.has_perm("traffic.close_violation"),
-        "can_void": (violation.state != Violation.State.VOID
+        "can_void": (violation.state != Violation.State.VOID and not history
                      and user.has_perm("traffic.close_violation")),
+        "history": history, "origin": selectors.violation_import_origin(violation),
         "void_form": VoidForm(), "appeal": appeal,
         "appeal_form": AppealForm() if can_appeal else None,
         "decide_form": (AppealDecideForm() if appeal is not None
