@@ -137,6 +137,9 @@ FLAGS = {
     "code_request": _("You are asked to tell someone a verification code or password."),
     "credentials": _("You are asked to enter your account and password: a phishing page "
                      "steals them."),
+    "code_on_page": _("You are asked to enter a verification code on a page a link opens: "
+                      "whoever runs the page uses the code to take over your account or "
+                      "money."),
     "card_details": _("You are asked for your bank card, ID number or other personal data."),
     "transfer": _("A request to transfer or pay money."),
     "pay_account": _("A bank account to pay into."),
@@ -180,6 +183,9 @@ WARNING_WORDS = ("被骗", "骗了", "骗子", "防骗", "反诈", "谨防", "�
 WARNING_FRAMING = ("都是诈骗", "均为诈骗", "均是诈骗", "全是诈骗", "都是骗局", "都是骗人",
                    "就是诈骗", "一律是诈骗", "都属于诈骗", "是诈骗行为", "不要轻信", "切勿轻信",
                    "别轻信", "勿轻信", "不可轻信", "谨防", "警惕", "反诈")
+#: Words that put a link near a phrase (a web address, or the text asking to open one).
+LINK_CUES = ("http", "www.", "wap.", "点击", "链接", "网址", ".cc", ".top", ".vip", ".xyz",
+             ".com", ".cn", ".net", ".icu", ".shop", ".site")
 NOT_INSTRUCTION = ("请勿", "切勿", "不要", "勿将", "勿向", "勿泄露", "不会向您索要", "不会索要",
                    "谨防", "严禁", "勿告知", "勿转发", "千万别", "不得向")
 
@@ -276,6 +282,16 @@ CONCEPTS: list[Concept] = [
     C("ecommerce_service", ("账户资金将被", "资金将被冻结", "账户将被冻结", "将被冻结",
                             "将被扣押", "将被扣除", "资金被冻结", "账户被冻结"), 30,
       "account_threat", window=20),
+    # "Your account is abnormal / frozen: unfreeze it here" with a link to open: the same
+    # threat (it counts once with the phrases above); without a link it is often a real
+    # bank's or app's notice, so it needs one nearby (and someone telling of their own
+    # frozen account, "等了三天才解冻", is not a threat: the phrases are the notice's words).
+    C("ecommerce_service", ("您的账户异常", "您的账号异常", "账户存在异常", "账户出现异常",
+                            "账号存在异常", "账户已被冻结", "账户已冻结", "账号已被冻结",
+                            "账号已冻结", "进行解冻", "点击解冻", "申请解冻", "验证码解冻",
+                            "解冻账户", "解冻账号", "即可解冻", "办理解冻"), 30, "account_threat",
+      requires=LINK_CUES, excludes=("游戏", "装备", "皮肤", "解冻金", "解冻费") + NOT_INSTRUCTION,
+      window=30),
     # --- part-time jobs (兼职招聘) and grants (助学金/补助类) ------------------------------------
     C("part_time_job", ("入职费", "培训费", "押金", "服装费", "会员费", "报名费", "体检费",
                         "保证金", "资料费"), 30, "job_fee",
@@ -511,6 +527,11 @@ CONCEPTS: list[Concept] = [
     C("", ("输入账号密码", "输入账号和密码", "填写账号密码", "输入qq号和密码", "输入密码",
            "登录账号密码", "输入银行卡号", "填写银行卡", "输入支付密码", "输入卡号"), 30,
       "credentials", excludes=NOT_INSTRUCTION, window=10),
+    # A code typed into a page a link opens; a real service's code message says never to
+    # give it away (请勿泄露 …), which cancels this.
+    C("", ("输入验证码", "填写验证码", "填入验证码", "提交验证码", "输入短信验证码",
+           "填写短信验证码", "输入动态码", "填写动态码"), 30, "code_on_page",
+      requires=LINK_CUES, excludes=NOT_INSTRUCTION, window=30),
     C("", ("银行卡号", "身份证号", "身份证照片", "手持身份证", "身份证正反面", "卡号和密码",
            "信用卡号", "有效期和", "cvv"), 15, "card_details",
       requires=("提供", "发给", "发我", "告诉", "填写", "上传", "拍照", "报给", "核实"),

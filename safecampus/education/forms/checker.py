@@ -26,7 +26,10 @@ class CheckForm(forms.Form):
         self.fields["text"].widget.attrs["class"] += " checker-text"
 
     def pasted(self) -> str:
-        return (self.cleaned_data.get("text") or "") if self.is_valid() else ""
+        """The text as typed: line breaks as "\\n" (browsers send a textarea's as "\\r\\n"),
+        so the server counts its characters (code points) as the page's counter does."""
+        text = (self.cleaned_data.get("text") or "") if self.is_valid() else ""
+        return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class RuleForm(forms.Form):

@@ -51,6 +51,9 @@ class FollowUpBulkForm(IdempotentFormMixin, _SourceFields):
         help_text=_("One student per line: the student number, then a tab, comma or space, "
                     "then the reason. Or upload a sheet below."))
     file = forms.FileField(label=_("Or a sheet (.xlsx or .csv) with the columns 学号 and 原因"),
+                           help_text=_("The headers may also be in English: “Student number” "
+                                       "and “Reason”. Without either, the first column is the "
+                                       "student number and the second the reason."),
                            required=False,
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
 

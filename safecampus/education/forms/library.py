@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from safecampus.core.forms import LocalDateField, bootstrap
 
 from ..models import FraudCase, FraudType
+from .reports import loss_amount_field
 
 
 def _lines_widget(placeholder: str = "") -> forms.Textarea:
@@ -55,8 +56,7 @@ class FraudCaseForm(forms.Form):
     occurred_on = LocalDateField(label=_("Happened on"))
     victim_profile = forms.CharField(label=_("Victim"), max_length=64, required=False,
                                      help_text=_("Anonymised, e.g. 某学院大二学生."))
-    loss_amount = forms.DecimalField(label=_("Loss (yuan)"), required=False, min_value=0,
-                                     max_value=10_000_000, decimal_places=2, max_digits=12)
+    loss_amount = loss_amount_field(_("Loss (yuan)"))
     story = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 8}))
     lesson = forms.CharField(label=_("Lesson"), required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))

@@ -26,6 +26,20 @@ def checker_fraud_type(data) -> str:
     return str(data.get("fraud_type", "") or "")[:32]
 
 
+#: The one message for an amount out of range (too big, negative, too many digits).
+LOSS_RANGE_MESSAGE = _("Enter an amount from 0 to 10,000,000 yuan.")
+
+
+def loss_amount_field(label) -> forms.DecimalField:
+    """A money loss in yuan: 0 to 10,000,000 with at most 2 decimal places. Out of range
+    (1e30 too) gives one message, not a second one about the count of digits: the range
+    already bounds the digits (the model's ``max_digits=12`` holds)."""
+    return forms.DecimalField(
+        label=label, required=False, min_value=0, max_value=10_000_000, decimal_places=2,
+        error_messages={"min_value": LOSS_RANGE_MESSAGE, "max_value": LOSS_RANGE_MESSAGE},
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}))
+
+
 class FraudReportForm(IdempotentFormMixin):
     """What happened, when, how it reached you, whether money was lost, the other side's
     number or link, your phone; the suspicious message itself (prefilled from the checker)."""
@@ -37,10 +51,7 @@ class FraudReportForm(IdempotentFormMixin):
                                         queryset=FraudType.objects.none(),
                                         empty_label=_("Not sure"))
     lost_money = forms.BooleanField(label=_("I lost money"), required=False)
-    loss_amount = forms.DecimalField(label=_("How much (yuan)?"), required=False, min_value=0,
-                                     max_value=10_000_000, decimal_places=2, max_digits=12,
-                                     widget=forms.NumberInput(attrs={"inputmode": "decimal",
-                                                                     "step": "0.01"}))
+    loss_amount = loss_amount_field(_("How much (yuan)?"))
     description = forms.CharField(label=_("What happened?"), max_length=TEXT_MAX,
                                   widget=forms.Textarea(attrs={"rows": 5, "placeholder": _(
                                       "Who contacted you, what they said, what you did.")}))

@@ -10,6 +10,7 @@ sensitive.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from safecampus.core.models import BaseModel
@@ -17,8 +18,9 @@ from safecampus.core.models import BaseModel
 
 class FollowUp(ConcurrentTransitionMixin, BaseModel):
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        # The follow-up's own words (已关闭), as its badges say, not a hazard's 已销号
+        OPEN = "open", pgettext_lazy("follow-up", "Open")
+        CLOSED = "closed", pgettext_lazy("follow-up", "Closed")
 
     class Outcome(models.TextChoices):
         REACHED_SAFE = "reached_safe", _("Reached, no loss")  # 已劝阻，未受骗

@@ -12,11 +12,20 @@ the correct options are chosen).
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from safecampus.accounts.models import Audience
 from safecampus.core.models import BaseModel
 
 from .terms import Topic
+
+#: The options stored for a true/false question (the generated ones; an imported bank's own
+#: wording is folded to these), and their labels in the reader's language.
+TRUE_FALSE_OPTIONS = ("正确", "错误")
+
+
+def true_false_labels() -> tuple[str, str]:
+    return pgettext("true or false", "True"), pgettext("true or false", "False")
 
 
 class QuestionBank(BaseModel):
@@ -65,6 +74,14 @@ class Question(BaseModel):
 
     def __str__(self) -> str:
         return self.stem[:60]
+
+    @property
+    def option_labels(self) -> list[str]:
+        """The options as the reader sees them: a true/false question's stored 正确/错误
+        in the active language (True/False in English), other options as written."""
+        if self.kind == self.Kind.TRUE_FALSE and tuple(self.options) == TRUE_FALSE_OPTIONS:
+            return list(true_false_labels())
+        return list(self.options)
 
 
 class Quiz(BaseModel):

@@ -252,15 +252,16 @@ def attempt_reveals(attempt: QuizAttempt, now: dt.datetime | None = None) -> boo
 
 def attempt_review(attempt: QuizAttempt) -> list[dict]:
     """Each question of the attempt in its order: ``question``, ``chosen`` (indexes),
-    ``correct`` (bool) and ``options`` as ``[(index, letter, text, is_answer, is_chosen)]``.
-    Only for :func:`attempt_reveals` attempts (it shows the right answers)."""
+    ``correct`` (bool) and ``options`` as ``[(index, letter, text, is_answer, is_chosen)]``
+    (``text``: :attr:`~..models.Question.option_labels`, in the reader's language). Only
+    for :func:`attempt_reveals` attempts (it shows the right answers)."""
     rows = []
     for question in quiz_questions(attempt.quiz, attempt.question_order):
         chosen, correct = answer_of(attempt.answers.get(str(question.pk), []), question)
         rows.append({
             "question": question, "chosen": chosen, "correct": correct,
             "options": [(i, "ABCDEFGH"[i], text, i in question.answer, i in chosen)
-                        for i, text in enumerate(question.options)],
+                        for i, text in enumerate(question.option_labels)],
         })
     return rows
 

@@ -9,23 +9,28 @@ from safecampus.notifications import selectors as alerts
 from safecampus.notifications.audiences import audience_users
 from safecampus.notifications.models import Alert
 
-from ..services.warnings import TOPIC, audience_resolve
+from ..services.warnings import TOPIC, audience_resolve, msg_no_recipients
+
+#: The warnings whose read receipts the office follows here: anti-fraud warnings and those
+#: sent from a police incident (topic "police", ``police.services.bulletins.WARNING_TOPIC``).
+RECEIPT_TOPICS = (TOPIC, "police")
 
 
 def warnings_sent():
-    """Anti-fraud warnings, newest first, with ``read_count`` (paginate)."""
-    return alerts.alerts_sent(topic=TOPIC)
+    """Anti-fraud warnings and warnings sent from police incidents, newest first, with
+    ``read_count`` (paginate)."""
+    return alerts.alerts_sent(topics=RECEIPT_TOPICS)
 
 
 def warning_get(pk) -> Alert | None:
-    """One anti-fraud warning (sender and audience joined), or None (also for an id that is
-    not one: junk, zero, too large for the database)."""
+    """One warning of :data:`RECEIPT_TOPICS` (sender and audience joined), or None (also for
+    an id that is not one: junk, zero, too large for the database)."""
     pk = id_or_none(pk)
     if pk is None:
         return None
     return (Alert.objects.select_related("sent_by", "audience_campus", "audience_unit",
                                          "audience_class")
-            .filter(pk=pk, topic=TOPIC).first())
+            .filter(pk=pk, topic__in=RECEIPT_TOPICS).first())
 
 
 def warning_receipts(alert: Alert) -> dict:
@@ -54,11 +59,13 @@ def warnings_unread_count(user) -> int:
 
 
 def audience_count(**audience) -> tuple[int | None, str]:
-    """``(number of people, "")`` an audience reaches now, or ``(None, message)`` when it is
-    incomplete (the first problem, translated)."""
+    """``(number of people, "")`` an audience reaches now, ``(None, message)`` when it is
+    incomplete (the first problem, translated), or ``(0, message)`` when it matches no one
+    (it cannot be sent: :func:`..services.warnings.warning_send` refuses it)."""
     try:
         resolved = audience_resolve(**audience)
     except DomainError as error:
         return None, error.message
     kind = resolved.pop("kind")
-    return audience_users(kind=kind, **resolved).count(), ""
+    count = audience_users(kind=kind, **resolved).count()
+    return count, ("" if count else msg_no_recipients())

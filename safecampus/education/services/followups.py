@@ -244,13 +244,17 @@ def followup_rows_from_text(text: str) -> list[tuple[int, str, str]]:
     return rows
 
 
-NUMBER_HEADERS = ("学号", "学号/工号", "studentnumber", "number", "工号")
+#: Headers naming the two columns, Chinese or English (compared folded: case, spaces, ``_``
+#: and ``-`` ignored, so "Student number" and "student_no" match).
+NUMBER_HEADERS = ("学号", "学号/工号", "学工号", "studentnumber", "studentno", "studentid",
+                  "number", "工号")
 REASON_HEADERS = ("原因", "事由", "预警内容", "reason")
 
 
 def followup_rows_from_table(table: Table) -> list[tuple[int, str, str]]:
     """``(row number, student number, reason)`` from a sheet whose headers name the student
-    number (学号) and the reason (原因); without such headers, its first two columns."""
+    number (学号, or in English "Student number") and the reason (原因, "Reason"); without
+    such headers, its first two columns."""
     from safecampus.core.importing import Target, suggest_columns
 
     found = suggest_columns(table.headers, (Target("number", "", NUMBER_HEADERS),

@@ -254,7 +254,10 @@ def _case_values(*, fraud_type_id, title, occurred_on, victim_profile, loss_amou
     loss = None
     if loss_amount not in (None, ""):
         try:
-            loss = Decimal(str(loss_amount)).quantize(Decimal("0.01"))
+            # Range first: quantizing 1e30 to cents overflows the decimal context.
+            loss = Decimal(str(loss_amount))
+            if loss.is_finite() and 0 <= loss <= LOSS_MAX:
+                loss = loss.quantize(Decimal("0.01"))
         except (InvalidOperation, ValueError):
             loss = None
             errors["loss_amount"] = [_("Enter an amount in yuan.")]

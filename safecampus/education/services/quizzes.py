@@ -62,6 +62,7 @@ from safecampus.notifications.audiences import audience_check
 from safecampus.notifications.services import notification_send_bulk
 
 from ..models import Question, QuestionBank, Quiz, QuizAssignment, QuizAttempt
+from ..models.quizzes import TRUE_FALSE_OPTIONS
 from ..models.terms import Topic
 from ..selectors import quizzes as selectors
 from .question_import import question_check
@@ -128,7 +129,7 @@ def _clean_question(kind: str, stem: str, options: list[str], answer: list[int],
     options = [" ".join(str(o).split()) for o in (options or [])]
     explanation = (explanation or "").strip()
     if kind == Question.Kind.TRUE_FALSE and not any(options):
-        options = ["正确", "错误"]
+        options = list(TRUE_FALSE_OPTIONS)
     raise_field_errors(_question_problems(kind=kind, stem=stem, options=options,
                                           answer=list(answer or []), explanation=explanation))
     return stem, options, sorted(set(answer)), explanation

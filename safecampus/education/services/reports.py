@@ -129,7 +129,10 @@ def fraud_report_submit(
             errors["loss_amount"] = [_("Enter how much money was lost.")]
         else:
             try:
-                loss = Decimal(str(loss_amount)).quantize(Decimal("0.01"))
+                # Range first: quantizing 1e30 to cents overflows the decimal context.
+                loss = Decimal(str(loss_amount))
+                if loss.is_finite() and 0 <= loss <= LOSS_MAX:
+                    loss = loss.quantize(Decimal("0.01"))
             except (InvalidOperation, ValueError):
                 errors["loss_amount"] = [_("Enter an amount in yuan.")]
             else:

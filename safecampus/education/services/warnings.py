@@ -6,7 +6,9 @@ notification per recipient, read receipts). Who may send: ``education.send_warni
 office and police liaisons); reminding the unread: ``education.view_warning_receipts``.
 
 Errors: DomainError with field errors (``title``, ``body``, ``level``, ``audience_*``;
-nothing written), NotAllowed, Conflict (already reminded, idempotency key of someone else).
+nothing written), DomainError ``no_recipients`` (the audience matches no one: nothing is
+sent, a warning to nobody would look sent), NotAllowed, Conflict (already reminded,
+idempotency key of someone else).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from safecampus.accounts.models import AudienceKind
 from safecampus.core.errors import DomainError, NotAllowed, raise_field_errors
 from safecampus.core.forms import id_or_none
 from safecampus.core.idempotency import idempotency_lookup, idempotency_race_lost
-from safecampus.notifications.audiences import audience_check
+from safecampus.notifications.audiences import audience_check, audience_users
 from safecampus.notifications.models import Alert
 from safecampus.notifications.services import alert_remind_unread, alert_send
 
@@ -53,6 +55,22 @@ def audience_resolve(*, kind: str, campus_id=None, unit_id=None, year=None,
     return {"kind": kind, **values}
 
 
+def msg_no_recipients() -> str:
+    """The refusal of an audience that matches no one (translated)."""
+    return _("No one matches this audience, so the warning was not sent. Check the year "
+             "group, college, class or campus.")
+
+
+def audience_require_recipients(audience: dict) -> None:
+    """Refuse an audience (as returned by :func:`audience_resolve`) that reaches no active
+    person: DomainError code ``no_recipients``, no field errors (it is about the audience as a
+    whole)."""
+    kind = audience["kind"]
+    rest = {k: v for k, v in audience.items() if k != "kind"}
+    if not audience_users(kind=kind, **rest).exists():
+        raise DomainError(msg_no_recipients(), code="no_recipients")
+
+
 def _texts(*, title: str, body: str, level: str) -> tuple[str, str]:
     errors: dict[str, list[str]] = {}
     title, body = (title or "").strip(), (body or "").strip()
@@ -79,6 +97,7 @@ def warning_send(*, actor, title: str, body: str, level: str, audience_kind: str
 
     Needs ``education.send_warning``. The same ``idempotency_key`` by the same actor returns
     the first warning (a double tap sends once). Returns the alert (``recipient_count`` set).
+    An audience that matches no one is refused (DomainError ``no_recipients``), nothing sent.
     """
     if not actor.has_perm("education.send_warning"):
         raise NotAllowed()
@@ -88,6 +107,7 @@ def warning_send(*, actor, title: str, body: str, level: str, audience_kind: str
     title, body = _texts(title=title, body=body, level=level)
     audience = audience_resolve(kind=audience_kind, campus_id=campus_id, unit_id=unit_id,
                                 year=year, class_id=class_id)
+    audience_require_recipients(audience)
     with transaction.atomic():
         alert = alert_send(
             sender=actor, title=title, body=body, level=level, topic=TOPIC, url=url,

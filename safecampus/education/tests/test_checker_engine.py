@@ -194,6 +194,33 @@ def test_the_phishing_examples_are_at_least_medium_with_the_link_flagged():
                    for f in result.red_flags)
 
 
+def test_an_account_threat_with_a_link_and_a_code_to_enter_is_high_risk():
+    # Given the message a newcomer found scored "low 25"
+    result = engine().check("【XX银行】您的账户存在异常，请点击 http://bank-safe.cc 输入验证码解冻")
+    # Then the threat, the code to enter and the link are each a red flag: high risk
+    assert (result.level, result.score) == ("high", 85)
+    assert result.types[0].code == "ecommerce_service"
+    flags = {f.text: f.explanation for f in result.red_flags}
+    assert flags["账户存在异常"] == flags["验证码解冻"] == (
+        "A threat that your account or money will be frozen or seized.")
+    assert flags["输入验证码"].startswith("You are asked to enter a verification code on a page")
+    assert "http://bank-safe.cc" in flags
+    # the same without the odd ending .cc still reaches high (threat + code + link)
+    assert engine().check("【XX银行】您的账户存在异常，请点击 http://bank-safe.com 输入验证码解冻"
+                          ).level == "high"
+
+
+@pytest.mark.parametrize("message", [
+    "【学信网】您正在注册账号，验证码482913，请在 chsi.com.cn 页面输入验证码完成注册，"
+    "10分钟内有效，请勿泄露给他人。",
+    "【中国银行】您的验证码为 482913，请在网银页面输入验证码完成转账确认，5分钟内有效。",
+    "【某银行】您的账户存在异常登录，如非本人操作请及时修改密码。",
+    "王者荣耀账号被冻结了，申诉页面 kf.qq.com 等了三天才解冻",
+])
+def test_a_code_to_enter_or_an_account_notice_without_a_link_or_with_a_warning_stays_low(message):
+    assert engine().check(message).level in ("none", "low")
+
+
 def test_a_link_ends_where_the_chinese_text_after_it_begins():
     pasted = "https://b23.tv/BV1xx 这个视频挺好看"
     result = engine().check(pasted)

@@ -132,6 +132,22 @@ def test_a_scam_after_6392_ordinary_characters_is_found(client, live, settings):
     assert "High risk: very likely a scam" in text_of(page)
 
 
+def test_emoji_and_line_breaks_count_as_the_page_counter_counts_them(client, live, settings):
+    """The server's limit is in characters (code points), as the page's counter counts: an
+    emoji is one, a line break is one although the browser sends it as "\\r\\n"."""
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHECKER_MAX_CHARS": 120}
+    # the counter's limit is on the page before any check
+    assert 'data-max="120"' in client.get(URL).content.decode()
+    typed = ("明天交费😀🎉👍\n" * 20)[:120]
+    assert len(typed) == 120 and len(typed.encode("utf-16-le")) // 2 > 120
+    at_limit = client.post(URL, {"text": typed.replace("\n", "\r\n")})  # as a browser sends it
+    html = at_limit.content.decode()
+    assert 'data-complete="true"' in html and 'id="checker-truncated"' not in html
+    assert 'data-max="120"' in html
+    over = client.post(URL, {"text": (typed + "😀").replace("\n", "\r\n")}).content.decode()
+    assert 'data-complete="false"' in over and 'id="checker-truncated"' in over
+
+
 @pytest.mark.parametrize("tail", ["", SCAM])
 def test_a_cut_text_is_never_an_all_clear(client, live, settings, tail):
     """100 KB: only the first CHECKER_MAX_CHARS are read; whatever the part read scores
@@ -254,8 +270,8 @@ def test_the_office_makes_a_version_adds_rules_evaluates_and_publishes(
     staff = login(client, org.users.staff)
     with django_assert_max_num_queries(12):
         listing = staff.get(reverse("education:checker_rulesets"))
-    assert "0 / 25 (0.00%)" in text_of(listing)
-    assert ("Live as the seed's bootstrap: evaluated on only 25 ordinary messages, fewer than "
+    assert "0 / 26 (0.00%)" in text_of(listing)
+    assert ("Live as the seed's bootstrap: evaluated on only 26 ordinary messages, fewer than "
             "the 5000 a publish needs.") in text_of(listing)
     response = staff.post(reverse("education:checker_rulesets"), {"note": "more loan rules"})
     v2 = CheckerRuleSet.objects.get(version=2)

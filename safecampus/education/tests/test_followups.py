@@ -6,7 +6,9 @@ sweep's dedupe, the pages."""
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from safecampus.accounts.models import Role
 from safecampus.core import clock
@@ -18,6 +20,7 @@ from safecampus.education.selectors import followups as selectors
 from safecampus.education.services import followups as services
 from safecampus.notifications.models import Notification
 from safecampus.tests.factories import user_with_role
+from safecampus.tests.pages import login, messages_of, text_of
 
 from .warning_helpers import english, roster  # noqa: F401
 
@@ -126,6 +129,21 @@ def test_a_sheet_with_headers_is_read_by_its_headers(org, roster):
     assert services.followup_rows_from_table(table) == [(2, "2025002", "刷单")]
 
 
+def test_a_sheet_with_english_headers_is_read_by_its_headers(org, roster):
+    table = Table(headers=["No.", "Reason", "Student number"], rows=[[1, "刷单", "2025002"]],
+                  numbers=[2])
+    assert services.followup_rows_from_table(table) == [(2, "2025002", "刷单")]
+    table = Table(headers=["reason", "student_no"], rows=[["刷单", "2025002"]], numbers=[2])
+    assert services.followup_rows_from_table(table) == [(2, "2025002", "刷单")]
+
+
+def test_the_bulk_page_names_the_columns_in_both_languages(org, client):
+    client.force_login(org.users.police)
+    html = client.get(reverse("education:followup_bulk")).content.decode()
+    assert "with the columns 学号 and 原因" in html
+    assert "The headers may also be in English: “Student number” and “Reason”." in html
+
+
 def test_a_bulk_replay_returns_the_first_batch(org, roster):
     rows = [(1, "2025001", "a reason"), (2, "2024001", "b reason")]
     first = services.followup_bulk_create(actor=org.users.police, rows=rows,
@@ -232,6 +250,39 @@ def test_the_close_form_shows_the_note_error(org, roster, client):
                        {"outcome": "reached_safe", "note": "短"})
     assert page.status_code == 200 and FollowUp.objects.get().state == FollowUp.State.OPEN
     assert "Write what was done, at least 10 characters." in page.content.decode()
+
+
+@pytest.mark.parametrize("note", ["再次关闭的说明文字。", ""])
+def test_closing_a_closed_follow_up_says_it_is_closed_already(org, roster, client, note):
+    # Given a follow-up closed in another tab
+    followup = open_one(org.users.police)
+    services.followup_close(actor=roster.chem_c, followup_id=followup.pk,
+                            outcome="not_reached", note="三次电话均未接通，已告知班主任。")
+    # When the counsellor sends the close form again (whatever its note)
+    login(client, roster.chem_c)
+    response = client.post(reverse("education:followup_close", args=[followup.pk]),
+                           {"outcome": "reached_safe", "note": note})
+    # Then they are told it is closed already, back on its page, and nothing changed
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "education:followup_detail", args=[followup.pk])
+    assert messages_of(response) == ["This follow-up is already closed; nothing was changed."]
+    followup.refresh_from_db()
+    assert (followup.outcome, followup.note) == ("not_reached", "三次电话均未接通，已告知班主任。")
+    assert activity_for(followup).filter(verb="education.followup_close").count() == 1
+
+
+def test_the_badge_the_timeline_and_the_refusal_call_a_close_by_one_word(org, roster, client):
+    followup = open_one(org.users.police)
+    services.followup_close(actor=roster.chem_c, followup_id=followup.pk,
+                            outcome="not_reached", note="三次电话均未接通，已告知班主任。")
+    client.force_login(roster.chem_c)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = text_of(client.get(reverse("education:followup_detail", args=[followup.pk])))
+    assert page.count("已关闭") == 2 and "已销号" not in page  # the badge and the timeline
+    with translation.override("zh-hans"), pytest.raises(Conflict) as error:
+        services.followup_close(actor=roster.chem_c, followup_id=followup.pk,
+                                outcome="reached_safe", note="再次关闭的说明文字。")
+    assert "已关闭" in error.value.message and "已销号" not in error.value.message
 
 
 # --- the overdue sweep -------------------------------------------------------------------------

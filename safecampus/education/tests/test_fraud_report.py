@@ -479,3 +479,28 @@ def test_a_report_without_a_loss_says_none_not_no(client, org, people):
     response = client.get(reverse("education:fraud_report_detail", args=[made.pk]))
     body = response.content.decode()
     assert '<span id="no-loss">None</span>' in body and ">No<" not in body
+
+
+@pytest.mark.parametrize("amount", ["1e30", "-5", "123456789012345", "10000000.01"])
+def test_an_amount_out_of_range_gets_one_message(client, org, people, amount):
+    # Given a reporter who lost money and types an amount out of range (1e30 too)
+    login(client, people.reporter)
+    with clock.frozen(NOW):
+        response = client.post(reverse("education:fraud_report"), {
+            "channel": "sms", "occurred_on": "2026-03-09", "description": "x",
+            "lost_money": "on", "loss_amount": amount})
+    # Then the field says one thing, in range terms, and nothing is written
+    assert response.status_code == 400
+    assert response.context["form"].errors["loss_amount"] == [
+        "Enter an amount from 0 to 10,000,000 yuan."]
+    assert not FraudReport.objects.exists()
+
+
+def test_the_services_refuse_a_huge_amount_as_out_of_range(org, people):
+    # 1e30 cannot be rounded to cents in the decimal context: still the range message
+    with clock.frozen(NOW), pytest.raises(DomainError) as caught:
+        services.fraud_report_submit(actor=people.reporter, channel="sms",
+                                     occurred_on=dt.date(2026, 3, 9), lost_money=True,
+                                     loss_amount="1e30", description="d")
+    assert caught.value.field_errors == {
+        "loss_amount": ["Enter an amount from 0 to 10,000,000 yuan."]}

@@ -12,6 +12,7 @@ from django.urls import reverse
 from safecampus.core import clock
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
+from safecampus.education.forms.library import FraudCaseForm
 from safecampus.education.models import FraudCase, FraudType
 from safecampus.education.selectors import library as selectors
 from safecampus.education.services import library as services
@@ -301,3 +302,14 @@ def test_the_office_keeps_cases_on_pages_and_a_phone_number_is_refused(client, o
     login(client, org.users.student)
     assert client.post(reverse("education:fraud_case_publish", args=[made.pk]),
                        {"publish": "0"}).status_code == 403
+
+
+def test_a_huge_case_loss_gets_one_range_message_in_the_form_and_the_service(org, taxonomy):
+    form = FraudCaseForm({"loss_amount": "1e30"})
+    assert form.errors["loss_amount"] == ["Enter an amount from 0 to 10,000,000 yuan."]
+    with clock.frozen(NOW), pytest.raises(DomainError) as caught:
+        services.fraud_case_create(actor=org.users.staff, fraud_type_id=taxonomy["loan"].pk,
+                                   title="t", story="s", occurred_on=dt.date(2026, 3, 1),
+                                   loss_amount="1e30")
+    assert caught.value.field_errors == {
+        "loss_amount": ["Enter an amount from 0 to 10,000,000 yuan."]}

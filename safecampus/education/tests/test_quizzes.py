@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -490,6 +491,33 @@ def test_a_student_takes_a_quiz_on_the_pages(org, bank, roster, at_now, client):
     again = client.post(reverse("education:quiz_attempt", args=[attempt.pk]), {})
     assert again.status_code == 302
     assert QuizAttempt.objects.get().score == Decimal("83.3")
+
+
+def test_true_or_false_answers_and_the_pass_mark_speak_the_page_language(org, bank, roster,
+                                                                          at_now, client):
+    quiz = make_quiz(org, bank, shuffle=False, pass_mark=60)
+    attempt = services.attempt_start(actor=roster.s.a1, quiz_id=quiz.pk)
+    url = reverse("education:quiz_attempt", args=[attempt.pk])
+    tf = by_stem(bank, "离开宿舍要断电。")
+    # Given an English page, the generated true/false options read True / False
+    login(client, roster.s.a1)
+    page = client.get(url)
+    assert f'name="q{tf.pk}"' in page.content.decode()
+    assert "正确" not in text_of(page) and "错误" not in text_of(page)
+    assert text_of(page).count(" A. True B. False ") == 2
+    # and the Chinese page keeps 正确 / 错误
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert text_of(client.get(url)).count(" A. 正确 B. 错误 ") == 2
+    # When it is submitted with one answer (1 of 6: 16.7), Then both languages say percent
+    client.post(url, {f"q{tf.pk}": "0", "confirm_unanswered": "1"})
+    chinese = text_of(client.get(url))
+    assert "16.7 %" in chinese and "未通过（及格线 60%）" in chinese
+    login(client, roster.s.a1)
+    english = text_of(client.get(url))
+    assert "16.7 %" in english and "Not passed (pass mark 60%)" in english
+    with clock.frozen(quiz.closes_at):  # the review after the deadline: True / False too
+        review = text_of(client.get(url))
+    assert "正确" not in review and " A. True " in review and " B. False " in review
 
 
 def test_a_question_field_with_a_non_ascii_digit_is_ignored_not_a_500(org, bank, roster,

@@ -2,6 +2,8 @@
 urgent), read receipts, remind once, and the pages."""
 # ruff: noqa: F811  (fixtures imported from warning_helpers)
 
+import re
+
 import pytest
 from django.core import mail
 from django.db import connection
@@ -84,6 +86,28 @@ def test_an_incomplete_audience_is_refused_and_nothing_is_sent(org, roster, kind
         send(org.users.staff, kind, **audience)
     assert error.value.field_errors == {field: [message]}
     assert not Alert.objects.exists() and not Notification.objects.exists()
+
+
+NO_ONE = ("No one matches this audience, so the warning was not sent. Check the year group, "
+          "college, class or campus.")
+
+
+@pytest.mark.parametrize(("kind", "audience"), [
+    ("year", {"year": 2031}),
+    ("college", {"unit_id": "unit_b", "year": 2024}),
+])
+def test_an_audience_that_matches_no_one_is_refused_and_nothing_is_sent(org, roster, kind,
+                                                                          audience):
+    # given an audience every field of which is valid but which no active person is in
+    audience = {k: (getattr(org, v).pk if isinstance(v, str) else v)
+                for k, v in audience.items()}
+    # when the office sends to it
+    with pytest.raises(DomainError) as error:
+        send(org.users.staff, kind, **audience)
+    # then it is refused as a whole and nothing is written
+    assert (error.value.code, error.value.message) == ("no_recipients", NO_ONE)
+    assert not Alert.objects.exists() and not Notification.objects.exists()
+    assert selectors.audience_count(kind=kind, **audience) == (0, NO_ONE)
 
 
 def test_a_logistics_unit_is_not_a_college_audience(org, roster):
@@ -268,11 +292,39 @@ def test_compose_previews_the_count_then_sends_once(org, roster, client):
     preview = client.post(reverse("education:warning_new"), {**data, "preview": "1"})
     assert preview.status_code == 200 and 'id="confirm-send"' in preview.content.decode()
     assert "Send to 2 people" in preview.content.decode() and not Alert.objects.exists()
+    data["checked_audience"] = checked_audience(preview)
     sent = client.post(reverse("education:warning_new"), {**data, "send": "1"})
     alert = Alert.objects.get()
     assert sent.url == reverse("education:warning_receipts", args=[alert.pk])
     client.post(reverse("education:warning_new"), {**data, "send": "1"})  # double tap
     assert Alert.objects.count() == 1 and alert.recipient_count == 2
+
+
+def checked_audience(page) -> str:
+    """The key of the audience whose count the page showed beside its send button."""
+    found = re.search(r'name="checked_audience" value="([^"]*)"', page.content.decode())
+    assert found, "no send button"
+    return found.group(1)
+
+
+def test_an_audience_changed_after_the_check_is_shown_again_not_sent(org, roster, client):
+    # the count was checked for one college's year group, then the audience became everyone
+    client.force_login(org.users.police)
+    data = {"title": "新生警惕冒充客服", "body": "不要相信退款电话。", "level": "warning",
+            "audience_kind": "college", "audience_unit": org.unit_a.pk, "audience_year": "2025",
+            "idempotency_key": "page-key-0003"}
+    preview = client.post(reverse("education:warning_new"), {**data, "preview": "1"})
+    changed = {**data, "audience_kind": "everyone", "checked_audience": checked_audience(preview),
+               "send": "1"}
+    page = client.post(reverse("education:warning_new"), changed)
+    # nothing is sent; the new audience's count is shown with its own send button
+    assert page.status_code == 200 and not Alert.objects.exists()
+    assert ("Who receives it was changed after the recipients were checked: check the new "
+            "number below, then send.") in page.content.decode()
+    assert checked_audience(page) != changed["checked_audience"]
+    client.post(reverse("education:warning_new"), {**changed, "checked_audience":
+                                                   checked_audience(page)})
+    assert Alert.objects.get().audience_kind == "everyone"
 
 
 def test_compose_shows_the_missing_audience_field(org, roster, client):
@@ -281,6 +333,23 @@ def test_compose_shows_the_missing_audience_field(org, roster, client):
         "title": "x", "body": "y", "level": "info", "audience_kind": "class", "send": "1"})
     assert page.status_code == 200 and "Choose the class." in page.content.decode()
     assert not Alert.objects.exists()
+
+
+def test_compose_offers_no_send_button_for_an_audience_of_no_one(org, roster, client):
+    client.force_login(org.users.police)
+    data = {"title": "新生警惕冒充客服", "body": "不要相信退款电话。", "level": "warning",
+            "audience_kind": "year", "audience_year": "2031",
+            "idempotency_key": "page-key-0002"}
+    preview = client.post(reverse("education:warning_new"), {**data, "preview": "1"})
+    html = preview.content.decode()
+    assert preview.status_code == 200 and 'id="confirm-send"' not in html
+    assert NO_ONE in html and "Send to 0" not in html
+    sent = client.post(reverse("education:warning_new"), {**data, "send": "1"})
+    assert sent.status_code == 200 and NO_ONE in sent.content.decode()
+    assert not Alert.objects.exists()
+    fragment = client.get(reverse("education:warning_count"), {
+        "audience_kind": "year", "audience_year": "2031"}).content.decode()
+    assert NO_ONE in fragment and "Reaches 0" not in fragment
 
 
 def test_the_live_count_fragment(org, roster, client):

@@ -43,6 +43,14 @@ def test_bad_audience_is_a_400_with_the_field(org, roster):
     assert not Alert.objects.exists()
 
 
+def test_an_audience_of_no_one_is_a_400_and_nothing_is_sent(org, roster):
+    response = client_for(org.users.staff).post(WARNINGS, {
+        "title": "t", "body": "b", "audience_kind": "year", "audience_year": 2031},
+        format="json")
+    assert response.status_code == 400 and response.json()["code"] == "no_recipients"
+    assert not Alert.objects.exists()
+
+
 def test_students_cannot_send_but_read_their_own(org, roster):
     api = client_for(roster.students.a1)
     assert api.post(WARNINGS, {"title": "t", "body": "b", "audience_kind": "everyone"},

@@ -10,6 +10,7 @@
   message on a version, publishing. Views are thin: one selector or service call each.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -50,6 +51,7 @@ def checker(request):
             limited, status = True, 429
     return render(request, "education/checker/check.html", {
         "form": form, "outcome": outcome, "limited": limited,
+        "max_chars": settings.SAFECAMPUS["CHECKER_MAX_CHARS"],
         "report_text": (form.pasted()[:outcome.max_chars]
                         if outcome and outcome.result and request.user.is_authenticated else ""),
         "can_manage": request.user.has_perm("education.manage_checker_rules")}, status=status)

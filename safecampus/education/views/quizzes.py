@@ -143,7 +143,7 @@ def quiz_attempt(request, pk: int):
     return render(request, "education/quizzes/attempt.html", {
         "attempt": attempt, "quiz": attempt.quiz, "error": error,
         "questions": [(n, q, [(i, "ABCDEFGH"[i], text, str(i) in chosen.get(str(q.pk), []))
-                              for i, text in enumerate(q.options)])
+                              for i, text in enumerate(q.option_labels)])
                       for n, q in enumerate(questions, start=1)],
         "deadline": services.attempt_deadline(attempt), "now": clock.now(),
         "unanswered": unanswered,

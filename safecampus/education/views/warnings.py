@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from safecampus.core.errors import DomainError
+from safecampus.core.errors import Conflict, DomainError
 from safecampus.core.forms import apply_domain_error
 from safecampus.core.importing import upload_table
 from safecampus.core.pagination import paginate
 from safecampus.core.spreadsheets import ImportRejected
 from safecampus.core.views import require_perm
+from safecampus.notifications.audiences import audience_key, msg_audience_changed
 
 from ..forms import followups as followup_forms
 from ..forms import warnings as forms
@@ -46,9 +47,13 @@ def warning_new(request):
     asks to confirm; "send" sends (idempotent: a double tap sends once)."""
     require_perm(request, "education.send_warning")
     form = forms.WarningForm(request.POST or None)
-    count = None
+    count, checked = None, ""
     if request.method == "POST" and form.is_valid():
-        if "send" in request.POST:
+        checked = audience_key(**form.audience())
+        changed = "send" in request.POST and request.POST.get("checked_audience") != checked
+        if changed:
+            messages.warning(request, msg_audience_changed())
+        if "send" in request.POST and not changed:
             d = form.cleaned_data
             try:
                 alert = services.warning_send(
@@ -66,7 +71,8 @@ def warning_new(request):
             count, problem = selectors.audience_count(**form.audience())
             if problem:
                 form.add_error(None, problem)
-    return render(request, "education/warnings/new.html", {"form": form, "count": count})
+    return render(request, "education/warnings/new.html", {"form": form, "count": count,
+                                                           "checked_audience": checked})
 
 
 @login_required
@@ -224,11 +230,18 @@ def _detail(request, followup, *, close_form=None, reopen_form=None):
     })
 
 
+def _already_closed(request, followup):
+    messages.info(request, _("This follow-up is already closed; nothing was changed."))
+    return redirect("education:followup_detail", pk=followup.pk)
+
+
 @login_required
 @require_POST
 def followup_close(request, pk: int):
     followup = _followup_or_404(request, pk)
     require_perm(request, "education.close_followup", followup)
+    if followup.state == FollowUp.State.CLOSED:  # a second tab or a double tap
+        return _already_closed(request, followup)
     form = followup_forms.CloseForm(request.POST)
     if form.is_valid():
         try:
@@ -236,6 +249,10 @@ def followup_close(request, pk: int):
                                              outcome=form.cleaned_data["outcome"],
                                              note=form.cleaned_data["note"])
         except DomainError as error:
+            if isinstance(error, Conflict):
+                followup.refresh_from_db()
+                if followup.state == FollowUp.State.CLOSED:  # closed by someone meanwhile
+                    return _already_closed(request, followup)
             apply_domain_error(form, error)
         else:
             messages.success(request, _("Follow-up closed."))

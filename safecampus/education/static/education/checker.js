@@ -5,9 +5,11 @@
   var box = document.querySelector("#checker-form textarea");
   var counter = document.getElementById("checker-count");
   if (box && counter) {
-    var max = parseInt(counter.dataset.max || "5000", 10);
+    var max = parseInt(counter.dataset.max, 10);
     var show = function () {
-      var n = box.value.length;
+      // Characters as the server counts them: code points (an emoji is one, not two
+      // UTF-16 units), line breaks one each (the server folds the "\r\n" browsers send).
+      var n = Array.from(box.value).length;
       counter.textContent = n ? n + " / " + max : "";
       counter.classList.toggle("text-danger", n > max);
     };
