@@ -63,7 +63,7 @@ from safecampus.core.spreadsheets import CellError, Table
 from safecampus.organisation.models import Campus
 
 from ..models import Bulletin, BulletinImport, BulletinRecord
-from .bulletins import outside_period, period_text, record_fields_checked
+from .bulletins import liaison_campus_scope, outside_period, period_text, record_fields_checked
 
 BATCH_SIZE = 1000
 VERB = "police.bulletin_import"
@@ -186,11 +186,13 @@ def _time(row: RowCells, key: str, *, zone, day_first: bool):
 
 def bulletin_import_validate(table: Table, plan: BulletinImportPlan, *,
                              now: dt.datetime | None = None,
-                             period: tuple[dt.date, dt.date] | None = None) -> Validation:
+                             period: tuple[dt.date, dt.date] | None = None,
+                             allowed_campus_ids: set[int] | None = None) -> Validation:
     """Check every row of ``table`` under ``plan``; write nothing. ``rows`` (BulletinRecord
     field values plus ``_row``) only when no row failed. An occurred time on a local day
     outside ``period`` (the bulletin's first and last day) fails its row, as the record form
-    refuses it. Raises DomainError ``bad_plan``."""
+    refuses it; so does a campus outside ``allowed_campus_ids`` (a liaison's, see
+    :func:`~.bulletins.liaison_campus_scope`; None: any). Raises DomainError ``bad_plan``."""
     problems = plan_problems(table, plan)
     if problems:
         raise DomainError(problems[0], code="bad_plan", field_errors={"__all__": problems})
@@ -245,7 +247,8 @@ def bulletin_import_validate(table: Table, plan: BulletinImportPlan, *,
                     "period": period_text(*period)})
             out["occurred_at"] = occurred
         if not row.errors:
-            _record_rules(row, out, period=period, campus_ids=campus_ids)
+            _record_rules(row, out, period=period, campus_ids=campus_ids,
+                          allowed_campus_ids=allowed_campus_ids)
         if row.errors:
             collected.extend(row.errors)
             continue
@@ -258,7 +261,8 @@ def bulletin_import_validate(table: Table, plan: BulletinImportPlan, *,
 ERROR_COLUMNS = {"category": "type_label", "place": "location_text"}
 
 
-def _record_rules(row: RowCells, out: dict, *, period, campus_ids: set[int]) -> None:
+def _record_rules(row: RowCells, out: dict, *, period, campus_ids: set[int],
+                  allowed_campus_ids: set[int] | None = None) -> None:
     """Check a row's values with the rules of the record form and API
     (:func:`~.bulletins.record_fields_checked`: a row on campus names its campus …); each
     field's message goes on ``row`` at its column."""
@@ -269,7 +273,7 @@ def _record_rules(row: RowCells, out: dict, *, period, campus_ids: set[int]) -> 
             campus_id=out["campus_id"], location_text=out["location_text"],
             summary=out["summary"], relevance=Relevance.MEDIUM,
             external_ref=out["external_ref"], disposition_label=out["disposition_label"],
-            period=period, campus_ids=campus_ids)
+            period=period, campus_ids=campus_ids, allowed_campus_ids=allowed_campus_ids)
     except DomainError as error:
         for field, messages in (error.field_errors or {"__all__": [error.message]}).items():
             if field == "campus" and out["campus_id"] is None:
@@ -356,7 +360,8 @@ def bulletin_import_commit(*, actor, job: BulletinImport, plan: BulletinImportPl
     refuse_imported(job)
     table = table if table is not None else bulletin_import_table(job)
     result = bulletin_import_validate(table, plan,
-                                      period=(bulletin.period_start, bulletin.period_end))
+                                      period=(bulletin.period_start, bulletin.period_end),
+                                      allowed_campus_ids=liaison_campus_scope(actor))
     if not result.ok:
         raise rejected(result, job, plan)
     now = clock.now()

@@ -253,18 +253,36 @@ def outside_period(occurred_at: dt.datetime, period: tuple[dt.date, dt.date] | N
     return not period[0] <= day <= period[1]
 
 
+def liaison_campus_scope(actor) -> set[int] | None:
+    """The campuses a police liaison may enter incidents and hazards on: those their partner
+    serves (their scope, which follows the partner's campuses). None for the office and
+    anyone else who is not a liaison (no limit)."""
+    if actor is None or not actor.is_authenticated or actor.scope.sees_everything:
+        return None
+    if liaison_partner_id(actor) is None:
+        return None
+    return set(actor.scope.campus_ids)
+
+
+def msg_campus_not_served() -> str:
+    return _("Choose a campus your partner serves; an incident on another campus is for the "
+             "partner serving it to report.")
+
+
 def record_fields_checked(*, occurred_at, category, type_label="", proximity, campus_id=None,
                           place_id=None, location_text="", summary="", relevance,
                           external_ref="", disposition_label="",
                           period: tuple[dt.date, dt.date] | None = None,
-                          campus_ids: set[int] | None = None) -> dict:
+                          campus_ids: set[int] | None = None,
+                          allowed_campus_ids: set[int] | None = None) -> dict:
     """The fields of one record checked, the one set of rules of the form, the API and each
     row of an import: returns the model field values; raises DomainError with every field's
     message. ``occurred_at`` must be aware, not in the future and on a local day of the
     bulletin's ``period`` (first and last day); an incident on campus names its campus; a
     place must be on the campus, and an incident elsewhere in the precinct has no place
     (places are on campus). ``campus_ids``: the campuses that exist, when the caller knows
-    them (an import checks thousands of rows without a query each)."""
+    them (an import checks thousands of rows without a query each). ``allowed_campus_ids``:
+    the campuses a liaison may name (:func:`liaison_campus_scope`; None: any)."""
     errors: dict[str, list[str]] = {}
     if not isinstance(occurred_at, dt.datetime) or occurred_at.tzinfo is None:
         errors["occurred_at"] = [_("Give the time the incident occurred.")]
@@ -300,6 +318,9 @@ def record_fields_checked(*, occurred_at, category, type_label="", proximity, ca
             errors["place"] = [_("The place is not on the chosen campus.")]
         else:
             campus_id = place_campus
+    if (allowed_campus_ids is not None and campus_id and campus_id not in allowed_campus_ids
+            and not errors.get("campus") and not errors.get("place")):
+        errors["campus"] = [msg_campus_not_served()]
     if proximity == BulletinRecord.Proximity.ON_CAMPUS and not campus_id and not errors.get(
             "campus"):
         errors["campus"] = [_("Choose the campus it happened on.")]
@@ -316,7 +337,8 @@ def record_fields_checked(*, occurred_at, category, type_label="", proximity, ca
 def record_add(*, actor, bulletin_id: int, idempotency_key: str | None = None,
                system: bool = False, **fields) -> BulletinRecord:
     """Add one record to a draft (``police.edit_bulletin``) at the next position; ``fields``
-    as :func:`record_fields_checked` takes them (the period is the bulletin's)."""
+    as :func:`record_fields_checked` takes them (the period is the bulletin's; a liaison names
+    only a campus their partner serves)."""
     existing = idempotency_lookup(scope=RECORD_SCOPE, key=idempotency_key,
                                   model=BulletinRecord, user=actor)
     if existing is not None:
@@ -324,7 +346,8 @@ def record_add(*, actor, bulletin_id: int, idempotency_key: str | None = None,
     with transaction.atomic():
         bulletin = _locked(bulletin_id, perm="police.edit_bulletin", actor=actor, system=system)
         values = record_fields_checked(
-            **fields, period=(bulletin.period_start, bulletin.period_end))
+            **fields, period=(bulletin.period_start, bulletin.period_end),
+            allowed_campus_ids=None if system else liaison_campus_scope(actor))
         top = bulletin.records.aggregate(top=Max("position"))["top"] or 0
         record = BulletinRecord.objects.create(bulletin=bulletin, position=top + 1, **values)
         winner = idempotency_race_lost(scope=RECORD_SCOPE, key=idempotency_key, user=actor,
@@ -344,11 +367,13 @@ def _locked_record(record_id, *, perm: str, actor) -> BulletinRecord:
 
 
 def record_update(*, actor, record_id: int, **fields) -> BulletinRecord:
-    """Change a record of a draft (``police.edit_bulletin`` on its bulletin)."""
+    """Change a record of a draft (``police.edit_bulletin`` on its bulletin; a liaison names
+    only a campus their partner serves)."""
     with transaction.atomic():
         record = _locked_record(record_id, perm="police.edit_bulletin", actor=actor)
         values = record_fields_checked(
-            **fields, period=(record.bulletin.period_start, record.bulletin.period_end))
+            **fields, period=(record.bulletin.period_start, record.bulletin.period_end),
+            allowed_campus_ids=liaison_campus_scope(actor))
         BulletinRecord.objects.filter(pk=record.pk).update(**values, updated_at=clock.now())
         record.refresh_from_db()
     return record
@@ -382,13 +407,19 @@ def record_open_hazard(*, actor, record_id: int, category_id: int, title: str = 
     default texts are written in the site language (:func:`record_hazard_texts`), whatever
     the caller's. A record opens one hazard: a second call returns the first (``created``
     False). Returns ``(hazard, created)``. Needs ``police.act_on_record`` and the hazards
-    module's ``report_hazard``."""
+    module's ``report_hazard``. A liaison opens hazards only on a campus their partner serves
+    (DomainError, field ``campus``): the hazard is the serving partner's to raise and see."""
     from safecampus.hazards.models import Hazard
     from safecampus.hazards.services import hazard_report
 
     record = _record_to_act_on(record_id, actor)
     if record.hazard_id:
         return Hazard.objects.get(pk=record.hazard_id), False
+    scope = liaison_campus_scope(actor)
+    campus = record.campus_id or id_or_none(campus_id)
+    if scope is not None and campus and campus not in scope:
+        message = msg_campus_not_served()
+        raise DomainError(message, field_errors={"campus": [message]})
     defaults = record_hazard_texts(record)
     title = (title or "").strip() or defaults["title"]
     description = (description or "").strip() or defaults["description"]
@@ -438,21 +469,64 @@ def record_description(record: BulletinRecord) -> str:
     return "\n".join(parts)
 
 
+def record_warning_audience(*, audience_kind: str, campus_id=None, unit_id=None, year=None,
+                           class_id=None) -> tuple[dict, int]:
+    """Check the audience of a warning about a record and count who it reaches now:
+    ``({"kind", "campus_id", "unit_id", "year", "class_id"}, count)``, keeping only the fields
+    the kind uses (everyone / a campus / a college, optionally a year group / a year group,
+    optionally on a campus / a class — the kinds of the office's general warning form).
+    Resolution and counting are the shared ones of
+    :mod:`safecampus.notifications.audiences`. Raises DomainError (``audience_*`` field
+    errors) for an incomplete audience, code ``no_recipients`` for one that matches no active
+    person (a warning to no one would look sent)."""
+    from safecampus.accounts.models import AudienceKind
+    from safecampus.notifications.audiences import audience_check, audience_users
+
+    keep = {AudienceKind.EVERYONE: (), AudienceKind.CAMPUS: ("campus_id",),
+            AudienceKind.COLLEGE: ("unit_id", "year"), AudienceKind.YEAR: ("year", "campus_id"),
+            AudienceKind.CLASS: ("class_id",)}
+    if audience_kind not in keep:
+        message = _("Choose who the warning is for.")
+        raise DomainError(message, field_errors={"audience_kind": [message]})
+    try:
+        year = int(year) if year not in (None, "") else None
+    except (TypeError, ValueError):
+        year = -1  # refused by audience_check with the year-group message
+    values = {"campus_id": id_or_none(campus_id), "unit_id": id_or_none(unit_id),
+              "year": year, "class_id": id_or_none(class_id)}
+    values = {k: (v if k in keep[audience_kind] else None) for k, v in values.items()}
+    audience_check(kind=audience_kind, **values)
+    count = audience_users(kind=audience_kind, **values).count()
+    if not count:
+        raise DomainError(msg_no_recipients(), code="no_recipients")
+    return {"kind": audience_kind, **values}, count
+
+
+def msg_no_recipients() -> str:
+    """The refusal of a warning whose audience matches no one (translated; the same words as
+    the office's general warning form)."""
+    return _("No one matches this audience, so the warning was not sent. Check the year "
+             "group, college, class or campus.")
+
+
 def record_send_warning(*, actor, record_id: int, title: str, body: str, level: str,
                         audience_kind: str, campus_id: int | None = None,
                         unit_id: int | None = None, year: int | None = None,
-                        idempotency_key: str | None = None):
+                        class_id: int | None = None, idempotency_key: str | None = None):
     """Send a warning (预警, topic ``police``) about a published record to one audience
-    (everyone / a campus / a college, optionally a year group / a year group, optionally on
-    a campus). A record sends one warning: a second call returns the first (``created``
-    False). Returns ``(alert, created)``."""
-    from safecampus.notifications.audiences import audience_check
+    (see :func:`record_warning_audience`). A record sends one warning: a second call returns
+    the first (``created`` False); a warning that reached no one (sent before such warnings
+    were refused) does not count. Returns ``(alert, created)``.
+
+    Raises DomainError with field errors (texts, level, ``audience_*``) or code
+    ``no_recipients`` when the audience matches no active person; nothing is written."""
     from safecampus.notifications.models import Alert
     from safecampus.notifications.services import alert_send
 
     record = _record_to_act_on(record_id, actor)
-    if record.alert_id:
-        return Alert.objects.get(pk=record.alert_id), False
+    sent = _record_alert(record)
+    if sent is not None:
+        return sent, False
     existing = idempotency_lookup(scope=WARNING_SCOPE, key=idempotency_key, model=Alert,
                                   user=actor)
     if existing is not None:
@@ -465,29 +539,35 @@ def record_send_warning(*, actor, record_id: int, title: str, body: str, level: 
     if level not in Alert.Level.values:
         errors["level"] = [_("Choose the level.")]
     raise_field_errors(errors)
-    keep = {"everyone": (), "campus": ("campus_id",), "college": ("unit_id", "year"),
-            "year": ("year", "campus_id")}
-    if audience_kind not in keep:
-        message = _("Choose who the warning is for.")
-        raise DomainError(message, field_errors={"audience_kind": [message]})
-    values = {"campus_id": id_or_none(campus_id), "unit_id": id_or_none(unit_id),
-              "year": int(year) if year not in (None, "") else None}
-    values = {k: (v if k in keep[audience_kind] else None) for k, v in values.items()}
-    audience_check(kind=audience_kind, **values, class_id=None)
+    audience, _count = record_warning_audience(
+        audience_kind=audience_kind, campus_id=campus_id, unit_id=unit_id, year=year,
+        class_id=class_id)
     with transaction.atomic():
-        locked = BulletinRecord.objects.select_for_update().get(pk=record.pk)
-        if locked.alert_id:
-            return Alert.objects.get(pk=locked.alert_id), False
+        locked = BulletinRecord.objects.select_for_update(of=("self",)).select_related(
+            "alert").get(pk=record.pk)
+        sent = _record_alert(locked)
+        if sent is not None:
+            return sent, False
         alert = alert_send(
             sender=actor, title=title, body=body, level=level, topic=WARNING_TOPIC,
-            audience_kind=audience_kind, audience_campus_id=values["campus_id"],
-            audience_unit_id=values["unit_id"], audience_year=values["year"])
+            audience_kind=audience["kind"], audience_campus_id=audience["campus_id"],
+            audience_unit_id=audience["unit_id"], audience_year=audience["year"],
+            audience_class_id=audience["class_id"])
         BulletinRecord.objects.filter(pk=record.pk).update(alert=alert, updated_at=clock.now())
         activity_record(target=record.bulletin, actor=actor, verb="police.record_send_warning",
                         data={"record": record.pk, "alert": alert.pk})
         winner = idempotency_race_lost(scope=WARNING_SCOPE, key=idempotency_key, user=actor,
                                        result=alert)
     return (winner, False) if winner else (alert, True)
+
+
+def _record_alert(record: BulletinRecord):
+    """The warning already sent about ``record``, or None (also for one that reached no one:
+    it warned nobody, so the right one may still be sent)."""
+    if record.alert_id is None:
+        return None
+    alert = record.alert
+    return alert if alert.recipient_count else None
 
 
 def record_request_review(*, actor, record_id: int, risk_point_id: int, reason: str,

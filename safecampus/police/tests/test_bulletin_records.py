@@ -82,7 +82,8 @@ def test_elsewhere_in_the_precinct_has_no_campus_place(bul, client):
 
 def test_place_options_carry_their_campus_and_another_campus_place_is_refused(bul, client):
     bulletin = draft(bul.liaison_xq)
-    client.force_login(bul.liaison_xq)  # Chinese (the site language)
+    # the office, who may enter every campus (a liaison is offered their partner's only)
+    client.force_login(bul.staff)  # Chinese (the site language)
     page = client.get(reverse("police:record_new", args=[bulletin.pk])).content.decode()
     # The place select can be filtered by campus (police/bulletin_record.js)
     assert f'value="{bul.org.place_a.pk}" data-campus="{bul.org.campus1.pk}"' in page
@@ -103,6 +104,70 @@ def test_record_form_labels_where_as_on_or_off_campus(bul, client):
     page = client.get(reverse("police:record_new", args=[bulletin.pk])).content.decode()
     assert '<label class="form-label" for="id_proximity">On or off campus' in page
     assert '<label class="form-label" for="id_location_text">Location' in page
+
+
+def test_the_incident_type_is_chosen_not_preselected(bul, client):
+    # Given the liaison's new-incident form
+    bulletin = draft(bul.liaison_xq)
+    english(client).force_login(bul.liaison_xq)
+    url = reverse("police:record_new", args=[bulletin.pk])
+    page = client.get(url).content.decode()
+    # Then no type is selected: the first option is the empty "Choose…"
+    select = page[page.index('name="category"'):]
+    select = select[:select.index("</select>")]
+    assert '<option value="" selected>Choose…</option>' in select
+    assert "selected" not in select.replace('<option value="" selected>', "")
+    # When it is sent without a type, it is refused with the reason and nothing is written
+    response = client.post(url, record_post(bul.org, category=""))
+    assert response.status_code == 200
+    assert response.context["form"].errors["category"] == ["Choose the type of incident."]
+    assert not BulletinRecord.objects.exists()
+
+
+NOT_SERVED = ("Choose a campus your partner serves; an incident on another campus is for the "
+              "partner serving it to report.")
+
+
+def test_a_liaison_enters_incidents_and_hazards_only_on_the_campuses_they_serve(bul, client):
+    with translation.override("en"):  # the services' messages in English
+        # Given liaison_xq, whose station serves campus 1, and a draft of theirs
+        bulletin = draft(bul.liaison_xq)
+        # When they add an incident on campus 2, it is refused and nothing is written
+        with pytest.raises(DomainError) as error:
+            add(bul.liaison_xq, bulletin, bul.org, campus_id=bul.org.campus2.pk, place_id=None)
+        assert error.value.field_errors == {"campus": [NOT_SERVED]}
+        with pytest.raises(DomainError) as error:  # nor through a place on campus 2
+            add(bul.liaison_xq, bulletin, bul.org, campus_id=None, place_id=bul.org.place_b.pk)
+        assert error.value.field_errors == {"campus": [NOT_SERVED]}
+        assert not BulletinRecord.objects.exists()
+        # Given a published incident of theirs on campus 2 (entered by the office) and one without
+        # a campus
+        add(bul.staff, bulletin, bul.org, campus_id=bul.org.campus2.pk, place_id=None)
+        add(bul.liaison_xq, bulletin, bul.org, proximity="area", campus_id=None, place_id=None)
+        services.bulletin_publish(actor=bul.liaison_xq, bulletin_id=bulletin.pk)
+        on_campus2, nowhere = bulletin.records.order_by("position")
+        category = CategoryFactory()
+        # When the liaison opens a hazard from either on campus 2, it is refused
+        for record, campus in ((on_campus2, None), (nowhere, bul.org.campus2.pk)):
+            with pytest.raises(DomainError) as error:
+                services.record_open_hazard(actor=bul.liaison_xq, record_id=record.pk,
+                                            category_id=category.pk, campus_id=campus)
+            assert error.value.field_errors == {"campus": [NOT_SERVED]}
+        assert not Hazard.objects.exists()
+        # while on their own campus it is opened, and the office may open one on any campus
+        hazard, created = services.record_open_hazard(actor=bul.liaison_xq, record_id=nowhere.pk,
+                                                      category_id=category.pk,
+                                                      campus_id=bul.org.campus1.pk)
+        assert created and hazard.campus == bul.org.campus1
+        hazard, created = services.record_open_hazard(actor=bul.staff, record_id=on_campus2.pk,
+                                                      category_id=category.pk)
+        assert created and hazard.campus == bul.org.campus2
+        # and the liaison's forms offer campus 1 only
+        english(client).force_login(bul.liaison_xq)
+        form = client.get(reverse("police:record_new", args=[draft(bul.liaison_xq).pk])
+                          ).context["form"]
+        assert list(form.fields["campus"].queryset) == [bul.org.campus1]
+        assert {p.campus_id for p in form.fields["place"].queryset} == {bul.org.campus1.pk}
 
 
 # --- the issue label -----------------------------------------------------------------------

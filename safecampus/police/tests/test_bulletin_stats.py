@@ -32,7 +32,8 @@ def known(bul):
     add(bul.liaison_xq, b, org, occurred_at=local(2026, 5, 3, 21, 30))
     add(bul.liaison_xq, b, org, occurred_at=local(2026, 5, 9, 21, 5))
     add(bul.liaison_xq, b, org, occurred_at=local(2026, 5, 20, 23, 10))
-    add(bul.liaison_xq, b, org, occurred_at=local(2026, 6, 1, 0, 20), category="fraud",
+    # the office adds the one near campus 2 (a liaison enters only on the campuses it serves)
+    add(bul.staff, b, org, occurred_at=local(2026, 6, 1, 0, 20), category="fraud",
         type_label="冒充客服诈骗", proximity="nearby", campus_id=org.campus2.pk, place_id=None,
         location_text="南门外快递点")
     services.bulletin_publish(actor=bul.liaison_xq, bulletin_id=b.pk)

@@ -3,6 +3,7 @@ liaison permissions, and what a published record can open (hazard, risk review, 
 # ruff: noqa: F811  (the bul fixture is imported from bulletins_helpers)
 
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -10,12 +11,16 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
+from safecampus.accounts.models import Affiliation
 from safecampus.core.activity import activity_for
 from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.hazards.models import Hazard
-from safecampus.notifications.models import Notification
+from safecampus.notifications.models import Alert, Notification
+from safecampus.notifications.services import alert_send
+from safecampus.organisation.models import ClassGroup
 from safecampus.police.models import Bulletin, BulletinRecord, RiskPoint, RiskReview
 from safecampus.police.services import bulletins as services
+from safecampus.tests.factories import UserFactory
 
 from .bulletins_helpers import add, bul, draft, english, local, published, record_values  # noqa: F401
 
@@ -321,7 +326,23 @@ def test_review_refuses_point_of_another_campus_or_unpublished(bul):
     assert not RiskReview.objects.exists()
 
 
+def _students(org):
+    """Two students of college a on campus 1, class 化学2501 (enrolled 2025)."""
+    group = ClassGroup.objects.create(college=org.unit_a, enrolment_year=2025,
+                                      code="chem-2501", name="化学2501", campus=org.campus1)
+    for n in (1, 2):
+        user = UserFactory(username=f"stu{n}")
+        Affiliation.objects.create(user=user, kind=Affiliation.Kind.STUDENT, campus=org.campus1,
+                                   college=org.unit_a, enrolment_year=2025, class_group=group)
+    return group
+
+
+NO_ONE = ("No one matches this audience, so the warning was not sent. Check the year group, "
+          "college, class or campus.")
+
+
 def test_record_sends_one_warning_to_a_campus(bul):
+    _students(bul.org)
     pub = published(bul.liaison_xq, bul.org)
     record = pub.records.get()
     alert, created = services.record_send_warning(
@@ -335,6 +356,82 @@ def test_record_sends_one_warning_to_a_campus(bul):
         actor=bul.liaison_xq, record_id=record.pk, title="x", body="y", level="warning",
         audience_kind="everyone")
     assert (again, created) == (alert, False)
+
+
+def test_a_warning_to_no_one_is_refused_and_the_record_can_still_warn(bul):
+    # given a published incident and a year group no one is in
+    group = _students(bul.org)
+    record = published(bul.liaison_xq, bul.org).records.get()
+    # when the liaison sends to it, then it is refused and nothing is written
+    with pytest.raises(DomainError) as error:
+        services.record_send_warning(actor=bul.liaison_xq, record_id=record.pk, title="提醒",
+                                     body="锁好车", level="warning", audience_kind="year",
+                                     year=2031)
+    assert (error.value.code, error.value.message) == ("no_recipients", NO_ONE)
+    assert not Alert.objects.exists()
+    record.refresh_from_db()
+    assert record.alert_id is None
+    # and the right warning (a class, as on the general form) can still be sent
+    alert, created = services.record_send_warning(
+        actor=bul.liaison_xq, record_id=record.pk, title="提醒", body="锁好车",
+        level="warning", audience_kind="class", class_id=group.pk)
+    assert created and alert.recipient_count == 2 and alert.audience_class == group
+
+
+def test_a_warning_that_reached_no_one_before_does_not_block_the_record(bul):
+    # given a record whose warning went to nobody (sent before such warnings were refused)
+    _students(bul.org)
+    record = published(bul.liaison_xq, bul.org).records.get()
+    empty = alert_send(sender=bul.liaison_xq, title="t", body="b", level="warning",
+                       topic="police", audience_kind="year", audience_year=2031)
+    BulletinRecord.objects.filter(pk=record.pk).update(alert=empty)
+    # when the liaison sends again, then a new warning goes out and the record points to it
+    alert, created = services.record_send_warning(
+        actor=bul.liaison_xq, record_id=record.pk, title="提醒", body="锁好车",
+        level="warning", audience_kind="year", year=2025)
+    assert created and alert != empty and alert.recipient_count == 2
+    record.refresh_from_db()
+    assert record.alert == alert
+
+
+def test_the_warning_page_previews_the_count_and_refuses_no_one(bul, client):
+    _students(bul.org)
+    record = published(bul.liaison_xq, bul.org).records.get()
+    client.force_login(bul.liaison_xq)
+    english(client)
+    url = reverse("police:record_warning", args=[record.pk])
+    form = client.get(url).content.decode()
+    assert 'value="class"' in form and 'name="audience_class"' in form
+    data = {"title": "提醒", "body": "锁好车", "level": "warning", "audience_kind": "year",
+            "audience_year": "2031", "idempotency_key": "warn-page-0001"}
+    # no one: no send button, the reason, nothing sent (also when "send" is posted anyway)
+    html = client.post(url, {**data, "preview": "1"}).content.decode()
+    assert NO_ONE in html and 'id="confirm-send"' not in html
+    html = client.post(url, {**data, "send": "1"}).content.decode()
+    assert NO_ONE in html and not Alert.objects.exists()
+    # two people: the preview says so before anything is sent, then "send" sends once
+    data["audience_year"] = "2025"
+    html = client.post(url, {**data, "preview": "1"}).content.decode()
+    assert 'data-recipient-count="2"' in html and "Send to 2 people" in html
+    assert not Alert.objects.exists()
+    checked = re.search(r'name="checked_audience" value="([^"]*)"', html).group(1)
+    # the audience changed after the check: shown again with the new count, not sent
+    html = client.post(url, {**data, "audience_kind": "everyone", "checked_audience": checked,
+                             "send": "1"}).content.decode()
+    assert "Who receives it was changed after the recipients were checked" in html
+    assert not Alert.objects.exists()
+    data["checked_audience"] = checked
+    assert client.post(url, {**data, "send": "1"}).status_code == 302
+    assert client.post(url, {**data, "send": "1"}).status_code == 302  # double tap
+    assert Alert.objects.get().recipient_count == 2
+    record.refresh_from_db()
+    assert record.alert.recipient_count == 2
+    # its read receipts are one link away, and listed with the office's warnings
+    receipts = reverse("education:warning_receipts", args=[record.alert_id])
+    assert f'href="{receipts}"' in client.get(record.get_absolute_url()).content.decode()
+    assert client.get(receipts).status_code == 200
+    listed = client.get(reverse("education:warning_list")).content.decode()
+    assert f'href="{receipts}"' in listed
 
 
 def test_warning_needs_a_complete_audience(bul):

@@ -47,6 +47,11 @@ def test_liaison_drafts_fills_publishes_and_opens_a_hazard(bul):
     r = c.post(f"{I}{rid}/open-hazard/", {"category": bul.org.fire.pk}, format="json")
     assert r.status_code == 200 and r.data["created"] is False
     r = c.post(f"{I}{rid}/send-warning/", {"title": "提醒", "body": "锁好车", "level": "warning",
+                                           "audience_kind": "year", "audience_year": 2031},
+               format="json")
+    assert r.status_code == 400 and r.data["code"] == "no_recipients"
+    assert BulletinRecord.objects.get().alert_id is None
+    r = c.post(f"{I}{rid}/send-warning/", {"title": "提醒", "body": "锁好车", "level": "warning",
                                            "audience_kind": "everyone"}, format="json")
     assert r.status_code == 201
     assert BulletinRecord.objects.get().alert_id == r.data["id"]

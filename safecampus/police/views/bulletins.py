@@ -24,6 +24,7 @@ from safecampus.core.import_views import ImportPages
 from safecampus.core.incidents import IncidentCategory
 from safecampus.core.pagination import paginate
 from safecampus.core.spreadsheets import XLSX_CONTENT_TYPE, content_disposition, write_xlsx
+from safecampus.notifications.audiences import audience_key, msg_audience_changed
 from safecampus.organisation.models import Campus
 
 from ..forms.bulletins import (
@@ -174,7 +175,8 @@ def record_new(request, pk: int):
     bulletin = _bulletin_or_404(request, pk)
     if not request.user.has_perm("police.edit_bulletin", bulletin):
         raise PermissionDenied
-    form = RecordForm(request.POST or None)
+    form = RecordForm(request.POST or None,
+                      campus_ids=services.liaison_campus_scope(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             record = services.record_add(
@@ -197,7 +199,8 @@ def record_edit(request, pk: int):
     record = _record_or_404(request, pk)
     if not request.user.has_perm("police.edit_bulletin", record.bulletin):
         raise PermissionDenied
-    form = RecordForm(request.POST or None, initial=record_initial(record))
+    form = RecordForm(request.POST or None, initial=record_initial(record),
+                      campus_ids=services.liaison_campus_scope(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             services.record_update(actor=request.user, record_id=record.pk, **form.values())
@@ -251,7 +254,8 @@ def record_hazard(request, pk: int):
         return redirect(record)
     texts = services.record_hazard_texts(record)
     initial = {"title": texts["title"], "description": texts["description"]}
-    form = OpenHazardForm(request.POST or None, record=record, initial=initial)
+    form = OpenHazardForm(request.POST or None, record=record, initial=initial,
+                          campus_ids=services.liaison_campus_scope(request.user))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -298,9 +302,11 @@ def record_review(request, pk: int):
 
 @login_required
 def record_warning(request, pk: int):
-    """Send a warning about the record (once; a second try shows the one sent)."""
+    """Send a warning about the record (once; a second try shows the one sent). The first
+    POST ("preview") shows how many people the audience reaches and asks to confirm; an
+    audience of no one is refused there and on "send"."""
     record = _act_on(request, pk)
-    if record.alert_id:
+    if record.alert_id and record.alert.recipient_count:
         messages.info(request, _("A warning was already sent about this incident."))
         return redirect(record)
     texts = services.record_hazard_texts(record)
@@ -308,19 +314,28 @@ def record_warning(request, pk: int):
         "title": texts["warning_title"], "body": texts["description"],
         "audience_campus": record.campus_id,
         "audience_kind": "campus" if record.campus_id else "everyone"})
+    count, checked = None, ""
     if request.method == "POST" and form.is_valid():
+        audience = form.audience()
+        checked = audience_key(kind=audience["audience_kind"], campus_id=audience["campus_id"],
+                               unit_id=audience["unit_id"], year=audience["year"],
+                               class_id=audience["class_id"])
+        changed = "send" in request.POST and request.POST.get("checked_audience") != checked
+        if changed:
+            messages.warning(request, msg_audience_changed())
         try:
-            alert, _created = services.record_send_warning(
-                actor=request.user, record_id=record.pk, **form.values())
+            if "send" not in request.POST or changed:
+                _audience, count = services.record_warning_audience(**audience)
+            else:
+                alert, _created = services.record_send_warning(
+                    actor=request.user, record_id=record.pk, **form.values())
+                messages.success(request, _("Warning sent to %(count)s people.") % {
+                    "count": alert.recipient_count})
+                return redirect(record)
         except DomainError as error:
             apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Warning sent to %(count)s people.") % {
-                "count": alert.recipient_count})
-            return redirect(record)
-    return render(request, "police/bulletins/record_action.html", {
-        "form": form, "record": record, "title": _("Send a warning"),
-        "button": _("Send the warning")})
+    return render(request, "police/bulletins/record_warning.html", {
+        "form": form, "record": record, "count": count, "checked_audience": checked})
 
 
 # --- import --------------------------------------------------------------------------------
