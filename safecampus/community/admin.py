@@ -10,7 +10,8 @@ from .models import ApiClient, CategoryAttribute, ConcernCategory, ServiceField,
 class ServiceFieldInline(admin.TabularInline):
     model = ServiceField
     extra = 0
-    fields = ("position", "code", "label", "kind", "required", "options", "help_text")
+    fields = ("position", "code", "label", "kind", "required", "options", "min_value",
+              "max_value", "help_text")
 
 
 @admin.register(ServiceItem)

@@ -22,7 +22,7 @@ from safecampus.core.forms import (
 from safecampus.organisation.models import Campus, Place
 
 from ..models import ServiceField, ServiceItem, ServiceRequest
-from ..services.bookings import answer_field
+from ..services.bookings import answer_field, msg_number_range
 
 Kind = ServiceField.Kind
 
@@ -43,9 +43,13 @@ def _question(spec: ServiceField) -> forms.Field:
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
                                error_messages=required, **common)
     if spec.kind == Kind.NUMBER:
-        return forms.IntegerField(error_messages={
-            **required, "invalid": _("“%(question)s” needs a whole number.") % {
-                "question": spec.label}},
+        # Django formats range messages with ``%``: a label's own ``%`` stays literal.
+        out_of_range = msg_number_range(spec).replace("%", "%%")
+        return forms.IntegerField(
+            min_value=spec.min_value, max_value=spec.max_value, error_messages={
+                **required, "invalid": _("“%(question)s” needs a whole number.") % {
+                    "question": spec.label},
+                "min_value": out_of_range, "max_value": out_of_range},
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}), **common)
     if spec.kind == Kind.DATE:
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"},

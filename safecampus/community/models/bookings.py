@@ -13,11 +13,21 @@ Lifecycle of a :class:`ServiceRequest`::
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from safecampus.core.models import BaseModel
+
+#: Bounds of a service's own settings (the admin refuses others): the lead time stays well
+#: inside how far ahead a service can be booked (366 days), the office decides within 30
+#: days, a service lasts at most a week (as a schedule may), at most 1,000 a day.
+LEAD_DAYS_MAX, SLA_HOURS_MAX, DURATION_MINUTES_MAX, DAILY_CAPACITY_MAX = 180, 720, 7 * 24 * 60, 1000
+#: The widest range a whole-number question may allow, and its default range.
+NUMBER_LOWEST, NUMBER_HIGHEST = -1_000_000, 1_000_000
+NUMBER_MIN_DEFAULT, NUMBER_MAX_DEFAULT = 0, 100_000
 
 
 class ServiceItem(BaseModel):
@@ -26,16 +36,18 @@ class ServiceItem(BaseModel):
     name_en = models.CharField(_("English name"), max_length=64, blank=True)
     description = models.TextField(_("what the office provides"), blank=True)
     lead_days = models.PositiveSmallIntegerField(
-        _("lead time (days)"), default=3,
+        _("lead time (days)"), default=3, validators=[MaxValueValidator(LEAD_DAYS_MAX)],
         help_text=_("How many days before the service date it must be booked at the latest."))
     lead_in_workdays = models.BooleanField(_("lead time in working days"), default=True)
     sla_hours = models.PositiveSmallIntegerField(
         _("hours to accept or decline"), default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(SLA_HOURS_MAX)],
         help_text=_("The office's promise (SLA) from booking to decision."))
-    duration_minutes = models.PositiveSmallIntegerField(_("usual duration (minutes)"),
-                                                        default=120)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("usual duration (minutes)"), default=120,
+        validators=[MinValueValidator(1), MaxValueValidator(DURATION_MINUTES_MAX)])
     daily_capacity = models.PositiveSmallIntegerField(
-        _("bookings per day"), default=0,
+        _("bookings per day"), default=0, validators=[MaxValueValidator(DAILY_CAPACITY_MAX)],
         help_text=_("How many can be delivered on one day; 0 for no limit."))
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -71,16 +83,36 @@ class ServiceField(BaseModel):
                                help_text=_("For lists: the options as a list of texts."))
     help_text = models.CharField(_("help text"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    min_value = models.IntegerField(
+        _("smallest number"), default=NUMBER_MIN_DEFAULT,
+        validators=[MinValueValidator(NUMBER_LOWEST), MaxValueValidator(NUMBER_HIGHEST)],
+        help_text=_("For whole numbers: the smallest answer accepted."))
+    max_value = models.IntegerField(
+        _("largest number"), default=NUMBER_MAX_DEFAULT,
+        validators=[MinValueValidator(NUMBER_LOWEST), MaxValueValidator(NUMBER_HIGHEST)],
+        help_text=_("For whole numbers: the largest answer accepted."))
 
     class Meta:
         verbose_name = _("booking form field")
         verbose_name_plural = _("booking form fields")
         ordering = ["item_id", "position", "id"]
-        constraints = [models.UniqueConstraint(fields=["item", "code"],
-                                               name="community_service_field_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "code"], name="community_service_field_code"),
+            models.CheckConstraint(condition=models.Q(min_value__lte=models.F("max_value")),
+                                   name="community_service_field_range"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item} · {self.label}"
+
+    def clean(self) -> None:
+        """The smallest number accepted is not above the largest."""
+        super().clean()
+        if (self.min_value is not None and self.max_value is not None
+                and self.min_value > self.max_value):
+            raise ValidationError({"max_value": _(
+                "The largest number must not be below the smallest (%(min)s).") % {
+                    "min": self.min_value}})
 
 
 class ServiceRequest(ConcurrentTransitionMixin, BaseModel):

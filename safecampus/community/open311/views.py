@@ -5,8 +5,8 @@ Errors are the specification's error list with the HTTP status, and only the thr
 it names: 403 for a missing, unknown or revoked ``api_key`` (on POST, where it is needed,
 and on GET when one is given), 404 for an unknown format, service code, request or
 jurisdiction, and 400 for everything else: a missing or bad parameter (a missing required
-attribute is named), a reused idempotency key, a method the path does not take (with an
-``Allow`` header).
+attribute is named), a POST body that is not form-encoded (JSON, say), a reused idempotency
+key, a method the path does not take (with an ``Allow`` header).
 
 GET requests covers at most 90 days (``OPEN311_LIST_DAYS``), as the specification says:
 with only ``start_date`` the 90 days after it, with only ``end_date`` the 90 days before
@@ -65,6 +65,23 @@ def cleaned_params(query: QueryDict) -> QueryDict:
     return out
 
 
+#: The bodies GeoReport v2 POSTs are sent in; anything else (JSON above all) is not read.
+FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def _require_form_body(request) -> None:
+    """Refused(400) for a POST whose body is not form-encoded: GeoReport v2 takes its
+    parameters as form fields, and a JSON body (with its ``api_key`` unread) would otherwise
+    be answered as if the key were missing. A POST with no body and no type passes."""
+    content_type = (request.content_type or "").lower()
+    if content_type in FORM_CONTENT_TYPES or (not content_type and not request.body):
+        return
+    raise Refused(400, _(
+        "The request body must be form-encoded (application/x-www-form-urlencoded or "
+        "multipart/form-data), as GeoReport v2 requires; a body sent as %(type)s is not "
+        "read.") % {"type": content_type[:80] or "?"})
+
+
 def endpoint(methods: tuple[str, ...]):
     """Wrap a method: the format from the suffix (404 otherwise), the language, the
     parameters cleaned (:func:`cleaned_params`, passed as ``params``), the jurisdiction
@@ -87,6 +104,8 @@ def endpoint(methods: tuple[str, ...]):
                                 "methods": ", ".join(methods)})], fmt=out_fmt, status=400)
                         response["Allow"] = ", ".join(methods)
                         return response
+                    if request.method == "POST":
+                        _require_form_body(request)
                     params = cleaned_params(
                         request.POST if request.method == "POST" else request.GET)
                     kwargs = {name: without_control_characters(value)

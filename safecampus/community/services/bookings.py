@@ -195,6 +195,12 @@ def answer_field(code: str) -> str:
     return f"answer_{code}"
 
 
+def msg_number_range(field: ServiceField) -> str:
+    """The refusal of a whole number outside the question's range."""
+    return _("“%(question)s” needs a whole number from %(min)s to %(max)s.") % {
+        "question": field.label, "min": field.min_value, "max": field.max_value}
+
+
 def _as_list(value) -> list[str]:
     if value is None:
         return []
@@ -208,7 +214,8 @@ def answers_clean(fields: Iterable[ServiceField], raw: Mapping[str, object] | No
 
     ``raw`` maps question codes to what was given: text; a whole number (int or digits);
     a date (``date`` or ``YYYY-MM-DD``); one option's text; several options (a list, or
-    one comma-separated text); yes/no (bool, or ``true/false/1/0/yes/no/on/off``). Stored:
+    one comma-separated text); yes/no (bool, or ``true/false/1/0/yes/no/on/off``). A whole
+number must lie within the question's ``min_value``–``max_value`` (inclusive). Stored:
     texts, int, ISO date text, option text, list of option texts (in the options' order),
     bool. Codes the service does not ask are dropped. A required question must be answered;
     a required yes/no question must be answered yes (an agreement such as "I have read the
@@ -268,7 +275,11 @@ def answers_clean(fields: Iterable[ServiceField], raw: Mapping[str, object] | No
             digits = text[1:] if text.startswith("-") else text
             if isinstance(value, int) or (digits.isascii() and digits.isdigit()
                                           and len(digits) <= 12):
-                clean[field.code] = int(value if isinstance(value, int) else text)
+                number = int(value if isinstance(value, int) else text)
+                if field.min_value <= number <= field.max_value:
+                    clean[field.code] = number
+                else:
+                    errors[key] = [msg_number_range(field)]
             else:
                 errors[key] = [_("“%(question)s” needs a whole number.") % {
                     "question": label}]

@@ -91,11 +91,50 @@ def test_booking_form_shows_the_lead_time_refusal_and_keeps_the_input(client, ca
     assert not ServiceRequest.objects.exists()
 
 
+def test_booking_form_bounds_number_answers_in_the_html_and_on_the_server(client, catalogue):
+    catalogue.talk.fields.filter(code="audience").update(min_value=1, max_value=2000)
+    login(client, catalogue.users.contact_a)
+    html = client.get("/community/services/talk/book/").content.decode()
+    assert 'type="number" name="answer_audience"' in html
+    assert 'min="1"' in html and 'max="2000"' in html
+    for given in ("-5", "99999999"):
+        response = client.post("/community/services/talk/book/", {
+            "unit": catalogue.org.unit_a.pk, "service_date": "2026-06-22",
+            "start_time": "14:00", "campus": catalogue.org.campus1.pk,
+            "contact_phone": "13900000000", "answer_audience": given,
+            "answer_topic": "消防安全", "answer_agree": "on"})
+        assert response.status_code == 400
+        assert "“听众人数” needs a whole number from 1 to 2000." in text_of(response)
+    assert not ServiceRequest.objects.exists()
+
+
 def test_booking_page_is_for_contacts_and_leaders(client, catalogue):
     login(client, catalogue.users.student)
-    assert client.get("/community/services/talk/book/").status_code == 403
+    refused = client.get("/community/services/talk/book/")
+    assert refused.status_code == 403
+    assert WHO_ORDERS in text_of(refused)
+    assert client.post("/community/services/talk/book/", {}).status_code == 403
+    assert not ServiceRequest.objects.exists()
     login(client, catalogue.users.contact_a)
     assert client.get("/community/services/nothing/book/").status_code == 404
+
+
+WHO_ORDERS = ("Services are ordered for a whole unit by its safety contact or leader. "
+              "To order one, ask your unit's safety contact.")
+
+
+def test_catalogue_and_hub_say_who_orders_to_those_who_cannot(client, catalogue):
+    # Given a student (no unit role): the catalogue and the hub card say who orders, once
+    login(client, catalogue.users.student)
+    page = text_of(client.get("/community/services/"))
+    assert page.count(WHO_ORDERS) == 1
+    assert page.count("Ordered by a unit's safety contact or leader") == 2
+    assert text_of(client.get("/community/")).count(WHO_ORDERS) == 1
+    # Given a unit safety contact: they get the Book buttons and no such note
+    login(client, catalogue.users.contact_a)
+    page = text_of(client.get("/community/services/"))
+    assert WHO_ORDERS not in page and "Ordered by a unit's" not in page
+    assert WHO_ORDERS not in text_of(client.get("/community/"))
 
 
 # --- the queue ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from safecampus.core.errors import Conflict, DomainError, NotAllowed
 from safecampus.core.models import ActivityEntry
 from safecampus.notifications.models import Notification
 
-from .bookings_helpers import NOW, accept, book, catalogue, local  # noqa: F401
+from .bookings_helpers import NOW, TALK_ANSWERS, accept, book, catalogue, local  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=False)
 State = ServiceRequest.State
@@ -109,6 +109,41 @@ def test_required_questions_and_bad_answers_are_refused_each_at_its_field(catalo
                       "answer_topic": ["Answer “讲座主题”."],
                       "answer_agree": ["“已阅读预约须知” must be ticked."]}
     assert not ServiceRequest.objects.exists()
+
+
+def test_whole_numbers_outside_the_question_range_are_refused(catalogue, english):
+    # Given the talk's audience question accepts 1 to 2,000 people
+    catalogue.talk.fields.filter(code="audience").update(min_value=1, max_value=2000)
+    for given in (-5, "-5", 0, 2001, "99999999"):
+        # When a booking answers outside that range, Then nothing is booked
+        assert _error(book, catalogue, answers={**TALK_ANSWERS, "audience": given}) == {
+            "answer_audience": ["“听众人数” needs a whole number from 1 to 2000."]}
+    assert not ServiceRequest.objects.exists()
+    assert book(catalogue, answers={**TALK_ANSWERS, "audience": 2000}).answers["audience"] == 2000
+
+
+def test_a_number_question_accepts_0_to_100000_unless_set_otherwise(catalogue):
+    field = catalogue.talk.fields.get(code="audience")
+    assert (field.min_value, field.max_value) == (0, 100_000)
+    with translation.override("zh-hans"):
+        assert _error(book, catalogue, answers={**TALK_ANSWERS, "audience": -1}) == {
+            "answer_audience": ["“听众人数”须为 0 至 100000 之间的整数。"]}
+
+
+def test_service_settings_and_number_ranges_are_bounded_in_the_admin(catalogue):
+    from django.core.exceptions import ValidationError
+
+    talk = catalogue.talk
+    talk.lead_days, talk.sla_hours, talk.duration_minutes, talk.daily_capacity = 400, 0, 0, 5000
+    with pytest.raises(ValidationError) as caught:
+        talk.full_clean()
+    assert set(caught.value.message_dict) == {"lead_days", "sla_hours", "duration_minutes",
+                                              "daily_capacity"}
+    field = talk.fields.get(code="audience")
+    field.min_value, field.max_value = 10, 5
+    with pytest.raises(ValidationError) as caught:
+        field.full_clean()
+    assert "max_value" in caught.value.message_dict
 
 
 def test_answers_are_stored_by_code_and_unknown_codes_dropped(catalogue):

@@ -4,6 +4,7 @@ characters still give well-formed XML, hidden text leaks nowhere, and the fields
 specification defines narrowly (updated_datetime, attribute order, media_url, error codes)."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -178,3 +179,34 @@ def test_an_idempotency_key_of_another_client_is_400(open311, fmt):
     assert errors_of(response, fmt) == [
         (400, "This request key was already used by someone else; reload the form.")]
     assert Concern.objects.count() == 1
+
+
+FORM_ONLY = ("The request body must be form-encoded (application/x-www-form-urlencoded or "
+             "multipart/form-data), as GeoReport v2 requires; a body sent as %s is not read.")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_a_body_that_is_not_form_encoded_is_400_saying_so(open311, fmt, content_type):
+    # Given a client that sends its parameters, key included, as a JSON body
+    body = json.dumps({"api_key": open311.key, "service_code": "parking",
+                       "address_string": "南门", "description": "有车堵住消防通道"})
+    # When it POSTs them
+    response = open311.http.post(f"{BASE}requests.{fmt}", body, content_type=content_type)
+    # Then it is told the body must be form-encoded (not that the key is missing)
+    assert response.status_code == 400
+    assert errors_of(response, fmt) == [(400, FORM_ONLY % content_type)]
+    assert not Concern.objects.filter(channel="open311").exists()
+
+
+def test_form_bodies_of_both_kinds_are_read(open311):
+    # urlencoded (the helper) and multipart (Django's test client default) both create
+    urlencoded = open311.http.post(
+        f"{BASE}requests.json", f"api_key={open311.key}&service_code=parking&address_string=N",
+        content_type="application/x-www-form-urlencoded")
+    assert urlencoded.status_code == 200, urlencoded.content
+    assert post(open311, service_code="parking", address_string="南门").status_code == 200
+    assert Concern.objects.filter(channel="open311").count() == 2
+    # and a POST with no body at all still hears that the key is missing
+    empty = open311.http.post(f"{BASE}requests.json", "", content_type="")
+    assert errors_of(empty) == [(403, "An api_key is required to create a request.")]

@@ -61,7 +61,9 @@ def catalogue(request):
 
 @login_required
 def book(request, code: str):
-    require_perm(request, "community.book_service")
+    if not request.user.has_perm("community.book_service"):
+        # 403, but saying who can order: the catalogue is open to everyone signed in.
+        return render(request, "community/bookings/not_allowed.html", status=403)
     item = selectors.service_item_for_booking(code)
     if item is None:
         raise Http404(_("Service not found"))
