@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from safecampus.core import clock
 from safecampus.core.errors import DomainError
@@ -23,7 +23,13 @@ from safecampus.organisation.selectors import campuses
 from . import services
 from .cockpit import STATE_KEYS, cockpit_figures
 from .cockpit_map import LAYERS, layer_svg, map_layer
-from .forms import PERIOD_FIELDS, CockpitFilterForm, DisplayTokenForm, MapFilterForm
+from .forms import (
+    PERIOD_FIELDS,
+    CockpitFilterForm,
+    DisplayRevokeForm,
+    DisplayTokenForm,
+    MapFilterForm,
+)
 from .rules import WHOLE_UNIVERSITY, cockpit_fixed_campus
 from .selectors import display_list
 
@@ -168,14 +174,25 @@ def displays(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def display_revoke(request, pk: int):
+    """Revoke a display link in two steps: this page says what revoking does and asks for a
+    ticked box; only a POST with it ticked revokes (400 and the page again without)."""
     require_perm(request, "dashboards.manage_displays")
-    try:
-        display = services.display_token_revoke(actor=request.user, display_id=pk)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The display %(name)s can no longer open the big screen.")
-                         % {"name": display.name})
-    return redirect("dashboards:displays")
+    display = get_object_or_404(display_list(), pk=pk)
+    if display.revoked_at is not None:
+        messages.info(request, _("The display %(name)s was revoked already.")
+                      % {"name": display.name})
+        return redirect("dashboards:displays")
+    form = DisplayRevokeForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            display = services.display_token_revoke(actor=request.user, display_id=pk)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The display %(name)s can no longer open the big "
+                                        "screen.") % {"name": display.name})
+        return redirect("dashboards:displays")
+    return render(request, "dashboards/display_revoke.html",
+                  {"display": display, "form": form}, status=400 if form.is_bound else 200)

@@ -128,6 +128,20 @@ class MapFilterForm(CockpitFilterForm):
         return self.cleaned_data.get(name) or default
 
 
+class DisplayRevokeForm(forms.Form):
+    """The second step of revoking a display link: revoking cannot be undone, so it takes
+    a ticked box (no script needed: the page works under the strict CSP)."""
+
+    confirm = forms.BooleanField(
+        label=_("Yes: this display stops showing the big screen at once, and its address "
+                "can never be used again."),
+        error_messages={"required": _("Tick the box to revoke the display link.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].widget.attrs["class"] = "form-check-input"
+
+
 class DisplayTokenForm(forms.Form):
     name = forms.CharField(label=pgettext_lazy("wall display", "Name"), max_length=100,
                            help_text=_("Where the display hangs, e.g. duty room wall."))

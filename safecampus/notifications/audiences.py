@@ -75,6 +75,20 @@ def audience_users(*, kind: str, campus_id=None, unit_id=None, year=None,
                                           year=year, class_id=class_id)).distinct()
 
 
+def audience_key(*, kind: str, campus_id=None, unit_id=None, year=None, class_id=None) -> str:
+    """A short text naming exactly the audience as composed, e.g. ``"class||||17"``. The compose
+    forms put the key of the audience whose count was shown beside the send button; a send
+    whose audience no longer has that key was changed after the check, so it is shown for
+    checking again instead of being sent to people nobody counted."""
+    return "|".join("" if v in (None, "") else str(getattr(v, "pk", v))
+                    for v in (kind, campus_id, unit_id, year, class_id))
+
+
+def msg_audience_changed() -> str:
+    return _("Who receives it was changed after the recipients were checked: check the new "
+             "number below, then send.")
+
+
 def audience_of(row) -> dict:
     """The keyword arguments of one :class:`~safecampus.accounts.models.Audience` row."""
     return {"kind": row.audience_kind, "campus_id": row.audience_campus_id,

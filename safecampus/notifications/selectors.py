@@ -28,8 +28,8 @@ def notification_unread_counts(user) -> tuple[int, int]:
 
 
 # --- warnings (预警) and their read receipts --------------------------------------------------
-def alerts_sent(*, topic: str | None = None):
-    """Alerts (optionally of one ``topic``), newest first, each with ``read_count`` (read
+def alerts_sent(*, topic: str | None = None, topics: tuple[str, ...] | None = None):
+    """Alerts (optionally of one ``topic`` or of ``topics``), newest first, each with ``read_count`` (read
     receipts) annotated and the sender and audience objects joined. Paginate the result.
 
     ``read_count`` is a correlated subquery, so the database counts the receipts of the rows
@@ -44,6 +44,8 @@ def alerts_sent(*, topic: str | None = None):
                                       "audience_class")
     if topic is not None:
         qs = qs.filter(topic=topic)
+    if topics is not None:
+        qs = qs.filter(topic__in=topics)
     read = (Notification.objects.filter(alert=OuterRef("pk"), read_at__isnull=False)
             .order_by().annotate(n=Func("pk", function="COUNT")).values("n"))
     return qs.annotate(read_count=Coalesce(Subquery(read, output_field=IntegerField()),
@@ -178,3 +180,36 @@ def robot_message_log(*, state: str = ""):
     if state:
         qs = qs.filter(state=state)
     return qs
+
+
+def delivery_health(*, since) -> list[dict]:
+    """Outgoing messages created since ``since`` (aware) that are not sent yet or never will
+    be, per channel, for the operations page: ``[{"channel", "label", "pending",
+    "retrying", "failed"}]`` for e-mail, SMS, group robots and daily digests (the channel keys
+    are the delivery log's ``channel`` filter). ``pending`` waits for its first attempt,
+    ``retrying`` failed at least once and waits for the next (back-off or quiet hours),
+    ``failed`` gave up. In-app deliveries (always delivered at once) are left out. One
+    aggregate query per table (three)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from .models import Attempts, Delivery, Digest, RobotMessage
+
+    pending = Q(state=Attempts.State.PENDING)
+    counts = {"pending": Count("id", filter=pending & Q(attempts=0)),
+              "retrying": Count("id", filter=pending & Q(attempts__gt=0)),
+              "failed": Count("id", filter=Q(state=Attempts.State.FAILED))}
+    by_channel = {row["channel"]: row for row in (
+        Delivery.objects.filter(created_at__gte=since,
+                                channel__in=[Delivery.Channel.EMAIL, Delivery.Channel.SMS])
+        .values("channel").annotate(**counts).order_by())}
+    robots = RobotMessage.objects.filter(created_at__gte=since).aggregate(**counts)
+    digests = Digest.objects.filter(created_at__gte=since).aggregate(**counts)
+    zero = {"pending": 0, "retrying": 0, "failed": 0}
+    # "robot" and "digest" as in forms.DeliveryFilterForm
+    rows = [(Delivery.Channel.EMAIL, Delivery.Channel.EMAIL.label,
+             by_channel.get(Delivery.Channel.EMAIL, zero)),
+            (Delivery.Channel.SMS, Delivery.Channel.SMS.label,
+             by_channel.get(Delivery.Channel.SMS, zero)),
+            ("robot", _("Group robots"), robots), ("digest", _("Daily digests"), digests)]
+    return [{"channel": str(key), "label": label, "pending": row["pending"],
+             "retrying": row["retrying"], "failed": row["failed"]} for key, label, row in rows]

@@ -416,9 +416,11 @@ def _drop_open_uploads(user_id: int) -> None:
     """Delete the files and records of ``user_id``'s earlier roster uploads (one at a time)."""
     storage = _storage()
     folder = f"{UPLOAD_FOLDER}/u{user_id}"
-    if not storage.exists(folder):
+    try:  # not exists(folder): object stores (S3) have no folders to ask about
+        names = storage.listdir(folder)[1]
+    except FileNotFoundError:
         return
-    for name in storage.listdir(folder)[1]:
+    for name in names:
         storage.delete(f"{folder}/{name}")
 
 
@@ -513,9 +515,10 @@ def roster_uploads_sweep(*, now: dt.datetime | None = None) -> int:
 
     def walk(folder: str) -> None:
         nonlocal deleted
-        if not storage.exists(folder):
+        try:  # not exists(folder): object stores (S3) have no folders to ask about
+            folders, files = storage.listdir(folder)
+        except FileNotFoundError:
             return
-        folders, files = storage.listdir(folder)
         for name in files:
             path = f"{folder}/{name}"
             try:

@@ -12,7 +12,7 @@ from safecampus.dashboards.periods import PeriodKind, current_period, last_compl
 
 from .models import ReportSchedule, SafetyReport
 from .selectors import campuses_for
-from .services import recipients_allowed
+from .services import earliest_day, recipients_allowed
 
 #: How many quarters (the current one included) the quarter list offers.
 QUARTERS_OFFERED = 8
@@ -48,6 +48,13 @@ class ReportRequestForm(IdempotentFormMixin, forms.Form):
             self.fields["campus"].choices = campuses
         else:
             self.fields["campus"].choices = [("", _("Whole university")), *campuses]
+        # The pickers offer no day before the first the service accepts, nor after today.
+        earliest, today = earliest_day(), clock.local_today()
+        self.fields["month"].widget.attrs.update({"min": earliest.strftime("%Y-%m"),
+                                                  "max": today.strftime("%Y-%m")})
+        for name in ("date_from", "date_to"):
+            self.fields[name].widget.attrs.update({"min": earliest.isoformat(),
+                                                   "max": today.isoformat()})
         if not self.is_bound:
             self.initial.setdefault("month", last_complete_period(PeriodKind.MONTH).key)
             self.initial.setdefault("quarter", last_complete_period(PeriodKind.QUARTER).key)

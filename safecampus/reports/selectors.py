@@ -130,3 +130,20 @@ def report_figures(*, period: Period, campus_id: int | None) -> dict:
     closed = hazards_closed_by_month(months=[month for month, _n in reported],
                                      campus_id=campus_id)
     return {"figures": figures, "tables": tables, "closed": closed}
+
+
+def report_problem_counts(*, failed_since: dt.datetime, now: dt.datetime | None = None) -> dict:
+    """For the operations page: ``{"failed": n, "stuck": n}``. ``failed``: reports created
+    since ``failed_since`` (aware) whose generation failed and was not retried; ``stuck``:
+    queued or running reports without a sign of life (``heartbeat_at``) for longer than
+    ``SAFECAMPUS["REPORT_STUCK_MINUTES"]`` — the periodic sweep marks those failed, so any
+    left means the sweep is not running. One aggregate query."""
+    from django.conf import settings
+
+    minutes = int(settings.SAFECAMPUS.get("REPORT_STUCK_MINUTES", 30))
+    silent_since = (now or clock.now()) - dt.timedelta(minutes=minutes)
+    State = SafetyReport.State
+    return SafetyReport.objects.aggregate(
+        failed=Count("id", filter=Q(state=State.FAILED, created_at__gte=failed_since)),
+        stuck=Count("id", filter=Q(state__in=[State.QUEUED, State.RUNNING],
+                                   heartbeat_at__lt=silent_since)))

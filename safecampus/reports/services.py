@@ -81,6 +81,20 @@ def msg_future_period() -> str:
     return _("This period has not started yet; choose a period up to today.")
 
 
+def earliest_day() -> dt.date:
+    """The first local day a report may cover: 1 January 2000 unless
+    ``SAFECAMPUS["REPORT_EARLIEST_DAY"]`` (an ISO date) says otherwise. No record of a
+    platform like this one predates it, so a period before it (a typo such as 1900-01) can
+    only give an empty report."""
+    configured = settings.SAFECAMPUS.get("REPORT_EARLIEST_DAY")
+    return dt.date.fromisoformat(configured) if configured else dt.date(2000, 1, 1)
+
+
+def msg_before_earliest(day: dt.date) -> str:
+    return _("This period starts before %(date)s, earlier than any record this platform can "
+             "hold; choose a period from %(date)s on.") % {"date": day.isoformat()}
+
+
 def msg_custom_after_today() -> str:
     return _("The last day is after today; choose days up to today.")
 
@@ -119,17 +133,37 @@ def _campus_checked(actor, campus_id, errors: dict) -> Campus | None:
     return campus
 
 
+def _days_after_today(key: str, today: dt.date) -> None:
+    """For a key of chosen days (``2026-11-01..2099-11-01``): raise the "not started" or
+    "after today" refusal before the key is parsed, so that it is what a period both too
+    long and in the future is refused for (choosing days up to today mends both)."""
+    first, sep, last = str(key or "").strip().partition("..")
+    try:
+        days = (dt.date.fromisoformat(first), dt.date.fromisoformat(last)) if sep else None
+    except ValueError:
+        days = None  # parse_period says what is wrong with it
+    if days and days[0] <= days[1]:
+        if days[0] > today:
+            raise field_error("period", msg_future_period())
+        if days[1] > today:
+            raise field_error("period", msg_custom_after_today())
+
+
 def period_checked(period: Period | str, *, today: dt.date | None = None) -> Period:
     """``period`` (a :class:`Period` or its key such as ``2026-11``) if it has started by
-    ``today`` (local) and, for chosen days, ends by today. Raises DomainError (field
-    ``period``)."""
-    if not isinstance(period, Period):
-        period = parse_period(period)
+    ``today`` (local), for chosen days ends by today (both checked before the length of
+    chosen days), and starts no earlier than :func:`earliest_day`. Raises DomainError
+    (field ``period``)."""
     today = today or clock.local_today()
+    if not isinstance(period, Period):
+        _days_after_today(period, today)
+        period = parse_period(period)
     if period.first > today:
         raise field_error("period", msg_future_period())
     if period.kind == "custom" and period.last > today:
         raise field_error("period", msg_custom_after_today())
+    if period.first < earliest_day():
+        raise field_error("period", msg_before_earliest(earliest_day()))
     return period
 
 

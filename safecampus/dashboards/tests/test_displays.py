@@ -118,15 +118,37 @@ def test_revoked_and_unknown_tokens_get_403_in_chinese(org, client, display):
         services.display_token_revoke(actor=org.users.staff, display_id=shown.pk)
 
 
-def test_revoke_button(org, client, display):
+def test_revoke_asks_for_a_ticked_box_first(org, client, display):
     shown, _token = display
+    url = reverse("dashboards:display_revoke", args=[shown.pk])
     client.force_login(org.users.admin)
-    response = client.post(reverse("dashboards:display_revoke", args=[shown.pk]), follow=True)
+    # Given the list, "Revoke…" is a link to a confirmation page, not a one-click form
+    listing = client.get(reverse("dashboards:displays")).content.decode()
+    assert f'href="{url}"' in listing and f'action="{url}"' not in listing
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        page = client.get(url)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "值班室大屏" in html and "Revoking cannot be undone" in html
+        assert 'type="checkbox" name="confirm"' in html
+        # When it is posted without the box ticked, nothing is revoked
+        refused = client.post(url)
+        assert refused.status_code == 400
+        assert "Tick the box to revoke the display link." in refused.content.decode()
+    shown.refresh_from_db()
+    assert shown.revoked_at is None
+    assert not ActivityEntry.objects.filter(verb="dashboards.display_revoke").exists()
+    # Then with the box ticked it is revoked, once
+    response = client.post(url, {"confirm": "on"}, follow=True)
     assert response.status_code == 200
     shown.refresh_from_db()
     assert shown.revoked_at is not None
+    assert client.get(url).status_code == 302
+    assert ActivityEntry.objects.filter(verb="dashboards.display_revoke").count() == 1
     client.force_login(org.users.staff)
-    assert client.post(reverse("dashboards:display_revoke", args=[shown.pk])).status_code == 403
+    assert client.post(url, {"confirm": "on"}).status_code == 403
+    assert client.get(url).status_code == 403
 
 
 def test_the_token_grants_no_other_page(org, client, display):

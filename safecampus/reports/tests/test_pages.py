@@ -76,8 +76,20 @@ def test_a_queued_report_page_polls_its_progress(november, client):
      "This period has not started yet; choose a period up to today."),
     ({"kind": "custom", "date_from": "2026-12-01", "date_to": "2027-03-31"}, "date_to",
      "The last day is after today; choose days up to today."),
+    # too long and in the future: the future is what is said (days up to today mend both)
+    ({"kind": "custom", "date_from": "2026-11-01", "date_to": "2099-11-01"}, "date_to",
+     "The last day is after today; choose days up to today."),
+    ({"kind": "custom", "date_from": "2027-01-01", "date_to": "2099-11-01"}, "date_to",
+     "This period has not started yet; choose a period up to today."),
     ({"kind": "month", "month": "2027-03"}, "month",
      "This period has not started yet; choose a period up to today."),
+    # before any record the platform can hold (a typo such as 1900-01)
+    ({"kind": "month", "month": "1900-01"}, "month",
+     "This period starts before 2000-01-01, earlier than any record this platform can hold; "
+     "choose a period from 2000-01-01 on."),
+    ({"kind": "custom", "date_from": "1999-12-01", "date_to": "2000-01-31"}, "date_to",
+     "This period starts before 2000-01-01, earlier than any record this platform can hold; "
+     "choose a period from 2000-01-01 on."),
     ({"kind": "month", "month": "2026-13"}, "month",
      "Not a period: 2026-13. Use 2026-11, 2026-Q4 or 2026-11-01..2026-11-15."),
     ({"kind": "month", "month": ""}, "month", "Choose a month."),
