@@ -3,6 +3,7 @@
 import unicodedata
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -70,7 +71,8 @@ def _busiest_unit_with(role: str) -> int | None:
 
 
 def _featured_user(role: str, username: str | None, unit_id: int | None):
-    members = Membership.objects.filter(role=role).select_related("user")
+    members = (Membership.objects.filter(role=role).select_related("user")
+               .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX))
     if username:
         chosen = members.filter(user__username=username).first()
         if chosen:
@@ -106,7 +108,8 @@ def _inspected_unit_contact():
 
 
 def demo_account_rows(*, everyone: bool = False) -> list[AccountRow]:
-    """One row per role (the featured accounts) and the superuser; ``everyone``: all users.
+    """One row per role (the featured accounts) and the superuser; ``everyone``: all users
+    one can sign in as (users without a usable password, such as API clients, are left out).
 
     The contact and leader shown belong to the unit with most notices, the grid officer to
     the grid with most hazards. Passwords shown are the demo password.
@@ -124,7 +127,10 @@ def demo_account_rows(*, everyone: bool = False) -> list[AccountRow]:
     admin = User.objects.filter(is_superuser=True).order_by("username").first()
     if everyone:
         shown = {u.pk for u, _r, _h in users}
-        for user in User.objects.exclude(pk__in=shown).order_by("username"):
+        # Accounts without a usable password (an Open311 API client's user: its API key is
+        # its credential) are no sign-in accounts and are not listed.
+        for user in (User.objects.exclude(pk__in=shown)
+                     .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX).order_by("username")):
             users.append((user, "", ""))
     rows = []
     for user, role, hint in users:

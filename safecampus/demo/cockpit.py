@@ -1,7 +1,8 @@
 """The demo's wall display (大屏): one display for the whole university, made through the
 real service by the office head after the replay, with the fixed :data:`DEMO_TOKEN` (for the
 demo only, so that anyone trying the big screen has its address; a real token is random
-and shown once). ``demo_load`` prints the address; ``counts`` goes into the summary.
+and shown once). ``demo_accounts`` prints the address while the link is live (:mod:`.links`);
+``counts`` goes into the summary.
 """
 
 from django.urls import reverse

@@ -19,6 +19,7 @@ from django.db.models import F
 
 from safecampus.accounts.models import User
 from safecampus.community.models import ServiceField, ServiceItem, ServiceRequest
+from safecampus.community.models.bookings import NUMBER_MAX_DEFAULT, NUMBER_MIN_DEFAULT
 from safecampus.community.services import bookings as services
 from safecampus.core import clock
 from safecampus.core.errors import DomainError
@@ -70,6 +71,10 @@ SERVICES = [
      [("classes", "班级", K.TEXT, True, []),
       ("grade", "年级", K.CHOICE, True, ["大一", "大二", "大三", "大四", "研究生"])]),
 ]
+#: The range each whole-number question accepts (how many people, labs, vehicles).
+NUMBER_RANGES = {"attendance": (1, 50_000), "audience": (1, 2_000), "participants": (1, 5_000),
+                 "labs": (1, 500), "vehicles": (1, 5_000)}
+DEFAULT_RANGE = (NUMBER_MIN_DEFAULT, NUMBER_MAX_DEFAULT)
 UNITS = ["chem", "mech", "elec", "energy", "materials", "life", "humanities", "mgmt",
          "medical", "info", "boya", "zhixing", "hongyi", "duxing", "students", "housing"]
 WHERE = ["学生活动中心报告厅", "体育馆", "主楼前广场", "学院一楼大厅", "宿舍区中心广场",
@@ -103,7 +108,10 @@ class ServiceDemo:
                 daily_capacity=per_day, sort_order=order)
             ServiceField.objects.bulk_create([
                 ServiceField(item=item, code=q[0], label=q[1], kind=q[2], required=q[3],
-                             options=q[4], position=n) for n, q in enumerate(questions)])
+                             options=q[4], position=n,
+                             min_value=NUMBER_RANGES.get(q[0], DEFAULT_RANGE)[0],
+                             max_value=NUMBER_RANGES.get(q[0], DEFAULT_RANGE)[1])
+                for n, q in enumerate(questions)])
             self.items[code] = item
 
     def _answers(self, code: str) -> dict:

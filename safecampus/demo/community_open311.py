@@ -2,7 +2,7 @@
 
 - **Client** (35 days back): the office administrator issues a key to “校园随手拍 App”, the
   campus photo-report app. The demo's key is the fixed :data:`DEMO_KEY` (for the demo only,
-  so that anyone trying the endpoint has one); ``demo_load`` prints it.
+  so that anyone trying the endpoint has one); ``demo_accounts`` prints it while it is live.
 - **Requests** (the last four weeks): about twenty concerns posted as the endpoint posts
   them (key check, then ``open311_request_create``) in whatever active concern categories
   exist then (the concern demo makes them; none, none posted): some with a position on a
@@ -18,7 +18,6 @@ import datetime as dt
 import random
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
 from safecampus.accounts.models import Role, User
 from safecampus.community.models import ApiClient, CategoryAttribute, Concern, ConcernCategory
@@ -147,13 +146,10 @@ class Open311Demo:
 
     def backdate(self) -> None:
         """``created_at`` of the client and its requests, and ``updated_at`` of the requests
-        (their ``updated_datetime`` while open): when they happened in the replay; then the
-        demo key is printed (once the demo is loaded)."""
+        (their ``updated_datetime`` while open): when they happened in the replay. The demo
+        key is printed by ``manage.py demo_accounts`` (:mod:`~.links`)."""
         for at, pk in self.stamps:
             if pk > 0:
                 ApiClient.objects.filter(pk=pk).update(created_at=at)
             else:
                 Concern.objects.filter(pk=-pk).update(created_at=at, updated_at=at)
-        if self.client is not None:
-            print(_("Open311: the demo client “%(name)s” posts with api_key=%(key)s to "
-                    "/open311/v2/requests.json") % {"name": CLIENT_NAME, "key": DEMO_KEY})

@@ -64,7 +64,7 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
     from safecampus.dashboards.models import DisplayToken
     from safecampus.demo.cockpit import DEMO_TOKEN
 
-    assert f"http://127.0.0.1:8000/screen/{DEMO_TOKEN}/" in output
+    assert "run “manage.py demo_accounts” to see whom to sign in as, the big screen's link" in output
     assert DisplayToken.objects.get().campus_id is None
     with clock.frozen(NOW):
         screen = Client().get(f"/screen/{DEMO_TOKEN}/")
@@ -191,6 +191,11 @@ def test_demo_load_replays_a_year_of_the_loop_and_loads_once():
                      "shift_leader", "gridhead_xq", "teacher1"):
         assert f"\n{username} " in table
     assert "safecampus" in table
+    # and, after the accounts, the big screen's address and the Open311 demo key
+    from safecampus.demo.community_open311 import DEMO_KEY
+
+    assert table.splitlines()[-2].endswith(f"http://127.0.0.1:8000/screen/{DEMO_TOKEN}/")
+    assert f"api_key={DEMO_KEY} " in table.splitlines()[-1]
     contact_line = next(line for line in table.splitlines() if "Unit safety contact" in line)
     contact = User.objects.get(username=contact_line.split()[0])
     assert RectificationNotice.objects.filter(unit__memberships__user=contact).exists()
@@ -265,7 +270,7 @@ def _assert_patrols_grids_and_duty_room():
     assert not visits.filter(zone__code__startswith="qj-").exists()  # idle officers
     from_visits = Hazard.objects.filter(source_type__model="gridvisit")
     assert 1 <= from_visits.count() <= 3
-    assert set(from_visits.values_list("source", flat=True)) == {Source.OFFICE}
+    assert set(from_visits.values_list("source", flat=True)) == {Source.PATROL}
 
     # the duty room: shifts handed over twice a day, open entries carried over, one open
     assert DutyShift.objects.filter(state="open").count() == 1

@@ -2,7 +2,6 @@
 
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -94,10 +93,6 @@ class Command(BaseCommand):
             "recipients, and one campus's)."
         ) % {key: counts.get(key, 0) for key in (
             "reports_done", "reports_period", "reports_sent_to")})
-        if counts.get("cockpit_screen_path"):
-            self.stdout.write(_(
-                "Big screen of the whole university (a wall display, no sign-in): %(url)s"
-            ) % {"url": settings.SAFECAMPUS["PUBLIC_URL"] + counts["cockpit_screen_path"]})
-        self.stdout.write(_("Every demo account's password is “%(password)s”; "
-                            "run “manage.py demo_accounts” to see whom to sign in as.")
-                          % {"password": "safecampus"})
+        self.stdout.write(_("Every demo account's password is “%(password)s”; run “manage.py "
+                            "demo_accounts” to see whom to sign in as, the big screen's link "
+                            "and the Open311 demo key.") % {"password": "safecampus"})
