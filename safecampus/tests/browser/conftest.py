@@ -159,6 +159,19 @@ class Browsing:
             page.wait_for_timeout(50)
 
     @staticmethod
+    def image_shown(image, *, timeout_s: float = 10.0) -> int:
+        """Scroll ``image`` (a Locator of one ``<img>``, perhaps ``loading=lazy``) into view,
+        wait until the browser has decoded it, and return its natural width in pixels
+        (0 only when it failed to load). Raises AssertionError after ``timeout_s`` seconds."""
+        image.scroll_into_view_if_needed()
+        deadline = time.monotonic() + timeout_s
+        while not image.evaluate("img => img.complete"):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"image still loading after {timeout_s} s")
+            image.page.wait_for_timeout(50)
+        return image.evaluate("img => img.naturalWidth")
+
+    @staticmethod
     def overflow(page) -> int:
         """How many CSS pixels the page is wider than its viewport (0 when it fits)."""
         return page.evaluate(
@@ -199,6 +212,59 @@ def browsing(chromium, live_server, transactional_db, request) -> Browsing:
         problems = session.check()
         csp = [p for _c, found in session.contexts for p in found.csp_violations()]
         assert not csp, f"CSP violations: {csp}"
+        assert not problems, "browser problems:\n" + "\n".join(problems)
+    finally:
+        session.close()
+
+
+@pytest.fixture(scope="session")
+def demo_site():
+    """The demo university served on loopback for the guides' walks (see ``guide.py``)."""
+    from .guide import DemoSite
+
+    site = DemoSite()
+    try:
+        yield site.start()
+    finally:
+        site.stop()
+
+
+@pytest.fixture(scope="session")
+def guide_shots_dir(tmp_path_factory) -> Path:
+    """Where the guides' pictures go: ``SAFECAMPUS_GUIDE_SHOTS`` or a temporary folder."""
+    from .guide import GUIDE_SHOTS
+
+    return Path(GUIDE_SHOTS) if GUIDE_SHOTS else tmp_path_factory.mktemp("guide-shots")
+
+
+@pytest.fixture(scope="session")
+def guide_browsers(chromium):
+    """One Chromium per guide language, started with ``--lang`` so that the browser's own
+    widgets (date pickers, file inputs) speak the page's language in the pictures."""
+    browsers = {}
+
+    def browser_for(lang: str):
+        if lang not in browsers:
+            browsers[lang] = chromium.browser_type.launch(
+                executable_path=CHROMIUM, headless=True,
+                args=CHROMIUM_ARGS + [f"--lang={'zh-CN' if lang == 'zh-hans' else 'en-US'}"])
+        return browsers[lang]
+
+    yield browser_for
+    for browser in browsers.values():
+        browser.close()
+
+
+@pytest.fixture
+def guide(guide_browsers, demo_site, guide_shots_dir, request):
+    """Signed-in pages on the demo site (``guide.login(username, size, lang=…)``) and the
+    guides' screenshots (``guide.shot(page, name)``); fails on any browser problem."""
+    from .guide import Guide
+
+    session = Guide(guide_browsers, demo_site.url, request.node.name, guide_shots_dir)
+    yield session
+    try:
+        problems = session.check()
         assert not problems, "browser problems:\n" + "\n".join(problems)
     finally:
         session.close()

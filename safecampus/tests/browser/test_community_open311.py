@@ -35,7 +35,8 @@ def test_issue_use_and_revoke_a_key(browsing, org, viewport):
         "api_key": key, "service_code": "parking", "address_string": "东门",
         "description": "东门晚上车位全满"})
     assert response.status_code == 200 and Concern.objects.get().channel == "open311"
-    page.click("text=返回客户端列表")
+    with page.expect_navigation():
+        page.click("text=返回客户端列表")
     assert key not in page.content() and key[:8] in page.inner_text("#client-list")
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
@@ -58,7 +59,8 @@ def test_concern_reports_draw_their_charts(browsing, org, viewport):
         concern_submit(actor=org.users.student, category_id=category.pk, title=f"路灯{n}",
                        campus_id=(org.campus1 if n else org.campus2).pk)
     page = browsing.login("leader1", viewport, next_url="/community/")
-    page.click("#hub-reports a")
+    with page.expect_navigation():
+        page.click("#hub-reports a")
     browsing.wait_until(page, "() => document.body.hasAttribute('data-report-ready')")
     assert page.inner_text("#fig-total") == "3"
     assert "北校区" in page.inner_text("#by-campus") and "南校区" in page.inner_text("#by-campus")

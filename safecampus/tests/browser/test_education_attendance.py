@@ -52,7 +52,8 @@ def test_a_student_signs_in_from_the_qr_address_and_the_organiser_sees_it(
     assert office.locator("#absent-list li").count() == 3
     assert browsing.overflow(office) == 0
     browsing.shot(office, "list")
-    office.click("#poster-link")
+    with office.expect_navigation():
+        office.click("#poster-link")
     office.wait_for_selector("#poster-qr")
     assert office.locator("#poster-url").inner_text().strip() == activity_url(roster.training)
     assert browsing.overflow(office) == 0

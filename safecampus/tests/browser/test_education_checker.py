@@ -99,3 +99,26 @@ def test_a_text_too_long_to_read_whole_is_shown_as_incomplete(browsing, live, vi
     assert page.locator("#checker-truncated").is_visible()
     assert browsing.overflow(page) == 0
     browsing.shot(page, "04-incomplete", full_page=False)
+
+
+def test_the_counter_counts_characters_as_the_server_does(browsing, live, viewport, settings):
+    """Emoji are one character each (not two UTF-16 units) and line breaks one each: a text
+    of exactly CHECKER_MAX_CHARS shows "max / max", not red, and the server reads it whole."""
+    settings.SAFECAMPUS = {**settings.SAFECAMPUS, "CHECKER_MAX_CHARS": 120}
+    text = ("明天交费😀🎉👍\n" * 20)[:120]
+    assert len(text) == 120
+    page = browsing.new_page(viewport)
+    page.goto("/education/checker/")
+    page.fill("#checker-form textarea", text)
+    counter = page.locator("#checker-count")
+    assert counter.inner_text().strip() == "120 / 120"
+    assert "text-danger" not in (counter.get_attribute("class") or "")
+    with page.expect_navigation():
+        page.click("#checker-submit")
+    page.wait_for_selector("#checker-result")
+    assert page.get_attribute("#checker-result", "data-complete") == "true"
+    assert page.locator("#checker-truncated").count() == 0
+    assert counter.inner_text().strip() == "120 / 120"
+    page.fill("#checker-form textarea", text + "😀")
+    assert counter.inner_text().strip() == "121 / 120"
+    assert "text-danger" in counter.get_attribute("class")

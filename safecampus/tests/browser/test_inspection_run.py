@@ -103,7 +103,7 @@ def test_inspection_on_a_phone_survives_reload_and_offline(browsing, org, tmp_pa
     result = InspectionResult.objects.get(inspection=inspection, item_code="1.4")
     assert (result.outcome, result.note) == (Outcome.FAILS, "实验台下堆放纸箱，堵塞通道")
     assert ResultPhoto.objects.filter(result=result).count() == 1
-    assert failed.locator(".run-photo img").first.evaluate("img => img.naturalWidth") > 0
+    assert browsing.image_shown(failed.locator(".run-photo img").first) > 0
     browsing.shot(page, "02-run-failed-item")
 
     # -- the network drops: answers wait on the phone ----------------------------------------
@@ -157,7 +157,7 @@ def test_inspection_on_a_phone_survives_reload_and_offline(browsing, org, tmp_pa
     notice = RectificationNotice.objects.get()
     assert notice.unit == org.unit_a
     assert page.locator(f"a[href='/hazards/{notice.items.get().hazard_id}/']").count() >= 1
-    assert page.locator("img.signature-image").evaluate("img => img.naturalWidth") > 0
+    assert browsing.image_shown(page.locator("img.signature-image")) > 0
     assert browsing.overflow(page) == 0
     browsing.shot(page, "05-detail")
 

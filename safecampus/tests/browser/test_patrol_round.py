@@ -244,7 +244,7 @@ def test_patrol_pages_on_a_desktop(browsing, patrol, org):
     page.wait_for_selector(READY)
     page.context.set_offline(True)
     browsing.wait_until(page, "() => navigator.onLine === false")
-    type_code(page, "WRONG-CODE")
+    type_code(page, "WRNG-2222")
     page.wait_for_selector("#scan-queue[data-state=offline][data-count='1']")
     browsing.shot(page, "03-scan-offline-queued")
     page.context.set_offline(False)

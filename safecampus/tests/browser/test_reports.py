@@ -102,7 +102,8 @@ def test_the_report_list_on_a_desktop(browsing, org):
 def test_leadership_find_the_reports_on_their_home_page(browsing, org):
     page = browsing.login("leader1", "phone")
     page.goto("/")
-    page.click("#home-reports-link")
+    with page.expect_navigation():
+        page.click("#home-reports-link")
     assert page.url.endswith("/reports/")
     assert page.locator("#report-request").count() == 0  # leadership read, do not generate
     assert page.locator("#report-empty-generate").count() == 0

@@ -55,15 +55,15 @@ def test_an_officer_sets_up_two_factor_and_passes_the_code_step(browsing):
     with phone.expect_navigation():
         phone.click("main form button[type=submit]")
     qr = phone.locator("img[src$='qr.svg']")
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert browsing.image_shown(qr) > 0
     device = TOTPDevice.objects.get(user__username="officer1")
     # a phone cannot scan its own screen: a link opens the app on it, and the key copies
     link = phone.locator("#otpauth-link")
     assert link.is_visible() and link.inner_text().strip() == "在本机身份验证器中打开"
     assert link.get_attribute("href") == device.config_url
     phone.click("#copy-totp-key")
-    phone.wait_for_function(
-        "() => document.querySelector('#copy-totp-key span').textContent === '已复制'")
+    browsing.wait_until(
+        phone, "() => document.querySelector('#copy-totp-key span').textContent === '已复制'")
     assert browsing.overflow(phone) == 0
     browsing.shot(phone, "1-set-up")
     phone.fill("input[name=code]", code_of(device))

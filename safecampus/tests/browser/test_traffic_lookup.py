@@ -27,9 +27,8 @@ def fleet(org):
                           valid_until=today + dt.timedelta(days=180), note="教职工长期")
     expired = services.vehicle_register(actor=staff, plate="陕AD12345", owner_name="李明",
                                         owner_kind="student")
-    services.permit_issue(actor=staff, vehicle_id=expired.pk,
-                          valid_from=today - dt.timedelta(days=60),
-                          valid_until=today - dt.timedelta(days=1))
+    Permit.objects.create(vehicle=expired, valid_from=today - dt.timedelta(days=60),
+                          valid_until=today - dt.timedelta(days=1))  # issued back then
     suspended = services.vehicle_register(actor=staff, plate="京B12345", owner_name="张伟",
                                           owner_kind="contractor")
     Permit.objects.create(vehicle=suspended, valid_from=today, valid_until=today,
@@ -46,7 +45,11 @@ def test_a_guard_looks_up_a_plate_on_a_phone(browsing, fleet, viewport):
     with page.expect_navigation():
         page.press("#home-q", "Enter")
     page.fill("#lookup-q", "")
-    page.type("#lookup-q", "12345", delay=40)
+    # a pause between keys lists a shorter fragment first ("1234" matches four vehicles):
+    # wait for the answer to "12345" and its swap
+    with page.expect_response(lambda response: "q=12345" in response.url):
+        page.type("#lookup-q", "12345", delay=40)
+    page.wait_for_selector("form:has(#lookup-q):not(.htmx-request)")
     page.wait_for_selector("#lookup-list [data-vehicle] >> nth=2")
     statuses = page.locator("#lookup-list [data-permit]").evaluate_all(
         "els => els.map(e => e.dataset.permit)")

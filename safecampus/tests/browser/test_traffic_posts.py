@@ -74,7 +74,8 @@ def test_a_guard_signs_in_by_typing_the_code_and_the_live_list_shows_it(
     office.wait_for_selector(f".post-row[data-post='{running.canteen.pk}'][data-state='staffed']")
 
     # -- the post page and the setup pages ---------------------------------------------------
-    office.click(f".post-row[data-post='{running.canteen.pk}'] a")
+    with office.expect_navigation():
+        office.click(f".post-row[data-post='{running.canteen.pk}'] a")
     office.wait_for_selector("#post-duties")
     assert code in office.locator("#manual-code").inner_text()
     assert browsing.overflow(office) == 0

@@ -94,7 +94,7 @@ def test_guard_records_a_fire_lane_violation_owner_is_notified_guard_marks_moved
     assert row.count() == 1
     queued = row.inner_text()
     assert "陕A12345" in queued and "王老师" in queued and "我在卸货" in queued
-    assert row.locator("img").first.evaluate("img => img.naturalWidth") > 0  # the thumbnail
+    assert browsing.image_shown(row.locator("img").first) > 0  # the thumbnail
     assert browsing.overflow(staff) == 0
     browsing.shot(staff, "appeals")
     with staff.expect_navigation():
