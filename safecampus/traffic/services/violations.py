@@ -618,7 +618,8 @@ def appeal_submit(*, actor, violation_id: int, reason: str, photo=None) -> Appea
     """The vehicle's owner appeals a violation with a reason and an optional photo (one
     appeal per violation). While it is pending, the vehicle is not escalated by the rules.
     Needs ``traffic.appeal_violation`` (the owner's account). Raises DomainError (``reason``,
-    ``photo``), Conflict when already appealed or void."""
+    ``photo``), Conflict when already appealed, void, or imported ledger history (code
+    ``ledger_history``: the old ledger dealt with it, and a granted appeal could not void it)."""
     reason = (reason or "").strip()
     if not reason:
         raise field_error("reason", _("Say why the violation is wrong."))
@@ -633,6 +634,10 @@ def appeal_submit(*, actor, violation_id: int, reason: str, photo=None) -> Appea
             raise Conflict(_("This violation has already been appealed."), code="appealed")
         if violation.state == Violation.State.VOID:
             raise Conflict(msg_not_open(violation), code="not_open")
+        if violation.is_ledger_history:
+            raise Conflict(_("This ticket was dealt with in the imported ledger and is kept "
+                             "as history; it cannot be appealed here. Ask the security office "
+                             "if you think it is wrong."), code="ledger_history")
         appeal = Appeal(violation=violation, appellant=actor, reason=reason)
         if processed is not None:
             appeal.photo = processed[0]

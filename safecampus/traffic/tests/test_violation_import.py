@@ -17,13 +17,15 @@ from django.utils import translation
 from safecampus.api.tests.helpers import client_for
 from safecampus.core import clock
 from safecampus.core.errors import DomainError, NotAllowed
-from safecampus.core.importing import suggest_columns
+from safecampus.core.importing import suggest_columns, value_key
 from safecampus.core.models import ActivityEntry
 from safecampus.core.spreadsheets import ImportRejected
 from safecampus.tests.pages import login, text_of
-from safecampus.traffic.models import Vehicle, Violation, ViolationKind
+from safecampus.traffic.models import Appeal, Vehicle, Violation, ViolationKind
 from safecampus.traffic.services import violation_import as imp
 from safecampus.traffic.services import violations as violation_services
+
+from .violation_helpers import owner_user, vehicle
 
 pytestmark = pytest.mark.django_db
 
@@ -366,6 +368,40 @@ def test_ledger_history_cannot_be_voided_by_the_service_or_the_api(org):
     violation.refresh_from_db()
     assert (violation.state, violation.close_reason) == before
     assert not ActivityEntry.objects.filter(verb="traffic.violation_void").exists()
+
+
+def test_the_owner_cannot_appeal_ledger_history_but_may_appeal_an_open_imported_ticket(
+        client, org):
+    # Given the owner's registered car and two imported tickets: one the old ledger closed,
+    # one it left open
+    owner = owner_user()
+    vehicle("京A12345", owner=owner)
+    commit(org.users.staff, upload(org.users.staff, "ledger-2025.csv", chinese_rows(
+        ["T1", "京A12345", "占用消防通道", "2025-03-01 08:00", "图书馆北侧", "已处理"],
+        ["T2", "京A12345", "占用消防通道", "2025-03-02 08:00", "图书馆北侧", "未处理"])),
+        values={"status": {value_key("未处理"): imp.Status.OPEN}})
+    closed = Violation.objects.get(external_ref="T1")
+    still_open = Violation.objects.get(external_ref="T2")
+    assert closed.is_ledger_history and not still_open.is_ledger_history
+    # When the owner appeals the closed one, it is refused and no appeal is kept
+    with pytest.raises(DomainError) as refused:
+        violation_services.appeal_submit(actor=owner, violation_id=closed.pk, reason="不是我的车")
+    assert refused.value.code == "ledger_history"
+    assert "cannot be appealed" in str(refused.value)
+    assert not Appeal.objects.exists()
+    # ... and its page offers no appeal form, while the open one does
+    login(client, owner)
+    for violation, offered in ((closed, False), (still_open, True)):
+        page = client.get(reverse("traffic:violation_detail", args=[violation.pk]))
+        action = reverse("traffic:violation_appeal", args=[violation.pk])
+        assert (f'action="{action}"' in page.content.decode()) is offered
+    # A form posted anyway is refused with the same words, nothing written
+    answer = client.post(reverse("traffic:violation_appeal", args=[closed.pk]),
+                         {"reason": "不是我的车"}, follow=True)
+    assert "cannot be appealed" in text_of(answer)
+    assert not Appeal.objects.exists()
+    violation_services.appeal_submit(actor=owner, violation_id=still_open.pk, reason="已挪车")
+    assert Appeal.objects.get().violation == still_open
 
 
 def test_a_violation_recorded_on_campus_keeps_its_notices_card(client, org):

@@ -96,11 +96,12 @@ def violation_detail(request, pk: int):
     can_call = user.has_perm("traffic.send_move_car_notice")
     is_open = violation.state == Violation.State.OPEN
     wait = services.notice_wait_minutes(violation) if (vehicle and is_open and can_call) else 0
-    appeal = selectors.violation_appeal(violation)
-    can_appeal = (appeal is None and violation.state != Violation.State.VOID
-                  and user.has_perm("traffic.appeal_violation", violation))
-    # An imported ticket that the ledger had closed is history: no notice prompt, no voiding.
+    # An imported ticket that the ledger had closed is history: no notice prompt, no voiding,
+    # no appeal.
     history = violation.is_ledger_history
+    appeal = selectors.violation_appeal(violation)
+    can_appeal = (appeal is None and violation.state != Violation.State.VOID and not history
+                  and user.has_perm("traffic.appeal_violation", violation))
     return render(request, "traffic/violations/detail.html", {
         "violation": violation, "vehicle": vehicle,
         "phone_masked": services.phone_masked(vehicle.owner_phone) if vehicle else "",
