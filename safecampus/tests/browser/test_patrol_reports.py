@@ -67,7 +67,12 @@ def test_shift_leader_sees_the_missed_checkpoint_in_red_on_a_phone(browsing, org
 def test_a_guard_who_leads_nothing_sees_the_empty_state(browsing, org, swept):
     page = browsing.login("guard2", "phone")
     page.goto("/patrols/reports/my-shifts/")
-    assert page.locator("#no-shifts").is_visible()
+    # guard2 has never led a shift: told so, with no figures and no week links
+    told = page.locator("#leads-none")
+    assert told.is_visible()
+    assert "不是任何巡逻班次的带班人" in told.inner_text()
+    assert page.locator("#no-shifts, #leader-totals").count() == 0
+    assert browsing.overflow(page) == 0
     browsing.shot(page, "01-empty")
 
 
