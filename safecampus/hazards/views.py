@@ -131,6 +131,9 @@ def _render_detail(request, hazard, *, bound_action: str = "", bound_form=None, 
         "extensions": list(hazard.extensions.all()),
         "plan": getattr(hazard, "plan", None) if hazard.grade == Grade.MAJOR else None,
         "source_record": selectors.hazard_source_record(hazard, user),
+        # the notice's number links only for those who may open the notice (not the reporter)
+        "notice_openable": bool(hazard.current_notice_id) and selectors.notice_list_visible_to(
+            user).filter(pk=hazard.current_notice_id).exists(),
     }
     forms = {}
     s = hazard.status

@@ -298,6 +298,22 @@ def test_detail_page_offers_each_role_only_its_actions(org, client):
     assert reverse("hazards:action", args=[hazard.pk, "verify"]) not in html
 
 
+def test_the_notice_number_links_only_for_those_who_may_open_the_notice(org, client):
+    # Given a hazard a student reported, now on a notice to unit A
+    hazard, notice = noticed(org)
+    url = reverse("hazards:notice_detail", args=[notice.pk])
+    for user, may_open in ((org.users.student, False), (org.users.contact_a, True),
+                           (org.users.staff, True)):
+        _login(client, user)
+        html = client.get(reverse("hazards:detail", args=[hazard.pk])).content.decode()
+        # every one of them reads the number; only those who may open it get a link
+        number = html[html.index('id="notice-number"'):]
+        number = number[:number.index("</dd>")]
+        assert notice.number in number
+        assert (f'href="{url}"' in number) is may_open
+        assert (client.get(url).status_code == 200) is may_open
+
+
 def test_failed_action_shows_the_form_again_with_what_was_typed(org, client):
     # given a hazard the unit is rectifying
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -82,6 +82,8 @@ class AppealForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["photo"].widget.attrs["accept"] = "image/*"
+        # the service's (and the guide's) words for an empty reason
+        self.fields["reason"].error_messages["required"] = _("Say why the violation is wrong.")
         bootstrap(self)
 
     def clean_photo(self):

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from safecampus.core import clock
 from safecampus.core.activity import activity_for
@@ -306,12 +307,43 @@ def test_the_appeal_photo_is_one_photo_and_a_second_one_is_refused(client, org):
     # Given two photos sent at once (a crafted request): refused, nothing dropped silently
     response = client.post(f"/traffic/violations/{violation.pk}/appeal/", {
         "reason": "I was loading", "photo": [photo_upload(), photo_upload()]})
-    assert messages_of(response) == ["Send one photo only (2 were sent)."]
+    assert response.status_code == 400
+    assert response.context["appeal_form"].errors["photo"] == ["Send one photo only (2 were sent)."]
     assert not Appeal.objects.exists()
     response = client.post(f"/traffic/violations/{violation.pk}/appeal/", {
         "reason": "I was loading", "photo": photo_upload()})
     assert messages_of(response)[-1] == "Appeal sent; the office will decide."
     assert Appeal.objects.get().photo
+
+
+def test_an_appeal_refused_at_a_field_keeps_the_reason_and_names_the_field(client, org):
+    owner = owner_user()
+    vehicle(owner=owner)
+    violation = record(org)
+    login(client, owner)
+    url = f"/traffic/violations/{violation.pk}/appeal/"
+    # An empty reason: the guide's words at the reason field, the page shown again
+    response = client.post(url, {"reason": "  "})
+    assert response.status_code == 400
+    assert response.context["appeal_form"].errors == {
+        "reason": ["Say why the violation is wrong."]}
+    assert "Say why the violation is wrong." in text_of(response)
+    # A file that is no photo: refused at the photo field, the reason typed is kept
+    response = client.post(url, {"reason": "I was loading for two minutes",
+                                 "photo": SimpleUploadedFile("doc.pdf", b"%PDF-1.4 not a photo",
+                                                             content_type="application/pdf")})
+    assert response.status_code == 400
+    form = response.context["appeal_form"]
+    assert list(form.errors) == ["photo"] and "doc.pdf" in form.errors["photo"][0]
+    html = response.content.decode()
+    assert re.search(r'<textarea name="reason"[^>]*>\s*I was loading for two minutes</textarea>',
+                     html)
+    assert 'aria-invalid="true"' in html
+    assert not Appeal.objects.exists() and messages_of(response) == []
+    # Sent again right, it goes through
+    response = client.post(url, {"reason": "I was loading for two minutes"})
+    assert messages_of(response) == ["Appeal sent; the office will decide."]
+    assert Appeal.objects.get().reason == "I was loading for two minutes"
 
 
 def test_multi_photo_inputs_still_take_several(client, org):

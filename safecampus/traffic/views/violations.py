@@ -90,7 +90,12 @@ def violation_record(request):
 
 @login_required
 def violation_detail(request, pk: int):
-    violation = _violation_or_404(request, pk)
+    return _render_detail(request, _violation_or_404(request, pk))
+
+
+def _render_detail(request, violation, *, appeal_form=None, status=200):
+    """The violation page; with ``appeal_form`` (bound, with its errors) the appeal card shows
+    what the owner typed instead of an empty form."""
     user = request.user
     vehicle = violation.vehicle
     can_call = user.has_perm("traffic.send_move_car_notice")
@@ -112,12 +117,12 @@ def violation_detail(request, pk: int):
                      and user.has_perm("traffic.close_violation")),
         "history": history, "origin": selectors.violation_import_origin(violation),
         "void_form": VoidForm(), "appeal": appeal,
-        "appeal_form": AppealForm() if can_appeal else None,
+        "appeal_form": (appeal_form or AppealForm()) if can_appeal else None,
         "decide_form": (AppealDecideForm() if appeal is not None
                         and appeal.state == appeal.State.PENDING
                         and user.has_perm("traffic.decide_appeal") else None),
         "timeline": selectors.violation_timeline(violation),
-    })
+    }, status=status)
 
 
 def _act(request, pk: int, call, success: str):
@@ -166,12 +171,22 @@ def violation_void(request, pk: int):
 def violation_appeal(request, pk: int):
     violation = _violation_or_404(request, pk)
     form = AppealForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect("traffic:violation_detail", pk=violation.pk)
-    return _act(request, violation.pk, lambda: services.appeal_submit(
-        actor=request.user, violation_id=violation.pk, reason=form.cleaned_data["reason"],
-        photo=form.cleaned_data.get("photo")), _("Appeal sent; the office will decide."))
+    if form.is_valid():
+        try:
+            services.appeal_submit(actor=request.user, violation_id=violation.pk,
+                                   reason=form.cleaned_data["reason"],
+                                   photo=form.cleaned_data.get("photo"))
+        except DomainError as error:
+            if not error.field_errors:  # already appealed, void, history: nothing to retype
+                messages.error(request, error.message)
+                return redirect("traffic:violation_detail", pk=violation.pk)
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Appeal sent; the office will decide."))
+            return redirect("traffic:violation_detail", pk=violation.pk)
+    # The reason typed stays in the form and each error stands at its field (a file chosen
+    # cannot be kept by the browser; the photo field says what was wrong with it).
+    return _render_detail(request, violation, appeal_form=form, status=400)
 
 
 @login_required
